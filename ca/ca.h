@@ -1,0 +1,86 @@
+/*
+ * ca: keys, certificates, signing, encodings and safe file writing.
+ *
+ * Never parses argv, prints or exits: every function returns 0 / a pointer
+ * on success and -1 / NULL with a message in mc_err() on failure.
+ */
+#ifndef MINICA_CA_H
+#define MINICA_CA_H
+
+#include <sys/types.h>
+#include <time.h>
+
+#include <openssl/evp.h>
+#include <openssl/x509.h>
+
+#include "../util/util.h"
+
+/* scrypt parameters for keys at rest: OWASP's N=2^14, r=8, p=5 row.
+ * 128*r*N = 16 MiB, under OpenSSL's 32 MiB decoding cap, so
+ * `openssl pkey` can still read the key. */
+#define CA_SCRYPT_N 16384
+#define CA_SCRYPT_R 8
+#define CA_SCRYPT_P 5
+
+#define CA_FPR_LEN 65		/* SHA-256 as lowercase hex + NUL */
+#define CA_SERIAL_LEN 41	/* 159 bits as hex + NUL, with margin */
+
+/* key.c */
+/* type: rsa2048 rsa3072 rsa4096 ec256 ec384.  cb may be NULL. */
+EVP_PKEY *ca_key_generate(const char *type, EVP_PKEY_gen_cb *cb);
+/* PKCS#8, AES-256-CBC, scrypt (above), PEM. */
+int ca_key_encrypt_pem(EVP_PKEY *key, const char *pass, size_t passlen, struct mc_buf *out);
+/* Unencrypted PKCS#8 PEM (leaf keys handed to daemons). */
+int ca_key_plain_pem(EVP_PKEY *key, struct mc_buf *out);
+/* Reads an encrypted (or, with pass NULL, a plain) private key. */
+EVP_PKEY *ca_key_load(const char *path, const char *pass, size_t passlen);
+EVP_PKEY *ca_key_from_pem(const char *pem, size_t len, const char *pass, size_t passlen);
+/* "rsa2048", "ec256", ... for a key; NULL if of no supported kind. */
+const char *ca_key_type_name(const EVP_PKEY *key);
+int ca_key_is_rsa(const EVP_PKEY *key);
+
+/* cert.c */
+int ca_cert_pem(X509 *x, struct mc_buf *out);
+X509 *ca_cert_from_pem(const char *pem, size_t len);
+/* Loads one certificate, PEM or DER. */
+X509 *ca_cert_load(const char *path);
+void ca_cert_fingerprint(X509 *x, char out[CA_FPR_LEN]);
+/* Lowercase hex, no leading zero pad beyond one byte. */
+int ca_cert_serial_hex(const X509 *x, char out[CA_SERIAL_LEN]);
+/* RFC 2253 one-line subject; caller frees. */
+char *ca_cert_subject(const X509 *x);
+int ca_cert_validity(const X509 *x, time_t *not_before, time_t *not_after);
+/* Permitted DNS subtrees of the root's nameConstraints; none -> empty. */
+int ca_cert_permitted_dns(X509 *x, struct mc_strv *out);
+/* Human-readable summary of nameConstraints, "" when none; caller frees. */
+char *ca_cert_constraints_text(X509 *x);
+/* Fills a fresh random positive 159-bit serial. */
+int ca_serial_random(ASN1_INTEGER *serial);
+
+/* root.c */
+struct ca_root_req {
+	const char *name;		/* subject CN and O */
+	int days;
+	const struct mc_strv *domains;	/* permitted DNS / email subtrees */
+	const struct mc_strv *permit_ip; /* CIDRs; empty: all IPs excluded */
+	int name_constraints;		/* 0: none at all */
+};
+X509 *ca_root_build(EVP_PKEY *key, const struct ca_root_req *req);
+/* Parses "10.0.0.0/8" or "fd00::/8" into OpenSSL's "IP:addr/mask" form. */
+char *ca_cidr_to_conf(const char *cidr);
+
+/* fs.c */
+/* Creates path exclusively (O_EXCL|O_NOFOLLOW) with mode, writes, fsyncs
+ * the file and its folder.  A partial file is removed on failure. */
+int ca_file_create_excl(const char *path, mode_t mode, const void *data, size_t len);
+/* Writes to a temp name in the same folder (mode and owner set before any
+ * content), fsyncs, renames over path, fsyncs the folder.  A symlink at
+ * path is refused.  uid/gid (uid_t)-1 keep the process's own. */
+int ca_file_replace(const char *path, mode_t mode, uid_t uid, gid_t gid, const void *data, size_t len);
+/* Reads a regular file (no symlink followed) of at most max bytes. */
+int ca_file_read(const char *path, size_t max, struct mc_buf *out);
+/* mkdir -p with mode for the folders it creates. */
+int ca_mkdir_p(const char *path, mode_t mode);
+int ca_fsync_dir(const char *dir);
+
+#endif

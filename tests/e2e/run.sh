@@ -1,0 +1,23 @@
+#!/bin/sh
+# Runs every tests/e2e/t_*.sh against $MINICA_BIN, each with its own daemons in a
+# temporary MINICA_HOME (see lib.sh).  Fails if any test fails.
+set -u
+here=$(cd "$(dirname "$0")" && pwd)
+: "${MINICA_BIN:?set MINICA_BIN to the built minica}"
+export MINICA_BIN
+failed=0
+total=0
+for t in "$here"/t_*.sh; do
+	[ -e "$t" ] || continue
+	total=$((total + 1))
+	name=$(basename "$t" .sh)
+	if out=$(sh "$t" 2>&1); then
+		echo "ok   $name"
+	else
+		echo "FAIL $name"
+		printf '%s\n' "$out" | sed 's/^/     /'
+		failed=$((failed + 1))
+	fi
+done
+echo "e2e: $((total - failed))/$total passed"
+[ "$failed" -eq 0 ]

@@ -258,7 +258,7 @@ install_file() {
 	fi
 }
 
-cron_note="skipped (--no-cron)"
+cron_note="skipped: --no-cron"
 if [ "$WANT_CRON" -eq 1 ]; then
 	install -d -m 0755 /etc/cron.d
 	install_file contrib/minica.cron "$CRON_DEST"
@@ -268,7 +268,7 @@ if [ "$WANT_CRON" -eq 1 ]; then
 	fi
 fi
 
-units_note="skipped (systemd is not the init here)"
+units_note="skipped: systemd is not the init here"
 if [ -d /run/systemd/system ]; then
 	install_file contrib/minica-check.service "$UNIT_DIR/minica-check.service"
 	svc=$file_note
@@ -308,10 +308,14 @@ case $units_note in
 esac
 
 found=$(command -v minica 2>/dev/null || true)
-if [ "$found" != "$bin_dest" ]; then
-	echo "  note:      'minica' on this PATH is '${found:-nothing}', not $bin_dest;"
-	echo "             Debian's unrelated 'minica' package installs /usr/bin/minica. Put $PREFIX/bin"
-	echo "             first on PATH, or call $bin_dest."
+if [ -z "$found" ]; then
+	echo "  note:      $PREFIX/bin is not on this PATH: add it, or call $bin_dest"
+elif [ "$found" != "$bin_dest" ]; then
+	echo "  note:      'minica' on this PATH is $found, not $bin_dest."
+	if [ "$found" = /usr/bin/minica ]; then
+		echo "             That is Debian's unrelated 'minica' package (apt-get remove minica)."
+	fi
+	echo "             Put $PREFIX/bin first on PATH, or call $bin_dest."
 fi
 echo
 if [ "$changed" -eq 0 ]; then

@@ -277,7 +277,10 @@ if [ -d /run/systemd/system ]; then
 		systemctl daemon-reload || say "warning: systemctl daemon-reload failed"
 		units_note="installed, not enabled"
 	else
-		units_note="unchanged, $(systemctl is-enabled minica-check.timer 2>/dev/null || echo 'not enabled')"
+		units_note="unchanged, not enabled"
+		if systemctl is-enabled --quiet minica-check.timer 2>/dev/null; then
+			units_note="unchanged, timer enabled"
+		fi
 	fi
 fi
 

@@ -154,12 +154,23 @@ EOF
 # Debian's packages enable their units on install; a daemon installed only
 # for the tests should not come up at the next boot.
 disable_units() {
-	command -v systemctl >/dev/null 2>&1 || return 0
 	for unit in "$@"; do
-		if systemctl is-enabled --quiet "$unit" 2>/dev/null; then
-			systemctl disable --quiet "$unit" 2>/dev/null ||
-				say "warning: could not disable $unit; run: systemctl disable $unit"
+		if command -v systemctl >/dev/null 2>&1; then
+			# Also disables the SysV links (systemd-sysv-install).
+			systemctl is-enabled --quiet "$unit" 2>/dev/null || continue
+			systemctl disable --quiet "$unit" 2>/dev/null && continue
+		else
+			# No systemd here (sysvinit, a container, a chroot), yet the
+			# packages left enable links for systemd and rc?.d links.
+			ok=1
+			find /etc/systemd/system -path "*.wants/$unit" -type l -exec rm -f {} + 2>/dev/null || ok=0
+			name=${unit%.service}
+			if [ "$name" != "$unit" ] && [ -x "/etc/init.d/$name" ]; then
+				update-rc.d "$name" disable >/dev/null 2>&1 || ok=0
+			fi
+			[ "$ok" -eq 1 ] && continue
 		fi
+		say "warning: could not disable $unit; run: systemctl disable $unit"
 	done
 }
 

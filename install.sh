@@ -163,7 +163,9 @@ disable_units() {
 			# No systemd here (sysvinit, a container, a chroot), yet the
 			# packages left enable links for systemd and rc?.d links.
 			ok=1
-			find /etc/systemd/system -path "*.wants/$unit" -type l -exec rm -f {} + 2>/dev/null || ok=0
+			if [ -d /etc/systemd/system ]; then
+				find /etc/systemd/system -path "*.wants/$unit" -type l -exec rm -f {} + || ok=0
+			fi
 			name=${unit%.service}
 			if [ "$name" != "$unit" ] && [ -x "/etc/init.d/$name" ]; then
 				update-rc.d "$name" disable >/dev/null 2>&1 || ok=0

@@ -69,6 +69,11 @@ X509 *ca_root_build(EVP_PKEY *key, const struct ca_root_req *req);
 /* Parses "10.0.0.0/8" or "fd00::/8" into OpenSSL's "IP:addr/mask" form. */
 char *ca_cidr_to_conf(const char *cidr);
 
+/* verify.c */
+/* Chain-verifies leaf against root as strict clients do (X509_STRICT,
+ * name constraints, purpose "sslserver"/"sslclient"/NULL). */
+int ca_verify_leaf(X509 *leaf, X509 *root, const char *purpose);
+
 /* fs.c */
 /* Creates path exclusively (O_EXCL|O_NOFOLLOW) with mode, writes, fsyncs
  * the file and its folder.  A partial file is removed on failure. */

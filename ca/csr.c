@@ -6,7 +6,6 @@
  * from it, the public key and the requested names.  Its requested
  * extensions (CA:TRUE, keyUsage, ...) are never copied into a leaf.
  */
-#define _GNU_SOURCE
 #include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>

@@ -4,7 +4,6 @@
  * data, huge files, weak keys, a symlink, and a CSR asking for CA:TRUE
  * whose wish must never reach the leaf.
  */
-#define _GNU_SOURCE
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>

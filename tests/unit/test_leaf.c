@@ -4,7 +4,6 @@
  * purpose, hostname) and, when installed, `openssl verify` and GnuTLS
  * `certtool --verify`.
  */
-#define _GNU_SOURCE
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>

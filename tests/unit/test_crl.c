@@ -4,7 +4,6 @@
  * independent verdict of `openssl crl -verify`, `openssl verify
  * -crl_check` and GnuTLS `certtool --verify-crl` when installed.
  */
-#define _GNU_SOURCE
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>

@@ -347,3 +347,18 @@ Test(crl, openssl_and_gnutls_verify)
 	mc_buf_free(&b);
 	X509_CRL_free(crl);
 }
+
+/* The store keeps what cert.c's ca_cert_serial_hex writes: it must parse. */
+Test(crl, serial_from_cert_c)
+{
+	char hex[CA_SERIAL_LEN];
+	struct ca_revoked r[1] = { { hex, time(NULL), CRL_REASON_KEY_COMPROMISE } };
+	X509_CRL *crl;
+
+	cr_assert_eq(ca_cert_serial_hex(leaf_a, hex), 0, "%s", mc_err());
+	crl = ca_crl_build(root, rkey, r, 1, 1, 30);
+	cr_assert_not_null(crl, "%s", mc_err());
+	cr_assert_not_null(find_entry(crl, leaf_a));
+	cr_assert_null(find_entry(crl, leaf_b));
+	X509_CRL_free(crl);
+}

@@ -112,7 +112,8 @@ struct ca_leaf_req {
  * critical CA:FALSE, keyUsage critical (RSA: digitalSignature +
  * keyEncipherment, EC: digitalSignature), EKU, SKI, AKI keyid (the
  * issuer must have an SKI), SAN of every name (critical when the subject
- * is empty).  Needs a CN or at least one name. */
+ * is empty).  Needs a CN or at least one name; refuses a notAfter past
+ * the issuer's. */
 X509 *ca_leaf_sign(const struct ca_leaf_req *req, X509 *issuer, EVP_PKEY *issuer_key);
 /* 0 if key is RSA 2048-8192 (e odd, >= 65537) or EC P-256/P-384 on a
  * named curve with uncompressed point; -1 otherwise. */

@@ -52,6 +52,8 @@ char *ca_cert_subject(const X509 *x);
 int ca_cert_validity(const X509 *x, time_t *not_before, time_t *not_after);
 /* Permitted DNS subtrees of the root's nameConstraints; none -> empty. */
 int ca_cert_permitted_dns(X509 *x, struct mc_strv *out);
+/* 1 if the root's nameConstraints allow this IP (4 or 16 bytes). */
+int ca_cert_ip_permitted(X509 *x, const unsigned char *ip, size_t len);
 /* Human-readable summary of nameConstraints, "" when none; caller frees. */
 char *ca_cert_constraints_text(X509 *x);
 /* Fills a fresh random positive 159-bit serial. */

@@ -30,12 +30,11 @@ e2e_log() {
 	printf '[%s] %s\n' "$(e2e_elapsed)" "$*" >&2
 }
 
+# e2e_elapsed: seconds since e2e_init, to a tenth (GNU date %N).
 e2e_elapsed() {
-	if [ -n "$E2E_T0" ]; then
-		echo "$(($(date +%s) - E2E_T0))s"
-	else
-		echo "0s"
-	fi
+	now=$(date +%s%N | cut -c1-11)
+	t=$((now - ${E2E_T0:-$now}))
+	echo "$((t / 10)).$((t % 10))s"
 }
 
 # e2e_fail MESSAGE...: print and end the test (the EXIT trap cleans up).
@@ -69,7 +68,7 @@ e2e_require_bins() {
 
 # e2e_init: make $E2E_DIR, pick the port range, arrange cleanup on exit.
 e2e_init() {
-	E2E_T0=$(date +%s)
+	E2E_T0=$(date +%s%N | cut -c1-11)
 	e2e_require_bins
 	E2E_DIR=$(mktemp -d /tmp/minica-e2e.XXXXXX) || e2e_fail "cannot make a temp folder"
 	# Daemon workers (postfix, dovecot, dovenull, nobody) must traverse it.
@@ -192,9 +191,10 @@ e2e_leftovers() {
 		p=${d#/proc/}
 		[ "$p" = "$$" ] && continue
 		e2e_pid_alive "$p" || continue
-		if tr '\0' '\n' <"$d/cmdline" 2>/dev/null | grep -q -F "$E2E_TAG" ||
-			tr '\0' '\n' <"$d/environ" 2>/dev/null | grep -q -F "$E2E_DIR/"; then
-			printf '%s %s\n' "$p" "$(tr '\0' ' ' <"$d/cmdline" 2>/dev/null)"
+		# Processes vanish while we read; unreadable ones are not ours.
+		if { tr '\0' '\n' <"$d/cmdline" | grep -q -F "$E2E_TAG"; } 2>/dev/null ||
+			{ tr '\0' '\n' <"$d/environ" | grep -q -F "$E2E_DIR/"; } 2>/dev/null; then
+			printf '%s %s\n' "$p" "$({ tr '\0' ' ' <"$d/cmdline"; } 2>/dev/null)"
 		fi
 	done
 }
@@ -373,7 +373,7 @@ e2e_expect_rejected() {
 		e2e_show_log "$out"
 		e2e_fail "$1 $3 on port $2 failed, but not on certificate verification"
 	fi
-	e2e_log "ok: $1 $3 :$2 rejects the server with CA $(basename "$5")"
+	e2e_log "ok: $1 $3 :$2 rejects the server as $4 with CA $(basename "$5")"
 }
 
 # e2e_expect_tls13 PORT PROTO NAME CAFILE: the server negotiates TLS 1.3

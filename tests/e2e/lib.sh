@@ -20,6 +20,11 @@
 #   - Every wait is bounded by $E2E_WAIT seconds, every client by
 #     $E2E_CLIENT_TIMEOUT seconds.
 
+# postfix, dovecot and nginx live in /usr/sbin, which a root shell started
+# by make or CI does not always have in PATH.
+PATH=$PATH:/usr/sbin:/sbin
+export PATH
+
 E2E_WAIT=${E2E_WAIT:-10}
 E2E_CLIENT_TIMEOUT=${E2E_CLIENT_TIMEOUT:-10}
 E2E_DIR=
@@ -125,10 +130,15 @@ e2e_pid_alive() {
 
 # e2e_descendants PID: print PID and all its descendants, one a line.
 e2e_descendants() {
-	for s in /proc/[0-9]*/stat; do
-		sed 's/^\([0-9]*\) .*) [A-Za-z] \([0-9]*\) .*/\1 \2/' "$s" 2>/dev/null
-	done | awk -v root="$1" '
-		{ parent[$1] = $2 }
+	# One cat for all of /proc: processes may vanish while it reads.
+	cat /proc/[0-9]*/stat 2>/dev/null | awk -v root="$1" '
+		{
+			pid = $1
+			# comm may hold spaces and parentheses; state and ppid follow
+			# the last ") ".
+			sub(/.*\) /, "")
+			parent[pid] = $2
+		}
 		END {
 			print root; want[root] = 1; grew = 1
 			while (grew) {
@@ -187,15 +197,13 @@ e2e_wait_pidfile() {
 # names this run's folder (nginx: -p, postfix: MAIL_CONFIG, dovecot:
 # instance_name).  Empty output means every daemon is gone.
 e2e_leftovers() {
-	for d in /proc/[0-9]*; do
-		p=${d#/proc/}
+	# One grep over all of /proc; files of vanished or foreign processes may
+	# be unreadable, which is fine.
+	grep -l -z -F -e "$E2E_TAG" /proc/[0-9]*/cmdline /proc/[0-9]*/environ 2>/dev/null |
+		sed 's#^/proc/\([0-9]*\)/.*#\1#' | sort -u -n | while read -r p; do
 		[ "$p" = "$$" ] && continue
 		e2e_pid_alive "$p" || continue
-		# Processes vanish while we read; unreadable ones are not ours.
-		if { tr '\0' '\n' <"$d/cmdline" | grep -q -F "$E2E_TAG"; } 2>/dev/null ||
-			{ tr '\0' '\n' <"$d/environ" | grep -q -F "$E2E_DIR/"; } 2>/dev/null; then
-			printf '%s %s\n' "$p" "$({ tr '\0' ' ' <"$d/cmdline"; } 2>/dev/null)"
-		fi
+		printf '%s %s\n' "$p" "$({ tr '\0' ' ' <"/proc/$p/cmdline"; } 2>/dev/null)"
 	done
 }
 

@@ -57,6 +57,10 @@ expect_all() {
 
 # ---- 1: the first pair is served and verifies against the test root only
 expect_all e2e_expect_served "$root" "$crt"
+# The comparison itself must be able to fail (subshell: e2e_fail exits).
+if (e2e_expect_served openssl "$smtp" smtp "$name" "$root" "$pki/leaf2.crt") 2>/dev/null; then
+	e2e_fail "a served certificate matched a different file's fingerprint"
+fi
 e2e_expect_tls13 "$https" https "$name" "$root"
 e2e_expect_tls13 "$sub" smtp "$name" "$root"
 e2e_expect_tls13 "$imaps" tls "$name" "$root"

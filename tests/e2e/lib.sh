@@ -82,11 +82,14 @@ e2e_init() {
 	: >"$E2E_DIR/daemons"
 	mkdir "$E2E_DIR/empty-capath"
 	touch "$E2E_DIR/.stamp"
-	# A per-run offset keeps parallel runs apart; busy ports are skipped.
+	# 20000-32767 lies below Linux's ephemeral range (32768-60999), where
+	# a client's source port could take a daemon's port between our check
+	# and its bind().  A per-run offset keeps parallel runs apart; used
+	# ports are skipped.
 	if [ -n "${E2E_PORT_BASE:-}" ]; then
 		echo "$E2E_PORT_BASE" >"$E2E_DIR/next_port"
 	else
-		echo $((20000 + ($$ % 400) * 100)) >"$E2E_DIR/next_port"
+		echo $((20000 + ($$ % 127) * 100)) >"$E2E_DIR/next_port"
 	fi
 	trap 'e2e_cleanup' EXIT
 	trap 'exit 130' INT
@@ -199,7 +202,11 @@ e2e_wait_pidfile() {
 e2e_leftovers() {
 	# One grep over all of /proc; files of vanished or foreign processes may
 	# be unreadable, which is fine.
-	grep -l -z -F -e "$E2E_TAG" /proc/[0-9]*/cmdline /proc/[0-9]*/environ 2>/dev/null |
+	# The pattern comes on stdin so that grep's own command line does not
+	# match.
+	# shellcheck disable=SC2062
+	printf '%s\n' "$E2E_TAG" |
+		grep -l -z -F -f - /proc/[0-9]*/cmdline /proc/[0-9]*/environ 2>/dev/null |
 		sed 's#^/proc/\([0-9]*\)/.*#\1#' | sort -u -n | while read -r p; do
 		[ "$p" = "$$" ] && continue
 		e2e_pid_alive "$p" || continue
@@ -218,16 +225,32 @@ e2e_expect_no_leftovers() {
 # e2e_port_listening PORT: true if something listens on TCP PORT (any
 # address, IPv4 or IPv6).  Reads /proc so no ss/netstat is needed.
 e2e_port_listening() {
+	e2e_port_scan "$1" 1
+}
+
+# e2e_port_used PORT: true if any TCP socket (listening, connected,
+# TIME_WAIT) has PORT as its local port: bind() may then fail.
+e2e_port_used() {
+	e2e_port_scan "$1" 0
+}
+
+# e2e_port_scan PORT LISTEN_ONLY: st 0A is TCP_LISTEN.
+e2e_port_scan() {
 	hex=$(printf '%04X' "$1")
 	cat /proc/net/tcp /proc/net/tcp6 2>/dev/null |
-		awk -v h="$hex" '$4 == "0A" { n = split($2, a, ":"); if (a[n] == h) found = 1 } END { exit !found }'
+		awk -v h="$hex" -v listen_only="$2" '
+			NR > 1 && (!listen_only || $4 == "0A") {
+				n = split($2, a, ":")
+				if (a[n] == h) found = 1
+			}
+			END { exit !found }'
 }
 
 # e2e_port: print the next free port of this run's range.
 e2e_port() {
 	p=$(cat "$E2E_DIR/next_port")
 	n=0
-	while e2e_port_listening "$p"; do
+	while e2e_port_used "$p"; do
 		p=$((p + 1))
 		n=$((n + 1))
 		[ $n -lt 100 ] || return 1

@@ -513,7 +513,7 @@ const struct bundle_text bundle_texts[] = {
 	"  macOS          shasum -a 256 @NAME@.cer\n"
 	"  Windows        Get-FileHash -Algorithm SHA256 .\\@NAME@.cer\n"
 	"  Thunderbird, Firefox\n"
-	"                 Certificate Manager > Authorities > @NAME@ > View\n"
+	"                 Certificate Manager > Authorities > select it > View\n"
 	"  iPhone, iPad   Settings > General > VPN & Device Management > the\n"
 	"                 profile > More Details > the certificate\n"
 	"\n"

@@ -30,7 +30,7 @@ static const unsigned char uuid_ns[16] = {
 struct kit_info {
 	const char *name;
 	char fpr[CA_FPR_LEN];
-	char fpr_colon[3 * 32];
+	char fpr_colon[CA_FPR_COLON_LEN];
 	char sha1[41];
 	char not_after[32];
 	char *subject;
@@ -330,44 +330,38 @@ cert_pem(X509 *x, struct mc_buf *out)
 	return rc;
 }
 
+void
+ca_fpr_colon(const char hex[CA_FPR_LEN], char out[CA_FPR_COLON_LEN])
+{
+	size_t o = 0;
+
+	for (size_t i = 0; i + 1 < CA_FPR_LEN && hex[i] != '\0'; i += 2) {
+		if (i > 0)
+			out[o++] = ':';
+		out[o++] = (char)toupper((unsigned char)hex[i]);
+		out[o++] = (char)toupper((unsigned char)hex[i + 1]);
+	}
+	out[o] = '\0';
+}
+
 static int
 kit_info_fill(X509 *root, const char *name, struct kit_info *ki)
 {
 	unsigned char md[EVP_MAX_MD_SIZE];
 	unsigned int n = 0;
 	struct tm tm;
-	struct mc_buf subj = { 0 };
-	BIO *bio = NULL;
-	int rc = -1;
 
 	ki->name = name;
 	ca_cert_fingerprint(root, ki->fpr);
-	for (size_t i = 0, o = 0; i < 32; i++) {
-		if (i > 0)
-			ki->fpr_colon[o++] = ':';
-		ki->fpr_colon[o++] = (char)toupper((unsigned char)ki->fpr[2 * i]);
-		ki->fpr_colon[o++] = (char)toupper((unsigned char)ki->fpr[2 * i + 1]);
-		ki->fpr_colon[o] = '\0';
-	}
+	ca_fpr_colon(ki->fpr, ki->fpr_colon);
 	if (ki->fpr[0] == '\0' || X509_digest(root, EVP_sha1(), md, &n) != 1 || n != 20 ||
 	    !ASN1_TIME_to_tm(X509_get0_notAfter(root), &tm)) {
 		mc_seterr_ssl("cannot read the root certificate");
-		goto out;
+		return -1;
 	}
 	mc_hex(md, n, ki->sha1);
 	strftime(ki->not_after, sizeof(ki->not_after), "%Y-%m-%d %H:%M:%S UTC", &tm);
-	if ((bio = BIO_new(BIO_s_mem())) == NULL ||
-	    X509_NAME_print_ex(bio, X509_get_subject_name(root), 0,
-		XN_FLAG_RFC2253 & ~ASN1_STRFLGS_ESC_MSB) < 0 ||
-	    bio_to_buf(bio, &subj) < 0 || (ki->subject = mc_strdup(subj.p)) == NULL) {
-		mc_seterr_ssl("cannot read the root's subject");
-		goto out;
-	}
-	rc = 0;
-out:
-	BIO_free(bio);
-	mc_buf_free(&subj);
-	return rc;
+	return (ki->subject = ca_cert_subject(root)) == NULL ? -1 : 0;
 }
 
 /* Fills @KEY@ placeholders; an '@' that starts no known key stays as is. */

@@ -69,6 +69,11 @@ X509 *ca_root_build(EVP_PKEY *key, const struct ca_root_req *req);
 /* Parses "10.0.0.0/8" or "fd00::/8" into OpenSSL's "IP:addr/mask" form. */
 char *ca_cidr_to_conf(const char *cidr);
 
+/* verify.c */
+/* Chain-verifies leaf against root as strict clients do (X509_STRICT,
+ * name constraints, purpose "sslserver"/"sslclient"/NULL). */
+int ca_verify_leaf(X509 *leaf, X509 *root, const char *purpose);
+
 /* fs.c */
 /* Creates path exclusively (O_EXCL|O_NOFOLLOW) with mode, writes, fsyncs
  * the file and its folder.  A partial file is removed on failure. */
@@ -83,11 +88,70 @@ int ca_file_read(const char *path, size_t max, struct mc_buf *out);
 int ca_mkdir_p(const char *path, mode_t mode);
 int ca_fsync_dir(const char *dir);
 
+/* ---- leaf.c, csr.c, crl.c (leaf signing, CSRs, CRLs) ---- */
+
+#define CA_CN_MAX 64		/* RFC 5280 ub-common-name, characters */
+#define CA_MAX_DAYS 36500	/* sanity bound only; lifetime rules are policy's */
+#define CA_RSA_MIN_BITS 2048
+#define CA_RSA_MAX_BITS 8192
+#define CA_CSR_MAX (64 * 1024)	/* bytes read from a CSR file */
+
+/* leaf.c */
+struct ca_leaf_req {
+	EVP_PKEY *pubkey;		/* subject public key */
+	const char *cn;			/* NULL or "": empty subject */
+	const struct mc_strv *dns;	/* normalised DNS names ("*.x" allowed); may be NULL */
+	const struct mc_strv *ips;	/* canonical text IPv4/IPv6; may be NULL */
+	const struct mc_strv *emails;	/* rfc822Name (client certs); may be NULL */
+	const struct mc_strv *eku;	/* serverAuth clientAuth emailProtection; empty: none */
+	int days;
+	time_t not_before;		/* 0: now */
+	const ASN1_INTEGER *serial;	/* NULL: fresh random positive 159-bit */
+};
+/* Signs a leaf with SHA-256: v3, subject CN only, basicConstraints
+ * critical CA:FALSE, keyUsage critical (RSA: digitalSignature +
+ * keyEncipherment, EC: digitalSignature), EKU, SKI, AKI keyid (the
+ * issuer must have an SKI), SAN of every name (critical when the subject
+ * is empty).  Needs a CN or at least one name. */
+X509 *ca_leaf_sign(const struct ca_leaf_req *req, X509 *issuer, EVP_PKEY *issuer_key);
+/* 0 if key is RSA 2048-8192 (e odd, >= 65537) or EC P-256/P-384 on a
+ * named curve with uncompressed point; -1 otherwise. */
+int ca_leaf_key_check(EVP_PKEY *key);
+/* 1: key's public half is cert's; 0: not; -1: error. */
+int ca_key_matches_cert(EVP_PKEY *key, X509 *cert);
+
+/* csr.c */
+/* PEM or DER, at most CA_CSR_MAX bytes, self-signature verified, key
+ * checked with ca_leaf_key_check. */
+X509_REQ *ca_csr_load(const char *path);
+X509_REQ *ca_csr_from_mem(const void *data, size_t len);
+/* Requested subject CN (NULL if none; caller frees) and SAN names, raw,
+ * appended to the lists (which the caller frees, also on failure).  A
+ * SAN of another type (URI, otherName, ...) is refused.  Only the names
+ * and the public key of a CSR are ever used. */
+int ca_csr_names(X509_REQ *req, char **cn, struct mc_strv *dns, struct mc_strv *ips,
+    struct mc_strv *emails);
+
+/* crl.c */
+struct ca_revoked {
+	const char *serial_hex;		/* as ca_cert_serial_hex writes it */
+	time_t when;
+	int reason;			/* CRL_REASON_*; NONE/UNSPECIFIED: no extension */
+};
+/* CRL v2 signed SHA-256 by issuer: entries sorted, with revocation time
+ * and reason; crlNumber, AKI keyid, lastUpdate now, nextUpdate now+days. */
+X509_CRL *ca_crl_build(X509 *issuer, EVP_PKEY *issuer_key, const struct ca_revoked *r,
+    size_t n, long crl_number, int days);
+int ca_crl_pem(X509_CRL *crl, struct mc_buf *out);
+
 /* bundle.c: the trust kit for client machines (minica bundle). */
 #define CA_BUNDLE_NAME_DEFAULT "minica-ca"
 #define CA_BUNDLE_NAME_MAX 64
 #define CA_UUID_LEN 37		/* 8-4-4-4-12 + NUL */
-/* name: 1..64 of [A-Za-z0-9._-], not starting with '.'. */
+#define CA_FPR_COLON_LEN 96	/* "AB:CD:..." for SHA-256 + NUL */
+/* "ab12..." -> "AB:12:...", the form openssl, browsers and Windows show. */
+void ca_fpr_colon(const char hex[CA_FPR_LEN], char out[CA_FPR_COLON_LEN]);
+/* name: 1..64 of [A-Za-z0-9._-], not starting with '.' or '-'. */
 int ca_bundle_name_check(const char *name);
 /* The kit's file names for name, in the order they are written. */
 int ca_bundle_files(const char *name, struct mc_strv *out);

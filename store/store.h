@@ -58,3 +58,47 @@ typedef int (*store_event_cb)(const struct store_event *ev, void *arg);
 int store_audit_each(struct store *st, time_t since, store_event_cb cb, void *arg);
 
 #endif
+
+/* cert.c: issued certificates.  sans holds every name (DNS, IP, e-mail)
+ * in SAN order; the CN is always among them. */
+struct store_cert {
+	int64_t id;
+	char serial[48];	/* lowercase hex */
+	char *profile;
+	char *subject;
+	char *cn;		/* "" when the subject is empty */
+	struct mc_strv sans;
+	char key_type[16];
+	time_t not_before;
+	time_t not_after;
+	char fingerprint[65];
+	char *pem;
+	char status[16];	/* valid, superseded, revoked */
+	int64_t superseded_by;	/* 0: none */
+	char superseded_by_serial[48];
+	time_t revoked_at;
+	char *revocation_reason;
+	int imported;
+	time_t created_at;
+};
+int store_cert_insert(struct store *st, struct store_cert *c);
+/* 1 if a certificate with this serial exists, 0 if not, -1 on error. */
+int store_cert_serial_exists(struct store *st, const char *serial);
+/* By serial, any case, or a unique prefix: 1 found, 0 none, -1 error
+ * (an ambiguous prefix is an error naming the matches). */
+int store_cert_find(struct store *st, const char *serial, struct store_cert *out);
+/* The newest valid certificate for profile with exactly these names. */
+int store_cert_find_current(struct store *st, const char *profile, const struct mc_strv *names,
+    struct store_cert *out);
+struct store_cert_filter {
+	int all;		/* include superseded and revoked */
+	const char *profile;	/* NULL: any */
+	time_t expiring_before;	/* 0: any */
+};
+typedef int (*store_cert_cb)(const struct store_cert *c, void *arg);
+/* Calls cb for each match, soonest expiry first; a non-zero return from
+ * cb stops and is returned. */
+int store_cert_each(struct store *st, const struct store_cert_filter *f, store_cert_cb cb, void *arg);
+void store_cert_free(struct store_cert *c);
+/* Sorted, comma-joined names: equal for the same set in any order. */
+char *store_names_key(const struct mc_strv *names);

@@ -7,7 +7,7 @@ here=$(cd "$(dirname "$0")" && pwd)
 export MINICA_BIN
 failed=0
 total=0
-for t in "$here"/t_*.sh; do
+for t in "$here"/${1:-t_}*.sh; do
 	[ -e "$t" ] || continue
 	total=$((total + 1))
 	name=$(basename "$t" .sh)

@@ -2,7 +2,6 @@
  * ca/bundle.c and ca/p12.c: every kit file read back with OpenSSL's own
  * parsers and compared with the root it came from.
  */
-#define _GNU_SOURCE
 #include <ctype.h>
 #include <ftw.h>
 #include <stdio.h>

@@ -1,0 +1,238 @@
+/* Certificates: encodings, fingerprints, fields, serials. */
+#include <string.h>
+
+#include <openssl/bn.h>
+#include <openssl/err.h>
+#include <openssl/pem.h>
+#include <openssl/rand.h>
+#include <openssl/x509v3.h>
+
+#include "ca.h"
+
+int
+ca_cert_pem(X509 *x, struct mc_buf *out)
+{
+	BIO *bio = BIO_new(BIO_s_mem());
+	char *data;
+	long len;
+	int rc = -1;
+
+	if (bio == NULL || !PEM_write_bio_X509(bio, x)) {
+		mc_seterr_ssl("PEM_write_bio_X509 failed");
+		goto out;
+	}
+	len = BIO_get_mem_data(bio, &data);
+	rc = mc_buf_add(out, data, (size_t)len);
+out:
+	BIO_free(bio);
+	return rc;
+}
+
+X509 *
+ca_cert_from_pem(const char *pem, size_t len)
+{
+	BIO *bio = BIO_new_mem_buf(pem, (int)len);
+	X509 *x = NULL;
+
+	if (bio != NULL)
+		x = PEM_read_bio_X509(bio, NULL, NULL, NULL);
+	if (x == NULL)
+		mc_seterr_ssl("not a PEM certificate (PEM_read_bio_X509)");
+	BIO_free(bio);
+	return x;
+}
+
+X509 *
+ca_cert_load(const char *path)
+{
+	struct mc_buf b = { 0 };
+	const unsigned char *p;
+	X509 *x = NULL;
+
+	if (ca_file_read(path, 1 << 20, &b) < 0)
+		return NULL;
+	if (memmem(b.p, b.len, "-----BEGIN", 10) != NULL) {
+		x = ca_cert_from_pem(b.p, b.len);
+	} else {
+		p = (const unsigned char *)b.p;
+		x = d2i_X509(NULL, &p, (long)b.len);
+		if (x == NULL)
+			mc_seterr_ssl("neither PEM nor DER certificate (d2i_X509)");
+	}
+	if (x == NULL)
+		mc_preferr("cannot load certificate '%s'", path);
+	mc_buf_free(&b);
+	return x;
+}
+
+void
+ca_cert_fingerprint(X509 *x, char out[CA_FPR_LEN])
+{
+	unsigned char md[EVP_MAX_MD_SIZE];
+	unsigned int len = 0;
+
+	if (!X509_digest(x, EVP_sha256(), md, &len) || len != 32) {
+		out[0] = '\0';
+		return;
+	}
+	mc_hex(md, len, out);
+}
+
+int
+ca_cert_serial_hex(const X509 *x, char out[CA_SERIAL_LEN])
+{
+	BIGNUM *bn = ASN1_INTEGER_to_BN(X509_get0_serialNumber(x), NULL);
+	char *hex = NULL;
+	int rc = -1;
+
+	if (bn == NULL || (hex = BN_bn2hex(bn)) == NULL) {
+		mc_seterr_ssl("cannot read serial number");
+		goto out;
+	}
+	if (strlen(hex) >= CA_SERIAL_LEN) {
+		mc_seterr("serial number longer than 160 bits");
+		goto out;
+	}
+	for (size_t i = 0; hex[i]; i++)
+		out[i] = (char)((hex[i] >= 'A' && hex[i] <= 'F') ? hex[i] - 'A' + 'a' : hex[i]);
+	out[strlen(hex)] = '\0';
+	rc = 0;
+out:
+	OPENSSL_free(hex);
+	BN_free(bn);
+	return rc;
+}
+
+char *
+ca_cert_subject(const X509 *x)
+{
+	BIO *bio = BIO_new(BIO_s_mem());
+	char *s = NULL, *data;
+	long len;
+
+	if (bio == NULL)
+		return NULL;
+	if (X509_NAME_print_ex(bio, X509_get_subject_name(x), 0,
+	    XN_FLAG_RFC2253 & ~ASN1_STRFLGS_ESC_MSB) >= 0) {
+		len = BIO_get_mem_data(bio, &data);
+		if ((s = malloc((size_t)len + 1)) != NULL) {
+			memcpy(s, data, (size_t)len);
+			s[len] = '\0';
+		}
+	}
+	if (s == NULL)
+		mc_seterr("cannot format subject");
+	BIO_free(bio);
+	return s;
+}
+
+static int
+asn1_time_to_time_t(const ASN1_TIME *t, time_t *out)
+{
+	struct tm tm;
+
+	if (!ASN1_TIME_to_tm(t, &tm)) {
+		mc_seterr_ssl("invalid certificate time");
+		return -1;
+	}
+	*out = timegm(&tm);
+	return 0;
+}
+
+int
+ca_cert_validity(const X509 *x, time_t *not_before, time_t *not_after)
+{
+	if (asn1_time_to_time_t(X509_get0_notBefore(x), not_before) < 0 ||
+	    asn1_time_to_time_t(X509_get0_notAfter(x), not_after) < 0)
+		return -1;
+	return 0;
+}
+
+int
+ca_cert_permitted_dns(X509 *x, struct mc_strv *out)
+{
+	NAME_CONSTRAINTS *nc;
+	int rc = 0;
+
+	nc = X509_get_ext_d2i(x, NID_name_constraints, NULL, NULL);
+	if (nc == NULL)
+		return 0;
+	for (int i = 0; i < sk_GENERAL_SUBTREE_num(nc->permittedSubtrees); i++) {
+		GENERAL_SUBTREE *st = sk_GENERAL_SUBTREE_value(nc->permittedSubtrees, i);
+		const ASN1_IA5STRING *s;
+		char *d;
+
+		if (st->base->type != GEN_DNS)
+			continue;
+		s = st->base->d.dNSName;
+		if ((d = strndup((const char *)s->data, (size_t)s->length)) == NULL ||
+		    mc_strv_push(out, d[0] == '.' ? d + 1 : d) < 0) {
+			free(d);
+			mc_seterr("out of memory");
+			rc = -1;
+			break;
+		}
+		free(d);
+	}
+	NAME_CONSTRAINTS_free(nc);
+	return rc;
+}
+
+char *
+ca_cert_constraints_text(X509 *x)
+{
+	NAME_CONSTRAINTS *nc;
+	struct mc_buf b = { 0 };
+	const char *kind[2] = { "permitted", "excluded" };
+	char *s;
+
+	if (mc_buf_add(&b, "", 0) < 0)
+		return NULL;
+	nc = X509_get_ext_d2i(x, NID_name_constraints, NULL, NULL);
+	for (int k = 0; nc != NULL && k < 2; k++) {
+		STACK_OF(GENERAL_SUBTREE) *sk = k == 0 ? nc->permittedSubtrees : nc->excludedSubtrees;
+
+		for (int i = 0; i < sk_GENERAL_SUBTREE_num(sk); i++) {
+			GENERAL_NAME *gn = sk_GENERAL_SUBTREE_value(sk, i)->base;
+			BIO *bio = BIO_new(BIO_s_mem());
+			char *data;
+			long len;
+
+			if (bio == NULL || !GENERAL_NAME_print(bio, gn)) {
+				BIO_free(bio);
+				continue;
+			}
+			len = BIO_get_mem_data(bio, &data);
+			mc_buf_printf(&b, "%s%s:%.*s", b.len ? ", " : "", kind[k], (int)len, data);
+			BIO_free(bio);
+		}
+	}
+	NAME_CONSTRAINTS_free(nc);
+	s = mc_strdup(b.p);
+	mc_buf_free(&b);
+	return s;
+}
+
+int
+ca_serial_random(ASN1_INTEGER *serial)
+{
+	BIGNUM *bn = BN_new();
+	int rc = -1;
+
+	/* 159 bits keeps the DER INTEGER positive within 20 octets
+	 * (RFC 5280 4.1.2.2); retry the astronomically unlikely zero. */
+	do {
+		if (bn == NULL || !BN_rand(bn, 159, BN_RAND_TOP_ANY, BN_RAND_BOTTOM_ANY)) {
+			mc_seterr_ssl("BN_rand failed");
+			goto out;
+		}
+	} while (BN_is_zero(bn));
+	if (BN_to_ASN1_INTEGER(bn, serial) == NULL) {
+		mc_seterr_ssl("BN_to_ASN1_INTEGER failed");
+		goto out;
+	}
+	rc = 0;
+out:
+	BN_free(bn);
+	return rc;
+}

@@ -1,0 +1,478 @@
+/*
+ * Leaf certificates: the heart of minica.
+ *
+ * Every leaf is X.509 v3, SHA-256, random positive 159-bit serial, subject
+ * CN only (or empty), and carries exactly basicConstraints, keyUsage,
+ * extendedKeyUsage, subjectKeyIdentifier, authorityKeyIdentifier (key id
+ * only) and subjectAltName.  Names go into the SAN as GENERAL_NAME objects,
+ * never through a config string, so no user text is ever parsed by
+ * OpenSSL's "DNS:a,DNS:b" syntax.
+ */
+#include <arpa/inet.h>
+#include <string.h>
+
+#include <openssl/bn.h>
+#include <openssl/core_names.h>
+#include <openssl/err.h>
+#include <openssl/objects.h>
+#include <openssl/x509v3.h>
+
+#include "ca.h"
+
+#define LEAF_SERIAL_BITS 159
+
+static const struct {
+	const char *name;
+	int nid;
+} leaf_ekus[] = {
+	{ "serverAuth", NID_server_auth },
+	{ "clientAuth", NID_client_auth },
+	{ "emailProtection", NID_email_protect },
+};
+
+int
+ca_leaf_key_check(EVP_PKEY *key)
+{
+	char buf[64];
+	BIGNUM *e = NULL;
+	int rc = -1, bits;
+
+	if (key == NULL) {
+		mc_seterr("no public key");
+		return -1;
+	}
+	bits = EVP_PKEY_get_bits(key);
+	if (EVP_PKEY_is_a(key, "RSA")) {
+		if (bits < CA_RSA_MIN_BITS || bits > CA_RSA_MAX_BITS) {
+			mc_seterr("rsa key of %d bits refused (%d to %d)", bits,
+			    CA_RSA_MIN_BITS, CA_RSA_MAX_BITS);
+			goto out;
+		}
+		if (!EVP_PKEY_get_bn_param(key, OSSL_PKEY_PARAM_RSA_E, &e)) {
+			mc_seterr_ssl("EVP_PKEY_get_bn_param failed");
+			goto out;
+		}
+		/* CA/Browser Forum: odd, at least 65537; Go wants it to fit an int. */
+		if (!BN_is_odd(e) || BN_num_bits(e) < 17 || BN_num_bits(e) > 31) {
+			mc_seterr("rsa public exponent refused (odd, 65537 to 2^31-1)");
+			goto out;
+		}
+	} else if (EVP_PKEY_is_a(key, "EC")) {
+		if (!EVP_PKEY_get_utf8_string_param(key, OSSL_PKEY_PARAM_GROUP_NAME,
+		    buf, sizeof(buf), NULL) ||
+		    (strcmp(buf, "prime256v1") != 0 && strcmp(buf, "secp384r1") != 0)) {
+			mc_seterr("ec key refused: only P-256 and P-384");
+			goto out;
+		}
+		/* Explicit curve parameters fail -x509_strict; compressed
+		 * points are not understood by every client (Go). */
+		if (!EVP_PKEY_get_utf8_string_param(key, OSSL_PKEY_PARAM_EC_ENCODING,
+		    buf, sizeof(buf), NULL) ||
+		    strcmp(buf, OSSL_PKEY_EC_ENCODING_GROUP) != 0) {
+			mc_seterr("ec key refused: explicit curve parameters");
+			goto out;
+		}
+		if (EVP_PKEY_get_utf8_string_param(key,
+		    OSSL_PKEY_PARAM_EC_POINT_CONVERSION_FORMAT, buf, sizeof(buf), NULL) &&
+		    strcmp(buf, OSSL_PKEY_EC_POINT_CONVERSION_FORMAT_UNCOMPRESSED) != 0) {
+			mc_seterr("ec key refused: compressed public point");
+			goto out;
+		}
+	} else {
+		mc_seterr("key type %s refused (RSA or EC P-256/P-384 only)",
+		    EVP_PKEY_get0_type_name(key) ? EVP_PKEY_get0_type_name(key) : "unknown");
+		goto out;
+	}
+	rc = 0;
+out:
+	BN_free(e);
+	ERR_clear_error();
+	return rc;
+}
+
+int
+ca_key_matches_cert(EVP_PKEY *key, X509 *cert)
+{
+	EVP_PKEY *pub;
+	int r;
+
+	if (key == NULL || cert == NULL) {
+		mc_seterr("no key or certificate to compare");
+		return -1;
+	}
+	if ((pub = X509_get0_pubkey(cert)) == NULL) {
+		mc_seterr_ssl("X509_get0_pubkey failed");
+		return -1;
+	}
+	r = EVP_PKEY_eq(key, pub);
+	if (r == -2) {
+		mc_seterr_ssl("EVP_PKEY_eq failed");
+		return -1;
+	}
+	ERR_clear_error();
+	return r == 1 ? 1 : 0;
+}
+
+/* Until cert.c's ca_serial_random is merged in. */
+static int
+leaf_serial_random(ASN1_INTEGER *serial)
+{
+	BIGNUM *bn = NULL;
+	int rc = -1;
+
+	if ((bn = BN_new()) == NULL) {
+		mc_seterr_ssl("BN_new failed");
+		goto out;
+	}
+	do {
+		if (!BN_rand(bn, LEAF_SERIAL_BITS, BN_RAND_TOP_ANY, BN_RAND_BOTTOM_ANY)) {
+			mc_seterr_ssl("BN_rand failed");
+			goto out;
+		}
+	} while (BN_is_zero(bn));
+	if (BN_to_ASN1_INTEGER(bn, serial) == NULL) {
+		mc_seterr_ssl("BN_to_ASN1_INTEGER failed");
+		goto out;
+	}
+	rc = 0;
+out:
+	BN_free(bn);
+	return rc;
+}
+
+static int
+leaf_set_serial(X509 *x, const ASN1_INTEGER *want)
+{
+	ASN1_INTEGER *serial = NULL;
+	BIGNUM *bn = NULL;
+	int rc = -1;
+
+	if (want != NULL) {
+		if ((bn = ASN1_INTEGER_to_BN(want, NULL)) == NULL) {
+			mc_seterr_ssl("ASN1_INTEGER_to_BN failed");
+			goto out;
+		}
+		/* RFC 5280 4.1.2.2: positive, at most 20 octets. */
+		if (BN_is_negative(bn) || BN_is_zero(bn) || BN_num_bits(bn) > LEAF_SERIAL_BITS) {
+			mc_seterr("serial refused: must be positive and at most 159 bits");
+			goto out;
+		}
+		if (!X509_set_serialNumber(x, (ASN1_INTEGER *)want)) {
+			mc_seterr_ssl("X509_set_serialNumber failed");
+			goto out;
+		}
+	} else {
+		if ((serial = ASN1_INTEGER_new()) == NULL) {
+			mc_seterr_ssl("ASN1_INTEGER_new failed");
+			goto out;
+		}
+		if (leaf_serial_random(serial) < 0)
+			goto out;
+		if (!X509_set_serialNumber(x, serial)) {
+			mc_seterr_ssl("X509_set_serialNumber failed");
+			goto out;
+		}
+	}
+	rc = 0;
+out:
+	ASN1_INTEGER_free(serial);
+	BN_free(bn);
+	return rc;
+}
+
+/* Counts UTF-8 characters; -1 on a control character. */
+static long
+leaf_cn_chars(const char *cn)
+{
+	long n = 0;
+
+	for (const unsigned char *p = (const unsigned char *)cn; *p != '\0'; p++) {
+		if (*p < 0x20 || *p == 0x7f)
+			return -1;
+		if ((*p & 0xc0) != 0x80)
+			n++;
+	}
+	return n;
+}
+
+static int
+leaf_set_names(X509 *x, X509 *issuer, const char *cn)
+{
+	X509_NAME *name = NULL;
+	long nchars;
+	int rc = -1;
+
+	if (!X509_set_issuer_name(x, X509_get_subject_name(issuer))) {
+		mc_seterr_ssl("X509_set_issuer_name failed");
+		goto out;
+	}
+	if (cn == NULL || *cn == '\0')
+		return 0;
+	nchars = leaf_cn_chars(cn);
+	if (nchars < 0 || nchars > CA_CN_MAX) {
+		mc_seterr("common name refused: control character or longer than %d characters",
+		    CA_CN_MAX);
+		goto out;
+	}
+	if ((name = X509_NAME_new()) == NULL) {
+		mc_seterr_ssl("X509_NAME_new failed");
+		goto out;
+	}
+	/* MBSTRING_UTF8 also rejects invalid UTF-8. */
+	if (!X509_NAME_add_entry_by_NID(name, NID_commonName, MBSTRING_UTF8,
+	    (const unsigned char *)cn, -1, -1, 0)) {
+		mc_seterr_ssl("X509_NAME_add_entry_by_NID failed for common name");
+		goto out;
+	}
+	if (!X509_set_subject_name(x, name)) {
+		mc_seterr_ssl("X509_set_subject_name failed");
+		goto out;
+	}
+	rc = 0;
+out:
+	X509_NAME_free(name);
+	return rc;
+}
+
+static int
+leaf_set_validity(X509 *x, time_t not_before, int days)
+{
+	time_t nb = not_before != 0 ? not_before : time(NULL);
+
+	if (days < 1 || days > CA_MAX_DAYS) {
+		mc_seterr("lifetime of %d days refused (1 to %d)", days, CA_MAX_DAYS);
+		return -1;
+	}
+	if (ASN1_TIME_set(X509_getm_notBefore(x), nb) == NULL ||
+	    ASN1_TIME_set(X509_getm_notAfter(x), nb + (time_t)days * 86400) == NULL) {
+		mc_seterr_ssl("ASN1_TIME_set failed");
+		return -1;
+	}
+	return 0;
+}
+
+static int
+leaf_add_conf(X509 *x, X509V3_CTX *ctx, int nid, const char *value)
+{
+	X509_EXTENSION *ext;
+	int rc = -1;
+
+	if ((ext = X509V3_EXT_conf_nid(NULL, ctx, nid, value)) == NULL) {
+		mc_seterr_ssl("X509V3_EXT_conf_nid failed for %s", OBJ_nid2sn(nid));
+		return -1;
+	}
+	if (!X509_add_ext(x, ext, -1))
+		mc_seterr_ssl("X509_add_ext failed for %s", OBJ_nid2sn(nid));
+	else
+		rc = 0;
+	X509_EXTENSION_free(ext);
+	return rc;
+}
+
+static int
+leaf_add_eku(X509 *x, const struct mc_strv *eku)
+{
+	EXTENDED_KEY_USAGE *ku = NULL;
+	int rc = -1, nid;
+	size_t i, j;
+
+	if (eku == NULL || eku->n == 0)
+		return 0;
+	if ((ku = sk_ASN1_OBJECT_new_null()) == NULL) {
+		mc_seterr_ssl("sk_ASN1_OBJECT_new_null failed");
+		goto out;
+	}
+	for (i = 0; i < eku->n; i++) {
+		for (nid = NID_undef, j = 0; j < sizeof(leaf_ekus) / sizeof(leaf_ekus[0]); j++)
+			if (strcmp(eku->v[i], leaf_ekus[j].name) == 0)
+				nid = leaf_ekus[j].nid;
+		if (nid == NID_undef) {
+			mc_seterr("extended key usage '%s' refused", eku->v[i]);
+			goto out;
+		}
+		for (j = 0; j < (size_t)sk_ASN1_OBJECT_num(ku); j++)
+			if (OBJ_obj2nid(sk_ASN1_OBJECT_value(ku, (int)j)) == nid)
+				break;
+		if (j < (size_t)sk_ASN1_OBJECT_num(ku))
+			continue;
+		/* OBJ_nid2obj objects are static; pop_free leaves them be. */
+		if (!sk_ASN1_OBJECT_push(ku, OBJ_nid2obj(nid))) {
+			mc_seterr_ssl("sk_ASN1_OBJECT_push failed");
+			goto out;
+		}
+	}
+	if (!X509_add1_ext_i2d(x, NID_ext_key_usage, ku, 0, X509V3_ADD_DEFAULT)) {
+		mc_seterr_ssl("X509_add1_ext_i2d failed for extendedKeyUsage");
+		goto out;
+	}
+	rc = 0;
+out:
+	sk_ASN1_OBJECT_pop_free(ku, ASN1_OBJECT_free);
+	return rc;
+}
+
+/* IA5String: printable ASCII only; nothing a client could misread. */
+static int
+leaf_ia5_ok(const char *s)
+{
+	if (*s == '\0')
+		return 0;
+	for (; *s != '\0'; s++)
+		if ((unsigned char)*s <= 0x20 || (unsigned char)*s >= 0x7f)
+			return 0;
+	return 1;
+}
+
+static int
+leaf_push_gen(GENERAL_NAMES *gens, int type, const char *text)
+{
+	GENERAL_NAME *gen = NULL;
+	ASN1_STRING *s = NULL;
+	unsigned char ip[16];
+	int rc = -1, iplen = 0;
+
+	if (type == GEN_IPADD) {
+		if (inet_pton(AF_INET, text, ip) == 1)
+			iplen = 4;
+		else if (inet_pton(AF_INET6, text, ip) == 1)
+			iplen = 16;
+		else {
+			mc_seterr("invalid ip address '%s' for subjectAltName", text);
+			goto out;
+		}
+		s = ASN1_OCTET_STRING_new();
+	} else {
+		if (!leaf_ia5_ok(text)) {
+			mc_seterr("invalid %s '%s' for subjectAltName",
+			    type == GEN_DNS ? "dns name" : "e-mail address", text);
+			goto out;
+		}
+		s = ASN1_IA5STRING_new();
+	}
+	if (s == NULL || (gen = GENERAL_NAME_new()) == NULL) {
+		mc_seterr_ssl("GENERAL_NAME_new failed");
+		goto out;
+	}
+	if (!ASN1_STRING_set(s, iplen ? (const void *)ip : (const void *)text,
+	    iplen ? iplen : (int)strlen(text))) {
+		mc_seterr_ssl("ASN1_STRING_set failed");
+		goto out;
+	}
+	GENERAL_NAME_set0_value(gen, type, s);
+	s = NULL;
+	if (!sk_GENERAL_NAME_push(gens, gen)) {
+		mc_seterr_ssl("sk_GENERAL_NAME_push failed");
+		goto out;
+	}
+	gen = NULL;
+	rc = 0;
+out:
+	ASN1_STRING_free(s);
+	GENERAL_NAME_free(gen);
+	return rc;
+}
+
+static int
+leaf_push_list(GENERAL_NAMES *gens, int type, const struct mc_strv *sv)
+{
+	if (sv == NULL)
+		return 0;
+	for (size_t i = 0; i < sv->n; i++)
+		if (leaf_push_gen(gens, type, sv->v[i]) < 0)
+			return -1;
+	return 0;
+}
+
+static int
+leaf_add_san(X509 *x, const struct ca_leaf_req *req)
+{
+	GENERAL_NAMES *gens = NULL;
+	int rc = -1, empty_subject;
+
+	empty_subject = X509_NAME_entry_count(X509_get_subject_name(x)) == 0;
+	if ((gens = GENERAL_NAMES_new()) == NULL) {
+		mc_seterr_ssl("GENERAL_NAMES_new failed");
+		goto out;
+	}
+	if (leaf_push_list(gens, GEN_DNS, req->dns) < 0 ||
+	    leaf_push_list(gens, GEN_IPADD, req->ips) < 0 ||
+	    leaf_push_list(gens, GEN_EMAIL, req->emails) < 0)
+		goto out;
+	if (sk_GENERAL_NAME_num(gens) == 0) {
+		if (empty_subject) {
+			mc_seterr("certificate needs a common name or a subjectAltName");
+			goto out;
+		}
+		rc = 0;
+		goto out;
+	}
+	/* RFC 5280 4.2.1.6: with an empty subject the SAN must be critical. */
+	if (!X509_add1_ext_i2d(x, NID_subject_alt_name, gens, empty_subject,
+	    X509V3_ADD_DEFAULT)) {
+		mc_seterr_ssl("X509_add1_ext_i2d failed for subjectAltName");
+		goto out;
+	}
+	rc = 0;
+out:
+	GENERAL_NAMES_free(gens);
+	return rc;
+}
+
+static int
+leaf_add_exts(X509 *x, X509 *issuer, const struct ca_leaf_req *req)
+{
+	X509V3_CTX ctx;
+	const char *ku;
+
+	X509V3_set_ctx(&ctx, issuer, x, NULL, NULL, 0);
+	/* RSA key exchange (TLS 1.2) needs keyEncipherment; ECDSA never does. */
+	ku = EVP_PKEY_is_a(req->pubkey, "RSA") ?
+	    "critical,digitalSignature,keyEncipherment" : "critical,digitalSignature";
+	if (leaf_add_conf(x, &ctx, NID_basic_constraints, "critical,CA:FALSE") < 0 ||
+	    leaf_add_conf(x, &ctx, NID_key_usage, ku) < 0 ||
+	    leaf_add_eku(x, req->eku) < 0 ||
+	    leaf_add_conf(x, &ctx, NID_subject_key_identifier, "hash") < 0 ||
+	    leaf_add_conf(x, &ctx, NID_authority_key_identifier, "keyid:always") < 0 ||
+	    leaf_add_san(x, req) < 0)
+		return -1;
+	return 0;
+}
+
+X509 *
+ca_leaf_sign(const struct ca_leaf_req *req, X509 *issuer, EVP_PKEY *issuer_key)
+{
+	X509 *x = NULL, *ret = NULL;
+
+	if (req == NULL || issuer == NULL || issuer_key == NULL) {
+		mc_seterr("no request, issuer or issuer key to sign with");
+		return NULL;
+	}
+	if (ca_leaf_key_check(req->pubkey) < 0)
+		return NULL;
+	if (X509_check_private_key(issuer, issuer_key) != 1) {
+		mc_seterr_ssl("X509_check_private_key failed: issuer key does not match the root");
+		return NULL;
+	}
+	if ((x = X509_new()) == NULL) {
+		mc_seterr_ssl("X509_new failed");
+		goto out;
+	}
+	if (!X509_set_version(x, X509_VERSION_3) || !X509_set_pubkey(x, req->pubkey)) {
+		mc_seterr_ssl("X509_set_pubkey failed");
+		goto out;
+	}
+	if (leaf_set_serial(x, req->serial) < 0 ||
+	    leaf_set_names(x, issuer, req->cn) < 0 ||
+	    leaf_set_validity(x, req->not_before, req->days) < 0 ||
+	    leaf_add_exts(x, issuer, req) < 0)
+		goto out;
+	if (X509_sign(x, issuer_key, EVP_sha256()) <= 0) {
+		mc_seterr_ssl("X509_sign failed");
+		goto out;
+	}
+	ret = x;
+	x = NULL;
+out:
+	X509_free(x);
+	return ret;
+}

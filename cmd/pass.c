@@ -1,0 +1,243 @@
+/*
+ * Passphrases: from a file, a file descriptor, the environment (captured
+ * at start and removed so no child inherits it) or the terminal with echo
+ * off.  Never argv.  Every buffer is wiped.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <termios.h>
+#include <unistd.h>
+
+#include <openssl/crypto.h>
+
+#include "cmd.h"
+
+#define PASS_MAX 1024
+
+static struct {
+	const char *name;
+	char *value;
+	size_t len;
+} env_pass[] = {
+	{ "MINICA_PASSPHRASE", NULL, 0 },
+	{ "MINICA_P12_PASSPHRASE", NULL, 0 },
+	{ "MINICA_OLD_PASSPHRASE", NULL, 0 },
+};
+
+void
+cmd_passphrase_capture_env(void)
+{
+	for (size_t i = 0; i < sizeof(env_pass) / sizeof(env_pass[0]); i++) {
+		char *v = getenv(env_pass[i].name);
+
+		if (v == NULL)
+			continue;
+		env_pass[i].len = strlen(v);
+		env_pass[i].value = malloc(env_pass[i].len + 1);
+		if (env_pass[i].value != NULL)
+			memcpy(env_pass[i].value, v, env_pass[i].len + 1);
+		OPENSSL_cleanse(v, env_pass[i].len);
+		unsetenv(env_pass[i].name);
+	}
+}
+
+static const char *
+captured_env(const char *name, size_t *len)
+{
+	for (size_t i = 0; name != NULL && i < sizeof(env_pass) / sizeof(env_pass[0]); i++) {
+		if (strcmp(env_pass[i].name, name) == 0 && env_pass[i].value != NULL) {
+			*len = env_pass[i].len;
+			return env_pass[i].value;
+		}
+	}
+	return NULL;
+}
+
+/* One trailing newline (or CRLF) is the file's, not the passphrase's. */
+static void
+strip_newline(struct mc_buf *b)
+{
+	if (b->len > 0 && b->p[b->len - 1] == '\n')
+		b->p[--b->len] = '\0';
+	if (b->len > 0 && b->p[b->len - 1] == '\r')
+		b->p[--b->len] = '\0';
+}
+
+static int
+read_fd(int fd, const char *what, struct mc_buf *out)
+{
+	char chunk[256];
+	int rc = -1;
+
+	for (;;) {
+		ssize_t n = read(fd, chunk, sizeof(chunk));
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0) {
+			mc_seterr("cannot read passphrase from %s: %s", what, strerror(errno));
+			goto out;
+		}
+		if (n == 0)
+			break;
+		if (out->len + (size_t)n > PASS_MAX) {
+			mc_seterr("passphrase from %s is longer than %d bytes; is it the right file?", what, PASS_MAX);
+			goto out;
+		}
+		if (mc_buf_add(out, chunk, (size_t)n) < 0)
+			goto out;
+	}
+	strip_newline(out);
+	rc = 0;
+out:
+	OPENSSL_cleanse(chunk, sizeof(chunk));
+	return rc;
+}
+
+static int
+read_file(const char *path, struct mc_buf *out)
+{
+	char what[600];
+	struct stat st;
+	int fd, rc;
+
+	snprintf(what, sizeof(what), "'%s'", path);
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) < 0) {
+		mc_seterr("cannot open passphrase file '%s': %s", path, strerror(errno));
+		return -1;
+	}
+	if (fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && (st.st_mode & 077))
+		cmd_warn("passphrase file '%s' is readable by group or others (mode %04o); chmod 600 it",
+		    path, (unsigned)(st.st_mode & 07777));
+	rc = read_fd(fd, what, out);
+	close(fd);
+	return rc;
+}
+
+static struct termios saved_tio;
+static int tty_fd = -1;
+
+static void
+restore_tty(int sig)
+{
+	if (tty_fd >= 0)
+		tcsetattr(tty_fd, TCSAFLUSH, &saved_tio);
+	signal(sig, SIG_DFL);
+	raise(sig);
+}
+
+static int
+read_tty(const char *prompt, struct mc_buf *out)
+{
+	struct termios tio;
+	char c;
+	int rc = -1;
+	ssize_t n;
+
+	if ((tty_fd = open("/dev/tty", O_RDWR | O_CLOEXEC)) < 0 || tcgetattr(tty_fd, &saved_tio) < 0) {
+		mc_seterr("no passphrase given and no terminal to ask on: use --passphrase-file FILE, "
+		    "--passphrase-fd N or MINICA_PASSPHRASE");
+		goto out;
+	}
+	tio = saved_tio;
+	tio.c_lflag &= ~(tcflag_t)(ECHO | ECHONL);
+	tio.c_lflag |= ICANON;
+	signal(SIGINT, restore_tty);
+	signal(SIGTERM, restore_tty);
+	signal(SIGTSTP, SIG_IGN);
+	if (write(tty_fd, prompt, strlen(prompt)) < 0 || write(tty_fd, ": ", 2) < 0 ||
+	    tcsetattr(tty_fd, TCSAFLUSH, &tio) < 0) {
+		mc_seterr("cannot prompt on the terminal: %s", strerror(errno));
+		goto out;
+	}
+	while ((n = read(tty_fd, &c, 1)) == 1 && c != '\n') {
+		if (out->len >= PASS_MAX || mc_buf_add(out, &c, 1) < 0) {
+			mc_seterr("passphrase longer than %d bytes", PASS_MAX);
+			goto restore;
+		}
+	}
+	rc = n < 0 ? -1 : 0;
+	if (rc < 0)
+		mc_seterr("cannot read from the terminal: %s", strerror(errno));
+restore:
+	tcsetattr(tty_fd, TCSAFLUSH, &saved_tio);
+	n = write(tty_fd, "\n", 1);	/* cosmetic; failure changes nothing */
+out:
+	c = 0;
+	signal(SIGINT, SIG_DFL);
+	signal(SIGTERM, SIG_DFL);
+	signal(SIGTSTP, SIG_DFL);
+	if (tty_fd >= 0)
+		close(tty_fd);
+	tty_fd = -1;
+	return rc;
+}
+
+static int
+prompt_tty(const char *prompt, int confirm, struct mc_buf *out)
+{
+	struct mc_buf again = { 0 };
+	char p2[256];
+	int rc = -1;
+
+	if (read_tty(prompt, out) < 0)
+		goto out;
+	if (confirm) {
+		snprintf(p2, sizeof(p2), "%s (again)", prompt);
+		if (read_tty(p2, &again) < 0)
+			goto out;
+		if (again.len != out->len || CRYPTO_memcmp(again.p, out->p, out->len) != 0) {
+			mc_seterr("the two passphrases differ; nothing was changed");
+			goto out;
+		}
+	}
+	rc = 0;
+out:
+	mc_buf_free(&again);
+	return rc;
+}
+
+int
+cmd_passphrase_from(const char *file, int fd, const char *envname, const char *prompt, int confirm,
+    struct mc_buf *out)
+{
+	const char *env;
+	size_t envlen = 0;
+	int rc;
+
+	mc_buf_free(out);
+	if (file != NULL) {
+		rc = read_file(file, out);
+	} else if (fd >= 0) {
+		char what[32];
+
+		snprintf(what, sizeof(what), "file descriptor %d", fd);
+		rc = read_fd(fd, what, out);
+		close(fd);
+	} else if ((env = captured_env(envname, &envlen)) != NULL) {
+		rc = mc_buf_add(out, env, envlen);
+	} else {
+		rc = prompt_tty(prompt, confirm, out);
+	}
+	if (rc == 0 && out->len == 0) {
+		mc_seterr("empty passphrase refused");
+		rc = -1;
+	}
+	if (rc == 0 && memchr(out->p, '\0', out->len) != NULL) {
+		mc_seterr("passphrase contains a NUL byte");
+		rc = -1;
+	}
+	if (rc < 0)
+		mc_buf_free(out);
+	return rc;
+}
+
+int
+cmd_passphrase(const char *prompt, int confirm, struct mc_buf *out)
+{
+	return cmd_passphrase_from(g.pass_file, g.pass_fd, "MINICA_PASSPHRASE", prompt, confirm, out);
+}

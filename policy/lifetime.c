@@ -1,0 +1,87 @@
+/*
+ * policy/lifetime.c: key types and how long a new certificate may live.
+ */
+#include <string.h>
+#include <time.h>
+
+#include "policy.h"
+
+#define DAY 86400
+
+static const char *const key_types[] = {
+	"rsa2048", "rsa3072", "rsa4096", "ec256", "ec384",
+};
+
+int
+pol_key_type_valid(const char *type)
+{
+	if (type == NULL)
+		return 0;
+	for (size_t i = 0; i < sizeof(key_types) / sizeof(key_types[0]); i++)
+		if (strcmp(type, key_types[i]) == 0)
+			return 1;
+	return 0;
+}
+
+/* "2035-01-31" for messages; the time of day only distracts there. */
+static void
+iso_date(time_t t, char out[static 21])
+{
+	mc_iso8601(t, out);
+	out[10] = '\0';
+}
+
+/*
+ * A leaf that outlives its root is not "valid a bit longer": clients stop
+ * trusting it the day the root expires, so the request is refused rather
+ * than silently shortened, and the message says what is still possible.
+ */
+static int
+check_root_expiry(int days, time_t now, time_t ca_not_after)
+{
+	char date[21];
+	long long left;
+
+	if (ca_not_after <= 0 || (long long)now + (long long)days * DAY <= (long long)ca_not_after)
+		return 0;
+	iso_date(ca_not_after, date);
+	left = ((long long)ca_not_after - (long long)now) / DAY;
+	if ((long long)ca_not_after <= (long long)now)
+		mc_seterr("the root certificate expired on %s; "
+		    "renew the root before issuing", date);
+	else if (left < 1)
+		mc_seterr("the root certificate expires on %s, less than a day "
+		    "from now; renew the root before issuing", date);
+	else
+		mc_seterr("%d days would outlive the root certificate, which "
+		    "expires on %s; at most %lld days are still possible",
+		    days, date, left);
+	return -1;
+}
+
+int
+pol_lifetime(const struct pol_profile *p, int requested, time_t now,
+    time_t ca_not_after, int *days)
+{
+	int d = requested == 0 ? p->default_days : requested;
+
+	if (d < 1) {
+		mc_seterr("invalid lifetime of %d days: must be at least 1", d);
+		return -1;
+	}
+	if (p->server && d > POL_SERVER_MAX_DAYS) {
+		mc_seterr("%d days is too long for profile '%s': Apple requires "
+		    "825 days or less for every TLS server certificate, "
+		    "including those from private roots", d, p->name);
+		return -1;
+	}
+	if (d > p->max_days) {
+		mc_seterr("%d days is too long for profile '%s': at most %d "
+		    "days (max_days)", d, p->name, p->max_days);
+		return -1;
+	}
+	if (check_root_expiry(d, now, ca_not_after) < 0)
+		return -1;
+	*days = d;
+	return 0;
+}

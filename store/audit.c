@@ -1,0 +1,88 @@
+/* The append-only audit log (triggers refuse UPDATE and DELETE). */
+#include <pwd.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "store_private.h"
+
+/* "root", or "root (sudo alice)" so the log names the person. */
+static void
+current_user(char *out, size_t len)
+{
+	struct passwd *pw = getpwuid(getuid());
+	const char *sudo = getenv("SUDO_USER");
+
+	if (pw != NULL)
+		snprintf(out, len, "%s", pw->pw_name);
+	else
+		snprintf(out, len, "uid %u", (unsigned)getuid());
+	if (sudo != NULL && *sudo != '\0' && strlen(out) + strlen(sudo) + 9 < len)
+		snprintf(out + strlen(out), len - strlen(out), " (sudo %s)", sudo);
+}
+
+int
+store_audit(struct store *st, const char *action, const char *serial, const char *fmt, ...)
+{
+	sqlite3_stmt *stmt;
+	char user[160], *details = NULL;
+	va_list ap;
+	int rc;
+
+	va_start(ap, fmt);
+	rc = vasprintf(&details, fmt, ap);
+	va_end(ap);
+	if (rc < 0) {
+		mc_seterr("out of memory");
+		return -1;
+	}
+	current_user(user, sizeof(user));
+	stmt = store_prepare(st, "INSERT INTO audit (time, user, action, serial, details) VALUES (?,?,?,?,?)");
+	if (stmt == NULL) {
+		free(details);
+		return -1;
+	}
+	sqlite3_bind_int64(stmt, 1, time(NULL));
+	sqlite3_bind_text(stmt, 2, user, -1, SQLITE_STATIC);
+	sqlite3_bind_text(stmt, 3, action, -1, SQLITE_STATIC);
+	if (serial != NULL)
+		sqlite3_bind_text(stmt, 4, serial, -1, SQLITE_STATIC);
+	else
+		sqlite3_bind_null(stmt, 4);
+	sqlite3_bind_text(stmt, 5, details, -1, SQLITE_STATIC);
+	rc = store_exec_stmt(st, stmt);
+	free(details);
+	return rc;
+}
+
+int
+store_audit_each(struct store *st, time_t since, store_event_cb cb, void *arg)
+{
+	sqlite3_stmt *stmt = store_prepare(st,
+	    "SELECT id, time, user, action, serial, details FROM audit WHERE time >= ? ORDER BY id");
+	int rc = 0, step;
+
+	if (stmt == NULL)
+		return -1;
+	sqlite3_bind_int64(stmt, 1, since);
+	while ((step = sqlite3_step(stmt)) == SQLITE_ROW) {
+		struct store_event ev = {
+			.id = sqlite3_column_int64(stmt, 0),
+			.time = sqlite3_column_int64(stmt, 1),
+			.user = (char *)sqlite3_column_text(stmt, 2),
+			.action = (char *)sqlite3_column_text(stmt, 3),
+			.serial = (char *)sqlite3_column_text(stmt, 4),
+			.details = (char *)sqlite3_column_text(stmt, 5),
+		};
+
+		if ((rc = cb(&ev, arg)) != 0)
+			break;
+	}
+	if (rc == 0 && step != SQLITE_DONE) {
+		store_seterr(st, "read audit log");
+		rc = -1;
+	}
+	sqlite3_finalize(stmt);
+	return rc;
+}

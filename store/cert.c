@@ -1,0 +1,295 @@
+/* Issued certificates: insert, find, iterate. */
+#include <ctype.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "store_private.h"
+
+#define CERT_COLS \
+	"c.id, c.serial, c.profile, c.subject, c.cn, c.sans, c.key_type, c.not_before," \
+	" c.not_after, c.fingerprint_sha256, c.pem, c.status, c.superseded_by," \
+	" c.revoked_at, c.revocation_reason, c.imported, c.created_at," \
+	" (SELECT s.serial FROM certificates s WHERE s.id = c.superseded_by)"
+
+static int
+cmp_str(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+char *
+store_names_key(const struct mc_strv *names)
+{
+	struct mc_strv sorted = { 0 };
+	char *key;
+
+	for (size_t i = 0; i < names->n; i++)
+		if (!mc_strv_has(&sorted, names->v[i]) && mc_strv_push(&sorted, names->v[i]) < 0) {
+			mc_strv_free(&sorted);
+			return NULL;
+		}
+	if (sorted.n > 1)
+		qsort(sorted.v, sorted.n, sizeof(char *), cmp_str);
+	key = mc_strv_join(&sorted, ",");
+	mc_strv_free(&sorted);
+	return key;
+}
+
+static int
+split_lines(const char *s, struct mc_strv *out)
+{
+	while (s != NULL && *s != '\0') {
+		const char *nl = strchr(s, '\n');
+		size_t len = nl ? (size_t)(nl - s) : strlen(s);
+		char *one = strndup(s, len);
+
+		if (one == NULL || mc_strv_push(out, one) < 0) {
+			free(one);
+			mc_seterr("out of memory");
+			return -1;
+		}
+		free(one);
+		s = nl ? nl + 1 : NULL;
+	}
+	return 0;
+}
+
+static void
+copy_col(char *dst, size_t len, sqlite3_stmt *stmt, int col)
+{
+	const unsigned char *t = sqlite3_column_text(stmt, col);
+
+	snprintf(dst, len, "%s", t ? (const char *)t : "");
+}
+
+static int
+read_row(sqlite3_stmt *stmt, struct store_cert *c)
+{
+	memset(c, 0, sizeof(*c));
+	c->id = sqlite3_column_int64(stmt, 0);
+	copy_col(c->serial, sizeof(c->serial), stmt, 1);
+	c->profile = store_col_text(stmt, 2);
+	c->subject = store_col_text(stmt, 3);
+	c->cn = store_col_text(stmt, 4);
+	if (split_lines((const char *)sqlite3_column_text(stmt, 5), &c->sans) < 0)
+		return -1;
+	copy_col(c->key_type, sizeof(c->key_type), stmt, 6);
+	c->not_before = sqlite3_column_int64(stmt, 7);
+	c->not_after = sqlite3_column_int64(stmt, 8);
+	copy_col(c->fingerprint, sizeof(c->fingerprint), stmt, 9);
+	c->pem = store_col_text(stmt, 10);
+	copy_col(c->status, sizeof(c->status), stmt, 11);
+	c->superseded_by = sqlite3_column_int64(stmt, 12);
+	c->revoked_at = sqlite3_column_int64(stmt, 13);
+	c->revocation_reason = store_col_text(stmt, 14);
+	c->imported = sqlite3_column_int(stmt, 15);
+	c->created_at = sqlite3_column_int64(stmt, 16);
+	copy_col(c->superseded_by_serial, sizeof(c->superseded_by_serial), stmt, 17);
+	if (c->profile == NULL || c->subject == NULL || c->cn == NULL || c->pem == NULL) {
+		store_cert_free(c);
+		mc_seterr("out of memory");
+		return -1;
+	}
+	return 0;
+}
+
+void
+store_cert_free(struct store_cert *c)
+{
+	free(c->profile);
+	free(c->subject);
+	free(c->cn);
+	free(c->pem);
+	free(c->revocation_reason);
+	mc_strv_free(&c->sans);
+	c->profile = c->subject = c->cn = c->pem = c->revocation_reason = NULL;
+}
+
+int
+store_cert_insert(struct store *st, struct store_cert *c)
+{
+	char *sans = mc_strv_join(&c->sans, "\n"), *key = store_names_key(&c->sans);
+	sqlite3_stmt *stmt = NULL;
+	int rc = -1;
+
+	if (sans == NULL || key == NULL)
+		goto out;
+	stmt = store_prepare(st,
+	    "INSERT INTO certificates (ca_id, serial, profile, subject, cn, sans, names_key, key_type,"
+	    " not_before, not_after, fingerprint_sha256, pem, status, imported, created_at,"
+	    " revoked_at, revocation_reason)"
+	    " VALUES ((SELECT max(id) FROM ca),?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)");
+	if (stmt == NULL)
+		goto out;
+	sqlite3_bind_text(stmt, 1, c->serial, -1, SQLITE_STATIC);
+	sqlite3_bind_text(stmt, 2, c->profile, -1, SQLITE_STATIC);
+	sqlite3_bind_text(stmt, 3, c->subject, -1, SQLITE_STATIC);
+	sqlite3_bind_text(stmt, 4, c->cn ? c->cn : "", -1, SQLITE_STATIC);
+	sqlite3_bind_text(stmt, 5, sans, -1, SQLITE_STATIC);
+	sqlite3_bind_text(stmt, 6, key, -1, SQLITE_STATIC);
+	sqlite3_bind_text(stmt, 7, c->key_type, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(stmt, 8, c->not_before);
+	sqlite3_bind_int64(stmt, 9, c->not_after);
+	sqlite3_bind_text(stmt, 10, c->fingerprint, -1, SQLITE_STATIC);
+	sqlite3_bind_text(stmt, 11, c->pem, -1, SQLITE_STATIC);
+	sqlite3_bind_text(stmt, 12, c->status[0] ? c->status : "valid", -1, SQLITE_STATIC);
+	sqlite3_bind_int(stmt, 13, c->imported);
+	sqlite3_bind_int64(stmt, 14, c->created_at ? c->created_at : time(NULL));
+	if (c->revoked_at)
+		sqlite3_bind_int64(stmt, 15, c->revoked_at);
+	if (c->revocation_reason)
+		sqlite3_bind_text(stmt, 16, c->revocation_reason, -1, SQLITE_STATIC);
+	rc = store_exec_stmt(st, stmt);
+	if (rc == 0)
+		c->id = sqlite3_last_insert_rowid(st->db);
+out:
+	free(sans);
+	free(key);
+	return rc;
+}
+
+int
+store_cert_serial_exists(struct store *st, const char *serial)
+{
+	sqlite3_stmt *stmt = store_prepare(st, "SELECT 1 FROM certificates WHERE serial = ?");
+	int rc;
+
+	if (stmt == NULL)
+		return -1;
+	sqlite3_bind_text(stmt, 1, serial, -1, SQLITE_STATIC);
+	rc = sqlite3_step(stmt);
+	sqlite3_finalize(stmt);
+	if (rc == SQLITE_ROW)
+		return 1;
+	if (rc == SQLITE_DONE)
+		return 0;
+	store_seterr(st, "look up serial");
+	return -1;
+}
+
+/* Serials are shown with and without colons and in either case. */
+static int
+normalise_serial(const char *in, char *out, size_t len)
+{
+	size_t n = 0;
+
+	for (; *in; in++) {
+		if (*in == ':')
+			continue;
+		if (!isxdigit((unsigned char)*in) || n + 1 >= len)
+			return -1;
+		out[n++] = (char)tolower((unsigned char)*in);
+	}
+	out[n] = '\0';
+	return n > 0 ? 0 : -1;
+}
+
+int
+store_cert_find(struct store *st, const char *serial, struct store_cert *out)
+{
+	char norm[64], pattern[70];
+	sqlite3_stmt *stmt;
+	int rc, found = 0;
+
+	if (normalise_serial(serial, norm, sizeof(norm)) < 0) {
+		mc_seterr("'%s' is not a serial number (hexadecimal digits)", serial);
+		return -1;
+	}
+	snprintf(pattern, sizeof(pattern), "%s*", norm);
+	stmt = store_prepare(st, "SELECT " CERT_COLS " FROM certificates c"
+	    " WHERE c.serial GLOB ? ORDER BY c.serial = ? DESC, c.id LIMIT 3");
+	if (stmt == NULL)
+		return -1;
+	sqlite3_bind_text(stmt, 1, pattern, -1, SQLITE_STATIC);
+	sqlite3_bind_text(stmt, 2, norm, -1, SQLITE_STATIC);
+	while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
+		if (found == 1) {
+			/* An exact match wins over longer serials it prefixes. */
+			if (strcmp(out->serial, norm) == 0)
+				break;
+			mc_seterr("serial prefix '%s' is ambiguous (%s, %s, ...); give more digits",
+			    serial, out->serial, (const char *)sqlite3_column_text(stmt, 1));
+			store_cert_free(out);
+			found = -1;
+			break;
+		}
+		if (read_row(stmt, out) < 0) {
+			found = -1;
+			break;
+		}
+		found = 1;
+	}
+	if (found == 0 && rc != SQLITE_DONE) {
+		store_seterr(st, "look up certificate");
+		found = -1;
+	}
+	sqlite3_finalize(stmt);
+	return found;
+}
+
+int
+store_cert_find_current(struct store *st, const char *profile, const struct mc_strv *names,
+    struct store_cert *out)
+{
+	char *key = store_names_key(names);
+	sqlite3_stmt *stmt = NULL;
+	int rc, found = -1;
+
+	if (key == NULL)
+		return -1;
+	stmt = store_prepare(st, "SELECT " CERT_COLS " FROM certificates c"
+	    " WHERE c.profile = ? AND c.names_key = ? AND c.status = 'valid'"
+	    " ORDER BY c.not_after DESC LIMIT 1");
+	if (stmt == NULL)
+		goto out;
+	sqlite3_bind_text(stmt, 1, profile, -1, SQLITE_STATIC);
+	sqlite3_bind_text(stmt, 2, key, -1, SQLITE_STATIC);
+	rc = sqlite3_step(stmt);
+	if (rc == SQLITE_ROW)
+		found = read_row(stmt, out) < 0 ? -1 : 1;
+	else if (rc == SQLITE_DONE)
+		found = 0;
+	else
+		store_seterr(st, "look up certificate");
+out:
+	sqlite3_finalize(stmt);
+	free(key);
+	return found;
+}
+
+int
+store_cert_each(struct store *st, const struct store_cert_filter *f, store_cert_cb cb, void *arg)
+{
+	sqlite3_stmt *stmt = store_prepare(st, "SELECT " CERT_COLS " FROM certificates c"
+	    " WHERE (? OR c.status = 'valid') AND (? IS NULL OR c.profile = ?)"
+	    " AND (? = 0 OR c.not_after < ?)"
+	    " ORDER BY c.not_after, c.id");
+	struct store_cert c;
+	int rc = 0, step;
+
+	if (stmt == NULL)
+		return -1;
+	sqlite3_bind_int(stmt, 1, f->all);
+	if (f->profile != NULL) {
+		sqlite3_bind_text(stmt, 2, f->profile, -1, SQLITE_STATIC);
+		sqlite3_bind_text(stmt, 3, f->profile, -1, SQLITE_STATIC);
+	}
+	sqlite3_bind_int64(stmt, 4, f->expiring_before);
+	sqlite3_bind_int64(stmt, 5, f->expiring_before);
+	while ((step = sqlite3_step(stmt)) == SQLITE_ROW) {
+		if (read_row(stmt, &c) < 0) {
+			rc = -1;
+			break;
+		}
+		rc = cb(&c, arg);
+		store_cert_free(&c);
+		if (rc != 0)
+			break;
+	}
+	if (rc == 0 && step != SQLITE_DONE) {
+		store_seterr(st, "list certificates");
+		rc = -1;
+	}
+	sqlite3_finalize(stmt);
+	return rc;
+}

@@ -1,0 +1,31 @@
+/* Internal to store/: the handle and statement helpers. */
+#ifndef MINICA_STORE_PRIVATE_H
+#define MINICA_STORE_PRIVATE_H
+
+#include <sqlite3.h>
+
+#include "store.h"
+
+struct store {
+	sqlite3 *db;
+	char *path;
+};
+
+struct store_migration {
+	int version;
+	const char *sql;
+};
+extern const struct store_migration store_migrations[];
+extern const size_t store_nmigrations;
+
+/* Prepares sql; on failure sets the error and returns NULL. */
+sqlite3_stmt *store_prepare(struct store *st, const char *sql);
+/* Steps a statement expected to finish (INSERT/UPDATE); finalizes it. */
+int store_exec_stmt(struct store *st, sqlite3_stmt *stmt);
+/* Sets mc_err from the connection's last error, with what was attempted. */
+void store_seterr(struct store *st, const char *what);
+/* Duplicates a text column (NULL stays NULL). */
+char *store_col_text(sqlite3_stmt *stmt, int col);
+int store_exec(struct store *st, const char *sql);
+
+#endif

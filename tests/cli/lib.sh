@@ -1,0 +1,54 @@
+# Shared helpers for CLI tests.  Sourced by each tests/cli/t_*.sh.
+# Every test gets its own temporary MINICA_HOME and --root; nothing
+# outside $T is touched.
+set -eu
+: "${MINICA_BIN:?set MINICA_BIN to the built minica}"
+T=$(mktemp -d "${TMPDIR:-/tmp}/minica-test.XXXXXX")
+trap 'rm -rf "$T"' EXIT
+export MINICA_HOME="$T/home"
+unset MINICA_PASSPHRASE MINICA_P12_PASSPHRASE 2>/dev/null || true
+PASS="$T/pass"
+printf 'correct horse battery staple\n' > "$PASS"
+chmod 600 "$PASS"
+ROOT="$T/root"
+mkdir -p "$ROOT"
+
+mc() { "$MINICA_BIN" "$@"; }
+
+fail() { echo "FAIL: $*" >&2; exit 1; }
+
+# expect CODE CMD...: runs CMD, requires exit status CODE; stdout in
+# $T/out, stderr in $T/err.
+expect() {
+	want=$1
+	shift
+	set +e
+	"$@" >"$T/out" 2>"$T/err"
+	got=$?
+	set -e
+	if [ "$got" -ne "$want" ]; then
+		echo "--- stdout"; cat "$T/out"; echo "--- stderr"; cat "$T/err"
+		fail "expected exit $want, got $got: $*"
+	fi
+}
+
+# contains FILE TEXT: FILE has TEXT (fixed string).
+contains() { grep -qF -- "$2" "$1" || { echo "--- $1:"; cat "$1"; fail "'$1' lacks '$2'"; }; }
+lacks() { if grep -qF -- "$2" "$1"; then cat "$1"; fail "'$1' has '$2'"; fi; }
+
+# one_line FILE: the error is exactly one line.
+one_line() { [ "$(wc -l < "$1")" -eq 1 ] || { cat "$1"; fail "error is not one line"; }; }
+
+mode_of() { stat -c %a "$1"; }
+
+# A CA for tests that are not about init: RSA-4096 generation takes
+# seconds, so run.sh makes one and each test copies it.
+new_ca() {
+	if [ -n "${MINICA_SHARED_CA:-}" ] && [ -d "$MINICA_SHARED_CA" ]; then
+		cp -a "$MINICA_SHARED_CA" "$MINICA_HOME"
+	else
+		mc init --domain example.org --domain example.net --passphrase-file "$PASS" >/dev/null
+	fi
+}
+
+db_count() { sqlite3 "$MINICA_HOME/minica.db" "SELECT count(*) FROM $1"; }

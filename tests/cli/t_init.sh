@@ -1,0 +1,82 @@
+#!/bin/sh
+# minica init: the root, checked with openssl rather than minica itself.
+. "$(dirname "$0")/lib.sh"
+
+expect 0 mc init --domain Example.ORG. --domain example.net --name "Example Private CA" --passphrase-file "$PASS"
+contains "$T/out" "SHA-256 fingerprint"
+crt="$MINICA_HOME/ca.crt"
+key="$MINICA_HOME/private/ca.key"
+
+# Files and modes.
+[ "$(mode_of "$MINICA_HOME")" = 700 ] || fail "home mode $(mode_of "$MINICA_HOME")"
+[ "$(mode_of "$MINICA_HOME/private")" = 700 ] || fail "private/ mode"
+[ "$(mode_of "$key")" = 600 ] || fail "key mode $(mode_of "$key")"
+[ "$(mode_of "$crt")" = 644 ] || fail "ca.crt mode $(mode_of "$crt")"
+[ -f "$MINICA_HOME/minica.conf" ] || fail "no minica.conf"
+
+# A self-signed CA that strict openssl accepts.
+openssl verify -x509_strict -CAfile "$crt" "$crt" >"$T/v" 2>&1 || { cat "$T/v"; fail "openssl verify"; }
+openssl x509 -in "$crt" -noout -text > "$T/text"
+contains "$T/text" "Public-Key: (4096 bit)"
+contains "$T/text" "Signature Algorithm: sha256WithRSAEncryption"
+contains "$T/text" "Subject: O = Example Private CA, CN = Example Private CA"
+grep -A1 "X509v3 Basic Constraints: critical" "$T/text" | grep -q "CA:TRUE, pathlen:1" || fail "basicConstraints"
+grep -A1 "X509v3 Key Usage: critical" "$T/text" | grep -q "^ *Certificate Sign, CRL Sign$" || fail "keyUsage"
+contains "$T/text" "X509v3 Subject Key Identifier"
+contains "$T/text" "X509v3 Name Constraints: critical"
+contains "$T/text" "DNS:example.org"
+contains "$T/text" "DNS:example.net"
+contains "$T/text" "email:.example.org"
+contains "$T/text" "IP:0.0.0.0/0.0.0.0"
+contains "$T/text" "IP:::/0"
+# Normalised: the upper-case, trailing-dot form never reaches the cert.
+lacks "$T/text" "Example.ORG"
+# Serial: positive, at most 159 bits (40 hex digits, top one below 8).
+serial=$(openssl x509 -in "$crt" -noout -serial | cut -d= -f2)
+[ ${#serial} -le 40 ] || fail "serial too long: $serial"
+[ ${#serial} -lt 40 ] || case $serial in [0-7]*) ;; *) fail "serial not 159-bit: $serial";; esac
+# Validity: 3650 days.
+end=$(date -d "$(openssl x509 -in "$crt" -noout -enddate | cut -d= -f2)" +%s)
+days=$(( (end - $(date +%s)) / 86400 ))
+[ "$days" -ge 3648 ] && [ "$days" -le 3650 ] || fail "root lifetime $days days"
+
+# The key: encrypted PKCS#8 with scrypt and AES-256, readable by openssl
+# with the passphrase and not without.
+head -1 "$key" | grep -q "BEGIN ENCRYPTED PRIVATE KEY" || fail "key is not encrypted PKCS#8"
+openssl asn1parse -in "$key" > "$T/asn1"
+contains "$T/asn1" "id-scrypt"
+contains "$T/asn1" "aes-256-cbc"
+contains "$T/asn1" ":4000" # N = 16384
+openssl pkey -in "$key" -passin "file:$PASS" -noout || fail "openssl pkey cannot read the key"
+if openssl pkey -in "$key" -passin pass:wrong -noout 2>/dev/null; then fail "wrong passphrase accepted"; fi
+if openssl pkey -in "$key" -passin pass: -noout 2>/dev/null; then fail "empty passphrase accepted"; fi
+openssl pkey -in "$key" -passin "file:$PASS" -pubout > "$T/pub1"
+openssl x509 -in "$crt" -noout -pubkey > "$T/pub2"
+cmp -s "$T/pub1" "$T/pub2" || fail "key does not match ca.crt"
+
+# show ca, text and JSON, against openssl's fingerprint.
+fpr=$(openssl x509 -in "$crt" -noout -fingerprint -sha256 | cut -d= -f2 | tr -d : | tr 'A-F' 'a-f')
+expect 0 mc show ca
+contains "$T/out" "$fpr"
+contains "$T/out" "DNS:example.org"
+expect 0 mc show ca --json --pem
+python3 -c '
+import json, sys
+d = json.load(open(sys.argv[1]))
+assert d["fingerprint_sha256"] == sys.argv[2], d
+assert d["key_type"] == "rsa4096"
+assert "BEGIN CERTIFICATE" in d["pem"]
+assert d["not_after"].endswith("Z")
+' "$T/out" "$fpr" || fail "show ca --json"
+
+# The store recorded it, with an audit event.
+[ "$(db_count ca)" = 1 ] || fail "ca rows"
+[ "$(sqlite3 "$MINICA_HOME/minica.db" "SELECT action FROM audit")" = init ] || fail "audit"
+[ "$(sqlite3 "$MINICA_HOME/minica.db" "PRAGMA journal_mode")" = wal ] || fail "not WAL"
+
+# A second init is refused and changes nothing.
+sum=$(cat "$crt" "$key" "$MINICA_HOME/minica.db" | sha256sum)
+expect 1 mc init --domain example.org --passphrase-file "$PASS"
+contains "$T/err" "a CA already exists"
+one_line "$T/err"
+[ "$(cat "$crt" "$key" "$MINICA_HOME/minica.db" | sha256sum)" = "$sum" ] || fail "second init changed files"

@@ -1,0 +1,44 @@
+#!/bin/sh
+# Every passphrase source, and name-constraint variants.
+. "$(dirname "$0")/lib.sh"
+
+key_opens() { openssl pkey -in "$1/private/ca.key" -passin "pass:$2" -noout 2>/dev/null; }
+
+# --passphrase-fd
+expect 0 mc --home "$T/h1" init --no-name-constraints --passphrase-fd 3 3<"$PASS"
+key_opens "$T/h1" "correct horse battery staple" || fail "--passphrase-fd"
+openssl x509 -in "$T/h1/ca.crt" -noout -text > "$T/text"
+lacks "$T/text" "Name Constraints"
+
+# MINICA_PASSPHRASE, taken out of the environment (CRLF file ending too).
+expect 0 env MINICA_PASSPHRASE="env pass phrase" "$MINICA_BIN" --home "$T/h2" init --domain example.org --permit-ip 192.0.2.0/24 --permit-ip 2001:db8::/32
+key_opens "$T/h2" "env pass phrase" || fail "MINICA_PASSPHRASE"
+openssl x509 -in "$T/h2/ca.crt" -noout -text > "$T/text"
+contains "$T/text" "IP:192.0.2.0/255.255.255.0"
+contains "$T/text" "IP:2001:DB8:0:0:0:0:0:0/FFFF:FFFF:0:0:0:0:0:0"
+lacks "$T/text" "IP:0.0.0.0/0.0.0.0"
+
+# --passphrase-file wins over the environment, and a CRLF ending is the
+# file's, not the passphrase's.
+printf 'file pass\r\n' > "$T/crlf"
+chmod 600 "$T/crlf"
+expect 0 env MINICA_PASSPHRASE=other "$MINICA_BIN" --home "$T/h3" init --domain example.org --passphrase-file "$T/crlf" --days 30
+key_opens "$T/h3" "file pass" || fail "CRLF passphrase file"
+
+# A world-readable passphrase file works but is warned about.
+chmod 644 "$T/crlf"
+expect 0 mc --home "$T/h4" init --domain example.org --passphrase-file "$T/crlf"
+contains "$T/err" "readable by group or others"
+
+# A database from a future schema version is refused clearly.
+sqlite3 "$T/h4/minica.db" "PRAGMA user_version = 999"
+expect 1 mc --home "$T/h4" show ca
+contains "$T/err" "schema version 999"
+one_line "$T/err"
+
+# A damaged database is refused clearly.
+head -c 4096 /dev/urandom > "$T/h3/minica.db"
+rm -f "$T/h3/minica.db-wal" "$T/h3/minica.db-shm"
+expect 1 mc --home "$T/h3" show ca
+contains "$T/err" "minica.db"
+one_line "$T/err"

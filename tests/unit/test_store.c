@@ -1,0 +1,141 @@
+/* store/: migrations, version refusal, the CA row, the append-only audit log. */
+#include <criterion/criterion.h>
+#include <sqlite3.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "store/store.h"
+
+static char dir[] = "/tmp/minica-store.XXXXXX";
+static char path[256];
+
+static void
+setup(void)
+{
+	strcpy(dir, "/tmp/minica-store.XXXXXX");
+	cr_assert_not_null(mkdtemp(dir));
+	snprintf(path, sizeof(path), "%s/minica.db", dir);
+}
+
+static void
+teardown(void)
+{
+	char cmd[300];
+
+	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
+	cr_assert_eq(system(cmd), 0);
+}
+
+static int
+raw_exec(const char *sql)
+{
+	sqlite3 *db;
+	int rc;
+
+	cr_assert_eq(sqlite3_open(path, &db), SQLITE_OK);
+	rc = sqlite3_exec(db, sql, NULL, NULL, NULL);
+	sqlite3_close(db);
+	return rc;
+}
+
+TestSuite(store, .init = setup, .fini = teardown);
+
+Test(store, creates_latest_schema)
+{
+	struct store *st = store_open(path, 1);
+
+	cr_assert_not_null(st, "%s", mc_err());
+	cr_assert_eq(store_schema_version(st), store_latest_version());
+	cr_assert_geq(store_latest_version(), 1);
+	store_close(st);
+	/* Reopening an up-to-date database runs no migration and works. */
+	st = store_open(path, 0);
+	cr_assert_not_null(st, "%s", mc_err());
+	store_close(st);
+}
+
+Test(store, missing_without_create_fails)
+{
+	cr_assert_null(store_open(path, 0));
+	cr_assert(strstr(mc_err(), path) != NULL, "%s", mc_err());
+}
+
+Test(store, upgrades_from_empty_version_zero)
+{
+	/* A file with user_version 0 and no tables is migrated forward. */
+	cr_assert_eq(raw_exec("CREATE TABLE unrelated(x)"), SQLITE_OK);
+	struct store *st = store_open(path, 0);
+	cr_assert_not_null(st, "%s", mc_err());
+	cr_assert_eq(store_schema_version(st), store_latest_version());
+	store_close(st);
+}
+
+Test(store, refuses_future_version)
+{
+	char sql[64];
+	struct store *st = store_open(path, 1);
+
+	cr_assert_not_null(st);
+	store_close(st);
+	snprintf(sql, sizeof(sql), "PRAGMA user_version = %d", store_latest_version() + 1);
+	cr_assert_eq(raw_exec(sql), SQLITE_OK);
+	cr_assert_null(store_open(path, 0));
+	cr_assert(strstr(mc_err(), "newer than this minica") != NULL, "%s", mc_err());
+}
+
+Test(store, refuses_garbage_file)
+{
+	FILE *f = fopen(path, "w");
+
+	cr_assert_not_null(f);
+	for (int i = 0; i < 4096; i++)
+		fputc((i * 7919) & 0xff, f);
+	fclose(f);
+	cr_assert_null(store_open(path, 0));
+	cr_assert(strstr(mc_err(), "not a minica database") != NULL ||
+	    strstr(mc_err(), "damaged") != NULL, "%s", mc_err());
+}
+
+Test(store, ca_round_trip_and_audit)
+{
+	struct store *st = store_open(path, 1);
+	struct store_ca in = { 0 }, out;
+
+	cr_assert_not_null(st);
+	in.subject = "CN=Test";
+	strcpy(in.serial, "7f01");
+	in.not_before = 1000;
+	in.not_after = 2000;
+	strcpy(in.fingerprint, "ab");
+	in.pem = "-----BEGIN CERTIFICATE-----\n";
+	in.constraints = "permitted:DNS:example.org";
+	cr_assert_eq(store_ca_get(st, &out), 0);
+	cr_assert_eq(store_ca_insert(st, &in), 0, "%s", mc_err());
+	cr_assert_eq(store_ca_get(st, &out), 1);
+	cr_assert_str_eq(out.subject, "CN=Test");
+	cr_assert_str_eq(out.serial, "7f01");
+	cr_assert_eq(out.not_after, 2000);
+	cr_assert_str_eq(out.constraints, "permitted:DNS:example.org");
+	store_ca_free(&out);
+	cr_assert_eq(store_audit(st, "init", "7f01", "detail %d", 42), 0);
+	store_close(st);
+	/* The audit log refuses UPDATE and DELETE. */
+	cr_assert_neq(raw_exec("UPDATE audit SET action = 'x'"), SQLITE_OK);
+	cr_assert_neq(raw_exec("DELETE FROM audit"), SQLITE_OK);
+}
+
+Test(store, transaction_rollback_leaves_nothing)
+{
+	struct store *st = store_open(path, 1);
+	struct store_ca in = { .subject = "CN=X", .pem = "p", .constraints = "" }, out;
+
+	cr_assert_not_null(st);
+	strcpy(in.serial, "01");
+	strcpy(in.fingerprint, "cd");
+	cr_assert_eq(store_begin(st), 0);
+	cr_assert_eq(store_ca_insert(st, &in), 0);
+	store_rollback(st);
+	cr_assert_eq(store_ca_get(st, &out), 0);
+	store_close(st);
+}

@@ -13,6 +13,7 @@
 const struct cmd cmd_table[] = {
 	{ "init", cmd_init, "create the root CA (RSA-4096, key encrypted at rest)" },
 	{ "show", cmd_show, "show the CA or one certificate" },
+	{ "bundle", cmd_bundle, "write the trust kit for client machines (root, profile, install scripts)" },
 	{ "help", cmd_help, "list commands, or show help for one" },
 	{ "version", cmd_version, "print the version" },
 	{ NULL, NULL, NULL },

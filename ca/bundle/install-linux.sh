@@ -155,8 +155,8 @@ system_install() {
 		rm -f -- "$tmp"
 		die "cannot write '$DST'"
 	fi
-	refresh
 	say "system: added $DST"
+	refresh
 }
 
 system_uninstall() {
@@ -171,8 +171,8 @@ system_uninstall() {
 		return 0
 	fi
 	rm -f -- "$DST"
-	refresh
 	say "system: removed $DST"
+	refresh
 }
 
 user_home() {

@@ -89,3 +89,62 @@ int cmd_help(int argc, const char **argv);
 int cmd_version(int argc, const char **argv);
 
 #endif
+
+/* engine.c: the issuing pipeline shared by issue, renew and batch.
+ * Functions here set mc_err and never print. */
+struct issue_req {
+	const char *profile;
+	const char *cn;
+	const char **sans;	/* NULL-terminated; may be NULL */
+	const char **ips;
+	int days;		/* 0: profile default */
+	const char *key_type;	/* NULL: profile default */
+	const char *csr_path;
+};
+
+struct issue_plan {
+	const struct pol_profile *prof;
+	char *cn;		/* subject CN; NULL when the name is too long */
+	struct mc_strv dns, ips, emails;
+	struct mc_strv names;	/* every name, in SAN order */
+	int days;
+	char key_type[16];
+	EVP_PKEY *csr_key;	/* public key from --csr */
+};
+
+struct issued {
+	X509 *cert;
+	EVP_PKEY *key;		/* NULL for a CSR */
+	struct store_cert rec;
+};
+
+#define RENEW_DAYS_DEFAULT 30
+
+/* Policy: profile, names, name constraints, lifetime, key type. */
+int cmd_issue_plan(struct cmd_ca *ca, const struct issue_req *req, struct issue_plan *plan);
+void cmd_issue_plan_free(struct issue_plan *plan);
+/* Due for renewal: within days of expiry or past two thirds of its life. */
+int cmd_cert_due(const struct store_cert *c, time_t now, int days);
+/* Key generation (unless CSR), signing with a serial unique in the store,
+ * and the strict self-check. */
+int cmd_issue_sign(struct cmd_ca *ca, const struct issue_plan *plan, struct issued *out);
+/* One transaction: the certificate row and its audit event. */
+int cmd_issue_record(struct cmd_ca *ca, struct issued *is, const char *action);
+void cmd_issued_free(struct issued *is);
+/* NAME.crt, NAME-fullchain.crt and (unless CSR) NAME.key (0600,
+ * exclusive) in dir (created 0700).  Check first, write after commit. */
+int cmd_leaf_files_check(const char *dir, const char *name, int with_key);
+int cmd_leaf_files_write(const char *dir, const char *name, const struct issued *is, X509 *root);
+/* A file name for a certificate: its CN or first name, made safe. */
+void cmd_leaf_file_name(const struct store_cert *c, char *out, size_t len);
+
+/* certout.c: one certificate as text or JSON (the keys README documents). */
+const char *cmd_cert_status(const struct store_cert *c, time_t now);
+long cmd_days_left(time_t not_after, time_t now);
+void cmd_cert_json(FILE *f, const struct store_cert *c, int with_pem);
+void cmd_cert_text(FILE *f, const struct store_cert *c, int with_pem);
+
+int cmd_issue(int argc, const char **argv);
+int cmd_list(int argc, const char **argv);
+int cmd_profiles(int argc, const char **argv);
+int cmd_show_cert(struct cmd_ca *ca, const char *serial, int json, int pem);

@@ -4,14 +4,6 @@
 
 #include "cmd.h"
 
-static long
-days_left(time_t not_after)
-{
-	time_t now = time(NULL);
-
-	return not_after > now ? (long)((not_after - now) / 86400) : -(long)((now - not_after + 86399) / 86400);
-}
-
 static void
 show_ca_json(const struct cmd_ca *ca, int pem)
 {
@@ -23,7 +15,7 @@ show_ca_json(const struct cmd_ca *ca, int pem)
 	cmd_json_str(stdout, ca->rec.subject);
 	printf(",\"serial\":\"%s\",\"fingerprint_sha256\":\"%s\",\"not_before\":\"%s\","
 	    "\"not_after\":\"%s\",\"days_left\":%ld,\"key_type\":\"%s\",\"name_constraints\":",
-	    ca->rec.serial, ca->rec.fingerprint, nb, na, days_left(ca->rec.not_after),
+	    ca->rec.serial, ca->rec.fingerprint, nb, na, cmd_days_left(ca->rec.not_after, time(NULL)),
 	    ca_key_type_name(X509_get0_pubkey(ca->cert)) ? ca_key_type_name(X509_get0_pubkey(ca->cert)) : "other");
 	cmd_json_str(stdout, ca->rec.constraints);
 	printf(",\"imported\":%s,\"home\":", ca->rec.imported ? "true" : "false");
@@ -48,7 +40,7 @@ show_ca_text(const struct cmd_ca *ca, int pem)
 	printf("SHA-256 fingerprint  %s\n", ca->rec.fingerprint);
 	printf("key                  %s, %s/private/ca.key\n", kt ? kt : "other", g.home);
 	printf("not before           %s\n", nb);
-	printf("not after            %s (%ld days left)\n", na, days_left(ca->rec.not_after));
+	printf("not after            %s (%ld days left)\n", na, cmd_days_left(ca->rec.not_after, time(NULL)));
 	printf("name constraints     %s\n", *ca->rec.constraints ? ca->rec.constraints : "none");
 	if (ca->rec.imported)
 		printf("imported             yes\n");
@@ -89,7 +81,7 @@ cmd_show(int argc, const char **argv)
 			show_ca_text(&ca, pem);
 		rc = EXIT_OK;
 	} else {
-		cmd_error("no certificate '%s' (certificates are not issued yet)", what);
+		rc = cmd_show_cert(&ca, what, json, pem);
 	}
 	cmd_close_ca(&ca);
 out:

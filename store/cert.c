@@ -18,10 +18,13 @@ cmp_str(const void *a, const void *b)
 }
 
 char *
-store_names_key(const struct mc_strv *names)
+store_names_key(const char *cn, const struct mc_strv *names)
 {
 	struct mc_strv sorted = { 0 };
 	char *key;
+
+	if (cn != NULL && *cn != '\0' && mc_strv_push(&sorted, cn) < 0)
+		return NULL;
 
 	for (size_t i = 0; i < names->n; i++)
 		if (!mc_strv_has(&sorted, names->v[i]) && mc_strv_push(&sorted, names->v[i]) < 0) {
@@ -108,7 +111,7 @@ store_cert_free(struct store_cert *c)
 int
 store_cert_insert(struct store *st, struct store_cert *c)
 {
-	char *sans = mc_strv_join(&c->sans, "\n"), *key = store_names_key(&c->sans);
+	char *sans = mc_strv_join(&c->sans, "\n"), *key = store_names_key(c->cn, &c->sans);
 	sqlite3_stmt *stmt = NULL;
 	int rc = -1;
 
@@ -228,10 +231,10 @@ store_cert_find(struct store *st, const char *serial, struct store_cert *out)
 }
 
 int
-store_cert_find_current(struct store *st, const char *profile, const struct mc_strv *names,
-    struct store_cert *out)
+store_cert_find_current(struct store *st, const char *profile, const char *cn,
+    const struct mc_strv *names, struct store_cert *out)
 {
-	char *key = store_names_key(names);
+	char *key = store_names_key(cn, names);
 	sqlite3_stmt *stmt = NULL;
 	int rc, found = -1;
 

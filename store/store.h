@@ -88,8 +88,8 @@ int store_cert_serial_exists(struct store *st, const char *serial);
  * (an ambiguous prefix is an error naming the matches). */
 int store_cert_find(struct store *st, const char *serial, struct store_cert *out);
 /* The newest valid certificate for profile with exactly these names. */
-int store_cert_find_current(struct store *st, const char *profile, const struct mc_strv *names,
-    struct store_cert *out);
+int store_cert_find_current(struct store *st, const char *profile, const char *cn,
+    const struct mc_strv *names, struct store_cert *out);
 struct store_cert_filter {
 	int all;		/* include superseded and revoked */
 	const char *profile;	/* NULL: any */
@@ -100,5 +100,5 @@ typedef int (*store_cert_cb)(const struct store_cert *c, void *arg);
  * cb stops and is returned. */
 int store_cert_each(struct store *st, const struct store_cert_filter *f, store_cert_cb cb, void *arg);
 void store_cert_free(struct store_cert *c);
-/* Sorted, comma-joined names: equal for the same set in any order. */
-char *store_names_key(const struct mc_strv *names);
+/* Sorted, comma-joined names and CN: equal for the same set in any order. */
+char *store_names_key(const char *cn, const struct mc_strv *names);

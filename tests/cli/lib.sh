@@ -2,6 +2,7 @@
 # Every test gets its own temporary MINICA_HOME and --root; nothing
 # outside $T is touched.
 set -eu
+umask 077
 : "${MINICA_BIN:?set MINICA_BIN to the built minica}"
 T=$(mktemp -d "${TMPDIR:-/tmp}/minica-test.XXXXXX")
 trap 'rm -rf "$T"' EXIT

@@ -1,0 +1,112 @@
+/* Printing certificates: the text and JSON forms shared by list, show, issue. */
+#include <string.h>
+
+#include "cmd.h"
+
+const char *
+cmd_cert_status(const struct store_cert *c, time_t now)
+{
+	if (strcmp(c->status, "valid") == 0 && c->not_after <= now)
+		return "expired";
+	return c->status;
+}
+
+long
+cmd_days_left(time_t not_after, time_t now)
+{
+	if (not_after >= now)
+		return (long)((not_after - now) / 86400);
+	return -(long)((now - not_after + 86399) / 86400);
+}
+
+void
+cmd_cert_json(FILE *f, const struct store_cert *c, int with_pem)
+{
+	time_t now = time(NULL);
+	char nb[21], na[21];
+
+	mc_iso8601(c->not_before, nb);
+	mc_iso8601(c->not_after, na);
+	fprintf(f, "{\"serial\":\"%s\",\"profile\":", c->serial);
+	cmd_json_str(f, c->profile);
+	fputs(",\"cn\":", f);
+	cmd_json_str(f, c->cn);
+	fputs(",\"subject\":", f);
+	cmd_json_str(f, c->subject);
+	fputs(",\"sans\":[", f);
+	for (size_t i = 0; i < c->sans.n; i++) {
+		if (i > 0)
+			fputc(',', f);
+		cmd_json_str(f, c->sans.v[i]);
+	}
+	fprintf(f, "],\"not_before\":\"%s\",\"not_after\":\"%s\",\"days_left\":%ld,\"status\":\"%s\","
+	    "\"fingerprint_sha256\":\"%s\",\"key_type\":\"%s\",\"imported\":%s",
+	    nb, na, cmd_days_left(c->not_after, now), cmd_cert_status(c, now), c->fingerprint,
+	    c->key_type, c->imported ? "true" : "false");
+	if (c->superseded_by_serial[0])
+		fprintf(f, ",\"superseded_by\":\"%s\"", c->superseded_by_serial);
+	if (c->revoked_at) {
+		mc_iso8601(c->revoked_at, na);
+		fprintf(f, ",\"revoked_at\":\"%s\",\"revocation_reason\":", na);
+		cmd_json_str(f, c->revocation_reason);
+	}
+	if (with_pem) {
+		fputs(",\"pem\":", f);
+		cmd_json_str(f, c->pem);
+	}
+	fputc('}', f);
+}
+
+void
+cmd_cert_text(FILE *f, const struct store_cert *c, int with_pem)
+{
+	time_t now = time(NULL);
+	char nb[21], na[21];
+
+	mc_iso8601(c->not_before, nb);
+	mc_iso8601(c->not_after, na);
+	fprintf(f, "serial               %s\n", c->serial);
+	fprintf(f, "profile              %s\n", c->profile);
+	fprintf(f, "subject              %s\n", c->subject[0] ? c->subject : "(empty; names in the SAN)");
+	fprintf(f, "names                ");
+	for (size_t i = 0; i < c->sans.n; i++)
+		fprintf(f, "%s%s", i ? ", " : "", c->sans.v[i]);
+	fprintf(f, "%s\n", c->sans.n ? "" : "(none)");
+	fprintf(f, "key                  %s\n", c->key_type);
+	fprintf(f, "not before           %s\n", nb);
+	fprintf(f, "not after            %s (%ld days left)\n", na, cmd_days_left(c->not_after, now));
+	fprintf(f, "status               %s\n", cmd_cert_status(c, now));
+	if (c->superseded_by_serial[0])
+		fprintf(f, "superseded by        %s\n", c->superseded_by_serial);
+	if (c->revoked_at) {
+		mc_iso8601(c->revoked_at, na);
+		fprintf(f, "revoked              %s (%s)\n", na, c->revocation_reason ? c->revocation_reason : "unspecified");
+	}
+	fprintf(f, "SHA-256 fingerprint  %s\n", c->fingerprint);
+	if (c->imported)
+		fprintf(f, "imported             yes\n");
+	if (with_pem)
+		fputs(c->pem, f);
+}
+
+int
+cmd_show_cert(struct cmd_ca *ca, const char *serial, int json, int pem)
+{
+	struct store_cert c;
+	int found = store_cert_find(ca->db, serial, &c);
+
+	if (found < 0)
+		return cmd_fail();
+	if (found == 0) {
+		cmd_error("no certificate with serial '%s' (see 'minica list --all')", serial);
+		return EXIT_ERR;
+	}
+	if (json) {
+		cmd_cert_json(stdout, &c, pem);
+		fputc('\n', stdout);
+	} else {
+		cmd_cert_text(stdout, &c, pem);
+	}
+	store_cert_free(&c);
+	return EXIT_OK;
+}

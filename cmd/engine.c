@@ -1,0 +1,439 @@
+/*
+ * The issuing pipeline: plan (policy) -> sign (ca) -> record (store) ->
+ * files.  Shared by issue, renew and batch so they cannot drift apart.
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <openssl/x509v3.h>
+
+#include "cmd.h"
+
+static int
+add_name(struct issue_plan *p, struct mc_strv *kind, const char *name)
+{
+	if (mc_strv_has(&p->names, name))
+		return 0;
+	if (mc_strv_push(kind, name) < 0 || mc_strv_push(&p->names, name) < 0)
+		return -1;
+	return 0;
+}
+
+static int
+add_dns(struct issue_plan *p, const char *raw, const struct mc_strv *permitted)
+{
+	char *n = pol_hostname_normalize(raw, strlen(raw), p->prof->server);
+	int rc = -1;
+
+	if (n == NULL)
+		return -1;
+	if (!pol_name_permitted(n, permitted)) {
+		char *list = mc_strv_join(permitted, ", ");
+
+		mc_seterr("'%s' is outside the root's name constraints (permitted: %s)", n, list ? list : "?");
+		free(list);
+	} else {
+		rc = add_name(p, &p->dns, n);
+	}
+	free(n);
+	return rc;
+}
+
+static int
+add_email(struct issue_plan *p, const char *raw, const struct mc_strv *permitted)
+{
+	char *n = pol_email_normalize(raw, strlen(raw));
+	int rc = -1;
+
+	if (n == NULL)
+		return -1;
+	if (!pol_name_permitted(strchr(n, '@') + 1, permitted)) {
+		char *list = mc_strv_join(permitted, ", ");
+
+		mc_seterr("'%s' is outside the root's name constraints (permitted: %s)", n, list ? list : "?");
+		free(list);
+	} else {
+		rc = add_name(p, &p->emails, n);
+	}
+	free(n);
+	return rc;
+}
+
+static int
+add_ip(struct issue_plan *p, const char *raw)
+{
+	unsigned char bin[16];
+	char canon[64];
+	size_t len;
+
+	if (pol_ip_parse(raw, bin, &len, canon) < 0)
+		return -1;
+	return add_name(p, &p->ips, canon);
+}
+
+/* The CN: a hostname, or for profiles that allow it an e-mail address
+ * or a person's plain name (which gets no SAN). */
+static int
+plan_cn(struct issue_plan *p, const char *cn, const struct mc_strv *permitted)
+{
+	size_t before = p->names.n;
+
+	if (p->prof->email_cn && strchr(cn, '@') != NULL) {
+		if (add_email(p, cn, permitted) < 0)
+			return -1;
+	} else if (p->prof->email_cn && (strchr(cn, ' ') != NULL || strchr(cn, '.') == NULL)) {
+		for (const unsigned char *c = (const unsigned char *)cn; *c; c++) {
+			if (*c < 0x20 || *c == 0x7f) {
+				mc_seterr("--cn contains a control character");
+				return -1;
+			}
+		}
+		if (strlen(cn) > POL_CN_MAX) {
+			mc_seterr("--cn '%s' is longer than %d characters", cn, POL_CN_MAX);
+			return -1;
+		}
+		return (p->cn = mc_strdup(cn)) ? 0 : -1;
+	} else if (add_dns(p, cn, permitted) < 0) {
+		return -1;
+	}
+	/* RFC 5280 ub-common-name: a longer name lives only in the SAN. */
+	if (p->names.n > before && strlen(p->names.v[before]) <= POL_CN_MAX)
+		p->cn = mc_strdup(p->names.v[before]);
+	return 0;
+}
+
+static int
+plan_from_csr(struct issue_plan *p, const struct issue_req *req, const struct mc_strv *permitted)
+{
+	struct mc_strv dns = { 0 }, ips = { 0 }, emails = { 0 };
+	X509_REQ *csr = ca_csr_load(req->csr_path);
+	char *cn = NULL;
+	int rc = -1;
+
+	if (csr == NULL)
+		return -1;
+	if ((p->csr_key = X509_REQ_get_pubkey(csr)) == NULL) {
+		mc_seterr_ssl("cannot read the public key of '%s'", req->csr_path);
+		goto out;
+	}
+	/* With --cn the CSR gives only its key; its names are ignored. */
+	if (req->cn != NULL) {
+		rc = 0;
+		goto out;
+	}
+	if (ca_csr_names(csr, &cn, &dns, &ips, &emails) < 0)
+		goto out;
+	if (cn != NULL && plan_cn(p, cn, permitted) < 0)
+		goto out;
+	for (size_t i = 0; i < dns.n; i++)
+		if (add_dns(p, dns.v[i], permitted) < 0)
+			goto out;
+	for (size_t i = 0; i < ips.n; i++)
+		if (add_ip(p, ips.v[i]) < 0)
+			goto out;
+	for (size_t i = 0; i < emails.n; i++)
+		if (add_email(p, emails.v[i], permitted) < 0)
+			goto out;
+	rc = 0;
+out:
+	if (rc < 0)
+		mc_preferr("CSR '%s'", req->csr_path);
+	free(cn);
+	mc_strv_free(&dns);
+	mc_strv_free(&ips);
+	mc_strv_free(&emails);
+	X509_REQ_free(csr);
+	return rc;
+}
+
+static int
+plan_key_type(struct issue_plan *p, const struct issue_req *req)
+{
+	const char *kt = req->key_type ? req->key_type : p->prof->key_type;
+
+	if (p->csr_key != NULL) {
+		kt = ca_key_type_name(p->csr_key);
+		if (kt == NULL) {
+			mc_seterr("the CSR's key is not one of rsa2048, rsa3072, rsa4096, ec256, ec384");
+			return -1;
+		}
+	} else if (!pol_key_type_valid(kt)) {
+		mc_seterr("unknown key type '%s' (use rsa2048, rsa3072, rsa4096, ec256 or ec384)", kt);
+		return -1;
+	}
+	snprintf(p->key_type, sizeof(p->key_type), "%s", kt);
+	return 0;
+}
+
+int
+cmd_issue_plan(struct cmd_ca *ca, const struct issue_req *req, struct issue_plan *p)
+{
+	struct mc_strv permitted = { 0 };
+	int rc = -1;
+
+	memset(p, 0, sizeof(*p));
+	if ((p->prof = pol_profile_find(&ca->cfg, req->profile)) == NULL) {
+		mc_seterr("unknown profile '%s' (see 'minica profiles')", req->profile);
+		return -1;
+	}
+	if (req->cn == NULL && req->csr_path == NULL) {
+		mc_seterr("give --cn NAME (or --csr FILE)");
+		return -1;
+	}
+	if (ca_cert_permitted_dns(ca->cert, &permitted) < 0)
+		goto out;
+	if (req->csr_path != NULL && plan_from_csr(p, req, &permitted) < 0)
+		goto out;
+	if (req->cn != NULL && plan_cn(p, req->cn, &permitted) < 0)
+		goto out;
+	for (size_t i = 0; req->sans && req->sans[i]; i++)
+		if ((strchr(req->sans[i], '@') && p->prof->email_cn ? add_email(p, req->sans[i], &permitted)
+		    : add_dns(p, req->sans[i], &permitted)) < 0)
+			goto out;
+	for (size_t i = 0; req->ips && req->ips[i]; i++)
+		if (add_ip(p, req->ips[i]) < 0)
+			goto out;
+	if (p->cn == NULL && p->names.n == 0) {
+		mc_seterr("no name to issue for");
+		goto out;
+	}
+	if (plan_key_type(p, req) < 0 ||
+	    pol_lifetime(p->prof, req->days, time(NULL), ca->rec.not_after, &p->days) < 0)
+		goto out;
+	rc = 0;
+out:
+	mc_strv_free(&permitted);
+	if (rc < 0)
+		cmd_issue_plan_free(p);
+	return rc;
+}
+
+void
+cmd_issue_plan_free(struct issue_plan *p)
+{
+	free(p->cn);
+	mc_strv_free(&p->dns);
+	mc_strv_free(&p->ips);
+	mc_strv_free(&p->emails);
+	mc_strv_free(&p->names);
+	EVP_PKEY_free(p->csr_key);
+	memset(p, 0, sizeof(*p));
+}
+
+int
+cmd_cert_due(const struct store_cert *c, time_t now, int days)
+{
+	time_t life = c->not_after - c->not_before;
+
+	return c->not_after - now <= (time_t)days * 86400 || now - c->not_before >= life * 2 / 3;
+}
+
+static const char *
+purpose_of(const struct pol_profile *prof)
+{
+	if (prof->server)
+		return "sslserver";
+	return mc_strv_has(&prof->eku, "clientAuth") ? "sslclient" : NULL;
+}
+
+static int
+fill_record(const struct cmd_ca *ca, const struct issue_plan *p, struct issued *is)
+{
+	struct store_cert *r = &is->rec;
+	struct mc_buf pem = { 0 };
+
+	(void)ca;
+	if (ca_cert_serial_hex(is->cert, r->serial) < 0 || ca_cert_pem(is->cert, &pem) < 0 ||
+	    ca_cert_validity(is->cert, &r->not_before, &r->not_after) < 0)
+		goto fail;
+	r->pem = pem.p;
+	pem.p = NULL;
+	if ((r->profile = mc_strdup(p->prof->name)) == NULL ||
+	    (r->subject = ca_cert_subject(is->cert)) == NULL ||
+	    (r->cn = mc_strdup(p->cn ? p->cn : "")) == NULL)
+		goto fail;
+	for (size_t i = 0; i < p->names.n; i++)
+		if (mc_strv_push(&r->sans, p->names.v[i]) < 0)
+			goto fail;
+	snprintf(r->key_type, sizeof(r->key_type), "%s", p->key_type);
+	snprintf(r->status, sizeof(r->status), "valid");
+	ca_cert_fingerprint(is->cert, r->fingerprint);
+	r->created_at = time(NULL);
+	return 0;
+fail:
+	mc_buf_free(&pem);
+	return -1;
+}
+
+int
+cmd_issue_sign(struct cmd_ca *ca, const struct issue_plan *p, struct issued *is)
+{
+	ASN1_INTEGER *serial = ASN1_INTEGER_new();
+	struct ca_leaf_req lr = { 0 };
+	int rc = -1, tries;
+
+	memset(is, 0, sizeof(*is));
+	if (serial == NULL) {
+		mc_seterr("out of memory");
+		return -1;
+	}
+	if (p->csr_key == NULL && (is->key = ca_key_generate(p->key_type, NULL)) == NULL)
+		goto out;
+	/* 159 random bits never collide in practice; the store has the
+	 * final word (the serial column is UNIQUE as well). */
+	for (tries = 0; tries < 4; tries++) {
+		BIGNUM *bn;
+		char *hex;
+		int exists;
+
+		if (ca_serial_random(serial) < 0 || (bn = ASN1_INTEGER_to_BN(serial, NULL)) == NULL)
+			goto out;
+		hex = BN_bn2hex(bn);
+		for (char *h = hex; h && *h; h++)
+			*h = (char)(*h >= 'A' && *h <= 'F' ? *h - 'A' + 'a' : *h);
+		exists = hex ? store_cert_serial_exists(ca->db, hex) : -1;
+		OPENSSL_free(hex);
+		BN_free(bn);
+		if (exists < 0)
+			goto out;
+		if (exists == 0)
+			break;
+	}
+	lr.pubkey = p->csr_key ? p->csr_key : is->key;
+	lr.cn = p->cn;
+	lr.dns = &p->dns;
+	lr.ips = &p->ips;
+	lr.emails = &p->emails;
+	lr.eku = &p->prof->eku;
+	lr.days = p->days;
+	lr.serial = serial;
+	if ((is->cert = ca_leaf_sign(&lr, ca->cert, ca->key)) == NULL ||
+	    ca_verify_leaf(is->cert, ca->cert, purpose_of(p->prof)) < 0 || fill_record(ca, p, is) < 0)
+		goto out;
+	rc = 0;
+out:
+	ASN1_INTEGER_free(serial);
+	if (rc < 0)
+		cmd_issued_free(is);
+	return rc;
+}
+
+int
+cmd_issue_record(struct cmd_ca *ca, struct issued *is, const char *action)
+{
+	char *names = mc_strv_join(&is->rec.sans, ",");
+	int rc = -1;
+
+	if (names == NULL || store_begin(ca->db) < 0)
+		goto out;
+	if (store_cert_insert(ca->db, &is->rec) < 0 ||
+	    store_audit(ca->db, action, is->rec.serial, "profile=%s cn=%s names=%s key=%s not_after=%lld sha256=%s",
+	    is->rec.profile, is->rec.cn, names, is->rec.key_type, (long long)is->rec.not_after,
+	    is->rec.fingerprint) < 0 ||
+	    store_commit(ca->db) < 0) {
+		store_rollback(ca->db);
+		goto out;
+	}
+	rc = 0;
+out:
+	free(names);
+	return rc;
+}
+
+void
+cmd_issued_free(struct issued *is)
+{
+	X509_free(is->cert);
+	EVP_PKEY_free(is->key);
+	store_cert_free(&is->rec);
+	memset(is, 0, sizeof(*is));
+}
+
+void
+cmd_leaf_file_name(const struct store_cert *c, char *out, size_t len)
+{
+	const char *src = c->cn[0] ? c->cn : (c->sans.n ? c->sans.v[0] : c->serial);
+	size_t n = 0;
+
+	if (strncmp(src, "*.", 2) == 0) {
+		n = (size_t)snprintf(out, len, "wildcard");
+		src++;
+	}
+	for (; *src && n + 1 < len; src++) {
+		char ch = *src;
+
+		out[n++] = (char)((ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') || (ch >= '0' && ch <= '9') ||
+		    ch == '.' || ch == '-' || ch == '@' || ch == '_' ? ch : '_');
+	}
+	out[n] = '\0';
+	if (out[0] == '.' || out[0] == '\0')
+		out[0] = '_';
+}
+
+static char *
+out_path(const char *dir, const char *name, const char *suffix)
+{
+	char *p = NULL;
+
+	if (asprintf(&p, "%s/%s%s", dir, name, suffix) < 0) {
+		mc_seterr("out of memory");
+		return NULL;
+	}
+	return p;
+}
+
+int
+cmd_leaf_files_check(const char *dir, const char *name, int with_key)
+{
+	char *kp;
+	struct stat st;
+	int rc = 0;
+
+	if (!with_key)
+		return 0;
+	if ((kp = out_path(dir, name, ".key")) == NULL)
+		return -1;
+	if (lstat(kp, &st) == 0) {
+		mc_seterr("'%s' already exists; minica never overwrites a key (move it away or use --out DIR)", kp);
+		rc = -1;
+	}
+	free(kp);
+	return rc;
+}
+
+int
+cmd_leaf_files_write(const char *dir, const char *name, const struct issued *is, X509 *root)
+{
+	struct mc_buf leaf = { 0 }, chain = { 0 }, key = { 0 };
+	char *cp = out_path(dir, name, ".crt"), *fp = out_path(dir, name, "-fullchain.crt");
+	char *kp = out_path(dir, name, ".key");
+	int rc = -1;
+
+	if (cp == NULL || fp == NULL || kp == NULL)
+		goto out;
+	if (mkdir(dir, 0700) < 0 && errno != EEXIST) {
+		mc_seterr("cannot create folder '%s': %s", dir, strerror(errno));
+		goto out;
+	}
+	if (ca_cert_pem(is->cert, &leaf) < 0 || ca_cert_pem(is->cert, &chain) < 0 ||
+	    ca_cert_pem(root, &chain) < 0)
+		goto out;
+	if (is->key != NULL && (ca_key_plain_pem(is->key, &key) < 0 ||
+	    ca_file_create_excl(kp, 0600, key.p, key.len) < 0))
+		goto out;
+	if (ca_file_replace(cp, 0644, (uid_t)-1, (gid_t)-1, leaf.p, leaf.len) < 0 ||
+	    ca_file_replace(fp, 0644, (uid_t)-1, (gid_t)-1, chain.p, chain.len) < 0)
+		goto out;
+	rc = 0;
+out:
+	mc_buf_free(&leaf);
+	mc_buf_free(&chain);
+	mc_buf_free(&key);
+	free(cp);
+	free(fp);
+	free(kp);
+	return rc;
+}

@@ -1,0 +1,160 @@
+/* minica issue PROFILE --cn NAME ... */
+#include <stdlib.h>
+#include <string.h>
+
+#include "cmd.h"
+
+struct issue_opts {
+	struct issue_req req;
+	char *days_s;
+	char *out;
+	int force;
+	int json;
+};
+
+/* Idempotent for configuration management: a valid certificate for the
+ * same profile and names that is not due is reported, not re-issued. */
+static int
+already_current(struct cmd_ca *ca, const struct issue_plan *p, const struct issue_opts *o)
+{
+	struct store_cert c;
+	char na[21];
+	int found = store_cert_find_current(ca->db, p->prof->name, p->cn, &p->names, &c);
+
+	if (found <= 0)
+		return found;
+	if (cmd_cert_due(&c, time(NULL), RENEW_DAYS_DEFAULT)) {
+		store_cert_free(&c);
+		return 0;
+	}
+	mc_iso8601(c.not_after, na);
+	if (o->json) {
+		cmd_cert_json(stdout, &c, 0);
+		fputc('\n', stdout);
+	}
+	fprintf(o->json ? stderr : stdout,
+	    "%s certificate %s for %s is valid until %s and not due for renewal; nothing issued "
+	    "(--force issues anyway)\n", c.profile, c.serial, c.cn[0] ? c.cn : c.sans.v[0], na);
+	store_cert_free(&c);
+	return 1;
+}
+
+static void
+print_issued(const struct issued *is, const char *dir, const char *name, int json)
+{
+	char na[21];
+
+	if (json) {
+		cmd_cert_json(stdout, &is->rec, 0);
+		fputc('\n', stdout);
+		return;
+	}
+	mc_iso8601(is->rec.not_after, na);
+	printf("issued %s certificate %s, valid until %s\n", is->rec.profile, is->rec.serial, na);
+	printf("  names        ");
+	for (size_t i = 0; i < is->rec.sans.n; i++)
+		printf("%s%s", i ? ", " : "", is->rec.sans.v[i]);
+	printf("%s\n", is->rec.sans.n ? "" : is->rec.cn);
+	printf("  certificate  %s/%s.crt\n", dir, name);
+	printf("  full chain   %s/%s-fullchain.crt\n", dir, name);
+	if (is->key != NULL)
+		printf("  key          %s/%s.key (%s)\n", dir, name, is->rec.key_type);
+}
+
+static int
+run_issue(struct issue_opts *o)
+{
+	struct issue_plan plan = { 0 };
+	struct issued is = { 0 };
+	struct cmd_ca ca;
+	const char *dir = o->out ? o->out : ".";
+	char name[256];
+	int rc = EXIT_ERR, cur;
+
+	if (cmd_open_ca(&ca) < 0)
+		return EXIT_ERR;
+	if (cmd_issue_plan(&ca, &o->req, &plan) < 0) {
+		cmd_fail();
+		goto out;
+	}
+	if (!o->force && (cur = already_current(&ca, &plan, o)) != 0) {
+		rc = cur < 0 ? cmd_fail() : EXIT_OK;
+		goto out;
+	}
+	{
+		struct store_cert probe = { .cn = plan.cn ? plan.cn : "", .sans = plan.names };
+
+		cmd_leaf_file_name(&probe, name, sizeof(name));
+	}
+	if (cmd_leaf_files_check(dir, name, plan.csr_key == NULL) < 0) {
+		cmd_fail();
+		goto out;
+	}
+	if (cmd_ca_unlock(&ca) < 0)
+		goto out;
+	if (cmd_issue_sign(&ca, &plan, &is) < 0 || cmd_issue_record(&ca, &is, "issue") < 0) {
+		cmd_fail();
+		goto out;
+	}
+	/* Recorded; only now may the certificate leave the process. */
+	if (cmd_leaf_files_write(dir, name, &is, ca.cert) < 0) {
+		cmd_error("certificate %s is recorded but its files could not be written: %s", is.rec.serial, mc_err());
+		goto out;
+	}
+	print_issued(&is, dir, name, o->json);
+	rc = EXIT_OK;
+out:
+	cmd_issued_free(&is);
+	cmd_issue_plan_free(&plan);
+	cmd_close_ca(&ca);
+	return rc;
+}
+
+static int
+parse_days(const char *s, int *out)
+{
+	char *end;
+	long v;
+
+	if (s == NULL)
+		return 0;
+	v = strtol(s, &end, 10);
+	if (*s == '\0' || *end != '\0' || v < 1 || v > 100000)
+		return -1;
+	*out = (int)v;
+	return 0;
+}
+
+int
+cmd_issue(int argc, const char **argv)
+{
+	struct issue_opts o = { 0 };
+	struct poptOption opts[] = {
+		{ "cn", 0, POPT_ARG_STRING, &o.req.cn, 0, "common name: a hostname (or, for client, an e-mail address or name)", "NAME" },
+		{ "san", 0, POPT_ARG_ARGV, &o.req.sans, 0, "another DNS name (repeatable)", "NAME" },
+		{ "ip", 0, POPT_ARG_ARGV, &o.req.ips, 0, "an IP address (repeatable)", "ADDR" },
+		{ "days", 0, POPT_ARG_STRING, &o.days_s, 0, "lifetime in days (default: the profile's)", "N" },
+		{ "key", 0, POPT_ARG_STRING, &o.req.key_type, 0, "rsa2048 (default), rsa3072, rsa4096, ec256, ec384", "TYPE" },
+		{ "csr", 0, POPT_ARG_STRING, &o.req.csr_path, 0, "sign this CSR's public key instead of making a key", "FILE" },
+		{ "out", 0, POPT_ARG_STRING, &o.out, 0, "folder for the files (default: current folder)", "DIR" },
+		{ "force", 0, POPT_ARG_NONE, &o.force, 0, "issue even if a valid certificate exists", NULL },
+		{ "json", 0, POPT_ARG_NONE, &o.json, 0, "print the certificate as JSON", NULL },
+		{ NULL, 0, POPT_ARG_INCLUDE_TABLE, cmd_common_options, 0, "Common options:", NULL },
+		POPT_AUTOHELP
+		POPT_TABLEEND
+	};
+	poptContext ctx = NULL;
+	int rc;
+
+	if ((rc = cmd_parse(&ctx, argc, argv, opts, "PROFILE")) != 0)
+		return rc;
+	o.req.profile = poptGetArg(ctx);
+	if (o.req.profile == NULL || poptPeekArg(ctx) != NULL)
+		rc = cmd_usage_error("issue", "give exactly one PROFILE (see 'minica profiles')");
+	else if (parse_days(o.days_s, &o.req.days) < 0)
+		rc = cmd_usage_error("issue", "--days '%s' is not a number of days", o.days_s);
+	else
+		rc = run_issue(&o);
+	poptFreeContext(ctx);
+	return rc;
+}

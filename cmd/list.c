@@ -1,0 +1,131 @@
+/* minica list, minica profiles */
+#include <stdlib.h>
+#include <string.h>
+
+#include "cmd.h"
+
+struct list_state {
+	int json;
+	int n;
+	time_t now;
+};
+
+static int
+list_one(const struct store_cert *c, void *arg)
+{
+	struct list_state *s = arg;
+	char na[21], *names;
+
+	if (s->json) {
+		fputs(s->n ? ",\n" : "\n", stdout);
+		cmd_cert_json(stdout, c, 0);
+	} else {
+		if (s->n == 0)
+			printf("%-40s  %-8s  %-28s  %-10s  %5s  %-10s  %s\n",
+			    "SERIAL", "PROFILE", "CN", "EXPIRES", "DAYS", "STATUS", "NAMES");
+		mc_iso8601(c->not_after, na);
+		na[10] = '\0';
+		names = mc_strv_join(&c->sans, ",");
+		printf("%-40s  %-8s  %-28s  %-10s  %5ld  %-10s  %s\n", c->serial, c->profile,
+		    c->cn[0] ? c->cn : "-", na, cmd_days_left(c->not_after, s->now),
+		    cmd_cert_status(c, s->now), names ? names : "");
+		free(names);
+	}
+	s->n++;
+	return 0;
+}
+
+int
+cmd_list(int argc, const char **argv)
+{
+	struct store_cert_filter f = { 0 };
+	struct list_state s = { .now = time(NULL) };
+	int expiring = -1;
+	struct poptOption opts[] = {
+		{ "all", 'a', POPT_ARG_NONE, &f.all, 0, "include superseded and revoked certificates", NULL },
+		{ "profile", 0, POPT_ARG_STRING, &f.profile, 0, "only this profile", "PROFILE" },
+		{ "expiring", 0, POPT_ARG_INT, &expiring, 0, "only those expiring within DAYS", "DAYS" },
+		{ "json", 0, POPT_ARG_NONE, &s.json, 0, "print a JSON array", NULL },
+		{ NULL, 0, POPT_ARG_INCLUDE_TABLE, cmd_common_options, 0, "Common options:", NULL },
+		POPT_AUTOHELP
+		POPT_TABLEEND
+	};
+	poptContext ctx = NULL;
+	struct cmd_ca ca;
+	int rc;
+
+	if ((rc = cmd_parse(&ctx, argc, argv, opts, NULL)) != 0)
+		return rc;
+	if (poptPeekArg(ctx) != NULL) {
+		rc = cmd_usage_error("list", "unexpected argument '%s'", poptPeekArg(ctx));
+		goto out;
+	}
+	if (expiring != -1 && expiring < 0) {
+		rc = cmd_usage_error("list", "--expiring needs a number of days >= 0");
+		goto out;
+	}
+	if (expiring >= 0)
+		f.expiring_before = s.now + (time_t)expiring * 86400;
+	if (cmd_open_ca(&ca) < 0) {
+		rc = EXIT_ERR;
+		goto out;
+	}
+	if (s.json)
+		fputc('[', stdout);
+	rc = store_cert_each(ca.db, &f, list_one, &s) < 0 ? cmd_fail() : EXIT_OK;
+	if (s.json)
+		fputs(s.n ? "\n]\n" : "]\n", stdout);
+	else if (rc == EXIT_OK && s.n == 0)
+		printf("no certificates%s\n", f.all ? "" : " (--all includes superseded and revoked)");
+	cmd_close_ca(&ca);
+out:
+	poptFreeContext(ctx);
+	return rc;
+}
+
+static void
+print_target(const char *what, const struct pol_target *t)
+{
+	if (t->path != NULL)
+		printf("  %-12s %s (%04o %s:%s)\n", what, t->path, (unsigned)t->mode,
+		    t->owner ? t->owner : "root", t->group ? t->group : "root");
+}
+
+int
+cmd_profiles(int argc, const char **argv)
+{
+	struct poptOption opts[] = {
+		{ NULL, 0, POPT_ARG_INCLUDE_TABLE, cmd_common_options, 0, "Common options:", NULL },
+		POPT_AUTOHELP
+		POPT_TABLEEND
+	};
+	poptContext ctx = NULL;
+	struct cmd_ca ca;
+	int rc;
+
+	if ((rc = cmd_parse(&ctx, argc, argv, opts, NULL)) != 0)
+		return rc;
+	if (cmd_open_ca(&ca) < 0) {
+		poptFreeContext(ctx);
+		return EXIT_ERR;
+	}
+	for (size_t i = 0; i < ca.cfg.nprofiles; i++) {
+		const struct pol_profile *p = &ca.cfg.profiles[i];
+		char *eku = mc_strv_join(&p->eku, ", "), *reload = mc_strv_join(&p->reload, " ");
+
+		printf("%s%s: %s\n", i ? "\n" : "", p->name, p->description ? p->description : "");
+		printf("  lifetime     %d days (at most %d)\n", p->default_days, p->max_days);
+		printf("  key          %s\n", p->key_type);
+		printf("  usage        %s\n", eku ? eku : "");
+		print_target("certificate", &p->cert);
+		print_target("key file", &p->key);
+		if (reload && *reload)
+			printf("  reload       %s\n", reload);
+		free(eku);
+		free(reload);
+	}
+	printf("\nconfiguration: %s\n", ca.cfg.path ? ca.cfg.path : "built-in profiles only");
+	cmd_close_ca(&ca);
+	poptFreeContext(ctx);
+	return EXIT_OK;
+}

@@ -84,6 +84,7 @@ void cmd_json_str(FILE *f, const char *s);
 /* One function per subcommand. */
 int cmd_init(int argc, const char **argv);
 int cmd_show(int argc, const char **argv);
+int cmd_bundle(int argc, const char **argv);
 int cmd_help(int argc, const char **argv);
 int cmd_version(int argc, const char **argv);
 

@@ -65,8 +65,6 @@ cmd_bundle(int argc, const char **argv)
 	}
 	cmd_close_ca(&ca);
 out:
-	free(out);
-	free(name);
-	poptFreeContext(ctx);
+	cmd_parse_done(ctx, opts);
 	return rc;
 }

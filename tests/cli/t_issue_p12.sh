@@ -1,12 +1,6 @@
 #!/bin/sh
 # minica issue client --p12: PKCS#12 kits read back by openssl and GnuTLS.
-# Waits for the --p12 options in cmd/issue.c (see ca_p12_write): until
-# then it only says so.
 . "$(dirname "$0")/lib.sh"
-if ! mc issue --help 2>&1 | grep -q -- '--p12'; then
-	echo "skip: issue --p12 is not wired yet"
-	exit 0
-fi
 
 new_ca
 P12PASS="$T/p12pass"
@@ -30,7 +24,8 @@ check() {
 	[ "$(grep -c 'BEGIN CERTIFICATE' "$T/chain.pem")" -eq 1 ] || fail "chain is not just the root"
 	[ "$(openssl x509 -in "$T/chain.pem" -noout -fingerprint -sha256)" = "$root_fpr" ] || fail "chain root"
 	openssl verify -CAfile "$T/chain.pem" "$T/leaf.pem" >/dev/null || fail "leaf does not verify"
-	contains "$T/info" "friendlyName: alice@example.org"
+	openssl pkcs12 "$@" -in "$p" -passin "file:$P12PASS" -info -nokeys >"$T/bags" 2>&1
+	contains "$T/bags" "friendlyName: alice@example.org"
 	expect 1 openssl pkcs12 "$@" -in "$p" -passin pass:wrong -noout
 	certtool --p12-info --inder --password "$(cat "$P12PASS")" --infile "$p" >"$T/gnutls" 2>&1 ||
 		{ cat "$T/gnutls"; fail "GnuTLS cannot read $p"; }
@@ -61,3 +56,16 @@ cp "$T/fd.p12" "$T/keep.p12"
 expect 1 mc issue client --cn alice@example.org --out "$T/o4" --p12 "$T/fd.p12" \
 	--p12-passphrase-file "$P12PASS" --force --passphrase-file "$PASS"
 cmp -s "$T/fd.p12" "$T/keep.p12" || fail "existing PKCS#12 overwritten"
+
+# Refusals before anything is signed: nothing recorded.
+rows=$(db_count certificates)
+: >"$T/empty"
+expect 1 mc issue client --cn bob@example.org --out "$T/o5" --p12 "$T/bob.p12" \
+	--p12-passphrase-file "$T/empty" --passphrase-file "$PASS"
+contains "$T/err" "empty passphrase"
+one_line "$T/err"
+openssl req -new -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout "$T/c.key" -subj "/CN=carol@example.org" -out "$T/c.csr" 2>/dev/null
+expect 1 mc issue client --csr "$T/c.csr" --p12 "$T/carol.p12" --p12-passphrase-file "$P12PASS" --passphrase-file "$PASS"
+contains "$T/err" "--p12 needs the private key"
+[ "$(db_count certificates)" = "$rows" ] || fail "a refused --p12 issue was recorded"
+[ ! -e "$T/bob.p12" ] && [ ! -e "$T/carol.p12" ] && [ ! -e "$T/o5" ] || fail "files written by a refused --p12 issue"

@@ -148,6 +148,9 @@ void cmd_cert_json(FILE *f, const struct store_cert *c, int with_pem);
 void cmd_cert_text(FILE *f, const struct store_cert *c, int with_pem);
 
 int cmd_issue(int argc, const char **argv);
+int cmd_revoke(int argc, const char **argv);
+int cmd_crl(int argc, const char **argv);
+int cmd_log(int argc, const char **argv);
 int cmd_list(int argc, const char **argv);
 int cmd_profiles(int argc, const char **argv);
 int cmd_show_cert(struct cmd_ca *ca, const char *serial, int json, int pem);

@@ -181,4 +181,22 @@ int ca_p12_der(EVP_PKEY *key, X509 *cert, X509 *root, const char *pass, size_t p
 /* The same, written to a new file (exclusive, 0600). */
 int ca_p12_write(const char *path, EVP_PKEY *key, X509 *cert, X509 *root, const char *pass, size_t passlen, int legacy);
 
+/* ---- probe.c: the certificate a running daemon serves (check --probe) ---- */
+#define CA_PROBE_LINE_MAX 4096	/* bytes per SMTP/IMAP line, CRLF included */
+#define CA_PROBE_LINES 100	/* lines read from one server, all replies */
+/* Connects to host:port (IPv4/IPv6, getaddrinfo), optionally speaks SMTP
+ * (220 banner, EHLO, 250 lines incl. multi-line, STARTTLS, 220) or IMAP
+ * (* OK banner, "a STARTTLS", "a OK") first, does a TLS handshake WITHOUT
+ * verifying (we only want to see what is served; SNI = sni if non-NULL
+ * and not an IP literal), and returns the served leaf's SHA-256
+ * fingerprint (lowercase hex, as ca_cert_fingerprint).  starttls: NULL,
+ * "smtp" or "imap".  Every step bounded by timeout_ms overall (name
+ * resolution excepted).  Errors name what happened: "connection refused",
+ * "timed out after N ms waiting for the SMTP banner", "server does not
+ * offer STARTTLS", "TLS handshake failed: ...".  SIGPIPE is held back on
+ * the calling thread meanwhile; the process's signal handling is left
+ * alone. */
+int ca_probe(const char *host, int port, const char *starttls, const char *sni, int timeout_ms,
+    char fpr[CA_FPR_LEN]);
+
 #endif

@@ -52,6 +52,8 @@ char *ca_cert_subject(const X509 *x);
 int ca_cert_validity(const X509 *x, time_t *not_before, time_t *not_after);
 /* Permitted DNS subtrees of the root's nameConstraints; none -> empty. */
 int ca_cert_permitted_dns(X509 *x, struct mc_strv *out);
+/* 1 if the root's nameConstraints allow this IP (4 or 16 bytes). */
+int ca_cert_ip_permitted(X509 *x, const unsigned char *ip, size_t len);
 /* Human-readable summary of nameConstraints, "" when none; caller frees. */
 char *ca_cert_constraints_text(X509 *x);
 /* Fills a fresh random positive 159-bit serial. */
@@ -112,7 +114,8 @@ struct ca_leaf_req {
  * critical CA:FALSE, keyUsage critical (RSA: digitalSignature +
  * keyEncipherment, EC: digitalSignature), EKU, SKI, AKI keyid (the
  * issuer must have an SKI), SAN of every name (critical when the subject
- * is empty).  Needs a CN or at least one name. */
+ * is empty).  Needs a CN or at least one name; refuses a notAfter past
+ * the issuer's. */
 X509 *ca_leaf_sign(const struct ca_leaf_req *req, X509 *issuer, EVP_PKEY *issuer_key);
 /* 0 if key is RSA 2048-8192 (e odd, >= 65537) or EC P-256/P-384 on a
  * named curve with uncompressed point; -1 otherwise. */

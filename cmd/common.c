@@ -18,7 +18,7 @@ struct poptOption cmd_common_options[] = {
 	POPT_TABLEEND
 };
 
-static void
+static void __attribute__((format(printf, 2, 0)))
 vmsg(const char *kind, const char *fmt, va_list ap)
 {
 	fflush(stdout);

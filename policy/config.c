@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include <openssl/conf.h>
 #include <openssl/err.h>
@@ -177,6 +178,7 @@ int
 pol_config_load(const char *path, struct pol_config *cfg)
 {
 	FILE *fp = NULL;
+	struct stat st;
 	int rc = -1;
 
 	memset(cfg, 0, sizeof(*cfg));
@@ -192,6 +194,11 @@ pol_config_load(const char *path, struct pol_config *cfg)
 			rc = 0;
 		else
 			mc_seterr("cannot read '%s': %s", path, strerror(errno));
+		goto out;
+	}
+	/* fopen succeeds on a directory; NCONF would then fail without a line. */
+	if (fstat(fileno(fp), &st) < 0 || !S_ISREG(st.st_mode)) {
+		mc_seterr("cannot read '%s': not a regular file", path);
 		goto out;
 	}
 	if ((cfg->path = mc_strdup(path)) == NULL)
@@ -274,10 +281,9 @@ static const char head[] =
 
 static const char profiles_head[] =
     "\n# Profiles, used as 'minica issue NAME'.  A [profile.NAME] section for a\n"
-    "# built-in profile changes only the keys it sets; any other NAME adds a\n"
-    "# profile (NAME: lowercase letters, digits, - and _), which must set eku\n"
-    "# (it starts from default_days 397,\n"
-    "# max_days 825, key_type rsa2048, files owned by root, no deployment).\n"
+    "# built-in profile changes only the keys it sets; any other NAME (lowercase\n"
+    "# letters, digits, - and _) adds a profile, which must set eku and starts\n"
+    "# from default_days 397, max_days 825, key_type rsa2048, no deployment.\n"
     "#\n# Keys:\n";
 
 static const char builtins_head[] =

@@ -322,16 +322,21 @@ take_wildcard(const char *in, size_t len, const char *s, int allow, const char *
 		return -1;
 	}
 	*rest = s + 2;
-	if (strchr(*rest, '.') == NULL && strchr(*rest, '*') == NULL &&
-	    (*rest)[0] != '\0') {
-		char sh[SHOW_MAX + 8];
-
-		show(in, len, sh, sizeof(sh));
-		mc_seterr("'%s': a wildcard may not sit directly above a "
-		    "top-level domain", sh);
-		return -1;
-	}
 	return 1;
+}
+
+/* "*.com" would match every name under a TLD; clients refuse it anyway. */
+static int
+check_wildcard_depth(const char *in, size_t len, const char *conv)
+{
+	char sh[SHOW_MAX + 8];
+
+	if (strchr(conv, '.') != NULL)
+		return 0;
+	show(in, len, sh, sizeof(sh));
+	mc_seterr("'%s': a wildcard may not sit directly above a top-level "
+	    "domain", sh);
+	return -1;
 }
 
 /* Lowercases ASCII in place (U-labels are folded by libidn2 instead). */
@@ -371,10 +376,15 @@ normalize(const char *in, size_t len, char *s, int ascii, int allow_wildcard)
 	if (conv == NULL)
 		return NULL;
 	lower(conv);
+	/* UTS #46 maps "。" and "．" to '.', so a trailing dot can appear only now. */
+	if (n == len && conv[0] != '\0' && conv[strlen(conv) - 1] == '.')
+		conv[strlen(conv) - 1] = '\0';
 	if (check_labels(conv, &why) < 0) {
 		bad_name(in, len, why);
 		goto out;
 	}
+	if (wild && check_wildcard_depth(in, len, conv) < 0)
+		goto out;
 	if (wild && strlen(conv) + 2 > POL_HOSTNAME_MAX) {
 		bad_name(in, len, "longer than 253 characters");
 		goto out;
@@ -402,9 +412,8 @@ pol_hostname_normalize(const char *in, size_t len, int allow_wildcard)
 	if (check_bytes(in, len, &ascii) < 0)
 		return NULL;
 	/*
-	 * Even four-byte characters cannot shrink below one A-label character
-	 * each, so anything this long fails; refusing early keeps a name of
-	 * 10,000 labels away from libidn2.
+	 * No real name is this long, even in four-byte characters; refusing
+	 * early keeps a name of 10,000 labels away from libidn2.
 	 */
 	if (len > 4 * (POL_HOSTNAME_MAX + 1)) {
 		bad_name(in, len, "longer than 253 characters");

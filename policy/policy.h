@@ -89,6 +89,7 @@ int pol_key_type_valid(const char *type);
  * Days for a new certificate: requested (0 = profile default) checked
  * against the profile maximum and, for server profiles, 825 days; the
  * result never runs past ca_not_after (refused with the date).
+ * ca_not_after <= 0 means the root's expiry is unknown: not checked.
  */
 int pol_lifetime(const struct pol_profile *p, int requested, time_t now, time_t ca_not_after, int *days);
 

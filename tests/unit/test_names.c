@@ -62,6 +62,10 @@ static const struct name_case hostnames[] = {
 	{ "*", 1, NULL, "'*': a wildcard may not sit directly above a top-level domain" },
 	{ "*.", 1, NULL, "'*': a wildcard may not sit directly above a top-level domain" },
 	{ "*..example.org", 1, NULL, "empty label" },
+	{ "*.рф", 1, NULL, "'*.рф': a wildcard may not sit directly above a top-level domain" },
+	{ "*.bücher\xe3\x80\x82" "example", 1, "*.xn--bcher-kva.example", NULL },	/* ideographic full stop */
+	{ "bücher.example\xe3\x80\x82", 0, "xn--bcher-kva.example", NULL },
+	{ "bücher.example.\xe3\x80\x82", 0, NULL, "empty label" },
 	/* internationalised names */
 	{ "bücher.example", 0, "xn--bcher-kva.example", NULL },
 	{ "BÜCHER.example", 0, "xn--bcher-kva.example", NULL },

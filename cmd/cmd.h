@@ -9,6 +9,7 @@
 #include <stdio.h>
 
 #include "../ca/ca.h"
+#include "../deploy/deploy.h"
 #include "../policy/policy.h"
 #include "../store/store.h"
 #include "../util/util.h"
@@ -147,3 +148,17 @@ int cmd_issue(int argc, const char **argv);
 int cmd_list(int argc, const char **argv);
 int cmd_profiles(int argc, const char **argv);
 int cmd_show_cert(struct cmd_ca *ca, const char *serial, int json, int pem);
+
+/* deploy.c */
+struct cmd_deploy_opts {
+	char *root;		/* resolved with dep_root_resolve before use */
+	int no_reload;
+	int system_trust;
+	int json;		/* the summary goes to stderr */
+};
+/* Deploys one certificate with its key to its profile's targets and
+ * prints what was done (or the error).  0 or -1. */
+int cmd_deploy_cert(struct cmd_ca *ca, const struct store_cert *rec, X509 *cert, EVP_PKEY *key,
+    const struct cmd_deploy_opts *o);
+int cmd_deploy(int argc, const char **argv);
+int cmd_snippet(int argc, const char **argv);

@@ -15,6 +15,8 @@ const struct cmd cmd_table[] = {
 	{ "issue", cmd_issue, "issue a service certificate (smtpd, dovecot, nginx, server, client)" },
 	{ "list", cmd_list, "list issued certificates" },
 	{ "show", cmd_show, "show the CA or one certificate" },
+	{ "deploy", cmd_deploy, "install a certificate and key into /etc/ssl and reload the service" },
+	{ "snippet", cmd_snippet, "print the postfix, dovecot or nginx lines for what is deployed" },
 	{ "profiles", cmd_profiles, "list certificate profiles and their deploy targets" },
 	{ "help", cmd_help, "list commands, or show help for one" },
 	{ "version", cmd_version, "print the version" },

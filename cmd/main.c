@@ -17,6 +17,8 @@ const struct cmd cmd_table[] = {
 	{ "show", cmd_show, "show the CA or one certificate" },
 	{ "profiles", cmd_profiles, "list certificate profiles and their deploy targets" },
 	{ "bundle", cmd_bundle, "write the trust kit for client machines (root, profile, install scripts)" },
+	{ "check", cmd_check, "what expires, what drifted (monitoring-plugin exit codes)" },
+	{ "renew", cmd_renew, "re-issue what is due, redeploy, reload" },
 	{ "revoke", cmd_revoke, "revoke a certificate" },
 	{ "crl", cmd_crl, "write a CRL signed by the root" },
 	{ "log", cmd_log, "print the audit trail" },

@@ -89,6 +89,9 @@ int ca_file_read(const char *path, size_t max, struct mc_buf *out);
 /* mkdir -p with mode for the folders it creates. */
 int ca_mkdir_p(const char *path, mode_t mode);
 int ca_fsync_dir(const char *dir);
+/* An exclusive flock on path (created 0600), waiting at most timeout_ms;
+ * returns the fd to close to release it, or -1 ("CA busy"). */
+int ca_lock_file(const char *path, int timeout_ms);
 
 /* ---- leaf.c, csr.c, crl.c (leaf signing, CSRs, CRLs) ---- */
 

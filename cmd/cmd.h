@@ -64,7 +64,13 @@ struct cmd_ca {
 	struct store_ca rec;
 	X509 *cert;
 	EVP_PKEY *key;		/* only after cmd_ca_unlock */
+	int lock_fd;		/* >= 0 while cmd_ca_lock holds the CA */
 };
+
+#define CA_LOCK_WAIT_MS 60000
+/* Serialises every command that changes the CA or deployed files: a
+ * bounded wait, then a clear "CA busy" error. */
+int cmd_ca_lock(struct cmd_ca *ca);
 int cmd_open_ca(struct cmd_ca *ca);
 /* Reads the passphrase and decrypts private/ca.key. */
 int cmd_ca_unlock(struct cmd_ca *ca);

@@ -100,6 +100,8 @@ run_issue(struct issue_opts *o)
 
 	if (cmd_open_ca(&ca) < 0)
 		return EXIT_ERR;
+	if (cmd_ca_lock(&ca) < 0)
+		goto out;
 	if (cmd_issue_plan(&ca, &o->req, &plan) < 0) {
 		cmd_fail();
 		goto out;

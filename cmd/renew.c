@@ -125,6 +125,8 @@ run_renew(struct renew_opts *o)
 
 	if (cmd_open_ca(&ca) < 0)
 		return EXIT_ERR;
+	if (!o->dry_run && cmd_ca_lock(&ca) < 0)
+		goto out;
 	if (store_cert_each(ca.db, &f, collect_due, &l) < 0) {
 		cmd_fail();
 		goto out;

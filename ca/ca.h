@@ -101,6 +101,9 @@ int ca_file_read(const char *path, size_t max, struct mc_buf *out);
 /* mkdir -p with mode for the folders it creates. */
 int ca_mkdir_p(const char *path, mode_t mode);
 int ca_fsync_dir(const char *dir);
+/* An exclusive flock on path (created 0600), waiting at most timeout_ms;
+ * returns the fd to close to release it, or -1 ("CA busy"). */
+int ca_lock_file(const char *path, int timeout_ms);
 
 /* ---- leaf.c, csr.c, crl.c (leaf signing, CSRs, CRLs) ---- */
 
@@ -158,5 +161,39 @@ struct ca_revoked {
 X509_CRL *ca_crl_build(X509 *issuer, EVP_PKEY *issuer_key, const struct ca_revoked *r,
     size_t n, long crl_number, int days);
 int ca_crl_pem(X509_CRL *crl, struct mc_buf *out);
+
+/* bundle.c: the trust kit for client machines (minica bundle). */
+#define CA_BUNDLE_NAME_DEFAULT "minica-ca"
+#define CA_BUNDLE_NAME_MAX 64
+#define CA_UUID_LEN 37		/* 8-4-4-4-12 + NUL */
+#define CA_FPR_COLON_LEN 96	/* "AB:CD:..." for SHA-256 + NUL */
+/* "ab12..." -> "AB:12:...", the form openssl, browsers and Windows show. */
+void ca_fpr_colon(const char hex[CA_FPR_LEN], char out[CA_FPR_COLON_LEN]);
+/* name: 1..64 of [A-Za-z0-9._-], not starting with '.' or '-'. */
+int ca_bundle_name_check(const char *name);
+/* The kit's file names for name, in the order they are written. */
+int ca_bundle_files(const char *name, struct mc_strv *out);
+/* Writes every kit file into dir (created 0755 if missing), each one
+ * atomically, public (0644, scripts 0755).  name NULL: the default. */
+int ca_bundle_write(X509 *root, const char *dir, const char *name);
+/* RFC 4122 version 5 UUID (uppercase) of "label:<SHA-256 hex of root>" in
+ * minica's namespace 736219ba-e2fe-53e4-90c8-12ec1596e18c, which is
+ * uuid5(NAMESPACE_URL, "urn:minica:bundle"): stable for one root. */
+int ca_bundle_uuid(X509 *root, const char *label, char out[CA_UUID_LEN]);
+/* The Apple profile (com.apple.security.root) as XML plist. */
+int ca_bundle_mobileconfig(X509 *root, const char *name, struct mc_buf *out);
+/* Degenerate PKCS#7 SignedData holding root, DER. */
+int ca_bundle_p7b(X509 *root, struct mc_buf *out);
+
+/* p12.c: PKCS#12 client kits. */
+#define CA_P12_ITER 600000	/* PBKDF2-HMAC-SHA256 and MAC, modern */
+#define CA_P12_LEGACY_ITER 2048	/* what old Apple/Windows importers expect */
+/* Key, certificate (friendlyName = its CN) and root (may be NULL).
+ * legacy 0: AES-256-CBC + PBKDF2-HMAC-SHA256, MAC SHA-256;
+ * legacy 1: pbeWithSHA1And3-KeyTripleDES-CBC, MAC SHA-1.
+ * pass must be non-empty and hold no NUL. */
+int ca_p12_der(EVP_PKEY *key, X509 *cert, X509 *root, const char *pass, size_t passlen, int legacy, struct mc_buf *out);
+/* The same, written to a new file (exclusive, 0600). */
+int ca_p12_write(const char *path, EVP_PKEY *key, X509 *cert, X509 *root, const char *pass, size_t passlen, int legacy);
 
 #endif

@@ -116,7 +116,8 @@ ca_cert_subject(const X509 *x)
 	    XN_FLAG_RFC2253 & ~ASN1_STRFLGS_ESC_MSB) >= 0) {
 		len = BIO_get_mem_data(bio, &data);
 		if ((s = malloc((size_t)len + 1)) != NULL) {
-			memcpy(s, data, (size_t)len);
+			if (len > 0)
+				memcpy(s, data, (size_t)len);
 			s[len] = '\0';
 		}
 	}

@@ -180,6 +180,8 @@ run_deploy(const char *what, struct cmd_deploy_opts *o, const char *keyfile, con
 
 	if (cmd_open_ca(&ca) < 0)
 		return EXIT_ERR;
+	if (cmd_ca_lock(&ca) < 0)
+		goto out;
 	if ((root = dep_root_resolve(o->root)) == NULL) {
 		cmd_fail();
 		goto out;

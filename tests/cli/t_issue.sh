@@ -73,10 +73,22 @@ expect 0 mc issue server --cn short.example.org --days 30 --out "$T/s"
 end=$(date -d "$(openssl x509 -in "$T/s/short.example.org.crt" -noout -enddate | cut -d= -f2)" +%s)
 [ $(( (end - $(date +%s)) / 86400 )) -ge 29 ] || fail "--days 30"
 
-# Names are normalised: case, trailing dot, IDN to A-label; IPs via --ip.
-expect 0 mc issue server --cn "MiXed.Example.ORG." --san "bücher.example.org" --ip 192.0.2.7 --ip 2001:db8::1 --out "$T/n"
+# Names are normalised: case, trailing dot, IDN to A-label.
+expect 0 mc issue server --cn "MiXed.Example.ORG." --san "bücher.example.org" --out "$T/n"
 openssl x509 -in "$T/n/mixed.example.org.crt" -noout -ext subjectAltName > "$T/san"
-contains "$T/san" "DNS:mixed.example.org, DNS:xn--bcher-kva.example.org, IP Address:192.0.2.7, IP Address:2001:DB8:0:0:0:0:0:1"
+contains "$T/san" "DNS:mixed.example.org, DNS:xn--bcher-kva.example.org"
+
+# IPs only through --ip, and only where the root permits them.
+expect 1 mc issue server --cn ip.example.org --ip 192.0.2.7 --out "$T/ip0"
+contains "$T/err" "outside the root's name constraints"
+expect 0 mc --home "$T/iphome" init --domain example.org --permit-ip 192.0.2.0/24 --permit-ip 2001:db8::/32
+expect 0 mc --home "$T/iphome" issue server --cn ip.example.org --ip 192.0.2.7 --ip 2001:DB8::1 --out "$T/ip"
+openssl x509 -in "$T/ip/ip.example.org.crt" -noout -ext subjectAltName > "$T/san"
+contains "$T/san" "DNS:ip.example.org, IP Address:192.0.2.7, IP Address:2001:DB8:0:0:0:0:0:1"
+openssl verify -x509_strict -purpose sslserver -verify_ip 192.0.2.7 -CAfile "$T/iphome/ca.crt" "$T/ip/ip.example.org.crt" >/dev/null ||
+	fail "IP verify"
+expect 1 mc --home "$T/iphome" issue server --cn ip2.example.org --ip 198.51.100.1 --out "$T/ip2"
+contains "$T/err" "198.51.100.1"
 
 # A wildcard, verified for a name it covers.
 expect 0 mc issue nginx --cn "*.example.org" --out "$T/wc"

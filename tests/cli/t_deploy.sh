@@ -121,7 +121,13 @@ cmp -s "$T/web/www.example.org-fullchain.crt" "$ROOT/etc/ssl/certs/nginx.crt" ||
 # By profile and unique serial prefix, key given directly, run from its folder.
 (cd "$T/web" && expect 0 mc deploy nginx --root "$ROOT" --no-reload) || exit 1
 expect 0 mc deploy "$(echo "$nserial" | cut -c1-10)" --key "$T/web/www.example.org.key" --root "$ROOT" --no-reload
+# --system-trust under --root: only the file, and it says so.
+expect 0 mc deploy nginx --from "$T/web" --root "$ROOT" --no-reload --system-trust
+trust=$ROOT/usr/local/share/ca-certificates/minica.crt
+cmp -s "$trust" "$ca" || fail "system trust file differs from the root"
+[ "$(stat -c %a "$trust")" = 644 ] || fail "system trust file mode"
+contains "$T/out" "under --root only the file is written (update-ca-certificates not run)"
 [ "$(db "SELECT count(*) FROM deployments WHERE profile = 'nginx' AND state = 'current'")" = 1 ] ||
 	fail "more than one current nginx deployment"
-[ "$(db "SELECT count(*) FROM deployments WHERE profile = 'nginx'")" = 3 ] || fail "nginx deployments not recorded"
+[ "$(db "SELECT count(*) FROM deployments WHERE profile = 'nginx'")" = 4 ] || fail "nginx deployments not recorded"
 echo ok

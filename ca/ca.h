@@ -84,11 +84,26 @@ int ca_file_create_excl(const char *path, mode_t mode, const void *data, size_t 
  * content), fsyncs, renames over path, fsyncs the folder.  A symlink at
  * path is refused.  uid/gid (uid_t)-1 keep the process's own. */
 int ca_file_replace(const char *path, mode_t mode, uid_t uid, gid_t gid, const void *data, size_t len);
+/* The first half of ca_file_replace for callers that swap several files
+ * together (deploy): creates exactly path (O_EXCL|O_NOFOLLOW), mode and
+ * owner set before any content, writes and fsyncs it.  Renaming it into
+ * place and syncing the folder are the caller's. */
+int ca_file_stage(const char *path, mode_t mode, uid_t uid, gid_t gid, const void *data, size_t len);
+/* 0: path does not exist; 1: a regular file; -1: a symlink or anything
+ * else, refused with a message naming it. */
+int ca_file_check_target(const char *path);
+#define CA_FILE_MAX (1 << 20)	/* certificates and keys we read back */
+/* SHA-256 of data / of a regular file (no symlink followed), lowercase hex. */
+void ca_sha256_hex(const void *data, size_t len, char out[CA_FPR_LEN]);
+int ca_file_sha256(const char *path, char out[CA_FPR_LEN]);
 /* Reads a regular file (no symlink followed) of at most max bytes. */
 int ca_file_read(const char *path, size_t max, struct mc_buf *out);
 /* mkdir -p with mode for the folders it creates. */
 int ca_mkdir_p(const char *path, mode_t mode);
 int ca_fsync_dir(const char *dir);
+/* An exclusive flock on path (created 0600), waiting at most timeout_ms;
+ * returns the fd to close to release it, or -1 ("CA busy"). */
+int ca_lock_file(const char *path, int timeout_ms);
 
 /* ---- leaf.c, csr.c, crl.c (leaf signing, CSRs, CRLs) ---- */
 

@@ -35,6 +35,8 @@ do_revoke(const char *serial, const char *reason)
 
 	if (cmd_open_ca(&ca) < 0)
 		return EXIT_ERR;
+	if (cmd_ca_lock(&ca) < 0)
+		goto out;
 	if ((found = store_cert_find(ca.db, serial, &c)) <= 0) {
 		if (found == 0)
 			cmd_error("no certificate with serial '%s' (see 'minica list --all')", serial);
@@ -130,7 +132,7 @@ do_crl(const char *out, int days)
 
 	if (cmd_open_ca(&ca) < 0)
 		return EXIT_ERR;
-	if (cmd_ca_unlock(&ca) < 0)
+	if (cmd_ca_lock(&ca) < 0 || cmd_ca_unlock(&ca) < 0)
 		goto out;
 	if (store_begin(ca.db) < 0)
 		goto fail;

@@ -37,6 +37,15 @@ int pol_ip_parse(const char *in, unsigned char out[16], size_t *outlen, char *ca
  * domains (equal to it or below it), 0 if not.  Empty list: 1. */
 int pol_name_permitted(const char *name, const struct mc_strv *domains);
 
+/* domains.c */
+/* The registrable parent of a normalised hostname by a rule of thumb (last
+ * two labels; three under a two-letter TLD with a generic second level
+ * like co.uk).  NULL for a single label or a bare suffix. */
+char *pol_registrable_domain(const char *name);
+/* The registrable parents of names (hostnames, "*.x", e-mail addresses;
+ * anything else passed over), deduplicated and sorted, appended to out. */
+int pol_domains_from_names(const struct mc_strv *names, struct mc_strv *out);
+
 /* profile.c */
 struct pol_target {
 	char *path;		/* absolute, before --root; NULL: none */

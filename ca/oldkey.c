@@ -3,8 +3,7 @@
  * "Proc-Type: 4,ENCRYPTED"), `openssl genpkey -des3` (PKCS#8, PBES2 with
  * des-ede3-cbc), easy-rsa's PKCS#8 AES, or no encryption at all.  Keys
  * from older OpenSSL may use single DES or RC2, which OpenSSL 3 keeps in
- * its legacy provider: those are read in a private library context with
- * that provider loaded, then moved into the default one.
+ * its legacy provider: that is loaded for a second try.
  */
 #include <string.h>
 
@@ -54,14 +53,14 @@ is_bad_decrypt(unsigned long e)
 /* NULL when not read; *bad_pass is set when OpenSSL's errors say the
  * passphrase was wrong.  The error queue is emptied either way. */
 static EVP_PKEY *
-read_key(const char *pem, size_t len, const struct old_pass *pa, OSSL_LIB_CTX *libctx, int *bad_pass)
+read_key(const char *pem, size_t len, const struct old_pass *pa, int *bad_pass)
 {
 	BIO *bio = BIO_new_mem_buf(pem, (int)len);
 	EVP_PKEY *key = NULL;
 
 	if (bio == NULL)
 		return NULL;
-	key = PEM_read_bio_PrivateKey_ex(bio, NULL, old_pass_cb, (void *)pa, libctx, NULL);
+	key = PEM_read_bio_PrivateKey(bio, NULL, old_pass_cb, (void *)pa);
 	if (key == NULL) {
 		unsigned long e;
 
@@ -73,46 +72,21 @@ read_key(const char *pem, size_t len, const struct old_pass *pa, OSSL_LIB_CTX *l
 	return key;
 }
 
-/* Re-homes a key read in the legacy context into the default one, via
- * DER in memory that is wiped afterwards. */
-static EVP_PKEY *
-rehome(EVP_PKEY *key)
-{
-	unsigned char *der = NULL;
-	const unsigned char *p;
-	EVP_PKEY *out = NULL;
-	int len = i2d_PrivateKey(key, &der);
-
-	if (len <= 0) {
-		mc_seterr_ssl("i2d_PrivateKey failed");
-		return NULL;
-	}
-	p = der;
-	if ((out = d2i_AutoPrivateKey(NULL, &p, len)) == NULL)
-		mc_seterr_ssl("d2i_AutoPrivateKey failed");
-	OPENSSL_clear_free(der, (size_t)len);
-	return out;
-}
-
+/* Traditional PEM decryption fetches its cipher from the default library
+ * context, so the legacy provider goes there, for this read only;
+ * retain_fallbacks keeps the default provider available alongside. */
 static EVP_PKEY *
 read_key_legacy(const char *pem, size_t len, const struct old_pass *pa, int *bad_pass)
 {
-	OSSL_LIB_CTX *libctx = OSSL_LIB_CTX_new();
-	OSSL_PROVIDER *legacy = NULL, *dflt = NULL;
-	EVP_PKEY *key = NULL, *out = NULL;
+	OSSL_PROVIDER *legacy = OSSL_PROVIDER_try_load(NULL, "legacy", 1);
+	EVP_PKEY *key = NULL;
 
-	if (libctx == NULL || (dflt = OSSL_PROVIDER_load(libctx, "default")) == NULL ||
-	    (legacy = OSSL_PROVIDER_load(libctx, "legacy")) == NULL)
-		goto out;
-	if ((key = read_key(pem, len, pa, libctx, bad_pass)) != NULL)
-		out = rehome(key);
-out:
+	if (legacy != NULL) {
+		key = read_key(pem, len, pa, bad_pass);
+		OSSL_PROVIDER_unload(legacy);
+	}
 	ERR_clear_error();
-	EVP_PKEY_free(key);
-	OSSL_PROVIDER_unload(legacy);
-	OSSL_PROVIDER_unload(dflt);
-	OSSL_LIB_CTX_free(libctx);
-	return out;
+	return key;
 }
 
 EVP_PKEY *
@@ -134,16 +108,18 @@ ca_key_load_old(const char *path, const char *pass, size_t passlen)
 		goto out;
 	}
 	ERR_clear_error();
-	if ((key = read_key(b.p, b.len, &pa, NULL, &bad_pass)) == NULL && !bad_pass)
+	if ((key = read_key(b.p, b.len, &pa, &bad_pass)) == NULL) {
+		bad_pass = 0;	/* a cipher only the legacy provider has fails like a bad key */
 		key = read_key_legacy(b.p, b.len, &pa, &bad_pass);
+	}
 	if (key == NULL && bad_pass)
 		mc_seterr("cannot read '%s': wrong old passphrase", path);
 	else if (key == NULL && pass != NULL)
 		mc_seterr("cannot read '%s': wrong old passphrase, or a format OpenSSL cannot read "
-		    "(PEM_read_bio_PrivateKey_ex, also with the legacy provider)", path);
+		    "(PEM_read_bio_PrivateKey, also with the legacy provider)", path);
 	else if (key == NULL)
 		mc_seterr("cannot read '%s': not a private key OpenSSL can read "
-		    "(PEM_read_bio_PrivateKey_ex, also with the legacy provider)", path);
+		    "(PEM_read_bio_PrivateKey, also with the legacy provider)", path);
 out:
 	ERR_clear_error();
 	mc_buf_free(&b);

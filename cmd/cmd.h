@@ -169,6 +169,11 @@ long cmd_days_left(time_t not_after, time_t now);
 void cmd_cert_json(FILE *f, const struct store_cert *c, int with_pem);
 void cmd_cert_text(FILE *f, const struct store_cert *c, int with_pem);
 
+/* importrows.c: a store row for a certificate found by 'minica import';
+ * profile NULL: "server" or "client" from its extendedKeyUsage. */
+int cmd_import_row(const struct ca_imported *e, const char *profile, struct store_cert *r);
+
+int cmd_import(int argc, const char **argv);
 int cmd_issue(int argc, const char **argv);
 int cmd_list(int argc, const char **argv);
 int cmd_profiles(int argc, const char **argv);

@@ -91,6 +91,9 @@ void pol_config_free(struct pol_config *cfg);
 const struct pol_profile *pol_profile_find(const struct pol_config *cfg, const char *name);
 /* The commented default minica.conf that init writes. */
 int pol_config_default_text(const struct mc_strv *domains, struct mc_buf *out);
+/* The same for 'minica import': domains are the root's name constraints
+ * (constrained) or, guessed from its certificates, a record to edit. */
+int pol_config_import_text(const struct mc_strv *domains, int constrained, struct mc_buf *out);
 
 /* lifetime.c */
 int pol_key_type_valid(const char *type);

@@ -6,7 +6,7 @@
 
 /*
  * A root adopted with 'minica import' may lack what strict mode wants of
- * a CA (keyUsage, a critical basicConstraints, an SKI): import warned
+ * a CA (keyUsage, a critical basicConstraints, an SKI, v3 at all): import warned
  * about that, and the clients that trust it accept it.  Those errors are
  * forgiven at the root only; everything minica signs is held to the
  * strict rules.
@@ -27,6 +27,8 @@ forgive_root(int ok, X509_STORE_CTX *ctx)
 	case X509_V_ERR_MISSING_SUBJECT_KEY_IDENTIFIER:
 	case X509_V_ERR_MISSING_AUTHORITY_KEY_IDENTIFIER:
 		return 1;
+	case X509_V_ERR_INVALID_CA:	/* strict mode's verdict on any v1 root */
+		return X509_get_version(cur) == X509_VERSION_1 ? 1 : ok;
 	default:
 		return ok;
 	}

@@ -5,6 +5,7 @@
 #include <limits.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -179,7 +180,7 @@ ca_file_read(const char *path, size_t max, struct mc_buf *out)
 	char chunk[4096];
 	int fd, rc = -1;
 
-	fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+	fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK);
 	if (fd < 0) {
 		if (errno == ELOOP)
 			mc_seterr("refusing to read '%s': it is a symbolic link", path);
@@ -248,4 +249,32 @@ ca_mkdir_p(const char *path, mode_t mode)
 		}
 	}
 	return 0;
+}
+
+int
+ca_lock_file(const char *path, int timeout_ms)
+{
+	int fd = open(path, O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600);
+	int waited = 0;
+
+	if (fd < 0) {
+		mc_seterr("cannot open lock file '%s': %s", path, strerror(errno));
+		return -1;
+	}
+	while (flock(fd, LOCK_EX | LOCK_NB) < 0) {
+		if (errno != EWOULDBLOCK && errno != EINTR) {
+			mc_seterr("cannot lock '%s': %s", path, strerror(errno));
+			close(fd);
+			return -1;
+		}
+		if (waited >= timeout_ms) {
+			mc_seterr("CA busy: another minica is working on this CA (waited %d s for '%s'); try again",
+			    timeout_ms / 1000, path);
+			close(fd);
+			return -1;
+		}
+		usleep(50 * 1000);
+		waited += 50;
+	}
+	return fd;
 }

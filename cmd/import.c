@@ -10,6 +10,8 @@ struct import_opts {
 	char *certs_dir, *easyrsa, *profile;
 	char *old_pass_file;
 	int old_pass_fd;
+	/* What is read: --ca-cert/--ca-key, or easy-rsa's defaults. */
+	const char *root_path, *key_path;
 	char pki_cert[4200], pki_key[4200];
 };
 
@@ -83,9 +85,9 @@ load_root(const struct import_opts *o, X509 **root, EVP_PKEY **key)
 	struct mc_buf pem = { 0 }, old = { 0 };
 	int rc = -1, enc;
 
-	if ((*root = ca_cert_load(o->ca_cert)) == NULL || ca_root_check(*root) < 0)
+	if ((*root = ca_cert_load(o->root_path)) == NULL || ca_root_check(*root) < 0)
 		goto out;
-	if (ca_file_read(o->ca_key, 1 << 20, &pem) < 0)
+	if (ca_file_read(o->key_path, 1 << 20, &pem) < 0)
 		goto out;
 	enc = ca_key_pem_encrypted(pem.p, pem.len);
 	if (enc && cmd_passphrase_from(o->old_pass_file, o->old_pass_fd, "MINICA_OLD_PASSPHRASE",
@@ -93,10 +95,10 @@ load_root(const struct import_opts *o, X509 **root, EVP_PKEY **key)
 		mc_preferr("old passphrase");
 		goto out;
 	}
-	if ((*key = ca_key_load_old(o->ca_key, enc ? old.p : NULL, old.len)) == NULL)
+	if ((*key = ca_key_load_old(o->key_path, enc ? old.p : NULL, old.len)) == NULL)
 		goto out;
 	if (ca_key_matches_cert(*key, *root) != 1) {
-		mc_seterr("'%s' is not the key of '%s'; nothing was imported", o->ca_key, o->ca_cert);
+		mc_seterr("'%s' is not the key of '%s'; nothing was imported", o->key_path, o->root_path);
 		goto out;
 	}
 	rc = 0;
@@ -129,15 +131,17 @@ check_opts(struct import_opts *o)
 	struct pol_config cfg;
 	int ok;
 
+	o->root_path = o->ca_cert;
+	o->key_path = o->ca_key;
 	if (o->easyrsa != NULL && o->ca_cert == NULL) {
 		snprintf(o->pki_cert, sizeof(o->pki_cert), "%s/ca.crt", o->easyrsa);
-		o->ca_cert = o->pki_cert;
+		o->root_path = o->pki_cert;
 	}
 	if (o->easyrsa != NULL && o->ca_key == NULL) {
 		snprintf(o->pki_key, sizeof(o->pki_key), "%s/private/ca.key", o->easyrsa);
-		o->ca_key = o->pki_key;
+		o->key_path = o->pki_key;
 	}
-	if (o->ca_cert == NULL || o->ca_key == NULL)
+	if (o->root_path == NULL || o->key_path == NULL)
 		return cmd_usage_error("import", "give --ca-cert FILE and --ca-key FILE (or --easyrsa PKI_DIR)");
 	if (o->old_pass_file != NULL && o->old_pass_fd >= 0)
 		return cmd_usage_error("import", "give --old-passphrase-file or --old-passphrase-fd, not both");
@@ -246,6 +250,6 @@ out:
 	mc_buf_free(&conf);
 	EVP_PKEY_free(key);
 	X509_free(root);
-	poptFreeContext(ctx);
+	cmd_parse_done(ctx, opts);
 	return rc;
 }

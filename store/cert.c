@@ -264,21 +264,20 @@ int
 store_cert_each(struct store *st, const struct store_cert_filter *f, store_cert_cb cb, void *arg)
 {
 	sqlite3_stmt *stmt = store_prepare(st, "SELECT " CERT_COLS " FROM certificates c"
-	    " WHERE (? OR c.status = 'valid') AND (? IS NULL OR c.profile = ?)"
-	    " AND (? = 0 OR c.not_after < ?)"
+	    " WHERE CASE WHEN ?1 IS NOT NULL THEN c.status = ?1 ELSE (?2 OR c.status = 'valid') END"
+	    " AND (?3 IS NULL OR c.profile = ?3) AND (?4 = 0 OR c.not_after < ?4)"
 	    " ORDER BY c.not_after, c.id");
 	struct store_cert c;
 	int rc = 0, step;
 
 	if (stmt == NULL)
 		return -1;
-	sqlite3_bind_int(stmt, 1, f->all);
-	if (f->profile != NULL) {
-		sqlite3_bind_text(stmt, 2, f->profile, -1, SQLITE_STATIC);
+	if (f->status != NULL)
+		sqlite3_bind_text(stmt, 1, f->status, -1, SQLITE_STATIC);
+	sqlite3_bind_int(stmt, 2, f->all);
+	if (f->profile != NULL)
 		sqlite3_bind_text(stmt, 3, f->profile, -1, SQLITE_STATIC);
-	}
 	sqlite3_bind_int64(stmt, 4, f->expiring_before);
-	sqlite3_bind_int64(stmt, 5, f->expiring_before);
 	while ((step = sqlite3_step(stmt)) == SQLITE_ROW) {
 		if (read_row(stmt, &c) < 0) {
 			rc = -1;

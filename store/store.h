@@ -94,6 +94,7 @@ struct store_cert_filter {
 	int all;		/* include superseded and revoked */
 	const char *profile;	/* NULL: any */
 	time_t expiring_before;	/* 0: any */
+	const char *status;	/* only this status (overrides all) */
 };
 typedef int (*store_cert_cb)(const struct store_cert *c, void *arg);
 /* Calls cb for each match, soonest expiry first; a non-zero return from
@@ -102,3 +103,13 @@ int store_cert_each(struct store *st, const struct store_cert_filter *f, store_c
 void store_cert_free(struct store_cert *c);
 /* Sorted, comma-joined names and CN: equal for the same set in any order. */
 char *store_names_key(const char *cn, const struct mc_strv *names);
+
+/* lifecycle.c */
+/* Marks a valid certificate revoked (time, reason); -1 if it is not valid. */
+int store_cert_revoke(struct store *st, int64_t id, time_t when, const char *reason);
+/* Marks old superseded by new (both rows must exist; old must be valid). */
+int store_cert_supersede(struct store *st, int64_t old_id, int64_t new_id);
+/* Increments and returns the CA's CRL number (inside the caller's
+ * transaction). */
+int64_t store_crl_next_number(struct store *st);
+int store_cert_each_revoked(struct store *st, store_cert_cb cb, void *arg);

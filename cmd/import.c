@@ -19,6 +19,7 @@ struct import_opts {
 struct import_state {
 	struct store_cert *rows;
 	size_t n, revoked;
+	size_t long_lived, no_san;	/* valid server certificates clients may refuse */
 };
 
 static int
@@ -71,6 +72,11 @@ make_rows(const struct import_opts *o, const struct ca_import_set *set, struct i
 			return -1;
 		st->n++;
 		st->revoked += set->v[i].revoked != 0;
+		if (!set->v[i].revoked && strcmp(st->rows[i].profile, "server") == 0) {
+			st->long_lived += st->rows[i].not_after - st->rows[i].not_before >
+			    (time_t)POL_SERVER_MAX_DAYS * 86400;
+			st->no_san += X509_get_ext_by_NID(set->v[i].cert, NID_subject_alt_name, -1) < 0;
+		}
 		for (size_t k = 0; k < st->rows[i].sans.n; k++)
 			if (!mc_strv_has(names, st->rows[i].sans.v[k]) && mc_strv_push(names, st->rows[i].sans.v[k]) < 0)
 				return -1;
@@ -178,6 +184,13 @@ prepare(const struct import_opts *o, X509 **root, EVP_PKEY **key, struct import_
 		cmd_warn("%s", set.skipped.v[i]);
 	for (size_t i = 0; i < findings.n; i++)
 		cmd_warn("%s", findings.v[i]);
+	if (st->no_san > 0)
+		cmd_warn("%zu imported server certificate(s) name the host only in the CN: browsers and "
+		    "Apple devices ignore it; 'minica renew --force SERIAL' reissues with a SAN", st->no_san);
+	if (st->long_lived > 0)
+		cmd_warn("%zu imported server certificate(s) are valid for more than %d days, which Apple "
+		    "devices refuse; 'minica renew --force SERIAL' reissues within the limit",
+		    st->long_lived, POL_SERVER_MAX_DAYS);
 	rc = 0;
 out:
 	ca_import_set_free(&set);

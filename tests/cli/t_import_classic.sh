@@ -56,6 +56,8 @@ contains "$T/out" "example.org (from the certificates"
 contains "$T/err" "minica: warning: no keyUsage:"
 contains "$T/err" "minica: warning: no name constraints:"
 contains "$T/err" "cakey.pem' holds no certificate; skipped"
+contains "$T/err" "minica: warning: 1 imported server certificate(s) name the host only in the CN"
+contains "$T/err" "minica: warning: 2 imported server certificate(s) are valid for more than 825 days"
 lacks "$T/err" "RSA-"			# 4096 bits: nothing to say
 lacks "$T/err" "basicConstraints"	# req -x509 makes it critical
 # One line per warning, each one prefixed.
@@ -118,3 +120,16 @@ expect 1 mc import --ca-cert cacert.pem --ca-key cakey.pem --old-passphrase-file
 contains "$T/err" "a CA already exists"
 one_line "$T/err"
 cmp -s "$MINICA_HOME/minica.db" "$T/db.before" || fail "db changed by a refused import"
+
+# renew reissues an imported certificate the minica way: v3, SAN, 825 days,
+# from the same root; the imported row is superseded.
+expect 0 mc renew "$MAIL" --force --out "$T/renewed" --passphrase-file "$PASS"
+contains "$T/out" "renewed server mail.example.org: $MAIL ->"
+openssl verify -CAfile cacert.pem "$T/renewed/mail.example.org.crt" > "$T/verify"
+contains "$T/verify" "OK"
+openssl x509 -in "$T/renewed/mail.example.org.crt" -noout -text > "$T/leaf"
+contains "$T/leaf" "Version: 3"
+contains "$T/leaf" "DNS:mail.example.org"
+expect 0 mc show "$MAIL"
+contains "$T/out" "status               superseded"
+sha256sum -c --quiet "$T/before" || fail "old files changed after renew"

@@ -76,3 +76,10 @@ openssl pkey -in "$MINICA_HOME/private/ca.key" -passin "file:$PASS" -noout || fa
 expect 0 mc issue server --cn host.example.org --force --out "$T/leaf" --passphrase-file "$PASS"
 openssl verify -CAfile "$PKI/ca.crt" "$T/leaf/host.example.org.crt" > "$T/verify"
 contains "$T/verify" "OK"
+
+# The imported revocation reaches minica's CRL, signed by the old root.
+expect 0 mc crl --out "$T/crl.pem" --passphrase-file "$PASS"
+openssl crl -in "$T/crl.pem" -CAfile "$PKI/ca.crt" -noout -text > "$T/crl.txt" 2>&1 || { cat "$T/crl.txt"; fail "crl"; }
+contains "$T/crl.txt" "$(echo "$WWW" | tr a-f A-F)"
+contains "$T/crl.txt" "Key Compromise"
+openssl crl -in "$T/crl.pem" -CAfile "$PKI/ca.crt" -noout 2>&1 | grep -q "verify OK" || fail "CRL does not verify against the old root"

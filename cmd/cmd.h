@@ -233,4 +233,8 @@ struct cmd_findings {
 int cmd_finding_add(struct cmd_findings *f, enum cmd_sev sev, const char *serial, const char *what,
     const char *fmt, ...) __attribute__((format(printf, 5, 6)));
 void cmd_findings_free(struct cmd_findings *f);
+/* check_deploy.c: every current or interrupted deployment (under root,
+ * NULL: all): files as deployed, the certificate still current, and with
+ * probe what the daemons serve. */
+int cmd_check_deployments(struct cmd_ca *ca, const char *root, int probe, struct cmd_findings *f, size_t *count);
 const char *cmd_sev_name(enum cmd_sev s);

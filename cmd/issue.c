@@ -102,6 +102,8 @@ deploy_check(const struct issue_plan *plan, struct issue_opts *o, char **root)
 	}
 	if ((*root = dep_root_resolve(o->dep.root)) == NULL)
 		return -1;
+	/* The resolved form replaces popt's string; cmd_parse_done frees it. */
+	free(o->dep.root);
 	o->dep.root = *root;
 	o->dep.json = o->json;
 	return dep_targets_check(plan->prof, *root);
@@ -172,7 +174,6 @@ out:
 	cmd_issued_free(&is);
 	cmd_issue_plan_free(&plan);
 	cmd_close_ca(&ca);
-	free(root);
 	return rc;
 }
 

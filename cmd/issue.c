@@ -10,6 +10,9 @@ struct issue_opts {
 	char *out;
 	int force;
 	int json;
+	char *batch;
+	int jobs;
+	int deploy;
 };
 
 /* Idempotent for configuration management: a valid certificate for the
@@ -125,10 +128,51 @@ parse_days(const char *s, int *out)
 	return 0;
 }
 
+/* popt hands out copies of string arguments; the caller owns them. */
+static void
+free_argv(const char **v)
+{
+	for (size_t i = 0; v != NULL && v[i] != NULL; i++)
+		free((char *)v[i]);
+	free(v);
+}
+
+static void
+free_opts(struct issue_opts *o)
+{
+	free((char *)o->req.cn);
+	free((char *)o->req.key_type);
+	free((char *)o->req.csr_path);
+	free_argv(o->req.sans);
+	free_argv(o->req.ips);
+	free(o->days_s);
+	free(o->out);
+	free(o->batch);
+}
+
+/* --batch takes everything per certificate from its file. */
+static int
+issue_batch(const struct issue_opts *o)
+{
+	struct batch_opts bo = { o->batch, o->out ? o->out : ".", o->jobs, o->force, o->json, o->deploy };
+
+	if (o->batch == NULL)
+		return cmd_usage_error("issue", "--jobs goes with --batch FILE");
+	if (o->req.profile != NULL || o->req.cn || o->req.sans || o->req.ips || o->days_s || o->req.key_type ||
+	    o->req.csr_path)
+		return cmd_usage_error("issue", "--batch takes profiles, names, days= and key= from its file; "
+		    "drop the PROFILE, --cn, --san, --ip, --days, --key and --csr");
+	if (o->jobs == -1)
+		bo.jobs = mc_cpu_count();
+	else if (o->jobs < 1 || o->jobs > MC_POOL_MAX)
+		return cmd_usage_error("issue", "--jobs must be 1 to %d", MC_POOL_MAX);
+	return cmd_issue_batch(&bo);
+}
+
 int
 cmd_issue(int argc, const char **argv)
 {
-	struct issue_opts o = { 0 };
+	struct issue_opts o = { .jobs = -1 };
 	struct poptOption opts[] = {
 		{ "cn", 0, POPT_ARG_STRING, &o.req.cn, 0, "common name: a hostname (or, for client, an e-mail address or name)", "NAME" },
 		{ "san", 0, POPT_ARG_ARGV, &o.req.sans, 0, "another DNS name (repeatable)", "NAME" },
@@ -138,7 +182,10 @@ cmd_issue(int argc, const char **argv)
 		{ "csr", 0, POPT_ARG_STRING, &o.req.csr_path, 0, "sign this CSR's public key instead of making a key", "FILE" },
 		{ "out", 0, POPT_ARG_STRING, &o.out, 0, "folder for the files (default: current folder)", "DIR" },
 		{ "force", 0, POPT_ARG_NONE, &o.force, 0, "issue even if a valid certificate exists", NULL },
-		{ "json", 0, POPT_ARG_NONE, &o.json, 0, "print the certificate as JSON", NULL },
+		{ "json", 0, POPT_ARG_NONE, &o.json, 0, "print the certificate as JSON (with --batch: an array)", NULL },
+		{ "batch", 0, POPT_ARG_STRING, &o.batch, 0, "issue every line of FILE: PROFILE CN [NAME ...] [days=N] [key=TYPE]", "FILE" },
+		{ "jobs", 'j', POPT_ARG_INT, &o.jobs, 0, "with --batch: threads (default: one per processor)", "N" },
+		{ "deploy", 0, POPT_ARG_NONE | POPT_ARGFLAG_DOC_HIDDEN, &o.deploy, 0, "not available yet", NULL },
 		{ NULL, 0, POPT_ARG_INCLUDE_TABLE, cmd_common_options, 0, "Common options:", NULL },
 		POPT_AUTOHELP
 		POPT_TABLEEND
@@ -149,12 +196,17 @@ cmd_issue(int argc, const char **argv)
 	if ((rc = cmd_parse(&ctx, argc, argv, opts, "PROFILE")) != 0)
 		return rc;
 	o.req.profile = poptGetArg(ctx);
-	if (o.req.profile == NULL || poptPeekArg(ctx) != NULL)
+	if (o.batch != NULL || o.jobs != -1)
+		rc = issue_batch(&o);
+	else if (o.deploy)
+		rc = cmd_usage_error("issue", "--deploy is not available yet; copy the files from --out DIR");
+	else if (o.req.profile == NULL || poptPeekArg(ctx) != NULL)
 		rc = cmd_usage_error("issue", "give exactly one PROFILE (see 'minica profiles')");
 	else if (parse_days(o.days_s, &o.req.days) < 0)
 		rc = cmd_usage_error("issue", "--days '%s' is not a number of days", o.days_s);
 	else
 		rc = run_issue(&o);
 	poptFreeContext(ctx);
+	free_opts(&o);
 	return rc;
 }

@@ -64,6 +64,16 @@ cli: $(BUILD)/minica
 e2e: $(BUILD)/minica
 	@MINICA_BIN=$(abspath $(BUILD)/minica) sh tests/e2e/run.sh
 
+# Speed against OpenSSL's floor and the tools users would pick instead;
+# prints a markdown table (see docs/performance.md).  Not part of `test`.
+$(BUILD)/bench/parts: bench/parts.c $(BUILD)/libminica.a $(HEADERS)
+	@mkdir -p $(dir $@)
+	@echo "  LD      $@"
+	@$(CC) $(ALL_CFLAGS) -o $@ $< $(BUILD)/libminica.a $(ALL_LDFLAGS) $(LIBS)
+
+bench: $(BUILD)/minica $(BUILD)/bench/parts
+	@MINICA_BIN=$(abspath $(BUILD)/minica) PARTS_BIN=$(abspath $(BUILD)/bench/parts) bash bench/run.sh
+
 # The whole suite again under AddressSanitizer and UBSan, in its own folder.
 check-asan:
 	$(MAKE) BUILD=build-asan SAN=1 CC=clang test

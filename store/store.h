@@ -94,6 +94,7 @@ struct store_cert_filter {
 	int all;		/* include superseded and revoked */
 	const char *profile;	/* NULL: any */
 	time_t expiring_before;	/* 0: any */
+	int no_pem;		/* pem is "": faster when it is not needed */
 };
 typedef int (*store_cert_cb)(const struct store_cert *c, void *arg);
 /* Calls cb for each match, soonest expiry first; a non-zero return from

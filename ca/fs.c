@@ -6,10 +6,12 @@
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include <openssl/crypto.h>
+#include <openssl/sha.h>
 
 #include "ca.h"
 
@@ -64,13 +66,25 @@ write_all(int fd, const char *path, const void *data, size_t len)
 	return 0;
 }
 
-int
-ca_file_create_excl(const char *path, mode_t mode, const void *data, size_t len)
+/* Mode and owner before any content, so a secret is never readable by
+ * anyone it should not be (the umask may have narrowed mode, and a
+ * public file must still be public); then the content, fsynced. */
+static int
+fill_new(int fd, const char *path, mode_t mode, uid_t uid, gid_t gid, const void *data, size_t len)
 {
-	char *dir = NULL;
-	int fd, rc = -1;
+	if (fchmod(fd, mode) < 0 || ((uid != (uid_t)-1 || gid != (gid_t)-1) && fchown(fd, uid, gid) < 0)) {
+		mc_seterr("cannot set mode or owner of '%s': %s", path, strerror(errno));
+		return -1;
+	}
+	return write_all(fd, path, data, len);
+}
 
-	fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, mode);
+/* O_EXCL|O_NOFOLLOW creation, filled and closed; removed on failure. */
+static int
+create_filled(const char *path, mode_t mode, uid_t uid, gid_t gid, const void *data, size_t len)
+{
+	int fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, mode & 0600);
+
 	if (fd < 0) {
 		if (errno == EEXIST)
 			mc_seterr("'%s' already exists; refusing to overwrite it", path);
@@ -78,28 +92,45 @@ ca_file_create_excl(const char *path, mode_t mode, const void *data, size_t len)
 			mc_seterr("cannot create '%s': %s", path, strerror(errno));
 		return -1;
 	}
-	/* The umask may have narrowed mode; a public file must still be
-	 * public and a secret one never more open than asked. */
-	if (fchmod(fd, mode) < 0) {
-		mc_seterr("cannot set mode of '%s': %s", path, strerror(errno));
-		goto out;
+	if (fill_new(fd, path, mode, uid, gid, data, len) < 0) {
+		close(fd);
+		unlink(path);
+		return -1;
 	}
-	if (write_all(fd, path, data, len) < 0)
-		goto out;
+	if (close(fd) < 0) {
+		mc_seterr("cannot write '%s': %s", path, strerror(errno));
+		unlink(path);
+		return -1;
+	}
+	return 0;
+}
+
+int
+ca_file_create_excl(const char *path, mode_t mode, const void *data, size_t len)
+{
+	char *dir = NULL;
+	int rc = -1;
+
+	if (create_filled(path, mode, (uid_t)-1, (gid_t)-1, data, len) < 0)
+		return -1;
 	if ((dir = dir_of(path)) == NULL || ca_fsync_dir(dir) < 0)
 		goto out;
 	rc = 0;
 out:
-	close(fd);
 	if (rc < 0)
 		unlink(path);
 	free(dir);
 	return rc;
 }
 
-/* Refuses symlinks and anything that is not a regular file. */
-static int
-check_target(const char *path)
+int
+ca_file_stage(const char *path, mode_t mode, uid_t uid, gid_t gid, const void *data, size_t len)
+{
+	return create_filled(path, mode, uid, gid, data, len);
+}
+
+int
+ca_file_check_target(const char *path)
 {
 	struct stat st;
 
@@ -117,7 +148,7 @@ check_target(const char *path)
 		mc_seterr("refusing to replace '%s': it is not a regular file", path);
 		return -1;
 	}
-	return 0;
+	return 1;
 }
 
 int
@@ -126,7 +157,7 @@ ca_file_replace(const char *path, mode_t mode, uid_t uid, gid_t gid, const void 
 	char *dir = NULL, *tmp = NULL, *base, *copy = NULL;
 	int fd = -1, rc = -1;
 
-	if (check_target(path) < 0)
+	if (ca_file_check_target(path) < 0)
 		return -1;
 	if ((dir = dir_of(path)) == NULL || (copy = mc_strdup(path)) == NULL)
 		goto out;
@@ -140,13 +171,7 @@ ca_file_replace(const char *path, mode_t mode, uid_t uid, gid_t gid, const void 
 		mc_seterr("cannot create a temporary file in '%s': %s", dir, strerror(errno));
 		goto out;
 	}
-	/* Final mode and owner before any content, so a secret is never
-	 * readable by anyone it should not be. */
-	if (fchmod(fd, mode) < 0 || ((uid != (uid_t)-1 || gid != (gid_t)-1) && fchown(fd, uid, gid) < 0)) {
-		mc_seterr("cannot set mode or owner of '%s': %s", tmp, strerror(errno));
-		goto out;
-	}
-	if (write_all(fd, tmp, data, len) < 0)
+	if (fill_new(fd, tmp, mode, uid, gid, data, len) < 0)
 		goto out;
 	if (close(fd) < 0) {
 		fd = -1;
@@ -173,6 +198,28 @@ out:
 	return rc;
 }
 
+void
+ca_sha256_hex(const void *data, size_t len, char out[CA_FPR_LEN])
+{
+	unsigned char md[32];
+
+	SHA256(data, len, md);
+	mc_hex(md, sizeof(md), out);
+	OPENSSL_cleanse(md, sizeof(md));
+}
+
+int
+ca_file_sha256(const char *path, char out[CA_FPR_LEN])
+{
+	struct mc_buf b = { 0 };
+
+	if (ca_file_read(path, CA_FILE_MAX, &b) < 0)
+		return -1;
+	ca_sha256_hex(b.p, b.len, out);
+	mc_buf_free(&b);
+	return 0;
+}
+
 int
 ca_file_read(const char *path, size_t max, struct mc_buf *out)
 {
@@ -180,7 +227,7 @@ ca_file_read(const char *path, size_t max, struct mc_buf *out)
 	char chunk[4096];
 	int fd, rc = -1;
 
-	fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+	fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK);
 	if (fd < 0) {
 		if (errno == ELOOP)
 			mc_seterr("refusing to read '%s': it is a symbolic link", path);
@@ -239,7 +286,14 @@ ca_mkdir_p(const char *path, mode_t mode)
 			char c = *p;
 
 			*p = '\0';
-			if (mkdir(buf, mode) < 0 && errno != EEXIST) {
+			if (mkdir(buf, mode) == 0) {
+				/* Exactly mode, whatever the umask: a certs
+				 * folder others cannot enter breaks their TLS. */
+				if (chmod(buf, mode) < 0) {
+					mc_seterr("cannot set mode of folder '%s': %s", buf, strerror(errno));
+					return -1;
+				}
+			} else if (errno != EEXIST) {
 				mc_seterr("cannot create folder '%s': %s", buf, strerror(errno));
 				return -1;
 			}
@@ -366,7 +420,7 @@ ca_fileset_add(struct ca_fileset *fs, const char *name, mode_t mode, int excl, c
 		mc_seterr("'%s' already exists; refusing to overwrite it", path);
 		goto out;
 	}
-	if ((!excl && check_target(path) < 0) || write_tmp(tmpl, &tmp, mode, data, len) < 0)
+	if ((!excl && ca_file_check_target(path) < 0) || write_tmp(tmpl, &tmp, mode, data, len) < 0)
 		goto out;
 	if (fileset_push(fs, tmp, path, excl) < 0) {
 		unlink(tmp);
@@ -450,4 +504,32 @@ ca_fileset_free(struct ca_fileset *fs)
 	free(fs->v);
 	free(fs->dir);
 	free(fs);
+}
+
+int
+ca_lock_file(const char *path, int timeout_ms)
+{
+	int fd = open(path, O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600);
+	int waited = 0;
+
+	if (fd < 0) {
+		mc_seterr("cannot open lock file '%s': %s", path, strerror(errno));
+		return -1;
+	}
+	while (flock(fd, LOCK_EX | LOCK_NB) < 0) {
+		if (errno != EWOULDBLOCK && errno != EINTR) {
+			mc_seterr("cannot lock '%s': %s", path, strerror(errno));
+			close(fd);
+			return -1;
+		}
+		if (waited >= timeout_ms) {
+			mc_seterr("CA busy: another minica is working on this CA (waited %d s for '%s'); try again",
+			    timeout_ms / 1000, path);
+			close(fd);
+			return -1;
+		}
+		usleep(50 * 1000);
+		waited += 50;
+	}
+	return fd;
 }

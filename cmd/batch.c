@@ -21,6 +21,10 @@ struct batch_item {
 
 struct batch {
 	const struct batch_opts *o;
+	const char *dir;		/* --out, or "." */
+	int files;			/* write files (not with --deploy alone) */
+	struct cmd_deploy_opts dep;	/* root resolved */
+	char *root;
 	struct pol_batch lines;
 	struct batch_item *items;
 	struct issue_plan **todo;	/* plans to sign, in line order */
@@ -102,9 +106,11 @@ plan_one(struct batch *b, struct batch_item *it)
 		return -1;
 	probe = (struct store_cert){ .cn = it->plan.cn ? it->plan.cn : "", .sans = it->plan.names };
 	cmd_leaf_file_name(&probe, it->name, sizeof(it->name));
-	if (!it->skip && cmd_leaf_files_check(b->o->out, it->name, 1) < 0)
+	if (it->skip)
+		return 0;
+	if (b->files && cmd_leaf_files_check(b->dir, it->name, 1) < 0)
 		return -1;
-	return 0;
+	return b->o->deploy ? dep_targets_check(it->plan.prof, b->root) : 0;
 }
 
 static int
@@ -143,6 +149,28 @@ check_duplicates(struct batch *b)
 	return rc;
 }
 
+/* --deploy: each profile has one pair of targets, so two lines for the
+ * same targets would have the second replace the first. */
+static int
+check_deploy_targets(struct batch *b)
+{
+	for (size_t i = 1; b->o->deploy && i < b->ntodo; i++) {
+		const struct pol_profile *p = b->todo[i]->prof;
+
+		for (size_t j = 0; j < i; j++) {
+			const struct pol_profile *q = b->todo[j]->prof;
+
+			if (p == q || (p->cert.path && q->cert.path && strcmp(p->cert.path, q->cert.path) == 0) ||
+			    (p->key.path && q->key.path && strcmp(p->key.path, q->key.path) == 0)) {
+				mc_seterr("with --deploy, deploys to the same targets (profile %s) as line %d; "
+				    "one certificate per profile in a deployed batch", p->name, b->todo_items[j]->line->line);
+				return line_error(b, b->todo_items[i]->line->line);
+			}
+		}
+	}
+	return 0;
+}
+
 static int
 plan_all(struct batch *b)
 {
@@ -164,7 +192,7 @@ plan_all(struct batch *b)
 			b->todo[b->ntodo++] = &b->items[i].plan;
 		}
 	}
-	return check_duplicates(b);
+	return check_duplicates(b) < 0 || check_deploy_targets(b) < 0 ? -1 : 0;
 }
 
 static int
@@ -195,11 +223,30 @@ issue_all(struct batch *b)
 		cmd_error("%s; nothing issued", mc_err());
 		return -1;
 	}
-	if ((b->fs = cmd_leaf_fileset(b->o->out)) == NULL ||
-	    mc_pool_run(b->ntodo, b->o->jobs, add_files_one, b, &bad) < 0 || ca_fileset_commit(b->fs) < 0) {
+	if (b->files && ((b->fs = cmd_leaf_fileset(b->dir)) == NULL ||
+	    mc_pool_run(b->ntodo, b->o->jobs, add_files_one, b, &bad) < 0 || ca_fileset_commit(b->fs) < 0)) {
 		cmd_error("%zu certificates are recorded but their files could not be written: %s",
 		    b->ntodo, mc_err());
 		return -1;
+	}
+	return 0;
+}
+
+/* After the files, like a single issue --deploy; one at a time, since
+ * each swaps a target pair and may reload a service. */
+static int
+deploy_all(struct batch *b)
+{
+	for (size_t i = 0; b->o->deploy && i < b->ntodo; i++) {
+		const struct issued *is = &b->issued[i];
+
+		if (cmd_deploy_cert(&b->ca, &is->rec, is->cert, is->key, &b->dep) < 0) {
+			if (!b->files)
+				cmd_error("'%s' line %d: certificate %s is recorded but not deployed, and its key is gone "
+				    "(no --out); issue it again with --force", b->o->file,
+				    b->todo_items[i]->line->line, is->rec.serial);
+			return -1;
+		}
 	}
 	return 0;
 }
@@ -227,9 +274,12 @@ print_results(const struct batch *b)
 		if (it->skip)
 			printf("line %d: %s certificate %s for %s is valid until %s and not due; skipped\n",
 			    it->line->line, c->profile, c->serial, it->name, na);
-		else
+		else if (b->files)
 			printf("line %d: issued %s certificate %s until %s: %s/%s.crt\n",
-			    it->line->line, c->profile, c->serial, na, b->o->out, it->name);
+			    it->line->line, c->profile, c->serial, na, b->dir, it->name);
+		else
+			printf("line %d: issued %s certificate %s until %s\n",
+			    it->line->line, c->profile, c->serial, na);
 	}
 	if (b->o->json)
 		fputs("\n]\n", stdout);
@@ -246,23 +296,31 @@ print_results(const struct batch *b)
 int
 cmd_issue_batch(const struct batch_opts *o)
 {
-	struct batch b = { .o = o };
+	struct batch b = { .o = o, .dir = o->out ? o->out : ".", .files = o->out != NULL || !o->deploy,
+	    .dep = o->dep };
 	int rc = EXIT_ERR;
 
-	if (o->deploy) {
-		cmd_error("issue: --batch --deploy is not supported yet; issue the batch, then deploy each "
-		    "certificate on its own");
-		return EXIT_USAGE;
-	}
 	if (read_lines(&b) < 0)
 		return EXIT_ERR;
 	if (cmd_open_ca(&b.ca) < 0)
 		goto out;
+	if (cmd_ca_lock(&b.ca) < 0)
+		goto out;
+	if (o->deploy) {
+		if ((b.root = dep_root_resolve(o->dep.root)) == NULL) {
+			cmd_fail();
+			goto out;
+		}
+		b.dep.root = b.root;
+		b.dep.json = o->json;
+	}
 	if (plan_all(&b) < 0)
 		goto out;
 	if (b.ntodo > 0 && issue_all(&b) < 0)
 		goto out;
 	print_results(&b);
+	if (deploy_all(&b) < 0)
+		goto out;
 	rc = EXIT_OK;
 out:
 	for (size_t i = 0; b.issued != NULL && i < b.ntodo; i++)
@@ -277,6 +335,7 @@ out:
 	free(b.todo);
 	free(b.todo_items);
 	pol_batch_free(&b.lines);
+	free(b.root);
 	cmd_close_ca(&b.ca);
 	return rc;
 }

@@ -9,6 +9,7 @@
 #include <stdio.h>
 
 #include "../ca/ca.h"
+#include "../deploy/deploy.h"
 #include "../policy/policy.h"
 #include "../store/store.h"
 #include "../util/util.h"
@@ -41,6 +42,9 @@ extern struct poptOption cmd_common_options[];
  * via POPT_ARG_INCLUDE_TABLE).  Returns 0, or EXIT_USAGE after printing a
  * one-line error and a hint.  *ctx is left for poptGetArg. */
 int cmd_parse(poptContext *ctx, int argc, const char **argv, struct poptOption *opts, const char *args_help);
+/* Frees the context and every string/argv value popt stored for opts
+ * (not included tables).  Pair with every successful cmd_parse. */
+void cmd_parse_done(poptContext ctx, struct poptOption *opts);
 /* Prints "minica: message" to stderr. */
 void cmd_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void cmd_warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
@@ -61,7 +65,13 @@ struct cmd_ca {
 	struct store_ca rec;
 	X509 *cert;
 	EVP_PKEY *key;		/* only after cmd_ca_unlock */
+	int lock_fd;		/* >= 0 while cmd_ca_lock holds the CA */
 };
+
+#define CA_LOCK_WAIT_MS 60000
+/* Serialises every command that changes the CA or deployed files: a
+ * bounded wait, then a clear "CA busy" error. */
+int cmd_ca_lock(struct cmd_ca *ca);
 int cmd_open_ca(struct cmd_ca *ca);
 /* Reads the passphrase and decrypts private/ca.key. */
 int cmd_ca_unlock(struct cmd_ca *ca);
@@ -84,6 +94,7 @@ void cmd_json_str(FILE *f, const char *s);
 /* One function per subcommand. */
 int cmd_init(int argc, const char **argv);
 int cmd_show(int argc, const char **argv);
+int cmd_bundle(int argc, const char **argv);
 int cmd_help(int argc, const char **argv);
 int cmd_version(int argc, const char **argv);
 
@@ -151,6 +162,13 @@ int cmd_leaf_files_write(const char *dir, const char *name, const struct issued 
  * then ca_fileset_commit. */
 struct ca_fileset *cmd_leaf_fileset(const char *dir);
 int cmd_leaf_files_add(struct ca_fileset *fs, const char *name, const struct issued *is, X509 *root);
+/* Same, replacing an existing key (renew: the old key's certificate is
+ * superseded). */
+int cmd_leaf_files_replace(const char *dir, const char *name, const struct issued *is, X509 *root);
+/* The plan that re-issues a stored certificate the minica way. */
+int cmd_renew_plan(struct cmd_ca *ca, const struct store_cert *c, struct issue_plan *plan);
+/* One transaction: new row, old one superseded and linked, audit event. */
+int cmd_renew_record(struct cmd_ca *ca, const struct store_cert *old, struct issued *is);
 /* A file name for a certificate: its CN or first name, made safe. */
 void cmd_leaf_file_name(const struct store_cert *c, char *out, size_t len);
 
@@ -161,17 +179,56 @@ void cmd_cert_json(FILE *f, const struct store_cert *c, int with_pem);
 void cmd_cert_text(FILE *f, const struct store_cert *c, int with_pem);
 
 int cmd_issue(int argc, const char **argv);
+int cmd_revoke(int argc, const char **argv);
+int cmd_renew(int argc, const char **argv);
+int cmd_check(int argc, const char **argv);
+int cmd_crl(int argc, const char **argv);
+int cmd_log(int argc, const char **argv);
+int cmd_list(int argc, const char **argv);
+int cmd_profiles(int argc, const char **argv);
+int cmd_show_cert(struct cmd_ca *ca, const char *serial, int json, int pem);
+
+/* deploy.c */
+struct cmd_deploy_opts {
+	char *root;		/* resolved with dep_root_resolve before use */
+	int no_reload;
+	int system_trust;
+	int json;		/* the summary goes to stderr */
+};
+/* Deploys one certificate with its key to its profile's targets and
+ * prints what was done (or the error).  0 or -1. */
+int cmd_deploy_cert(struct cmd_ca *ca, const struct store_cert *rec, X509 *cert, EVP_PKEY *key,
+    const struct cmd_deploy_opts *o);
+int cmd_deploy(int argc, const char **argv);
+int cmd_snippet(int argc, const char **argv);
 
 /* batch.c: minica issue --batch FILE. */
 struct batch_opts {
 	const char *file;
-	const char *out;	/* folder for every line's files */
+	const char *out;	/* folder for every line's files; NULL: "." (none with deploy) */
 	int jobs;		/* threads, >= 1 */
 	int force;
 	int json;
-	int deploy;		/* refused for now */
+	int deploy;
+	struct cmd_deploy_opts dep;
 };
 int cmd_issue_batch(const struct batch_opts *o);
-int cmd_list(int argc, const char **argv);
-int cmd_profiles(int argc, const char **argv);
-int cmd_show_cert(struct cmd_ca *ca, const char *serial, int json, int pem);
+
+/* findings.c: what check reports.  Severity follows the monitoring-plugin
+ * convention so the worst one is the exit code. */
+enum cmd_sev { SEV_OK = 0, SEV_WARNING = 1, SEV_CRITICAL = 2, SEV_UNKNOWN = 3 };
+struct cmd_finding {
+	enum cmd_sev sev;
+	char serial[48];
+	char what[128];		/* "smtpd mail.example.org", "root", ... */
+	char *message;
+};
+struct cmd_findings {
+	struct cmd_finding *v;
+	size_t n, cap;
+	enum cmd_sev worst;
+};
+int cmd_finding_add(struct cmd_findings *f, enum cmd_sev sev, const char *serial, const char *what,
+    const char *fmt, ...) __attribute__((format(printf, 5, 6)));
+void cmd_findings_free(struct cmd_findings *f);
+const char *cmd_sev_name(enum cmd_sev s);

@@ -64,7 +64,7 @@ add_email(struct issue_plan *p, const char *raw, const struct mc_strv *permitted
 }
 
 static int
-add_ip(struct issue_plan *p, const char *raw)
+add_ip(struct issue_plan *p, const char *raw, X509 *root)
 {
 	unsigned char bin[16];
 	char canon[64];
@@ -72,6 +72,11 @@ add_ip(struct issue_plan *p, const char *raw)
 
 	if (pol_ip_parse(raw, bin, &len, canon) < 0)
 		return -1;
+	if (!ca_cert_ip_permitted(root, bin, len)) {
+		mc_seterr("IP address %s is outside the root's name constraints (a root made without "
+		    "'init --permit-ip CIDR' may not vouch for any IP)", canon);
+		return -1;
+	}
 	return add_name(p, &p->ips, canon);
 }
 
@@ -107,7 +112,7 @@ plan_cn(struct issue_plan *p, const char *cn, const struct mc_strv *permitted)
 }
 
 static int
-plan_from_csr(struct issue_plan *p, const struct issue_req *req, const struct mc_strv *permitted)
+plan_from_csr(struct issue_plan *p, const struct issue_req *req, const struct mc_strv *permitted, X509 *root)
 {
 	struct mc_strv dns = { 0 }, ips = { 0 }, emails = { 0 };
 	X509_REQ *csr = ca_csr_load(req->csr_path);
@@ -133,7 +138,7 @@ plan_from_csr(struct issue_plan *p, const struct issue_req *req, const struct mc
 		if (add_dns(p, dns.v[i], permitted) < 0)
 			goto out;
 	for (size_t i = 0; i < ips.n; i++)
-		if (add_ip(p, ips.v[i]) < 0)
+		if (add_ip(p, ips.v[i], root) < 0)
 			goto out;
 	for (size_t i = 0; i < emails.n; i++)
 		if (add_email(p, emails.v[i], permitted) < 0)
@@ -186,7 +191,7 @@ cmd_issue_plan(struct cmd_ca *ca, const struct issue_req *req, struct issue_plan
 	}
 	if (ca_cert_permitted_dns(ca->cert, &permitted) < 0)
 		goto out;
-	if (req->csr_path != NULL && plan_from_csr(p, req, &permitted) < 0)
+	if (req->csr_path != NULL && plan_from_csr(p, req, &permitted, ca->cert) < 0)
 		goto out;
 	if (req->cn != NULL && plan_cn(p, req->cn, &permitted) < 0)
 		goto out;
@@ -195,7 +200,7 @@ cmd_issue_plan(struct cmd_ca *ca, const struct issue_req *req, struct issue_plan
 		    : add_dns(p, req->sans[i], &permitted)) < 0)
 			goto out;
 	for (size_t i = 0; req->ips && req->ips[i]; i++)
-		if (add_ip(p, req->ips[i]) < 0)
+		if (add_ip(p, req->ips[i], ca->cert) < 0)
 			goto out;
 	if (p->cn == NULL && p->names.n == 0) {
 		mc_seterr("no name to issue for");
@@ -543,8 +548,8 @@ cmd_leaf_fileset(const char *dir)
 	return ca_fileset_new(dir);
 }
 
-int
-cmd_leaf_files_add(struct ca_fileset *fs, const char *name, const struct issued *is, X509 *root)
+static int
+leaf_files_add(struct ca_fileset *fs, const char *name, const struct issued *is, X509 *root, int replace_key)
 {
 	struct mc_buf leaf = { 0 }, chain = { 0 }, key = { 0 };
 	char fname[300];
@@ -555,7 +560,7 @@ cmd_leaf_files_add(struct ca_fileset *fs, const char *name, const struct issued 
 		goto out;
 	snprintf(fname, sizeof(fname), "%s.key", name);
 	if (is->key != NULL && (ca_key_plain_pem(is->key, &key) < 0 ||
-	    ca_fileset_add(fs, fname, 0600, 1, key.p, key.len) < 0))
+	    ca_fileset_add(fs, fname, 0600, !replace_key, key.p, key.len) < 0))
 		goto out;
 	snprintf(fname, sizeof(fname), "%s.crt", name);
 	if (ca_fileset_add(fs, fname, 0644, 0, leaf.p, leaf.len) < 0)
@@ -572,13 +577,102 @@ out:
 }
 
 int
-cmd_leaf_files_write(const char *dir, const char *name, const struct issued *is, X509 *root)
+cmd_leaf_files_add(struct ca_fileset *fs, const char *name, const struct issued *is, X509 *root)
+{
+	return leaf_files_add(fs, name, is, root, 0);
+}
+
+static int
+leaf_files_write(const char *dir, const char *name, const struct issued *is, X509 *root, int replace_key)
 {
 	struct ca_fileset *fs = cmd_leaf_fileset(dir);
 	int rc = -1;
 
-	if (fs != NULL && cmd_leaf_files_add(fs, name, is, root) == 0 && ca_fileset_commit(fs) == 0)
+	if (fs != NULL && leaf_files_add(fs, name, is, root, replace_key) == 0 && ca_fileset_commit(fs) == 0)
 		rc = 0;
 	ca_fileset_free(fs);
+	return rc;
+}
+
+int
+cmd_leaf_files_write(const char *dir, const char *name, const struct issued *is, X509 *root)
+{
+	return leaf_files_write(dir, name, is, root, 0);
+}
+
+int
+cmd_leaf_files_replace(const char *dir, const char *name, const struct issued *is, X509 *root)
+{
+	return leaf_files_write(dir, name, is, root, 1);
+}
+
+/* The request that re-issues c: same profile, names and key type, the
+ * same lifetime where policy still allows it. */
+int
+cmd_renew_plan(struct cmd_ca *ca, const struct store_cert *c, struct issue_plan *plan)
+{
+	const struct pol_profile *prof = pol_profile_find(&ca->cfg, c->profile);
+	struct issue_req req = { .profile = c->profile, .key_type = c->key_type };
+	const char **sans = calloc(c->sans.n + 1, sizeof(char *)), **ips = calloc(c->sans.n + 1, sizeof(char *));
+	size_t ns = 0, ni = 0;
+	long left = (long)((ca->rec.not_after - time(NULL)) / 86400);
+	int rc = -1;
+
+	if (sans == NULL || ips == NULL) {
+		mc_seterr("out of memory");
+		goto out;
+	}
+	if (prof == NULL) {
+		mc_seterr("profile '%s' no longer exists in minica.conf", c->profile);
+		goto out;
+	}
+	req.cn = c->cn[0] ? c->cn : (c->sans.n ? c->sans.v[0] : NULL);
+	for (size_t i = 0; i < c->sans.n; i++) {
+		unsigned char bin[16];
+		size_t len;
+
+		if (req.cn != NULL && strcmp(c->sans.v[i], req.cn) == 0)
+			continue;
+		if (pol_ip_parse(c->sans.v[i], bin, &len, NULL) == 0)
+			ips[ni++] = c->sans.v[i];
+		else
+			sans[ns++] = c->sans.v[i];
+	}
+	req.sans = sans;
+	req.ips = ips;
+	req.days = (int)((c->not_after - c->not_before + 43200) / 86400);
+	if (req.days > prof->max_days)
+		req.days = prof->max_days;
+	/* A root near its end still renews, for as long as it lives. */
+	if (left >= 1 && req.days > left)
+		req.days = (int)left;
+	if (!pol_key_type_valid(req.key_type))
+		req.key_type = NULL;
+	rc = cmd_issue_plan(ca, &req, plan);
+out:
+	free(sans);
+	free(ips);
+	return rc;
+}
+
+int
+cmd_renew_record(struct cmd_ca *ca, const struct store_cert *old, struct issued *is)
+{
+	char *names = mc_strv_join(&is->rec.sans, ",");
+	int rc = -1;
+
+	if (names == NULL || store_begin(ca->db) < 0)
+		goto out;
+	if (store_cert_insert(ca->db, &is->rec) < 0 || store_cert_supersede(ca->db, old->id, is->rec.id) < 0 ||
+	    store_audit(ca->db, "renew", is->rec.serial, "renews=%s profile=%s names=%s key=%s not_after=%lld sha256=%s",
+	    old->serial, is->rec.profile, names, is->rec.key_type, (long long)is->rec.not_after,
+	    is->rec.fingerprint) < 0 ||
+	    store_commit(ca->db) < 0) {
+		store_rollback(ca->db);
+		goto out;
+	}
+	rc = 0;
+out:
+	free(names);
 	return rc;
 }

@@ -281,30 +281,31 @@ out:
  * order; otherwise it sorts every row, PEM and all, in a temp b-tree
  * (over a second for 100,000 certificates).  Without the PEM the sort
  * --all needs stays small. */
-#define EACH_WHERE " AND (? IS NULL OR c.profile = ?) AND (? = 0 OR c.not_after < ?) ORDER BY c.not_after, c.id"
+#define EACH_WHERE " AND (?2 IS NULL OR c.profile = ?2) AND (?3 = 0 OR c.not_after < ?3)" \
+	" ORDER BY c.not_after, c.id"
 
 static const char *const each_sql[2][2] = {
-	{ "SELECT " CERT_COLS " FROM certificates c WHERE c.status = 'valid'" EACH_WHERE,
-	  "SELECT " CERT_COLS " FROM certificates c WHERE 1" EACH_WHERE },
-	{ "SELECT " CERT_COLS_NO_PEM " FROM certificates c WHERE c.status = 'valid'" EACH_WHERE,
-	  "SELECT " CERT_COLS_NO_PEM " FROM certificates c WHERE 1" EACH_WHERE },
+	{ "SELECT " CERT_COLS " FROM certificates c WHERE c.status = ?1" EACH_WHERE,
+	  "SELECT " CERT_COLS " FROM certificates c WHERE ?1 IS NULL" EACH_WHERE },
+	{ "SELECT " CERT_COLS_NO_PEM " FROM certificates c WHERE c.status = ?1" EACH_WHERE,
+	  "SELECT " CERT_COLS_NO_PEM " FROM certificates c WHERE ?1 IS NULL" EACH_WHERE },
 };
 
 int
 store_cert_each(struct store *st, const struct store_cert_filter *f, store_cert_cb cb, void *arg)
 {
-	sqlite3_stmt *stmt = store_prepare(st, each_sql[f->no_pem ? 1 : 0][f->all ? 1 : 0]);
+	const char *status = f->status ? f->status : f->all ? NULL : "valid";
+	sqlite3_stmt *stmt = store_prepare(st, each_sql[f->no_pem ? 1 : 0][status ? 0 : 1]);
 	struct store_cert c;
 	int rc = 0, step;
 
 	if (stmt == NULL)
 		return -1;
-	if (f->profile != NULL) {
-		sqlite3_bind_text(stmt, 1, f->profile, -1, SQLITE_STATIC);
+	if (status != NULL)
+		sqlite3_bind_text(stmt, 1, status, -1, SQLITE_STATIC);
+	if (f->profile != NULL)
 		sqlite3_bind_text(stmt, 2, f->profile, -1, SQLITE_STATIC);
-	}
 	sqlite3_bind_int64(stmt, 3, f->expiring_before);
-	sqlite3_bind_int64(stmt, 4, f->expiring_before);
 	while ((step = sqlite3_step(stmt)) == SQLITE_ROW) {
 		if (read_row(stmt, &c) < 0) {
 			rc = -1;

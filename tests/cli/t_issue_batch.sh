@@ -151,8 +151,11 @@ expect 1 mc issue --batch "$T/bad.txt" --out "$T/badout" --passphrase-file "$T/w
 # Usage errors.
 expect 1 mc issue --batch "$T/missing.txt" --passphrase-file "$PASS"
 contains "$T/err" "$T/missing.txt"
-expect 64 mc issue --batch "$T/bad.txt" --deploy --passphrase-file "$PASS"
-contains "$T/err" "--batch --deploy is not supported yet"
+expect 1 mc issue --batch "$T/bad.txt" --deploy --root "$ROOT" --passphrase-file "$PASS"
+contains "$T/err" "'$T/bad.txt' line 1: profile 'server' has no deploy targets"
+expect 64 mc issue --batch "$T/bad.txt" --no-reload --passphrase-file "$PASS"
+contains "$T/err" "--root, --no-reload and --system-trust go with --deploy"
+expect 64 mc issue --batch "$T/bad.txt" --p12 "$T/x.p12" --passphrase-file "$PASS"
 expect 64 mc issue server --batch "$T/bad.txt" --passphrase-file "$PASS"
 contains "$T/err" "--batch takes profiles, names, days= and key= from its file"
 expect 64 mc issue --batch "$T/bad.txt" --cn x.example.org --passphrase-file "$PASS"
@@ -161,3 +164,34 @@ contains "$T/err" "--jobs must be 1 to 256"
 expect 64 mc issue server --cn x.example.org --jobs 2 --passphrase-file "$PASS"
 contains "$T/err" "--jobs goes with --batch FILE"
 [ "$(db_count certificates)" -eq "$count" ] || fail "usage errors issued"
+
+# --batch --deploy: each line to its profile's targets under --root, one
+# reload per line; nothing in the current folder without --out.
+CALLS=$T/calls
+printf '#!/bin/sh\nprintf "%%s\\n" "$*" >> "%s"\n' "$CALLS" > "$T/recorder.sh"
+chmod 755 "$T/recorder.sh"
+# Every reload is the recorder's: no real daemon is ever touched.
+for p in smtpd dovecot nginx; do printf '[profile.%s]\nreload = %s %s\n' $p "$T/recorder.sh" $p; done \
+	>> "$MINICA_HOME/minica.conf"
+printf 'smtpd mx.example.org key=ec256\nnginx web.example.org key=ec256\ndovecot imap2.example.org key=ec256\n' > "$T/dep.txt"
+mkdir -p "$T/work"
+count=$(db_count certificates)
+(cd "$T/work" && expect 0 mc issue --batch "$T/dep.txt" --deploy --root "$ROOT" --passphrase-file "$PASS")
+contains "$T/out" "issued 3 certificates"
+[ -z "$(ls -A "$T/work")" ] || fail "--batch --deploy wrote into the current folder"
+[ "$(db_count certificates)" -eq $((count + 3)) ] || fail "deploy batch rows"
+for p in smtpd nginx dovecot; do
+	c=$(sqlite3 "$MINICA_HOME/minica.db" "SELECT cert_path FROM deployments d JOIN certificates c ON c.id = d.cert_id WHERE c.profile = '$p' AND d.state = 'current'")
+	case $c in "$ROOT"/*) ;; *) fail "$p not deployed under --root ($c)";; esac
+	[ -f "$c" ] || fail "$p not deployed ($c)"
+	openssl verify -x509_strict -CAfile "$CA" "$c" >/dev/null 2>&1 || fail "$p deployed cert does not verify"
+done
+[ "$(cat "$CALLS")" = "smtpd
+nginx
+dovecot" ] || { cat "$CALLS"; fail "reloads"; }
+# Two lines for one profile's targets: refused before signing.
+count=$(db_count certificates)
+printf 'smtpd mx2.example.org key=ec256\n# x\nsmtpd mx3.example.org key=ec256\n' > "$T/dep2.txt"
+expect 1 mc issue --batch "$T/dep2.txt" --deploy --root "$ROOT" --passphrase-file "$PASS"
+contains "$T/err" "'$T/dep2.txt' line 3: with --deploy, deploys to the same targets (profile smtpd) as line 1"
+[ "$(db_count certificates)" -eq "$count" ] || fail "refused deploy batch issued"

@@ -68,10 +68,11 @@ e2e: $(BUILD)/minica
 # prints a markdown table (see docs/performance.md).  Not part of `test`.
 $(BUILD)/bench/parts: bench/parts.c $(BUILD)/libminica.a $(HEADERS)
 	@mkdir -p $(dir $@)
-	@echo "  LD      $@"
+	@echo "  LD      $@" >&2
 	@$(CC) $(ALL_CFLAGS) -o $@ $< $(BUILD)/libminica.a $(ALL_LDFLAGS) $(LIBS)
 
 bench: $(BUILD)/minica $(BUILD)/bench/parts
+	@echo "make bench: about 10 minutes; the report goes to stdout" >&2
 	@MINICA_BIN=$(abspath $(BUILD)/minica) PARTS_BIN=$(abspath $(BUILD)/bench/parts) bash bench/run.sh
 
 # The whole suite again under AddressSanitizer and UBSan, in its own folder.

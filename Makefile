@@ -64,6 +64,17 @@ cli: $(BUILD)/minica
 e2e: $(BUILD)/minica
 	@MINICA_BIN=$(abspath $(BUILD)/minica) sh tests/e2e/run.sh
 
+# Speed against OpenSSL's floor and the tools users would pick instead;
+# prints a markdown table (see docs/performance.md).  Not part of `test`.
+$(BUILD)/bench/parts: bench/parts.c $(BUILD)/libminica.a $(HEADERS)
+	@mkdir -p $(dir $@)
+	@echo "  LD      $@" >&2
+	@$(CC) $(ALL_CFLAGS) -o $@ $< $(BUILD)/libminica.a $(ALL_LDFLAGS) $(LIBS)
+
+bench: $(BUILD)/minica $(BUILD)/bench/parts
+	@echo "make bench: about 10 minutes; the report goes to stdout" >&2
+	@MINICA_BIN=$(abspath $(BUILD)/minica) PARTS_BIN=$(abspath $(BUILD)/bench/parts) bash bench/run.sh
+
 # The whole suite again under AddressSanitizer and UBSan, in its own folder.
 # Sanitizer reports must fail a test even where it expects exit 1, so they
 # get their own exit codes.

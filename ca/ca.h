@@ -47,6 +47,9 @@ X509 *ca_cert_load(const char *path);
 void ca_cert_fingerprint(X509 *x, char out[CA_FPR_LEN]);
 /* Lowercase hex, no leading zero pad beyond one byte. */
 int ca_cert_serial_hex(const X509 *x, char out[CA_SERIAL_LEN]);
+/* The first subject entry of kind nid (NID_commonName, ...) as UTF-8;
+ * NULL when absent.  Caller frees. */
+char *ca_cert_subject_entry(X509 *x, int nid);
 /* RFC 2253 one-line subject; caller frees. */
 char *ca_cert_subject(const X509 *x);
 int ca_cert_validity(const X509 *x, time_t *not_before, time_t *not_after);

@@ -215,8 +215,16 @@ e2e_leftovers() {
 }
 
 # e2e_expect_no_leftovers: fail if any process of this run is still alive.
+# A process that is exiting can still be listed for a moment (its cmdline
+# already empty), so look again for a bounded while before failing.
 e2e_expect_no_leftovers() {
+	tries=0
 	left=$(e2e_leftovers)
+	while [ -n "$left" ] && [ "$tries" -lt 50 ]; do
+		sleep 0.1
+		tries=$((tries + 1))
+		left=$(e2e_leftovers)
+	done
 	[ -z "$left" ] || e2e_fail "daemon processes left running: $left"
 }
 

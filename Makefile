@@ -16,6 +16,10 @@ SAN_FLAGS :=
 ifeq ($(SAN),1)
 SAN_FLAGS := -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
 endif
+# libFuzzer coverage in every object; only fuzz/ targets link the fuzzer.
+ifeq ($(SAN),fuzz)
+SAN_FLAGS := -fsanitize=fuzzer-no-link,address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
+endif
 ALL_CFLAGS  = -std=gnu11 -D_GNU_SOURCE $(WARN) $(CFLAGS) $(SAN_FLAGS) -D_FORTIFY_SOURCE=2 -fstack-protector-strong \
               -DMINICA_VERSION='"$(VERSION)"' -I. $(shell $(PKG_CONFIG) --cflags $(PKGS))
 ALL_LDFLAGS = $(LDFLAGS) $(SAN_FLAGS) -pthread
@@ -28,8 +32,12 @@ LIB_OBJ   := $(LIB_SRC:%.c=$(BUILD)/%.o)
 HEADERS   := $(wildcard */*.h)
 UNIT_SRC  := $(sort $(wildcard tests/unit/test_*.c))
 UNIT_BIN  := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
+FUZZ_NAMES := $(sort $(patsubst fuzz/%.c,%,$(wildcard fuzz/fuzz_*.c)))
+FUZZ_DEPS  := fuzz/util.c fuzz/fuzz.h $(BUILD)/libminica.a
+# Seconds per fuzz target for `make fuzz`: six targets, about ten minutes.
+FUZZ_SECONDS ?= 100
 
-.PHONY: all test unit cli e2e install uninstall clean check-asan check-valgrind bench fuzz
+.PHONY: all test unit cli e2e install uninstall clean check-asan check-valgrind bench fuzz fuzz-run replay
 
 all: $(BUILD)/minica
 
@@ -51,12 +59,27 @@ $(BUILD)/tests/%: tests/unit/%.c $(BUILD)/libminica.a $(HEADERS) $(wildcard test
 	@echo "  TEST-LD $@"
 	@$(CC) $(ALL_CFLAGS) $(TEST_CFLAGS) -o $@ $< $(BUILD)/libminica.a $(ALL_LDFLAGS) $(LIBS) $(TEST_LIBS)
 
+# The fuzz targets without libFuzzer: replay seeds and past crashes.
+$(BUILD)/fuzz/%: fuzz/%.c fuzz/replay.c $(FUZZ_DEPS)
+	@mkdir -p $(dir $@)
+	@echo "  FUZZ-LD $@"
+	@$(CC) $(ALL_CFLAGS) -o $@ $< fuzz/replay.c fuzz/util.c $(BUILD)/libminica.a $(ALL_LDFLAGS) $(LIBS)
+
+# The same targets with libFuzzer (only in `make fuzz`'s SAN=fuzz build).
+$(BUILD)/fuzzers/%: fuzz/%.c $(FUZZ_DEPS)
+	@mkdir -p $(dir $@)
+	@echo "  FUZZER  $@"
+	@$(CC) $(ALL_CFLAGS) -fsanitize=fuzzer -o $@ $< fuzz/util.c $(BUILD)/libminica.a $(ALL_LDFLAGS) $(LIBS)
+
 # Every test: unit suites, then the built binary from the outside, then the
 # real daemons.
 test: unit cli e2e
 
-unit: $(UNIT_BIN)
+unit: $(UNIT_BIN) replay
 	@set -e; for t in $(UNIT_BIN); do echo "== $$t"; $$t --jobs 2 --short-filename; done
+
+replay: $(FUZZ_NAMES:%=$(BUILD)/fuzz/%)
+	@set -e; for t in $(FUZZ_NAMES); do $(BUILD)/fuzz/$$t fuzz/corpus/$$t fuzz/regressions/$$t; done
 
 cli: $(BUILD)/minica
 	@MINICA_BIN=$(abspath $(BUILD)/minica) sh tests/cli/run.sh
@@ -67,6 +90,24 @@ e2e: $(BUILD)/minica
 # The whole suite again under AddressSanitizer and UBSan, in its own folder.
 check-asan:
 	$(MAKE) BUILD=build-asan SAN=1 CC=clang test
+
+# libFuzzer with ASan+UBSan, FUZZ_SECONDS per target; new inputs go to
+# build-fuzz/corpus/, crashes to build-fuzz/crashes/ (then fails).
+fuzz:
+	@$(MAKE) BUILD=build-fuzz SAN=fuzz CC=clang CFLAGS="-O1 -g" fuzz-run
+
+fuzz-run: $(FUZZ_NAMES:%=$(BUILD)/fuzzers/%)
+	@fail=0; mkdir -p $(BUILD)/crashes; for t in $(FUZZ_NAMES); do \
+		mkdir -p $(BUILD)/corpus/$$t; \
+		echo "== $$t ($(FUZZ_SECONDS)s)"; \
+		if $(BUILD)/fuzzers/$$t -max_total_time=$(FUZZ_SECONDS) -timeout=25 -rss_limit_mb=2048 \
+		    -print_final_stats=1 -artifact_prefix=$(BUILD)/crashes/$$t- \
+		    $(BUILD)/corpus/$$t fuzz/corpus/$$t > $(BUILD)/$$t.log 2>&1; then \
+			grep -E "^stat::number_of_executed_units|^#[0-9]+ *DONE" $(BUILD)/$$t.log | tail -2; \
+		else \
+			echo "FAIL $$t: see $(BUILD)/$$t.log"; grep -A3 "^==[0-9]*==ERROR\|^SUMMARY\|deadly signal\|timeout after" $(BUILD)/$$t.log | head -20; fail=1; \
+		fi; \
+	done; exit $$fail
 
 install: $(BUILD)/minica
 	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR)/man1

@@ -203,6 +203,7 @@ pol_config_load(const char *path, struct pol_config *cfg)
 {
 	FILE *fp = NULL;
 	BIO *bio = NULL;
+	struct stat st;
 	int rc = -1;
 
 	memset(cfg, 0, sizeof(*cfg));
@@ -215,7 +216,10 @@ pol_config_load(const char *path, struct pol_config *cfg)
 		mc_seterr("cannot read '%s': %s", path, strerror(errno));
 		return -1;
 	}
-	if ((bio = BIO_new_fp(fp, BIO_NOCLOSE)) == NULL)
+	/* fopen succeeds on a directory; NCONF would then fail without a line. */
+	if (fstat(fileno(fp), &st) < 0 || !S_ISREG(st.st_mode))
+		mc_seterr("cannot read '%s': not a regular file", path);
+	else if ((bio = BIO_new_fp(fp, BIO_NOCLOSE)) == NULL)
 		mc_seterr_ssl("cannot read '%s': BIO_new_fp", path);
 	else
 		rc = load_bio(path, bio, cfg);

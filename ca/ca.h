@@ -54,6 +54,8 @@ char *ca_cert_subject(const X509 *x);
 int ca_cert_validity(const X509 *x, time_t *not_before, time_t *not_after);
 /* Permitted DNS subtrees of the root's nameConstraints; none -> empty. */
 int ca_cert_permitted_dns(X509 *x, struct mc_strv *out);
+/* 1 if the root's nameConstraints allow this IP (4 or 16 bytes). */
+int ca_cert_ip_permitted(X509 *x, const unsigned char *ip, size_t len);
 /* Human-readable summary of nameConstraints, "" when none; caller frees. */
 char *ca_cert_constraints_text(X509 *x);
 /* Fills a fresh random positive 159-bit serial. */
@@ -114,7 +116,8 @@ struct ca_leaf_req {
  * critical CA:FALSE, keyUsage critical (RSA: digitalSignature +
  * keyEncipherment, EC: digitalSignature), EKU, SKI, AKI keyid (the
  * issuer must have an SKI), SAN of every name (critical when the subject
- * is empty).  Needs a CN or at least one name. */
+ * is empty).  Needs a CN or at least one name; refuses a notAfter past
+ * the issuer's. */
 X509 *ca_leaf_sign(const struct ca_leaf_req *req, X509 *issuer, EVP_PKEY *issuer_key);
 /* 0 if key is RSA 2048-8192 (e odd, >= 65537) or EC P-256/P-384 on a
  * named curve with uncompressed point; -1 otherwise. */
@@ -145,5 +148,39 @@ struct ca_revoked {
 X509_CRL *ca_crl_build(X509 *issuer, EVP_PKEY *issuer_key, const struct ca_revoked *r,
     size_t n, long crl_number, int days);
 int ca_crl_pem(X509_CRL *crl, struct mc_buf *out);
+
+/* bundle.c: the trust kit for client machines (minica bundle). */
+#define CA_BUNDLE_NAME_DEFAULT "minica-ca"
+#define CA_BUNDLE_NAME_MAX 64
+#define CA_UUID_LEN 37		/* 8-4-4-4-12 + NUL */
+#define CA_FPR_COLON_LEN 96	/* "AB:CD:..." for SHA-256 + NUL */
+/* "ab12..." -> "AB:12:...", the form openssl, browsers and Windows show. */
+void ca_fpr_colon(const char hex[CA_FPR_LEN], char out[CA_FPR_COLON_LEN]);
+/* name: 1..64 of [A-Za-z0-9._-], not starting with '.' or '-'. */
+int ca_bundle_name_check(const char *name);
+/* The kit's file names for name, in the order they are written. */
+int ca_bundle_files(const char *name, struct mc_strv *out);
+/* Writes every kit file into dir (created 0755 if missing), each one
+ * atomically, public (0644, scripts 0755).  name NULL: the default. */
+int ca_bundle_write(X509 *root, const char *dir, const char *name);
+/* RFC 4122 version 5 UUID (uppercase) of "label:<SHA-256 hex of root>" in
+ * minica's namespace 736219ba-e2fe-53e4-90c8-12ec1596e18c, which is
+ * uuid5(NAMESPACE_URL, "urn:minica:bundle"): stable for one root. */
+int ca_bundle_uuid(X509 *root, const char *label, char out[CA_UUID_LEN]);
+/* The Apple profile (com.apple.security.root) as XML plist. */
+int ca_bundle_mobileconfig(X509 *root, const char *name, struct mc_buf *out);
+/* Degenerate PKCS#7 SignedData holding root, DER. */
+int ca_bundle_p7b(X509 *root, struct mc_buf *out);
+
+/* p12.c: PKCS#12 client kits. */
+#define CA_P12_ITER 600000	/* PBKDF2-HMAC-SHA256 and MAC, modern */
+#define CA_P12_LEGACY_ITER 2048	/* what old Apple/Windows importers expect */
+/* Key, certificate (friendlyName = its CN) and root (may be NULL).
+ * legacy 0: AES-256-CBC + PBKDF2-HMAC-SHA256, MAC SHA-256;
+ * legacy 1: pbeWithSHA1And3-KeyTripleDES-CBC, MAC SHA-1.
+ * pass must be non-empty and hold no NUL. */
+int ca_p12_der(EVP_PKEY *key, X509 *cert, X509 *root, const char *pass, size_t passlen, int legacy, struct mc_buf *out);
+/* The same, written to a new file (exclusive, 0600). */
+int ca_p12_write(const char *path, EVP_PKEY *key, X509 *cert, X509 *root, const char *pass, size_t passlen, int legacy);
 
 #endif

@@ -138,7 +138,8 @@ ca_cert_subject(const X509 *x)
 	    XN_FLAG_RFC2253 & ~ASN1_STRFLGS_ESC_MSB) >= 0) {
 		len = BIO_get_mem_data(bio, &data);
 		if ((s = malloc((size_t)len + 1)) != NULL) {
-			memcpy(s, data, (size_t)len);
+			if (len > 0)
+				memcpy(s, data, (size_t)len);
 			s[len] = '\0';
 		}
 	}
@@ -257,4 +258,45 @@ ca_serial_random(ASN1_INTEGER *serial)
 out:
 	BN_free(bn);
 	return rc;
+}
+
+static int
+ip_in_subtree(const unsigned char *ip, size_t len, const ASN1_OCTET_STRING *base)
+{
+	/* A name-constraint IP is address followed by mask (RFC 5280 4.2.1.10). */
+	if ((size_t)base->length != 2 * len)
+		return 0;
+	for (size_t i = 0; i < len; i++)
+		if ((ip[i] & base->data[len + i]) != base->data[i])
+			return 0;
+	return 1;
+}
+
+int
+ca_cert_ip_permitted(X509 *x, const unsigned char *ip, size_t len)
+{
+	NAME_CONSTRAINTS *nc = X509_get_ext_d2i(x, NID_name_constraints, NULL, NULL);
+	int have_permitted = 0, ok = 1;
+
+	if (nc == NULL)
+		return 1;
+	for (int i = 0; i < sk_GENERAL_SUBTREE_num(nc->excludedSubtrees); i++) {
+		GENERAL_NAME *gn = sk_GENERAL_SUBTREE_value(nc->excludedSubtrees, i)->base;
+
+		if (gn->type == GEN_IPADD && ip_in_subtree(ip, len, gn->d.iPAddress))
+			ok = 0;
+	}
+	for (int i = 0; ok && i < sk_GENERAL_SUBTREE_num(nc->permittedSubtrees); i++) {
+		GENERAL_NAME *gn = sk_GENERAL_SUBTREE_value(nc->permittedSubtrees, i)->base;
+
+		if (gn->type != GEN_IPADD)
+			continue;
+		have_permitted = 1;
+		if (ip_in_subtree(ip, len, gn->d.iPAddress)) {
+			have_permitted = 2;
+			break;
+		}
+	}
+	NAME_CONSTRAINTS_free(nc);
+	return ok && have_permitted != 1;
 }

@@ -7,56 +7,14 @@
  * extensions (CA:TRUE, keyUsage, ...) are never copied into a leaf.
  */
 #include <arpa/inet.h>
-#include <errno.h>
-#include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
-#include <unistd.h>
 
 #include <openssl/err.h>
 #include <openssl/pem.h>
 #include <openssl/x509v3.h>
 
 #include "ca.h"
-
-/* Until fs.c's ca_file_read is merged in: a regular file, no symlink
- * followed, at most max bytes. */
-static int
-csr_read_file(const char *path, size_t max, struct mc_buf *out)
-{
-	struct stat st;
-	char chunk[4096];
-	ssize_t n;
-	int fd, rc = -1;
-
-	if ((fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK)) < 0) {
-		mc_seterr("cannot open '%s': %s", path, strerror(errno));
-		return -1;
-	}
-	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
-		mc_seterr("cannot read '%s': not a regular file", path);
-		goto out;
-	}
-	while ((n = read(fd, chunk, sizeof(chunk))) != 0) {
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0) {
-			mc_seterr("cannot read '%s': %s", path, strerror(errno));
-			goto out;
-		}
-		if (out->len + (size_t)n > max) {
-			mc_seterr("cannot read '%s': larger than %zu bytes", path, max);
-			goto out;
-		}
-		if (mc_buf_add(out, chunk, (size_t)n) < 0)
-			goto out;
-	}
-	rc = 0;
-out:
-	close(fd);
-	return rc;
-}
 
 static X509_REQ *
 csr_decode(const void *data, size_t len)
@@ -136,7 +94,7 @@ ca_csr_load(const char *path)
 	struct mc_buf b = { 0 };
 	X509_REQ *req = NULL;
 
-	if (csr_read_file(path, CA_CSR_MAX, &b) < 0)
+	if (ca_file_read(path, CA_CSR_MAX, &b) < 0)
 		goto out;
 	if ((req = ca_csr_from_mem(b.p, b.len)) == NULL)
 		mc_preferr("cannot load '%s'", path);

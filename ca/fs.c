@@ -179,7 +179,7 @@ ca_file_read(const char *path, size_t max, struct mc_buf *out)
 	char chunk[4096];
 	int fd, rc = -1;
 
-	fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+	fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK);
 	if (fd < 0) {
 		if (errno == ELOOP)
 			mc_seterr("refusing to read '%s': it is a symbolic link", path);

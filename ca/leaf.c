@@ -9,6 +9,7 @@
  * OpenSSL's "DNS:a,DNS:b" syntax.
  */
 #include <arpa/inet.h>
+#include <stdio.h>
 #include <string.h>
 
 #include <openssl/bn.h>
@@ -113,33 +114,6 @@ ca_key_matches_cert(EVP_PKEY *key, X509 *cert)
 	return r == 1 ? 1 : 0;
 }
 
-/* Until cert.c's ca_serial_random is merged in. */
-static int
-leaf_serial_random(ASN1_INTEGER *serial)
-{
-	BIGNUM *bn = NULL;
-	int rc = -1;
-
-	if ((bn = BN_new()) == NULL) {
-		mc_seterr_ssl("BN_new failed");
-		goto out;
-	}
-	do {
-		if (!BN_rand(bn, LEAF_SERIAL_BITS, BN_RAND_TOP_ANY, BN_RAND_BOTTOM_ANY)) {
-			mc_seterr_ssl("BN_rand failed");
-			goto out;
-		}
-	} while (BN_is_zero(bn));
-	if (BN_to_ASN1_INTEGER(bn, serial) == NULL) {
-		mc_seterr_ssl("BN_to_ASN1_INTEGER failed");
-		goto out;
-	}
-	rc = 0;
-out:
-	BN_free(bn);
-	return rc;
-}
-
 static int
 leaf_set_serial(X509 *x, const ASN1_INTEGER *want)
 {
@@ -166,7 +140,7 @@ leaf_set_serial(X509 *x, const ASN1_INTEGER *want)
 			mc_seterr_ssl("ASN1_INTEGER_new failed");
 			goto out;
 		}
-		if (leaf_serial_random(serial) < 0)
+		if (ca_serial_random(serial) < 0)
 			goto out;
 		if (!X509_set_serialNumber(x, serial)) {
 			mc_seterr_ssl("X509_set_serialNumber failed");
@@ -249,6 +223,25 @@ leaf_set_validity(X509 *x, time_t not_before, int days)
 		return -1;
 	}
 	return 0;
+}
+
+/* A leaf that outlives its root stops verifying early, with no warning
+ * from anyone: refuse it here rather than let it be deployed. */
+static int
+leaf_within_issuer(X509 *x, X509 *issuer)
+{
+	char when[21];
+	time_t t;
+	struct tm tm;
+
+	if (ASN1_TIME_compare(X509_get0_notAfter(x), X509_get0_notAfter(issuer)) <= 0)
+		return 0;
+	if (ASN1_TIME_to_tm(X509_get0_notAfter(issuer), &tm) && (t = timegm(&tm)) != -1)
+		mc_iso8601(t, when);
+	else
+		snprintf(when, sizeof(when), "?");
+	mc_seterr("certificate would outlive the root (which expires %s): shorten its lifetime", when);
+	return -1;
 }
 
 static int
@@ -464,6 +457,7 @@ ca_leaf_sign(const struct ca_leaf_req *req, X509 *issuer, EVP_PKEY *issuer_key)
 	if (leaf_set_serial(x, req->serial) < 0 ||
 	    leaf_set_names(x, issuer, req->cn) < 0 ||
 	    leaf_set_validity(x, req->not_before, req->days) < 0 ||
+	    leaf_within_issuer(x, issuer) < 0 ||
 	    leaf_add_exts(x, issuer, req) < 0)
 		goto out;
 	if (X509_sign(x, issuer_key, EVP_sha256()) <= 0) {

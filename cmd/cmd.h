@@ -41,6 +41,9 @@ extern struct poptOption cmd_common_options[];
  * via POPT_ARG_INCLUDE_TABLE).  Returns 0, or EXIT_USAGE after printing a
  * one-line error and a hint.  *ctx is left for poptGetArg. */
 int cmd_parse(poptContext *ctx, int argc, const char **argv, struct poptOption *opts, const char *args_help);
+/* Frees the context and every string/argv value popt stored for opts
+ * (not included tables).  Pair with every successful cmd_parse. */
+void cmd_parse_done(poptContext ctx, struct poptOption *opts);
 /* Prints "minica: message" to stderr. */
 void cmd_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void cmd_warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
@@ -84,6 +87,7 @@ void cmd_json_str(FILE *f, const char *s);
 /* One function per subcommand. */
 int cmd_init(int argc, const char **argv);
 int cmd_show(int argc, const char **argv);
+int cmd_bundle(int argc, const char **argv);
 int cmd_help(int argc, const char **argv);
 int cmd_version(int argc, const char **argv);
 

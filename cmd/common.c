@@ -83,12 +83,34 @@ cmd_parse(poptContext *ctxp, int argc, const char **argv, struct poptOption *opt
 	if (rc < -1) {
 		rc = cmd_usage_error(argv[0], "%s: %s", poptBadOption(ctx, POPT_BADOPTION_NOALIAS),
 		    poptStrerror(rc));
-		poptFreeContext(ctx);
+		cmd_parse_done(ctx, opts);
 		*ctxp = NULL;
 		return rc;
 	}
 	*ctxp = ctx;
 	return 0;
+}
+
+void
+cmd_parse_done(poptContext ctx, struct poptOption *opts)
+{
+	poptFreeContext(ctx);
+	/* popt hands out heap copies of string and argv values. */
+	for (struct poptOption *o = opts; o->longName != NULL || o->shortName != '\0' || o->argInfo != 0; o++) {
+		if (o->arg == NULL)
+			continue;
+		if ((o->argInfo & POPT_ARG_MASK) == POPT_ARG_STRING) {
+			free(*(char **)o->arg);
+			*(char **)o->arg = NULL;
+		} else if ((o->argInfo & POPT_ARG_MASK) == POPT_ARG_ARGV) {
+			char **v = *(char ***)o->arg;
+
+			for (size_t i = 0; v != NULL && v[i] != NULL; i++)
+				free(v[i]);
+			free(v);
+			*(char ***)o->arg = NULL;
+		}
+	}
 }
 
 int

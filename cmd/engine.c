@@ -63,7 +63,7 @@ add_email(struct issue_plan *p, const char *raw, const struct mc_strv *permitted
 }
 
 static int
-add_ip(struct issue_plan *p, const char *raw)
+add_ip(struct issue_plan *p, const char *raw, X509 *root)
 {
 	unsigned char bin[16];
 	char canon[64];
@@ -71,6 +71,11 @@ add_ip(struct issue_plan *p, const char *raw)
 
 	if (pol_ip_parse(raw, bin, &len, canon) < 0)
 		return -1;
+	if (!ca_cert_ip_permitted(root, bin, len)) {
+		mc_seterr("IP address %s is outside the root's name constraints (a root made without "
+		    "'init --permit-ip CIDR' may not vouch for any IP)", canon);
+		return -1;
+	}
 	return add_name(p, &p->ips, canon);
 }
 
@@ -106,7 +111,7 @@ plan_cn(struct issue_plan *p, const char *cn, const struct mc_strv *permitted)
 }
 
 static int
-plan_from_csr(struct issue_plan *p, const struct issue_req *req, const struct mc_strv *permitted)
+plan_from_csr(struct issue_plan *p, const struct issue_req *req, const struct mc_strv *permitted, X509 *root)
 {
 	struct mc_strv dns = { 0 }, ips = { 0 }, emails = { 0 };
 	X509_REQ *csr = ca_csr_load(req->csr_path);
@@ -132,7 +137,7 @@ plan_from_csr(struct issue_plan *p, const struct issue_req *req, const struct mc
 		if (add_dns(p, dns.v[i], permitted) < 0)
 			goto out;
 	for (size_t i = 0; i < ips.n; i++)
-		if (add_ip(p, ips.v[i]) < 0)
+		if (add_ip(p, ips.v[i], root) < 0)
 			goto out;
 	for (size_t i = 0; i < emails.n; i++)
 		if (add_email(p, emails.v[i], permitted) < 0)
@@ -185,7 +190,7 @@ cmd_issue_plan(struct cmd_ca *ca, const struct issue_req *req, struct issue_plan
 	}
 	if (ca_cert_permitted_dns(ca->cert, &permitted) < 0)
 		goto out;
-	if (req->csr_path != NULL && plan_from_csr(p, req, &permitted) < 0)
+	if (req->csr_path != NULL && plan_from_csr(p, req, &permitted, ca->cert) < 0)
 		goto out;
 	if (req->cn != NULL && plan_cn(p, req->cn, &permitted) < 0)
 		goto out;
@@ -194,7 +199,7 @@ cmd_issue_plan(struct cmd_ca *ca, const struct issue_req *req, struct issue_plan
 		    : add_dns(p, req->sans[i], &permitted)) < 0)
 			goto out;
 	for (size_t i = 0; req->ips && req->ips[i]; i++)
-		if (add_ip(p, req->ips[i]) < 0)
+		if (add_ip(p, req->ips[i], ca->cert) < 0)
 			goto out;
 	if (p->cn == NULL && p->names.n == 0) {
 		mc_seterr("no name to issue for");

@@ -10,7 +10,8 @@
 struct init_opts {
 	const char **domains;
 	const char **permit_ip;
-	char *name;
+	char *name_opt;		/* --name, owned by popt */
+	const char *name;	/* the name used */
 	int days;
 	int no_nc;
 };
@@ -207,7 +208,7 @@ cmd_init(int argc, const char **argv)
 	struct poptOption opts[] = {
 		{ "domain", 'd', POPT_ARG_ARGV, &o.domains, 0, "a domain the CA may issue for (repeatable)", "DOMAIN" },
 		{ "permit-ip", 0, POPT_ARG_ARGV, &o.permit_ip, 0, "an IP range the CA may issue for (repeatable)", "CIDR" },
-		{ "name", 0, POPT_ARG_STRING, &o.name, 0, "the CA's name (subject CN and O)", "NAME" },
+		{ "name", 0, POPT_ARG_STRING, &o.name_opt, 0, "the CA's name (subject CN and O)", "NAME" },
 		{ "days", 0, POPT_ARG_INT, &o.days, 0, "root lifetime in days (default 3650)", "N" },
 		{ "no-name-constraints", 0, POPT_ARG_NONE, &o.no_nc, 0, "allow the CA to issue for any name", NULL },
 		{ NULL, 0, POPT_ARG_INCLUDE_TABLE, cmd_common_options, 0, "Common options:", NULL },
@@ -245,6 +246,7 @@ cmd_init(int argc, const char **argv)
 		cmd_fail();
 		goto out;
 	}
+	o.name = o.name_opt;
 	if (o.name == NULL) {
 		snprintf(defname, sizeof(defname), "%s Private CA", domains.n ? domains.v[0] : "minica");
 		o.name = defname;
@@ -277,6 +279,6 @@ out:
 	mc_strv_free(&domains);
 	mc_strv_free(&ips);
 	free(priv);
-	poptFreeContext(ctx);
+	cmd_parse_done(ctx, opts);
 	return rc;
 }

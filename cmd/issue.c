@@ -1,6 +1,7 @@
 /* minica issue PROFILE --cn NAME ... */
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "cmd.h"
 
@@ -10,7 +11,32 @@ struct issue_opts {
 	char *out;
 	int force;
 	int json;
+	char *p12;		/* --p12 FILE */
+	int p12_legacy;
+	char *p12_pass_file;
+	int p12_pass_fd;
 };
+
+/* The PKCS#12 passphrase is read and its file checked before anything is
+ * signed, so a typo costs nothing. */
+static int
+p12_prepare(const struct issue_opts *o, const struct issue_plan *plan, struct mc_buf *pass)
+{
+	struct stat st;
+
+	if (o->p12 == NULL)
+		return 0;
+	if (plan->csr_key != NULL) {
+		mc_seterr("--p12 needs the private key, which a --csr request does not give minica");
+		return -1;
+	}
+	if (lstat(o->p12, &st) == 0) {
+		mc_seterr("'%s' already exists; refusing to overwrite it", o->p12);
+		return -1;
+	}
+	return cmd_passphrase_from(o->p12_pass_file, o->p12_pass_fd, "MINICA_P12_PASSPHRASE",
+	    "PKCS#12 passphrase", 1, pass);
+}
 
 /* Idempotent for configuration management: a valid certificate for the
  * same profile and names that is not due is reported, not re-issued. */
@@ -66,6 +92,7 @@ run_issue(struct issue_opts *o)
 {
 	struct issue_plan plan = { 0 };
 	struct issued is = { 0 };
+	struct mc_buf p12pass = { 0 };
 	struct cmd_ca ca;
 	const char *dir = o->out ? o->out : ".";
 	char name[256];
@@ -86,7 +113,7 @@ run_issue(struct issue_opts *o)
 
 		cmd_leaf_file_name(&probe, name, sizeof(name));
 	}
-	if (cmd_leaf_files_check(dir, name, plan.csr_key == NULL) < 0) {
+	if (cmd_leaf_files_check(dir, name, plan.csr_key == NULL) < 0 || p12_prepare(o, &plan, &p12pass) < 0) {
 		cmd_fail();
 		goto out;
 	}
@@ -101,9 +128,16 @@ run_issue(struct issue_opts *o)
 		cmd_error("certificate %s is recorded but its files could not be written: %s", is.rec.serial, mc_err());
 		goto out;
 	}
+	if (o->p12 != NULL && ca_p12_write(o->p12, is.key, is.cert, ca.cert, p12pass.p, p12pass.len, o->p12_legacy) < 0) {
+		cmd_error("certificate %s is recorded but '%s' could not be written: %s", is.rec.serial, o->p12, mc_err());
+		goto out;
+	}
 	print_issued(&is, dir, name, o->json);
+	if (o->p12 != NULL && !o->json)
+		printf("  PKCS#12      %s (%s)\n", o->p12, o->p12_legacy ? "legacy 3DES/SHA-1" : "AES-256, PBKDF2");
 	rc = EXIT_OK;
 out:
+	mc_buf_free(&p12pass);
 	cmd_issued_free(&is);
 	cmd_issue_plan_free(&plan);
 	cmd_close_ca(&ca);
@@ -128,7 +162,7 @@ parse_days(const char *s, int *out)
 int
 cmd_issue(int argc, const char **argv)
 {
-	struct issue_opts o = { 0 };
+	struct issue_opts o = { .p12_pass_fd = -1 };
 	struct poptOption opts[] = {
 		{ "cn", 0, POPT_ARG_STRING, &o.req.cn, 0, "common name: a hostname (or, for client, an e-mail address or name)", "NAME" },
 		{ "san", 0, POPT_ARG_ARGV, &o.req.sans, 0, "another DNS name (repeatable)", "NAME" },
@@ -139,6 +173,10 @@ cmd_issue(int argc, const char **argv)
 		{ "out", 0, POPT_ARG_STRING, &o.out, 0, "folder for the files (default: current folder)", "DIR" },
 		{ "force", 0, POPT_ARG_NONE, &o.force, 0, "issue even if a valid certificate exists", NULL },
 		{ "json", 0, POPT_ARG_NONE, &o.json, 0, "print the certificate as JSON", NULL },
+		{ "p12", 0, POPT_ARG_STRING, &o.p12, 0, "also write a PKCS#12 kit (key, certificate, root)", "FILE" },
+		{ "p12-legacy", 0, POPT_ARG_NONE, &o.p12_legacy, 0, "3DES/SHA-1 PKCS#12 for old macOS, iOS, Windows importers", NULL },
+		{ "p12-passphrase-file", 0, POPT_ARG_STRING, &o.p12_pass_file, 0, "read the PKCS#12 passphrase from FILE", "FILE" },
+		{ "p12-passphrase-fd", 0, POPT_ARG_INT, &o.p12_pass_fd, 0, "read the PKCS#12 passphrase from fd N", "N" },
 		{ NULL, 0, POPT_ARG_INCLUDE_TABLE, cmd_common_options, 0, "Common options:", NULL },
 		POPT_AUTOHELP
 		POPT_TABLEEND
@@ -155,6 +193,6 @@ cmd_issue(int argc, const char **argv)
 		rc = cmd_usage_error("issue", "--days '%s' is not a number of days", o.days_s);
 	else
 		rc = run_issue(&o);
-	poptFreeContext(ctx);
+	cmd_parse_done(ctx, opts);
 	return rc;
 }

@@ -79,7 +79,7 @@ cmd_list(int argc, const char **argv)
 		printf("no certificates%s\n", f.all ? "" : " (--all includes superseded and revoked)");
 	cmd_close_ca(&ca);
 out:
-	poptFreeContext(ctx);
+	cmd_parse_done(ctx, opts);
 	return rc;
 }
 
@@ -106,7 +106,7 @@ cmd_profiles(int argc, const char **argv)
 	if ((rc = cmd_parse(&ctx, argc, argv, opts, NULL)) != 0)
 		return rc;
 	if (cmd_open_ca(&ca) < 0) {
-		poptFreeContext(ctx);
+		cmd_parse_done(ctx, opts);
 		return EXIT_ERR;
 	}
 	for (size_t i = 0; i < ca.cfg.nprofiles; i++) {
@@ -126,6 +126,6 @@ cmd_profiles(int argc, const char **argv)
 	}
 	printf("\nconfiguration: %s\n", ca.cfg.path ? ca.cfg.path : "built-in profiles only");
 	cmd_close_ca(&ca);
-	poptFreeContext(ctx);
+	cmd_parse_done(ctx, opts);
 	return EXIT_OK;
 }

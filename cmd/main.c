@@ -16,6 +16,7 @@ const struct cmd cmd_table[] = {
 	{ "list", cmd_list, "list issued certificates" },
 	{ "show", cmd_show, "show the CA or one certificate" },
 	{ "profiles", cmd_profiles, "list certificate profiles and their deploy targets" },
+	{ "bundle", cmd_bundle, "write the trust kit for client machines (root, profile, install scripts)" },
 	{ "help", cmd_help, "list commands, or show help for one" },
 	{ "version", cmd_version, "print the version" },
 	{ NULL, NULL, NULL },

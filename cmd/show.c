@@ -85,6 +85,6 @@ cmd_show(int argc, const char **argv)
 	}
 	cmd_close_ca(&ca);
 out:
-	poptFreeContext(ctx);
+	cmd_parse_done(ctx, opts);
 	return rc;
 }

@@ -2,6 +2,7 @@
 # Runs every tests/cli/t_*.sh against $MINICA_BIN, each in its own
 # temporary MINICA_HOME (see lib.sh).  Fails if any test fails.
 set -u
+umask 077
 here=$(cd "$(dirname "$0")" && pwd)
 : "${MINICA_BIN:?set MINICA_BIN to the built minica}"
 export MINICA_BIN

@@ -252,6 +252,9 @@ Test(leaf, given_serial_and_not_before)
 	};
 	X509 *x;
 
+	/* A root that lives past 2050 (the fixture's ends in ten years). */
+	cr_assert(X509_gmtime_adj(X509_getm_notAfter(root), 86400L * 365 * 40));
+	cr_assert(X509_sign(root, rkey, EVP_sha256()) > 0);
 	cr_assert(ASN1_INTEGER_set(s, 0x1234567));
 	x = ca_leaf_sign(&req, root, rkey);
 	cr_assert_not_null(x, "%s", mc_err());
@@ -424,6 +427,7 @@ static struct bad_req bad_reqs[] = {
 	{ "days 0", "ec256", "example.org", "example.org", "", "", 0, "lifetime" },
 	{ "days negative", "ec256", "example.org", "example.org", "", "", -1, "lifetime" },
 	{ "days huge", "ec256", "example.org", "example.org", "", "", 99999999, "lifetime" },
+	{ "outlives root", "ec256", "example.org", "example.org", "", "", 3651, "outlive the root" },
 	{ "bad ip", "ec256", "", "", "10.1.2", "", 30, "ip address" },
 	{ "ip with junk", "ec256", "", "", "10.1.2.3 ", "", 30, "ip address" },
 	{ "dns space", "ec256", "", "a b.example.org", "", "", 30, "dns name" },
@@ -591,4 +595,59 @@ Test(leaf, openssl_and_gnutls_verify)
 	if (getenv("MINICA_KEEP_TEST_FILES") == NULL)
 		run(cmd);
 	mc_strv_free(&dns);
+}
+
+/* With the real root (key.c, root.c) and the lead's self-check (verify.c). */
+Test(leaf, real_root_and_self_check)
+{
+	EVP_PKEY *k = ca_key_generate("rsa2048", NULL), *leafk = ca_key_generate("ec256", NULL);
+	struct mc_strv domains = fx_strv("example.org", NULL), ipnet = fx_strv("10.0.0.0/8", NULL);
+	struct mc_strv dns = fx_strv("mail.example.org", NULL), ips = fx_strv("10.0.0.25", NULL);
+	struct mc_strv eku = fx_strv("serverAuth", NULL);
+	struct ca_root_req rr = {
+		.name = "minica test", .days = 3650, .domains = &domains, .name_constraints = 1,
+	};
+	struct ca_leaf_req req = {
+		.pubkey = leafk, .cn = "mail.example.org", .dns = &dns, .ips = &ips,
+		.eku = &eku, .days = 397,
+	};
+	X509 *r, *x;
+
+	cr_assert(k != NULL && leafk != NULL, "%s", mc_err());
+	r = ca_root_build(k, &rr);
+	cr_assert_not_null(r, "%s", mc_err());
+	/* No --permit-ip: the root excludes every IP, so an IP SAN fails. */
+	x = ca_leaf_sign(&req, r, k);
+	cr_assert_not_null(x, "%s", mc_err());
+	cr_assert_eq(ca_verify_leaf(x, r, "sslserver"), -1);
+	cr_assert(strstr(mc_err(), "excluded") != NULL, "%s", mc_err());
+	X509_free(x);
+	X509_free(r);
+
+	rr.permit_ip = &ipnet;
+	r = ca_root_build(k, &rr);
+	cr_assert_not_null(r, "%s", mc_err());
+	x = ca_leaf_sign(&req, r, k);
+	cr_assert_not_null(x, "%s", mc_err());
+	cr_assert_eq(ca_verify_leaf(x, r, "sslserver"), 0, "%s", mc_err());
+	cr_assert_eq(ca_key_matches_cert(leafk, x), 1);
+	cr_assert_eq(fx_verify(r, x, "mail.example.org", X509_PURPOSE_SSL_SERVER, NULL), X509_V_OK);
+	X509_free(x);
+
+	req.ips = NULL;
+	mc_strv_free(&dns);
+	dns = fx_strv("mail.example.net", NULL);
+	req.cn = "mail.example.net";
+	x = ca_leaf_sign(&req, r, k);
+	cr_assert_not_null(x, "%s", mc_err());
+	cr_assert_eq(ca_verify_leaf(x, r, "sslserver"), -1, "outside the root's domains");
+	X509_free(x);
+	X509_free(r);
+	EVP_PKEY_free(k);
+	EVP_PKEY_free(leafk);
+	mc_strv_free(&domains);
+	mc_strv_free(&ipnet);
+	mc_strv_free(&dns);
+	mc_strv_free(&ips);
+	mc_strv_free(&eku);
 }

@@ -6,7 +6,6 @@
  * carry file:line and everything found later names [section] key = value.
  */
 #include <errno.h>
-#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -198,11 +197,33 @@ out:
 	return rc;
 }
 
+/* Reads fp whole, at most POL_CONF_MAX bytes. */
+static int
+read_all(const char *path, FILE *fp, struct mc_buf *out)
+{
+	char chunk[4096];
+	size_t n;
+
+	while ((n = fread(chunk, 1, sizeof(chunk), fp)) > 0) {
+		if (out->len + n > POL_CONF_MAX) {
+			mc_seterr("cannot read '%s': larger than %d bytes", path, POL_CONF_MAX);
+			return -1;
+		}
+		if (mc_buf_add(out, chunk, n) < 0)
+			return -1;
+	}
+	if (ferror(fp)) {
+		mc_seterr("cannot read '%s': %s", path, strerror(errno));
+		return -1;
+	}
+	return 0;
+}
+
 int
 pol_config_load(const char *path, struct pol_config *cfg)
 {
+	struct mc_buf text = { 0 };
 	FILE *fp = NULL;
-	BIO *bio = NULL;
 	struct stat st;
 	int rc = -1;
 
@@ -219,25 +240,33 @@ pol_config_load(const char *path, struct pol_config *cfg)
 	/* fopen succeeds on a directory; NCONF would then fail without a line. */
 	if (fstat(fileno(fp), &st) < 0 || !S_ISREG(st.st_mode))
 		mc_seterr("cannot read '%s': not a regular file", path);
-	else if ((bio = BIO_new_fp(fp, BIO_NOCLOSE)) == NULL)
-		mc_seterr_ssl("cannot read '%s': BIO_new_fp", path);
-	else
-		rc = load_bio(path, bio, cfg);
-	BIO_free(bio);
+	else if (read_all(path, fp, &text) == 0)
+		rc = pol_config_load_mem(path, text.p != NULL ? text.p : "", text.len, cfg);
 	fclose(fp);
+	mc_buf_free(&text);
 	return rc;
 }
 
 int
 pol_config_load_mem(const char *name, const void *data, size_t len, struct pol_config *cfg)
 {
+	const char *nul;
 	BIO *bio;
 	int rc;
 
 	memset(cfg, 0, sizeof(*cfg));
-	/* BIO_new_mem_buf takes an int; a negative one means strlen(). */
-	if (name == NULL || data == NULL || len > INT_MAX) {
-		mc_seterr("no configuration text to read");
+	if (name == NULL || data == NULL || len > POL_CONF_MAX) {
+		mc_seterr("'%s': no configuration text, or more than %d bytes",
+		    name != NULL ? name : "?", POL_CONF_MAX);
+		return -1;
+	}
+	/* NCONF reads lines as C strings: "x = 5\0junk" would pass as 5. */
+	if ((nul = memchr(data, '\0', len)) != NULL) {
+		size_t line = 1;
+
+		for (const char *c = data; c < nul; c++)
+			line += *c == '\n';
+		mc_seterr("%s:%zu: NUL byte in the file", name, line);
 		return -1;
 	}
 	if ((bio = BIO_new_mem_buf(data, (int)len)) == NULL) {

@@ -109,8 +109,15 @@ check_sound(struct store *st)
 	}
 	res = sqlite3_column_text(stmt, 0);
 	if (res == NULL || strcmp((const char *)res, "ok") != 0) {
-		mc_seterr("database '%s' is damaged (PRAGMA quick_check: %.200s); restore it from a backup",
-		    st->path, res != NULL ? (const char *)res : "no result");
+		char why[200];
+
+		/* SQLite's report spans lines; the error is one. */
+		snprintf(why, sizeof(why), "%s", res != NULL ? (const char *)res : "no result");
+		for (char *c = why; *c != '\0'; c++)
+			if ((unsigned char)*c < 0x20)
+				*c = ' ';
+		mc_seterr("database '%s' is damaged (PRAGMA quick_check: %s); restore it from a backup",
+		    st->path, why);
 		goto out;
 	}
 	rc = 0;

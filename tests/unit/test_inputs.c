@@ -6,6 +6,7 @@
 #include <limits.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <criterion/criterion.h>
 #include <openssl/pem.h>
@@ -103,6 +104,39 @@ Test(config_mem, text_in_memory)
 	pol_config_free(&cfg);
 	cr_expect_eq(pol_config_load_mem("mem.conf", NULL, 5, &cfg), -1);
 	cr_expect_eq(pol_config_load_mem("mem.conf", good, (size_t)INT_MAX + 1, &cfg), -1);
+}
+
+Test(config_mem, nul_byte_and_size_refused)
+{
+	static const char nul[] = "[minica]\nreload_timeout = 5\0junk\n";
+	struct pol_config cfg;
+	char path[] = "/tmp/minica-conf-XXXXXX";
+	char *big = malloc(POL_CONF_MAX + 2);
+	int fd;
+
+	cr_expect_eq(pol_config_load_mem("nul.conf", nul, sizeof(nul) - 1, &cfg), -1);
+	cr_expect_str_eq(mc_err(), "nul.conf:2: NUL byte in the file");
+	/* From a file too, and a file over the cap is refused unread. */
+	cr_assert_not_null(big);
+	memset(big, '#', POL_CONF_MAX + 1);
+	big[POL_CONF_MAX + 1] = '\0';
+	fd = mkstemp(path);
+	cr_assert_geq(fd, 0);
+	cr_assert_eq(write(fd, nul, sizeof(nul) - 1), (ssize_t)sizeof(nul) - 1);
+	cr_expect_eq(pol_config_load(path, &cfg), -1);
+	cr_expect(strstr(mc_err(), ":2: NUL byte") != NULL, "%s", mc_err());
+	cr_assert_eq(ftruncate(fd, 0), 0);
+	cr_assert_eq(lseek(fd, 0, SEEK_SET), 0);
+	cr_assert_eq(write(fd, big, POL_CONF_MAX + 1), POL_CONF_MAX + 1);
+	cr_expect_eq(pol_config_load(path, &cfg), -1);
+	cr_expect(strstr(mc_err(), "larger than") != NULL, "%s", mc_err());
+	/* Exactly the cap is read (all comment: the built-ins). */
+	cr_assert_eq(ftruncate(fd, POL_CONF_MAX), 0);
+	cr_expect_eq(pol_config_load(path, &cfg), 0, "%s", mc_err());
+	pol_config_free(&cfg);
+	close(fd);
+	unlink(path);
+	free(big);
 }
 
 Test(config_mem, binary_garbage_one_message)

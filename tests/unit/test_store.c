@@ -115,6 +115,7 @@ Test(store, damaged_page_refused)
 	fclose(f);
 	cr_assert_null(store_open(path, 0));
 	cr_assert(strstr(mc_err(), "damaged") != NULL, "%s", mc_err());
+	cr_assert(strchr(mc_err(), '\n') == NULL, "not one line: %s", mc_err());
 }
 
 Test(store, refuses_future_version)

@@ -57,7 +57,10 @@ $(BUILD)/minica: $(BUILD)/cmd/main.o $(BUILD)/libminica.a
 $(BUILD)/tests/%: tests/unit/%.c $(BUILD)/libminica.a $(HEADERS) $(wildcard tests/unit/*.h)
 	@mkdir -p $(dir $@)
 	@echo "  TEST-LD $@"
-	@$(CC) $(ALL_CFLAGS) $(TEST_CFLAGS) -o $@ $< $(BUILD)/libminica.a $(ALL_LDFLAGS) $(LIBS) $(TEST_LIBS)
+	@$(CC) $(ALL_CFLAGS) $(TEST_CFLAGS) -o $@ $< $(BUILD)/libminica.a $(ALL_LDFLAGS) $(TEST_EXTRA_LDFLAGS) $(LIBS) $(TEST_LIBS)
+
+# Every free() in minica's code goes through the suite's check for secrets.
+$(BUILD)/tests/test_wipe: TEST_EXTRA_LDFLAGS = -Wl,--wrap=free
 
 # The fuzz targets without libFuzzer: replay seeds and past crashes.
 $(BUILD)/fuzz/%: fuzz/%.c fuzz/replay.c $(FUZZ_DEPS)

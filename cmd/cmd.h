@@ -80,6 +80,8 @@ int cmd_passphrase_from(const char *file, int fd, const char *envname, const cha
 /* Called once at start: takes MINICA_PASSPHRASE out of the environment so
  * no child ever inherits it. */
 void cmd_passphrase_capture_env(void);
+/* Wipes and frees the captured copies (registered with atexit). */
+void cmd_passphrase_forget_env(void);
 
 /* json.c */
 void cmd_json_str(FILE *f, const char *s);

@@ -29,13 +29,35 @@ static struct {
 };
 
 void
+cmd_passphrase_forget_env(void)
+{
+	for (size_t i = 0; i < sizeof(env_pass) / sizeof(env_pass[0]); i++) {
+		if (env_pass[i].value != NULL) {
+			OPENSSL_cleanse(env_pass[i].value, env_pass[i].len + 1);
+			free(env_pass[i].value);
+		}
+		env_pass[i].value = NULL;
+		env_pass[i].len = 0;
+	}
+}
+
+void
 cmd_passphrase_capture_env(void)
 {
+	static int registered;
+
+	/* The copies live until exit: wipe them then, on every exit path. */
+	if (!registered && atexit(cmd_passphrase_forget_env) == 0)
+		registered = 1;
 	for (size_t i = 0; i < sizeof(env_pass) / sizeof(env_pass[0]); i++) {
 		char *v = getenv(env_pass[i].name);
 
 		if (v == NULL)
 			continue;
+		if (env_pass[i].value != NULL) {	/* captured twice */
+			OPENSSL_cleanse(env_pass[i].value, env_pass[i].len + 1);
+			free(env_pass[i].value);
+		}
 		env_pass[i].len = strlen(v);
 		env_pass[i].value = malloc(env_pass[i].len + 1);
 		if (env_pass[i].value != NULL)

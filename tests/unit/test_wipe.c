@@ -146,3 +146,29 @@ Test(wipe, key_encrypt_and_load)
 	EVP_PKEY_free(k);
 	cr_expect_eq(unwiped, 0, "a passphrase or key buffer was freed unwiped");
 }
+
+/* What a reload command or any other child would see: no passphrase
+ * variable at all, while minica itself can still use it. */
+Test(wipe, child_environment_clean)
+{
+	struct mc_buf b = { 0 };
+	char cmd[200], line[256];
+	FILE *f;
+	int found = 0;
+
+	setenv("MINICA_PASSPHRASE", MARKER, 1);
+	setenv("MINICA_P12_PASSPHRASE", MARKER "-p12", 1);
+	cmd_passphrase_capture_env();
+	snprintf(cmd, sizeof(cmd), "env > '%s'", file_with("", 0));
+	cr_assert_eq(system(cmd), 0);
+	f = fopen(path, "r");
+	cr_assert_not_null(f);
+	while (fgets(line, sizeof(line), f) != NULL)
+		if (strstr(line, "PASSPHRASE") != NULL || strstr(line, MARKER) != NULL)
+			found = 1;
+	fclose(f);
+	cr_expect_eq(found, 0, "a child process inherited a passphrase variable");
+	cr_assert_eq(cmd_passphrase_from(NULL, -1, "MINICA_P12_PASSPHRASE", "x", 0, &b), 0, "%s", mc_err());
+	cr_expect_str_eq(b.p, MARKER "-p12");
+	mc_buf_free(&b);
+}

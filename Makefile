@@ -94,6 +94,22 @@ e2e: $(BUILD)/minica
 check-asan:
 	$(MAKE) BUILD=build-asan SAN=1 CC=clang test
 
+# The CLI tests with every minica run under valgrind memcheck (openssl and
+# the shell are not): any error or definite leak fails.  VALGRIND_CLI:
+# test name prefixes (default: all; `make test` runs VALGRIND_CLI_CI).
+VALGRIND_CLI ?=
+VALGRIND_CLI_CI := t_hostile t_init_refusals t_secrets t_bundle.sh
+check-valgrind: $(BUILD)/minica
+	@rm -rf $(BUILD)/valgrind && mkdir -p $(BUILD)/valgrind
+	@MINICA_BIN=$(abspath tests/valgrind.sh) MINICA_SETUP_BIN=$(abspath $(BUILD)/minica) \
+	    MINICA_VALGRIND_BIN=$(abspath $(BUILD)/minica) MINICA_VALGRIND_LOGS=$(abspath $(BUILD)/valgrind) \
+	    sh tests/cli/run.sh $(VALGRIND_CLI); rc=$$?; \
+	runs=$$(ls $(BUILD)/valgrind | wc -l); \
+	bad=$$(find $(BUILD)/valgrind -name 'vg.*.log' -size +0 | sort); \
+	if [ -n "$$bad" ]; then for f in $$bad; do echo "== $$f"; cat "$$f"; done; \
+		echo "valgrind: errors or definite leaks in $$(echo "$$bad" | wc -l) of $$runs minica runs"; exit 1; fi; \
+	echo "valgrind: $$runs minica runs, no errors, no definite leaks"; exit $$rc
+
 # libFuzzer with ASan+UBSan, FUZZ_SECONDS per target; new inputs go to
 # build-fuzz/corpus/, crashes to build-fuzz/crashes/ (then fails).
 fuzz:

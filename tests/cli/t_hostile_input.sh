@@ -38,7 +38,7 @@ refused 64 "unknown option" issue nginx --cn www.example.org --out "$CWD/o" --pa
 # World-readable: works, with a warning saying how to fix it.
 cp "$PASS" "$T/open"
 chmod 644 "$T/open"
-expect 0 mc issue nginx --cn www.example.org --out "$T/ok" --passphrase-file "$T/open"
+expect 0 mc issue nginx --key ec256 --cn www.example.org --out "$T/ok" --passphrase-file "$T/open"
 contains "$T/err" "readable by group or others (mode 0644); chmod 600 it"
 
 # --- the PKCS#12 passphrase file -------------------------------------

@@ -7,7 +7,7 @@
 new_ca
 export MINICA_PASSPHRASE="correct horse battery staple"
 db="$MINICA_HOME/minica.db"
-expect 0 mc issue nginx --cn mail.example.org --out "$T/first"
+expect 0 mc issue nginx --key ec256 --cn mail.example.org --out "$T/first"
 cp "$db" "$T/db.good"
 restore() { cp "$T/db.good" "$db"; rm -f "$db-wal" "$db-shm"; }
 restore
@@ -92,5 +92,5 @@ all_refused "minica.conf"
 all_refused "larger than 1048576 bytes"
 cp "$T/conf.good" "$conf"
 
-expect 0 mc issue nginx --cn www.example.org --out "$T/last"
+expect 0 mc issue nginx --key ec256 --cn www.example.org --out "$T/last"
 [ "$(sqlite3 "$db" "PRAGMA integrity_check")" = ok ] || fail "integrity"

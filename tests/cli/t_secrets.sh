@@ -17,10 +17,10 @@ for c in init issue list show bundle profiles; do
 done
 
 # Issue from every source, then look for the passphrases everywhere.
-expect 0 mc issue nginx --cn www.example.org --out "$T/o1" --passphrase-file "$PASS"
-expect 0 mc issue client --cn alice@example.org --out "$T/o2" --passphrase-fd 3 \
+expect 0 mc issue nginx --key ec256 --cn www.example.org --out "$T/o1" --passphrase-file "$PASS"
+expect 0 mc issue client --key ec256 --cn alice@example.org --out "$T/o2" --passphrase-fd 3 \
     --p12 "$T/o2/alice.p12" --p12-passphrase-file "$T/p12pass" 3<"$PASS"
-expect 0 env MINICA_PASSPHRASE="$pass" "$MINICA_BIN" issue smtpd --cn mail.example.org --out "$T/o3"
+expect 0 env MINICA_PASSPHRASE="$pass" "$MINICA_BIN" issue smtpd --key ec256 --cn mail.example.org --out "$T/o3"
 expect 1 env MINICA_PASSPHRASE="$envmark" "$MINICA_BIN" issue smtpd --cn smtp.example.org --out "$T/o4"
 contains "$T/err" "wrong passphrase"
 for m in "$pass" "$envmark" "$p12mark" "correct horse"; do
@@ -55,7 +55,7 @@ mkfifo "$T/fifo"
 # Give minica something to turn off: a core limit above 0 where allowed.
 ulimit -c "$(ulimit -H -c)" 2>/dev/null || true
 # shellcheck disable=SC2086
-MINICA_PASSPHRASE="$envmark" $runas "$MINICA_BIN" --home "$home" issue nginx --cn web.example.org \
+MINICA_PASSPHRASE="$envmark" $runas "$MINICA_BIN" --home "$home" issue nginx --key ec256 --cn web.example.org \
     --out "$out" --passphrase-fd 3 3<"$T/fifo" >"$T/bg.out" 2>"$T/bg.err" &
 pid=$!
 exec 4>"$T/fifo"

@@ -14,6 +14,17 @@
 #include "fuzz/fuzz.h"
 #include "policy/policy.h"
 
+/* dNSName and rfc822Name are IA5String: what comes out must be ASCII,
+ * not bytes reinterpreted as Latin-1 (docs/reliability.md). */
+static void
+ascii_only(const struct mc_strv *sv)
+{
+	for (size_t i = 0; i < sv->n; i++)
+		for (const unsigned char *c = (const unsigned char *)sv->v[i]; *c != '\0'; c++)
+			if (*c >= 0x80)
+				abort();
+}
+
 static void
 normalise_all(const struct mc_strv *dns, const struct mc_strv *ips, const struct mc_strv *emails)
 {
@@ -41,6 +52,8 @@ names(X509_REQ *req)
 			abort();
 		if (cn != NULL)
 			free(pol_hostname_normalize(cn, strlen(cn), 1));
+		ascii_only(&dns);
+		ascii_only(&emails);
 		normalise_all(&dns, &ips, &emails);
 	} else if (cn != NULL) {
 		abort();	/* documented: NULL on failure */

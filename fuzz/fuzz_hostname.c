@@ -15,6 +15,11 @@ one(const uint8_t *data, size_t size, int wild)
 		return;
 	if (strlen(n) == 0 || strlen(n) > POL_HOSTNAME_MAX)
 		abort();
+	/* What goes into a certificate: lowercase LDH A-labels, dots, "*." first. */
+	for (const char *c = n; *c != '\0'; c++)
+		if (!((*c >= 'a' && *c <= 'z') || (*c >= '0' && *c <= '9') || *c == '-' || *c == '.' ||
+		    (*c == '*' && c == n && wild && c[1] == '.')))
+			abort();
 	again = pol_hostname_normalize(n, strlen(n), wild);
 	if (again == NULL || strcmp(again, n) != 0)
 		abort();

@@ -6,12 +6,31 @@
  */
 #include <dirent.h>
 #include <errno.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "fuzz/fuzz.h"
+
+static const char *current;
+
+/* A target's oracle calls abort(): say which input did it. */
+static void
+on_abort(int sig)
+{
+	static const char msg[] = "replay: crashed on input ";
+
+	if (current != NULL) {
+		(void)!write(2, msg, sizeof(msg) - 1);
+		(void)!write(2, current, strlen(current));
+		(void)!write(2, "\n", 1);
+	}
+	signal(sig, SIG_DFL);
+	raise(sig);
+}
 
 static int
 run_file(const char *path)
@@ -39,7 +58,9 @@ run_file(const char *path)
 			return -1;
 		}
 		memcpy(exact, buf, (size_t)len);
+		current = path;
 		LLVMFuzzerTestOneInput(exact, (size_t)len);
+		current = NULL;
 		free(exact);
 	}
 	free(buf);
@@ -86,6 +107,8 @@ main(int argc, char **argv)
 {
 	int count = 0, rc = 0;
 
+	signal(SIGABRT, on_abort);
+	signal(SIGSEGV, on_abort);
 	for (int i = 1; i < argc; i++)
 		if (run_path(argv[i], &count) < 0)
 			rc = 1;

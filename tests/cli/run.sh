@@ -22,6 +22,7 @@ export MINICA_SHARED_CA="$shared/ca"
 failed=0
 total=0
 # Arguments: name prefixes of the tests to run (default: all).
+# shellcheck disable=SC2048 # prefixes are single words
 for t in $(for p in ${*:-t_}; do ls "$here"/"$p"*.sh 2>/dev/null; done | sort -u); do
 	[ -e "$t" ] || continue
 	total=$((total + 1))

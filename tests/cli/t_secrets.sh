@@ -40,7 +40,7 @@ case $(head -c 4 "$MINICA_BIN" | od -An -c | tr -d ' ') in
 177ELF) ;;
 *) echo "skip /proc checks: '$MINICA_BIN' is a wrapper" >&2; exit 0 ;;
 esac
-runas= home="$MINICA_HOME" out="$T/o5" uid=$(id -u)
+runas='' home="$MINICA_HOME" out="$T/o5" uid=$(id -u)
 if [ "$uid" -eq 0 ] && command -v setpriv >/dev/null; then
 	NB=$(mktemp -d "${TMPDIR:-/tmp}/minica-nobody.XXXXXX")
 	trap 'rm -rf "$T" "$NB"' EXIT
@@ -53,6 +53,7 @@ if [ "$uid" -eq 0 ] && command -v setpriv >/dev/null; then
 fi
 mkfifo "$T/fifo"
 # Give minica something to turn off: a core limit above 0 where allowed.
+# shellcheck disable=SC3045 # dash and bash both have ulimit -H -c
 ulimit -c "$(ulimit -H -c)" 2>/dev/null || true
 # shellcheck disable=SC2086
 MINICA_PASSPHRASE="$envmark" $runas "$MINICA_BIN" --home "$home" issue nginx --key ec256 --cn web.example.org \

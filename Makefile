@@ -8,7 +8,7 @@ PKG_CONFIG ?= pkg-config
 BUILD     ?= build
 VERSION   := 0.1.0
 
-PKGS      := libcrypto sqlite3 popt libidn2
+PKGS      := libcrypto libssl sqlite3 popt libidn2
 CFLAGS    ?= -O2 -g
 WARN      := -Wall -Wextra -Werror -Wshadow -Wformat=2 -Wstrict-prototypes \
              -Wmissing-prototypes -Wno-missing-field-initializers
@@ -27,7 +27,7 @@ LIBS        = $(shell $(PKG_CONFIG) --libs $(PKGS))
 TEST_CFLAGS = $(shell $(PKG_CONFIG) --cflags criterion)
 TEST_LIBS   = $(shell $(PKG_CONFIG) --libs criterion)
 
-LIB_SRC   := $(sort $(wildcard util/*.c ca/*.c policy/*.c store/*.c) $(filter-out cmd/main.c,$(wildcard cmd/*.c)))
+LIB_SRC   := $(sort $(wildcard util/*.c ca/*.c policy/*.c store/*.c deploy/*.c) $(filter-out cmd/main.c,$(wildcard cmd/*.c)))
 LIB_OBJ   := $(LIB_SRC:%.c=$(BUILD)/%.o)
 HEADERS   := $(wildcard */*.h)
 UNIT_SRC  := $(sort $(wildcard tests/unit/test_*.c))
@@ -94,10 +94,23 @@ cli: $(BUILD)/minica
 e2e: $(BUILD)/minica
 	@MINICA_BIN=$(abspath $(BUILD)/minica) sh tests/e2e/run.sh
 
-# The whole suite again under AddressSanitizer and UBSan, in its own folder;
-# LeakSanitizer is on (clang's default), so a leak fails too.
-check-asan:
-	$(MAKE) BUILD=build-asan SAN=1 CC=clang suite
+# Speed against OpenSSL's floor and the tools users would pick instead;
+# prints a markdown table (see docs/performance.md).  Not part of `test`.
+$(BUILD)/bench/parts: bench/parts.c $(BUILD)/libminica.a $(HEADERS)
+	@mkdir -p $(dir $@)
+	@echo "  LD      $@" >&2
+	@$(CC) $(ALL_CFLAGS) -o $@ $< $(BUILD)/libminica.a $(ALL_LDFLAGS) $(LIBS)
+
+bench: $(BUILD)/minica $(BUILD)/bench/parts
+	@echo "make bench: about 10 minutes; the report goes to stdout" >&2
+	@MINICA_BIN=$(abspath $(BUILD)/minica) PARTS_BIN=$(abspath $(BUILD)/bench/parts) bash bench/run.sh
+
+# The whole suite again under AddressSanitizer and UBSan (LeakSanitizer on),
+# in its own folder.  Sanitizer reports must fail a test even where it
+# expects exit 1, so they get their own exit codes.
+check-asan: $(BUILD)/minica
+	ASAN_OPTIONS=exitcode=86:detect_leaks=1 UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1:exitcode=87 \
+	MINICA_PLAIN_BIN=$(abspath $(BUILD)/minica) $(MAKE) BUILD=build-asan SAN=1 CC=clang suite
 
 # The CLI tests with every minica run under valgrind memcheck (openssl and
 # the shell are not): any error or definite leak fails.  VALGRIND_CLI:

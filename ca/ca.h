@@ -86,11 +86,41 @@ int ca_file_create_excl(const char *path, mode_t mode, const void *data, size_t 
  * content), fsyncs, renames over path, fsyncs the folder.  A symlink at
  * path is refused.  uid/gid (uid_t)-1 keep the process's own. */
 int ca_file_replace(const char *path, mode_t mode, uid_t uid, gid_t gid, const void *data, size_t len);
+/* The first half of ca_file_replace for callers that swap several files
+ * together (deploy): creates exactly path (O_EXCL|O_NOFOLLOW), mode and
+ * owner set before any content, writes and fsyncs it.  Renaming it into
+ * place and syncing the folder are the caller's. */
+int ca_file_stage(const char *path, mode_t mode, uid_t uid, gid_t gid, const void *data, size_t len);
+/* 0: path does not exist; 1: a regular file; -1: a symlink or anything
+ * else, refused with a message naming it. */
+int ca_file_check_target(const char *path);
+#define CA_FILE_MAX (1 << 20)	/* certificates and keys we read back */
+/* SHA-256 of data / of a regular file (no symlink followed), lowercase hex. */
+void ca_sha256_hex(const void *data, size_t len, char out[CA_FPR_LEN]);
+int ca_file_sha256(const char *path, char out[CA_FPR_LEN]);
 /* Reads a regular file (no symlink followed) of at most max bytes. */
 int ca_file_read(const char *path, size_t max, struct mc_buf *out);
 /* mkdir -p with mode for the folders it creates. */
 int ca_mkdir_p(const char *path, mode_t mode);
 int ca_fsync_dir(const char *dir);
+/*
+ * Many files in one folder made durable with one sync: one fsync per
+ * file costs more than signing a leaf, and a batch writes thousands.
+ * ca_fileset_add writes a temp file in the folder with its final mode
+ * (thread-safe; a symlink or, for excl, any existing file at the name is
+ * refused); ca_fileset_commit syncs the file system once, moves every
+ * file into place in the order added (excl with link(), which never
+ * replaces an existing file; the others with rename()), then syncs the
+ * folder.  ca_fileset_free removes the temp files not yet placed.
+ */
+struct ca_fileset;
+struct ca_fileset *ca_fileset_new(const char *dir);
+int ca_fileset_add(struct ca_fileset *fs, const char *name, mode_t mode, int excl, const void *data, size_t len);
+int ca_fileset_commit(struct ca_fileset *fs);
+void ca_fileset_free(struct ca_fileset *fs);
+/* An exclusive flock on path (created 0600), waiting at most timeout_ms;
+ * returns the fd to close to release it, or -1 ("CA busy"). */
+int ca_lock_file(const char *path, int timeout_ms);
 
 /* ---- leaf.c, csr.c, crl.c (leaf signing, CSRs, CRLs) ---- */
 
@@ -182,5 +212,80 @@ int ca_bundle_p7b(X509 *root, struct mc_buf *out);
 int ca_p12_der(EVP_PKEY *key, X509 *cert, X509 *root, const char *pass, size_t passlen, int legacy, struct mc_buf *out);
 /* The same, written to a new file (exclusive, 0600). */
 int ca_p12_write(const char *path, EVP_PKEY *key, X509 *cert, X509 *root, const char *pass, size_t passlen, int legacy);
+
+/* ---- probe.c: the certificate a running daemon serves (check --probe) ---- */
+#define CA_PROBE_LINE_MAX 4096	/* bytes per SMTP/IMAP line, CRLF included */
+#define CA_PROBE_LINES 100	/* lines read from one server, all replies */
+/* Connects to host:port (IPv4/IPv6, getaddrinfo), optionally speaks SMTP
+ * (220 banner, EHLO, 250 lines incl. multi-line, STARTTLS, 220) or IMAP
+ * (* OK banner, "a STARTTLS", "a OK") first, does a TLS handshake WITHOUT
+ * verifying (we only want to see what is served; SNI = sni if non-NULL
+ * and not an IP literal), and returns the served leaf's SHA-256
+ * fingerprint (lowercase hex, as ca_cert_fingerprint).  starttls: NULL,
+ * "smtp" or "imap".  Every step bounded by timeout_ms overall (name
+ * resolution excepted).  Errors name what happened: "connection refused",
+ * "timed out after N ms waiting for the SMTP banner", "server does not
+ * offer STARTTLS", "TLS handshake failed: ...".  SIGPIPE is held back on
+ * the calling thread meanwhile; the process's signal handling is left
+ * alone. */
+int ca_probe(const char *host, int port, const char *starttls, const char *sni, int timeout_ms,
+    char fpr[CA_FPR_LEN]);
+
+/* ---- oldkey.c, adopt.c, importset.c, easyrsa.c (minica import) ---- */
+
+/* oldkey.c */
+/* 1 if the PEM is an encrypted key (PKCS#8 or "Proc-Type: 4,ENCRYPTED"). */
+int ca_key_pem_encrypted(const char *pem, size_t len);
+/* Reads a hand-made key: traditional PEM (DES-EDE3, DES, AES), PKCS#8
+ * encrypted (PBES2, PKCS#12 PBE) or plain; ciphers OpenSSL 3 keeps in its
+ * legacy provider included.  pass NULL: only an unencrypted key.  A
+ * wrong passphrase says "wrong old passphrase". */
+EVP_PKEY *ca_key_load_old(const char *path, const char *pass, size_t passlen);
+
+/* adopt.c */
+/* 0 if x is a self-signed CA (v3 CA:TRUE or a v1 root); -1 naming why not. */
+int ca_root_check(X509 *x);
+/* One line per shortcoming of a root made elsewhere ("what: what it
+ * means"): v1, basicConstraints, keyUsage, name constraints, SKI, RSA
+ * size, SHA-1/MD5, expiry and lifetime.  Appended to out. */
+int ca_root_findings(X509 *x, time_t now, struct mc_strv *out);
+/* 1 if leaf's issuer name is root's subject and root's key verifies
+ * leaf's signature; 0 otherwise. */
+int ca_cert_signed_by(X509 *leaf, X509 *root);
+/* Subject CN (NULL if none; caller frees) and the SAN's DNS, IP and
+ * e-mail names (others ignored), appended without duplicates. */
+int ca_cert_names(X509 *x, char **cn, struct mc_strv *dns, struct mc_strv *ips, struct mc_strv *emails);
+/* "server" (serverAuth or no EKU), "client" (clientAuth only) or NULL. */
+const char *ca_cert_role(X509 *x);
+
+/* importset.c, easyrsa.c */
+struct ca_imported {
+	X509 *cert;
+	char *source;			/* the file it was read from */
+	char serial[CA_SERIAL_LEN];	/* as ca_cert_serial_hex writes it */
+	char fingerprint[CA_FPR_LEN];
+	int revoked;			/* from an easy-rsa index.txt */
+	time_t revoked_at;
+	char *reason;			/* OpenSSL's reason name */
+};
+struct ca_import_set {
+	X509 *root;			/* set by the caller; not owned */
+	struct ca_imported *v;
+	size_t n, cap;
+	struct mc_strv skipped;		/* "'file' ...; skipped" notes */
+};
+/* Each adds every certificate found, deduplicated by fingerprint; the
+ * root itself is passed over.  A certificate the root did not sign, or
+ * two certificates with one serial, fail naming the file. */
+int ca_import_file(struct ca_import_set *s, const char *path);
+/* *.pem and *.crt in dir; files holding no certificate go to skipped. */
+int ca_import_dir(struct ca_import_set *s, const char *dir);
+/* pki/index.txt (V, R with time and reason, E), certificates from
+ * certs_by_serial/, revoked/certs_by_serial/, renewed/certs_by_serial/
+ * and issued/. */
+int ca_import_easyrsa(struct ca_import_set *s, const char *pki);
+void ca_import_set_free(struct ca_import_set *s);
+/* Hex serial in any case, leading zeros as BN_bn2hex writes them. */
+int ca_serial_normalize(const char *hex, char out[CA_SERIAL_LEN]);
 
 #endif

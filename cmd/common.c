@@ -195,6 +195,7 @@ cmd_open_ca(struct cmd_ca *ca)
 	int rc = -1, found;
 
 	memset(ca, 0, sizeof(*ca));
+	ca->lock_fd = -1;
 	if (cmd_resolve_home() < 0)
 		return -1;
 	if ((dbpath = cmd_home_path("minica.db")) == NULL || (conf = cmd_home_path("minica.conf")) == NULL)
@@ -253,13 +254,43 @@ out:
 	return rc;
 }
 
+int
+cmd_ca_lock(struct cmd_ca *ca)
+{
+	char *path = cmd_home_path("lock");
+	const char *env = getenv("MINICA_LOCK_TIMEOUT");
+	int wait_ms = CA_LOCK_WAIT_MS;
+
+	/* Scripts that would rather fail fast than queue set this (seconds). */
+	if (env != NULL && *env != '\0') {
+		char *end;
+		long v = strtol(env, &end, 10);
+
+		if (*end != '\0' || v < 0 || v > 3600) {
+			free(path);
+			cmd_error("MINICA_LOCK_TIMEOUT='%s' is not a number of seconds (0-3600)", env);
+			return -1;
+		}
+		wait_ms = (int)v * 1000;
+	}
+	if (path == NULL || (ca->lock_fd = ca_lock_file(path, wait_ms)) < 0) {
+		free(path);
+		return cmd_fail(), -1;
+	}
+	free(path);
+	return 0;
+}
+
 void
 cmd_close_ca(struct cmd_ca *ca)
 {
+	if (ca->lock_fd >= 0)
+		close(ca->lock_fd);
 	store_close(ca->db);
 	pol_config_free(&ca->cfg);
 	store_ca_free(&ca->rec);
 	X509_free(ca->cert);
 	EVP_PKEY_free(ca->key);
 	memset(ca, 0, sizeof(*ca));
+	ca->lock_fd = -1;
 }

@@ -11,10 +11,14 @@ struct issue_opts {
 	char *out;
 	int force;
 	int json;
+	int deploy;
+	struct cmd_deploy_opts dep;
 	char *p12;		/* --p12 FILE */
 	int p12_legacy;
 	char *p12_pass_file;
 	int p12_pass_fd;
+	char *batch;		/* --batch FILE */
+	int jobs;
 };
 
 /* The PKCS#12 passphrase is read and its file checked before anything is
@@ -81,10 +85,31 @@ print_issued(const struct issued *is, const char *dir, const char *name, int jso
 	for (size_t i = 0; i < is->rec.sans.n; i++)
 		printf("%s%s", i ? ", " : "", is->rec.sans.v[i]);
 	printf("%s\n", is->rec.sans.n ? "" : is->rec.cn);
+	if (dir == NULL)
+		return;
 	printf("  certificate  %s/%s.crt\n", dir, name);
 	printf("  full chain   %s/%s-fullchain.crt\n", dir, name);
 	if (is->key != NULL)
 		printf("  key          %s/%s.key (%s)\n", dir, name, is->rec.key_type);
+}
+
+/* --deploy: refused before anything is signed if it cannot work. */
+static int
+deploy_check(const struct issue_plan *plan, struct issue_opts *o, char **root)
+{
+	if (plan->csr_key != NULL) {
+		mc_seterr("--deploy needs the private key, which stays with the CSR's owner; "
+		    "deploy later with 'minica deploy SERIAL --key FILE'");
+		return -1;
+	}
+	if ((*root = dep_root_resolve(o->dep.root)) == NULL)
+		return -1;
+	/* o->dep.root is popt's copy, which cmd_parse_done frees: hand it
+	 * the resolved one instead (freeing both was a double free). */
+	free(o->dep.root);
+	o->dep.root = *root;
+	o->dep.json = o->json;
+	return dep_targets_check(plan->prof, *root);
 }
 
 static int
@@ -95,11 +120,14 @@ run_issue(struct issue_opts *o)
 	struct mc_buf p12pass = { 0 };
 	struct cmd_ca ca;
 	const char *dir = o->out ? o->out : ".";
-	char name[256];
+	int files = o->out != NULL || !o->deploy;	/* --deploy alone: targets only */
+	char name[256], *root = NULL;
 	int rc = EXIT_ERR, cur;
 
 	if (cmd_open_ca(&ca) < 0)
 		return EXIT_ERR;
+	if (cmd_ca_lock(&ca) < 0)
+		goto out;
 	if (cmd_issue_plan(&ca, &o->req, &plan) < 0) {
 		cmd_fail();
 		goto out;
@@ -113,7 +141,9 @@ run_issue(struct issue_opts *o)
 
 		cmd_leaf_file_name(&probe, name, sizeof(name));
 	}
-	if (cmd_leaf_files_check(dir, name, plan.csr_key == NULL) < 0 || p12_prepare(o, &plan, &p12pass) < 0) {
+	if ((o->deploy && deploy_check(&plan, o, &root) < 0) ||
+	    (files && cmd_leaf_files_check(dir, name, plan.csr_key == NULL) < 0) ||
+	    p12_prepare(o, &plan, &p12pass) < 0) {
 		cmd_fail();
 		goto out;
 	}
@@ -124,7 +154,7 @@ run_issue(struct issue_opts *o)
 		goto out;
 	}
 	/* Recorded; only now may the certificate leave the process. */
-	if (cmd_leaf_files_write(dir, name, &is, ca.cert) < 0) {
+	if (files && cmd_leaf_files_write(dir, name, &is, ca.cert) < 0) {
 		cmd_error("certificate %s is recorded but its files could not be written: %s", is.rec.serial, mc_err());
 		goto out;
 	}
@@ -132,9 +162,15 @@ run_issue(struct issue_opts *o)
 		cmd_error("certificate %s is recorded but '%s' could not be written: %s", is.rec.serial, o->p12, mc_err());
 		goto out;
 	}
-	print_issued(&is, dir, name, o->json);
+	print_issued(&is, files ? dir : NULL, name, o->json);
 	if (o->p12 != NULL && !o->json)
 		printf("  PKCS#12      %s (%s)\n", o->p12, o->p12_legacy ? "legacy 3DES/SHA-1" : "AES-256, PBKDF2");
+	if (o->deploy && cmd_deploy_cert(&ca, &is.rec, is.cert, is.key, &o->dep) < 0) {
+		if (!files && o->p12 == NULL)
+			cmd_error("certificate %s is recorded but not deployed, and its key is gone (no --out); "
+			    "issue again with --force", is.rec.serial);
+		goto out;
+	}
 	rc = EXIT_OK;
 out:
 	mc_buf_free(&p12pass);
@@ -159,10 +195,33 @@ parse_days(const char *s, int *out)
 	return 0;
 }
 
+/* --batch takes everything per certificate from its file. */
+static int
+issue_batch(const struct issue_opts *o)
+{
+	struct batch_opts bo = { o->batch, o->out, o->jobs, o->force, o->json, o->deploy, o->dep };
+
+	if (o->batch == NULL)
+		return cmd_usage_error("issue", "--jobs goes with --batch FILE");
+	if (o->req.profile != NULL || o->req.cn || o->req.sans || o->req.ips || o->days_s || o->req.key_type ||
+	    o->req.csr_path)
+		return cmd_usage_error("issue", "--batch takes profiles, names, days= and key= from its file; "
+		    "drop the PROFILE, --cn, --san, --ip, --days, --key and --csr");
+	if (o->p12 != NULL)
+		return cmd_usage_error("issue", "--p12 makes one kit; issue client kits one at a time");
+	if (!o->deploy && (o->dep.root || o->dep.no_reload || o->dep.system_trust))
+		return cmd_usage_error("issue", "--root, --no-reload and --system-trust go with --deploy");
+	if (o->jobs == -1)
+		bo.jobs = mc_cpu_count();
+	else if (o->jobs < 1 || o->jobs > MC_POOL_MAX)
+		return cmd_usage_error("issue", "--jobs must be 1 to %d", MC_POOL_MAX);
+	return cmd_issue_batch(&bo);
+}
+
 int
 cmd_issue(int argc, const char **argv)
 {
-	struct issue_opts o = { .p12_pass_fd = -1 };
+	struct issue_opts o = { .p12_pass_fd = -1, .jobs = -1 };
 	struct poptOption opts[] = {
 		{ "cn", 0, POPT_ARG_STRING, &o.req.cn, 0, "common name: a hostname (or, for client, an e-mail address or name)", "NAME" },
 		{ "san", 0, POPT_ARG_ARGV, &o.req.sans, 0, "another DNS name (repeatable)", "NAME" },
@@ -172,11 +231,17 @@ cmd_issue(int argc, const char **argv)
 		{ "csr", 0, POPT_ARG_STRING, &o.req.csr_path, 0, "sign this CSR's public key instead of making a key", "FILE" },
 		{ "out", 0, POPT_ARG_STRING, &o.out, 0, "folder for the files (default: current folder)", "DIR" },
 		{ "force", 0, POPT_ARG_NONE, &o.force, 0, "issue even if a valid certificate exists", NULL },
-		{ "json", 0, POPT_ARG_NONE, &o.json, 0, "print the certificate as JSON", NULL },
+		{ "deploy", 0, POPT_ARG_NONE, &o.deploy, 0, "install into the profile's targets (not the current folder unless --out)", NULL },
+		{ "root", 0, POPT_ARG_STRING, &o.dep.root, 0, "with --deploy: prefix every target path with DIR", "DIR" },
+		{ "no-reload", 0, POPT_ARG_NONE, &o.dep.no_reload, 0, "with --deploy: do not reload the service", NULL },
+		{ "system-trust", 0, POPT_ARG_NONE, &o.dep.system_trust, 0, "with --deploy: also install the root system-wide", NULL },
+		{ "json", 0, POPT_ARG_NONE, &o.json, 0, "print the certificate as JSON (with --batch: an array)", NULL },
 		{ "p12", 0, POPT_ARG_STRING, &o.p12, 0, "also write a PKCS#12 kit (key, certificate, root)", "FILE" },
 		{ "p12-legacy", 0, POPT_ARG_NONE, &o.p12_legacy, 0, "3DES/SHA-1 PKCS#12 for old macOS, iOS, Windows importers", NULL },
 		{ "p12-passphrase-file", 0, POPT_ARG_STRING, &o.p12_pass_file, 0, "read the PKCS#12 passphrase from FILE", "FILE" },
 		{ "p12-passphrase-fd", 0, POPT_ARG_INT, &o.p12_pass_fd, 0, "read the PKCS#12 passphrase from fd N", "N" },
+		{ "batch", 0, POPT_ARG_STRING, &o.batch, 0, "issue every line of FILE: PROFILE CN [NAME ...] [days=N] [key=TYPE]", "FILE" },
+		{ "jobs", 'j', POPT_ARG_INT, &o.jobs, 0, "with --batch: threads (default: one per processor)", "N" },
 		{ NULL, 0, POPT_ARG_INCLUDE_TABLE, cmd_common_options, 0, "Common options:", NULL },
 		POPT_AUTOHELP
 		POPT_TABLEEND
@@ -187,8 +252,12 @@ cmd_issue(int argc, const char **argv)
 	if ((rc = cmd_parse(&ctx, argc, argv, opts, "PROFILE")) != 0)
 		return rc;
 	o.req.profile = poptGetArg(ctx);
-	if (o.req.profile == NULL || poptPeekArg(ctx) != NULL)
+	if (o.batch != NULL || o.jobs != -1)
+		rc = issue_batch(&o);
+	else if (o.req.profile == NULL || poptPeekArg(ctx) != NULL)
 		rc = cmd_usage_error("issue", "give exactly one PROFILE (see 'minica profiles')");
+	else if (!o.deploy && (o.dep.root || o.dep.no_reload || o.dep.system_trust))
+		rc = cmd_usage_error("issue", "--root, --no-reload and --system-trust go with --deploy");
 	else if (parse_days(o.days_s, &o.req.days) < 0)
 		rc = cmd_usage_error("issue", "--days '%s' is not a number of days", o.days_s);
 	else

@@ -37,6 +37,15 @@ int pol_ip_parse(const char *in, unsigned char out[16], size_t *outlen, char *ca
  * domains (equal to it or below it), 0 if not.  Empty list: 1. */
 int pol_name_permitted(const char *name, const struct mc_strv *domains);
 
+/* domains.c */
+/* The registrable parent of a normalised hostname by a rule of thumb (last
+ * two labels; three under a two-letter TLD with a generic second level
+ * like co.uk).  NULL for a single label or a bare suffix. */
+char *pol_registrable_domain(const char *name);
+/* The registrable parents of names (hostnames, "*.x", e-mail addresses;
+ * anything else passed over), deduplicated and sorted, appended to out. */
+int pol_domains_from_names(const struct mc_strv *names, struct mc_strv *out);
+
 /* profile.c */
 struct pol_target {
 	char *path;		/* absolute, before --root; NULL: none */
@@ -87,6 +96,9 @@ void pol_config_free(struct pol_config *cfg);
 const struct pol_profile *pol_profile_find(const struct pol_config *cfg, const char *name);
 /* The commented default minica.conf that init writes. */
 int pol_config_default_text(const struct mc_strv *domains, struct mc_buf *out);
+/* The same for 'minica import': domains are the root's name constraints
+ * (constrained) or, guessed from its certificates, a record to edit. */
+int pol_config_import_text(const struct mc_strv *domains, int constrained, struct mc_buf *out);
 
 /* lifetime.c */
 int pol_key_type_valid(const char *type);
@@ -97,5 +109,32 @@ int pol_key_type_valid(const char *type);
  * ca_not_after <= 0 means the root's expiry is unknown: not checked.
  */
 int pol_lifetime(const struct pol_profile *p, int requested, time_t now, time_t ca_not_after, int *days);
+
+/* batch.c: the file of `minica issue --batch`, one certificate a line:
+ *     PROFILE CN [NAME ...] [days=N] [key=TYPE]   # comment
+ * Words split at blanks; "double quotes" keep blanks (a person's name as
+ * a client CN); a word starting with # ends the line; blank lines and
+ * CRLF endings are fine.  days= and key= may stand anywhere after the
+ * profile.  NAMEs that are IP addresses go to ips, the rest (hostnames,
+ * e-mail addresses) to names.  Only the form is checked here: profiles,
+ * names and lifetimes are the issuing plan's business. */
+#define POL_BATCH_MAX_DAYS 100000
+struct pol_batch_line {
+	int line;		/* 1-based line number in the file */
+	char *profile;
+	char *cn;
+	struct mc_strv names;	/* further SAN names, as written */
+	struct mc_strv ips;
+	int days;		/* 0: the profile's default */
+	char *key_type;		/* NULL: the profile's default */
+};
+struct pol_batch {
+	struct pol_batch_line *v;
+	size_t n;
+};
+/* -1: mc_err() says what is wrong (without the line) and *bad_line
+ * which line it is (0: the file as a whole, e.g. no certificates). */
+int pol_batch_parse(const char *text, size_t len, struct pol_batch *out, int *bad_line);
+void pol_batch_free(struct pol_batch *b);
 
 #endif

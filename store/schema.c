@@ -78,6 +78,22 @@ const struct store_migration store_migrations[] = {
 	  "CREATE TRIGGER audit_no_delete BEFORE DELETE ON audit"
 	  "  BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END;"
 	},
+	/* Deployments swap two files that cannot be renamed atomically
+	 * together: the row is written 'pending' before the first rename,
+	 * with the staged and backup names, so an interrupted swap can be
+	 * completed (repair 'forward') or undone (repair 'back') later. */
+	{ 2,
+	  "ALTER TABLE deployments ADD COLUMN cert_prev_sha256 TEXT NOT NULL DEFAULT '';"
+	  "ALTER TABLE deployments ADD COLUMN key_prev_sha256 TEXT NOT NULL DEFAULT '';"
+	  "ALTER TABLE deployments ADD COLUMN cert_tmp TEXT NOT NULL DEFAULT '';"
+	  "ALTER TABLE deployments ADD COLUMN key_tmp TEXT NOT NULL DEFAULT '';"
+	  "ALTER TABLE deployments ADD COLUMN cert_backup TEXT NOT NULL DEFAULT '';"
+	  "ALTER TABLE deployments ADD COLUMN key_backup TEXT NOT NULL DEFAULT '';"
+	  "ALTER TABLE deployments ADD COLUMN repair TEXT NOT NULL DEFAULT 'forward'"
+	  "  CHECK (repair IN ('forward', 'back'));"
+	  "ALTER TABLE deployments ADD COLUMN detail TEXT NOT NULL DEFAULT '';"
+	  "CREATE INDEX deployments_state ON deployments(state, root);"
+	},
 };
 
 const size_t store_nmigrations = sizeof(store_migrations) / sizeof(store_migrations[0]);

@@ -57,7 +57,54 @@ struct store_event {
 typedef int (*store_event_cb)(const struct store_event *ev, void *arg);
 int store_audit_each(struct store *st, time_t since, store_event_cb cb, void *arg);
 
-#endif
+/* deploy.c: deployments of a certificate and its key to a profile's
+ * targets.  Paths are as written on disk (the --root prefix included);
+ * root is that prefix, "/" for none. */
+struct store_deploy_file {
+	char *path;
+	char sha256[65];	/* of what was written */
+	char prev_sha256[65];	/* of the file it replaced; "" when there was none */
+	char *tmp;		/* staged new file, renamed over path */
+	char *backup;		/* hard link to the previous file, kept for rollback */
+	int mode;
+	int64_t uid;
+	int64_t gid;
+};
+struct store_deployment {
+	int64_t id;
+	int64_t cert_id;
+	char serial[48];	/* of cert_id; filled when read */
+	char *profile;
+	char *root;
+	struct store_deploy_file cert, key;
+	time_t deployed_at;
+	char state[16];		/* pending, current, replaced, failed */
+	char repair[16];	/* for pending: forward (finish the swap) or back (undo it) */
+	char *detail;		/* why it failed or how it was repaired */
+};
+/* Inserts d as 'pending' (repair forward) and sets d->id. */
+int store_deploy_begin(struct store *st, struct store_deployment *d);
+/* Marks a pending deployment to be undone rather than finished. */
+int store_deploy_set_repair(struct store *st, int64_t id, const char *repair);
+/* One transaction: d's new state ('current' also marks every other
+ * current deployment to either of d's paths 'replaced'), detail, and an
+ * audit event (action, d's serial, details). */
+int store_deploy_finish(struct store *st, struct store_deployment *d, const char *state,
+    const char *action, const char *detail);
+struct store_deploy_filter {
+	const char *state;	/* NULL: any */
+	const char *root;	/* NULL: any */
+	const char *profile;	/* NULL: any */
+	const char *path;	/* NULL: any; else cert or key path equal to it */
+};
+typedef int (*store_deploy_cb)(const struct store_deployment *d, void *arg);
+/* Calls cb for each match, newest first; a non-zero return stops and is
+ * returned. */
+int store_deploy_each(struct store *st, const struct store_deploy_filter *f, store_deploy_cb cb, void *arg);
+/* By id: 1 found, 0 none, -1 error. */
+int store_deploy_get(struct store *st, int64_t id, struct store_deployment *out);
+void store_deploy_free(struct store_deployment *d);
+
 
 /* cert.c: issued certificates.  sans holds every name (DNS, IP, e-mail)
  * in SAN order; the CN is always among them. */
@@ -94,6 +141,8 @@ struct store_cert_filter {
 	int all;		/* include superseded and revoked */
 	const char *profile;	/* NULL: any */
 	time_t expiring_before;	/* 0: any */
+	const char *status;	/* only this status (overrides all) */
+	int no_pem;		/* pem is "": faster when it is not needed */
 };
 typedef int (*store_cert_cb)(const struct store_cert *c, void *arg);
 /* Calls cb for each match, soonest expiry first; a non-zero return from
@@ -102,3 +151,15 @@ int store_cert_each(struct store *st, const struct store_cert_filter *f, store_c
 void store_cert_free(struct store_cert *c);
 /* Sorted, comma-joined names and CN: equal for the same set in any order. */
 char *store_names_key(const char *cn, const struct mc_strv *names);
+
+/* lifecycle.c */
+/* Marks a valid certificate revoked (time, reason); -1 if it is not valid. */
+int store_cert_revoke(struct store *st, int64_t id, time_t when, const char *reason);
+/* Marks old superseded by new (both rows must exist; old must be valid). */
+int store_cert_supersede(struct store *st, int64_t old_id, int64_t new_id);
+/* Increments and returns the CA's CRL number (inside the caller's
+ * transaction). */
+int64_t store_crl_next_number(struct store *st);
+int store_cert_each_revoked(struct store *st, store_cert_cb cb, void *arg);
+
+#endif

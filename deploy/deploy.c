@@ -1,0 +1,320 @@
+/*
+ * A deployment from start to finish: targets, the pending row, the pair
+ * swap, the root certificate, the reload, and rollback when any of it
+ * fails.  Also the repair of deployments a crash left pending.
+ */
+#include <errno.h>
+#include <grp.h>
+#include <libgen.h>
+#include <limits.h>
+#include <pwd.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "internal.h"
+
+char *
+dep_path(const char *root, const char *path)
+{
+	char *p = NULL;
+
+	if (root == NULL || strcmp(root, "/") == 0)
+		return mc_strdup(path);
+	if (asprintf(&p, "%s%s", root, path) < 0) {
+		mc_seterr("out of memory");
+		return NULL;
+	}
+	return p;
+}
+
+char *
+dep_root_resolve(const char *root)
+{
+	char buf[PATH_MAX];
+	struct stat st;
+
+	if (root == NULL || *root == '\0')
+		return mc_strdup("/");
+	if (realpath(root, buf) == NULL || stat(buf, &st) < 0) {
+		mc_seterr("--root '%s': %s", root, strerror(errno));
+		return NULL;
+	}
+	if (!S_ISDIR(st.st_mode)) {
+		mc_seterr("--root '%s' is not a folder", root);
+		return NULL;
+	}
+	return mc_strdup(buf);
+}
+
+int
+dep_targets_check(const struct pol_profile *prof, const char *root)
+{
+	char *cp = NULL, *kp = NULL;
+	int rc = -1;
+
+	if (prof->cert.path == NULL || prof->key.path == NULL) {
+		mc_seterr("profile '%s' has no deploy targets (cert_file and key_file are none); "
+		    "use --out DIR for its files", prof->name);
+		return -1;
+	}
+	if ((cp = dep_path(root, prof->cert.path)) == NULL || (kp = dep_path(root, prof->key.path)) == NULL)
+		goto out;
+	if (strcmp(cp, kp) == 0) {
+		mc_seterr("profile '%s': cert_file and key_file are the same file '%s'; "
+		    "a certificate file never holds a key", prof->name, cp);
+		goto out;
+	}
+	if (ca_file_check_target(cp) < 0 || ca_file_check_target(kp) < 0)
+		goto out;
+	rc = 0;
+out:
+	free(cp);
+	free(kp);
+	return rc;
+}
+
+/* User and group names as the profile gives them, or numeric ids. */
+static int
+resolve_owner(const struct pol_target *t, int64_t *uid, int64_t *gid)
+{
+	const char *u = t->owner ? t->owner : "root", *g = t->group ? t->group : "root";
+	struct passwd *pw = getpwnam(u);
+	struct group *gr = getgrnam(g);
+	char *end;
+
+	if (pw != NULL) {
+		*uid = pw->pw_uid;
+	} else if ((*uid = strtoll(u, &end, 10)) < 0 || *end != '\0' || end == u) {
+		mc_seterr("unknown user '%s' (owner of '%s')", u, t->path);
+		return -1;
+	}
+	if (gr != NULL) {
+		*gid = gr->gr_gid;
+	} else if ((*gid = strtoll(g, &end, 10)) < 0 || *end != '\0' || end == g) {
+		mc_seterr("unknown group '%s' (group of '%s')", g, t->path);
+		return -1;
+	}
+	return 0;
+}
+
+static int
+side_name(const char *path, const char *prefix, char **out)
+{
+	char *a = mc_strdup(path), *b = mc_strdup(path);
+	int rc = -1;
+
+	if (a != NULL && b != NULL) {
+		if (asprintf(out, "%s/%s%s", dirname(a), prefix, basename(b)) < 0)
+			mc_seterr("out of memory");
+		else
+			rc = 0;
+	}
+	free(a);
+	free(b);
+	return rc;
+}
+
+/* Names, owner and the hash of what it replaces; the caller has
+ * repaired any interrupted deployment to this path already. */
+static int
+plan_file(struct store_deploy_file *f, const char *root, const struct pol_target *t,
+    const struct mc_buf *data)
+{
+	char *copy;
+	int r;
+
+	if ((f->path = dep_path(root, t->path)) == NULL ||
+	    side_name(f->path, ".minica-new.", &f->tmp) < 0 ||
+	    side_name(f->path, ".minica-old.", &f->backup) < 0 ||
+	    resolve_owner(t, &f->uid, &f->gid) < 0)
+		return -1;
+	f->mode = (int)t->mode;
+	ca_sha256_hex(data->p, data->len, f->sha256);
+	if ((r = swap_hash(f->path, f->prev_sha256)) < 0)
+		return -1;
+	if (r == 0)
+		f->prev_sha256[0] = '\0';
+	/* The key's folder is created private; /etc/ssl/certs-like folders not. */
+	if ((copy = mc_strdup(f->path)) == NULL)
+		return -1;
+	r = ca_mkdir_p(dirname(copy), (t->mode & 077) ? 0755 : 0700);
+	free(copy);
+	if (r < 0)
+		return -1;
+	return swap_remove_stale(f->tmp) < 0 || swap_remove_stale(f->backup) < 0 ? -1 : 0;
+}
+
+static int
+install_ca(const struct dep_req *req, struct dep_result *res)
+{
+	const struct pol_target *t = &req->cfg->ca_cert;
+	struct mc_buf pem = { 0 };
+	int64_t uid, gid;
+	char *copy = NULL;
+	int rc = -1;
+
+	if (t->path == NULL)
+		return 0;
+	if ((res->ca_path = dep_path(req->root, t->path)) == NULL || (copy = mc_strdup(res->ca_path)) == NULL)
+		goto out;
+	if (resolve_owner(t, &uid, &gid) < 0 || ca_cert_pem(req->ca, &pem) < 0 ||
+	    ca_mkdir_p(dirname(copy), 0755) < 0 ||
+	    ca_file_replace(res->ca_path, t->mode, (uid_t)uid, (gid_t)gid, pem.p, pem.len) < 0)
+		goto out;
+	rc = 0;
+out:
+	mc_buf_free(&pem);
+	free(copy);
+	return rc;
+}
+
+static int
+reload(const struct dep_req *req, struct dep_result *res)
+{
+	struct dep_run_result rr;
+	char *cmd;
+	int rc = dep_run(&req->prof->reload, req->cfg->reload_timeout, &rr);
+
+	cmd = mc_strv_join(&req->prof->reload, " ");
+	if (rc == 0 && cmd != NULL) {
+		char note[DEP_OUTPUT_MAX + 600];
+
+		snprintf(note, sizeof(note), "reloaded: %s%s%s", cmd, rr.output[0] ? "\n" : "", rr.output);
+		while (note[0] && note[strlen(note) - 1] == '\n')
+			note[strlen(note) - 1] = '\0';
+		mc_strv_push(&res->notes, note);
+	}
+	free(cmd);
+	return rc;
+}
+
+/* Undoes a failed deployment and records it; why says what failed. */
+static void
+roll_back(struct store *st, const struct dep_req *req, struct store_deployment *d, const char *why,
+    int reloaded_new, struct dep_result *res)
+{
+	char msg[MC_ERR_MAX], again[MC_ERR_MAX] = "";
+	int restored, had_prev = d->cert.prev_sha256[0] || d->key.prev_sha256[0];
+
+	store_deploy_set_repair(st, d->id, "back");
+	restored = swap_back_pair(d) == 0;
+	if (!restored)
+		snprintf(again, sizeof(again), "; restoring the previous files failed too (the next "
+		    "'minica deploy' retries): %s", mc_err());
+	else if (reloaded_new && had_prev && req->reload)
+		snprintf(again, sizeof(again), reload(req, res) == 0 ?
+		    "; the previous certificate and key were restored and the service reloaded again" :
+		    "; the previous certificate and key were restored, but reloading again failed too: %s",
+		    mc_err());
+	else if (had_prev)
+		snprintf(again, sizeof(again), "; the previous certificate and key were left in place");
+	else
+		snprintf(again, sizeof(again), "; the new files were removed (there was no previous pair)");
+	snprintf(msg, sizeof(msg), "%s%s", why, again);
+	if (restored)
+		store_deploy_finish(st, d, "failed", "deploy-failed", msg);
+	mc_seterr("%s", msg);
+}
+
+static int
+content(const struct dep_req *req, struct mc_buf *cert, struct mc_buf *key)
+{
+	int m = ca_key_matches_cert(req->key, req->cert);
+
+	if (m < 0)
+		return -1;
+	if (m == 0) {
+		mc_seterr("the key does not match certificate %s; nothing deployed", req->rec->serial);
+		return -1;
+	}
+	/* Leaf first, then the chain (our root): what every daemon expects. */
+	if (ca_cert_pem(req->cert, cert) < 0 || ca_cert_pem(req->ca, cert) < 0 ||
+	    ca_key_plain_pem(req->key, key) < 0)
+		return -1;
+	return 0;
+}
+
+/* Everything up to the pending row; nothing on disk changed yet
+ * (except missing folders created and stale files of ours removed). */
+static int
+prepare(struct store *st, const struct dep_req *req, struct store_deployment *d,
+    struct mc_buf *cert, struct mc_buf *key, struct dep_result *res)
+{
+	const struct pol_profile *p = req->prof;
+	char *cp = NULL, *kp = NULL;
+	int rc = -1;
+
+	if (dep_targets_check(p, req->root) < 0 || content(req, cert, key) < 0)
+		return -1;
+	if ((cp = dep_path(req->root, p->cert.path)) == NULL || (kp = dep_path(req->root, p->key.path)) == NULL ||
+	    dep_repair_pending(st, NULL, cp, kp, &res->repairs) < 0)
+		goto out;
+	d->cert_id = req->rec->id;
+	d->profile = (char *)p->name;
+	d->root = (char *)(req->root ? req->root : "/");
+	if (plan_file(&d->cert, req->root, &p->cert, cert) < 0 || plan_file(&d->key, req->root, &p->key, key) < 0)
+		goto out;
+	rc = 0;
+out:
+	free(cp);
+	free(kp);
+	return rc;
+}
+
+int
+dep_deploy(struct store *st, const struct dep_req *req, struct dep_result *res)
+{
+	struct store_deployment d = { 0 };
+	struct mc_buf cert = { 0 }, key = { 0 };
+	char why[MC_ERR_MAX];
+	int rc = -1, reloaded = 0;
+
+	if (prepare(st, req, &d, &cert, &key, res) < 0 || install_ca(req, res) < 0 ||
+	    store_deploy_begin(st, &d) < 0)
+		goto out;
+	if (swap_stage(&d.cert, &cert) < 0 || swap_stage(&d.key, &key) < 0 || swap_sync(&d) < 0 ||
+	    swap_rename_pair(&d) < 0)
+		goto undo;
+	if (req->reload && req->prof->reload.n > 0) {
+		reloaded = 1;
+		if (reload(req, res) < 0)
+			goto undo;
+		res->reloaded = 1;
+	}
+	if (store_deploy_finish(st, &d, "current", "deploy", res->reloaded ? "reloaded" :
+	    req->reload ? "no reload command" : "not reloaded (--no-reload)") < 0) {
+		mc_preferr("certificate %s is deployed, but recording it failed (the next deploy "
+		    "will record it)", req->rec->serial);
+		goto out;
+	}
+	swap_drop_backups(&d);
+	rc = 0;
+	goto out;
+undo:
+	snprintf(why, sizeof(why), "%s", mc_err());
+	roll_back(st, req, &d, why, reloaded, res);
+out:
+	if (rc == 0 || d.cert.path != NULL) {
+		res->cert_path = d.cert.path;
+		res->key_path = d.key.path;
+		d.cert.path = d.key.path = NULL;
+	}
+	d.profile = d.root = NULL;
+	store_deploy_free(&d);
+	mc_buf_free(&cert);
+	mc_buf_free(&key);
+	return rc;
+}
+
+void
+dep_result_free(struct dep_result *res)
+{
+	free(res->cert_path);
+	free(res->key_path);
+	free(res->ca_path);
+	mc_strv_free(&res->notes);
+	mc_strv_free(&res->repairs);
+	memset(res, 0, sizeof(*res));
+}

@@ -1,0 +1,71 @@
+/* Revocation, supersession, CRL numbers. */
+#include <string.h>
+
+#include "store_private.h"
+
+int
+store_cert_revoke(struct store *st, int64_t id, time_t when, const char *reason)
+{
+	sqlite3_stmt *stmt = store_prepare(st,
+	    "UPDATE certificates SET status = 'revoked', revoked_at = ?, revocation_reason = ?"
+	    " WHERE id = ? AND status != 'revoked'");
+
+	if (stmt == NULL)
+		return -1;
+	sqlite3_bind_int64(stmt, 1, when);
+	sqlite3_bind_text(stmt, 2, reason, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(stmt, 3, id);
+	if (store_exec_stmt(st, stmt) < 0)
+		return -1;
+	if (sqlite3_changes(st->db) != 1) {
+		mc_seterr("certificate is already revoked");
+		return -1;
+	}
+	return 0;
+}
+
+int
+store_cert_supersede(struct store *st, int64_t old_id, int64_t new_id)
+{
+	sqlite3_stmt *stmt = store_prepare(st,
+	    "UPDATE certificates SET status = 'superseded', superseded_by = ?"
+	    " WHERE id = ? AND status = 'valid'");
+
+	if (stmt == NULL)
+		return -1;
+	sqlite3_bind_int64(stmt, 1, new_id);
+	sqlite3_bind_int64(stmt, 2, old_id);
+	if (store_exec_stmt(st, stmt) < 0)
+		return -1;
+	if (sqlite3_changes(st->db) != 1) {
+		mc_seterr("the certificate being renewed is no longer valid (revoked or renewed meanwhile)");
+		return -1;
+	}
+	return 0;
+}
+
+int64_t
+store_crl_next_number(struct store *st)
+{
+	sqlite3_stmt *stmt;
+	int64_t n = -1;
+
+	if (store_exec(st, "UPDATE ca SET crl_number = crl_number + 1 WHERE id = (SELECT max(id) FROM ca)") < 0)
+		return -1;
+	if ((stmt = store_prepare(st, "SELECT crl_number FROM ca ORDER BY id DESC LIMIT 1")) == NULL)
+		return -1;
+	if (sqlite3_step(stmt) == SQLITE_ROW)
+		n = sqlite3_column_int64(stmt, 0);
+	else
+		store_seterr(st, "read CRL number");
+	sqlite3_finalize(stmt);
+	return n;
+}
+
+int
+store_cert_each_revoked(struct store *st, store_cert_cb cb, void *arg)
+{
+	struct store_cert_filter f = { .status = "revoked" };
+
+	return store_cert_each(st, &f, cb, arg);
+}

@@ -29,9 +29,16 @@ openssl ecparam -name prime256v1 -genkey -noout -out "$T/pem"
 openssl pkey -in "$T/pem" -outform DER -out "$T/der"
 refused 1 "passphrase contains a NUL byte" issue nginx --cn www.example.org --out "$CWD/o" --passphrase-file "$T/der"
 refused 1 "wrong passphrase" issue nginx --cn www.example.org --out "$CWD/o" --passphrase-file "$T/pem"
-# A closed or write-only descriptor.
-refused 1 "file descriptor 7" issue nginx --cn www.example.org --out "$CWD/o" --passphrase-fd 7
-refused 1 "file descriptor 7" issue nginx --cn www.example.org --out "$CWD/o" --passphrase-fd 7 7>"$T/wo"
+# A descriptor that was not open at start (by the time it is read, 3-6
+# are minica's own database, lock and key files), a write-only one, and
+# one read twice.
+for fd in 3 4 5 6 7; do
+	refused 1 "file descriptor $fd: not open when minica started" \
+	    issue nginx --cn www.example.org --out "$CWD/o" --passphrase-fd "$fd"
+done
+refused 1 "file descriptor 7: Bad file descriptor" issue nginx --cn www.example.org --out "$CWD/o" --passphrase-fd 7 7>"$T/wo"
+refused 1 "file descriptor 3: not open when minica started (or already read)" issue client --cn bob@example.org \
+    --out "$CWD/o" --passphrase-fd 3 --p12 "$CWD/b.p12" --p12-passphrase-fd 3 3<"$PASS"
 # Never on argv.
 refused 64 "unknown option" issue nginx --cn www.example.org --out "$CWD/o" --passphrase secret
 refused 64 "unknown option" issue nginx --cn www.example.org --out "$CWD/o" --passphrase=secret

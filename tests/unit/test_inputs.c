@@ -12,6 +12,7 @@
 #include <openssl/pem.h>
 
 #include "ca/ca.h"
+#include "cmd/cmd.h"
 #include "leaf_fixture.h"
 #include "policy/policy.h"
 
@@ -165,4 +166,28 @@ Test(key_mem, oversized_length_refused)
 	cr_expect(strstr(mc_err(), "larger than") != NULL, "%s", mc_err());
 	mc_buf_free(&pem);
 	EVP_PKEY_free(k);
+}
+
+/* --passphrase-fd N: only a descriptor open when minica started, once. */
+Test(pass_fd, only_inherited_descriptors)
+{
+	struct mc_buf b = { 0 };
+	int before[2], after[2];
+
+	cr_assert_eq(pipe(before), 0);
+	cr_assert_eq(write(before[1], "early\n", 6), 6);
+	close(before[1]);
+	cmd_passphrase_note_fds();
+	cr_assert_eq(pipe(after), 0);
+	cr_assert_eq(write(after[1], "late\n", 5), 5);
+	cr_expect_eq(cmd_passphrase_from(NULL, after[0], NULL, "x", 0, &b), -1);
+	cr_expect(strstr(mc_err(), "not open when minica started") != NULL, "%s", mc_err());
+	cr_assert_eq(cmd_passphrase_from(NULL, before[0], NULL, "x", 0, &b), 0, "%s", mc_err());
+	cr_expect_str_eq(b.p, "early");
+	/* Read and closed: the number may be reused by a file minica opens. */
+	cr_expect_eq(dup2(after[0], before[0]), before[0]);
+	cr_expect_eq(cmd_passphrase_from(NULL, before[0], NULL, "x", 0, &b), -1);
+	cr_expect(strstr(mc_err(), "already read") != NULL, "%s", mc_err());
+	cr_expect_eq(cmd_passphrase_from(NULL, 5000, NULL, "x", 0, &b), -1);
+	mc_buf_free(&b);
 }

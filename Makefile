@@ -115,9 +115,9 @@ check-asan: $(BUILD)/minica
 # The CLI tests with every minica run under valgrind memcheck (openssl and
 # the shell are not): any error or definite leak fails.  VALGRIND_CLI:
 # test name prefixes (default: all, about 15 minutes on 2 cores; `make test`
-# runs VALGRIND_CLI_CI, about 3).
+# runs VALGRIND_CLI_CI, about 2).
 VALGRIND_CLI ?=
-VALGRIND_CLI_CI := t_hostile t_init_refusals t_secrets t_bundle
+VALGRIND_CLI_CI := t_hostile_input t_init_refusals
 check-valgrind: $(BUILD)/minica
 	@rm -rf $(BUILD)/valgrind && mkdir -p $(BUILD)/valgrind
 	@MINICA_BIN=$(abspath tests/valgrind.sh) MINICA_SETUP_BIN=$(abspath $(BUILD)/minica) \

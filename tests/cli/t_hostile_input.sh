@@ -29,10 +29,10 @@ openssl ecparam -name prime256v1 -genkey -noout -out "$T/pem"
 openssl pkey -in "$T/pem" -outform DER -out "$T/der"
 refused 1 "passphrase contains a NUL byte" issue nginx --cn www.example.org --out "$CWD/o" --passphrase-file "$T/der"
 refused 1 "wrong passphrase" issue nginx --cn www.example.org --out "$CWD/o" --passphrase-file "$T/pem"
-# A descriptor that was not open at start (by the time it is read, 3-6
-# are minica's own database, lock and key files), a write-only one, and
-# one read twice.
-for fd in 3 4 5 6 7; do
+# A descriptor that was not open at start (by the time it is read, the
+# low numbers are minica's own database, lock and key files), a write-only
+# one, and one read twice.  (Not 3: under valgrind, its log is fd 3.)
+for fd in 4 5 6 7; do
 	refused 1 "file descriptor $fd: not open when minica started" \
 	    issue nginx --cn www.example.org --out "$CWD/o" --passphrase-fd "$fd"
 done

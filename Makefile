@@ -16,6 +16,10 @@ SAN_FLAGS :=
 ifeq ($(SAN),1)
 SAN_FLAGS := -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
 endif
+# libFuzzer coverage in every object; only fuzz/ targets link the fuzzer.
+ifeq ($(SAN),fuzz)
+SAN_FLAGS := -fsanitize=fuzzer-no-link,address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
+endif
 ALL_CFLAGS  = -std=gnu11 -D_GNU_SOURCE $(WARN) $(CFLAGS) $(SAN_FLAGS) -D_FORTIFY_SOURCE=2 -fstack-protector-strong \
               -DMINICA_VERSION='"$(VERSION)"' -I. $(shell $(PKG_CONFIG) --cflags $(PKGS))
 ALL_LDFLAGS = $(LDFLAGS) $(SAN_FLAGS) -pthread
@@ -28,8 +32,13 @@ LIB_OBJ   := $(LIB_SRC:%.c=$(BUILD)/%.o)
 HEADERS   := $(wildcard */*.h)
 UNIT_SRC  := $(sort $(wildcard tests/unit/test_*.c))
 UNIT_BIN  := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
+FUZZ_NAMES := $(sort $(patsubst fuzz/%.c,%,$(wildcard fuzz/fuzz_*.c)))
+FUZZ_DEPS  := fuzz/util.c fuzz/fuzz.h $(BUILD)/libminica.a
+# Seconds per fuzz target for `make fuzz`: six targets, about ten minutes.
+FUZZ_SECONDS ?= 100
 
-.PHONY: all test unit cli e2e install uninstall clean check-asan check-valgrind bench fuzz
+.PHONY: all test suite unit cli e2e install uninstall clean check-asan check-valgrind check-valgrind-ci \
+	bench fuzz fuzz-run replay
 
 all: $(BUILD)/minica
 
@@ -49,14 +58,35 @@ $(BUILD)/minica: $(BUILD)/cmd/main.o $(BUILD)/libminica.a
 $(BUILD)/tests/%: tests/unit/%.c $(BUILD)/libminica.a $(HEADERS) $(wildcard tests/unit/*.h)
 	@mkdir -p $(dir $@)
 	@echo "  TEST-LD $@"
-	@$(CC) $(ALL_CFLAGS) $(TEST_CFLAGS) -o $@ $< $(BUILD)/libminica.a $(ALL_LDFLAGS) $(LIBS) $(TEST_LIBS)
+	@$(CC) $(ALL_CFLAGS) $(TEST_CFLAGS) -o $@ $< $(BUILD)/libminica.a $(ALL_LDFLAGS) $(TEST_EXTRA_LDFLAGS) $(LIBS) $(TEST_LIBS)
 
-# Every test: unit suites, then the built binary from the outside, then the
-# real daemons.
-test: unit cli e2e
+# Every free() in minica's code goes through the suite's check for secrets.
+$(BUILD)/tests/test_wipe: TEST_EXTRA_LDFLAGS = -Wl,--wrap=free
 
-unit: $(UNIT_BIN)
+# The fuzz targets without libFuzzer: replay seeds and past crashes.
+$(BUILD)/fuzz/%: fuzz/%.c fuzz/replay.c $(FUZZ_DEPS)
+	@mkdir -p $(dir $@)
+	@echo "  FUZZ-LD $@"
+	@$(CC) $(ALL_CFLAGS) -o $@ $< fuzz/replay.c fuzz/util.c $(BUILD)/libminica.a $(ALL_LDFLAGS) $(LIBS)
+
+# The same targets with libFuzzer (only in `make fuzz`'s SAN=fuzz build).
+$(BUILD)/fuzzers/%: fuzz/%.c $(FUZZ_DEPS)
+	@mkdir -p $(dir $@)
+	@echo "  FUZZER  $@"
+	@$(CC) $(ALL_CFLAGS) -fsanitize=fuzzer -o $@ $< fuzz/util.c $(BUILD)/libminica.a $(ALL_LDFLAGS) $(LIBS)
+
+# Every test: the suite (unit suites, the built binary from the outside,
+# the real daemons), then the suite again under ASan+UBSan, then a subset
+# of the CLI tests under valgrind (timings: docs/reliability.md).
+test: suite check-asan check-valgrind-ci
+
+suite: unit cli e2e
+
+unit: $(UNIT_BIN) replay
 	@set -e; for t in $(UNIT_BIN); do echo "== $$t"; $$t --jobs 2 --short-filename; done
+
+replay: $(FUZZ_NAMES:%=$(BUILD)/fuzz/%)
+	@set -e; for t in $(FUZZ_NAMES); do $(BUILD)/fuzz/$$t fuzz/corpus/$$t fuzz/regressions/$$t; done
 
 cli: $(BUILD)/minica
 	@MINICA_BIN=$(abspath $(BUILD)/minica) sh tests/cli/run.sh
@@ -75,12 +105,50 @@ bench: $(BUILD)/minica $(BUILD)/bench/parts
 	@echo "make bench: about 10 minutes; the report goes to stdout" >&2
 	@MINICA_BIN=$(abspath $(BUILD)/minica) PARTS_BIN=$(abspath $(BUILD)/bench/parts) bash bench/run.sh
 
-# The whole suite again under AddressSanitizer and UBSan, in its own folder.
-# Sanitizer reports must fail a test even where it expects exit 1, so they
-# get their own exit codes.
+# The whole suite again under AddressSanitizer and UBSan (LeakSanitizer on),
+# in its own folder.  Sanitizer reports must fail a test even where it
+# expects exit 1, so they get their own exit codes.
 check-asan: $(BUILD)/minica
 	ASAN_OPTIONS=exitcode=86:detect_leaks=1 UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1:exitcode=87 \
-	MINICA_PLAIN_BIN=$(abspath $(BUILD)/minica) $(MAKE) BUILD=build-asan SAN=1 CC=clang test
+	MINICA_PLAIN_BIN=$(abspath $(BUILD)/minica) $(MAKE) BUILD=build-asan SAN=1 CC=clang suite
+
+# The CLI tests with every minica run under valgrind memcheck (openssl and
+# the shell are not): any error or definite leak fails.  VALGRIND_CLI:
+# test name prefixes (default: all, about 15 minutes on 2 cores; `make test`
+# runs VALGRIND_CLI_CI, about 2).
+VALGRIND_CLI ?=
+VALGRIND_CLI_CI := t_hostile_input t_init_refusals
+check-valgrind: $(BUILD)/minica
+	@rm -rf $(BUILD)/valgrind && mkdir -p $(BUILD)/valgrind
+	@MINICA_BIN=$(abspath tests/valgrind.sh) MINICA_SETUP_BIN=$(abspath $(BUILD)/minica) \
+	    MINICA_VALGRIND_BIN=$(abspath $(BUILD)/minica) MINICA_VALGRIND_LOGS=$(abspath $(BUILD)/valgrind) \
+	    sh tests/cli/run.sh $(VALGRIND_CLI); rc=$$?; \
+	runs=$$(ls $(BUILD)/valgrind | wc -l); \
+	bad=$$(find $(BUILD)/valgrind -name 'vg.*.log' -size +0 | sort); \
+	if [ -n "$$bad" ]; then for f in $$bad; do echo "== $$f"; cat "$$f"; done; \
+		echo "valgrind: errors or definite leaks in $$(echo "$$bad" | wc -l) of $$runs minica runs"; exit 1; fi; \
+	echo "valgrind: $$runs minica runs, no errors, no definite leaks"; exit $$rc
+
+check-valgrind-ci:
+	@$(MAKE) --no-print-directory check-valgrind VALGRIND_CLI="$(VALGRIND_CLI_CI)"
+
+# libFuzzer with ASan+UBSan, FUZZ_SECONDS per target; new inputs go to
+# build-fuzz/corpus/, crashes to build-fuzz/crashes/ (then fails).
+fuzz:
+	@$(MAKE) BUILD=build-fuzz SAN=fuzz CC=clang CFLAGS="-O1 -g" fuzz-run
+
+fuzz-run: $(FUZZ_NAMES:%=$(BUILD)/fuzzers/%)
+	@fail=0; mkdir -p $(BUILD)/crashes; for t in $(FUZZ_NAMES); do \
+		mkdir -p $(BUILD)/corpus/$$t; \
+		echo "== $$t ($(FUZZ_SECONDS)s)"; \
+		if $(BUILD)/fuzzers/$$t -max_total_time=$(FUZZ_SECONDS) -timeout=25 -rss_limit_mb=2048 \
+		    -print_final_stats=1 -artifact_prefix=$(BUILD)/crashes/$$t- \
+		    $(BUILD)/corpus/$$t fuzz/corpus/$$t > $(BUILD)/$$t.log 2>&1; then \
+			grep -E "^stat::number_of_executed_units|^#[0-9]+ *DONE" $(BUILD)/$$t.log | tail -2; \
+		else \
+			echo "FAIL $$t: see $(BUILD)/$$t.log"; grep -A3 "^==[0-9]*==ERROR\|^SUMMARY\|deadly signal\|timeout after" $(BUILD)/$$t.log | head -20; fail=1; \
+		fi; \
+	done; exit $$fail
 
 install: $(BUILD)/minica
 	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR)/man1

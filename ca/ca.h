@@ -42,6 +42,8 @@ int ca_key_is_rsa(const EVP_PKEY *key);
 /* cert.c */
 int ca_cert_pem(X509 *x, struct mc_buf *out);
 X509 *ca_cert_from_pem(const char *pem, size_t len);
+/* One certificate, PEM or DER (no trailing data after DER). */
+X509 *ca_cert_from_mem(const void *data, size_t len);
 /* Loads one certificate, PEM or DER. */
 X509 *ca_cert_load(const char *path);
 void ca_cert_fingerprint(X509 *x, char out[CA_FPR_LEN]);

@@ -1,4 +1,5 @@
 /* Certificates: encodings, fingerprints, fields, serials. */
+#include <limits.h>
 #include <string.h>
 
 #include <openssl/bn.h>
@@ -31,10 +32,15 @@ out:
 X509 *
 ca_cert_from_pem(const char *pem, size_t len)
 {
-	BIO *bio = BIO_new_mem_buf(pem, (int)len);
+	BIO *bio;
 	X509 *x = NULL;
 
-	if (bio != NULL)
+	/* BIO_new_mem_buf takes an int; a negative one means strlen(). */
+	if (len > INT_MAX) {
+		mc_seterr("certificate larger than %d bytes", INT_MAX);
+		return NULL;
+	}
+	if ((bio = BIO_new_mem_buf(pem, (int)len)) != NULL)
 		x = PEM_read_bio_X509(bio, NULL, NULL, NULL);
 	if (x == NULL)
 		mc_seterr_ssl("not a PEM certificate (PEM_read_bio_X509)");
@@ -43,23 +49,39 @@ ca_cert_from_pem(const char *pem, size_t len)
 }
 
 X509 *
+ca_cert_from_mem(const void *data, size_t len)
+{
+	const unsigned char *p = data;
+	X509 *x;
+
+	if (data == NULL || len == 0 || len > INT_MAX) {
+		mc_seterr("empty or oversized certificate");
+		return NULL;
+	}
+	if (memmem(data, len, "-----BEGIN", 10) != NULL)
+		return ca_cert_from_pem(data, len);
+	if ((x = d2i_X509(NULL, &p, (long)len)) == NULL) {
+		mc_seterr_ssl("neither PEM nor DER certificate (d2i_X509)");
+		return NULL;
+	}
+	if (p != (const unsigned char *)data + len) {
+		mc_seterr("d2i_X509: %zu bytes of trailing data",
+		    len - (size_t)(p - (const unsigned char *)data));
+		X509_free(x);
+		return NULL;
+	}
+	return x;
+}
+
+X509 *
 ca_cert_load(const char *path)
 {
 	struct mc_buf b = { 0 };
-	const unsigned char *p;
 	X509 *x = NULL;
 
 	if (ca_file_read(path, 1 << 20, &b) < 0)
 		return NULL;
-	if (memmem(b.p, b.len, "-----BEGIN", 10) != NULL) {
-		x = ca_cert_from_pem(b.p, b.len);
-	} else {
-		p = (const unsigned char *)b.p;
-		x = d2i_X509(NULL, &p, (long)b.len);
-		if (x == NULL)
-			mc_seterr_ssl("neither PEM nor DER certificate (d2i_X509)");
-	}
-	if (x == NULL)
+	if ((x = ca_cert_from_mem(b.p, b.len)) == NULL)
 		mc_preferr("cannot load certificate '%s'", path);
 	mc_buf_free(&b);
 	return x;

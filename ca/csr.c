@@ -112,6 +112,17 @@ csr_string(const ASN1_STRING *s, const char *what)
 	char *ret = NULL;
 	int len;
 
+	/* IA5String (dNSName, rfc822Name) is 7-bit: OpenSSL would read a
+	 * stray 0xfc as Latin-1 'ü' and the name signed would not be the
+	 * bytes requested. */
+	if (ASN1_STRING_type(s) == V_ASN1_IA5STRING) {
+		for (int i = 0; i < ASN1_STRING_length(s); i++) {
+			if (ASN1_STRING_get0_data(s)[i] >= 0x80) {
+				mc_seterr("certificate request %s is not ASCII (IA5String)", what);
+				return NULL;
+			}
+		}
+	}
 	if ((len = ASN1_STRING_to_UTF8(&utf8, s)) < 0) {
 		mc_seterr_ssl("ASN1_STRING_to_UTF8 failed for %s", what);
 		return NULL;

@@ -1,4 +1,5 @@
 /* Private keys: generation, encryption at rest, loading. */
+#include <limits.h>
 #include <string.h>
 
 #include <openssl/bio.h>
@@ -198,6 +199,11 @@ ca_key_from_pem(const char *pem, size_t len, const char *pass, size_t passlen)
 	EVP_PKEY *key = NULL;
 	BIO *bio;
 
+	/* BIO_new_mem_buf takes an int; a negative one means strlen(). */
+	if (len > INT_MAX) {
+		mc_seterr("private key larger than %d bytes", INT_MAX);
+		return NULL;
+	}
 	if ((bio = BIO_new_mem_buf(pem, (int)len)) == NULL) {
 		mc_seterr_ssl("BIO_new_mem_buf failed");
 		return NULL;

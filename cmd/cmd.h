@@ -87,6 +87,12 @@ int cmd_passphrase_from(const char *file, int fd, const char *envname, const cha
 /* Called once at start: takes MINICA_PASSPHRASE out of the environment so
  * no child ever inherits it. */
 void cmd_passphrase_capture_env(void);
+/* Called once at start, before minica opens anything: which descriptors
+ * were inherited, so --passphrase-fd N cannot read one of minica's own
+ * files.  Without it every descriptor is accepted (unit tests). */
+void cmd_passphrase_note_fds(void);
+/* Wipes and frees the captured copies (registered with atexit). */
+void cmd_passphrase_forget_env(void);
 
 /* home.c: a new CA home, shared by init and import. */
 struct cmd_home_made {

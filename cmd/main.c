@@ -115,6 +115,7 @@ main(int argc, const char **argv)
 	umask(077);
 	ensure_std_fds();
 	no_core_dumps();
+	cmd_passphrase_note_fds();
 	cmd_passphrase_capture_env();
 	g.pass_fd = -1;
 	rc = global_options(&argc, &argv);

@@ -29,13 +29,35 @@ static struct {
 };
 
 void
+cmd_passphrase_forget_env(void)
+{
+	for (size_t i = 0; i < sizeof(env_pass) / sizeof(env_pass[0]); i++) {
+		if (env_pass[i].value != NULL) {
+			OPENSSL_cleanse(env_pass[i].value, env_pass[i].len + 1);
+			free(env_pass[i].value);
+		}
+		env_pass[i].value = NULL;
+		env_pass[i].len = 0;
+	}
+}
+
+void
 cmd_passphrase_capture_env(void)
 {
+	static int registered;
+
+	/* The copies live until exit: wipe them then, on every exit path. */
+	if (!registered && atexit(cmd_passphrase_forget_env) == 0)
+		registered = 1;
 	for (size_t i = 0; i < sizeof(env_pass) / sizeof(env_pass[0]); i++) {
 		char *v = getenv(env_pass[i].name);
 
 		if (v == NULL)
 			continue;
+		if (env_pass[i].value != NULL) {	/* captured twice */
+			OPENSSL_cleanse(env_pass[i].value, env_pass[i].len + 1);
+			free(env_pass[i].value);
+		}
 		env_pass[i].len = strlen(v);
 		env_pass[i].value = malloc(env_pass[i].len + 1);
 		if (env_pass[i].value != NULL)
@@ -217,6 +239,53 @@ out:
 	return rc;
 }
 
+/*
+ * --passphrase-fd N must name a descriptor minica was started with: by the
+ * time it is read, minica has opened its own files (the database, the lock,
+ * the key), and a mistyped N would read one of those instead.
+ */
+#define FD_TRACKED 1024
+static unsigned char fd_open_at_start[FD_TRACKED / 8];
+static int fds_noted;
+
+void
+cmd_passphrase_note_fds(void)
+{
+	memset(fd_open_at_start, 0, sizeof(fd_open_at_start));
+	for (int fd = 0; fd < FD_TRACKED; fd++)
+		if (fcntl(fd, F_GETFD) != -1)
+			fd_open_at_start[fd / 8] |= (unsigned char)(1u << (fd % 8));
+	fds_noted = 1;
+}
+
+static int
+fd_inherited(int fd)
+{
+	if (!fds_noted)
+		return 1;
+	return fd < FD_TRACKED && (fd_open_at_start[fd / 8] & (1u << (fd % 8)));
+}
+
+static int
+read_given_fd(int fd, struct mc_buf *out)
+{
+	char what[32];
+	int rc;
+
+	snprintf(what, sizeof(what), "file descriptor %d", fd);
+	if (!fd_inherited(fd)) {
+		mc_seterr("cannot read passphrase from %s: not open when minica started "
+		    "(or already read); e.g. --passphrase-fd 3 3<FILE", what);
+		return -1;
+	}
+	rc = read_fd(fd, what, out);
+	close(fd);
+	/* Closed now: the same number may be one of minica's files next. */
+	if (fd < FD_TRACKED)
+		fd_open_at_start[fd / 8] &= (unsigned char)~(1u << (fd % 8));
+	return rc;
+}
+
 int
 cmd_passphrase_from(const char *file, int fd, const char *envname, const char *prompt, int confirm,
     struct mc_buf *out)
@@ -229,11 +298,7 @@ cmd_passphrase_from(const char *file, int fd, const char *envname, const char *p
 	if (file != NULL) {
 		rc = read_file(file, out);
 	} else if (fd >= 0) {
-		char what[32];
-
-		snprintf(what, sizeof(what), "file descriptor %d", fd);
-		rc = read_fd(fd, what, out);
-		close(fd);
+		rc = read_given_fd(fd, out);
 	} else if ((env = captured_env(envname, &envlen)) != NULL) {
 		rc = mc_buf_add(out, env, envlen);
 	} else {

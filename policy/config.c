@@ -11,6 +11,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include <openssl/bio.h>
 #include <openssl/conf.h>
 #include <openssl/err.h>
 
@@ -124,9 +125,9 @@ apply_section(const char *path, CONF *conf, const char *sect, struct pol_config 
 	return -1;
 }
 
-/* Parses fp; on a syntax error the message is "<path>:<line>: <reason>". */
+/* Parses bio; on a syntax error the message is "<path>:<line>: <reason>". */
 static CONF *
-parse(const char *path, FILE *fp)
+parse(const char *path, BIO *bio)
 {
 	CONF *conf;
 	long eline = 0;
@@ -136,11 +137,11 @@ parse(const char *path, FILE *fp)
 		mc_seterr_ssl("NCONF_new");
 		return NULL;
 	}
-	if (NCONF_load_fp(conf, fp, &eline) != 1) {
+	if (NCONF_load_bio(conf, bio, &eline) != 1) {
 		if (eline > 0)
 			mc_seterr_ssl("%s:%ld", path, eline);
 		else
-			mc_seterr_ssl("cannot load '%s': NCONF_load_fp", path);
+			mc_seterr_ssl("cannot load '%s': NCONF_load_bio", path);
 		NCONF_free(conf);
 		return NULL;
 	}
@@ -150,13 +151,13 @@ parse(const char *path, FILE *fp)
 /* Sections in name order so errors and added profiles do not depend on
  * the order of NCONF's hash table. */
 static int
-apply_file(const char *path, FILE *fp, struct pol_config *cfg)
+apply_file(const char *path, BIO *bio, struct pol_config *cfg)
 {
 	STACK_OF(OPENSSL_CSTRING) *names = NULL;
 	CONF *conf;
 	int rc = -1;
 
-	if ((conf = parse(path, fp)) == NULL)
+	if ((conf = parse(path, bio)) == NULL)
 		return -1;
 	if ((names = NCONF_get_section_names(conf)) == NULL) {
 		mc_seterr_ssl("'%s': NCONF_get_section_names", path);
@@ -174,41 +175,106 @@ out:
 	return rc;
 }
 
-int
-pol_config_load(const char *path, struct pol_config *cfg)
+/* Built-ins, then bio (if not NULL) read as the file called path. */
+static int
+load_bio(const char *path, BIO *bio, struct pol_config *cfg)
 {
-	FILE *fp = NULL;
-	struct stat st;
 	int rc = -1;
 
 	memset(cfg, 0, sizeof(*cfg));
 	if (pol_builtins(cfg) < 0)
 		goto out;
-	if (path == NULL) {
+	if (bio == NULL) {
 		rc = 0;
-		goto out;
-	}
-	/* fopen, not stat then NCONF_load: the file judged is the file read. */
-	if ((fp = fopen(path, "r")) == NULL) {
-		if (errno == ENOENT)
-			rc = 0;
-		else
-			mc_seterr("cannot read '%s': %s", path, strerror(errno));
-		goto out;
-	}
-	/* fopen succeeds on a directory; NCONF would then fail without a line. */
-	if (fstat(fileno(fp), &st) < 0 || !S_ISREG(st.st_mode)) {
-		mc_seterr("cannot read '%s': not a regular file", path);
 		goto out;
 	}
 	if ((cfg->path = mc_strdup(path)) == NULL)
 		goto out;
-	rc = apply_file(path, fp, cfg);
+	rc = apply_file(path, bio, cfg);
 out:
-	if (fp != NULL)
-		fclose(fp);
 	if (rc < 0)
 		pol_config_free(cfg);
+	return rc;
+}
+
+/* Reads fp whole, at most POL_CONF_MAX bytes. */
+static int
+read_all(const char *path, FILE *fp, struct mc_buf *out)
+{
+	char chunk[4096];
+	size_t n;
+
+	while ((n = fread(chunk, 1, sizeof(chunk), fp)) > 0) {
+		if (out->len + n > POL_CONF_MAX) {
+			mc_seterr("cannot read '%s': larger than %d bytes", path, POL_CONF_MAX);
+			return -1;
+		}
+		if (mc_buf_add(out, chunk, n) < 0)
+			return -1;
+	}
+	if (ferror(fp)) {
+		mc_seterr("cannot read '%s': %s", path, strerror(errno));
+		return -1;
+	}
+	return 0;
+}
+
+int
+pol_config_load(const char *path, struct pol_config *cfg)
+{
+	struct mc_buf text = { 0 };
+	FILE *fp = NULL;
+	struct stat st;
+	int rc = -1;
+
+	memset(cfg, 0, sizeof(*cfg));
+	if (path == NULL)
+		return load_bio(NULL, NULL, cfg);
+	/* fopen, not stat then NCONF_load: the file judged is the file read. */
+	if ((fp = fopen(path, "r")) == NULL) {
+		if (errno == ENOENT)
+			return load_bio(NULL, NULL, cfg);
+		mc_seterr("cannot read '%s': %s", path, strerror(errno));
+		return -1;
+	}
+	/* fopen succeeds on a directory; NCONF would then fail without a line. */
+	if (fstat(fileno(fp), &st) < 0 || !S_ISREG(st.st_mode))
+		mc_seterr("cannot read '%s': not a regular file", path);
+	else if (read_all(path, fp, &text) == 0)
+		rc = pol_config_load_mem(path, text.p != NULL ? text.p : "", text.len, cfg);
+	fclose(fp);
+	mc_buf_free(&text);
+	return rc;
+}
+
+int
+pol_config_load_mem(const char *name, const void *data, size_t len, struct pol_config *cfg)
+{
+	const char *nul;
+	BIO *bio;
+	int rc;
+
+	memset(cfg, 0, sizeof(*cfg));
+	if (name == NULL || data == NULL || len > POL_CONF_MAX) {
+		mc_seterr("'%s': no configuration text, or more than %d bytes",
+		    name != NULL ? name : "?", POL_CONF_MAX);
+		return -1;
+	}
+	/* NCONF reads lines as C strings: "x = 5\0junk" would pass as 5. */
+	if ((nul = memchr(data, '\0', len)) != NULL) {
+		size_t line = 1;
+
+		for (const char *c = data; c < nul; c++)
+			line += *c == '\n';
+		mc_seterr("%s:%zu: NUL byte in the file", name, line);
+		return -1;
+	}
+	if ((bio = BIO_new_mem_buf(data, (int)len)) == NULL) {
+		mc_seterr_ssl("'%s': BIO_new_mem_buf", name);
+		return -1;
+	}
+	rc = load_bio(name, bio, cfg);
+	BIO_free(bio);
 	return rc;
 }
 

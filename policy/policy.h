@@ -84,9 +84,14 @@ struct pol_config {
 	int reload_timeout;		/* seconds */
 };
 
+#define POL_CONF_MAX (1024 * 1024)	/* bytes of minica.conf read */
+
 /* Built-in profiles, then minica.conf (openssl.cnf syntax, OpenSSL NCONF)
  * on top.  A missing file is not an error.  Errors name file, line, reason. */
 int pol_config_load(const char *path, struct pol_config *cfg);
+/* The same for text in memory; name stands for the file in messages.
+ * Text with a NUL byte or over POL_CONF_MAX bytes is refused. */
+int pol_config_load_mem(const char *name, const void *data, size_t len, struct pol_config *cfg);
 void pol_config_free(struct pol_config *cfg);
 const struct pol_profile *pol_profile_find(const struct pol_config *cfg, const char *name);
 /* The commented default minica.conf that init writes. */

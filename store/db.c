@@ -89,6 +89,60 @@ store_schema_version(struct store *st)
 	return v;
 }
 
+/*
+ * A damaged database is refused before anything reads or writes it: a
+ * CA that recorded half of what it signed must not go on issuing.
+ * quick_check is O(size) and takes milliseconds on a CA's database.
+ */
+static int
+check_sound(struct store *st)
+{
+	sqlite3_stmt *stmt = store_prepare(st, "PRAGMA quick_check(1)");
+	const unsigned char *res;
+	int rc = -1;
+
+	if (stmt == NULL)
+		return -1;
+	if (sqlite3_step(stmt) != SQLITE_ROW) {
+		store_seterr(st, "PRAGMA quick_check");
+		goto out;
+	}
+	res = sqlite3_column_text(stmt, 0);
+	if (res == NULL || strcmp((const char *)res, "ok") != 0) {
+		char why[200];
+
+		/* SQLite's report spans lines; the error is one. */
+		snprintf(why, sizeof(why), "%s", res != NULL ? (const char *)res : "no result");
+		for (char *c = why; *c != '\0'; c++)
+			if ((unsigned char)*c < 0x20)
+				*c = ' ';
+		mc_seterr("database '%s' is damaged (PRAGMA quick_check: %s); restore it from a backup",
+		    st->path, why);
+		goto out;
+	}
+	rc = 0;
+out:
+	sqlite3_finalize(stmt);
+	return rc;
+}
+
+/* Only init makes a schema: an emptied or foreign file is not quietly
+ * turned into a fresh, empty CA database. */
+static int
+check_version(struct store *st)
+{
+	int have = store_schema_version(st);
+
+	if (have < 0)
+		return -1;
+	if (have == 0) {
+		mc_seterr("database '%s' has no minica schema (empty, or not a minica database); "
+		    "restore it from a backup", st->path);
+		return -1;
+	}
+	return 0;
+}
+
 static int
 migrate(struct store *st)
 {
@@ -140,6 +194,9 @@ store_open(const char *path, int create)
 	}
 	sqlite3_extended_result_codes(st->db, 1);
 	sqlite3_busy_timeout(st->db, STORE_BUSY_MS);
+	/* Read-only checks first: setting WAL mode writes to the file. */
+	if (check_sound(st) < 0 || (!create && check_version(st) < 0))
+		goto fail;
 	/* synchronous=FULL: a committed issuance must survive power loss,
 	 * since the certificate leaves the process right after. */
 	if (store_exec(st, "PRAGMA journal_mode = WAL") < 0 ||

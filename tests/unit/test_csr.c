@@ -346,6 +346,7 @@ Test(csr, odd_names_refused)
 	EVP_PKEY *k = fx_key("ec256");
 	const char *uri[] = { "subjectAltName=DNS:example.org,URI:https://example.org/", NULL };
 	const char *two[] = { "subjectAltName=DNS:a.example.org", "subjectAltName=DNS:b.example.org", NULL };
+	const char *latin1[] = { "subjectAltName=DER:30:14:82:12:62:FC:63:68:65:72:2E:65:78:61:6D:70:6C:65:2E:6F:72:67", NULL };
 	X509_REQ *req;
 	X509_NAME *n;
 
@@ -369,6 +370,11 @@ Test(csr, odd_names_refused)
 	cr_assert(X509_NAME_add_entry_by_NID(n, NID_commonName, V_ASN1_IA5STRING,
 	    (const unsigned char *)"a.org\0.evil.com", 15, -1, 0));
 	expect_names_fail(req, "NUL");
+	X509_REQ_free(req);
+
+	/* dNSName "b\xfccher.example.org": not read as Latin-1 "bücher". */
+	req = make_csr(k, NULL, latin1);
+	expect_names_fail(req, "dns name is not ASCII (IA5String)");
 	X509_REQ_free(req);
 	EVP_PKEY_free(k);
 }

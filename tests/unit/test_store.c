@@ -3,6 +3,7 @@
 #include <sqlite3.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "store/store.h"
@@ -61,14 +62,60 @@ Test(store, missing_without_create_fails)
 	cr_assert(strstr(mc_err(), path) != NULL, "%s", mc_err());
 }
 
-Test(store, upgrades_from_empty_version_zero)
+Test(store, version_zero_migrated_only_by_create)
 {
-	/* A file with user_version 0 and no tables is migrated forward. */
+	/* A file with user_version 0 (emptied, or another program's) is
+	 * refused and left as it is; only init (create) builds a schema. */
 	cr_assert_eq(raw_exec("CREATE TABLE unrelated(x)"), SQLITE_OK);
-	struct store *st = store_open(path, 0);
+	cr_assert_null(store_open(path, 0));
+	cr_assert(strstr(mc_err(), "has no minica schema") != NULL, "%s", mc_err());
+	cr_assert_neq(raw_exec("SELECT count(*) FROM certificates"), SQLITE_OK);
+	struct store *st = store_open(path, 1);
 	cr_assert_not_null(st, "%s", mc_err());
 	cr_assert_eq(store_schema_version(st), store_latest_version());
 	store_close(st);
+}
+
+Test(store, empty_file_refused_untouched)
+{
+	FILE *f = fopen(path, "w");
+	struct stat sb;
+
+	cr_assert_not_null(f);
+	fclose(f);
+	cr_assert_null(store_open(path, 0));
+	cr_assert(strstr(mc_err(), "has no minica schema") != NULL, "%s", mc_err());
+	cr_assert_eq(stat(path, &sb), 0);
+	cr_expect_eq(sb.st_size, 0, "an empty database was written to");
+}
+
+Test(store, damaged_page_refused)
+{
+	struct store *st = store_open(path, 1);
+	char big[3000];
+	FILE *f;
+
+	cr_assert_not_null(st);
+	store_close(st);
+	memset(big, 'x', sizeof(big) - 1);
+	big[sizeof(big) - 1] = '\0';
+	for (int i = 0; i < 20; i++) {
+		char sql[3100];
+
+		snprintf(sql, sizeof(sql), "CREATE TABLE IF NOT EXISTS filler(x); INSERT INTO filler VALUES('%s')", big);
+		cr_assert_eq(raw_exec(sql), SQLITE_OK);
+	}
+	/* Scribble over page 5 (of about 20) from its header on: only the
+	 * pages a query touches would show it without a check at open. */
+	f = fopen(path, "r+");
+	cr_assert_not_null(f);
+	cr_assert_eq(fseek(f, 4 * 4096, SEEK_SET), 0);
+	for (int i = 0; i < 2000; i++)
+		fputc((i * 7919) & 0xff, f);
+	fclose(f);
+	cr_assert_null(store_open(path, 0));
+	cr_assert(strstr(mc_err(), "damaged") != NULL, "%s", mc_err());
+	cr_assert(strchr(mc_err(), '\n') == NULL, "not one line: %s", mc_err());
 }
 
 Test(store, refuses_future_version)

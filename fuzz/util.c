@@ -1,0 +1,16 @@
+#include <stdlib.h>
+#include <string.h>
+
+#include "fuzz/fuzz.h"
+
+char *
+fuzz_cstr(const uint8_t *data, size_t size)
+{
+	char *s = malloc(size + 1);
+
+	if (s != NULL) {
+		memcpy(s, data, size);
+		s[size] = '\0';
+	}
+	return s;
+}

@@ -29,7 +29,7 @@ HEADERS   := $(wildcard */*.h)
 UNIT_SRC  := $(sort $(wildcard tests/unit/test_*.c))
 UNIT_BIN  := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
 
-.PHONY: all test unit cli e2e install uninstall clean check-asan check-valgrind bench fuzz
+.PHONY: all test unit cli e2e crash crash-quick install uninstall clean check-asan check-valgrind bench fuzz
 
 all: $(BUILD)/minica
 
@@ -51,9 +51,17 @@ $(BUILD)/tests/%: tests/unit/%.c $(BUILD)/libminica.a $(HEADERS) $(wildcard test
 	@echo "  TEST-LD $@"
 	@$(CC) $(ALL_CFLAGS) $(TEST_CFLAGS) -o $@ $< $(BUILD)/libminica.a $(ALL_LDFLAGS) $(LIBS) $(TEST_LIBS)
 
+# The fault-injection shim (tests/crash/): no sanitizers, whatever the
+# build, because ASan must come first in a process and this is preloaded.
+FAULT_LIB := $(BUILD)/tests/libfault.so
+$(FAULT_LIB): tests/crash/fault.c
+	@mkdir -p $(dir $@)
+	@echo "  CC      $@"
+	@$(CC) -std=gnu11 $(WARN) $(CFLAGS) -fPIC -shared -o $@ $< -ldl
+
 # Every test: unit suites, then the built binary from the outside, then the
-# real daemons.
-test: unit cli e2e
+# real daemons, then a short crash-safety run.
+test: unit cli e2e crash-quick
 
 unit: $(UNIT_BIN)
 	@set -e; for t in $(UNIT_BIN); do echo "== $$t"; $$t --jobs 2 --short-filename; done
@@ -63,6 +71,15 @@ cli: $(BUILD)/minica
 
 e2e: $(BUILD)/minica
 	@MINICA_BIN=$(abspath $(BUILD)/minica) sh tests/e2e/run.sh
+
+# Crash safety: minica killed at every file operation of issue --deploy and
+# renew, and at random moments (tests/crash/README); crash-quick is the
+# deterministic subset make test runs.
+crash: $(BUILD)/minica $(FAULT_LIB)
+	@MINICA_BIN=$(abspath $(BUILD)/minica) FAULT_LIB=$(abspath $(FAULT_LIB)) sh tests/crash/crash.sh full
+
+crash-quick: $(BUILD)/minica $(FAULT_LIB)
+	@MINICA_BIN=$(abspath $(BUILD)/minica) FAULT_LIB=$(abspath $(FAULT_LIB)) sh tests/crash/crash.sh quick
 
 # The whole suite again under AddressSanitizer and UBSan, in its own folder.
 check-asan:

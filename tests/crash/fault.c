@@ -12,6 +12,7 @@
  *                     unset: only count
  *   FAULT_WHEN=before|after   kill before the operation runs (default)
  *                     or right after it returned
+ *   FAULT_PATH=TEXT   count only operations on a path containing TEXT
  *   FAULT_COUNT=FILE  at a normal exit, write the number counted to FILE
  *   FAULT_TRACE=FILE  append one line per counted operation
  *
@@ -37,7 +38,7 @@ static pid_t main_pid;
 static unsigned mask = K_ANY;
 static long at, count;
 static int after, trace_fd = -1;
-static char count_file[4096];
+static char count_file[4096], path_filter[4096];
 
 static ssize_t (*real_write)(int, const void *, size_t);
 static ssize_t (*real_pwrite)(int, const void *, size_t, off_t);
@@ -79,7 +80,7 @@ __attribute__((constructor)) static void
 fault_init(void)
 {
 	const char *op = getenv("FAULT_OP"), *n = getenv("FAULT_AT"), *w = getenv("FAULT_WHEN");
-	const char *cf = getenv("FAULT_COUNT"), *tf = getenv("FAULT_TRACE");
+	const char *cf = getenv("FAULT_COUNT"), *tf = getenv("FAULT_TRACE"), *pf = getenv("FAULT_PATH");
 
 	resolve();
 	main_pid = getpid();
@@ -96,6 +97,8 @@ fault_init(void)
 	after = w != NULL && strcmp(w, "after") == 0;
 	if (cf != NULL)
 		snprintf(count_file, sizeof(count_file), "%s", cf);
+	if (pf != NULL)
+		snprintf(path_filter, sizeof(path_filter), "%s", pf);
 	if (tf != NULL && *tf != '\0')
 		trace_fd = open(tf, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
 	unsetenv("LD_PRELOAD");
@@ -104,6 +107,7 @@ fault_init(void)
 	unsetenv("FAULT_WHEN");
 	unsetenv("FAULT_COUNT");
 	unsetenv("FAULT_TRACE");
+	unsetenv("FAULT_PATH");
 }
 
 __attribute__((destructor)) static void
@@ -132,6 +136,8 @@ static int
 hit(enum kind k, const char *name, const char *a, const char *b)
 {
 	if (!(mask & k) || getpid() != main_pid)
+		return 0;
+	if (path_filter[0] != '\0' && strstr(a, path_filter) == NULL && (b == NULL || strstr(b, path_filter) == NULL))
 		return 0;
 	count++;
 	if (trace_fd >= 0) {
@@ -174,7 +180,7 @@ hit_fd(enum kind k, const char *name, int fd)
 
 	if (!(mask & k) || getpid() != main_pid || !file_fd(fd, k == K_SYNC))
 		return 0;
-	return hit(k, name, trace_fd >= 0 ? fd_name(fd, buf, sizeof(buf)) : "", NULL);
+	return hit(k, name, trace_fd >= 0 || path_filter[0] ? fd_name(fd, buf, sizeof(buf)) : "", NULL);
 }
 
 #define AROUND(call, h)                                                 \

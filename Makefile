@@ -33,6 +33,14 @@ UNIT_BIN  := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
 
 all: $(BUILD)/minica
 
+# The fault-injection shim (tests/crash/): no sanitizers, whatever the
+# build, because ASan must come first in a process and this is preloaded.
+FAULT_LIB := $(BUILD)/tests/libfault.so
+$(FAULT_LIB): tests/crash/fault.c
+	@mkdir -p $(dir $@)
+	@echo "  CC      $@"
+	@$(CC) -std=gnu11 $(WARN) $(CFLAGS) -fPIC -shared -o $@ $< -ldl
+
 $(BUILD)/%.o: %.c $(HEADERS)
 	@mkdir -p $(dir $@)
 	@echo "  CC      $<"
@@ -51,14 +59,6 @@ $(BUILD)/tests/%: tests/unit/%.c $(BUILD)/libminica.a $(HEADERS) $(wildcard test
 	@echo "  TEST-LD $@"
 	@$(CC) $(ALL_CFLAGS) $(TEST_CFLAGS) -o $@ $< $(BUILD)/libminica.a $(ALL_LDFLAGS) $(LIBS) $(TEST_LIBS)
 
-# The fault-injection shim (tests/crash/): no sanitizers, whatever the
-# build, because ASan must come first in a process and this is preloaded.
-FAULT_LIB := $(BUILD)/tests/libfault.so
-$(FAULT_LIB): tests/crash/fault.c
-	@mkdir -p $(dir $@)
-	@echo "  CC      $@"
-	@$(CC) -std=gnu11 $(WARN) $(CFLAGS) -fPIC -shared -o $@ $< -ldl
-
 # Every test: unit suites, then the built binary from the outside, then the
 # real daemons, then a short crash-safety run.
 test: unit cli e2e crash-quick
@@ -66,8 +66,8 @@ test: unit cli e2e crash-quick
 unit: $(UNIT_BIN)
 	@set -e; for t in $(UNIT_BIN); do echo "== $$t"; $$t --jobs 2 --short-filename; done
 
-cli: $(BUILD)/minica
-	@MINICA_BIN=$(abspath $(BUILD)/minica) sh tests/cli/run.sh
+cli: $(BUILD)/minica $(FAULT_LIB)
+	@MINICA_BIN=$(abspath $(BUILD)/minica) FAULT_LIB=$(abspath $(FAULT_LIB)) sh tests/cli/run.sh
 
 e2e: $(BUILD)/minica
 	@MINICA_BIN=$(abspath $(BUILD)/minica) sh tests/e2e/run.sh

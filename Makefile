@@ -81,9 +81,23 @@ crash: $(BUILD)/minica $(FAULT_LIB)
 crash-quick: $(BUILD)/minica $(FAULT_LIB)
 	@MINICA_BIN=$(abspath $(BUILD)/minica) FAULT_LIB=$(abspath $(FAULT_LIB)) sh tests/crash/crash.sh quick
 
+# Speed against OpenSSL's floor and the tools users would pick instead;
+# prints a markdown table (see docs/performance.md).  Not part of `test`.
+$(BUILD)/bench/parts: bench/parts.c $(BUILD)/libminica.a $(HEADERS)
+	@mkdir -p $(dir $@)
+	@echo "  LD      $@" >&2
+	@$(CC) $(ALL_CFLAGS) -o $@ $< $(BUILD)/libminica.a $(ALL_LDFLAGS) $(LIBS)
+
+bench: $(BUILD)/minica $(BUILD)/bench/parts
+	@echo "make bench: about 10 minutes; the report goes to stdout" >&2
+	@MINICA_BIN=$(abspath $(BUILD)/minica) PARTS_BIN=$(abspath $(BUILD)/bench/parts) bash bench/run.sh
+
 # The whole suite again under AddressSanitizer and UBSan, in its own folder.
-check-asan:
-	$(MAKE) BUILD=build-asan SAN=1 CC=clang test
+# Sanitizer reports must fail a test even where it expects exit 1, so they
+# get their own exit codes.
+check-asan: $(BUILD)/minica
+	ASAN_OPTIONS=exitcode=86:detect_leaks=1 UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1:exitcode=87 \
+	MINICA_PLAIN_BIN=$(abspath $(BUILD)/minica) $(MAKE) BUILD=build-asan SAN=1 CC=clang test
 
 install: $(BUILD)/minica
 	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR)/man1

@@ -19,7 +19,7 @@ RUN_PKGS="man-db ca-certificates"
 # make test, make check-asan (libclang-rt-14-dev holds clang's sanitizer and
 # libFuzzer runtimes; clang only recommends it), the e2e daemons, make bench.
 TEST_PKGS="libcriterion-dev libclang-rt-14-dev openssl gnutls-bin faketime sqlite3 python3 shellcheck
- libnss3-tools curl valgrind easy-rsa postfix dovecot-imapd nginx hyperfine"
+ libnss3-tools curl valgrind easy-rsa postfix dovecot-imapd nginx hyperfine time mkcert golang-cfssl"
 # Installed for the end-to-end tests only, which run their own throw-away
 # instances: a fresh install of these is neither started nor enabled.
 DAEMON_PKGS="postfix dovecot-imapd nginx"

@@ -138,26 +138,6 @@ out:
 	return rc;
 }
 
-/* The first nid entry of the subject as UTF-8; NULL when absent. */
-static char *
-subject_entry(X509 *x, int nid)
-{
-	const X509_NAME *subj = X509_get_subject_name(x);
-	int i = X509_NAME_get_index_by_NID(subj, nid, -1);
-	unsigned char *utf8 = NULL;
-	char *s;
-
-	if (i < 0)
-		return NULL;
-	if (ASN1_STRING_to_UTF8(&utf8, X509_NAME_ENTRY_get_data(X509_NAME_get_entry(subj, i))) < 0) {
-		ERR_clear_error();
-		return NULL;
-	}
-	s = mc_strdup((char *)utf8);
-	OPENSSL_free(utf8);
-	return s;
-}
-
 /* Text for XML: markup escaped, control characters dropped. */
 static int
 xml_add(struct mc_buf *b, const char *s)
@@ -258,9 +238,9 @@ ca_bundle_mobileconfig(X509 *root, const char *name, struct mc_buf *out)
 	if (ca_bundle_name_check(name) < 0 || ca_bundle_uuid(root, "profile", uuid) < 0)
 		return -1;
 	ca_cert_fingerprint(root, fpr);
-	if ((cn = subject_entry(root, NID_commonName)) == NULL && (cn = mc_strdup(name)) == NULL)
+	if ((cn = ca_cert_subject_entry(root, NID_commonName)) == NULL && (cn = mc_strdup(name)) == NULL)
 		goto out;
-	org = subject_entry(root, NID_organizationName);
+	org = ca_cert_subject_entry(root, NID_organizationName);
 	if (mc_buf_printf(&desc, "Installs the root certificate \"%s\" (SHA-256 %s). "
 		"On iPhone and iPad, then turn on full trust for it in Settings > General > "
 		"About > Certificate Trust Settings.", cn, fpr) < 0 ||

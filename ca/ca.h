@@ -47,6 +47,9 @@ X509 *ca_cert_load(const char *path);
 void ca_cert_fingerprint(X509 *x, char out[CA_FPR_LEN]);
 /* Lowercase hex, no leading zero pad beyond one byte. */
 int ca_cert_serial_hex(const X509 *x, char out[CA_SERIAL_LEN]);
+/* The first subject entry of kind nid (NID_commonName, ...) as UTF-8;
+ * NULL when absent.  Caller frees. */
+char *ca_cert_subject_entry(X509 *x, int nid);
 /* RFC 2253 one-line subject; caller frees. */
 char *ca_cert_subject(const X509 *x);
 int ca_cert_validity(const X509 *x, time_t *not_before, time_t *not_after);
@@ -111,6 +114,21 @@ int ca_file_read(const char *path, size_t max, struct mc_buf *out);
 /* mkdir -p with mode for the folders it creates. */
 int ca_mkdir_p(const char *path, mode_t mode);
 int ca_fsync_dir(const char *dir);
+/*
+ * Many files in one folder made durable with one sync: one fsync per
+ * file costs more than signing a leaf, and a batch writes thousands.
+ * ca_fileset_add writes a temp file in the folder with its final mode
+ * (thread-safe; a symlink or, for excl, any existing file at the name is
+ * refused); ca_fileset_commit syncs the file system once, moves every
+ * file into place in the order added (excl with link(), which never
+ * replaces an existing file; the others with rename()), then syncs the
+ * folder.  ca_fileset_free removes the temp files not yet placed.
+ */
+struct ca_fileset;
+struct ca_fileset *ca_fileset_new(const char *dir);
+int ca_fileset_add(struct ca_fileset *fs, const char *name, mode_t mode, int excl, const void *data, size_t len);
+int ca_fileset_commit(struct ca_fileset *fs);
+void ca_fileset_free(struct ca_fileset *fs);
 /* An exclusive flock on path (created 0600), waiting at most timeout_ms;
  * returns the fd to close to release it, or -1 ("CA busy"). */
 int ca_lock_file(const char *path, int timeout_ms);

@@ -278,3 +278,22 @@ ca_cert_ip_permitted(X509 *x, const unsigned char *ip, size_t len)
 	NAME_CONSTRAINTS_free(nc);
 	return ok && have_permitted != 1;
 }
+
+char *
+ca_cert_subject_entry(X509 *x, int nid)
+{
+	const X509_NAME *subj = X509_get_subject_name(x);
+	int i = X509_NAME_get_index_by_NID(subj, nid, -1);
+	unsigned char *utf8 = NULL;
+	char *s;
+
+	if (i < 0)
+		return NULL;
+	if (ASN1_STRING_to_UTF8(&utf8, X509_NAME_ENTRY_get_data(X509_NAME_get_entry(subj, i))) < 0) {
+		ERR_clear_error();
+		return NULL;
+	}
+	s = mc_strdup((char *)utf8);
+	OPENSSL_free(utf8);
+	return s;
+}

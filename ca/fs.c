@@ -4,6 +4,7 @@
 #include <fcntl.h>
 #include <libgen.h>
 #include <limits.h>
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/file.h>
@@ -108,7 +109,7 @@ create_filled(const char *path, mode_t mode, uid_t uid, gid_t gid, const void *d
 /* A filled, fsynced and closed temp file .minica-tmp.BASE.XXXXXX next to
  * path; *tmp is its name (the caller renames or links it, and frees). */
 static int
-write_tmp(const char *path, mode_t mode, uid_t uid, gid_t gid, const void *data, size_t len, char **tmp)
+replace_tmp(const char *path, mode_t mode, uid_t uid, gid_t gid, const void *data, size_t len, char **tmp)
 {
 	char *dir = NULL, *copy = NULL;
 	int fd = -1, rc = -1;
@@ -161,7 +162,7 @@ ca_file_create_excl(const char *path, mode_t mode, const void *data, size_t len)
 		mc_seterr("'%s' already exists; refusing to overwrite it", path);
 		return -1;
 	}
-	if ((dir = dir_of(path)) == NULL || write_tmp(path, mode, (uid_t)-1, (gid_t)-1, data, len, &tmp) < 0)
+	if ((dir = dir_of(path)) == NULL || replace_tmp(path, mode, (uid_t)-1, (gid_t)-1, data, len, &tmp) < 0)
 		goto out;
 	if (link(tmp, path) < 0) {
 		if (errno == EEXIST)
@@ -227,7 +228,7 @@ ca_file_replace(const char *path, mode_t mode, uid_t uid, gid_t gid, const void 
 
 	if (ca_file_check_target(path) < 0 || (dir = dir_of(path)) == NULL)
 		goto out;
-	if (write_tmp(path, mode, uid, gid, data, len, &tmp) < 0)
+	if (replace_tmp(path, mode, uid, gid, data, len, &tmp) < 0)
 		goto out;
 	if (rename(tmp, path) < 0) {
 		mc_seterr("cannot rename '%s' to '%s': %s", tmp, path, strerror(errno));
@@ -392,6 +393,207 @@ ca_mkdir_p(const char *path, mode_t mode)
 		}
 	}
 	return 0;
+}
+
+/* ---- many files, one sync ---- */
+
+struct fileset_entry {
+	char *tmp;
+	char *path;
+	int excl;
+};
+
+struct ca_fileset {
+	char *dir;
+	pthread_mutex_t lock;
+	struct fileset_entry *v;
+	size_t n, cap;
+};
+
+struct ca_fileset *
+ca_fileset_new(const char *dir)
+{
+	struct ca_fileset *fs = calloc(1, sizeof(*fs));
+
+	if (fs == NULL || (fs->dir = mc_strdup(dir)) == NULL) {
+		free(fs);
+		mc_seterr("out of memory");
+		return NULL;
+	}
+	pthread_mutex_init(&fs->lock, NULL);
+	return fs;
+}
+
+static int
+fileset_push(struct ca_fileset *fs, char *tmp, char *path, int excl)
+{
+	int rc = 0;
+
+	pthread_mutex_lock(&fs->lock);
+	if (fs->n == fs->cap) {
+		size_t ncap = fs->cap ? fs->cap * 2 : 16;
+		struct fileset_entry *nv = realloc(fs->v, ncap * sizeof(*nv));
+
+		if (nv == NULL) {
+			mc_seterr("out of memory");
+			rc = -1;
+			goto out;
+		}
+		fs->v = nv;
+		fs->cap = ncap;
+	}
+	fs->v[fs->n++] = (struct fileset_entry){ tmp, path, excl };
+out:
+	pthread_mutex_unlock(&fs->lock);
+	return rc;
+}
+
+/* Like ca_file_replace up to the rename, without the fsync. */
+static int
+write_tmp(const char *tmp_template, char **tmp, mode_t mode, const void *data, size_t len)
+{
+	const char *p = data;
+	int fd, rc = -1;
+
+	if ((*tmp = mc_strdup(tmp_template)) == NULL)
+		return -1;
+	if ((fd = mkostemp(*tmp, O_CLOEXEC)) < 0) {
+		mc_seterr("cannot create '%s': %s", *tmp, strerror(errno));
+		free(*tmp);
+		*tmp = NULL;
+		return -1;
+	}
+	if (fchmod(fd, mode) < 0) {
+		mc_seterr("cannot set mode of '%s': %s", *tmp, strerror(errno));
+		goto out;
+	}
+	while (len > 0) {
+		ssize_t n = write(fd, p, len);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0) {
+			mc_seterr("cannot write '%s': %s", *tmp, n < 0 ? strerror(errno) : "short write");
+			goto out;
+		}
+		p += n;
+		len -= (size_t)n;
+	}
+	rc = 0;
+out:
+	if (close(fd) < 0 && rc == 0) {
+		mc_seterr("cannot write '%s': %s", *tmp, strerror(errno));
+		rc = -1;
+	}
+	if (rc < 0) {
+		unlink(*tmp);
+		free(*tmp);
+		*tmp = NULL;
+	}
+	return rc;
+}
+
+int
+ca_fileset_add(struct ca_fileset *fs, const char *name, mode_t mode, int excl, const void *data, size_t len)
+{
+	char *path = NULL, *tmpl = NULL, *tmp = NULL;
+	struct stat st;
+	int rc = -1;
+
+	if (asprintf(&path, "%s/%s", fs->dir, name) < 0 ||
+	    asprintf(&tmpl, "%s/" CA_TMP_PREFIX "%s.XXXXXX", fs->dir, name) < 0) {
+		mc_seterr("out of memory");
+		path = tmpl = NULL;
+		goto out;
+	}
+	if (excl && lstat(path, &st) == 0) {
+		mc_seterr("'%s' already exists; refusing to overwrite it", path);
+		goto out;
+	}
+	if ((!excl && ca_file_check_target(path) < 0) || write_tmp(tmpl, &tmp, mode, data, len) < 0)
+		goto out;
+	if (fileset_push(fs, tmp, path, excl) < 0) {
+		unlink(tmp);
+		goto out;
+	}
+	tmp = path = NULL;
+	rc = 0;
+out:
+	free(tmp);
+	free(tmpl);
+	free(path);
+	return rc;
+}
+
+static int
+fileset_place(const struct fileset_entry *e)
+{
+	if (!e->excl) {
+		if (rename(e->tmp, e->path) < 0) {
+			mc_seterr("cannot rename '%s' to '%s': %s", e->tmp, e->path, strerror(errno));
+			return -1;
+		}
+		return 0;
+	}
+	/* link() refuses an existing name: a key is never replaced. */
+	if (link(e->tmp, e->path) < 0) {
+		if (errno == EEXIST)
+			mc_seterr("'%s' already exists; refusing to overwrite it", e->path);
+		else
+			mc_seterr("cannot create '%s': %s", e->path, strerror(errno));
+		return -1;
+	}
+	unlink(e->tmp);
+	return 0;
+}
+
+int
+ca_fileset_commit(struct ca_fileset *fs)
+{
+	int fd = open(fs->dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC), rc = -1;
+
+	if (fd < 0) {
+		mc_seterr("cannot open folder '%s': %s", fs->dir, strerror(errno));
+		return -1;
+	}
+	/* One syncfs makes every temp file's content durable before any
+	 * name points at it: a crash leaves old files or whole new ones. */
+	if (syncfs(fd) < 0) {
+		mc_seterr("cannot sync the file system of '%s': %s", fs->dir, strerror(errno));
+		goto out;
+	}
+	for (size_t i = 0; i < fs->n; i++) {
+		if (fileset_place(&fs->v[i]) < 0)
+			goto out;
+		free(fs->v[i].tmp);
+		fs->v[i].tmp = NULL;
+	}
+	if (fsync(fd) < 0) {
+		mc_seterr("cannot sync folder '%s': %s", fs->dir, strerror(errno));
+		goto out;
+	}
+	rc = 0;
+out:
+	close(fd);
+	return rc;
+}
+
+void
+ca_fileset_free(struct ca_fileset *fs)
+{
+	if (fs == NULL)
+		return;
+	for (size_t i = 0; i < fs->n; i++) {
+		if (fs->v[i].tmp != NULL) {
+			unlink(fs->v[i].tmp);
+			free(fs->v[i].tmp);
+		}
+		free(fs->v[i].path);
+	}
+	pthread_mutex_destroy(&fs->lock);
+	free(fs->v);
+	free(fs->dir);
+	free(fs);
 }
 
 int

@@ -21,33 +21,13 @@
 
 #include "ca.h"
 
-/* The subject's CN as UTF-8, for friendlyName; NULL when absent. */
-static char *
-common_name(X509 *x)
-{
-	const X509_NAME *subj = X509_get_subject_name(x);
-	int i = X509_NAME_get_index_by_NID(subj, NID_commonName, -1);
-	unsigned char *utf8 = NULL;
-	char *s;
-
-	if (i < 0)
-		return NULL;
-	if (ASN1_STRING_to_UTF8(&utf8, X509_NAME_ENTRY_get_data(X509_NAME_get_entry(subj, i))) < 0) {
-		ERR_clear_error();
-		return NULL;
-	}
-	s = mc_strdup((char *)utf8);
-	OPENSSL_free(utf8);
-	return s;
-}
-
 static PKCS12 *
 p12_build(EVP_PKEY *key, X509 *cert, STACK_OF(X509) *chain, const char *pass, int passlen, int legacy)
 {
 	int nid = legacy ? NID_pbe_WithSHA1And3_Key_TripleDES_CBC : NID_aes_256_cbc;
 	int iter = legacy ? CA_P12_LEGACY_ITER : CA_P12_ITER;
 	const EVP_MD *mac = legacy ? EVP_sha1() : EVP_sha256();
-	char *cn = common_name(cert);
+	char *cn = ca_cert_subject_entry(cert, NID_commonName);
 	PKCS12 *p12;
 
 	/* mac_iter -1: no MAC here, because PKCS12_create's MAC is always

@@ -165,13 +165,30 @@ int cmd_cert_due(const struct store_cert *c, time_t now, int days);
 /* Key generation (unless CSR), signing with a serial unique in the store,
  * and the strict self-check. */
 int cmd_issue_sign(struct cmd_ca *ca, const struct issue_plan *plan, struct issued *out);
+/*
+ * The same for many plans at once (batch, and renew when several are
+ * due): serials are picked on the calling thread (the only one that
+ * touches the store); keys are generated, leaves signed and self-checked
+ * on up to jobs threads with the CA key unlocked once by the caller.
+ * out[i] is plans[i]'s.  All or nothing: on -1 every out[] is freed and
+ * *failed_at (may be NULL) is the index of the plan that failed.
+ */
+int cmd_issue_sign_many(struct cmd_ca *ca, struct issue_plan *const *plans, size_t n, int jobs,
+    struct issued *out, size_t *failed_at);
 /* One transaction: the certificate row and its audit event. */
 int cmd_issue_record(struct cmd_ca *ca, struct issued *is, const char *action);
+/* One transaction for n rows and their audit events: all or none. */
+int cmd_issue_record_many(struct cmd_ca *ca, struct issued *is, size_t n, const char *action);
 void cmd_issued_free(struct issued *is);
 /* NAME.crt, NAME-fullchain.crt and (unless CSR) NAME.key (0600,
  * exclusive) in dir (created 0700).  Check first, write after commit. */
 int cmd_leaf_files_check(const char *dir, const char *name, int with_key);
 int cmd_leaf_files_write(const char *dir, const char *name, const struct issued *is, X509 *root);
+/* The same in steps, for many leaves with one sync (ca_fileset): the
+ * folder created 0700 if missing, each leaf's files added (thread-safe),
+ * then ca_fileset_commit. */
+struct ca_fileset *cmd_leaf_fileset(const char *dir);
+int cmd_leaf_files_add(struct ca_fileset *fs, const char *name, const struct issued *is, X509 *root);
 /* Same, replacing an existing key (renew: the old key's certificate is
  * superseded). */
 int cmd_leaf_files_replace(const char *dir, const char *name, const struct issued *is, X509 *root);
@@ -216,6 +233,18 @@ int cmd_deploy_cert(struct cmd_ca *ca, const struct store_cert *rec, X509 *cert,
     const struct cmd_deploy_opts *o);
 int cmd_deploy(int argc, const char **argv);
 int cmd_snippet(int argc, const char **argv);
+
+/* batch.c: minica issue --batch FILE. */
+struct batch_opts {
+	const char *file;
+	const char *out;	/* folder for every line's files; NULL: "." (none with deploy) */
+	int jobs;		/* threads, >= 1 */
+	int force;
+	int json;
+	int deploy;
+	struct cmd_deploy_opts dep;
+};
+int cmd_issue_batch(const struct batch_opts *o);
 
 /* findings.c: what check reports.  Severity follows the monitoring-plugin
  * convention so the worst one is the exit code. */

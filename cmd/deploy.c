@@ -186,7 +186,11 @@ run_deploy(const char *what, struct cmd_deploy_opts *o, const char *keyfile, con
 		cmd_fail();
 		goto out;
 	}
+	/* o->root is popt's copy, freed by cmd_parse_done: swap in the
+	 * resolved one, which it then frees. */
+	free(o->root);
 	o->root = root;
+	root = NULL;
 	if (find_cert(&ca, what, &c) < 0)
 		goto out;
 	if ((cert = ca_cert_from_pem(c.pem, strlen(c.pem))) == NULL) {
@@ -235,6 +239,6 @@ cmd_deploy(int argc, const char **argv)
 		rc = cmd_usage_error("deploy", "give --key FILE or --from DIR, not both");
 	else
 		rc = run_deploy(what, &o, keyfile, from);
-	poptFreeContext(ctx);
+	cmd_parse_done(ctx, opts);
 	return rc;
 }

@@ -3,6 +3,7 @@
  * files.  Shared by issue, renew and batch so they cannot drift apart.
  */
 #include <errno.h>
+#include <libgen.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -273,40 +274,47 @@ fail:
 	return -1;
 }
 
-int
-cmd_issue_sign(struct cmd_ca *ca, const struct issue_plan *p, struct issued *is)
+/* A random serial not yet in the store.  159 random bits never collide
+ * in practice; the store has the final word (the column is UNIQUE). */
+static int
+pick_serial(struct cmd_ca *ca, ASN1_INTEGER *serial)
 {
-	ASN1_INTEGER *serial = ASN1_INTEGER_new();
-	struct ca_leaf_req lr = { 0 };
-	int rc = -1, tries;
-
-	memset(is, 0, sizeof(*is));
-	if (serial == NULL) {
-		mc_seterr("out of memory");
-		return -1;
-	}
-	if (p->csr_key == NULL && (is->key = ca_key_generate(p->key_type, NULL)) == NULL)
-		goto out;
-	/* 159 random bits never collide in practice; the store has the
-	 * final word (the serial column is UNIQUE as well). */
-	for (tries = 0; tries < 4; tries++) {
+	for (int tries = 0; tries < 4; tries++) {
 		BIGNUM *bn;
 		char *hex;
 		int exists;
 
-		if (ca_serial_random(serial) < 0 || (bn = ASN1_INTEGER_to_BN(serial, NULL)) == NULL)
-			goto out;
+		if (ca_serial_random(serial) < 0)
+			return -1;
+		if ((bn = ASN1_INTEGER_to_BN(serial, NULL)) == NULL) {
+			mc_seterr_ssl("ASN1_INTEGER_to_BN");
+			return -1;
+		}
 		hex = BN_bn2hex(bn);
 		for (char *h = hex; h && *h; h++)
 			*h = (char)(*h >= 'A' && *h <= 'F' ? *h - 'A' + 'a' : *h);
 		exists = hex ? store_cert_serial_exists(ca->db, hex) : -1;
+		if (hex == NULL)
+			mc_seterr("out of memory");
 		OPENSSL_free(hex);
 		BN_free(bn);
-		if (exists < 0)
-			goto out;
-		if (exists == 0)
-			break;
+		if (exists <= 0)
+			return exists;
 	}
+	return 0;
+}
+
+/* Key, signature, self-check and the row to record.  No store access,
+ * so batch runs it on several threads at once. */
+static int
+sign_with_serial(const struct cmd_ca *ca, const struct issue_plan *p, const ASN1_INTEGER *serial,
+    struct issued *is)
+{
+	struct ca_leaf_req lr = { 0 };
+
+	memset(is, 0, sizeof(*is));
+	if (p->csr_key == NULL && (is->key = ca_key_generate(p->key_type, NULL)) == NULL)
+		goto fail;
 	lr.pubkey = p->csr_key ? p->csr_key : is->key;
 	lr.cn = p->cn;
 	lr.dns = &p->dns;
@@ -317,35 +325,124 @@ cmd_issue_sign(struct cmd_ca *ca, const struct issue_plan *p, struct issued *is)
 	lr.serial = serial;
 	if ((is->cert = ca_leaf_sign(&lr, ca->cert, ca->key)) == NULL ||
 	    ca_verify_leaf(is->cert, ca->cert, purpose_of(p->prof)) < 0 || fill_record(ca, p, is) < 0)
+		goto fail;
+	return 0;
+fail:
+	cmd_issued_free(is);
+	return -1;
+}
+
+int
+cmd_issue_sign(struct cmd_ca *ca, const struct issue_plan *p, struct issued *is)
+{
+	ASN1_INTEGER *serial = ASN1_INTEGER_new();
+	int rc = -1;
+
+	memset(is, 0, sizeof(*is));
+	if (serial == NULL) {
+		mc_seterr("out of memory");
+		return -1;
+	}
+	if (pick_serial(ca, serial) == 0)
+		rc = sign_with_serial(ca, p, serial, is);
+	ASN1_INTEGER_free(serial);
+	return rc;
+}
+
+struct sign_many {
+	const struct cmd_ca *ca;
+	struct issue_plan *const *plans;
+	ASN1_INTEGER **serials;
+	struct issued *out;
+};
+
+static int
+sign_many_one(void *arg, size_t i)
+{
+	struct sign_many *sm = arg;
+
+	return sign_with_serial(sm->ca, sm->plans[i], sm->serials[i], &sm->out[i]);
+}
+
+int
+cmd_issue_sign_many(struct cmd_ca *ca, struct issue_plan *const *plans, size_t n, int jobs,
+    struct issued *out, size_t *failed_at)
+{
+	struct sign_many sm = { ca, plans, NULL, out };
+	size_t i = 0;
+	int rc = -1;
+
+	memset(out, 0, n * sizeof(*out));
+	if ((sm.serials = calloc(n ? n : 1, sizeof(*sm.serials))) == NULL) {
+		mc_seterr("out of memory");
+		goto out;
+	}
+	/* The store is read on this thread only: workers never touch the
+	 * shared SQLite connection. */
+	for (i = 0; i < n; i++) {
+		if ((sm.serials[i] = ASN1_INTEGER_new()) == NULL) {
+			mc_seterr("out of memory");
+			goto out;
+		}
+		if (pick_serial(ca, sm.serials[i]) < 0)
+			goto out;
+	}
+	i = 0;
+	if (mc_pool_run(n, jobs, sign_many_one, &sm, &i) < 0)
 		goto out;
 	rc = 0;
 out:
-	ASN1_INTEGER_free(serial);
-	if (rc < 0)
-		cmd_issued_free(is);
+	if (rc < 0) {
+		if (failed_at != NULL)
+			*failed_at = i;
+		for (size_t j = 0; j < n; j++)
+			cmd_issued_free(&out[j]);
+	}
+	for (size_t j = 0; sm.serials != NULL && j < n; j++)
+		ASN1_INTEGER_free(sm.serials[j]);
+	free(sm.serials);
+	return rc;
+}
+
+static int
+record_one(struct cmd_ca *ca, struct issued *is, const char *action)
+{
+	char *names = mc_strv_join(&is->rec.sans, ",");
+	int rc = -1;
+
+	if (names == NULL)
+		return -1;
+	if (store_cert_insert(ca->db, &is->rec) == 0 &&
+	    store_audit(ca->db, action, is->rec.serial, "profile=%s cn=%s names=%s key=%s not_after=%lld sha256=%s",
+	    is->rec.profile, is->rec.cn, names, is->rec.key_type, (long long)is->rec.not_after,
+	    is->rec.fingerprint) == 0)
+		rc = 0;
+	free(names);
 	return rc;
 }
 
 int
 cmd_issue_record(struct cmd_ca *ca, struct issued *is, const char *action)
 {
-	char *names = mc_strv_join(&is->rec.sans, ",");
-	int rc = -1;
+	return cmd_issue_record_many(ca, is, 1, action);
+}
 
-	if (names == NULL || store_begin(ca->db) < 0)
-		goto out;
-	if (store_cert_insert(ca->db, &is->rec) < 0 ||
-	    store_audit(ca->db, action, is->rec.serial, "profile=%s cn=%s names=%s key=%s not_after=%lld sha256=%s",
-	    is->rec.profile, is->rec.cn, names, is->rec.key_type, (long long)is->rec.not_after,
-	    is->rec.fingerprint) < 0 ||
-	    store_commit(ca->db) < 0) {
-		store_rollback(ca->db);
-		goto out;
+int
+cmd_issue_record_many(struct cmd_ca *ca, struct issued *is, size_t n, const char *action)
+{
+	if (store_begin(ca->db) < 0)
+		return -1;
+	for (size_t i = 0; i < n; i++) {
+		if (record_one(ca, &is[i], action) < 0) {
+			store_rollback(ca->db);
+			return -1;
+		}
 	}
-	rc = 0;
-out:
-	free(names);
-	return rc;
+	if (store_commit(ca->db) < 0) {
+		store_rollback(ca->db);
+		return -1;
+	}
+	return 0;
 }
 
 void
@@ -390,6 +487,36 @@ out_path(const char *dir, const char *name, const char *suffix)
 	return p;
 }
 
+/* The folder must be one, or be creatable, before anything is signed:
+ * files are written only after the rows are committed. */
+static int
+check_out_dir(const char *dir)
+{
+	struct stat st;
+	char *copy, *parent;
+	int rc = 0;
+
+	if (stat(dir, &st) == 0) {
+		if (S_ISDIR(st.st_mode))
+			return 0;
+		mc_seterr("--out '%s' is not a folder", dir);
+		return -1;
+	}
+	if (errno != ENOENT) {
+		mc_seterr("cannot use --out '%s': %s", dir, strerror(errno));
+		return -1;
+	}
+	if ((copy = mc_strdup(dir)) == NULL)
+		return -1;
+	parent = dirname(copy);
+	if (stat(parent, &st) < 0 || !S_ISDIR(st.st_mode)) {
+		mc_seterr("cannot create --out '%s': '%s' is not a folder", dir, parent);
+		rc = -1;
+	}
+	free(copy);
+	return rc;
+}
+
 int
 cmd_leaf_files_check(const char *dir, const char *name, int with_key)
 {
@@ -397,6 +524,8 @@ cmd_leaf_files_check(const char *dir, const char *name, int with_key)
 	struct stat st;
 	int rc = 0;
 
+	if (check_out_dir(dir) < 0)
+		return -1;
 	if (!with_key)
 		return 0;
 	if ((kp = out_path(dir, name, ".key")) == NULL)
@@ -427,40 +556,61 @@ sweep_out(const char *dir)
 	return 0;
 }
 
-static int
-leaf_files_write(const char *dir, const char *name, const struct issued *is, X509 *root, int replace_key)
+struct ca_fileset *
+cmd_leaf_fileset(const char *dir)
 {
-	struct mc_buf leaf = { 0 }, chain = { 0 }, key = { 0 };
-	char *cp = out_path(dir, name, ".crt"), *fp = out_path(dir, name, "-fullchain.crt");
-	char *kp = out_path(dir, name, ".key");
-	int rc = -1;
-
-	if (cp == NULL || fp == NULL || kp == NULL)
-		goto out;
 	if (mkdir(dir, 0700) < 0 && errno != EEXIST) {
 		mc_seterr("cannot create folder '%s': %s", dir, strerror(errno));
-		goto out;
+		return NULL;
 	}
 	if (sweep_out(dir) < 0)
-		goto out;
+		return NULL;
+	return ca_fileset_new(dir);
+}
+
+static int
+leaf_files_add(struct ca_fileset *fs, const char *name, const struct issued *is, X509 *root, int replace_key)
+{
+	struct mc_buf leaf = { 0 }, chain = { 0 }, key = { 0 };
+	char fname[300];
+	int rc = -1;
+
 	if (ca_cert_pem(is->cert, &leaf) < 0 || ca_cert_pem(is->cert, &chain) < 0 ||
 	    ca_cert_pem(root, &chain) < 0)
 		goto out;
+	snprintf(fname, sizeof(fname), "%s.key", name);
 	if (is->key != NULL && (ca_key_plain_pem(is->key, &key) < 0 ||
-	    (replace_key ? ca_file_replace(kp, 0600, (uid_t)-1, (gid_t)-1, key.p, key.len)
-	    : ca_file_create_excl(kp, 0600, key.p, key.len)) < 0))
+	    ca_fileset_add(fs, fname, 0600, !replace_key, key.p, key.len) < 0))
 		goto out;
-	if (ca_file_replace(cp, 0644, (uid_t)-1, (gid_t)-1, leaf.p, leaf.len) < 0 ||
-	    ca_file_replace(fp, 0644, (uid_t)-1, (gid_t)-1, chain.p, chain.len) < 0)
+	snprintf(fname, sizeof(fname), "%s.crt", name);
+	if (ca_fileset_add(fs, fname, 0644, 0, leaf.p, leaf.len) < 0)
+		goto out;
+	snprintf(fname, sizeof(fname), "%s-fullchain.crt", name);
+	if (ca_fileset_add(fs, fname, 0644, 0, chain.p, chain.len) < 0)
 		goto out;
 	rc = 0;
 out:
 	mc_buf_free(&leaf);
 	mc_buf_free(&chain);
 	mc_buf_free(&key);
-	free(cp);
-	free(fp);
-	free(kp);
+	return rc;
+}
+
+int
+cmd_leaf_files_add(struct ca_fileset *fs, const char *name, const struct issued *is, X509 *root)
+{
+	return leaf_files_add(fs, name, is, root, 0);
+}
+
+static int
+leaf_files_write(const char *dir, const char *name, const struct issued *is, X509 *root, int replace_key)
+{
+	struct ca_fileset *fs = cmd_leaf_fileset(dir);
+	int rc = -1;
+
+	if (fs != NULL && leaf_files_add(fs, name, is, root, replace_key) == 0 && ca_fileset_commit(fs) == 0)
+		rc = 0;
+	ca_fileset_free(fs);
 	return rc;
 }
 

@@ -17,6 +17,8 @@ struct issue_opts {
 	int p12_legacy;
 	char *p12_pass_file;
 	int p12_pass_fd;
+	char *batch;		/* --batch FILE */
+	int jobs;
 };
 
 /* The PKCS#12 passphrase is read and its file checked before anything is
@@ -102,7 +104,8 @@ deploy_check(const struct issue_plan *plan, struct issue_opts *o, char **root)
 	}
 	if ((*root = dep_root_resolve(o->dep.root)) == NULL)
 		return -1;
-	/* The resolved form replaces popt's string; cmd_parse_done frees it. */
+	/* o->dep.root is popt's copy, which cmd_parse_done frees: hand it
+	 * the resolved one instead (freeing both was a double free). */
 	free(o->dep.root);
 	o->dep.root = *root;
 	o->dep.json = o->json;
@@ -192,10 +195,33 @@ parse_days(const char *s, int *out)
 	return 0;
 }
 
+/* --batch takes everything per certificate from its file. */
+static int
+issue_batch(const struct issue_opts *o)
+{
+	struct batch_opts bo = { o->batch, o->out, o->jobs, o->force, o->json, o->deploy, o->dep };
+
+	if (o->batch == NULL)
+		return cmd_usage_error("issue", "--jobs goes with --batch FILE");
+	if (o->req.profile != NULL || o->req.cn || o->req.sans || o->req.ips || o->days_s || o->req.key_type ||
+	    o->req.csr_path)
+		return cmd_usage_error("issue", "--batch takes profiles, names, days= and key= from its file; "
+		    "drop the PROFILE, --cn, --san, --ip, --days, --key and --csr");
+	if (o->p12 != NULL)
+		return cmd_usage_error("issue", "--p12 makes one kit; issue client kits one at a time");
+	if (!o->deploy && (o->dep.root || o->dep.no_reload || o->dep.system_trust))
+		return cmd_usage_error("issue", "--root, --no-reload and --system-trust go with --deploy");
+	if (o->jobs == -1)
+		bo.jobs = mc_cpu_count();
+	else if (o->jobs < 1 || o->jobs > MC_POOL_MAX)
+		return cmd_usage_error("issue", "--jobs must be 1 to %d", MC_POOL_MAX);
+	return cmd_issue_batch(&bo);
+}
+
 int
 cmd_issue(int argc, const char **argv)
 {
-	struct issue_opts o = { .p12_pass_fd = -1 };
+	struct issue_opts o = { .p12_pass_fd = -1, .jobs = -1 };
 	struct poptOption opts[] = {
 		{ "cn", 0, POPT_ARG_STRING, &o.req.cn, 0, "common name: a hostname (or, for client, an e-mail address or name)", "NAME" },
 		{ "san", 0, POPT_ARG_ARGV, &o.req.sans, 0, "another DNS name (repeatable)", "NAME" },
@@ -209,11 +235,13 @@ cmd_issue(int argc, const char **argv)
 		{ "root", 0, POPT_ARG_STRING, &o.dep.root, 0, "with --deploy: prefix every target path with DIR", "DIR" },
 		{ "no-reload", 0, POPT_ARG_NONE, &o.dep.no_reload, 0, "with --deploy: do not reload the service", NULL },
 		{ "system-trust", 0, POPT_ARG_NONE, &o.dep.system_trust, 0, "with --deploy: also install the root system-wide", NULL },
-		{ "json", 0, POPT_ARG_NONE, &o.json, 0, "print the certificate as JSON", NULL },
+		{ "json", 0, POPT_ARG_NONE, &o.json, 0, "print the certificate as JSON (with --batch: an array)", NULL },
 		{ "p12", 0, POPT_ARG_STRING, &o.p12, 0, "also write a PKCS#12 kit (key, certificate, root)", "FILE" },
 		{ "p12-legacy", 0, POPT_ARG_NONE, &o.p12_legacy, 0, "3DES/SHA-1 PKCS#12 for old macOS, iOS, Windows importers", NULL },
 		{ "p12-passphrase-file", 0, POPT_ARG_STRING, &o.p12_pass_file, 0, "read the PKCS#12 passphrase from FILE", "FILE" },
 		{ "p12-passphrase-fd", 0, POPT_ARG_INT, &o.p12_pass_fd, 0, "read the PKCS#12 passphrase from fd N", "N" },
+		{ "batch", 0, POPT_ARG_STRING, &o.batch, 0, "issue every line of FILE: PROFILE CN [NAME ...] [days=N] [key=TYPE]", "FILE" },
+		{ "jobs", 'j', POPT_ARG_INT, &o.jobs, 0, "with --batch: threads (default: one per processor)", "N" },
 		{ NULL, 0, POPT_ARG_INCLUDE_TABLE, cmd_common_options, 0, "Common options:", NULL },
 		POPT_AUTOHELP
 		POPT_TABLEEND
@@ -224,7 +252,9 @@ cmd_issue(int argc, const char **argv)
 	if ((rc = cmd_parse(&ctx, argc, argv, opts, "PROFILE")) != 0)
 		return rc;
 	o.req.profile = poptGetArg(ctx);
-	if (o.req.profile == NULL || poptPeekArg(ctx) != NULL)
+	if (o.batch != NULL || o.jobs != -1)
+		rc = issue_batch(&o);
+	else if (o.req.profile == NULL || poptPeekArg(ctx) != NULL)
 		rc = cmd_usage_error("issue", "give exactly one PROFILE (see 'minica profiles')");
 	else if (!o.deploy && (o.dep.root || o.dep.no_reload || o.dep.system_trust))
 		rc = cmd_usage_error("issue", "--root, --no-reload and --system-trust go with --deploy");

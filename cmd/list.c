@@ -14,7 +14,7 @@ static int
 list_one(const struct store_cert *c, void *arg)
 {
 	struct list_state *s = arg;
-	char na[21], *names;
+	char na[21];
 
 	if (s->json) {
 		fputs(s->n ? ",\n" : "\n", stdout);
@@ -25,11 +25,15 @@ list_one(const struct store_cert *c, void *arg)
 			    "SERIAL", "PROFILE", "CN", "EXPIRES", "DAYS", "STATUS", "NAMES");
 		mc_iso8601(c->not_after, na);
 		na[10] = '\0';
-		names = mc_strv_join(&c->sans, ",");
-		printf("%-40s  %-8s  %-28s  %-10s  %5ld  %-10s  %s\n", c->serial, c->profile,
+		printf("%-40s  %-8s  %-28s  %-10s  %5ld  %-10s  ", c->serial, c->profile,
 		    c->cn[0] ? c->cn : "-", na, cmd_days_left(c->not_after, s->now),
-		    cmd_cert_status(c, s->now), names ? names : "");
-		free(names);
+		    cmd_cert_status(c, s->now));
+		for (size_t i = 0; i < c->sans.n; i++) {
+			if (i > 0)
+				putchar(',');
+			fputs(c->sans.v[i], stdout);
+		}
+		putchar('\n');
 	}
 	s->n++;
 	return 0;
@@ -38,7 +42,7 @@ list_one(const struct store_cert *c, void *arg)
 int
 cmd_list(int argc, const char **argv)
 {
-	struct store_cert_filter f = { 0 };
+	struct store_cert_filter f = { .no_pem = 1 };
 	struct list_state s = { .now = time(NULL) };
 	int expiring = -1;
 	struct poptOption opts[] = {

@@ -148,46 +148,100 @@ redeploy(struct cmd_ca *ca, const struct store_cert *old, struct issued *is, con
 	return rc;
 }
 
-/* One certificate: plan, sign, record (superseding the old one), then
- * redeploy where the old one is deployed, else files in --out. */
-static int
-renew_one(struct cmd_ca *ca, const struct store_cert *old, const struct renew_opts *o)
+static void
+report_failure(const struct store_cert *old)
 {
-	struct issue_plan plan = { 0 };
-	struct issued is = { 0 };
+	cmd_error("cannot renew %s %s (%s): %s", old->profile, old->cn[0] ? old->cn : old->sans.v[0],
+	    old->serial, mc_err());
+}
+
+/* After signing: record (superseding the old one), then redeploy where
+ * the old one is deployed, else files in --out. */
+static int
+finish_one(struct cmd_ca *ca, const struct store_cert *old, struct issued *is, const struct renew_opts *o)
+{
 	char name[256], na[21], err[MC_ERR_MAX] = "";
 	const char *dir = o->out ? o->out : ".";
-	int rc = -1, deployed = 0, dep_rc;
+	int deployed = 0, dep_rc;
 
-	if (cmd_renew_plan(ca, old, &plan) < 0 || cmd_issue_sign(ca, &plan, &is) < 0 ||
-	    cmd_renew_record(ca, old, &is) < 0)
-		goto out;
-	if ((dep_rc = redeploy(ca, old, &is, o, &deployed)) < 0)
+	if (cmd_renew_record(ca, old, is) < 0)
+		return -1;
+	if ((dep_rc = redeploy(ca, old, is, o, &deployed)) < 0)
 		snprintf(err, sizeof(err), "%s", mc_err());
-	cmd_leaf_file_name(&is.rec, name, sizeof(name));
-	if ((deployed == 0 || o->out != NULL) && cmd_leaf_files_replace(dir, name, &is, ca->cert) < 0) {
-		mc_preferr("renewed as %s and recorded, but its files could not be written", is.rec.serial);
-		goto out;
+	cmd_leaf_file_name(&is->rec, name, sizeof(name));
+	if ((deployed == 0 || o->out != NULL) && cmd_leaf_files_replace(dir, name, is, ca->cert) < 0) {
+		mc_preferr("renewed as %s and recorded, but its files could not be written", is->rec.serial);
+		return -1;
 	}
 	if (dep_rc < 0) {
 		mc_seterr("%s; its files are in %s/%s.*", err, dir, name);
-		goto out;
+		return -1;
 	}
-	mc_iso8601(is.rec.not_after, na);
+	mc_iso8601(is->rec.not_after, na);
 	if (o->json) {
-		cmd_cert_json(stdout, &is.rec, 0);
+		cmd_cert_json(stdout, &is->rec, 0);
 		fputc('\n', stdout);
 	} else {
 		printf("renewed %s %s: %s -> %s, valid until %s, %s%s%s%s\n", old->profile,
-		    old->cn[0] ? old->cn : old->sans.v[0], old->serial, is.rec.serial, na,
+		    old->cn[0] ? old->cn : old->sans.v[0], old->serial, is->rec.serial, na,
 		    deployed ? "redeployed" : "files in ", deployed ? "" : dir, deployed ? "" : "/",
 		    deployed ? "" : name);
 	}
-	rc = 0;
+	return 0;
+}
+
+/*
+ * Everything due is planned, then signed at once on all cores by the
+ * batch engine; each certificate is then recorded and deployed on its
+ * own, so one failure keeps the others.  If the parallel signing fails
+ * (all or nothing), each is signed alone to find and skip the bad one.
+ */
+static size_t
+renew_all(struct cmd_ca *ca, const struct due_list *l, const struct renew_opts *o)
+{
+	struct issue_plan *plans = calloc(l->n, sizeof(*plans));
+	struct issue_plan **ready = calloc(l->n, sizeof(*ready));
+	struct issued *is = calloc(l->n, sizeof(*is));
+	size_t *idx = calloc(l->n, sizeof(*idx)), k = 0, failed = 0;
+
+	if (plans == NULL || ready == NULL || is == NULL || idx == NULL) {
+		mc_seterr("out of memory");
+		failed = l->n;
+		goto out;
+	}
+	for (size_t i = 0; i < l->n; i++) {
+		if (cmd_renew_plan(ca, &l->v[i], &plans[i]) < 0) {
+			report_failure(&l->v[i]);
+			failed++;
+			continue;
+		}
+		ready[k] = &plans[i];
+		idx[k++] = i;
+	}
+	if (k > 1 && cmd_issue_sign_many(ca, ready, k, mc_cpu_count(), is, NULL) == 0) {
+		for (size_t j = 0; j < k; j++)
+			if (finish_one(ca, &l->v[idx[j]], &is[j], o) < 0) {
+				report_failure(&l->v[idx[j]]);
+				failed++;
+			}
+		goto out;
+	}
+	for (size_t j = 0; j < k; j++) {
+		if (cmd_issue_sign(ca, ready[j], &is[j]) < 0 || finish_one(ca, &l->v[idx[j]], &is[j], o) < 0) {
+			report_failure(&l->v[idx[j]]);
+			failed++;
+		}
+	}
 out:
-	cmd_issued_free(&is);
-	cmd_issue_plan_free(&plan);
-	return rc;
+	for (size_t i = 0; is != NULL && i < l->n; i++)
+		cmd_issued_free(&is[i]);
+	for (size_t i = 0; plans != NULL && i < l->n; i++)
+		cmd_issue_plan_free(&plans[i]);
+	free(plans);
+	free(ready);
+	free(is);
+	free(idx);
+	return failed;
 }
 
 static int
@@ -229,14 +283,7 @@ run_renew(struct renew_opts *o)
 	}
 	if (cmd_ca_unlock(&ca) < 0)
 		goto out;
-	/* Each renewal stands alone: one failure keeps the others. */
-	for (size_t i = 0; i < l.n; i++) {
-		if (renew_one(&ca, &l.v[i], o) < 0) {
-			cmd_error("cannot renew %s %s (%s): %s", l.v[i].profile,
-			    l.v[i].cn[0] ? l.v[i].cn : l.v[i].sans.v[0], l.v[i].serial, mc_err());
-			failed++;
-		}
-	}
+	failed = renew_all(&ca, &l, o);
 	if (failed > 0)
 		cmd_error("%zu of %zu renewals failed; the others were kept", failed, l.n);
 	rc = failed ? EXIT_ERR : EXIT_OK;

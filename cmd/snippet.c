@@ -101,6 +101,6 @@ cmd_snippet(int argc, const char **argv)
 		rc = cmd_usage_error("snippet", "%s", mc_err());
 	else
 		rc = run_snippet(daemon, profile, root);
-	poptFreeContext(ctx);
+	cmd_parse_done(ctx, opts);
 	return rc;
 }

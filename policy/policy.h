@@ -105,4 +105,31 @@ int pol_key_type_valid(const char *type);
  */
 int pol_lifetime(const struct pol_profile *p, int requested, time_t now, time_t ca_not_after, int *days);
 
+/* batch.c: the file of `minica issue --batch`, one certificate a line:
+ *     PROFILE CN [NAME ...] [days=N] [key=TYPE]   # comment
+ * Words split at blanks; "double quotes" keep blanks (a person's name as
+ * a client CN); a word starting with # ends the line; blank lines and
+ * CRLF endings are fine.  days= and key= may stand anywhere after the
+ * profile.  NAMEs that are IP addresses go to ips, the rest (hostnames,
+ * e-mail addresses) to names.  Only the form is checked here: profiles,
+ * names and lifetimes are the issuing plan's business. */
+#define POL_BATCH_MAX_DAYS 100000
+struct pol_batch_line {
+	int line;		/* 1-based line number in the file */
+	char *profile;
+	char *cn;
+	struct mc_strv names;	/* further SAN names, as written */
+	struct mc_strv ips;
+	int days;		/* 0: the profile's default */
+	char *key_type;		/* NULL: the profile's default */
+};
+struct pol_batch {
+	struct pol_batch_line *v;
+	size_t n;
+};
+/* -1: mc_err() says what is wrong (without the line) and *bad_line
+ * which line it is (0: the file as a whole, e.g. no certificates). */
+int pol_batch_parse(const char *text, size_t len, struct pol_batch *out, int *bad_line);
+void pol_batch_free(struct pol_batch *b);
+
 #endif

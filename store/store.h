@@ -144,6 +144,7 @@ struct store_cert_filter {
 	const char *profile;	/* NULL: any */
 	time_t expiring_before;	/* 0: any */
 	const char *status;	/* only this status (overrides all) */
+	int no_pem;		/* pem is "": faster when it is not needed */
 };
 typedef int (*store_cert_cb)(const struct store_cert *c, void *arg);
 /* Calls cb for each match, soonest expiry first; a non-zero return from

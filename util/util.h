@@ -54,4 +54,18 @@ void mc_iso8601(time_t t, char out[static 21]);
 /* Parses "YYYY-MM-DD" or the ISO form above; -1 on error. */
 int mc_parse_time(const char *s, time_t *out);
 
+/* pool.c: a parallel for-loop on POSIX threads. */
+#define MC_POOL_MAX 256
+/* Online processors, 1 to MC_POOL_MAX. */
+int mc_cpu_count(void);
+/*
+ * Calls fn(arg, i) for every i in [0, n) on up to jobs threads, the
+ * caller's among them (jobs <= 1: all in the caller's thread, in order).
+ * fn returns 0, or -1 with mc_err set in its thread.  After a failure no
+ * new item is started; the call returns -1 with the failure's message in
+ * the caller's mc_err() and its index in *failed_at (may be NULL); when
+ * several fail, the lowest index is reported.
+ */
+int mc_pool_run(size_t n, int jobs, int (*fn)(void *arg, size_t i), void *arg, size_t *failed_at);
+
 #endif

@@ -6,7 +6,7 @@
  *   FAULT_OP=write|sync|rename|link|unlink|any   what is counted (default any)
  *     write:  write, pwrite, pwrite64 on a regular file (SQLite's WAL and
  *             database writes, minica's temp and staged files)
- *     sync:   fsync, fdatasync (a SQLite commit ends in one)
+ *     sync:   fsync, fdatasync, syncfs (a SQLite commit ends in one)
  *     rename: rename, renameat;  link: link;  unlink: unlink
  *   FAULT_AT=N        kill at the Nth counted operation (1-based); 0 or
  *                     unset: only count
@@ -45,6 +45,7 @@ static ssize_t (*real_pwrite)(int, const void *, size_t, off_t);
 static ssize_t (*real_pwrite64)(int, const void *, size_t, off_t);
 static int (*real_fsync)(int);
 static int (*real_fdatasync)(int);
+static int (*real_syncfs)(int);
 static int (*real_rename)(const char *, const char *);
 static int (*real_renameat)(int, const char *, int, const char *);
 static int (*real_link)(const char *, const char *);
@@ -69,6 +70,7 @@ resolve(void)
 	real_pwrite64 = next("pwrite64");
 	real_fsync = next("fsync");
 	real_fdatasync = next("fdatasync");
+	real_syncfs = next("syncfs");
 	real_rename = next("rename");
 	real_renameat = next("renameat");
 	real_link = next("link");
@@ -243,6 +245,16 @@ fdatasync(int fd)
 
 	resolve();
 	AROUND(real_fdatasync(fd), hit_fd(K_SYNC, "fdatasync", fd));
+	return r;
+}
+
+int
+syncfs(int fd)
+{
+	int r;
+
+	resolve();
+	AROUND(real_syncfs(fd), hit_fd(K_SYNC, "syncfs", fd));
 	return r;
 }
 

@@ -73,7 +73,7 @@ e2e: $(BUILD)/minica
 	@MINICA_BIN=$(abspath $(BUILD)/minica) sh tests/e2e/run.sh
 
 # Crash safety: minica killed at every file operation of issue --deploy and
-# renew, and at random moments (tests/crash/README); crash-quick is the
+# renew, and at random moments (docs/reliability.md); crash-quick is the
 # deterministic subset make test runs.
 crash: $(BUILD)/minica $(FAULT_LIB)
 	@MINICA_BIN=$(abspath $(BUILD)/minica) FAULT_LIB=$(abspath $(FAULT_LIB)) sh tests/crash/crash.sh full

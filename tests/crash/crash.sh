@@ -59,7 +59,7 @@ EOF
 	CRT=$C/root/etc/ssl/certs/smtpd.crt
 	KEY=$C/root/etc/ssl/private/smtpd.key
 	CA_SERIAL=$(openssl x509 -in "$C/home/ca.crt" -noout -serial | cut -d= -f2 | tr A-F a-f | sed 's/^0*//')
-	TRIALS=0 FAILS=0 PENDING=0 BETWEEN=0 FORWARD=0 BACK=0 OUTMIX=0 NOTKILLED=0
+	TRIALS=0 RTRIALS=0 FAILS=0 PENDING=0 BETWEEN=0 FORWARD=0 BACK=0 OUTMIX=0 NOTKILLED=0
 	: >"$C/failures"
 	mc issue smtpd --cn mail.example.org --key ec256 --deploy --root "$C/root" >"$C/log/setup" 2>&1 ||
 		{ cat "$C/log/setup"; echo "crash: first deployment failed" >&2; exit 1; }
@@ -210,6 +210,7 @@ fault_trial() {
 # random_trial MS: SIGKILL MS milliseconds after the start.
 random_trial() {
 	TRIAL="$KIND kill -9 after ${1} ms"
+	RTRIALS=$((RTRIALS + 1))
 	(EXEC=exec run_cmd >"$C/log/run" 2>&1) &
 	pid=$!
 	sleep "$(awk "BEGIN { printf \"%.3f\", $1 / 1000 }")"
@@ -219,6 +220,7 @@ random_trial() {
 	if [ $rc -ne 137 ]; then
 		[ $rc -eq 0 ] || bad "exit $rc: $(tr '\n' ' ' <"$C/log/run")"
 		NOTKILLED=$((NOTKILLED + 1))
+		RTRIALS=$((RTRIALS - 1))
 		return
 	fi
 	after_kill
@@ -241,8 +243,8 @@ boundaries() {
 }
 
 report() {
-	printf '%-10s %4d interrupted runs, %d failures; pending at the kill %d (pair apart between the renames %d), next run rolled forward %d / back %d; out pair apart until the next run %d; not killed %d\n' \
-	    "$1" "$TRIALS" "$FAILS" "$PENDING" "$BETWEEN" "$FORWARD" "$BACK" "$OUTMIX" "$NOTKILLED"
+	printf '%-10s %4d interrupted runs (%d at an operation, %d by a random kill), %d failures; pending at the kill %d (pair apart between the renames %d), next run rolled forward %d / back %d; out pair apart until the next run %d; not killed %d\n' \
+	    "$1" "$TRIALS" "$((TRIALS - RTRIALS))" "$RTRIALS" "$FAILS" "$PENDING" "$BETWEEN" "$FORWARD" "$BACK" "$OUTMIX" "$NOTKILLED"
 	if [ "$FAILS" -gt 0 ]; then
 		sed 's/^/    /' "$C/failures" | head -n 40
 	fi

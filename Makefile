@@ -37,10 +37,18 @@ FUZZ_DEPS  := fuzz/util.c fuzz/fuzz.h $(BUILD)/libminica.a
 # Seconds per fuzz target for `make fuzz`: six targets, about ten minutes.
 FUZZ_SECONDS ?= 100
 
-.PHONY: all test suite unit cli e2e install uninstall clean check-asan check-valgrind check-valgrind-ci \
-	bench fuzz fuzz-run replay
+.PHONY: all test suite unit cli e2e crash crash-quick install uninstall clean check-asan check-valgrind \
+	check-valgrind-ci bench fuzz fuzz-run replay
 
 all: $(BUILD)/minica
+
+# The fault-injection shim (tests/crash/): no sanitizers, whatever the
+# build, because ASan must come first in a process and this is preloaded.
+FAULT_LIB := $(BUILD)/tests/libfault.so
+$(FAULT_LIB): tests/crash/fault.c
+	@mkdir -p $(dir $@)
+	@echo "  CC      $@"
+	@$(CC) -std=gnu11 $(WARN) $(CFLAGS) -fPIC -shared -o $@ $< -ldl
 
 $(BUILD)/%.o: %.c $(HEADERS)
 	@mkdir -p $(dir $@)
@@ -77,8 +85,9 @@ $(BUILD)/fuzzers/%: fuzz/%.c $(FUZZ_DEPS)
 
 # Every test: the suite (unit suites, the built binary from the outside,
 # the real daemons), then the suite again under ASan+UBSan, then a subset
-# of the CLI tests under valgrind (timings: docs/reliability.md).
-test: suite check-asan check-valgrind-ci
+# of the CLI tests under valgrind, then a short crash-safety run (timings:
+# docs/reliability.md).
+test: suite check-asan check-valgrind-ci crash-quick
 
 suite: unit cli e2e
 
@@ -88,11 +97,20 @@ unit: $(UNIT_BIN) replay
 replay: $(FUZZ_NAMES:%=$(BUILD)/fuzz/%)
 	@set -e; for t in $(FUZZ_NAMES); do $(BUILD)/fuzz/$$t fuzz/corpus/$$t fuzz/regressions/$$t; done
 
-cli: $(BUILD)/minica
-	@MINICA_BIN=$(abspath $(BUILD)/minica) sh tests/cli/run.sh
+cli: $(BUILD)/minica $(FAULT_LIB)
+	@MINICA_BIN=$(abspath $(BUILD)/minica) FAULT_LIB=$(abspath $(FAULT_LIB)) sh tests/cli/run.sh
 
 e2e: $(BUILD)/minica
 	@MINICA_BIN=$(abspath $(BUILD)/minica) sh tests/e2e/run.sh
+
+# Crash safety: minica killed at every file operation of issue --deploy and
+# renew, and at random moments (docs/reliability.md); crash-quick is the
+# deterministic subset make test runs.
+crash: $(BUILD)/minica $(FAULT_LIB)
+	@MINICA_BIN=$(abspath $(BUILD)/minica) FAULT_LIB=$(abspath $(FAULT_LIB)) sh tests/crash/crash.sh full
+
+crash-quick: $(BUILD)/minica $(FAULT_LIB)
+	@MINICA_BIN=$(abspath $(BUILD)/minica) FAULT_LIB=$(abspath $(FAULT_LIB)) sh tests/crash/crash.sh quick
 
 # Speed against OpenSSL's floor and the tools users would pick instead;
 # prints a markdown table (see docs/performance.md).  Not part of `test`.

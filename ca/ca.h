@@ -82,13 +82,23 @@ char *ca_cidr_to_conf(const char *cidr);
 int ca_verify_leaf(X509 *leaf, X509 *root, const char *purpose);
 
 /* fs.c */
-/* Creates path exclusively (O_EXCL|O_NOFOLLOW) with mode, writes, fsyncs
- * the file and its folder.  A partial file is removed on failure. */
+/* Temp files of ca_file_create_excl and ca_file_replace are named
+ * CA_TMP_PREFIX + the target's name + ".XXXXXX", next to the target. */
+#define CA_TMP_PREFIX ".minica-tmp."
+/* Creates path only if it does not exist, with mode, whole: written and
+ * fsynced under a temp name, then hard-linked to path (EEXIST refused)
+ * and the folder fsynced.  Nothing is left under path on failure or crash. */
 int ca_file_create_excl(const char *path, mode_t mode, const void *data, size_t len);
 /* Writes to a temp name in the same folder (mode and owner set before any
  * content), fsyncs, renames over path, fsyncs the folder.  A symlink at
  * path is refused.  uid/gid (uid_t)-1 keep the process's own. */
 int ca_file_replace(const char *path, mode_t mode, uid_t uid, gid_t gid, const void *data, size_t len);
+/* Removes the temp files a process killed inside the two functions above
+ * left in dir: regular files named CA_TMP_PREFIX... last modified before
+ * `before`.  A caller holding the CA lock passes the time it took it, so
+ * no live writer's file is touched.  Appends each path removed to removed
+ * (may be NULL).  Returns the number removed (0 for a missing folder) or -1. */
+int ca_file_sweep_tmp(const char *dir, const struct timespec *before, struct mc_strv *removed);
 /* The first half of ca_file_replace for callers that swap several files
  * together (deploy): creates exactly path (O_EXCL|O_NOFOLLOW), mode and
  * owner set before any content, writes and fsyncs it.  Renaming it into

@@ -1,4 +1,5 @@
 /* Safe file writing: exclusive creation, atomic replacement, fsync. */
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <libgen.h>
@@ -105,20 +106,88 @@ create_filled(const char *path, mode_t mode, uid_t uid, gid_t gid, const void *d
 	return 0;
 }
 
+/* A filled, fsynced and closed temp file .minica-tmp.BASE.XXXXXX next to
+ * path; *tmp is its name (the caller renames or links it, and frees). */
+static int
+replace_tmp(const char *path, mode_t mode, uid_t uid, gid_t gid, const void *data, size_t len, char **tmp)
+{
+	char *dir = NULL, *copy = NULL;
+	int fd = -1, rc = -1;
+
+	*tmp = NULL;
+	if ((dir = dir_of(path)) == NULL || (copy = mc_strdup(path)) == NULL)
+		goto out;
+	if (asprintf(tmp, "%s/" CA_TMP_PREFIX "%s.XXXXXX", dir, basename(copy)) < 0) {
+		*tmp = NULL;
+		mc_seterr("out of memory");
+		goto out;
+	}
+	if ((fd = mkostemp(*tmp, O_CLOEXEC)) < 0) {
+		mc_seterr("cannot create a temporary file in '%s': %s", dir, strerror(errno));
+		free(*tmp);
+		*tmp = NULL;
+		goto out;
+	}
+	if (fill_new(fd, *tmp, mode, uid, gid, data, len) < 0)
+		goto out;
+	rc = close(fd);
+	fd = -1;
+	if (rc < 0)
+		mc_seterr("cannot write '%s': %s", *tmp, strerror(errno));
+out:
+	if (fd >= 0)
+		close(fd);
+	if (rc < 0 && *tmp != NULL) {
+		unlink(*tmp);
+		free(*tmp);
+		*tmp = NULL;
+	}
+	free(copy);
+	free(dir);
+	return rc;
+}
+
+/* Whole or not at all: the content goes to a temp file first, and link()
+ * gives it the final name only if that name is still free, so a crash
+ * never leaves a half-written file (a key!) under the name, only a temp
+ * file that ca_file_sweep_tmp removes. */
 int
 ca_file_create_excl(const char *path, mode_t mode, const void *data, size_t len)
 {
-	char *dir = NULL;
-	int rc = -1;
+	char *dir = NULL, *tmp = NULL;
+	struct stat st;
+	int rc = -1, linked = 0;
 
-	if (create_filled(path, mode, (uid_t)-1, (gid_t)-1, data, len) < 0)
+	if (lstat(path, &st) == 0) {
+		mc_seterr("'%s' already exists; refusing to overwrite it", path);
 		return -1;
-	if ((dir = dir_of(path)) == NULL || ca_fsync_dir(dir) < 0)
+	}
+	if ((dir = dir_of(path)) == NULL || replace_tmp(path, mode, (uid_t)-1, (gid_t)-1, data, len, &tmp) < 0)
+		goto out;
+	if (link(tmp, path) < 0) {
+		if (errno == EEXIST)
+			mc_seterr("'%s' already exists; refusing to overwrite it", path);
+		else
+			mc_seterr("cannot create '%s': %s", path, strerror(errno));
+		goto out;
+	}
+	linked = 1;
+	if (unlink(tmp) < 0) {
+		mc_seterr("cannot remove '%s': %s", tmp, strerror(errno));
+		goto out;
+	}
+	free(tmp);
+	tmp = NULL;
+	if (ca_fsync_dir(dir) < 0)
 		goto out;
 	rc = 0;
 out:
-	if (rc < 0)
+	if (rc < 0 && linked)
 		unlink(path);
+	if (tmp != NULL) {
+		unlink(tmp);
+		free(tmp);
+	}
 	free(dir);
 	return rc;
 }
@@ -154,31 +223,13 @@ ca_file_check_target(const char *path)
 int
 ca_file_replace(const char *path, mode_t mode, uid_t uid, gid_t gid, const void *data, size_t len)
 {
-	char *dir = NULL, *tmp = NULL, *base, *copy = NULL;
-	int fd = -1, rc = -1;
+	char *dir = NULL, *tmp = NULL;
+	int rc = -1;
 
-	if (ca_file_check_target(path) < 0)
-		return -1;
-	if ((dir = dir_of(path)) == NULL || (copy = mc_strdup(path)) == NULL)
+	if (ca_file_check_target(path) < 0 || (dir = dir_of(path)) == NULL)
 		goto out;
-	base = basename(copy);
-	if (asprintf(&tmp, "%s/.minica-tmp.%s.XXXXXX", dir, base) < 0) {
-		tmp = NULL;
-		mc_seterr("out of memory");
+	if (replace_tmp(path, mode, uid, gid, data, len, &tmp) < 0)
 		goto out;
-	}
-	if ((fd = mkostemp(tmp, O_CLOEXEC)) < 0) {
-		mc_seterr("cannot create a temporary file in '%s': %s", dir, strerror(errno));
-		goto out;
-	}
-	if (fill_new(fd, tmp, mode, uid, gid, data, len) < 0)
-		goto out;
-	if (close(fd) < 0) {
-		fd = -1;
-		mc_seterr("cannot write '%s': %s", tmp, strerror(errno));
-		goto out;
-	}
-	fd = -1;
 	if (rename(tmp, path) < 0) {
 		mc_seterr("cannot rename '%s' to '%s': %s", tmp, path, strerror(errno));
 		goto out;
@@ -187,15 +238,54 @@ ca_file_replace(const char *path, mode_t mode, uid_t uid, gid_t gid, const void 
 	tmp = NULL;
 	rc = ca_fsync_dir(dir);
 out:
-	if (fd >= 0)
-		close(fd);
 	if (tmp != NULL) {
 		unlink(tmp);
 		free(tmp);
 	}
-	free(copy);
 	free(dir);
 	return rc;
+}
+
+int
+ca_file_sweep_tmp(const char *dir, const struct timespec *before, struct mc_strv *removed)
+{
+	DIR *d = opendir(dir);
+	struct dirent *e;
+	int n = 0;
+
+	if (d == NULL) {
+		if (errno == ENOENT)
+			return 0;
+		mc_seterr("cannot list folder '%s': %s", dir, strerror(errno));
+		return -1;
+	}
+	while ((e = readdir(d)) != NULL) {
+		struct stat st;
+		char *p = NULL;
+
+		/* Only our own names: the prefix and mkostemp's six characters. */
+		if (strncmp(e->d_name, CA_TMP_PREFIX, strlen(CA_TMP_PREFIX)) != 0 ||
+		    strlen(e->d_name) < strlen(CA_TMP_PREFIX) + 8)
+			continue;
+		if (fstatat(dirfd(d), e->d_name, &st, AT_SYMLINK_NOFOLLOW) < 0 || !S_ISREG(st.st_mode) ||
+		    st.st_mtim.tv_sec > before->tv_sec ||
+		    (st.st_mtim.tv_sec == before->tv_sec && st.st_mtim.tv_nsec >= before->tv_nsec))
+			continue;
+		if (unlinkat(dirfd(d), e->d_name, 0) < 0) {
+			mc_seterr("cannot remove '%s/%s': %s", dir, e->d_name, strerror(errno));
+			n = -1;
+			break;
+		}
+		n++;
+		if (removed != NULL && asprintf(&p, "%s/%s", dir, e->d_name) >= 0) {
+			mc_strv_push(removed, p);
+			free(p);
+		}
+	}
+	closedir(d);
+	if (n > 0 && ca_fsync_dir(dir) < 0)
+		return -1;
+	return n;
 }
 
 void
@@ -411,7 +501,7 @@ ca_fileset_add(struct ca_fileset *fs, const char *name, mode_t mode, int excl, c
 	int rc = -1;
 
 	if (asprintf(&path, "%s/%s", fs->dir, name) < 0 ||
-	    asprintf(&tmpl, "%s/.minica-tmp.%s.XXXXXX", fs->dir, name) < 0) {
+	    asprintf(&tmpl, "%s/" CA_TMP_PREFIX "%s.XXXXXX", fs->dir, name) < 0) {
 		mc_seterr("out of memory");
 		path = tmpl = NULL;
 		goto out;

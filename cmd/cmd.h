@@ -33,6 +33,7 @@ struct cmd_globals {
 	char *pass_file;	/* --passphrase-file */
 	int pass_fd;		/* --passphrase-fd, -1 if unset */
 	const char *progname;
+	struct timespec locked_at;	/* when cmd_ca_lock took the CA lock; 0: not held */
 };
 extern struct cmd_globals g;
 extern struct poptOption cmd_common_options[];

@@ -278,6 +278,8 @@ cmd_ca_lock(struct cmd_ca *ca)
 		return cmd_fail(), -1;
 	}
 	free(path);
+	/* Temp files of ours older than this are a dead process's. */
+	clock_gettime(CLOCK_REALTIME, &g.locked_at);
 	return 0;
 }
 

@@ -43,7 +43,7 @@ cmd_deploy_cert(struct cmd_ca *ca, const struct store_cert *rec, X509 *cert, EVP
 	struct dep_result res = { 0 };
 	struct dep_req req = {
 		.cfg = &ca->cfg, .root = o->root, .rec = rec, .cert = cert, .key = key, .ca = ca->cert,
-		.reload = !o->no_reload,
+		.reload = !o->no_reload, .stale_before = g.locked_at.tv_sec ? &g.locked_at : NULL,
 	};
 	int rc = -1;
 

@@ -538,6 +538,24 @@ cmd_leaf_files_check(const char *dir, const char *name, int with_key)
 	return rc;
 }
 
+/* Temp files a killed minica left in the out folder (see cmd_ca_lock). */
+static int
+sweep_out(const char *dir)
+{
+	struct mc_strv removed = { 0 };
+
+	if (g.locked_at.tv_sec == 0)
+		return 0;
+	if (ca_file_sweep_tmp(dir, &g.locked_at, &removed) < 0) {
+		mc_strv_free(&removed);
+		return -1;
+	}
+	for (size_t i = 0; i < removed.n; i++)
+		cmd_warn("removed '%s', left by an interrupted minica", removed.v[i]);
+	mc_strv_free(&removed);
+	return 0;
+}
+
 struct ca_fileset *
 cmd_leaf_fileset(const char *dir)
 {
@@ -545,6 +563,8 @@ cmd_leaf_fileset(const char *dir)
 		mc_seterr("cannot create folder '%s': %s", dir, strerror(errno));
 		return NULL;
 	}
+	if (sweep_out(dir) < 0)
+		return NULL;
 	return ca_fileset_new(dir);
 }
 

@@ -24,6 +24,7 @@ struct due_list {
 	size_t n, cap;
 	size_t current;		/* valid certificates seen */
 	struct renew_opts *o;
+	struct store *db;
 	time_t now;
 };
 
@@ -49,13 +50,36 @@ selected(struct renew_opts *o, const struct store_cert *c)
 }
 
 static int
+is_predecessor(const struct store_deployment *d, void *arg)
+{
+	return d->cert_id != *(const int64_t *)arg;
+}
+
+/* A renew cut short between recording the new certificate and deploying
+ * it leaves its predecessor deployed: renewing again puts the lineage's
+ * newest certificate there, so the stranded one does not expire in use. */
+static int
+stranded(struct store *db, const struct store_cert *c, const char *root)
+{
+	struct store_deploy_filter f = { .state = "current", .root = root, .lineage_of = c->id };
+
+	return store_deploy_each(db, &f, is_predecessor, (void *)&c->id);
+}
+
+static int
 collect_due(const struct store_cert *c, void *arg)
 {
 	struct due_list *l = arg;
 	struct store_cert *copy;
+	int due;
 
 	l->current++;
-	if (!selected(l->o, c) || !(l->o->force || cmd_cert_due(c, l->now, l->o->days)))
+	if (!selected(l->o, c))
+		return 0;
+	due = l->o->force || cmd_cert_due(c, l->now, l->o->days);
+	if (!due && (due = stranded(l->db, c, l->o->root)) < 0)
+		return -1;
+	if (!due)
 		return 0;
 	if (l->n == l->cap) {
 		size_t ncap = l->cap ? 2 * l->cap : 8;
@@ -84,48 +108,43 @@ collect_due(const struct store_cert *c, void *arg)
 	return copy->profile && copy->subject && copy->cn && copy->pem ? 0 : -1;
 }
 
-struct old_deploys {
-	int64_t cert_id;
-	struct mc_strv roots;
-};
-
 static int
 collect_roots(const struct store_deployment *d, void *arg)
 {
-	struct old_deploys *od = arg;
+	struct mc_strv *roots = arg;
 
-	if (d->cert_id != od->cert_id || mc_strv_has(&od->roots, d->root))
-		return 0;
-	return mc_strv_push(&od->roots, d->root);
+	return mc_strv_has(roots, d->root) ? 0 : mc_strv_push(roots, d->root);
 }
 
-/* Redeploys to every root the old certificate is deployed under.  A
+/* Redeploys to every root the old certificate (or one it renewed, see
+ * stranded) is deployed under.  A
  * failed deployment keeps the previous pair in place (deploy rolls back)
  * and the new files go to the out folder so the new key is not lost. */
 static int
 redeploy(struct cmd_ca *ca, const struct store_cert *old, struct issued *is, const struct renew_opts *o,
     int *deployed)
 {
-	struct old_deploys od = { .cert_id = old->id };
-	struct store_deploy_filter f = { .state = "current", .root = o->root, .profile = old->profile };
+	struct mc_strv roots = { 0 };
+	struct store_deploy_filter f = { .state = "current", .root = o->root, .profile = old->profile,
+	    .lineage_of = old->id };
 	int rc = 0;
 
-	if (store_deploy_each(ca->db, &f, collect_roots, &od) < 0) {
-		mc_strv_free(&od.roots);
+	if (store_deploy_each(ca->db, &f, collect_roots, &roots) < 0) {
+		mc_strv_free(&roots);
 		return -1;
 	}
-	for (size_t i = 0; i < od.roots.n; i++) {
-		struct cmd_deploy_opts dopts = { .root = od.roots.v[i], .no_reload = o->no_reload, .json = o->json };
+	for (size_t i = 0; i < roots.n; i++) {
+		struct cmd_deploy_opts dopts = { .root = roots.v[i], .no_reload = o->no_reload, .json = o->json };
 
 		if (cmd_deploy_cert(ca, &is->rec, is->cert, is->key, &dopts) < 0) {
 			mc_seterr("renewed as %s, but deploying it under '%s' failed (the previous pair is "
-			    "still in place)", is->rec.serial, od.roots.v[i]);
+			    "still in place)", is->rec.serial, roots.v[i]);
 			rc = -1;
 		} else {
 			(*deployed)++;
 		}
 	}
-	mc_strv_free(&od.roots);
+	mc_strv_free(&roots);
 	return rc;
 }
 
@@ -238,6 +257,7 @@ run_renew(struct renew_opts *o)
 		return EXIT_ERR;
 	if (!o->dry_run && cmd_ca_lock(&ca) < 0)
 		goto out;
+	l.db = ca.db;
 	if (store_cert_each(ca.db, &f, collect_due, &l) < 0) {
 		cmd_fail();
 		goto out;

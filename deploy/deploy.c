@@ -236,6 +236,48 @@ content(const struct dep_req *req, struct mc_buf *cert, struct mc_buf *key)
 	return 0;
 }
 
+static int
+sweep_dir_of(const char *path, const struct timespec *before, struct mc_strv *removed)
+{
+	char *copy = mc_strdup(path);
+	int rc;
+
+	if (copy == NULL)
+		return -1;
+	rc = ca_file_sweep_tmp(dirname(copy), before, removed);
+	free(copy);
+	return rc;
+}
+
+/* Temp files a killed minica left next to the targets (install_ca's and
+ * any other ca_file_replace's) go, with a note for each. */
+static int
+sweep(const struct dep_req *req, const struct store_deployment *d, struct dep_result *res)
+{
+	struct mc_strv removed = { 0 };
+	char *ca = NULL, note[PATH_MAX + 64];
+	int rc = -1;
+
+	if (req->stale_before == NULL)
+		return 0;
+	if (req->cfg->ca_cert.path != NULL && (ca = dep_path(req->root, req->cfg->ca_cert.path)) == NULL)
+		return -1;
+	if (sweep_dir_of(d->cert.path, req->stale_before, &removed) < 0 ||
+	    sweep_dir_of(d->key.path, req->stale_before, &removed) < 0 ||
+	    (ca != NULL && sweep_dir_of(ca, req->stale_before, &removed) < 0))
+		goto out;
+	for (size_t i = 0; i < removed.n; i++) {
+		snprintf(note, sizeof(note), "removed '%s', left by an interrupted minica", removed.v[i]);
+		if (mc_strv_push(&res->notes, note) < 0)
+			goto out;
+	}
+	rc = 0;
+out:
+	mc_strv_free(&removed);
+	free(ca);
+	return rc;
+}
+
 /* Everything up to the pending row; nothing on disk changed yet
  * (except missing folders created and stale files of ours removed). */
 static int
@@ -254,7 +296,8 @@ prepare(struct store *st, const struct dep_req *req, struct store_deployment *d,
 	d->cert_id = req->rec->id;
 	d->profile = (char *)p->name;
 	d->root = (char *)(req->root ? req->root : "/");
-	if (plan_file(&d->cert, req->root, &p->cert, cert) < 0 || plan_file(&d->key, req->root, &p->key, key) < 0)
+	if (plan_file(&d->cert, req->root, &p->cert, cert) < 0 || plan_file(&d->key, req->root, &p->key, key) < 0 ||
+	    sweep(req, d, res) < 0)
 		goto out;
 	rc = 0;
 out:

@@ -45,6 +45,9 @@ struct dep_req {
 	EVP_PKEY *key;
 	X509 *ca;			/* the root: the chain after the leaf */
 	int reload;			/* run the profile's reload command */
+	const struct timespec *stale_before;	/* non-NULL (the CA lock is held since):
+					 * temp files of interrupted runs in the
+					 * target folders older than this are removed */
 };
 struct dep_result {
 	char *cert_path;		/* as written (with the root prefix) */

@@ -211,10 +211,15 @@ store_deploy_finish(struct store *st, struct store_deployment *d, const char *st
 int
 store_deploy_each(struct store *st, const struct store_deploy_filter *f, store_deploy_cb cb, void *arg)
 {
-	sqlite3_stmt *stmt = store_prepare(st, "SELECT " DEPLOY_COLS
+	/* lineage: ?5 and every certificate renewed, directly or through
+	 * later renewals, into it (UNION, not UNION ALL: no endless loop). */
+	sqlite3_stmt *stmt = store_prepare(st, "WITH RECURSIVE lineage(id) AS ("
+	    " SELECT ?5 UNION SELECT p.id FROM certificates p JOIN lineage l ON p.superseded_by = l.id)"
+	    " SELECT " DEPLOY_COLS
 	    " FROM deployments d JOIN certificates c ON c.id = d.cert_id"
 	    " WHERE (?1 IS NULL OR d.state = ?1) AND (?2 IS NULL OR d.root = ?2)"
 	    " AND (?3 IS NULL OR d.profile = ?3) AND (?4 IS NULL OR d.cert_path = ?4 OR d.key_path = ?4)"
+	    " AND (?5 IS NULL OR d.cert_id IN lineage)"
 	    " ORDER BY d.id DESC");
 	struct store_deployment d;
 	int rc = 0, step;
@@ -229,6 +234,8 @@ store_deploy_each(struct store *st, const struct store_deploy_filter *f, store_d
 		sqlite3_bind_text(stmt, 3, f->profile, -1, SQLITE_STATIC);
 	if (f->path != NULL)
 		sqlite3_bind_text(stmt, 4, f->path, -1, SQLITE_STATIC);
+	if (f->lineage_of != 0)
+		sqlite3_bind_int64(stmt, 5, f->lineage_of);
 	while ((step = sqlite3_step(stmt)) == SQLITE_ROW) {
 		if (read_row(stmt, &d) < 0) {
 			rc = -1;

@@ -96,6 +96,8 @@ struct store_deploy_filter {
 	const char *root;	/* NULL: any */
 	const char *profile;	/* NULL: any */
 	const char *path;	/* NULL: any; else cert or key path equal to it */
+	int64_t lineage_of;	/* 0: any; else this certificate's deployments and
+				 * those of every certificate renewed into it */
 };
 typedef int (*store_deploy_cb)(const struct store_deployment *d, void *arg);
 /* Calls cb for each match, newest first; a non-zero return stops and is

@@ -133,3 +133,18 @@ contains "$T/leaf" "DNS:mail.example.org"
 expect 0 mc show "$MAIL"
 contains "$T/out" "status               superseded"
 sha256sum -c --quiet "$T/before" || fail "old files changed after renew"
+
+# check covers the imported certificates (ten-year leaves are not due), and
+# deploy installs an imported certificate with the key gencert.sh made for
+# it, into targets configured for the imported 'server' profile.
+expect 0 mc check
+contains "$T/out" "MINICA OK"
+printf '[profile.server]\ncert_file = /etc/ssl/certs/www.pem\nkey_file = /etc/ssl/private/www.key\n' >> "$MINICA_HOME/minica.conf"
+expect 0 mc deploy "$WEB" --key web.key --root "$ROOT" --no-reload --passphrase-file "$PASS"
+openssl verify -CAfile cacert.pem "$ROOT/etc/ssl/certs/www.pem" >/dev/null || fail "deployed imported leaf does not verify against the old root"
+[ "$(openssl x509 -in "$ROOT/etc/ssl/certs/www.pem" -noout -pubkey | sha256sum)" = "$(openssl pkey -in "$ROOT/etc/ssl/private/www.key" -pubout | sha256sum)" ] ||
+	fail "deployed imported pair does not match"
+expect 0 mc check --root "$ROOT"
+contains "$T/out" "1 deployment"
+expect 1 mc deploy "$WEB" --key mail.key --root "$ROOT" --no-reload
+contains "$T/err" "is not the key of certificate"

@@ -8,7 +8,7 @@ PKG_CONFIG ?= pkg-config
 BUILD     ?= build
 VERSION   := 0.1.0
 
-PKGS      := libcrypto sqlite3 popt libidn2
+PKGS      := libcrypto libssl sqlite3 popt libidn2
 CFLAGS    ?= -O2 -g
 WARN      := -Wall -Wextra -Werror -Wshadow -Wformat=2 -Wstrict-prototypes \
              -Wmissing-prototypes -Wno-missing-field-initializers

@@ -211,4 +211,79 @@ int ca_p12_der(EVP_PKEY *key, X509 *cert, X509 *root, const char *pass, size_t p
 /* The same, written to a new file (exclusive, 0600). */
 int ca_p12_write(const char *path, EVP_PKEY *key, X509 *cert, X509 *root, const char *pass, size_t passlen, int legacy);
 
+/* ---- probe.c: the certificate a running daemon serves (check --probe) ---- */
+#define CA_PROBE_LINE_MAX 4096	/* bytes per SMTP/IMAP line, CRLF included */
+#define CA_PROBE_LINES 100	/* lines read from one server, all replies */
+/* Connects to host:port (IPv4/IPv6, getaddrinfo), optionally speaks SMTP
+ * (220 banner, EHLO, 250 lines incl. multi-line, STARTTLS, 220) or IMAP
+ * (* OK banner, "a STARTTLS", "a OK") first, does a TLS handshake WITHOUT
+ * verifying (we only want to see what is served; SNI = sni if non-NULL
+ * and not an IP literal), and returns the served leaf's SHA-256
+ * fingerprint (lowercase hex, as ca_cert_fingerprint).  starttls: NULL,
+ * "smtp" or "imap".  Every step bounded by timeout_ms overall (name
+ * resolution excepted).  Errors name what happened: "connection refused",
+ * "timed out after N ms waiting for the SMTP banner", "server does not
+ * offer STARTTLS", "TLS handshake failed: ...".  SIGPIPE is held back on
+ * the calling thread meanwhile; the process's signal handling is left
+ * alone. */
+int ca_probe(const char *host, int port, const char *starttls, const char *sni, int timeout_ms,
+    char fpr[CA_FPR_LEN]);
+
+/* ---- oldkey.c, adopt.c, importset.c, easyrsa.c (minica import) ---- */
+
+/* oldkey.c */
+/* 1 if the PEM is an encrypted key (PKCS#8 or "Proc-Type: 4,ENCRYPTED"). */
+int ca_key_pem_encrypted(const char *pem, size_t len);
+/* Reads a hand-made key: traditional PEM (DES-EDE3, DES, AES), PKCS#8
+ * encrypted (PBES2, PKCS#12 PBE) or plain; ciphers OpenSSL 3 keeps in its
+ * legacy provider included.  pass NULL: only an unencrypted key.  A
+ * wrong passphrase says "wrong old passphrase". */
+EVP_PKEY *ca_key_load_old(const char *path, const char *pass, size_t passlen);
+
+/* adopt.c */
+/* 0 if x is a self-signed CA (v3 CA:TRUE or a v1 root); -1 naming why not. */
+int ca_root_check(X509 *x);
+/* One line per shortcoming of a root made elsewhere ("what: what it
+ * means"): v1, basicConstraints, keyUsage, name constraints, SKI, RSA
+ * size, SHA-1/MD5, expiry and lifetime.  Appended to out. */
+int ca_root_findings(X509 *x, time_t now, struct mc_strv *out);
+/* 1 if leaf's issuer name is root's subject and root's key verifies
+ * leaf's signature; 0 otherwise. */
+int ca_cert_signed_by(X509 *leaf, X509 *root);
+/* Subject CN (NULL if none; caller frees) and the SAN's DNS, IP and
+ * e-mail names (others ignored), appended without duplicates. */
+int ca_cert_names(X509 *x, char **cn, struct mc_strv *dns, struct mc_strv *ips, struct mc_strv *emails);
+/* "server" (serverAuth or no EKU), "client" (clientAuth only) or NULL. */
+const char *ca_cert_role(X509 *x);
+
+/* importset.c, easyrsa.c */
+struct ca_imported {
+	X509 *cert;
+	char *source;			/* the file it was read from */
+	char serial[CA_SERIAL_LEN];	/* as ca_cert_serial_hex writes it */
+	char fingerprint[CA_FPR_LEN];
+	int revoked;			/* from an easy-rsa index.txt */
+	time_t revoked_at;
+	char *reason;			/* OpenSSL's reason name */
+};
+struct ca_import_set {
+	X509 *root;			/* set by the caller; not owned */
+	struct ca_imported *v;
+	size_t n, cap;
+	struct mc_strv skipped;		/* "'file' ...; skipped" notes */
+};
+/* Each adds every certificate found, deduplicated by fingerprint; the
+ * root itself is passed over.  A certificate the root did not sign, or
+ * two certificates with one serial, fail naming the file. */
+int ca_import_file(struct ca_import_set *s, const char *path);
+/* *.pem and *.crt in dir; files holding no certificate go to skipped. */
+int ca_import_dir(struct ca_import_set *s, const char *dir);
+/* pki/index.txt (V, R with time and reason, E), certificates from
+ * certs_by_serial/, revoked/certs_by_serial/, renewed/certs_by_serial/
+ * and issued/. */
+int ca_import_easyrsa(struct ca_import_set *s, const char *pki);
+void ca_import_set_free(struct ca_import_set *s);
+/* Hex serial in any case, leading zeros as BN_bn2hex writes them. */
+int ca_serial_normalize(const char *hex, char out[CA_SERIAL_LEN]);
+
 #endif

@@ -411,6 +411,35 @@ out:
 	return rc;
 }
 
+/*
+ * authorityKeyIdentifier keyid: the issuer's SKI when it has one.  A root
+ * adopted by 'minica import' may have none (a v1 root); then RFC 5280
+ * 4.2.1.2 method 1, the SHA-1 of its subjectPublicKey, which is what
+ * OpenSSL's own "hash" SKI would have been.
+ */
+static int
+leaf_add_akid(X509 *x, X509V3_CTX *ctx, X509 *issuer)
+{
+	unsigned char md[EVP_MAX_MD_SIZE];
+	unsigned int len = 0;
+	AUTHORITY_KEYID *akid = NULL;
+	int rc = -1;
+
+	if (X509_get_ext_by_NID(issuer, NID_subject_key_identifier, -1) >= 0)
+		return leaf_add_conf(x, ctx, NID_authority_key_identifier, "keyid:always");
+	if (!X509_pubkey_digest(issuer, EVP_sha1(), md, &len) || (akid = AUTHORITY_KEYID_new()) == NULL ||
+	    (akid->keyid = ASN1_OCTET_STRING_new()) == NULL ||
+	    !ASN1_OCTET_STRING_set(akid->keyid, md, (int)len) ||
+	    !X509_add1_ext_i2d(x, NID_authority_key_identifier, akid, 0, X509V3_ADD_DEFAULT)) {
+		mc_seterr_ssl("cannot add authorityKeyIdentifier");
+		goto out;
+	}
+	rc = 0;
+out:
+	AUTHORITY_KEYID_free(akid);
+	return rc;
+}
+
 static int
 leaf_add_exts(X509 *x, X509 *issuer, const struct ca_leaf_req *req)
 {
@@ -425,7 +454,7 @@ leaf_add_exts(X509 *x, X509 *issuer, const struct ca_leaf_req *req)
 	    leaf_add_conf(x, &ctx, NID_key_usage, ku) < 0 ||
 	    leaf_add_eku(x, req->eku) < 0 ||
 	    leaf_add_conf(x, &ctx, NID_subject_key_identifier, "hash") < 0 ||
-	    leaf_add_conf(x, &ctx, NID_authority_key_identifier, "keyid:always") < 0 ||
+	    leaf_add_akid(x, &ctx, issuer) < 0 ||
 	    leaf_add_san(x, req) < 0)
 		return -1;
 	return 0;

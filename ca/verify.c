@@ -4,6 +4,36 @@
 
 #include "ca.h"
 
+/*
+ * A root adopted with 'minica import' may lack what strict mode wants of
+ * a CA (keyUsage, a critical basicConstraints, an SKI, v3 at all): import warned
+ * about that, and the clients that trust it accept it.  Those errors are
+ * forgiven at the root only; everything minica signs is held to the
+ * strict rules.
+ */
+static int
+forgive_root(int ok, X509_STORE_CTX *ctx)
+{
+	X509 *cur = X509_STORE_CTX_get_current_cert(ctx);
+	STACK_OF(X509) *chain = X509_STORE_CTX_get0_chain(ctx);
+	int depth = X509_STORE_CTX_get_error_depth(ctx);
+
+	if (ok || cur == NULL || chain == NULL || depth != sk_X509_num(chain) - 1 || depth == 0 ||
+	    X509_self_signed(cur, 0) != 1)
+		return ok;
+	switch (X509_STORE_CTX_get_error(ctx)) {
+	case X509_V_ERR_CA_CERT_MISSING_KEY_USAGE:
+	case X509_V_ERR_CA_BCONS_NOT_CRITICAL:
+	case X509_V_ERR_MISSING_SUBJECT_KEY_IDENTIFIER:
+	case X509_V_ERR_MISSING_AUTHORITY_KEY_IDENTIFIER:
+		return 1;
+	case X509_V_ERR_INVALID_CA:	/* strict mode's verdict on any v1 root */
+		return X509_get_version(cur) == X509_VERSION_1 ? 1 : ok;
+	default:
+		return ok;
+	}
+}
+
 int
 ca_verify_leaf(X509 *leaf, X509 *root, const char *purpose)
 {
@@ -19,6 +49,7 @@ ca_verify_leaf(X509 *leaf, X509 *root, const char *purpose)
 	/* Strict mode and the purpose are what clients apply; name
 	 * constraints are checked as part of the chain. */
 	X509_STORE_CTX_set_flags(ctx, X509_V_FLAG_X509_STRICT);
+	X509_STORE_CTX_set_verify_cb(ctx, forgive_root);
 	if (purpose != NULL) {
 		int idx = X509_PURPOSE_get_by_sname(purpose);
 

@@ -3,6 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "../deploy/deploy.h"
 #include "cmd.h"
 
 #define ROOT_WARN_DAYS 180
@@ -12,6 +13,9 @@ struct check_state {
 	int days;
 	time_t now;
 	size_t count;
+	size_t deployments;
+	char *root;		/* --root: only deployments under it */
+	int probe;
 	time_t next;		/* soonest expiry among certificates still valid */
 	char next_what[128];
 };
@@ -67,6 +71,9 @@ summary(const struct check_state *s, char *out, size_t len)
 	int n = snprintf(out, len, "MINICA %s - %zu certificate%s", cmd_sev_name(s->f.worst), s->count,
 	    s->count == 1 ? "" : "s");
 
+	if (s->deployments > 0)
+		n += snprintf(out + n, len - (size_t)n, ", %zu deployment%s", s->deployments,
+		    s->deployments == 1 ? "" : "s");
 	if (s->f.n > 0)
 		n += snprintf(out + n, len - (size_t)n, ", %zu problem%s", s->f.n, s->f.n == 1 ? "" : "s");
 	if (s->next != 0)
@@ -79,7 +86,7 @@ print_json(const struct check_state *s, const char *line)
 {
 	printf("{\"status\":\"%s\",\"code\":%d,\"summary\":", cmd_sev_name(s->f.worst), (int)s->f.worst);
 	cmd_json_str(stdout, line);
-	printf(",\"certificates\":%zu,\"problems\":[", s->count);
+	printf(",\"certificates\":%zu,\"deployments\":%zu,\"problems\":[", s->count, s->deployments);
 	for (size_t i = 0; i < s->f.n; i++) {
 		const struct cmd_finding *x = &s->f.v[i];
 
@@ -101,6 +108,17 @@ run_check(struct check_state *s, int json, int quiet)
 	struct cmd_ca ca;
 	char line[512];
 
+	if (s->root != NULL) {
+		char *r = dep_root_resolve(s->root);
+
+		if (r == NULL) {
+			cmd_fail();
+			printf("MINICA UNKNOWN - %s\n", mc_err());
+			return SEV_UNKNOWN;
+		}
+		free(s->root);
+		s->root = r;
+	}
 	if (cmd_open_ca(&ca) < 0) {
 		if (json)
 			printf("{\"status\":\"UNKNOWN\",\"code\":3,\"summary\":\"MINICA UNKNOWN - cannot read the CA\"}\n");
@@ -108,7 +126,8 @@ run_check(struct check_state *s, int json, int quiet)
 			printf("MINICA UNKNOWN - cannot read the CA (see the error above)\n");
 		return SEV_UNKNOWN;
 	}
-	if (check_root(&ca, s) < 0 || store_cert_each(ca.db, &filter, check_cert, s) < 0) {
+	if (check_root(&ca, s) < 0 || store_cert_each(ca.db, &filter, check_cert, s) < 0 ||
+	    cmd_check_deployments(&ca, s->root, s->probe, &s->f, &s->deployments) < 0) {
 		cmd_fail();
 		cmd_close_ca(&ca);
 		printf("MINICA UNKNOWN - %s\n", mc_err());
@@ -134,6 +153,8 @@ cmd_check(int argc, const char **argv)
 	int json = 0, quiet = 0;
 	struct poptOption opts[] = {
 		{ "days", 0, POPT_ARG_INT, &s.days, 0, "warn about certificates expiring within N days (default 30)", "N" },
+		{ "root", 0, POPT_ARG_STRING, &s.root, 0, "only deployments under DIR (default: all recorded)", "DIR" },
+		{ "probe", 0, POPT_ARG_NONE, &s.probe, 0, "compare what the daemons serve with what is deployed", NULL },
 		{ "json", 0, POPT_ARG_NONE, &json, 0, "print one JSON object", NULL },
 		{ "quiet", 'q', POPT_ARG_NONE, &quiet, 0, "print nothing when everything is OK (for cron)", NULL },
 		{ NULL, 0, POPT_ARG_INCLUDE_TABLE, cmd_common_options, 0, "Common options:", NULL },

@@ -88,6 +88,32 @@ int cmd_passphrase_from(const char *file, int fd, const char *envname, const cha
  * no child ever inherits it. */
 void cmd_passphrase_capture_env(void);
 
+/* home.c: a new CA home, shared by init and import. */
+struct cmd_home_made {
+	int made_home;
+	int made_private;
+};
+/* 1 (after printing why) if the home already holds any CA file. */
+int cmd_home_refuse_existing(void);
+/* Creates the home and private/ (0700) as needed and checks their modes;
+ * prints on failure.  made records what to remove on a later failure. */
+int cmd_home_make(struct cmd_home_made *made);
+void cmd_home_remove_partial(const struct cmd_home_made *made);
+struct cmd_new_ca {
+	EVP_PKEY *key;
+	X509 *cert;
+	const struct mc_buf *pass;	/* new passphrase for private/ca.key */
+	const struct mc_buf *conf;	/* minica.conf text */
+	int imported;
+	/* Runs inside the transaction that records the CA row: the audit
+	 * event and any rows that belong with it. */
+	int (*record)(struct store *db, const struct store_ca *rec, void *arg);
+	void *arg;
+};
+/* private/ca.key (scrypt, 0600, exclusive), minica.db with the CA row,
+ * ca.crt, minica.conf; sets mc_err.  The caller removes partial files. */
+int cmd_new_ca_write(const struct cmd_new_ca *n);
+
 /* json.c */
 void cmd_json_str(FILE *f, const char *s);
 
@@ -178,6 +204,11 @@ long cmd_days_left(time_t not_after, time_t now);
 void cmd_cert_json(FILE *f, const struct store_cert *c, int with_pem);
 void cmd_cert_text(FILE *f, const struct store_cert *c, int with_pem);
 
+/* importrows.c: a store row for a certificate found by 'minica import';
+ * profile NULL: "server" or "client" from its extendedKeyUsage. */
+int cmd_import_row(const struct ca_imported *e, const char *profile, struct store_cert *r);
+
+int cmd_import(int argc, const char **argv);
 int cmd_issue(int argc, const char **argv);
 int cmd_revoke(int argc, const char **argv);
 int cmd_renew(int argc, const char **argv);
@@ -231,4 +262,8 @@ struct cmd_findings {
 int cmd_finding_add(struct cmd_findings *f, enum cmd_sev sev, const char *serial, const char *what,
     const char *fmt, ...) __attribute__((format(printf, 5, 6)));
 void cmd_findings_free(struct cmd_findings *f);
+/* check_deploy.c: every current or interrupted deployment (under root,
+ * NULL: all): files as deployed, the certificate still current, and with
+ * probe what the daemons serve. */
+int cmd_check_deployments(struct cmd_ca *ca, const char *root, int probe, struct cmd_findings *f, size_t *count);
 const char *cmd_sev_name(enum cmd_sev s);

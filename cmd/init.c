@@ -16,11 +16,6 @@ struct init_opts {
 	int no_nc;
 };
 
-/* Files init creates, in creation order, so a failure removes exactly them. */
-static const char *const init_files[] = {
-	"private/ca.key", "minica.db", "minica.db-wal", "minica.db-shm", "ca.crt", "minica.conf",
-};
-
 static int
 progress(EVP_PKEY_CTX *ctx)
 {
@@ -32,62 +27,6 @@ progress(EVP_PKEY_CTX *ctx)
 		fflush(stderr);
 	}
 	return 1;
-}
-
-static int
-existing_ca(void)
-{
-	for (size_t i = 0; i < sizeof(init_files) / sizeof(init_files[0]); i++) {
-		char *p = cmd_home_path(init_files[i]);
-		struct stat st;
-		int exists = p != NULL && lstat(p, &st) == 0;
-
-		if (exists) {
-			cmd_error("a CA already exists in '%s' (found '%s'); nothing was changed", g.home, p);
-			free(p);
-			return 1;
-		}
-		free(p);
-	}
-	return 0;
-}
-
-static void
-remove_partial(int made_home, int made_private)
-{
-	for (size_t i = sizeof(init_files) / sizeof(init_files[0]); i-- > 0;) {
-		char *p = cmd_home_path(init_files[i]);
-
-		if (p != NULL)
-			unlink(p);
-		free(p);
-	}
-	if (made_private) {
-		char *p = cmd_home_path("private");
-
-		if (p != NULL)
-			rmdir(p);
-		free(p);
-	}
-	if (made_home)
-		rmdir(g.home);
-}
-
-static int
-make_dir(const char *path, int *made)
-{
-	if (mkdir(path, 0700) == 0) {
-		*made = 1;
-		return 0;
-	}
-	if (errno == EEXIST)
-		return 0;
-	if (errno == ENOENT && ca_mkdir_p(path, 0700) == 0) {
-		*made = 1;
-		return 0;
-	}
-	mc_seterr("cannot create folder '%s': %s", path, strerror(errno));
-	return -1;
 }
 
 static int
@@ -116,67 +55,40 @@ normalize_domains(const struct init_opts *o, struct mc_strv *domains, struct mc_
 	return 0;
 }
 
-/* Key first (not a certificate, nothing leaves), then the store, then
- * the certificate file: the store records the root before it exists
- * anywhere else. */
+static int
+record_init(struct store *db, const struct store_ca *rec, void *arg)
+{
+	(void)arg;
+	return store_audit(db, "init", rec->serial, "subject=%s fingerprint=%s constraints=%s",
+	    rec->subject, rec->fingerprint, *rec->constraints ? rec->constraints : "none");
+}
+
 static int
 create_ca(const struct init_opts *o, const struct mc_strv *domains, const struct mc_strv *ips,
     const struct mc_buf *pass, X509 **certp)
 {
 	struct ca_root_req req = { o->name, o->days, domains, ips, !o->no_nc };
-	struct mc_buf keypem = { 0 }, certpem = { 0 }, conf = { 0 };
-	struct store_ca rec = { 0 };
-	struct store *db = NULL;
+	struct cmd_new_ca n = { .pass = pass, .record = record_init };
+	struct mc_buf conf = { 0 };
 	EVP_PKEY *key = NULL;
 	X509 *cert = NULL;
-	char *kp = cmd_home_path("private/ca.key"), *dbp = cmd_home_path("minica.db");
-	char *cp = cmd_home_path("ca.crt"), *confp = cmd_home_path("minica.conf");
 	int rc = -1;
 
-	if (kp == NULL || dbp == NULL || cp == NULL || confp == NULL)
-		goto out;
 	if ((key = ca_key_generate("rsa4096", isatty(2) ? progress : NULL)) == NULL ||
-	    (cert = ca_root_build(key, &req)) == NULL ||
-	    ca_key_encrypt_pem(key, pass->p, pass->len, &keypem) < 0 ||
-	    ca_file_create_excl(kp, 0600, keypem.p, keypem.len) < 0 || ca_cert_pem(cert, &certpem) < 0)
+	    (cert = ca_root_build(key, &req)) == NULL || pol_config_default_text(domains, &conf) < 0)
 		goto out;
-	rec.subject = ca_cert_subject(cert);
-	rec.pem = certpem.p;
-	rec.constraints = ca_cert_constraints_text(cert);
-	rec.created_at = time(NULL);
-	ca_cert_fingerprint(cert, rec.fingerprint);
-	if (rec.subject == NULL || rec.constraints == NULL || ca_cert_serial_hex(cert, rec.serial) < 0 ||
-	    ca_cert_validity(cert, &rec.not_before, &rec.not_after) < 0)
-		goto out;
-	if ((db = store_open(dbp, 1)) == NULL || store_begin(db) < 0)
-		goto out;
-	if (store_ca_insert(db, &rec) < 0 ||
-	    store_audit(db, "init", rec.serial, "subject=%s fingerprint=%s constraints=%s",
-	    rec.subject, rec.fingerprint, *rec.constraints ? rec.constraints : "none") < 0 ||
-	    store_commit(db) < 0) {
-		store_rollback(db);
-		goto out;
-	}
-	if (ca_file_create_excl(cp, 0644, certpem.p, certpem.len) < 0 ||
-	    pol_config_default_text(domains, &conf) < 0 ||
-	    ca_file_create_excl(confp, 0644, conf.p, conf.len) < 0)
+	n.key = key;
+	n.cert = cert;
+	n.conf = &conf;
+	if (cmd_new_ca_write(&n) < 0)
 		goto out;
 	*certp = cert;
 	cert = NULL;
 	rc = 0;
 out:
-	store_close(db);
-	free(rec.subject);
-	free(rec.constraints);
-	mc_buf_free(&keypem);
-	mc_buf_free(&certpem);
 	mc_buf_free(&conf);
 	EVP_PKEY_free(key);
 	X509_free(cert);
-	free(kp);
-	free(dbp);
-	free(cp);
-	free(confp);
 	return rc;
 }
 
@@ -217,9 +129,10 @@ cmd_init(int argc, const char **argv)
 	};
 	struct mc_strv domains = { 0 }, ips = { 0 };
 	struct mc_buf pass = { 0 };
-	char defname[300], *priv = NULL;
+	struct cmd_home_made made = { 0 };
+	char defname[300];
 	poptContext ctx = NULL;
-	int rc = EXIT_ERR, made_home = 0, made_private = 0;
+	int rc = EXIT_ERR;
 	X509 *cert = NULL;
 
 	if ((rc = cmd_parse(&ctx, argc, argv, opts, NULL)) != 0)
@@ -251,18 +164,13 @@ cmd_init(int argc, const char **argv)
 		snprintf(defname, sizeof(defname), "%s Private CA", domains.n ? domains.v[0] : "minica");
 		o.name = defname;
 	}
-	if (cmd_resolve_home() < 0 || existing_ca())
+	if (cmd_resolve_home() < 0 || cmd_home_refuse_existing())
 		goto out;
 	if (cmd_passphrase("New CA passphrase", 1, &pass) < 0) {
 		cmd_fail();
 		goto out;
 	}
-	if ((priv = cmd_home_path("private")) == NULL || make_dir(g.home, &made_home) < 0 ||
-	    make_dir(priv, &made_private) < 0) {
-		cmd_fail();
-		goto cleanup;
-	}
-	if (cmd_check_home_modes() < 0)
+	if (cmd_home_make(&made) < 0)
 		goto cleanup;
 	if (create_ca(&o, &domains, &ips, &pass, &cert) < 0) {
 		cmd_fail();
@@ -272,13 +180,12 @@ cmd_init(int argc, const char **argv)
 	rc = EXIT_OK;
 	goto out;
 cleanup:
-	remove_partial(made_home, made_private);
+	cmd_home_remove_partial(&made);
 out:
 	X509_free(cert);
 	mc_buf_free(&pass);
 	mc_strv_free(&domains);
 	mc_strv_free(&ips);
-	free(priv);
 	cmd_parse_done(ctx, opts);
 	return rc;
 }

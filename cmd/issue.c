@@ -104,8 +104,7 @@ deploy_check(const struct issue_plan *plan, struct issue_opts *o, char **root)
 	}
 	if ((*root = dep_root_resolve(o->dep.root)) == NULL)
 		return -1;
-	/* o->dep.root is popt's copy, which cmd_parse_done frees: hand it
-	 * the resolved one instead (freeing both was a double free). */
+	/* The resolved form replaces popt's string; cmd_parse_done frees it. */
 	free(o->dep.root);
 	o->dep.root = *root;
 	o->dep.json = o->json;

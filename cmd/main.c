@@ -12,6 +12,7 @@
 
 const struct cmd cmd_table[] = {
 	{ "init", cmd_init, "create the root CA (RSA-4096, key encrypted at rest)" },
+	{ "import", cmd_import, "adopt a root CA made by hand (openssl, easy-rsa) and what it issued" },
 	{ "issue", cmd_issue, "issue a service certificate (smtpd, dovecot, nginx, server, client)" },
 	{ "list", cmd_list, "list issued certificates" },
 	{ "show", cmd_show, "show the CA or one certificate" },

@@ -130,8 +130,25 @@ restore_tty(int sig)
 	raise(sig);
 }
 
+/* "MINICA_OLD_PASSPHRASE" -> "--old-passphrase-file FILE, --old-passphrase-fd N
+ * or MINICA_OLD_PASSPHRASE": the options follow the variable's name. */
+static void
+no_tty_error(const char *envname)
+{
+	char opt[64];
+	size_t n = 0;
+
+	if (envname == NULL)
+		envname = "MINICA_PASSPHRASE";
+	for (const char *p = envname + (strncmp(envname, "MINICA_", 7) == 0 ? 7 : 0); *p && n + 1 < sizeof(opt); p++)
+		opt[n++] = *p == '_' ? '-' : (char)(*p >= 'A' && *p <= 'Z' ? *p - 'A' + 'a' : *p);
+	opt[n] = '\0';
+	mc_seterr("no passphrase given and no terminal to ask on: use --%s-file FILE, "
+	    "--%s-fd N or %s", opt, opt, envname);
+}
+
 static int
-read_tty(const char *prompt, struct mc_buf *out)
+read_tty(const char *prompt, const char *envname, struct mc_buf *out)
 {
 	struct termios tio;
 	char c;
@@ -139,8 +156,7 @@ read_tty(const char *prompt, struct mc_buf *out)
 	ssize_t n;
 
 	if ((tty_fd = open("/dev/tty", O_RDWR | O_CLOEXEC)) < 0 || tcgetattr(tty_fd, &saved_tio) < 0) {
-		mc_seterr("no passphrase given and no terminal to ask on: use --passphrase-file FILE, "
-		    "--passphrase-fd N or MINICA_PASSPHRASE");
+		no_tty_error(envname);
 		goto out;
 	}
 	tio = saved_tio;
@@ -178,17 +194,17 @@ out:
 }
 
 static int
-prompt_tty(const char *prompt, int confirm, struct mc_buf *out)
+prompt_tty(const char *prompt, const char *envname, int confirm, struct mc_buf *out)
 {
 	struct mc_buf again = { 0 };
 	char p2[256];
 	int rc = -1;
 
-	if (read_tty(prompt, out) < 0)
+	if (read_tty(prompt, envname, out) < 0)
 		goto out;
 	if (confirm) {
 		snprintf(p2, sizeof(p2), "%s (again)", prompt);
-		if (read_tty(p2, &again) < 0)
+		if (read_tty(p2, envname, &again) < 0)
 			goto out;
 		if (again.len != out->len || CRYPTO_memcmp(again.p, out->p, out->len) != 0) {
 			mc_seterr("the two passphrases differ; nothing was changed");
@@ -221,7 +237,7 @@ cmd_passphrase_from(const char *file, int fd, const char *envname, const char *p
 	} else if ((env = captured_env(envname, &envlen)) != NULL) {
 		rc = mc_buf_add(out, env, envlen);
 	} else {
-		rc = prompt_tty(prompt, confirm, out);
+		rc = prompt_tty(prompt, envname, confirm, out);
 	}
 	if (rc == 0 && out->len == 0) {
 		mc_seterr("empty passphrase refused");

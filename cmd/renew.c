@@ -3,9 +3,12 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "../deploy/deploy.h"
 #include "cmd.h"
 
 struct renew_opts {
+	char *root;		/* resolved: only deployments under it */
+	int no_reload;
 	int days;
 	int dry_run;
 	int force;
@@ -81,22 +84,74 @@ collect_due(const struct store_cert *c, void *arg)
 	return copy->profile && copy->subject && copy->cn && copy->pem ? 0 : -1;
 }
 
-/* One certificate: plan, sign, record (superseding the old one), files. */
+struct old_deploys {
+	int64_t cert_id;
+	struct mc_strv roots;
+};
+
+static int
+collect_roots(const struct store_deployment *d, void *arg)
+{
+	struct old_deploys *od = arg;
+
+	if (d->cert_id != od->cert_id || mc_strv_has(&od->roots, d->root))
+		return 0;
+	return mc_strv_push(&od->roots, d->root);
+}
+
+/* Redeploys to every root the old certificate is deployed under.  A
+ * failed deployment keeps the previous pair in place (deploy rolls back)
+ * and the new files go to the out folder so the new key is not lost. */
+static int
+redeploy(struct cmd_ca *ca, const struct store_cert *old, struct issued *is, const struct renew_opts *o,
+    int *deployed)
+{
+	struct old_deploys od = { .cert_id = old->id };
+	struct store_deploy_filter f = { .state = "current", .root = o->root, .profile = old->profile };
+	int rc = 0;
+
+	if (store_deploy_each(ca->db, &f, collect_roots, &od) < 0) {
+		mc_strv_free(&od.roots);
+		return -1;
+	}
+	for (size_t i = 0; i < od.roots.n; i++) {
+		struct cmd_deploy_opts dopts = { .root = od.roots.v[i], .no_reload = o->no_reload, .json = o->json };
+
+		if (cmd_deploy_cert(ca, &is->rec, is->cert, is->key, &dopts) < 0) {
+			mc_seterr("renewed as %s, but deploying it under '%s' failed (the previous pair is "
+			    "still in place)", is->rec.serial, od.roots.v[i]);
+			rc = -1;
+		} else {
+			(*deployed)++;
+		}
+	}
+	mc_strv_free(&od.roots);
+	return rc;
+}
+
+/* One certificate: plan, sign, record (superseding the old one), then
+ * redeploy where the old one is deployed, else files in --out. */
 static int
 renew_one(struct cmd_ca *ca, const struct store_cert *old, const struct renew_opts *o)
 {
 	struct issue_plan plan = { 0 };
 	struct issued is = { 0 };
-	char name[256], na[21];
+	char name[256], na[21], err[MC_ERR_MAX] = "";
 	const char *dir = o->out ? o->out : ".";
-	int rc = -1;
+	int rc = -1, deployed = 0, dep_rc;
 
 	if (cmd_renew_plan(ca, old, &plan) < 0 || cmd_issue_sign(ca, &plan, &is) < 0 ||
 	    cmd_renew_record(ca, old, &is) < 0)
 		goto out;
+	if ((dep_rc = redeploy(ca, old, &is, o, &deployed)) < 0)
+		snprintf(err, sizeof(err), "%s", mc_err());
 	cmd_leaf_file_name(&is.rec, name, sizeof(name));
-	if (cmd_leaf_files_replace(dir, name, &is, ca->cert) < 0) {
+	if ((deployed == 0 || o->out != NULL) && cmd_leaf_files_replace(dir, name, &is, ca->cert) < 0) {
 		mc_preferr("renewed as %s and recorded, but its files could not be written", is.rec.serial);
+		goto out;
+	}
+	if (dep_rc < 0) {
+		mc_seterr("%s; its files are in %s/%s.*", err, dir, name);
 		goto out;
 	}
 	mc_iso8601(is.rec.not_after, na);
@@ -104,8 +159,10 @@ renew_one(struct cmd_ca *ca, const struct store_cert *old, const struct renew_op
 		cmd_cert_json(stdout, &is.rec, 0);
 		fputc('\n', stdout);
 	} else {
-		printf("renewed %s %s: %s -> %s, valid until %s, files in %s/%s.*\n", old->profile,
-		    old->cn[0] ? old->cn : old->sans.v[0], old->serial, is.rec.serial, na, dir, name);
+		printf("renewed %s %s: %s -> %s, valid until %s, %s%s%s%s\n", old->profile,
+		    old->cn[0] ? old->cn : old->sans.v[0], old->serial, is.rec.serial, na,
+		    deployed ? "redeployed" : "files in ", deployed ? "" : dir, deployed ? "" : "/",
+		    deployed ? "" : name);
 	}
 	rc = 0;
 out:
@@ -179,6 +236,8 @@ cmd_renew(int argc, const char **argv)
 		{ "days", 0, POPT_ARG_INT, &o.days, 0, "renew what expires within N days (default 30)", "N" },
 		{ "dry-run", 'n', POPT_ARG_NONE, &o.dry_run, 0, "say what would be renewed; change nothing", NULL },
 		{ "force", 0, POPT_ARG_NONE, &o.force, 0, "renew the selected certificates even if not due", NULL },
+		{ "root", 0, POPT_ARG_STRING, &o.root, 0, "only redeploy deployments under DIR (default: all recorded)", "DIR" },
+		{ "no-reload", 0, POPT_ARG_NONE, &o.no_reload, 0, "redeploy without reloading the services", NULL },
 		{ "out", 0, POPT_ARG_STRING, &o.out, 0, "folder for files of certificates never deployed (default: .)", "DIR" },
 		{ "json", 0, POPT_ARG_NONE, &o.json, 0, "print each new certificate as JSON (one per line)", NULL },
 		{ NULL, 0, POPT_ARG_INCLUDE_TABLE, cmd_common_options, 0, "Common options:", NULL },
@@ -186,6 +245,7 @@ cmd_renew(int argc, const char **argv)
 		POPT_TABLEEND
 	};
 	poptContext ctx = NULL;
+	char *resolved = NULL;
 	int rc;
 
 	if ((rc = cmd_parse(&ctx, argc, argv, opts, "[SERIAL|PROFILE ...]")) != 0)
@@ -197,8 +257,15 @@ cmd_renew(int argc, const char **argv)
 		rc = cmd_usage_error("renew", "--days must be between 0 and 3650");
 	else if ((o.matched = calloc(o.nonly + 1, sizeof(int))) == NULL)
 		rc = EXIT_ERR;
-	else
+	else if (o.root != NULL && (resolved = dep_root_resolve(o.root)) == NULL)
+		rc = cmd_fail();
+	else {
+		if (resolved != NULL) {
+			free(o.root);
+			o.root = resolved;
+		}
 		rc = run_renew(&o);
+	}
 	free(o.matched);
 	cmd_parse_done(ctx, opts);
 	return rc;

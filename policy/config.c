@@ -244,12 +244,17 @@ write_help(struct mc_buf *out, const struct pol_keydef *keys, size_t n)
 	return 0;
 }
 
+/* imported: 0 made by init; 1 imported, domains from its name
+ * constraints; 2 imported without them, domains guessed from names. */
 static int
-write_domains(const struct mc_strv *domains, struct mc_buf *out)
+write_domains(const struct mc_strv *domains, int imported, struct mc_buf *out)
 {
 	char *list;
 	int rc;
 
+	if (imported == 2 && (domains == NULL || domains->n == 0))
+		return mc_buf_printf(out, "# The imported root has no name constraints and its "
+		    "certificates name no domain.\n");
 	if (domains == NULL || domains->n == 0)
 		return mc_buf_printf(out, "# This CA has no name constraints: it may "
 		    "issue for any name.\n");
@@ -261,10 +266,21 @@ write_domains(const struct mc_strv *domains, struct mc_buf *out)
 			}
 	if ((list = mc_strv_join(domains, ", ")) == NULL)
 		return -1;
-	rc = mc_buf_printf(out, "# Domains this CA may issue for: %s\n"
-	    "# They are not set in this file: the root certificate's name "
-	    "constraints\n# are the source of truth, fixed by "
-	    "'minica init --domain'.\n", list);
+	if (imported == 2)
+		rc = mc_buf_printf(out, "# Domains this CA issues for: %s\n"
+		    "# Taken from the certificates 'minica import' found; edit this line to\n"
+		    "# keep the record right.  The imported root has no name constraints, so\n"
+		    "# clients accept any name it signs; only a new root made with\n"
+		    "# 'minica init --domain' carries real limits.\n", list);
+	else if (imported == 1)
+		rc = mc_buf_printf(out, "# Domains this CA may issue for: %s\n"
+		    "# They are the imported root certificate's name constraints, the\n"
+		    "# source of truth; they cannot be changed here.\n", list);
+	else
+		rc = mc_buf_printf(out, "# Domains this CA may issue for: %s\n"
+		    "# They are not set in this file: the root certificate's name "
+		    "constraints\n# are the source of truth, fixed by "
+		    "'minica init --domain'.\n", list);
 	free(list);
 	return rc;
 }
@@ -290,15 +306,15 @@ static const char builtins_head[] =
     "#\n# The built-in profiles as they are without this file; uncomment a\n"
     "# section and the keys you change.\n";
 
-int
-pol_config_default_text(const struct mc_strv *domains, struct mc_buf *out)
+static int
+config_text(const struct mc_strv *domains, int imported, struct mc_buf *out)
 {
 	struct pol_config cfg;
 	int rc = -1;
 
 	if (pol_config_load(NULL, &cfg) < 0)
 		return -1;
-	if (mc_buf_printf(out, "%s", head) < 0 || write_domains(domains, out) < 0 ||
+	if (mc_buf_printf(out, "%s", head) < 0 || write_domains(domains, imported, out) < 0 ||
 	    mc_buf_printf(out, "\n[minica]\n") < 0 ||
 	    write_help(out, pol_minica_keys, pol_nminica_keys) < 0 ||
 	    mc_buf_printf(out, "#reload_timeout = %d\n#ca_cert = %s\n"
@@ -317,4 +333,16 @@ pol_config_default_text(const struct mc_strv *domains, struct mc_buf *out)
 out:
 	pol_config_free(&cfg);
 	return rc;
+}
+
+int
+pol_config_default_text(const struct mc_strv *domains, struct mc_buf *out)
+{
+	return config_text(domains, 0, out);
+}
+
+int
+pol_config_import_text(const struct mc_strv *domains, int constrained, struct mc_buf *out)
+{
+	return config_text(domains, constrained ? 1 : 2, out);
 }

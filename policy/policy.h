@@ -37,6 +37,15 @@ int pol_ip_parse(const char *in, unsigned char out[16], size_t *outlen, char *ca
  * domains (equal to it or below it), 0 if not.  Empty list: 1. */
 int pol_name_permitted(const char *name, const struct mc_strv *domains);
 
+/* domains.c */
+/* The registrable parent of a normalised hostname by a rule of thumb (last
+ * two labels; three under a two-letter TLD with a generic second level
+ * like co.uk).  NULL for a single label or a bare suffix. */
+char *pol_registrable_domain(const char *name);
+/* The registrable parents of names (hostnames, "*.x", e-mail addresses;
+ * anything else passed over), deduplicated and sorted, appended to out. */
+int pol_domains_from_names(const struct mc_strv *names, struct mc_strv *out);
+
 /* profile.c */
 struct pol_target {
 	char *path;		/* absolute, before --root; NULL: none */
@@ -82,6 +91,9 @@ void pol_config_free(struct pol_config *cfg);
 const struct pol_profile *pol_profile_find(const struct pol_config *cfg, const char *name);
 /* The commented default minica.conf that init writes. */
 int pol_config_default_text(const struct mc_strv *domains, struct mc_buf *out);
+/* The same for 'minica import': domains are the root's name constraints
+ * (constrained) or, guessed from its certificates, a record to edit. */
+int pol_config_import_text(const struct mc_strv *domains, int constrained, struct mc_buf *out);
 
 /* lifetime.c */
 int pol_key_type_valid(const char *type);

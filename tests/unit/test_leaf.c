@@ -507,15 +507,28 @@ Test(leaf, wrong_issuer_key_refused)
 	mc_strv_free(&dns);
 }
 
-Test(leaf, root_without_ski_refused)
+/* A root without SKI (a v1 root adopted by 'minica import'): the leaf's
+ * AKI keyid is the SHA-1 of the root's subjectPublicKey (RFC 5280
+ * 4.2.1.2 method 1). */
+Test(leaf, root_without_ski_akid_from_key)
 {
 	EVP_PKEY *k = fx_key("ec256");
-	X509 *bare = fx_root_ex(rkey, "", 0);
+	X509 *bare = fx_root_ex(rkey, "", 0), *x;
 	struct mc_strv dns = fx_strv("example.org", NULL);
 	struct ca_leaf_req req = { .pubkey = k, .dns = &dns, .days = 30 };
+	unsigned char md[EVP_MAX_MD_SIZE];
+	unsigned int len = 0;
+	AUTHORITY_KEYID *akid;
 
-	cr_assert_null(ca_leaf_sign(&req, bare, rkey));
-	cr_assert(strstr(mc_err(), "authorityKeyIdentifier") != NULL, "%s", mc_err());
+	x = ca_leaf_sign(&req, bare, rkey);
+	cr_assert_not_null(x, "%s", mc_err());
+	akid = X509_get_ext_d2i(x, NID_authority_key_identifier, NULL, NULL);
+	cr_assert(akid != NULL && akid->keyid != NULL);
+	cr_assert(X509_pubkey_digest(bare, EVP_sha1(), md, &len));
+	cr_expect_eq((unsigned)ASN1_STRING_length(akid->keyid), len);
+	cr_expect(memcmp(ASN1_STRING_get0_data(akid->keyid), md, len) == 0);
+	AUTHORITY_KEYID_free(akid);
+	X509_free(x);
 	X509_free(bare);
 	EVP_PKEY_free(k);
 	mc_strv_free(&dns);

@@ -126,7 +126,8 @@ R[rsa4096_sign]=$(openssl speed -seconds 3 rsa4096 2>/dev/null | awk '/^rsa 4096
 log "3. many leaves"
 for i in $(seq 1 "$RSA_N"); do echo "server r$i.example.org key=rsa2048"; done > "$W/rsa.txt"
 once batch_rsa "$MINICA_BIN" --home "$W/ca" issue --batch "$W/rsa.txt" --jobs "$JOBS" --out "$W/brsa" --passphrase-file "$PASS"
-[ "$(ls "$W/brsa" | grep -c '\.key$')" -eq "$RSA_N" ] || { echo "bench: batch_rsa wrote too few keys" >&2; exit 1; }
+keys=("$W"/brsa/*.key)
+[ "${#keys[@]}" -eq "$RSA_N" ] || { echo "bench: batch_rsa wrote ${#keys[@]} keys, not $RSA_N" >&2; exit 1; }
 for run in $(seq 1 "$EC_RUNS"); do
 	for i in $(seq 1 "$EC_N"); do echo "server e$run-$i.example.org key=ec256"; done > "$W/ec.txt"
 	once "batch_ec_$run" "$MINICA_BIN" --home "$W/ca" issue --batch "$W/ec.txt" --jobs "$JOBS" --out "$W/bec$run" --passphrase-file "$PASS"

@@ -61,7 +61,7 @@ for name in mail.example.org imap.example.org www.example.org h01.example.org h0
 	[ "$(sqlite3 "$MINICA_HOME/minica.db" "SELECT count(*) FROM certificates WHERE ltrim(serial, '0') = '$serial'")" -eq 1 ] ||
 		fail "$name: serial $serial not in the store"
 done
-ls "$D" | grep -c . | grep -qx $((n * 3)) || { ls -la "$D"; fail "stray files in --out"; }
+[ "$(find "$D" -mindepth 1 | wc -l)" -eq $((n * 3)) ] || { ls -la "$D"; fail "stray files in --out"; }
 # Per-line options reached the certificates.
 openssl x509 -in "$D/www.example.org.crt" -noout -text > "$T/text"
 contains "$T/text" "NIST CURVE: P-384"

@@ -47,8 +47,9 @@ X509 *ca_cert_from_mem(const void *data, size_t len);
 /* Loads one certificate, PEM or DER. */
 X509 *ca_cert_load(const char *path);
 void ca_cert_fingerprint(X509 *x, char out[CA_FPR_LEN]);
-/* Lowercase hex, no leading zero pad beyond one byte. */
+/* Lowercase hex as BN_bn2hex writes it (the form the store keeps). */
 int ca_cert_serial_hex(const X509 *x, char out[CA_SERIAL_LEN]);
+int ca_bn_serial_hex(const BIGNUM *bn, char out[CA_SERIAL_LEN]);
 /* The first subject entry of kind nid (NID_commonName, ...) as UTF-8;
  * NULL when absent.  Caller frees. */
 char *ca_cert_subject_entry(X509 *x, int nid);

@@ -101,26 +101,37 @@ ca_cert_fingerprint(X509 *x, char out[CA_FPR_LEN])
 }
 
 int
+ca_bn_serial_hex(const BIGNUM *bn, char out[CA_SERIAL_LEN])
+{
+	char *hex = BN_bn2hex(bn);
+	size_t len;
+
+	if (hex == NULL) {
+		mc_seterr_ssl("cannot format serial number");
+		return -1;
+	}
+	if ((len = strlen(hex)) >= CA_SERIAL_LEN) {
+		OPENSSL_free(hex);
+		mc_seterr("serial number longer than 160 bits");
+		return -1;
+	}
+	for (size_t i = 0; i <= len; i++)
+		out[i] = (char)((hex[i] >= 'A' && hex[i] <= 'F') ? hex[i] - 'A' + 'a' : hex[i]);
+	OPENSSL_free(hex);
+	return 0;
+}
+
+int
 ca_cert_serial_hex(const X509 *x, char out[CA_SERIAL_LEN])
 {
 	BIGNUM *bn = ASN1_INTEGER_to_BN(X509_get0_serialNumber(x), NULL);
-	char *hex = NULL;
-	int rc = -1;
+	int rc;
 
-	if (bn == NULL || (hex = BN_bn2hex(bn)) == NULL) {
+	if (bn == NULL) {
 		mc_seterr_ssl("cannot read serial number");
-		goto out;
+		return -1;
 	}
-	if (strlen(hex) >= CA_SERIAL_LEN) {
-		mc_seterr("serial number longer than 160 bits");
-		goto out;
-	}
-	for (size_t i = 0; hex[i]; i++)
-		out[i] = (char)((hex[i] >= 'A' && hex[i] <= 'F') ? hex[i] - 'A' + 'a' : hex[i]);
-	out[strlen(hex)] = '\0';
-	rc = 0;
-out:
-	OPENSSL_free(hex);
+	rc = ca_bn_serial_hex(bn, out);
 	BN_free(bn);
 	return rc;
 }

@@ -235,21 +235,14 @@ int
 ca_serial_normalize(const char *hex, char out[CA_SERIAL_LEN])
 {
 	BIGNUM *bn = NULL;
-	char *h = NULL;
 	int rc = -1;
 
 	if (strspn(hex, "0123456789abcdefABCDEF") != strlen(hex) || *hex == '\0' ||
-	    BN_hex2bn(&bn, hex) == 0 || (h = BN_bn2hex(bn)) == NULL || strlen(h) >= CA_SERIAL_LEN) {
+	    BN_hex2bn(&bn, hex) == 0 || ca_bn_serial_hex(bn, out) < 0)
 		mc_seterr("'%s' is not a serial number", hex);
-		goto out;
-	}
-	for (size_t i = 0; h[i]; i++)
-		out[i] = (char)(h[i] >= 'A' && h[i] <= 'F' ? h[i] - 'A' + 'a' : h[i]);
-	out[strlen(h)] = '\0';
-	rc = 0;
-out:
+	else
+		rc = 0;
 	ERR_clear_error();
-	OPENSSL_free(h);
 	BN_free(bn);
 	return rc;
 }

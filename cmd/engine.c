@@ -280,9 +280,9 @@ static int
 pick_serial(struct cmd_ca *ca, ASN1_INTEGER *serial)
 {
 	for (int tries = 0; tries < 4; tries++) {
+		char hex[CA_SERIAL_LEN];
 		BIGNUM *bn;
-		char *hex;
-		int exists;
+		int exists, rc;
 
 		if (ca_serial_random(serial) < 0)
 			return -1;
@@ -290,18 +290,16 @@ pick_serial(struct cmd_ca *ca, ASN1_INTEGER *serial)
 			mc_seterr_ssl("ASN1_INTEGER_to_BN");
 			return -1;
 		}
-		hex = BN_bn2hex(bn);
-		for (char *h = hex; h && *h; h++)
-			*h = (char)(*h >= 'A' && *h <= 'F' ? *h - 'A' + 'a' : *h);
-		exists = hex ? store_cert_serial_exists(ca->db, hex) : -1;
-		if (hex == NULL)
-			mc_seterr("out of memory");
-		OPENSSL_free(hex);
+		rc = ca_bn_serial_hex(bn, hex);
 		BN_free(bn);
-		if (exists <= 0)
-			return exists;
+		if (rc < 0 || (exists = store_cert_serial_exists(ca->db, hex)) < 0)
+			return -1;
+		if (exists == 0)
+			return 0;
 	}
-	return 0;
+	/* Four 159-bit collisions in a row: the random source is broken. */
+	mc_seterr("four random serials in a row were already taken; the random number generator is not to be trusted");
+	return -1;
 }
 
 /* Key, signature, self-check and the row to record.  No store access,

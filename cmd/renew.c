@@ -34,13 +34,19 @@ selected(struct renew_opts *o, const struct store_cert *c)
 	int any = o->nonly == 0;
 
 	for (size_t i = 0; i < o->nonly; i++) {
-		const char *a = o->only[i];
-		size_t k = 0;
+		const char *a = o->only[i], *sp = c->serial;
 
+		/* A serial prefix in any case, with or without colons, as show
+		 * and revoke take it. */
 		if (strcmp(a, c->profile) != 0) {
-			while (a[k] && c->serial[k] && tolower((unsigned char)a[k]) == c->serial[k])
-				k++;
-			if (a[k] != '\0')
+			for (; *a != '\0'; a++) {
+				if (*a == ':')
+					continue;
+				if (*sp == '\0' || tolower((unsigned char)*a) != *sp)
+					break;
+				sp++;
+			}
+			if (*a != '\0' || sp == c->serial)
 				continue;
 		}
 		o->matched[i] = 1;

@@ -67,6 +67,11 @@ assert by["server"]["cn"] == "" and len(by["server"]["sans"][0]) > 64
 expect 0 mc renew --force smtpd --out o
 contains "$T/out" "renewed smtpd"
 lacks "$T/out" "renewed nginx"
+# A serial prefix with colons and in upper case, as openssl prints it.
+w3=$(sqlite3 "$MINICA_HOME/minica.db" "SELECT serial FROM certificates WHERE cn = 'www.example.org' AND status = 'valid'")
+colon=$(printf '%s' "$w3" | cut -c1-8 | tr a-f A-F | sed 's/../&:/g; s/:$//')
+expect 0 mc renew --force "$colon" --out o
+contains "$T/out" "renewed nginx www.example.org: $w3 ->"
 expect 1 mc renew nosuchprofile
 contains "$T/err" "neither a profile nor the serial"
 

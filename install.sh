@@ -13,16 +13,19 @@ WANT_TEST=1
 
 # What each step needs.  Only missing packages are installed; nothing that is
 # present is upgraded or removed.
-BUILD_PKGS="build-essential pkg-config clang libssl-dev libsqlite3-dev libpopt-dev libidn2-dev"
-# man-db to read minica(1); ca-certificates for `deploy --system-trust`.
-RUN_PKGS="man-db ca-certificates"
+BUILD_PKGS="build-essential pkg-config clang libssl-dev libsqlite3-dev libpopt-dev libidn2-dev libpsl-dev
+ libmicrohttpd-dev libjansson-dev libcurl4-openssl-dev libunbound-dev"
+# man-db to read minica(1); ca-certificates for `deploy --system-trust`;
+# dns-root-data for DNSSEC validation (check --dane); bash-completion.
+RUN_PKGS="man-db ca-certificates dns-root-data bash-completion"
 # make test, make check-asan (libclang-rt-14-dev holds clang's sanitizer and
 # libFuzzer runtimes; clang only recommends it), the e2e daemons, make bench.
 TEST_PKGS="libcriterion-dev libclang-rt-14-dev openssl gnutls-bin faketime sqlite3 python3 shellcheck
- libnss3-tools curl valgrind easy-rsa postfix dovecot-imapd nginx hyperfine time mkcert golang-cfssl"
+ libnss3-tools curl valgrind easy-rsa postfix dovecot-imapd nginx hyperfine time mkcert golang-cfssl
+ strace certbot lego dehydrated uacme caddy pebble python3-acme nsd unbound ldnsutils bind9-dnsutils golang-go"
 # Installed for the end-to-end tests only, which run their own throw-away
 # instances: a fresh install of these is neither started nor enabled.
-DAEMON_PKGS="postfix dovecot-imapd nginx"
+DAEMON_PKGS="postfix dovecot-imapd nginx caddy nsd unbound"
 
 POLICY=/usr/sbin/policy-rc.d
 POLICY_SAVED=/usr/sbin/policy-rc.d.minica-saved
@@ -141,7 +144,7 @@ block_daemon_starts() {
 #!/bin/sh
 # $POLICY_MARK while it installs test daemons; removed when it ends.
 case "\$1" in
-postfix | postfix.service | postfix@* | dovecot | dovecot.* | nginx | nginx.service) exit 101 ;;
+postfix | postfix.service | postfix@* | dovecot | dovecot.* | nginx | nginx.service | caddy | caddy.* | nsd | nsd.service | unbound | unbound.* ) exit 101 ;;
 esac
 if [ -x $POLICY_SAVED ]; then
 	exec $POLICY_SAVED "\$@"
@@ -224,6 +227,9 @@ if [ -n "$missing" ]; then
 		postfix) units="$units postfix.service" ;;
 		dovecot-imapd) units="$units dovecot.service dovecot.socket" ;;
 		nginx) units="$units nginx.service" ;;
+		caddy) units="$units caddy.service caddy-api.service" ;;
+		nsd) units="$units nsd.service" ;;
+		unbound) units="$units unbound.service unbound-resolvconf.service" ;;
 		esac
 	done
 	# shellcheck disable=SC2086

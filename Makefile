@@ -8,7 +8,10 @@ PKG_CONFIG ?= pkg-config
 BUILD     ?= build
 VERSION   := 0.1.0
 
-PKGS      := libcrypto libssl sqlite3 popt libidn2
+PKGS      := libcrypto libssl sqlite3 popt libidn2 libpsl libmicrohttpd jansson libcurl
+# libunbound.pc names libevent and nettle as private requirements (their
+# -dev packages are not needed to link the shared library): plain -lunbound.
+NOPC_LIBS := -lunbound
 CFLAGS    ?= -O2 -g
 WARN      := -Wall -Wextra -Werror -Wshadow -Wformat=2 -Wstrict-prototypes \
              -Wmissing-prototypes -Wno-missing-field-initializers
@@ -23,7 +26,7 @@ endif
 ALL_CFLAGS  = -std=gnu11 -D_GNU_SOURCE $(WARN) $(CFLAGS) $(SAN_FLAGS) -D_FORTIFY_SOURCE=2 -fstack-protector-strong \
               -DMINICA_VERSION='"$(VERSION)"' -I. $(shell $(PKG_CONFIG) --cflags $(PKGS))
 ALL_LDFLAGS = $(LDFLAGS) $(SAN_FLAGS) -pthread
-LIBS        = $(shell $(PKG_CONFIG) --libs $(PKGS))
+LIBS        = $(shell $(PKG_CONFIG) --libs $(PKGS)) $(NOPC_LIBS)
 TEST_CFLAGS = $(shell $(PKG_CONFIG) --cflags criterion)
 TEST_LIBS   = $(shell $(PKG_CONFIG) --libs criterion)
 

@@ -245,6 +245,27 @@ int ca_p12_write(const char *path, EVP_PKEY *key, X509 *cert, X509 *root, const 
 int ca_probe(const char *host, int port, const char *starttls, const char *sni, int timeout_ms,
     char fpr[CA_FPR_LEN]);
 
+/* ---- tlsa.c: DANE TLSA association data (RFC 6698 2.1, RFC 7671) ---- */
+enum { CA_TLSA_PKIX_TA = 0, CA_TLSA_PKIX_EE = 1, CA_TLSA_DANE_TA = 2, CA_TLSA_DANE_EE = 3 };
+enum { CA_TLSA_SEL_CERT = 0, CA_TLSA_SEL_SPKI = 1 };
+enum { CA_TLSA_FULL = 0, CA_TLSA_SHA256 = 1, CA_TLSA_SHA512 = 2 };
+/* The association data of cert for selector (0 whole certificate, 1
+ * SubjectPublicKeyInfo) and matching type (0 exact DER, 1 SHA-256, 2
+ * SHA-512), raw bytes appended to out.  With cert NULL, of key's public
+ * half (selector 1 only): the record of a key not yet certified. */
+int ca_tlsa_data(X509 *cert, EVP_PKEY *key, int selector, int mtype, struct mc_buf *out);
+/* The same as lowercase hex (what a zone file carries). */
+int ca_tlsa_hex(X509 *cert, EVP_PKEY *key, int selector, int mtype, struct mc_buf *out);
+/* 1 if a record's selector/mtype/data matches cert (or, cert NULL, key);
+ * 0 if not or of a form we do not know; -1 on an internal error. */
+int ca_tlsa_match(X509 *cert, EVP_PKEY *key, int selector, int mtype, const unsigned char *data,
+    size_t len);
+/* Hex digits (either case, even count) to bytes appended to out. */
+int ca_tlsa_parse_hex(const char *hex, struct mc_buf *out);
+/* Every PEM certificate in text, in order (leaf first in a deployed
+ * file); none is an error. */
+STACK_OF(X509) *ca_chain_from_pem(const char *pem, size_t len);
+
 /* ---- oldkey.c, adopt.c, importset.c, easyrsa.c (minica import) ---- */
 
 /* oldkey.c */

@@ -18,6 +18,7 @@ const struct cmd cmd_table[] = {
 	{ "show", cmd_show, "show the CA or one certificate" },
 	{ "deploy", cmd_deploy, "install a certificate and key into /etc/ssl and reload the service" },
 	{ "snippet", cmd_snippet, "print the postfix, dovecot or nginx lines for what is deployed" },
+	{ "dane", cmd_dane, "print the DANE TLSA records for what is deployed (port 25)" },
 	{ "profiles", cmd_profiles, "list certificate profiles and their deploy targets" },
 	{ "bundle", cmd_bundle, "write the trust kit for client machines (root, profile, install scripts)" },
 	{ "check", cmd_check, "what expires, what drifted (monitoring-plugin exit codes)" },

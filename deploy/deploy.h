@@ -121,4 +121,75 @@ int dep_snippet(const char *daemon, const char *cert_path, const char *key_path,
  * for an unknown daemon (with a message). */
 const char *dep_snippet_profile(const char *daemon);
 
+/* dane.c: DANE TLSA records for what a profile deployed (RFC 6698,
+ * 7671, 7672) and the next key staged for a rollover. */
+struct dep_tlsa {
+	char *host;		/* mail.example.org */
+	int port;
+	int usage, selector, mtype;
+	char *data;		/* lowercase hex */
+	char *rr;		/* "_25._tcp.mail.example.org. IN TLSA 3 1 1 <hex>" */
+	int next;		/* the staged next key's record */
+};
+struct dep_tlsa_set {
+	struct dep_tlsa *v;
+	size_t n, cap;
+};
+struct dep_dane_req {
+	const char *cn;			/* may be NULL */
+	const struct mc_strv *names;	/* the certificate's names */
+	int port;
+	X509 *leaf;
+	X509 *ta;			/* the trust anchor: the root */
+	EVP_PKEY *next;			/* the staged next key; NULL: none */
+};
+/* The DNS host names among cn and names (no IP or e-mail address, no
+ * wildcard), without duplicates, appended to out. */
+int dep_dane_hosts(const char *cn, const struct mc_strv *names, struct mc_strv *out);
+/* For each host: "2 1 1" of the trust anchor, "3 1 1" of the leaf and,
+ * with next, "3 1 1" of the next key.  None for a certificate without a
+ * DNS host name (an error). */
+int dep_dane_records(const struct dep_dane_req *r, struct dep_tlsa_set *out);
+void dep_tlsa_set_free(struct dep_tlsa_set *s);
+/* One published TLSA record, as DNS returns it. */
+struct dep_tlsa_rr {
+	int usage, selector, mtype;
+	unsigned char *data;
+	size_t len;
+};
+/* 1 for what an SMTP client may use (RFC 7672 3.1.3: usages 2 and 3,
+ * known selectors and matching types). */
+int dep_tlsa_usable(const struct dep_tlsa_rr *rr);
+/* 1 if rr matches: usage 3 the leaf, usage 2 one of tas (the chain
+ * above the leaf); 0 not (or not usable); -1 error. */
+int dep_tlsa_match_chain(const struct dep_tlsa_rr *rr, X509 *leaf, X509 *const *tas, size_t ntas);
+/* 1 if rr is a "3 1 x" record of key (a key not yet certified). */
+int dep_tlsa_match_key(const struct dep_tlsa_rr *rr, EVP_PKEY *key);
+
+/* The next key lives in dir as SERIAL.key (encrypted like the CA key,
+ * 0600, dir 0700) and SERIAL.pub (its public half), SERIAL being the
+ * certificate whose renewal will use it. */
+struct dep_next_req {
+	const char *dir;
+	const char *serial;
+	const char *key_type;		/* the profile's */
+	const char *pass;
+	size_t passlen;
+};
+/* Generates and stores the next key unless one is staged already; in
+ * both cases returns it (a staged one only as its public half) and sets
+ * *made when it was made now. */
+EVP_PKEY *dep_dane_next_stage(const struct dep_next_req *r, int *made);
+/* The staged public half: NULL with *found 0 when none is staged. */
+EVP_PKEY *dep_dane_next_pub(const char *dir, const char *serial, int *found);
+/* The staged private key, decrypted and checked against its .pub. */
+EVP_PKEY *dep_dane_next_load(const char *dir, const char *serial, const char *pass, size_t passlen,
+    int *found);
+/* Removes a used staged key (both files). */
+int dep_dane_next_drop(const char *dir, const char *serial);
+/* The certificate of profile's newest current deployment (under root;
+ * NULL: any): 1 found, 0 none deployed, -1 error. */
+int dep_dane_deployed(struct store *st, const char *profile, const char *root, struct store_cert *out);
+int dep_dane_next_paths(const char *dir, const char *serial, char **key_path, char **pub_path);
+
 #endif

@@ -384,9 +384,10 @@ config_text(const struct mc_strv *domains, int imported, struct mc_buf *out)
 	    mc_buf_printf(out, "\n[minica]\n") < 0 ||
 	    write_help(out, pol_minica_keys, pol_nminica_keys) < 0 ||
 	    mc_buf_printf(out, "#reload_timeout = %d\n#ca_cert = %s\n"
-	    "#ca_cert_mode = %04o\n#ca_cert_owner = %s\n#ca_cert_group = %s\n",
+	    "#ca_cert_mode = %04o\n#ca_cert_owner = %s\n#ca_cert_group = %s\n"
+	    "#dnssec_trust_anchor = %s\n#resolver = 127.0.0.1\n",
 	    cfg.reload_timeout, cfg.ca_cert.path, (unsigned)cfg.ca_cert.mode,
-	    cfg.ca_cert.owner, cfg.ca_cert.group) < 0 ||
+	    cfg.ca_cert.owner, cfg.ca_cert.group, cfg.dnssec_trust_anchor) < 0 ||
 	    mc_buf_printf(out, "%s", profiles_head) < 0 ||
 	    write_help(out, pol_profile_keys, pol_nprofile_keys) < 0 ||
 	    mc_buf_printf(out, "%s", builtins_head) < 0)

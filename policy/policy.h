@@ -74,6 +74,8 @@ struct pol_profile {
 	struct mc_strv reload;	/* argv run without a shell; empty: none */
 	struct pol_probe *probes;
 	size_t nprobes;
+	int dane;		/* DANE on: check --dane looks up its TLSA records */
+	int dane_port;		/* the port of its TLSA owner name (_25._tcp.HOST) */
 };
 
 struct pol_config {
@@ -82,7 +84,11 @@ struct pol_config {
 	size_t nprofiles;
 	struct pol_target ca_cert;	/* /etc/ssl/certs/minica-ca.pem */
 	int reload_timeout;		/* seconds */
+	char *dnssec_trust_anchor;	/* DNSSEC trust anchor file for check --dane */
+	char *resolver;			/* "ADDR[@PORT]" to ask; NULL: /etc/resolv.conf's */
 };
+
+#define POL_ROOT_TRUST_ANCHOR "/usr/share/dns/root.key"	/* Debian's dns-root-data */
 
 #define POL_CONF_MAX (1024 * 1024)	/* bytes of minica.conf read */
 

@@ -34,6 +34,7 @@ static const struct builtin builtins[] = {
 		"key_file", "/etc/ssl/private/smtpd.key",
 		"reload", "postfix reload",
 		"probe", "localhost:25/smtp, localhost:587/smtp",
+		"dane", "yes",
 		NULL } },
 	{ "dovecot", {
 		"description", "Dovecot IMAP server (ports 143 and 993)",
@@ -82,6 +83,9 @@ const struct pol_keydef pol_profile_keys[] = {
 	{ "reload", "command run after deploy, without a shell, split at spaces; none: nothing" },
 	{ "probe", "host:port[/smtp|/imap] list 'minica check' connects to "
 	    "(/smtp, /imap: STARTTLS); none: no probes" },
+	{ "dane", "yes: DANE for this service: 'minica dane' prints its TLSA records and "
+	    "'check --dane' looks them up (default yes for smtpd)" },
+	{ "dane_port", "the port of its TLSA records, _PORT._tcp.HOST (default 25)" },
 };
 const size_t pol_nprofile_keys = sizeof(pol_profile_keys) / sizeof(pol_profile_keys[0]);
 
@@ -93,6 +97,10 @@ const struct pol_keydef pol_minica_keys[] = {
 	{ "ca_cert_mode", "octal mode of ca_cert (0644)" },
 	{ "ca_cert_owner", "user owning ca_cert (root)" },
 	{ "ca_cert_group", "group of ca_cert (root)" },
+	{ "dnssec_trust_anchor", "DNSSEC trust anchor file (DS or DNSKEY lines) for "
+	    "'check --dane' (default " POL_ROOT_TRUST_ANCHOR ")" },
+	{ "resolver", "address[@port] of the DNS resolver 'check --dane' asks "
+	    "(default: those in /etc/resolv.conf)" },
 };
 const size_t pol_nminica_keys = sizeof(pol_minica_keys) / sizeof(pol_minica_keys[0]);
 
@@ -468,6 +476,16 @@ pol_profile_set(struct pol_profile *p, const char *key, const char *val)
 		return set_reload(p, val);
 	if (strcmp(key, "probe") == 0)
 		return set_probes(p, val);
+	if (strcmp(key, "dane") == 0)
+		return set_bool(&p->dane, val);
+	if (strcmp(key, "dane_port") == 0) {
+		long v;
+
+		if (parse_uint(val, 1, 65535, &v) < 0)
+			return -1;
+		p->dane_port = (int)v;
+		return 0;
+	}
 	if (strncmp(key, "cert_", 5) == 0 && (strcmp(key + 5, "file") == 0 ||
 	    strcmp(key + 5, "mode") == 0 || strcmp(key + 5, "owner") == 0 ||
 	    strcmp(key + 5, "group") == 0))
@@ -477,6 +495,32 @@ pol_profile_set(struct pol_profile *p, const char *key, const char *val)
 	    strcmp(key + 4, "group") == 0))
 		return set_target(&p->key, key + 4, val, 1);
 	return unknown_key(pol_profile_keys, pol_nprofile_keys);
+}
+
+/* An IP address, optionally "@port", as libunbound's ub_ctx_set_fwd
+ * takes it; a name would need a resolver to find the resolver. */
+static int
+set_resolver(struct pol_config *cfg, const char *val)
+{
+	char host[64];
+	const char *at = strchr(val, '@');
+	size_t n = at != NULL ? (size_t)(at - val) : strlen(val);
+	unsigned char ip[16];
+	size_t iplen;
+	long port;
+
+	if (n == 0 || n >= sizeof(host)) {
+		mc_seterr("expected an IP address, optionally @port (127.0.0.1@5353)");
+		return -1;
+	}
+	memcpy(host, val, n);
+	host[n] = '\0';
+	if (pol_ip_parse(host, ip, &iplen, NULL) < 0 ||
+	    (at != NULL && parse_uint(at + 1, 1, 65535, &port) < 0)) {
+		mc_seterr("expected an IP address, optionally @port (127.0.0.1@5353)");
+		return -1;
+	}
+	return replace(&cfg->resolver, val);
 }
 
 int
@@ -495,6 +539,15 @@ pol_minica_set(struct pol_config *cfg, const char *key, const char *val)
 	if (strcmp(key, "ca_cert_mode") == 0 || strcmp(key, "ca_cert_owner") == 0 ||
 	    strcmp(key, "ca_cert_group") == 0)
 		return set_target(&cfg->ca_cert, key + 8, val, 0);
+	if (strcmp(key, "dnssec_trust_anchor") == 0) {
+		if (val[0] != '/') {
+			mc_seterr("not an absolute file path");
+			return -1;
+		}
+		return replace(&cfg->dnssec_trust_anchor, val);
+	}
+	if (strcmp(key, "resolver") == 0)
+		return set_resolver(cfg, val);
 	if (strcmp(key, "domains") == 0) {
 		mc_seterr("domains are not set here: the root certificate's name "
 		    "constraints are the source of truth");
@@ -569,6 +622,7 @@ pol_profile_new(struct pol_config *cfg, const char *name)
 	memset(p, 0, sizeof(*p));
 	p->default_days = POL_SERVER_DEFAULT_DAYS;
 	p->max_days = POL_SERVER_MAX_DAYS;
+	p->dane_port = 25;
 	if ((p->name = mc_strdup(name)) == NULL ||
 	    (p->description = mc_strdup("")) == NULL ||
 	    (p->key_type = mc_strdup("rsa2048")) == NULL ||
@@ -584,6 +638,7 @@ pol_builtins(struct pol_config *cfg)
 
 	cfg->reload_timeout = 30;
 	if (target_defaults(&cfg->ca_cert, 0644) < 0 ||
+	    (cfg->dnssec_trust_anchor = mc_strdup(POL_ROOT_TRUST_ANCHOR)) == NULL ||
 	    set_path(&cfg->ca_cert.path, "/etc/ssl/certs/minica-ca.pem") < 0)
 		return -1;
 	for (size_t i = 0; i < sizeof(builtins) / sizeof(builtins[0]); i++) {
@@ -633,6 +688,8 @@ pol_config_free(struct pol_config *cfg)
 	}
 	free(cfg->profiles);
 	free(cfg->path);
+	free(cfg->dnssec_trust_anchor);
+	free(cfg->resolver);
 	target_free(&cfg->ca_cert);
 	memset(cfg, 0, sizeof(*cfg));
 }
@@ -690,7 +747,8 @@ pol_profile_write(const struct pol_profile *p, const char *prefix, struct mc_buf
 		    pr->starttls ? pr->starttls : "") < 0)
 			goto out;
 	}
-	rc = mc_buf_printf(out, "%s\n", p->nprobes > 0 ? "" : "none");
+	rc = mc_buf_printf(out, "%s\n%sdane = %s\n%sdane_port = %d\n", p->nprobes > 0 ? "" : "none",
+	    prefix, p->dane ? "yes" : "no", prefix, p->dane_port);
 out:
 	free(eku);
 	free(reload);

@@ -260,11 +260,32 @@ int ca_tlsa_hex(X509 *cert, EVP_PKEY *key, int selector, int mtype, struct mc_bu
  * 0 if not or of a form we do not know; -1 on an internal error. */
 int ca_tlsa_match(X509 *cert, EVP_PKEY *key, int selector, int mtype, const unsigned char *data,
     size_t len);
+/* One published TLSA record, as DNS returns it. */
+struct ca_tlsa_rr {
+	int usage, selector, mtype;
+	unsigned char *data;
+	size_t len;
+};
 /* Hex digits (either case, even count) to bytes appended to out. */
 int ca_tlsa_parse_hex(const char *hex, struct mc_buf *out);
 /* Every PEM certificate in text, in order (leaf first in a deployed
  * file); none is an error. */
 STACK_OF(X509) *ca_chain_from_pem(const char *pem, size_t len);
+
+/* The same probe through OpenSSL's DANE verifier (SSL_dane_enable,
+ * SSL_dane_tlsa_add; RFC 7672: no name checks for DANE-EE): domain is
+ * the TLSA base domain (the MX host), rr the published records.  0 when
+ * the handshake completed, verified or not (res says which, and why
+ * not); -1 when the probe itself failed (message set). */
+struct ca_dane_result {
+	int verified;			/* a record matched and the chain verified */
+	int usage, selector, mtype;	/* of the matching record */
+	int depth;			/* of the matching certificate (0 the leaf) */
+	char why[256];			/* when not verified */
+	char fpr[CA_FPR_LEN];		/* the served leaf */
+};
+int ca_probe_dane(const char *host, int port, const char *starttls, const char *domain,
+    const struct ca_tlsa_rr *rr, size_t n, int timeout_ms, struct ca_dane_result *res);
 
 /* ---- oldkey.c, adopt.c, importset.c, easyrsa.c (minica import) ---- */
 

@@ -16,6 +16,7 @@ struct check_state {
 	size_t deployments;
 	char *root;		/* --root: only deployments under it */
 	int probe;
+	int dane;
 	time_t next;		/* soonest expiry among certificates still valid */
 	char next_what[128];
 };
@@ -65,17 +66,29 @@ check_root(struct cmd_ca *ca, struct check_state *s)
 	return 0;
 }
 
+/* Findings at OK are information ("no TLSA records"), not problems. */
+static size_t
+problems(const struct check_state *s)
+{
+	size_t n = 0;
+
+	for (size_t i = 0; i < s->f.n; i++)
+		n += s->f.v[i].sev != SEV_OK;
+	return n;
+}
+
 static void
 summary(const struct check_state *s, char *out, size_t len)
 {
+	size_t np = problems(s);
 	int n = snprintf(out, len, "MINICA %s - %zu certificate%s", cmd_sev_name(s->f.worst), s->count,
 	    s->count == 1 ? "" : "s");
 
 	if (s->deployments > 0)
 		n += snprintf(out + n, len - (size_t)n, ", %zu deployment%s", s->deployments,
 		    s->deployments == 1 ? "" : "s");
-	if (s->f.n > 0)
-		n += snprintf(out + n, len - (size_t)n, ", %zu problem%s", s->f.n, s->f.n == 1 ? "" : "s");
+	if (np > 0)
+		n += snprintf(out + n, len - (size_t)n, ", %zu problem%s", np, np == 1 ? "" : "s");
 	if (s->next != 0)
 		snprintf(out + n, len - (size_t)n, ", next expiry in %ld days (%s)",
 		    cmd_days_left(s->next, s->now), s->next_what);
@@ -127,7 +140,8 @@ run_check(struct check_state *s, int json, int quiet)
 		return SEV_UNKNOWN;
 	}
 	if (check_root(&ca, s) < 0 || store_cert_each(ca.db, &filter, check_cert, s) < 0 ||
-	    cmd_check_deployments(&ca, s->root, s->probe, &s->f, &s->deployments) < 0) {
+	    cmd_check_deployments(&ca, s->root, s->probe, &s->f, &s->deployments) < 0 ||
+	    (s->dane && cmd_check_dane(&ca, s->root, s->probe, &s->f) < 0)) {
 		cmd_fail();
 		cmd_close_ca(&ca);
 		printf("MINICA UNKNOWN - %s\n", mc_err());
@@ -140,7 +154,8 @@ run_check(struct check_state *s, int json, int quiet)
 	} else if (!quiet || s->f.worst != SEV_OK) {
 		printf("%s\n", line);
 		for (size_t i = 0; i < s->f.n; i++)
-			printf("%s: %s%s%s: %s\n", cmd_sev_name(s->f.v[i].sev), s->f.v[i].what,
+			printf("%s: %s%s%s: %s\n", s->f.v[i].sev == SEV_OK ? "INFO" : cmd_sev_name(s->f.v[i].sev),
+			    s->f.v[i].what,
 			    s->f.v[i].serial[0] ? " " : "", s->f.v[i].serial, s->f.v[i].message);
 	}
 	return (int)s->f.worst;
@@ -155,6 +170,7 @@ cmd_check(int argc, const char **argv)
 		{ "days", 0, POPT_ARG_INT, &s.days, 0, "warn about certificates expiring within N days (default 30)", "N" },
 		{ "root", 0, POPT_ARG_STRING, &s.root, 0, "only deployments under DIR (default: all recorded)", "DIR" },
 		{ "probe", 0, POPT_ARG_NONE, &s.probe, 0, "compare what the daemons serve with what is deployed", NULL },
+		{ "dane", 0, POPT_ARG_NONE, &s.dane, 0, "look up the TLSA records of DANE profiles (DNSSEC-validated)", NULL },
 		{ "json", 0, POPT_ARG_NONE, &json, 0, "print one JSON object", NULL },
 		{ "quiet", 'q', POPT_ARG_NONE, &quiet, 0, "print nothing when everything is OK (for cron)", NULL },
 		{ NULL, 0, POPT_ARG_INCLUDE_TABLE, cmd_common_options, 0, "Common options:", NULL },

@@ -275,3 +275,7 @@ void cmd_findings_free(struct cmd_findings *f);
  * probe what the daemons serve. */
 int cmd_check_deployments(struct cmd_ca *ca, const char *root, int probe, struct cmd_findings *f, size_t *count);
 const char *cmd_sev_name(enum cmd_sev s);
+/* check_dane.c: check --dane for every profile with dane = yes that has a
+ * current deployment (under root, NULL: any); OK findings are
+ * information (no TLSA, a verified probe). */
+int cmd_check_dane(struct cmd_ca *ca, const char *root, int probe, struct cmd_findings *f);

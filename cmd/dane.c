@@ -96,7 +96,7 @@ run_dane(struct dane_opts *o)
 		goto out;
 	if ((o->root != NULL && (root = dep_root_resolve(o->root)) == NULL) ||
 	    (p = pol_profile_find(&ca.cfg, o->profile)) == NULL ||
-	    (found = dep_dane_deployed(ca.db, p->name, root, &c)) < 0) {
+	    (found = dep_dane_deployed(ca.db, p->name, root, &c, NULL)) < 0) {
 		cmd_fail();
 		goto out;
 	}

@@ -137,7 +137,7 @@ out:
 /* RFC 7672 3.1.3: an SMTP client uses DANE-TA(2) and DANE-EE(3) only;
  * PKIX-TA(0) and PKIX-EE(1) would need a public CA and are unusable. */
 int
-dep_tlsa_usable(const struct dep_tlsa_rr *rr)
+dep_tlsa_usable(const struct ca_tlsa_rr *rr)
 {
 	return (rr->usage == CA_TLSA_DANE_TA || rr->usage == CA_TLSA_DANE_EE) &&
 	    (rr->selector == CA_TLSA_SEL_CERT || rr->selector == CA_TLSA_SEL_SPKI) &&
@@ -145,7 +145,7 @@ dep_tlsa_usable(const struct dep_tlsa_rr *rr)
 }
 
 int
-dep_tlsa_match_chain(const struct dep_tlsa_rr *rr, X509 *leaf, X509 *const *tas, size_t ntas)
+dep_tlsa_match_chain(const struct ca_tlsa_rr *rr, X509 *leaf, X509 *const *tas, size_t ntas)
 {
 	int m;
 
@@ -161,7 +161,7 @@ dep_tlsa_match_chain(const struct dep_tlsa_rr *rr, X509 *leaf, X509 *const *tas,
 }
 
 int
-dep_tlsa_match_key(const struct dep_tlsa_rr *rr, EVP_PKEY *key)
+dep_tlsa_match_key(const struct ca_tlsa_rr *rr, EVP_PKEY *key)
 {
 	if (!dep_tlsa_usable(rr) || rr->usage != CA_TLSA_DANE_EE || rr->selector != CA_TLSA_SEL_SPKI)
 		return 0;
@@ -318,29 +318,43 @@ dep_dane_next_drop(const char *dir, const char *serial)
 
 /* ---- which certificate a profile has deployed ---- */
 
+struct newest {
+	char serial[48];
+	char *path;
+};
+
 static int
 take_newest(const struct store_deployment *d, void *arg)
 {
-	snprintf(arg, 48, "%s", d->serial);
-	return 1;
+	struct newest *n = arg;
+
+	snprintf(n->serial, sizeof(n->serial), "%s", d->serial);
+	n->path = mc_strdup(d->cert.path);
+	return n->path != NULL ? 1 : -1;
 }
 
 int
-dep_dane_deployed(struct store *st, const char *profile, const char *root, struct store_cert *out)
+dep_dane_deployed(struct store *st, const char *profile, const char *root, struct store_cert *out,
+    char **cert_path)
 {
 	struct store_deploy_filter f = { .state = "current", .root = root, .profile = profile };
-	char serial[48] = "";
-	int found;
+	struct newest n = { "", NULL };
+	int found = -1;
 
-	if (store_deploy_each(st, &f, take_newest, serial) < 0)
-		return -1;
-	if (serial[0] == '\0')
-		return 0;
-	if ((found = store_cert_find(st, serial, out)) < 0)
-		return -1;
-	if (found == 0) {
-		mc_seterr("the deployed certificate %s is not in the store", serial);
-		return -1;
+	if (store_deploy_each(st, &f, take_newest, &n) < 0)
+		goto out;
+	found = 0;
+	if (n.serial[0] == '\0')
+		goto out;
+	if ((found = store_cert_find(st, n.serial, out)) == 0) {
+		mc_seterr("the deployed certificate %s is not in the store", n.serial);
+		found = -1;
 	}
-	return 1;
+out:
+	if (found == 1 && cert_path != NULL) {
+		*cert_path = n.path;
+		n.path = NULL;
+	}
+	free(n.path);
+	return found;
 }

@@ -151,20 +151,14 @@ int dep_dane_hosts(const char *cn, const struct mc_strv *names, struct mc_strv *
  * DNS host name (an error). */
 int dep_dane_records(const struct dep_dane_req *r, struct dep_tlsa_set *out);
 void dep_tlsa_set_free(struct dep_tlsa_set *s);
-/* One published TLSA record, as DNS returns it. */
-struct dep_tlsa_rr {
-	int usage, selector, mtype;
-	unsigned char *data;
-	size_t len;
-};
 /* 1 for what an SMTP client may use (RFC 7672 3.1.3: usages 2 and 3,
  * known selectors and matching types). */
-int dep_tlsa_usable(const struct dep_tlsa_rr *rr);
+int dep_tlsa_usable(const struct ca_tlsa_rr *rr);
 /* 1 if rr matches: usage 3 the leaf, usage 2 one of tas (the chain
  * above the leaf); 0 not (or not usable); -1 error. */
-int dep_tlsa_match_chain(const struct dep_tlsa_rr *rr, X509 *leaf, X509 *const *tas, size_t ntas);
+int dep_tlsa_match_chain(const struct ca_tlsa_rr *rr, X509 *leaf, X509 *const *tas, size_t ntas);
 /* 1 if rr is a "3 1 x" record of key (a key not yet certified). */
-int dep_tlsa_match_key(const struct dep_tlsa_rr *rr, EVP_PKEY *key);
+int dep_tlsa_match_key(const struct ca_tlsa_rr *rr, EVP_PKEY *key);
 
 /* The next key lives in dir as SERIAL.key (encrypted like the CA key,
  * 0600, dir 0700) and SERIAL.pub (its public half), SERIAL being the
@@ -188,8 +182,66 @@ EVP_PKEY *dep_dane_next_load(const char *dir, const char *serial, const char *pa
 /* Removes a used staged key (both files). */
 int dep_dane_next_drop(const char *dir, const char *serial);
 /* The certificate of profile's newest current deployment (under root;
- * NULL: any): 1 found, 0 none deployed, -1 error. */
-int dep_dane_deployed(struct store *st, const char *profile, const char *root, struct store_cert *out);
+ * NULL: any) and, if cert_path is not NULL, the file it was deployed to
+ * (caller frees): 1 found, 0 none deployed, -1 error. */
+int dep_dane_deployed(struct store *st, const char *profile, const char *root, struct store_cert *out,
+    char **cert_path);
 int dep_dane_next_paths(const char *dir, const char *serial, char **key_path, char **pub_path);
+
+/* dane_dns.c: TLSA lookups validated by libunbound itself. */
+struct dep_dns_opts {
+	const char *trust_anchor;	/* DS or DNSKEY lines (dns-root-data's root.key) */
+	const char *resolver;		/* "ADDR[@PORT]" forwarder; NULL: /etc/resolv.conf's */
+	int timeout_ms;			/* per lookup; 0: 10 s */
+};
+struct dep_dns;
+struct dep_dns *dep_dns_open(const struct dep_dns_opts *o);
+void dep_dns_close(struct dep_dns *d);
+struct dep_tlsa_answer {
+	char qname[300];		/* "_25._tcp.mail.example.org." */
+	int secure;			/* DNSSEC-validated (records or their absence) */
+	int bogus;			/* validation failed: DANE senders defer mail */
+	char why[256];			/* libunbound's reason when bogus */
+	struct ca_tlsa_rr *v;		/* the records (none: no TLSA there) */
+	size_t n;
+};
+/* The TLSA records of _PORT._tcp.HOST.  -1 only when nothing was learnt
+ * (no answer in time, SERVFAIL without a validation failure, ...). */
+int dep_dns_tlsa(struct dep_dns *d, const char *host, int port, struct dep_tlsa_answer *out);
+void dep_tlsa_answer_free(struct dep_tlsa_answer *a);
+
+/* dane_check.c: check --dane for one deployment. */
+enum dep_dane_sev { DEP_DANE_INFO, DEP_DANE_WARNING, DEP_DANE_CRITICAL, DEP_DANE_UNKNOWN };
+struct dep_dane_note {
+	enum dep_dane_sev sev;
+	char *host;
+	char *text;
+};
+struct dep_dane_notes {
+	struct dep_dane_note *v;
+	size_t n, cap;
+};
+struct dep_dane_check_req {
+	struct dep_dns *dns;
+	const char *cn;			/* may be NULL */
+	const struct mc_strv *names;
+	int port;
+	X509 *leaf;			/* the deployed certificate */
+	X509 *const *tas;		/* the deployed chain above it (the root) */
+	size_t ntas;
+	EVP_PKEY *next;			/* the staged next key; NULL: none */
+	int renew_in_days;		/* until renew will replace the leaf */
+	const struct pol_probe *probe;	/* NULL: no DANE probe */
+	int timeout_ms;
+};
+/* For every DNS host of the certificate: no TLSA (info), records not
+ * validated (warning), bogus (critical: DANE senders defer mail), none
+ * usable (warning), none matching the deployed chain (critical), a
+ * staged next key unpublished within 30 days of renewal (warning), and
+ * with probe OpenSSL's DANE verdict on the served chain (critical when
+ * it fails).  A lookup that learns nothing is unknown.  -1 only on an
+ * internal error. */
+int dep_dane_check(const struct dep_dane_check_req *r, struct dep_dane_notes *out);
+void dep_dane_notes_free(struct dep_dane_notes *o);
 
 #endif

@@ -49,18 +49,18 @@ dns_keys() {
 # dns_zone_files DIR SIGNED_LINES UNSIGNED_LINES: writes both zones and
 # signs example.org.
 dns_zone_files() {
-	serial=$(($(cat "$1/serial" 2>/dev/null || echo 0) + 1))
-	echo "$serial" >"$1/serial"
-	for z in "$DNS_ZONE" "$DNS_PLAIN_ZONE"; do
-		cat >"$1/$z.zone" <<EOF
-\$ORIGIN $z.
+	dns_serial=$(($(cat "$1/serial" 2>/dev/null || echo 0) + 1))
+	echo "$dns_serial" >"$1/serial"
+	for dns_z in "$DNS_ZONE" "$DNS_PLAIN_ZONE"; do
+		cat >"$1/$dns_z.zone" <<EOF
+\$ORIGIN $dns_z.
 \$TTL 5
-@ IN SOA ns1.$z. hostmaster.$z. $serial 3600 600 86400 5
-@ IN NS ns1.$z.
+@ IN SOA ns1.$dns_z. hostmaster.$dns_z. $dns_serial 3600 600 86400 5
+@ IN NS ns1.$dns_z.
 ns1 IN A 127.0.0.1
 mail IN A 127.0.0.1
 mx2 IN A 127.0.0.1
-@ IN MX 10 mail.$z.
+@ IN MX 10 mail.$dns_z.
 EOF
 	done
 	printf '%s\n' "$2" | sed 's/^ *//' | grep -v '^;' | grep -v '^$' >>"$1/$DNS_ZONE.zone" || true
@@ -134,46 +134,46 @@ EOF
 # dns_run NAME DIR PIDFILE CMD...: starts CMD in the background (it stays
 # in the foreground itself), records its pid, registers it for cleanup.
 dns_run() {
-	name=$1 dir=$2 pidfile=$3
+	dns_rname=$1 dns_rdir=$2 dns_rpid=$3
 	shift 3
-	"$@" >"$dir/$name.out" 2>&1 &
-	echo $! >"$pidfile"
-	e2e_register "$name" "$dir"
+	"$@" >"$dns_rdir/$dns_rname.out" 2>&1 &
+	echo $! >"$dns_rpid"
+	e2e_register "$dns_rname" "$dns_rdir"
 }
 
 dns_start() {
-	dir=$1
-	mkdir -p "$dir" || e2e_fail "cannot make '$dir'"
+	dns_d=$1
+	mkdir -p "$dns_d" || e2e_fail "cannot make '$dir'"
 	DNS_NSD_PORT=$(e2e_port) || e2e_fail "no free port for nsd"
-	dns_keys "$dir"
-	dns_zone_files "$dir" "" ""
-	dns_nsd_conf "$dir" "$DNS_NSD_PORT"
-	dns_unbound_conf "$dir" "$DNS_NSD_PORT"
-	unbound-checkconf "$dir/unbound.conf" >"$dir/checkconf.out" 2>&1 ||
-		{ e2e_show_log "$dir/checkconf.out"; e2e_fail "unbound-checkconf failed"; }
-	dns_run nsd "$dir" "$dir/nsd.pid.run" nsd -d -c "$dir/nsd.conf"
-	e2e_wait_port nsd "$DNS_NSD_PORT" "$(cat "$dir/nsd.pid.run")" "$dir/nsd.log"
-	dns_run unbound "$dir" "$dir/unbound.pid.run" unbound -d -c "$dir/unbound.conf"
-	e2e_wait_port unbound 53 "$(cat "$dir/unbound.pid.run")" "$dir/unbound.log"
-	printf 'nameserver 127.0.0.1\noptions trust-ad edns0\n' >"$dir/resolv.conf"
-	mount --bind "$dir/resolv.conf" /etc/resolv.conf || e2e_fail "cannot bind-mount resolv.conf"
-	DNS_DIR=$dir
-	e2e_log "nsd pid $(cat "$dir/nsd.pid.run") on :$DNS_NSD_PORT, unbound pid $(cat "$dir/unbound.pid.run") on :53"
+	dns_keys "$dns_d"
+	dns_zone_files "$dns_d" "" ""
+	dns_nsd_conf "$dns_d" "$DNS_NSD_PORT"
+	dns_unbound_conf "$dns_d" "$DNS_NSD_PORT"
+	unbound-checkconf "$dns_d/unbound.conf" >"$dns_d/checkconf.out" 2>&1 ||
+		{ e2e_show_log "$dns_d/checkconf.out"; e2e_fail "unbound-checkconf failed"; }
+	dns_run nsd "$dns_d" "$dns_d/nsd.pid.run" nsd -d -c "$dns_d/nsd.conf"
+	e2e_wait_port nsd "$DNS_NSD_PORT" "$(cat "$dns_d/nsd.pid.run")" "$dns_d/nsd.log"
+	dns_run unbound "$dns_d" "$dns_d/unbound.pid.run" unbound -d -c "$dns_d/unbound.conf"
+	e2e_wait_port unbound 53 "$(cat "$dns_d/unbound.pid.run")" "$dns_d/unbound.log"
+	printf 'nameserver 127.0.0.1\noptions trust-ad edns0\n' >"$dns_d/resolv.conf"
+	mount --bind "$dns_d/resolv.conf" /etc/resolv.conf || e2e_fail "cannot bind-mount resolv.conf"
+	DNS_DIR=$dns_d
+	e2e_log "nsd pid $(cat "$dns_d/nsd.pid.run") on :$DNS_NSD_PORT, unbound pid $(cat "$dns_d/unbound.pid.run") on :53"
 }
 
 # dns_publish DIR SIGNED_LINES UNSIGNED_LINES: new zone contents; nsd
 # restarted (it re-reads its zone files), unbound's cache flushed.
 dns_publish() {
-	dir=$1
-	dns_zone_files "$dir" "$2" "$3"
-	pid=$(e2e_nsd_pid "$dir") && e2e_stop_pid nsd "$pid"
-	e2e_unregister nsd "$dir"
-	dns_run nsd "$dir" "$dir/nsd.pid.run" nsd -d -c "$dir/nsd.conf"
-	e2e_wait_port nsd "$DNS_NSD_PORT" "$(cat "$dir/nsd.pid.run")" "$dir/nsd.log"
-	unbound-control -c "$dir/unbound.conf" reload >"$dir/control.out" 2>&1 ||
-		{ e2e_show_log "$dir/control.out"; e2e_fail "unbound-control reload failed"; }
+	dns_d=$1
+	dns_zone_files "$dns_d" "$2" "$3"
+	dns_pid=$(e2e_nsd_pid "$dns_d") && e2e_stop_pid nsd "$dns_pid"
+	e2e_unregister nsd "$dns_d"
+	dns_run nsd "$dns_d" "$dns_d/nsd.pid.run" nsd -d -c "$dns_d/nsd.conf"
+	e2e_wait_port nsd "$DNS_NSD_PORT" "$(cat "$dns_d/nsd.pid.run")" "$dns_d/nsd.log"
+	unbound-control -c "$dns_d/unbound.conf" reload >"$dns_d/control.out" 2>&1 ||
+		{ e2e_show_log "$dns_d/control.out"; e2e_fail "unbound-control reload failed"; }
 	# reload restarts unbound's listeners: wait for them.
-	e2e_wait_port unbound 53 "$(cat "$dir/unbound.pid.run")" "$dir/unbound.log"
+	e2e_wait_port unbound 53 "$(cat "$dns_d/unbound.pid.run")" "$dns_d/unbound.log"
 }
 
 dns_dig() {

@@ -1,0 +1,134 @@
+#!/bin/sh
+# DANE end to end with real DNSSEC, in a private mount + network namespace
+# (tests/e2e/dns.sh): nsd serves example.org signed by ldns-signzone and
+# example.net unsigned, a validating unbound trusts only example.org's
+# KSK, resolv.conf points at it.  A throw-away Postfix serves minica's
+# smtpd deployment.  Checked by OpenSSL's DANE client (s_client
+# -dane_tlsa_rrdata), Postfix's posttls-finger -l dane and minica's own
+# check --dane (libunbound; --probe through SSL_dane_enable): no TLSA,
+# the records minica dane prints, a wrong record, unsigned records, a
+# renewal with 2 1 1 published.
+set -u
+here=$(cd "$(dirname "$0")" && pwd)
+# shellcheck source=tests/e2e/lib.sh
+. "$here/lib.sh"
+# shellcheck source=tests/e2e/dns.sh
+. "$here/dns.sh"
+: "${MINICA_BIN:?set MINICA_BIN to the built minica}"
+for b in nsd unbound unbound-control ldns-keygen ldns-signzone posttls-finger dig ip python3; do
+	command -v "$b" >/dev/null 2>&1 || e2e_fail "missing $b (install nsd unbound ldnsutils postfix bind9-dnsutils)"
+done
+dns_enter_namespace "$here/t_dane.sh" "$@"
+
+e2e_init
+mc() { "$MINICA_BIN" "$@"; }
+export MINICA_HOME="$E2E_DIR/home"
+unset MINICA_PASSPHRASE 2>/dev/null || true
+pass=$E2E_DIR/pass
+(umask 077 && printf 'e2e passphrase for minica\n' >"$pass")
+root=$E2E_DIR/root
+mkdir -p "$root" "$E2E_DIR/cwd"
+mx=mail.example.org
+plain=mail.example.net
+
+dns_start "$E2E_DIR/dns"
+dns_dig "$mx" A >"$E2E_DIR/dig.out" 2>&1
+grep -q 'flags:.* ad' "$E2E_DIR/dig.out" || { e2e_show_log "$E2E_DIR/dig.out"; e2e_fail "unbound does not validate example.org"; }
+
+smtp=$(e2e_port) && sub=$(e2e_port) || e2e_fail "no free ports"
+mc init --domain example.org --domain example.net --passphrase-file "$pass" >"$E2E_DIR/init.out" 2>&1 ||
+	{ e2e_show_log "$E2E_DIR/init.out"; e2e_fail "minica init failed"; }
+cat >>"$MINICA_HOME/minica.conf" <<CONF
+[minica]
+reload_timeout = 20
+dnssec_trust_anchor = $E2E_DIR/dns/ta.ds
+[profile.smtpd]
+reload = postfix -c $E2E_DIR/postfix/conf reload
+probe = 127.0.0.1:$smtp/smtp
+dane_port = $smtp
+CONF
+(cd "$E2E_DIR/cwd" && mc issue smtpd --cn "$mx" --san "$plain" --deploy --root "$root" --no-reload \
+	--passphrase-file "$pass") >"$E2E_DIR/issue.out" 2>&1 || { e2e_show_log "$E2E_DIR/issue.out"; e2e_fail "issue smtpd"; }
+mc snippet postfix --root "$root" | sed '/master\.cf/,$d' >"$E2E_DIR/postfix.snippet" || e2e_fail "snippet postfix"
+e2e_postfix_start "$E2E_DIR/postfix" "$smtp" "$sub" "$E2E_DIR/postfix.snippet"
+
+# A Postfix client configuration for posttls-finger: DNSSEC lookups, DANE.
+mkdir -p "$E2E_DIR/client"
+cat >"$E2E_DIR/client/main.cf" <<CONF
+compatibility_level = 3.6
+smtp_dns_support_level = dnssec
+smtp_tls_security_level = dane
+CONF
+
+# finger: posttls-finger -l dane against the test Postfix, output in finger.out
+finger() {
+	MAIL_CONFIG=$E2E_DIR/client timeout -k 2 30 posttls-finger -c -l dane -t 10 -T 10 \
+		"[$mx]:$smtp" >"$E2E_DIR/finger.out" 2>&1
+	cat "$E2E_DIR/finger.out" >>"$E2E_DIR/finger.all"
+}
+expect_finger_verified() {
+	finger
+	grep -q "Verified TLS connection established to $mx\[127.0.0.1\]:$smtp" "$E2E_DIR/finger.out" ||
+		{ e2e_show_log "$E2E_DIR/finger.out"; e2e_fail "posttls-finger: no verified DANE connection ($1)"; }
+}
+expect_finger_refused() {
+	finger
+	if grep -q "Verified TLS connection" "$E2E_DIR/finger.out"; then
+		e2e_show_log "$E2E_DIR/finger.out"; e2e_fail "posttls-finger verified despite $1"
+	fi
+	grep -qi "untrusted TLS connection\|verification failed\|certificate verification" "$E2E_DIR/finger.out" ||
+		{ e2e_show_log "$E2E_DIR/finger.out"; e2e_fail "posttls-finger did not report the failure ($1)"; }
+}
+# check_dane CODE ARGS: minica check --dane, which must exit CODE; output in check.out
+check_dane() {
+	want=$1
+	shift
+	mc check --dane --root "$root" "$@" >"$E2E_DIR/check.out" 2>&1
+	got=$?
+	[ "$got" -eq "$want" ] || { e2e_show_log "$E2E_DIR/check.out"; e2e_fail "check --dane $*: exit $got, expected $want"; }
+}
+has() { grep -qF -- "$2" "$1" || { e2e_show_log "$1"; e2e_fail "'$1' lacks '$2'"; }; }
+hasnt() { if grep -qF -- "$2" "$1"; then e2e_show_log "$1"; e2e_fail "'$1' has '$2'"; fi; }
+# zone_lines FILE: the example.org records of a 'minica dane' output
+zone_lines() { grep "\.example\.org\. IN TLSA" "$1"; }
+
+# ---- 1: no TLSA anywhere: information, exit 0; posttls-finger finds no DANE
+check_dane 0
+has "$E2E_DIR/check.out" "INFO: smtpd DANE $mx"
+has "$E2E_DIR/check.out" "no TLSA records at _$smtp._tcp.$mx. (validated)"
+has "$E2E_DIR/check.out" "no TLSA records at _$smtp._tcp.$plain.: DANE"
+finger
+hasnt "$E2E_DIR/finger.out" "Verified TLS connection"
+e2e_log "no TLSA: check --dane says so"
+
+# ---- 2: OpenSSL's DANE client against the deployed files as Postfix serves them
+mc dane --port "$smtp" --json >"$E2E_DIR/dane.json" || e2e_fail "minica dane --json"
+rr() { python3 -c 'import json,sys; print(" ".join("%d %d %d %s" % (r["usage"], r["selector"], r["mtype"], r["data"]) for r in json.load(open(sys.argv[1])) if r["name"] == sys.argv[2] and r["usage"] == int(sys.argv[3]) and not r["next"]))' "$E2E_DIR/dane.json" "$mx" "$1"; }
+ta=$(rr 2)
+ee=$(rr 3)
+[ -n "$ta" ] && [ -n "$ee" ] || e2e_fail "minica dane printed no 2 1 1 / 3 1 1 record"
+sclient() {
+	timeout -k 2 "$E2E_CLIENT_TIMEOUT" openssl s_client -connect "127.0.0.1:$smtp" -starttls smtp \
+		-dane_tlsa_domain "$mx" -dane_tlsa_rrdata "$1" -verify_return_error </dev/null >"$E2E_DIR/sclient.out" 2>&1
+}
+for r in "$ta" "$ee"; do
+	sclient "$r" || { e2e_show_log "$E2E_DIR/sclient.out"; e2e_fail "s_client -dane_tlsa_rrdata '$r' failed"; }
+	grep -q "^DANE TLSA ${r%% *} 1 1 .* matched" "$E2E_DIR/sclient.out" && grep -q "^Verification: OK" "$E2E_DIR/sclient.out" ||
+		{ e2e_show_log "$E2E_DIR/sclient.out"; e2e_fail "s_client did not report the TLSA match for '$r'"; }
+done
+other=$(openssl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-256 2>/dev/null | openssl pkey -pubout -outform DER | sha256sum | cut -d' ' -f1)
+if sclient "3 1 1 $other"; then e2e_show_log "$E2E_DIR/sclient.out"; e2e_fail "s_client accepted a record for another key"; fi
+hasnt "$E2E_DIR/sclient.out" "Verification: OK"
+e2e_log "openssl s_client: 2 1 1 and 3 1 1 match, another key's record does not"
+
+# ---- 3: the records minica dane prints, published and signed
+mc dane --port "$smtp" >"$E2E_DIR/dane.zone" || e2e_fail "minica dane"
+dns_publish "$E2E_DIR/dns" "$(zone_lines "$E2E_DIR/dane.zone")" ""
+dns_dig "_$smtp._tcp.$mx" TLSA >"$E2E_DIR/dig.out" 2>&1
+grep -q 'flags:.* ad' "$E2E_DIR/dig.out" && grep -q "TLSA.*2 1 1" "$E2E_DIR/dig.out" ||
+	{ e2e_show_log "$E2E_DIR/dig.out"; e2e_fail "the published TLSA records do not validate"; }
+check_dane 0 --probe
+hasnt "$E2E_DIR/check.out" "WARNING"
+has "$E2E_DIR/check.out" "verified by OpenSSL's DANE verifier against _$smtp._tcp.$mx."
+expect_finger_verified "minica's records"
+e2e_log "published: check --dane --probe and posttls-finger verify"

@@ -15,8 +15,8 @@
 #
 #   dns_enter_namespace "$0" "$@"    # first thing in the test: re-runs it inside
 #   dns_start DIR                    # keys, nsd, unbound, resolv.conf
-#   dns_publish DIR SIGNED UNSIGNED  # zone lines for example.org (signed) and
-#                                    # example.net (not), then re-sign and reload
+#   dns_publish DIR SIGNED UNSIGNED [SED]  # zone lines for example.org (signed)
+#                                    # and example.net (not), re-sign, reload
 #   dns_dig NAME TYPE                # dig against the unbound (+dnssec)
 
 DNS_ZONE=example.org
@@ -161,11 +161,16 @@ dns_start() {
 	e2e_log "nsd pid $(cat "$dns_d/nsd.pid.run") on :$DNS_NSD_PORT, unbound pid $(cat "$dns_d/unbound.pid.run") on :53"
 }
 
-# dns_publish DIR SIGNED_LINES UNSIGNED_LINES: new zone contents; nsd
-# restarted (it re-reads its zone files), unbound's cache flushed.
+# dns_publish DIR SIGNED_LINES UNSIGNED_LINES [SED]: new zone contents; nsd
+# restarted (it re-reads its zone files), unbound's cache flushed.  SED,
+# if given, edits the signed zone after signing (a forged answer whose
+# signature no longer verifies: bogus).
 dns_publish() {
 	dns_d=$1
 	dns_zone_files "$dns_d" "$2" "$3"
+	if [ -n "${4:-}" ]; then
+		sed -i "$4" "$dns_d/$DNS_ZONE.zone.signed" || e2e_fail "cannot edit the signed zone"
+	fi
 	dns_pid=$(e2e_nsd_pid "$dns_d") && e2e_stop_pid nsd "$dns_pid"
 	e2e_unregister nsd "$dns_d"
 	dns_run nsd "$dns_d" "$dns_d/nsd.pid.run" nsd -d -c "$dns_d/nsd.conf"

@@ -71,12 +71,14 @@ expect_finger_verified() {
 	grep -q "Verified TLS connection established to $mx\[127.0.0.1\]:$smtp" "$E2E_DIR/finger.out" ||
 		{ e2e_show_log "$E2E_DIR/finger.out"; e2e_fail "posttls-finger: no verified DANE connection ($1)"; }
 }
+# expect_finger_refused WHY [PATTERN]: no verified connection, and PATTERN
+# (default: an untrusted connection) in posttls-finger's output.
 expect_finger_refused() {
 	finger
 	if grep -q "Verified TLS connection" "$E2E_DIR/finger.out"; then
 		e2e_show_log "$E2E_DIR/finger.out"; e2e_fail "posttls-finger verified despite $1"
 	fi
-	grep -qi "untrusted TLS connection\|verification failed\|certificate verification" "$E2E_DIR/finger.out" ||
+	grep -q "${2:-Untrusted TLS connection established}" "$E2E_DIR/finger.out" ||
 		{ e2e_show_log "$E2E_DIR/finger.out"; e2e_fail "posttls-finger did not report the failure ($1)"; }
 }
 # check_dane CODE ARGS: minica check --dane, which must exit CODE; output in check.out
@@ -132,3 +134,50 @@ hasnt "$E2E_DIR/check.out" "WARNING"
 has "$E2E_DIR/check.out" "verified by OpenSSL's DANE verifier against _$smtp._tcp.$mx."
 expect_finger_verified "minica's records"
 e2e_log "published: check --dane --probe and posttls-finger verify"
+
+# ---- 4: a record for another key only: CRITICAL, the probe fails, posttls-finger refuses
+dns_publish "$E2E_DIR/dns" "_$smtp._tcp.$mx. IN TLSA 3 1 1 $other" ""
+check_dane 2
+has "$E2E_DIR/check.out" "CRITICAL: smtpd DANE $mx"
+has "$E2E_DIR/check.out" "no TLSA record at _$smtp._tcp.$mx. matches the deployed certificate"
+check_dane 2 --probe
+has "$E2E_DIR/check.out" "serves a chain OpenSSL's DANE verifier rejects"
+expect_finger_refused "a record for another key"
+e2e_log "wrong record: CRITICAL, probe and posttls-finger fail"
+
+# ---- 5: records in the unsigned zone: WARNING (DANE senders ignore them)
+dns_publish "$E2E_DIR/dns" "$(zone_lines "$E2E_DIR/dane.zone")" "_$smtp._tcp.mail IN TLSA $ta"
+check_dane 1
+has "$E2E_DIR/check.out" "WARNING: smtpd DANE $plain"
+has "$E2E_DIR/check.out" "are not DNSSEC-validated"
+hasnt "$E2E_DIR/check.out" "CRITICAL"
+e2e_log "unsigned records: WARNING"
+
+# ---- 6: a forged record (its signature no longer verifies): bogus, CRITICAL
+dns_publish "$E2E_DIR/dns" "$(zone_lines "$E2E_DIR/dane.zone")" "" "s/\(TLSA[[:space:]]*3 1 1 \)[0-9a-fA-F]/\10/"
+dns_dig "_$smtp._tcp.$mx" TLSA >"$E2E_DIR/dig.out" 2>&1
+grep -q "status: SERVFAIL" "$E2E_DIR/dig.out" || { e2e_show_log "$E2E_DIR/dig.out"; e2e_fail "the forged record was not bogus"; }
+check_dane 2
+has "$E2E_DIR/check.out" "DNSSEC validation of _$smtp._tcp.$mx. fails"
+expect_finger_refused "a bogus TLSA RRset" "TLSA lookup error for $mx:$smtp"
+e2e_log "bogus records: CRITICAL"
+
+# ---- 7: 2 1 1 alone survives renew: the root is in the served chain
+dns_publish "$E2E_DIR/dns" "$(zone_lines "$E2E_DIR/dane.zone" | grep 'TLSA 2 1 1')" ""
+expect_finger_verified "2 1 1 only"
+old=$(e2e_fp "$root/etc/ssl/certs/smtpd.crt")
+mc renew --force --root "$root" --passphrase-file "$pass" >"$E2E_DIR/renew.out" 2>&1 ||
+	{ e2e_show_log "$E2E_DIR/renew.out"; e2e_fail "minica renew"; }
+[ "$(e2e_fp "$root/etc/ssl/certs/smtpd.crt")" != "$old" ] || e2e_fail "renew did not redeploy"
+e2e_wait_served openssl "$smtp" smtp "$mx" "$root/etc/ssl/certs/minica-ca.pem" "$root/etc/ssl/certs/smtpd.crt"
+check_dane 0 --probe
+has "$E2E_DIR/check.out" "(record 2 1 1, depth 1)"
+expect_finger_verified "2 1 1 after renew"
+grep -q "Matched DANE TA certificate at depth 1: 2 1 1" "$E2E_DIR/finger.out" ||
+	{ e2e_show_log "$E2E_DIR/finger.out"; e2e_fail "posttls-finger did not match the 2 1 1 record"; }
+# The old key's 3 1 1 alone: the mail-losing case.
+dns_publish "$E2E_DIR/dns" "$(zone_lines "$E2E_DIR/dane.zone" | grep 'TLSA 3 1 1')" ""
+check_dane 2 --probe
+has "$E2E_DIR/check.out" "no TLSA record at _$smtp._tcp.$mx. matches the deployed certificate"
+expect_finger_refused "the old key's 3 1 1 after renew"
+e2e_log "renew: 2 1 1 still verifies; the old 3 1 1 alone is CRITICAL"

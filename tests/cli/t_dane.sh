@@ -85,3 +85,24 @@ expect 64 mc dane smtpd extra
 mkdir "$T/other"
 expect 1 mc dane --root "$T/other"
 contains "$T/err" "no smtpd certificate is deployed under $T/other"
+
+# snippet postfix suggests outbound DANE, commented out.
+expect 0 mc snippet postfix --root "$ROOT"
+contains "$T/out" "#smtp_dns_support_level = dnssec"
+contains "$T/out" "#smtp_tls_security_level = dane"
+if grep -q '^smtp_' "$T/out"; then fail "snippet sets the outbound side instead of suggesting it"; fi
+
+# check --dane with a trust anchor that does not exist: UNKNOWN, naming it.
+printf '[minica]\ndnssec_trust_anchor = %s/none.key\n' "$T" >>"$MINICA_HOME/minica.conf"
+expect 3 mc check --dane --root "$ROOT"
+contains "$T/out" "cannot read the DNSSEC trust anchor '$T/none.key'"
+# Bad [minica] values are refused with the key named.
+cp "$MINICA_HOME/minica.conf" "$T/conf.bak"
+printf 'resolver = mail.example.org\n' >>"$MINICA_HOME/minica.conf"
+expect 1 mc dane
+contains "$T/err" "resolver = mail.example.org"
+contains "$T/err" "IP address"
+cp "$T/conf.bak" "$MINICA_HOME/minica.conf"
+printf '[profile.smtpd]\ndane_port = 0\n' >>"$MINICA_HOME/minica.conf"
+expect 1 mc dane
+contains "$T/err" "dane_port"

@@ -195,3 +195,71 @@ out:
 	mc_strv_free(&hosts);
 	return rc;
 }
+
+/* ---- before renew replaces the key ---- */
+
+/* 1 if the records at a still let DANE senders in after the leaf key
+ * changes: a usable DANE-TA record matching the chain, or a DANE-EE
+ * record of the staged next key. */
+static int
+survives_renewal(const struct dep_dane_renew_req *r, const struct dep_tlsa_answer *a)
+{
+	int m;
+
+	for (size_t i = 0; i < a->n; i++) {
+		const struct ca_tlsa_rr *rr = &a->v[i];
+
+		if (!dep_tlsa_usable(rr))
+			continue;
+		if (rr->usage == CA_TLSA_DANE_TA &&
+		    (m = dep_tlsa_match_chain(rr, NULL, r->tas, r->ntas)) != 0)
+			return m;
+		if (rr->usage == CA_TLSA_DANE_EE && r->next != NULL &&
+		    (m = dep_tlsa_match_key(rr, r->next)) != 0)
+			return m;
+	}
+	return 0;
+}
+
+int
+dep_dane_renew_check(const struct dep_dane_renew_req *r, struct mc_strv *notes)
+{
+	struct mc_strv hosts = { 0 };
+	struct dep_tlsa_answer a;
+	struct mc_buf msg = { 0 };
+	int rc = -1, refuse = 0, ok;
+
+	if (dep_dane_hosts(r->cn, r->names, &hosts) < 0)
+		goto out;
+	for (size_t i = 0; i < hosts.n; i++) {
+		if (dep_dns_tlsa(r->dns, hosts.v[i], r->port, &a) < 0) {
+			/* A DNS outage must not let the certificate expire. */
+			if (mc_buf_printf(&msg, "DANE not checked before renewal: %s", mc_err()) < 0 ||
+			    mc_strv_push(notes, msg.p) < 0)
+				goto out;
+			msg.len = 0;
+			continue;
+		}
+		ok = !a.secure || a.bogus || a.n == 0 || survives_renewal(r, &a);
+		dep_tlsa_answer_free(&a);
+		if (ok < 0)
+			goto out;
+		if (ok)
+			continue;
+		refuse = 1;
+		if (r->next != NULL)
+			mc_seterr("renewing would break DANE for %s: %s holds no 2 1 1 record of the root and "
+			    "no record of the staged next key; publish the next key's 3 1 1 record ('minica dane' "
+			    "prints it), wait for its TTL, then renew (or renew --force)", hosts.v[i], a.qname);
+		else
+			mc_seterr("renewing would break DANE for %s: %s publishes only records of the current "
+			    "key; run 'minica dane --next', publish the record it prints (or the 2 1 1 record of "
+			    "the root), wait for its TTL, then renew (or renew --force)", hosts.v[i], a.qname);
+		break;
+	}
+	rc = refuse;
+out:
+	mc_buf_free(&msg);
+	mc_strv_free(&hosts);
+	return rc;
+}

@@ -243,5 +243,20 @@ struct dep_dane_check_req {
  * internal error. */
 int dep_dane_check(const struct dep_dane_check_req *r, struct dep_dane_notes *out);
 void dep_dane_notes_free(struct dep_dane_notes *o);
+struct dep_dane_renew_req {
+	struct dep_dns *dns;
+	const char *cn;
+	const struct mc_strv *names;
+	int port;
+	X509 *const *tas;		/* the chain above the leaf (the root) */
+	size_t ntas;
+	EVP_PKEY *next;			/* the staged next key; NULL: none */
+};
+/* Before renew changes the key: 1 (mc_err says what to publish) if DNS
+ * validly publishes usable TLSA records for a host and none will match
+ * after the renewal (no 2 1 1 of the chain, no 3 1 x of the staged key);
+ * 0 to go ahead (a failed lookup adds a note and goes ahead: an outage
+ * must not let the certificate expire); -1 on an internal error. */
+int dep_dane_renew_check(const struct dep_dane_renew_req *r, struct mc_strv *notes);
 
 #endif

@@ -181,3 +181,23 @@ check_dane 2 --probe
 has "$E2E_DIR/check.out" "no TLSA record at _$smtp._tcp.$mx. matches the deployed certificate"
 expect_finger_refused "the old key's 3 1 1 after renew"
 e2e_log "renew: 2 1 1 still verifies; the old 3 1 1 alone is CRITICAL"
+
+# ---- 8: key rollover with 3 1 1 only: a certificate due in 10 days, its
+# next key staged and published before renew, which then uses it
+(cd "$E2E_DIR/cwd" && mc issue smtpd --cn "$mx" --san "$plain" --days 40 --force --deploy --root "$root" \
+	--passphrase-file "$pass") >"$E2E_DIR/issue2.out" 2>&1 || { e2e_show_log "$E2E_DIR/issue2.out"; e2e_fail "issue smtpd --days 40"; }
+mc dane --port "$smtp" >"$E2E_DIR/dane.zone" || e2e_fail "minica dane"
+mc dane --port "$smtp" --next --passphrase-file "$pass" >"$E2E_DIR/next.zone" || e2e_fail "minica dane --next"
+cur311=$(zone_lines "$E2E_DIR/dane.zone" | grep 'TLSA 3 1 1')
+next311=$(zone_lines "$E2E_DIR/next.zone" | grep 'TLSA 3 1 1' | grep -vxF "$cur311")
+[ -n "$next311" ] || e2e_fail "dane --next printed no record for the next key"
+dns_publish "$E2E_DIR/dns" "$cur311" ""
+e2e_wait_served openssl "$smtp" smtp "$mx" "$root/etc/ssl/certs/minica-ca.pem" "$root/etc/ssl/certs/smtpd.crt"
+check_dane 1
+has "$E2E_DIR/check.out" "the staged next key is not published at _$smtp._tcp.$mx. and renewal is due in"
+expect_finger_verified "the current 3 1 1"
+dns_publish "$E2E_DIR/dns" "$cur311
+$next311" ""
+check_dane 0 --probe
+hasnt "$E2E_DIR/check.out" "WARNING"
+e2e_log "next key: unpublished is a WARNING near renewal, published is OK"

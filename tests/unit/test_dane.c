@@ -140,10 +140,10 @@ Test(dane, bad_forms)
 	EVP_PKEY_free(k);
 }
 
-static struct dep_tlsa_rr
+static struct ca_tlsa_rr
 rr_of(X509 *x, EVP_PKEY *k, int usage, int sel, int mtype, struct mc_buf *keep)
 {
-	struct dep_tlsa_rr rr = { usage, sel, mtype, NULL, 0 };
+	struct ca_tlsa_rr rr = { usage, sel, mtype, NULL, 0 };
 
 	cr_assert_eq(ca_tlsa_data(x, k, sel, mtype, keep), 0, "%s", mc_err());
 	rr.data = (unsigned char *)keep->p;
@@ -161,7 +161,7 @@ Test(dane, records_and_matching)
 	    .leaf = leaf, .ta = ca, .next = next };
 	struct dep_tlsa_set s = { 0 };
 	struct mc_buf b1 = { 0 }, b2 = { 0 }, b3 = { 0 }, b4 = { 0 };
-	struct dep_tlsa_rr rr;
+	struct ca_tlsa_rr rr;
 	X509 *tas[1] = { ca };
 
 	cr_assert_eq(dep_dane_records(&r, &s), 0, "%s", mc_err());

@@ -32,7 +32,8 @@ struct batch {
 	struct iss_issued *issued;
 	size_t ntodo;
 	struct ca_fileset *fs;
-	struct mc_ca ca;
+	struct cmd_ctx *ctx;
+	struct mc_ca *ca;	/* &ctx->ca */
 };
 
 static int
@@ -48,26 +49,13 @@ line_error(const struct batch *b, int line)
 static int
 read_lines(struct batch *b)
 {
-	struct mc_buf text = { 0 };
-	int bad = 0, rc = -1;
+	int bad = 0;
 
-	if (ca_file_read(b->o->file, BATCH_FILE_MAX, &text) < 0) {
-		cmd_fail();
-		goto out;
-	}
-	if (memchr(text.p, '\0', text.len) != NULL) {
-		mc_seterr("is not a text file (it holds a NUL byte)");
-		line_error(b, 0);
-		goto out;
-	}
-	if (pol_batch_parse(text.p, text.len, &b->lines, &bad) < 0) {
-		line_error(b, bad);
-		goto out;
-	}
-	rc = 0;
-out:
-	mc_buf_free(&text);
-	return rc;
+	if (iss_batch_load(b->o->file, BATCH_FILE_MAX, &b->lines, &bad) == 0)
+		return 0;
+	if (bad < 0)
+		return cmd_fail(), -1;
+	return line_error(b, bad);
 }
 
 /* Idempotent as a single issue: a line whose certificate is valid and
@@ -80,14 +68,9 @@ check_current(struct batch *b, struct batch_item *it)
 
 	if (b->o->force)
 		return 0;
-	found = store_cert_find_current(b->ca.db, p->prof->name, p->cn, &p->names, &it->cur);
-	if (found <= 0)
-		return found;
-	if (pol_cert_due(it->cur.not_before, it->cur.not_after, time(NULL), POL_RENEW_DAYS_DEFAULT)) {
-		store_cert_free(&it->cur);
-		return 0;
-	}
-	it->skip = 1;
+	if ((found = iss_find_current(b->ca, p, time(NULL), &it->cur)) < 0)
+		return -1;
+	it->skip = found;
 	return 0;
 }
 
@@ -102,7 +85,7 @@ plan_one(struct batch *b, struct batch_item *it)
 	};
 	struct store_cert probe;
 
-	if (iss_plan_make(&b->ca, &req, &it->plan) < 0 || check_current(b, it) < 0)
+	if (iss_plan_make(b->ca, &req, &it->plan) < 0 || check_current(b, it) < 0)
 		return -1;
 	probe = (struct store_cert){ .cn = it->plan.cn ? it->plan.cn : "", .sans = it->plan.names };
 	iss_leaf_file_name(&probe, it->name, sizeof(it->name));
@@ -160,8 +143,7 @@ check_deploy_targets(struct batch *b)
 		for (size_t j = 0; j < i; j++) {
 			const struct pol_profile *q = b->todo[j]->prof;
 
-			if (p == q || (p->cert.path && q->cert.path && strcmp(p->cert.path, q->cert.path) == 0) ||
-			    (p->key.path && q->key.path && strcmp(p->key.path, q->key.path) == 0)) {
+			if (pol_profiles_share_targets(p, q)) {
 				mc_seterr("with --deploy, deploys to the same targets (profile %s) as line %d; "
 				    "one certificate per profile in a deployed batch", p->name, b->todo_items[j]->line->line);
 				return line_error(b, b->todo_items[i]->line->line);
@@ -200,7 +182,7 @@ add_files_one(void *arg, size_t i)
 {
 	struct batch *b = arg;
 
-	return iss_leaf_files_add(b->fs, b->todo_items[i]->name, &b->issued[i], b->ca.cert);
+	return iss_leaf_files_add(b->fs, b->todo_items[i]->name, &b->issued[i], b->ca->cert);
 }
 
 /* Sign everything, commit everything, then (only then) write files. */
@@ -209,21 +191,21 @@ issue_all(struct batch *b)
 {
 	size_t bad = 0;
 
-	if (cmd_ca_unlock(&b->ca) < 0)
+	if (cmd_unlock(b->ctx) != 0)
 		return -1;
 	if ((b->issued = calloc(b->ntodo, sizeof(*b->issued))) == NULL) {
 		cmd_error("out of memory");
 		return -1;
 	}
-	if (iss_sign_many(&b->ca, b->todo, b->ntodo, b->o->jobs, b->issued, &bad) < 0) {
+	if (iss_sign_many(b->ca, b->todo, b->ntodo, b->o->jobs, b->issued, &bad) < 0) {
 		cmd_error("'%s' line %d: %s; nothing issued", b->o->file, b->todo_items[bad]->line->line, mc_err());
 		return -1;
 	}
-	if (iss_record_many(&b->ca, b->issued, b->ntodo, "issue") < 0) {
+	if (iss_record_many(b->ca, b->issued, b->ntodo, "issue") < 0) {
 		cmd_error("%s; nothing issued", mc_err());
 		return -1;
 	}
-	if (b->files && ((b->fs = iss_leaf_fileset(&b->ca, b->dir)) == NULL ||
+	if (b->files && ((b->fs = iss_leaf_fileset(b->ca, b->dir)) == NULL ||
 	    mc_pool_run(b->ntodo, b->o->jobs, add_files_one, b, &bad) < 0 || ca_fileset_commit(b->fs) < 0)) {
 		cmd_error("%zu certificates are recorded but their files could not be written: %s",
 		    b->ntodo, mc_err());
@@ -240,7 +222,7 @@ deploy_all(struct batch *b)
 	for (size_t i = 0; b->o->deploy && i < b->ntodo; i++) {
 		const struct iss_issued *is = &b->issued[i];
 
-		if (cmd_deploy_cert(&b->ca, &is->rec, is->cert, is->key, &b->dep) < 0) {
+		if (cmd_deploy_cert(b->ca, &is->rec, is->cert, is->key, &b->dep) < 0) {
 			if (!b->files)
 				cmd_error("'%s' line %d: certificate %s is recorded but not deployed, and its key is gone "
 				    "(no --out); issue it again with --force", b->o->file,
@@ -284,27 +266,25 @@ print_results(const struct batch *b)
 	if (b->o->json)
 		fputs("\n]\n", stdout);
 	if (b->ntodo == 0)
-		fputs("nothing issued", b->o->json ? stderr : stdout);
+		cmd_say(b->ctx, "nothing issued");
 	else
-		fprintf(b->o->json ? stderr : stdout, "issued %zu certificate%s", b->ntodo, b->ntodo == 1 ? "" : "s");
+		cmd_say(b->ctx, "issued %zu certificate%s", b->ntodo, b->ntodo == 1 ? "" : "s");
 	if (skipped)
-		fprintf(b->o->json ? stderr : stdout, "; %zu current and not due, skipped (--force issues anyway)",
-		    skipped);
-	fputc('\n', b->o->json ? stderr : stdout);
+		cmd_say(b->ctx, "; %zu current and not due, skipped (--force issues anyway)", skipped);
+	cmd_say(b->ctx, "\n");
 }
 
 int
-cmd_issue_batch(const struct batch_opts *o)
+cmd_issue_batch(struct cmd_ctx *ctx, const struct batch_opts *o)
 {
 	struct batch b = { .o = o, .dir = o->out ? o->out : ".", .files = o->out != NULL || !o->deploy,
-	    .dep = o->dep };
+	    .dep = o->dep, .ctx = ctx, .ca = &ctx->ca };
 	int rc = EXIT_ERR;
 
+	ctx->json = o->json;
 	if (read_lines(&b) < 0)
 		return EXIT_ERR;
-	if (cmd_open_ca(&b.ca) < 0)
-		goto out;
-	if (cmd_ca_lock(&b.ca) < 0)
+	if (cmd_setup(ctx) != 0)
 		goto out;
 	if (o->deploy) {
 		if ((b.root = dep_root_resolve(o->dep.root)) == NULL) {
@@ -336,6 +316,5 @@ out:
 	free(b.todo_items);
 	pol_batch_free(&b.lines);
 	free(b.root);
-	cmd_close_ca(&b.ca);
 	return rc;
 }

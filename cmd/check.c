@@ -15,6 +15,7 @@ struct check_state {
 	size_t count;
 	size_t deployments;
 	char *root;		/* --root: only deployments under it */
+	char *root_buf;		/* the resolved --root */
 	int probe;
 	time_t next;		/* soonest expiry among certificates still valid */
 	char next_what[128];
@@ -43,9 +44,11 @@ check_cert(const struct store_cert *c, void *arg)
 		s->next = c->not_after;
 		snprintf(s->next_what, sizeof(s->next_what), "%s", what);
 	}
-	if (left < s->days)
+	/* WARNING means exactly "renew would renew this": the same rule. */
+	if (pol_cert_due(c->not_before, c->not_after, s->now, s->days))
 		return iss_finding_add(&s->f, SEV_WARNING, c->serial, what,
-		    "expires in %ld day%s, on %s; run 'minica renew'", left, left == 1 ? "" : "s", date);
+		    "due for renewal: expires in %ld day%s, on %s; run 'minica renew'", left, left == 1 ? "" : "s",
+		    date);
 	return 0;
 }
 
@@ -102,10 +105,10 @@ print_json(const struct check_state *s, const char *line)
 }
 
 static int
-run_check(struct check_state *s, int json, int quiet)
+run_check(struct cmd_ctx *ctx, struct check_state *s, int json, int quiet)
 {
 	struct store_cert_filter filter = { 0 };
-	struct mc_ca ca;
+	struct mc_ca *ca = &ctx->ca;
 	char line[512];
 
 	if (s->root != NULL) {
@@ -116,24 +119,21 @@ run_check(struct check_state *s, int json, int quiet)
 			printf("MINICA UNKNOWN - %s\n", mc_err());
 			return SEV_UNKNOWN;
 		}
-		free(s->root);
-		s->root = r;
+		s->root = s->root_buf = r;
 	}
-	if (cmd_open_ca(&ca) < 0) {
+	if (cmd_setup(ctx) != 0) {
 		if (json)
 			printf("{\"status\":\"UNKNOWN\",\"code\":3,\"summary\":\"MINICA UNKNOWN - cannot read the CA\"}\n");
 		else
 			printf("MINICA UNKNOWN - cannot read the CA (see the error above)\n");
 		return SEV_UNKNOWN;
 	}
-	if (check_root(&ca, s) < 0 || store_cert_each(ca.db, &filter, check_cert, s) < 0 ||
-	    iss_check_deployments(&ca, s->root, s->probe, &s->f, &s->deployments) < 0) {
+	if (check_root(ca, s) < 0 || store_cert_each(ca->db, &filter, check_cert, s) < 0 ||
+	    iss_check_deployments(ca, s->root, s->probe, &s->f, &s->deployments) < 0) {
 		cmd_fail();
-		cmd_close_ca(&ca);
 		printf("MINICA UNKNOWN - %s\n", mc_err());
 		return SEV_UNKNOWN;
 	}
-	cmd_close_ca(&ca);
 	summary(s, line, sizeof(line));
 	if (json) {
 		print_json(s, line);
@@ -147,35 +147,31 @@ run_check(struct check_state *s, int json, int quiet)
 }
 
 int
-cmd_check(int argc, const char **argv)
+cmd_check(struct cmd_ctx *ctx)
 {
 	struct check_state s = { .days = POL_RENEW_DAYS_DEFAULT, .now = time(NULL) };
 	int json = 0, quiet = 0;
 	struct poptOption opts[] = {
-		{ "days", 0, POPT_ARG_INT, &s.days, 0, "warn about certificates expiring within N days (default 30)", "N" },
+		{ "days", 0, POPT_ARG_INT, &s.days, 0, "warn about certificates renew would renew: within N days of expiry (default 30) or past two thirds of their life", "N" },
 		{ "root", 0, POPT_ARG_STRING, &s.root, 0, "only deployments under DIR (default: all recorded)", "DIR" },
 		{ "probe", 0, POPT_ARG_NONE, &s.probe, 0, "compare what the daemons serve with what is deployed", NULL },
 		{ "json", 0, POPT_ARG_NONE, &json, 0, "print one JSON object", NULL },
 		{ "quiet", 'q', POPT_ARG_NONE, &quiet, 0, "print nothing when everything is OK (for cron)", NULL },
-		{ NULL, 0, POPT_ARG_INCLUDE_TABLE, cmd_common_options, 0, "Common options:", NULL },
-		POPT_AUTOHELP
+		CMD_COMMON_OPTIONS
 		POPT_TABLEEND
 	};
-	poptContext ctx = NULL;
 	int rc;
 
 	/* Usage errors keep minica's 64, which monitoring treats as UNKNOWN
 	 * too (anything above 3 is). */
-	if ((rc = cmd_parse(&ctx, argc, argv, opts, NULL)) != 0)
+	if ((rc = cmd_args(ctx, opts, NULL, 0)) != 0)
 		return rc;
-	if (poptPeekArg(ctx) != NULL) {
-		rc = cmd_usage_error("check", "unexpected argument '%s'", poptPeekArg(ctx));
-	} else if (s.days < 0 || s.days > 3650) {
+	if (s.days < 0 || s.days > 3650) {
 		rc = cmd_usage_error("check", "--days must be between 0 and 3650");
 	} else {
-		rc = run_check(&s, json, quiet);
+		rc = run_check(ctx, &s, json, quiet);
 	}
 	iss_findings_free(&s.f);
-	cmd_parse_done(ctx, opts);
+	free(s.root_buf);
 	return rc;
 }

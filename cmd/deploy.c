@@ -169,29 +169,24 @@ load_key(const struct store_cert *c, X509 *cert, const char *keyfile, const char
 }
 
 static int
-run_deploy(const char *what, struct cmd_deploy_opts *o, const char *keyfile, const char *from)
+run_deploy(struct cmd_ctx *ctx, const char *what, struct cmd_deploy_opts *o, const char *keyfile, const char *from)
 {
 	struct store_cert c = { 0 };
-	struct mc_ca ca;
+	struct mc_ca *ca = &ctx->ca;
 	EVP_PKEY *key = NULL;
 	X509 *cert = NULL;
 	char *root = NULL;
 	int rc = EXIT_ERR;
 
-	if (cmd_open_ca(&ca) < 0)
+	if (cmd_setup(ctx) != 0)
 		return EXIT_ERR;
-	if (cmd_ca_lock(&ca) < 0)
-		goto out;
 	if ((root = dep_root_resolve(o->root)) == NULL) {
 		cmd_fail();
 		goto out;
 	}
-	/* o->root is popt's copy, freed by cmd_parse_done: swap in the
-	 * resolved one, which it then frees. */
-	free(o->root);
+	/* o->root is popt's copy (run_cmd frees it): use the resolved one. */
 	o->root = root;
-	root = NULL;
-	if (find_cert(&ca, what, &c) < 0)
+	if (find_cert(ca, what, &c) < 0)
 		goto out;
 	if ((cert = ca_cert_from_pem(c.pem, strlen(c.pem))) == NULL) {
 		cmd_fail();
@@ -199,19 +194,18 @@ run_deploy(const char *what, struct cmd_deploy_opts *o, const char *keyfile, con
 	}
 	if ((key = load_key(&c, cert, keyfile, from)) == NULL)
 		goto out;
-	if (cmd_deploy_cert(&ca, &c, cert, key, o) == 0)
+	if (cmd_deploy_cert(ca, &c, cert, key, o) == 0)
 		rc = EXIT_OK;
 out:
 	EVP_PKEY_free(key);
 	X509_free(cert);
 	store_cert_free(&c);
 	free(root);
-	cmd_close_ca(&ca);
 	return rc;
 }
 
 int
-cmd_deploy(int argc, const char **argv)
+cmd_deploy(struct cmd_ctx *ctx)
 {
 	struct cmd_deploy_opts o = { 0 };
 	char *keyfile = NULL, *from = NULL;
@@ -222,23 +216,16 @@ cmd_deploy(int argc, const char **argv)
 		  "also install the root in the system trust store", NULL },
 		{ "key", 0, POPT_ARG_STRING, &keyfile, 0, "the certificate's private key", "FILE" },
 		{ "from", 0, POPT_ARG_STRING, &from, 0, "folder where issue wrote NAME.key (default: current)", "DIR" },
-		{ NULL, 0, POPT_ARG_INCLUDE_TABLE, cmd_common_options, 0, "Common options:", NULL },
-		POPT_AUTOHELP
+		CMD_COMMON_OPTIONS
 		POPT_TABLEEND
 	};
-	poptContext ctx = NULL;
-	const char *what;
 	int rc;
 
-	if ((rc = cmd_parse(&ctx, argc, argv, opts, "SERIAL|PROFILE")) != 0)
+	if ((rc = cmd_args(ctx, opts, "SERIAL|PROFILE", -1)) != 0)
 		return rc;
-	what = poptGetArg(ctx);
-	if (what == NULL || poptPeekArg(ctx) != NULL)
-		rc = cmd_usage_error("deploy", "give exactly one SERIAL or PROFILE");
-	else if (keyfile != NULL && from != NULL)
-		rc = cmd_usage_error("deploy", "give --key FILE or --from DIR, not both");
-	else
-		rc = run_deploy(what, &o, keyfile, from);
-	cmd_parse_done(ctx, opts);
-	return rc;
+	if (ctx->nargs != 1)
+		return cmd_usage_error("deploy", "give exactly one SERIAL or PROFILE");
+	if (keyfile != NULL && from != NULL)
+		return cmd_usage_error("deploy", "give --key FILE or --from DIR, not both");
+	return run_deploy(ctx, ctx->args[0], &o, keyfile, from);
 }

@@ -229,6 +229,20 @@ iss_plan_free(struct iss_plan *p)
 	memset(p, 0, sizeof(*p));
 }
 
+int
+iss_find_current(struct mc_ca *ca, const struct iss_plan *p, time_t now, struct store_cert *out)
+{
+	int found = store_cert_find_current(ca->db, p->prof->name, p->cn, &p->names, out);
+
+	if (found <= 0)
+		return found;
+	if (pol_cert_due(out->not_before, out->not_after, now, POL_RENEW_DAYS_DEFAULT)) {
+		store_cert_free(out);
+		return 0;
+	}
+	return 1;
+}
+
 static const char *
 purpose_of(const struct pol_profile *prof)
 {
@@ -276,7 +290,7 @@ pick_serial(struct mc_ca *ca, ASN1_INTEGER *serial)
 		BIGNUM *bn;
 		int exists, rc;
 
-		if (ca_serial_random(serial) < 0)
+		if ((ca->serial_rng != NULL ? ca->serial_rng(ca->serial_rng_arg, serial) : ca_serial_random(serial)) < 0)
 			return -1;
 		if ((bn = ASN1_INTEGER_to_BN(serial, NULL)) == NULL) {
 			mc_seterr_ssl("ASN1_INTEGER_to_BN");
@@ -653,9 +667,17 @@ iss_renew_plan(struct mc_ca *ca, const struct store_cert *c, struct iss_plan *pl
 	req.days = (int)((c->not_after - c->not_before + 43200) / 86400);
 	if (req.days > prof->max_days)
 		req.days = prof->max_days;
-	/* A root near its end still renews, for as long as it lives. */
-	if (left >= 1 && req.days > left)
+	/* A root near its end still renews, for as long as it lives, and
+	 * says so: issue refuses such a lifetime outright. */
+	if (left >= 1 && req.days > left) {
+		char na[21];
+
+		mc_iso8601(ca->rec.not_after, na);
+		na[10] = '\0';
+		iss_warn(ca, "%s %s: renewed for %ld days, not %d: the root expires on %s", c->profile,
+		    req.cn ? req.cn : c->serial, left, req.days, na);
 		req.days = (int)left;
+	}
 	if (!pol_key_type_valid(req.key_type))
 		req.key_type = NULL;
 	rc = iss_plan_make(ca, &req, plan);

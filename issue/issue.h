@@ -35,6 +35,9 @@ struct mc_ca {
 	struct timespec locked_at;	/* when the lock was taken; 0: not held */
 	iss_warn_fn *warn;	/* NULL: warnings are dropped */
 	void *warn_arg;
+	/* Test seam: the serial source (NULL: ca_serial_random). */
+	int (*serial_rng)(void *arg, ASN1_INTEGER *serial);
+	void *serial_rng_arg;
 };
 
 #define ISS_LOCK_WAIT_MS 60000
@@ -89,6 +92,10 @@ struct iss_issued {
 /* Policy: profile, names, name constraints, lifetime, key type. */
 int iss_plan_make(struct mc_ca *ca, const struct iss_req *req, struct iss_plan *plan);
 void iss_plan_free(struct iss_plan *plan);
+/* Idempotence for configuration management: 1 (and *out filled) when a
+ * valid certificate for the plan's profile and names exists that is not
+ * due for renewal; 0 when none is (or it is due); -1 on error. */
+int iss_find_current(struct mc_ca *ca, const struct iss_plan *p, time_t now, struct store_cert *out);
 /* Key generation (unless CSR), signing with a serial unique in the store,
  * and the strict self-check. */
 int iss_sign(struct mc_ca *ca, const struct iss_plan *plan, struct iss_issued *out);
@@ -125,6 +132,15 @@ int iss_leaf_files_replace(struct mc_ca *ca, const char *dir, const char *name, 
 int iss_renew_plan(struct mc_ca *ca, const struct store_cert *c, struct iss_plan *plan);
 /* One transaction: new row, old one superseded and linked, audit event. */
 int iss_renew_record(struct mc_ca *ca, const struct store_cert *old, struct iss_issued *is);
+/* Renews old[0..n): plans, signs (on up to jobs threads), then calls
+ * finish for each new certificate (record it with iss_renew_record and
+ * put its files or deployment in place); fail(arg, old) is called, with
+ * mc_err set, for each one that could not be renewed.  Returns how many
+ * failed; the others are kept. */
+typedef int iss_renew_finish_fn(void *arg, const struct store_cert *old, struct iss_issued *is);
+typedef void iss_renew_fail_fn(void *arg, const struct store_cert *old);
+size_t iss_renew_each(struct mc_ca *ca, const struct store_cert *old, size_t n, int jobs,
+    iss_renew_finish_fn *finish, iss_renew_fail_fn *fail, void *arg);
 /* A file name for a certificate: its CN or first name, made safe. */
 void iss_leaf_file_name(const struct store_cert *c, char *out, size_t len);
 
@@ -147,6 +163,13 @@ struct iss_new_ca {
 int iss_new_ca_write(const struct iss_new_ca *n);
 /* The files a new CA home gets, in creation order (NULL-terminated). */
 extern const char *const iss_home_files[];
+
+/* ---- the batch file (batch.c) ---- */
+
+/* Reads and parses a batch file of at most max bytes.  On -1 *bad_line
+ * is the line at fault, 0 for the file as a whole, or -1 when it could
+ * not be read (mc_err then names the file). */
+int iss_batch_load(const char *path, size_t max, struct pol_batch *out, int *bad_line);
 
 /* ---- import rows (importrows.c) ---- */
 

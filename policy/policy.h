@@ -102,6 +102,8 @@ int pol_config_import_text(const struct mc_strv *domains, int constrained, struc
 
 /* lifetime.c */
 int pol_key_type_valid(const char *type);
+/* 1 if deploying p and q would write the same certificate or key file. */
+int pol_profiles_share_targets(const struct pol_profile *p, const struct pol_profile *q);
 /*
  * Days for a new certificate: requested (0 = profile default) checked
  * against the profile maximum and, for server profiles, 825 days; the

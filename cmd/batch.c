@@ -58,22 +58,6 @@ read_lines(struct batch *b)
 	return line_error(b, bad);
 }
 
-/* Idempotent as a single issue: a line whose certificate is valid and
- * not due is reported, not re-issued (unless --force). */
-static int
-check_current(struct batch *b, struct batch_item *it)
-{
-	const struct iss_plan *p = &it->plan;
-	int found;
-
-	if (b->o->force)
-		return 0;
-	if ((found = iss_find_current(b->ca, p, time(NULL), &it->cur)) < 0)
-		return -1;
-	it->skip = found;
-	return 0;
-}
-
 static int
 plan_one(struct batch *b, struct batch_item *it)
 {
@@ -83,12 +67,13 @@ plan_one(struct batch *b, struct batch_item *it)
 		.sans = (const char **)l->names.v, .ips = (const char **)l->ips.v,
 		.days = l->days, .key_type = l->key_type,
 	};
-	struct store_cert probe;
-
-	if (iss_plan_make(b->ca, &req, &it->plan) < 0 || check_current(b, it) < 0)
+	if (iss_plan_make(b->ca, &req, &it->plan) < 0)
 		return -1;
-	probe = (struct store_cert){ .cn = it->plan.cn ? it->plan.cn : "", .sans = it->plan.names };
-	iss_leaf_file_name(&probe, it->name, sizeof(it->name));
+	/* Idempotent as a single issue: a line whose certificate is valid
+	 * and not due is reported, not re-issued (unless --force). */
+	if (!b->o->force && (it->skip = iss_find_current(b->ca, &it->plan, time(NULL), &it->cur)) < 0)
+		return -1;
+	iss_plan_file_name(&it->plan, it->name, sizeof(it->name));
 	if (it->skip)
 		return 0;
 	if (b->files && iss_leaf_files_check(b->dir, it->name, 1) < 0)
@@ -96,40 +81,30 @@ plan_one(struct batch *b, struct batch_item *it)
 	return b->o->deploy ? dep_targets_check(it->plan.prof, b->root) : 0;
 }
 
-static int
-cmp_name(const void *a, const void *b)
-{
-	const struct batch_item *x = *(struct batch_item *const *)a, *y = *(struct batch_item *const *)b;
-	int c = strcmp(x->name, y->name);
-
-	return c ? c : (x->line->line > y->line->line) - (x->line->line < y->line->line);
-}
-
 /* Two lines writing the same files would have the second overwrite the
  * first's certificate (and fail on its key): refused before signing. */
 static int
 check_duplicates(struct batch *b)
 {
-	struct batch_item **v = malloc(b->lines.n * sizeof(*v));
-	int rc = 0;
+	const char **names = malloc(b->lines.n * sizeof(*names));
+	size_t first, second;
+	int dup;
 
-	if (v == NULL) {
+	if (names == NULL) {
 		cmd_error("out of memory");
 		return -1;
 	}
 	for (size_t i = 0; i < b->lines.n; i++)
-		v[i] = &b->items[i];
-	qsort(v, b->lines.n, sizeof(*v), cmp_name);
-	for (size_t i = 1; i < b->lines.n && rc == 0; i++) {
-		if (strcmp(v[i - 1]->name, v[i]->name) == 0) {
-			mc_seterr("writes the same files (%s.crt, %s.key) as line %d; "
-			    "put one of them in another batch with its own --out DIR",
-			    v[i]->name, v[i]->name, v[i - 1]->line->line);
-			rc = line_error(b, v[i]->line->line);
-		}
-	}
-	free(v);
-	return rc;
+		names[i] = b->items[i].name;
+	dup = iss_first_duplicate(names, b->lines.n, &first, &second);
+	free(names);
+	if (dup < 0)
+		return cmd_fail(), -1;
+	if (dup == 0)
+		return 0;
+	mc_seterr("writes the same files (%s.crt, %s.key) as line %d; put one of them in another batch with "
+	    "its own --out DIR", b->items[second].name, b->items[second].name, b->items[first].line->line);
+	return line_error(b, b->items[second].line->line);
 }
 
 /* --deploy: each profile has one pair of targets, so two lines for the

@@ -129,11 +129,7 @@ run_issue(struct cmd_ctx *ctx, struct issue_opts *o)
 		rc = cur < 0 ? cmd_fail() : EXIT_OK;
 		goto out;
 	}
-	{
-		struct store_cert probe = { .cn = plan.cn ? plan.cn : "", .sans = plan.names };
-
-		iss_leaf_file_name(&probe, name, sizeof(name));
-	}
+	iss_plan_file_name(&plan, name, sizeof(name));
 	if ((o->deploy && deploy_check(&plan, o, &root) < 0) ||
 	    (files && iss_leaf_files_check(dir, name, plan.csr_key == NULL) < 0) ||
 	    p12_prepare(o, &plan, &p12pass) < 0) {

@@ -708,3 +708,11 @@ out:
 	free(names);
 	return rc;
 }
+
+void
+iss_plan_file_name(const struct iss_plan *p, char *out, size_t len)
+{
+	struct store_cert probe = { .cn = p->cn ? p->cn : (char *)"", .sans = p->names };
+
+	iss_leaf_file_name(&probe, out, len);
+}

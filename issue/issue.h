@@ -143,6 +143,8 @@ size_t iss_renew_each(struct mc_ca *ca, const struct store_cert *old, size_t n, 
     iss_renew_finish_fn *finish, iss_renew_fail_fn *fail, void *arg);
 /* A file name for a certificate: its CN or first name, made safe. */
 void iss_leaf_file_name(const struct store_cert *c, char *out, size_t len);
+/* The same for the certificate a plan will make. */
+void iss_plan_file_name(const struct iss_plan *p, char *out, size_t len);
 
 /* ---- a new CA home (home.c), shared by init and import ---- */
 
@@ -170,6 +172,10 @@ extern const char *const iss_home_files[];
  * is the line at fault, 0 for the file as a whole, or -1 when it could
  * not be read (mc_err then names the file). */
 int iss_batch_load(const char *path, size_t max, struct pol_batch *out, int *bad_line);
+/* Leaves whose files would collide: the first equal pair of names in
+ * (name, index) order.  1 and *first < *second their indices, 0 none,
+ * -1 no memory. */
+int iss_first_duplicate(const char *const *names, size_t n, size_t *first, size_t *second);
 
 /* ---- import rows (importrows.c) ---- */
 

@@ -261,3 +261,19 @@ Test(findings, no_deployments_no_findings)
 	iss_findings_free(&fs);
 	fx_ca_close(&f);
 }
+
+/* ---- batch lines that would write the same files ---- */
+
+Test(batch, first_duplicate)
+{
+	const char *none[] = { "a", "b", "c" };
+	const char *dup[] = { "www", "mail", "imap", "mail", "www" };
+	size_t i = 99, j = 99;
+
+	cr_expect_eq(iss_first_duplicate(none, 3, &i, &j), 0);
+	cr_expect_eq(iss_first_duplicate(none, 0, &i, &j), 0);
+	cr_assert_eq(iss_first_duplicate(dup, 5, &i, &j), 1);
+	/* sorted by name, "mail" comes first: lines 2 and 4 (indices 1, 3) */
+	cr_expect_eq(i, 1);
+	cr_expect_eq(j, 3);
+}

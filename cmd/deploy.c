@@ -69,54 +69,25 @@ out:
 	return rc;
 }
 
-struct pick {
-	struct store_cert best;
-	int found;
-};
-
-/* The newest (latest notBefore, then latest row) valid, unexpired one. */
-static int
-pick_newest(const struct store_cert *c, void *arg)
-{
-	struct pick *p = arg;
-	struct store_cert copy = { 0 };
-
-	if (c->not_after <= time(NULL))
-		return 0;
-	if (p->found && (c->not_before < p->best.not_before ||
-	    (c->not_before == p->best.not_before && c->id < p->best.id)))
-		return 0;
-	/* The row is freed after the callback: keep our own by serial. */
-	memcpy(copy.serial, c->serial, sizeof(copy.serial));
-	copy.id = c->id;
-	copy.not_before = c->not_before;
-	store_cert_free(&p->best);
-	p->best = copy;
-	p->found = 1;
-	return 0;
-}
-
 static int
 find_cert(struct mc_ca *ca, const char *what, struct store_cert *out)
 {
 	const struct pol_profile *prof = NULL;
-	struct pick pk = { .found = 0 };
+	char newest[48];
 	int found;
 
 	for (size_t i = 0; i < ca->cfg.nprofiles; i++)
 		if (strcmp(ca->cfg.profiles[i].name, what) == 0)
 			prof = &ca->cfg.profiles[i];
 	if (prof != NULL) {
-		struct store_cert_filter f = { .profile = prof->name };
-
-		if (store_cert_each(ca->db, &f, pick_newest, &pk) < 0)
+		if ((found = store_cert_newest(ca->db, prof->name, time(NULL), newest)) < 0)
 			return cmd_fail(), -1;
-		if (!pk.found) {
+		if (found == 0) {
 			cmd_error("no valid %s certificate to deploy; issue one with 'minica issue %s --cn NAME --deploy'",
 			    prof->name, prof->name);
 			return -1;
 		}
-		what = pk.best.serial;
+		what = newest;
 	}
 	found = store_cert_find(ca->db, what, out);
 	if (found <= 0) {

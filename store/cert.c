@@ -195,6 +195,30 @@ out:
 }
 
 int
+store_cert_newest(struct store *st, const char *profile, time_t now, char serial[48])
+{
+	sqlite3_stmt *stmt = store_prepare(st, "SELECT serial FROM certificates"
+	    " WHERE profile = ? AND status = 'valid' AND not_after > ?"
+	    " ORDER BY not_before DESC, id DESC LIMIT 1");
+	int rc;
+
+	if (stmt == NULL)
+		return -1;
+	sqlite3_bind_text(stmt, 1, profile, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(stmt, 2, (sqlite3_int64)now);
+	rc = sqlite3_step(stmt);
+	if (rc == SQLITE_ROW)
+		snprintf(serial, 48, "%s", (const char *)sqlite3_column_text(stmt, 0));
+	sqlite3_finalize(stmt);
+	if (rc == SQLITE_ROW)
+		return 1;
+	if (rc == SQLITE_DONE)
+		return 0;
+	store_seterr(st, "look up the newest certificate");
+	return -1;
+}
+
+int
 store_cert_serial_exists(struct store *st, const char *serial)
 {
 	sqlite3_stmt *stmt = store_prepare(st, "SELECT 1 FROM certificates WHERE serial = ?");

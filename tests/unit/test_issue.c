@@ -277,3 +277,25 @@ Test(batch, first_duplicate)
 	cr_expect_eq(i, 1);
 	cr_expect_eq(j, 3);
 }
+
+/* ---- deploy PROFILE's pick: a store query ---- */
+
+Test(store, newest_valid_of_a_profile)
+{
+	struct iss_issued a, b;
+	char serial[48];
+	struct fx_ca f;
+
+	fx_ca_open(&f, 0);
+	cr_expect_eq(store_cert_newest(f.ca.db, "server", time(NULL), serial), 0);
+	cr_assert_eq(issue_one(&f, "a.example.org", 30, &a), 0, "%s", mc_err());
+	cr_assert_eq(issue_one(&f, "b.example.org", 30, &b), 0, "%s", mc_err());
+	cr_assert_eq(store_cert_newest(f.ca.db, "server", time(NULL), serial), 1, "%s", mc_err());
+	cr_expect_str_eq(serial, b.rec.serial, "same notBefore: the later row");
+	cr_expect_eq(store_cert_newest(f.ca.db, "client", time(NULL), serial), 0);
+	/* expired at that time: not picked */
+	cr_expect_eq(store_cert_newest(f.ca.db, "server", time(NULL) + 31 * DAY, serial), 0);
+	iss_issued_free(&a);
+	iss_issued_free(&b);
+	fx_ca_close(&f);
+}

@@ -138,18 +138,17 @@ cmd_args(struct cmd_ctx *ctx, struct poptOption *opts, const char *args_help, in
 
 		if (k < 0 || k >= n)
 			continue;
-		if (own_value(ctx, map[k]) < 0) {
-			cmd_error("out of memory");
-			return EXIT_ERR;
-		}
-		if (seen[k]++)
-			return cmd_usage_error(name, "%s given more than once; give it once",
-			    opt_name(map[k], oname, sizeof(oname)));
+		if (own_value(ctx, map[k]) < 0 || seen[k]++)
+			break;
 	}
-	if (own_argv(ctx, opts) < 0) {
+	/* Whatever popt handed out so far is ctx's, on every path. */
+	if (own_argv(ctx, opts) < 0 || (rc > 0 && !seen[rc - OPT_VAL_BASE])) {
 		cmd_error("out of memory");
 		return EXIT_ERR;
 	}
+	if (rc > 0)
+		return cmd_usage_error(name, "%s given more than once; give it once",
+		    opt_name(map[rc - OPT_VAL_BASE], oname, sizeof(oname)));
 	if (rc < -1)
 		return cmd_usage_error(name, "%s: %s", poptBadOption(ctx->popt, POPT_BADOPTION_NOALIAS),
 		    poptStrerror(rc));

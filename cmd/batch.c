@@ -1,7 +1,7 @@
 /*
  * minica issue --batch FILE: many certificates, the CA key unlocked once,
  * keys made and leaves signed on every core.  The same pipeline as one
- * issue (engine.c), in the same order: every line planned before anything
+ * issue (issue/engine.c), in the same order: every line planned before anything
  * is signed, all rows committed in one transaction, files written after.
  */
 #include <stdlib.h>

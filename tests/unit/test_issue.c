@@ -299,3 +299,48 @@ Test(store, newest_valid_of_a_profile)
 	iss_issued_free(&b);
 	fx_ca_close(&f);
 }
+
+/* A deployment whose files are gone, of a certificate since revoked:
+ * CRITICAL for each, named by the deployment. */
+Test(findings, missing_files_and_revoked_certificate)
+{
+	struct store_deployment d = { 0 };
+	struct iss_findings fs = { 0 };
+	struct iss_issued a;
+	char cp[160], kp[160];
+	struct fx_ca f;
+	size_t count = 0;
+	int missing = 0, revoked = 0;
+
+	fx_ca_open(&f, 0);
+	cr_assert_eq(issue_one(&f, "www.example.org", 30, &a), 0, "%s", mc_err());
+	snprintf(cp, sizeof(cp), "%s/www.crt", f.dir);
+	snprintf(kp, sizeof(kp), "%s/www.key", f.dir);
+	d.cert_id = a.rec.id;
+	d.profile = (char *)"server";
+	d.root = (char *)"/";
+	d.cert.path = cp;
+	d.key.path = kp;
+	d.cert.mode = 0644;
+	d.key.mode = 0600;
+	memset(d.cert.sha256, 'a', 64);
+	memset(d.key.sha256, 'b', 64);
+	d.cert.uid = d.key.uid = d.cert.gid = d.key.gid = 0;
+	cr_assert_eq(store_deploy_begin(f.ca.db, &d), 0, "%s", mc_err());
+	cr_assert_eq(store_deploy_finish(f.ca.db, &d, "current", "deploy", NULL), 0, "%s", mc_err());
+	cr_assert_eq(store_cert_revoke(f.ca.db, a.rec.id, time(NULL), "keyCompromise"), 0, "%s", mc_err());
+	cr_assert_eq(iss_check_deployments(&f.ca, NULL, 0, &fs, &count), 0, "%s", mc_err());
+	cr_expect_eq(count, 1);
+	cr_expect_eq(fs.worst, SEV_CRITICAL);
+	for (size_t i = 0; i < fs.n; i++) {
+		cr_expect_str_eq(fs.v[i].what, "server deployment");
+		cr_expect_str_eq(fs.v[i].serial, a.rec.serial);
+		missing += strstr(fs.v[i].message, cp) != NULL || strstr(fs.v[i].message, kp) != NULL;
+		revoked += strstr(fs.v[i].message, "revoked") != NULL;
+	}
+	cr_expect_geq(missing, 1, "no finding names the missing files");
+	cr_expect_eq(revoked, 1);
+	iss_findings_free(&fs);
+	iss_issued_free(&a);
+	fx_ca_close(&f);
+}

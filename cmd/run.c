@@ -233,7 +233,7 @@ run_cmd(const struct cmd *c, int argc, const char **argv, const char *global_hom
 
 	ctx.opt.pass_fd = -1;
 	ctx.args = none;
-	iss_ca_close(&ctx.ca);	/* a closed handle: lock_fd -1 */
+	ctx.ca.lock_fd = -1;	/* a closed handle (0 would be stdin) */
 	fill_common_tab(&ctx);
 	rc = c->fn(&ctx);
 	iss_ca_close(&ctx.ca);

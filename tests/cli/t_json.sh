@@ -76,3 +76,11 @@ if [ -w /dev/full ]; then
 	[ "$rc2" = 1 ] || fail "list > /dev/full exited $rc2, not 1"
 	contains "$T/err" "cannot write output"
 fi
+
+# run_cmd's closed CA handle must not be fd 0: stdin stays open and
+# untouched (a read-write stdin was truncated, --passphrase-fd 0 failed).
+printf 'keep me\n' > "$T/stdin"
+expect 0 mc list <> "$T/stdin"
+[ "$(cat "$T/stdin")" = "keep me" ] || fail "stdin was truncated"
+expect 0 env -u MINICA_PASSPHRASE "$MINICA_BIN" issue server --cn fd0.example.org --out "$T/fd0" \
+    --passphrase-fd 0 < "$PASS"

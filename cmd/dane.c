@@ -47,39 +47,36 @@ print_zone(const struct dep_tlsa_set *s, int made)
 }
 
 /* The passphrase must be the CA's (renew decrypts the staged key with
- * it), so it is checked against private/ca.key before anything is made. */
+ * it), so the CA key is unlocked with it before anything is made. */
 static EVP_PKEY *
-stage_next(struct cmd_ca *ca, const struct pol_profile *p, const struct store_cert *c, int *made)
+stage_next(struct cmd_ctx *ctx, const struct pol_profile *p, const struct store_cert *c, int *made)
 {
 	struct mc_buf pass = { 0 };
-	char *keypath = cmd_home_path("private/ca.key"), *dir = cmd_home_path("private/dane-next");
+	char *dir = iss_home_path(ctx->ca.home, "private/dane-next");
 	struct dep_next_req r = { .dir = dir, .serial = c->serial, .key_type = p->key_type };
-	EVP_PKEY *cakey = NULL, *next = NULL;
+	EVP_PKEY *next = NULL;
 
-	if (keypath == NULL || dir == NULL || cmd_passphrase("CA passphrase", 0, &pass) < 0)
-		goto out;
-	if ((cakey = ca_key_load(keypath, pass.p, pass.len)) == NULL)
-		goto out;
-	if (X509_check_private_key(ca->cert, cakey) != 1) {
-		mc_seterr("'%s' does not match the CA certificate in the store", keypath);
+	if (dir == NULL) {
+		cmd_fail();
 		goto out;
 	}
+	if (cmd_unlock_keep(ctx, &pass) != 0)
+		goto out;
 	r.pass = pass.p;
 	r.passlen = pass.len;
-	next = dep_dane_next_stage(&r, made);
-	if (next != NULL && *made)
-		(void)store_audit(ca->db, "dane-next", c->serial, "next key staged for %s (%s)",
+	if ((next = dep_dane_next_stage(&r, made)) == NULL)
+		cmd_fail();
+	else if (*made)
+		(void)store_audit(ctx->ca.db, "dane-next", c->serial, "next key staged for %s (%s)",
 		    p->name, p->key_type);
 out:
-	EVP_PKEY_free(cakey);
 	mc_buf_free(&pass);
-	free(keypath);
 	free(dir);
 	return next;
 }
 
 static int
-run_dane(struct dane_opts *o)
+run_dane(struct cmd_ctx *ctx, struct dane_opts *o)
 {
 	struct dep_tlsa_set set = { 0 };
 	struct store_cert c = { 0 };
@@ -87,16 +84,16 @@ run_dane(struct dane_opts *o)
 	struct dep_dane_req r = { 0 };
 	char *root = NULL, *dir = NULL;
 	X509 *leaf = NULL;
-	struct cmd_ca ca;
+	struct mc_ca *ca = &ctx->ca;
 	int rc = EXIT_ERR, found, made = 0;
 
-	if (cmd_open_ca(&ca) < 0)
+	if (!o->next)
+		ctx->flags &= ~(unsigned)LOCKS_CA;
+	if (cmd_setup(ctx) != 0)
 		return EXIT_ERR;
-	if (o->next && cmd_ca_lock(&ca) < 0)
-		goto out;
 	if ((o->root != NULL && (root = dep_root_resolve(o->root)) == NULL) ||
-	    (p = pol_profile_find(&ca.cfg, o->profile)) == NULL ||
-	    (found = dep_dane_deployed(ca.db, p->name, root, &c, NULL)) < 0) {
+	    (p = pol_profile_find(&ca->cfg, o->profile)) == NULL ||
+	    (found = dep_dane_deployed(ca->db, p->name, root, &c, NULL)) < 0) {
 		cmd_fail();
 		goto out;
 	}
@@ -113,18 +110,20 @@ run_dane(struct dane_opts *o)
 	r.cn = c.cn;
 	r.names = &c.sans;
 	r.port = o->port ? o->port : p->dane_port;
-	r.ta = ca.cert;
+	r.ta = ca->cert;
 	if ((leaf = ca_cert_from_pem(c.pem, strlen(c.pem))) == NULL || (r.leaf = leaf) == NULL ||
-	    (dir = cmd_home_path("private/dane-next")) == NULL) {
+	    (dir = iss_home_path(ca->home, "private/dane-next")) == NULL) {
 		cmd_fail();
 		goto out;
 	}
-	if (o->next)
-		r.next = stage_next(&ca, p, &c, &made);
-	else
-		r.next = dep_dane_next_pub(dir, c.serial, &found);
-	if ((o->next && r.next == NULL) || (!o->next && r.next == NULL && found) ||
-	    dep_dane_records(&r, &set) < 0) {
+	if (o->next) {
+		if ((r.next = stage_next(ctx, p, &c, &made)) == NULL)
+			goto out;	/* printed */
+	} else if ((r.next = dep_dane_next_pub(dir, c.serial, &found)) == NULL && found) {
+		cmd_fail();
+		goto out;
+	}
+	if (dep_dane_records(&r, &set) < 0) {
 		cmd_fail();
 		goto out;
 	}
@@ -140,12 +139,11 @@ out:
 	store_cert_free(&c);
 	free(root);
 	free(dir);
-	cmd_close_ca(&ca);
 	return rc;
 }
 
 int
-cmd_dane(int argc, const char **argv)
+cmd_dane(struct cmd_ctx *ctx)
 {
 	struct dane_opts o = { .profile = "smtpd" };
 	struct poptOption opts[] = {
@@ -154,23 +152,16 @@ cmd_dane(int argc, const char **argv)
 		  "stage the key the next renewal will use and print its record to publish now", NULL },
 		{ "root", 0, POPT_ARG_STRING, &o.root, 0, "the deployment under DIR (default: the newest anywhere)", "DIR" },
 		{ "json", 0, POPT_ARG_NONE, &o.json, 0, "print a JSON list", NULL },
-		{ NULL, 0, POPT_ARG_INCLUDE_TABLE, cmd_common_options, 0, "Common options:", NULL },
-		POPT_AUTOHELP
+		CMD_COMMON_OPTIONS
 		POPT_TABLEEND
 	};
-	poptContext ctx = NULL;
 	int rc;
 
-	if ((rc = cmd_parse(&ctx, argc, argv, opts, "[PROFILE]")) != 0)
+	if ((rc = cmd_args(ctx, opts, "[PROFILE]", 1)) != 0)
 		return rc;
-	if (poptPeekArg(ctx) != NULL)
-		o.profile = poptGetArg(ctx);
-	if (poptPeekArg(ctx) != NULL)
-		rc = cmd_usage_error("dane", "unexpected argument '%s'", poptPeekArg(ctx));
-	else if (o.port < 0 || o.port > 65535)
-		rc = cmd_usage_error("dane", "--port must be between 1 and 65535");
-	else
-		rc = run_dane(&o);
-	cmd_parse_done(ctx, opts);
-	return rc;
+	if (ctx->nargs == 1)
+		o.profile = ctx->args[0];
+	if (o.port < 0 || o.port > 65535)
+		return cmd_usage_error("dane", "--port must be between 1 and 65535");
+	return run_dane(ctx, &o);
 }

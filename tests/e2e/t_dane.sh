@@ -7,7 +7,9 @@
 # -dane_tlsa_rrdata), Postfix's posttls-finger -l dane and minica's own
 # check --dane (libunbound; --probe through SSL_dane_enable): no TLSA,
 # the records minica dane prints, a wrong record, unsigned records, a
-# renewal with 2 1 1 published.
+# renewal with 2 1 1 published, a rollover through a staged --next key
+# with only 3 1 1 published, and renew refusing a renewal that would break
+# DANE.
 set -u
 here=$(cd "$(dirname "$0")" && pwd)
 # shellcheck source=tests/e2e/lib.sh
@@ -166,7 +168,8 @@ e2e_log "bogus records: CRITICAL"
 dns_publish "$E2E_DIR/dns" "$(zone_lines "$E2E_DIR/dane.zone" | grep 'TLSA 2 1 1')" ""
 expect_finger_verified "2 1 1 only"
 old=$(e2e_fp "$root/etc/ssl/certs/smtpd.crt")
-mc renew --force --root "$root" --passphrase-file "$pass" >"$E2E_DIR/renew.out" 2>&1 ||
+# --days 400 makes it due without --force, so renew's DANE check runs (and passes: 2 1 1).
+mc renew --days 400 --root "$root" --passphrase-file "$pass" >"$E2E_DIR/renew.out" 2>&1 ||
 	{ e2e_show_log "$E2E_DIR/renew.out"; e2e_fail "minica renew"; }
 [ "$(e2e_fp "$root/etc/ssl/certs/smtpd.crt")" != "$old" ] || e2e_fail "renew did not redeploy"
 e2e_wait_served openssl "$smtp" smtp "$mx" "$root/etc/ssl/certs/minica-ca.pem" "$root/etc/ssl/certs/smtpd.crt"
@@ -201,3 +204,45 @@ $next311" ""
 check_dane 0 --probe
 hasnt "$E2E_DIR/check.out" "WARNING"
 e2e_log "next key: unpublished is a WARNING near renewal, published is OK"
+
+# ---- 9: renew refuses what would break DANE, then rolls over to the staged key
+spki() { openssl x509 -in "$1" -pubkey -noout | openssl pkey -pubin -outform DER | sha256sum | cut -d' ' -f1; }
+staged=$(ls "$MINICA_HOME/private/dane-next/"*.key) || e2e_fail "no staged key"
+# renew_deployed ARGS: renew the deployed smtpd certificate (by serial), output in renew.out
+renew_deployed() {
+	serial=$(openssl x509 -in "$root/etc/ssl/certs/smtpd.crt" -noout -serial | cut -d= -f2)
+	(cd "$E2E_DIR/cwd" && mc renew "$serial" --root "$root" --passphrase-file "$pass" "$@") >"$E2E_DIR/renew.out" 2>&1
+}
+dns_publish "$E2E_DIR/dns" "$cur311" ""
+old=$(e2e_fp "$root/etc/ssl/certs/smtpd.crt")
+if renew_deployed --days 45; then
+	e2e_show_log "$E2E_DIR/renew.out"; e2e_fail "renew went ahead with only the current key's 3 1 1 published"
+fi
+has "$E2E_DIR/renew.out" "renewing would break DANE for $mx"
+has "$E2E_DIR/renew.out" "publish the next key's 3 1 1 record"
+[ "$(e2e_fp "$root/etc/ssl/certs/smtpd.crt")" = "$old" ] || e2e_fail "a refused renewal changed the deployment"
+[ -f "$staged" ] || e2e_fail "a refused renewal used the staged key"
+dns_publish "$E2E_DIR/dns" "$cur311
+$next311" ""
+renew_deployed --days 45 || { e2e_show_log "$E2E_DIR/renew.out"; e2e_fail "renew with the next key published"; }
+[ "$(e2e_fp "$root/etc/ssl/certs/smtpd.crt")" != "$old" ] || e2e_fail "renew did not redeploy"
+new=$(spki "$root/etc/ssl/certs/smtpd.crt")
+[ "$next311" = "_$smtp._tcp.$mx. IN TLSA 3 1 1 $new" ] || e2e_fail "renew did not certify the staged key ($new)"
+[ ! -e "$staged" ] || e2e_fail "the used staged key was kept"
+e2e_wait_served openssl "$smtp" smtp "$mx" "$root/etc/ssl/certs/minica-ca.pem" "$root/etc/ssl/certs/smtpd.crt"
+expect_finger_verified "the staged key's 3 1 1 after renew"
+grep -q "Matched DANE EE certificate at depth 0: 3 1 1 $(echo "$new" | tr a-f A-F)" "$E2E_DIR/finger.out" ||
+	{ e2e_show_log "$E2E_DIR/finger.out"; e2e_fail "posttls-finger did not match the staged key's record"; }
+check_dane 0 --probe
+hasnt "$E2E_DIR/check.out" "WARNING"
+# Renewing again, with no key staged and 3 1 1 records only: refused, saying to stage one.
+if renew_deployed --days 45; then
+	e2e_show_log "$E2E_DIR/renew.out"; e2e_fail "renew went ahead with no next key and 3 1 1 only"
+fi
+has "$E2E_DIR/renew.out" "run 'minica dane --next'"
+# --force overrides (and would break DANE: check says so).
+renew_deployed --force || { e2e_show_log "$E2E_DIR/renew.out"; e2e_fail "renew --force"; }
+e2e_wait_served openssl "$smtp" smtp "$mx" "$root/etc/ssl/certs/minica-ca.pem" "$root/etc/ssl/certs/smtpd.crt"
+check_dane 2
+expect_finger_refused "3 1 1 records of keys no longer served"
+e2e_log "renew: refused without the next key published, rolled over to it with 3 1 1 only, --force overrides"

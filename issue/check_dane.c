@@ -5,25 +5,25 @@
 #include <string.h>
 
 #include "../deploy/deploy.h"
-#include "cmd.h"
+#include "issue.h"
 
 #define DANE_TIMEOUT_MS 10000
 
 struct dane_run {
-	struct cmd_ca *ca;
+	struct mc_ca *ca;
 	const char *root;
 	int probe;
-	struct cmd_findings *f;
+	struct iss_findings *f;
 	struct dep_dns *dns;
 	time_t now;
 };
 
-/* Days until renew replaces the certificate (cmd_cert_due's rule:
- * RENEW_DAYS_DEFAULT before expiry or two thirds into its life). */
+/* Days until renew replaces the certificate (pol_cert_due's rule:
+ * POL_RENEW_DAYS_DEFAULT before expiry or two thirds into its life). */
 static int
 renew_in_days(const struct store_cert *c, time_t now)
 {
-	time_t a = c->not_after - (time_t)RENEW_DAYS_DEFAULT * 86400;
+	time_t a = c->not_after - (time_t)POL_RENEW_DAYS_DEFAULT * 86400;
 	time_t b = c->not_before + (c->not_after - c->not_before) * 2 / 3;
 	time_t due = a < b ? a : b;
 
@@ -42,7 +42,7 @@ dane_probe(const struct pol_profile *p)
 /* The deployed file's chain; if it cannot be read (check reports that
  * as drift) the store's certificate and the root. */
 static STACK_OF(X509) *
-deployed_chain(struct cmd_ca *ca, const struct store_cert *c, const char *path)
+deployed_chain(struct mc_ca *ca, const struct store_cert *c, const char *path)
 {
 	struct mc_buf b = { 0 };
 	STACK_OF(X509) *chain = NULL;
@@ -66,12 +66,12 @@ static int
 add_notes(struct dane_run *s, const struct pol_profile *p, const struct store_cert *c,
     const struct dep_dane_notes *n)
 {
-	static const enum cmd_sev sev[] = { SEV_OK, SEV_WARNING, SEV_CRITICAL, SEV_UNKNOWN };
+	static const enum iss_sev sev[] = { SEV_OK, SEV_WARNING, SEV_CRITICAL, SEV_UNKNOWN };
 	char what[160];
 
 	for (size_t i = 0; i < n->n; i++) {
 		snprintf(what, sizeof(what), "%s DANE %s", p->name, n->v[i].host);
-		if (cmd_finding_add(s->f, sev[n->v[i].sev], c->serial, what, "%s", n->v[i].text) < 0)
+		if (iss_finding_add(s->f, sev[n->v[i].sev], c->serial, what, "%s", n->v[i].text) < 0)
 			return -1;
 	}
 	return 0;
@@ -97,7 +97,7 @@ check_profile(struct dane_run *s, const struct pol_profile *p)
 		if ((s->dns = dep_dns_open(&o)) == NULL)
 			goto out;
 	}
-	if ((chain = deployed_chain(s->ca, &c, path)) == NULL || (dir = cmd_home_path("private/dane-next")) == NULL)
+	if ((chain = deployed_chain(s->ca, &c, path)) == NULL || (dir = iss_home_path(s->ca->home, "private/dane-next")) == NULL)
 		goto out;
 	for (int i = 1; i < sk_X509_num(chain) && r.ntas < sizeof(tas) / sizeof(tas[0]); i++)
 		tas[r.ntas++] = sk_X509_value(chain, i);
@@ -112,7 +112,7 @@ check_profile(struct dane_run *s, const struct pol_profile *p)
 	if ((r.next == NULL && found) || dep_dane_check(&r, &notes) < 0 || add_notes(s, p, &c, &notes) < 0)
 		goto out;
 	if (s->probe && r.probe == NULL &&
-	    cmd_finding_add(s->f, SEV_WARNING, c.serial, p->name, "no probe endpoint on port %d "
+	    iss_finding_add(s->f, SEV_WARNING, c.serial, p->name, "no probe endpoint on port %d "
 	    "(the profile's dane_port) for the DANE probe; add one to its probe list", p->dane_port) < 0)
 		goto out;
 	rc = 0;
@@ -127,7 +127,7 @@ out:
 }
 
 int
-cmd_check_dane(struct cmd_ca *ca, const char *root, int probe, struct cmd_findings *f)
+iss_check_dane(struct mc_ca *ca, const char *root, int probe, struct iss_findings *f)
 {
 	struct dane_run s = { .ca = ca, .root = root, .probe = probe, .f = f, .now = time(NULL) };
 	int rc = 0;

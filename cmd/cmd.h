@@ -237,6 +237,14 @@ struct cmd_deploy_opts {
  * prints what was done (or the error).  0 or -1. */
 int cmd_deploy_cert(struct cmd_ca *ca, const struct store_cert *rec, X509 *cert, EVP_PKEY *key,
     const struct cmd_deploy_opts *o);
+/* The same; *in_place (may be NULL) says whether the new pair is at the
+ * targets afterwards (a failed reload with no previous pair keeps it). */
+int cmd_deploy_cert2(struct cmd_ca *ca, const struct store_cert *rec, X509 *cert, EVP_PKEY *key,
+    const struct cmd_deploy_opts *o, int *in_place);
+/* A deploy failed and the new key exists nowhere else: writes the leaf
+ * files to dir as NAME-SERIAL.* (never over another file) and says so
+ * on stderr.  0 or -1 (printed). */
+int cmd_keep_key(const char *dir, const struct issued *is, X509 *root);
 int cmd_deploy(int argc, const char **argv);
 int cmd_snippet(int argc, const char **argv);
 

@@ -26,6 +26,8 @@ print_deployed(const struct dep_req *req, const struct dep_result *res, int json
 	}
 	if (res->reloaded)
 		fprintf(f, "  %-12s %s\n", "reloaded", cmd ? cmd : "");
+	else if (res->not_running)
+		fprintf(f, "  %-12s skipped: %s is not running\n", "reload", req->prof->name);
 	else if (!req->reload)
 		fprintf(f, "  %-12s not reloaded (--no-reload); reload the service yourself\n", "reload");
 	else
@@ -39,6 +41,13 @@ print_deployed(const struct dep_req *req, const struct dep_result *res, int json
 int
 cmd_deploy_cert(struct cmd_ca *ca, const struct store_cert *rec, X509 *cert, EVP_PKEY *key,
     const struct cmd_deploy_opts *o)
+{
+	return cmd_deploy_cert2(ca, rec, cert, key, o, NULL);
+}
+
+int
+cmd_deploy_cert2(struct cmd_ca *ca, const struct store_cert *rec, X509 *cert, EVP_PKEY *key,
+    const struct cmd_deploy_opts *o, int *in_place)
 {
 	struct dep_result res = { 0 };
 	struct dep_req req = {
@@ -54,6 +63,11 @@ cmd_deploy_cert(struct cmd_ca *ca, const struct store_cert *rec, X509 *cert, EVP
 	rc = dep_deploy(ca->db, &req, &res);
 	for (size_t i = 0; i < res.repairs.n; i++)
 		cmd_warn("%s", res.repairs.v[i]);
+	if (rc < 0 && res.in_place) {
+		cmd_error("certificate %s is deployed to '%s' and '%s', but: %s", rec->serial, res.cert_path,
+		    res.key_path, mc_err());
+		goto out;
+	}
 	if (rc < 0) {
 		cmd_error("cannot deploy certificate %s: %s", rec->serial, mc_err());
 		goto out;
@@ -65,8 +79,28 @@ cmd_deploy_cert(struct cmd_ca *ca, const struct store_cert *rec, X509 *cert, EVP
 	}
 	print_deployed(&req, &res, o->json);
 out:
+	if (in_place != NULL)
+		*in_place = rc == 0 || res.in_place;
 	dep_result_free(&res);
 	return rc;
+}
+
+int
+cmd_keep_key(const char *dir, const struct issued *is, X509 *root)
+{
+	char base[256], name[320];
+
+	cmd_leaf_file_name(&is->rec, base, sizeof(base));
+	snprintf(name, sizeof(name), "%s-%.16s", base, is->rec.serial);
+	if (cmd_leaf_files_write(dir, name, is, root) < 0) {
+		cmd_error("certificate %s is recorded but not deployed, and writing its key to '%s' failed "
+		    "too: %s; issue again with --force", is->rec.serial, dir, mc_err());
+		return -1;
+	}
+	cmd_error("certificate %s is recorded but not deployed; its key is kept in '%s/%s.key' "
+	    "(deploy it later with 'minica deploy %s --key %s/%s.key')", is->rec.serial, dir, name,
+	    is->rec.serial, dir, name);
+	return 0;
 }
 
 struct pick {

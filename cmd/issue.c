@@ -1,7 +1,9 @@
 /* minica issue PROFILE --cn NAME ... */
+#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "cmd.h"
 
@@ -112,6 +114,18 @@ deploy_check(const struct issue_plan *plan, struct issue_opts *o, char **root)
 	return dep_targets_check(plan->prof, *root);
 }
 
+/* --deploy alone: the key goes to the current folder if the deploy
+ * fails, so that folder must take it; said before anything is signed. */
+static int
+keep_dir_check(const char *dir)
+{
+	if (access(dir, W_OK | X_OK) == 0)
+		return 0;
+	mc_seterr("--deploy keeps the key in the current folder if the deploy fails, but '%s' is not "
+	    "writable: %s (give --out DIR)", dir, strerror(errno));
+	return -1;
+}
+
 static int
 run_issue(struct issue_opts *o)
 {
@@ -122,7 +136,7 @@ run_issue(struct issue_opts *o)
 	const char *dir = o->out ? o->out : ".";
 	int files = o->out != NULL || !o->deploy;	/* --deploy alone: targets only */
 	char name[256], *root = NULL;
-	int rc = EXIT_ERR, cur;
+	int rc = EXIT_ERR, cur, in_place = 0;
 
 	if (cmd_open_ca(&ca) < 0)
 		return EXIT_ERR;
@@ -143,6 +157,7 @@ run_issue(struct issue_opts *o)
 	}
 	if ((o->deploy && deploy_check(&plan, o, &root) < 0) ||
 	    (files && cmd_leaf_files_check(dir, name, plan.csr_key == NULL) < 0) ||
+	    (!files && keep_dir_check(dir) < 0) ||
 	    p12_prepare(o, &plan, &p12pass) < 0) {
 		cmd_fail();
 		goto out;
@@ -165,10 +180,10 @@ run_issue(struct issue_opts *o)
 	print_issued(&is, files ? dir : NULL, name, o->json);
 	if (o->p12 != NULL && !o->json)
 		printf("  PKCS#12      %s (%s)\n", o->p12, o->p12_legacy ? "legacy 3DES/SHA-1" : "AES-256, PBKDF2");
-	if (o->deploy && cmd_deploy_cert(&ca, &is.rec, is.cert, is.key, &o->dep) < 0) {
-		if (!files && o->p12 == NULL)
-			cmd_error("certificate %s is recorded but not deployed, and its key is gone (no --out); "
-			    "issue again with --force", is.rec.serial);
+	if (o->deploy && cmd_deploy_cert2(&ca, &is.rec, is.cert, is.key, &o->dep, &in_place) < 0) {
+		/* A key minica signed for is never lost. */
+		if (!files && !in_place)
+			cmd_keep_key(dir, &is, ca.cert);
 		goto out;
 	}
 	rc = EXIT_OK;

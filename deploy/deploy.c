@@ -190,6 +190,55 @@ reload(const struct dep_req *req, struct dep_result *res)
 	return rc;
 }
 
+/* The profile's running check: 1 running (or no check), 0 not. */
+static int
+service_running(const struct dep_req *req, struct dep_result *res)
+{
+	struct dep_run_result rr;
+	char note[512], *cmd;
+
+	if (req->prof->running.n == 0)
+		return 1;
+	if (dep_run(&req->prof->running, req->cfg->reload_timeout, &rr) == 0)
+		return 1;
+	cmd = mc_strv_join(&req->prof->running, " ");
+	/* A check that cannot run tells nothing: reload as without one. */
+	if (rr.exited && rr.status == 127) {
+		snprintf(note, sizeof(note), "cannot tell whether %s runs ('%s' could not be run); "
+		    "reloading anyway", req->prof->name, cmd ? cmd : "?");
+		free(cmd);
+		mc_strv_push(&res->notes, note);
+		return 1;
+	}
+	snprintf(note, sizeof(note), "%s is not running ('%s' says so): the files are in place and "
+	    "will be used when it starts", req->prof->name, cmd ? cmd : "?");
+	free(cmd);
+	res->not_running = 1;
+	mc_strv_push(&res->notes, note);
+	return 0;
+}
+
+/* A failed reload with no previous pair: the new one stays. */
+static int
+keep_after_failed_reload(struct store *st, const struct dep_req *req, struct store_deployment *d,
+    struct dep_result *res)
+{
+	char msg[MC_ERR_MAX], detail[MC_ERR_MAX + 32];
+
+	snprintf(msg, sizeof(msg), "%s", mc_err());
+	snprintf(detail, sizeof(detail), "reload failed: %s", msg);
+	if (store_deploy_finish(st, d, "current", "deploy", detail) < 0) {
+		mc_preferr("certificate %s is deployed, but recording it failed (the next deploy "
+		    "will record it)", req->rec->serial);
+		return -1;
+	}
+	swap_drop_backups(d);
+	res->in_place = 1;
+	mc_seterr("%s; the new certificate and key stay in place (there was no previous pair to go "
+	    "back to): fix the service and reload it", msg);
+	return -1;
+}
+
 /* Undoes a failed deployment and records it; why says what failed. */
 static void
 roll_back(struct store *st, const struct dep_req *req, struct store_deployment *d, const char *why,
@@ -320,13 +369,19 @@ dep_deploy(struct store *st, const struct dep_req *req, struct dep_result *res)
 	if (swap_stage(&d.cert, &cert) < 0 || swap_stage(&d.key, &key) < 0 || swap_sync(&d) < 0 ||
 	    swap_rename_pair(&d) < 0)
 		goto undo;
-	if (req->reload && req->prof->reload.n > 0) {
+	if (req->reload && req->prof->reload.n > 0 && service_running(req, res)) {
 		reloaded = 1;
-		if (reload(req, res) < 0)
+		if (reload(req, res) < 0) {
+			if (d.cert.prev_sha256[0] == '\0' && d.key.prev_sha256[0] == '\0') {
+				keep_after_failed_reload(st, req, &d, res);
+				goto out;
+			}
 			goto undo;
+		}
 		res->reloaded = 1;
 	}
 	if (store_deploy_finish(st, &d, "current", "deploy", res->reloaded ? "reloaded" :
+	    res->not_running ? "not running" :
 	    req->reload ? "no reload command" : "not reloaded (--no-reload)") < 0) {
 		mc_preferr("certificate %s is deployed, but recording it failed (the next deploy "
 		    "will record it)", req->rec->serial);
@@ -339,7 +394,7 @@ undo:
 	snprintf(why, sizeof(why), "%s", mc_err());
 	roll_back(st, req, &d, why, reloaded, res);
 out:
-	if (rc == 0 || d.cert.path != NULL) {
+	if (rc == 0 || res->in_place || d.cert.path != NULL) {
 		res->cert_path = d.cert.path;
 		res->key_path = d.key.path;
 		d.cert.path = d.key.path = NULL;

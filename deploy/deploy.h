@@ -54,6 +54,9 @@ struct dep_result {
 	char *key_path;
 	char *ca_path;			/* NULL when ca_cert is none */
 	int reloaded;			/* the reload command ran and succeeded */
+	int not_running;		/* the running check failed: reload skipped */
+	int in_place;			/* on failure: the new pair is deployed anyway
+					 * (a failed reload with no previous pair) */
 	struct mc_strv repairs;		/* interrupted deployments repaired first */
 	struct mc_strv notes;		/* reload output and the like */
 };
@@ -72,8 +75,13 @@ int dep_targets_check(const struct pol_profile *prof, const char *root);
  * stages both files (final mode and owner before content, fsynced), keeps
  * hard links to the previous pair, renames both back to back, syncs both
  * folders, installs the root at ca_cert, reloads, then records 'current'
- * with an audit event.  Any failure (a failed reload included) restores
- * the previous pair, reloads again, and records 'failed'.
+ * with an audit event.  When the profile's running check says the
+ * service is not running, the reload is skipped (not_running, exit 0,
+ * recorded "not running").  Any failure (a failed reload included)
+ * restores the previous pair, reloads again, and records 'failed';
+ * a failed reload with no previous pair keeps the new pair (there is
+ * nothing to go back to), records it 'current' ("reload failed"), sets
+ * in_place and returns -1.
  */
 int dep_deploy(struct store *st, const struct dep_req *req, struct dep_result *res);
 void dep_result_free(struct dep_result *res);

@@ -109,6 +109,7 @@ smtpd(const char *reload)
 	char *copy = mc_strdup(reload), *save = NULL;
 
 	mc_strv_free(&p->reload);
+	mc_strv_free(&p->running);	/* the built-in check asks the real postfix */
 	for (char *w = strtok_r(copy, " ", &save); w != NULL; w = strtok_r(NULL, " ", &save))
 		mc_strv_push(&p->reload, w);
 	free(copy);

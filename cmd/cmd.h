@@ -247,6 +247,10 @@ int cmd_deploy_cert2(struct cmd_ca *ca, const struct store_cert *rec, X509 *cert
 int cmd_keep_key(const char *dir, const struct issued *is, X509 *root);
 int cmd_deploy(int argc, const char **argv);
 int cmd_snippet(int argc, const char **argv);
+int cmd_undeploy(int argc, const char **argv);
+int cmd_deployments(int argc, const char **argv);
+/* deployments.c: where serial is deployed, for show (lines "  deployed ..."). */
+int cmd_print_deployed_at(struct cmd_ca *ca, const struct store_cert *c);
 
 /* batch.c: minica issue --batch FILE. */
 struct batch_opts {

@@ -17,6 +17,8 @@ const struct cmd cmd_table[] = {
 	{ "list", cmd_list, "list issued certificates" },
 	{ "show", cmd_show, "show the CA or one certificate" },
 	{ "deploy", cmd_deploy, "install a certificate and key into /etc/ssl and reload the service" },
+	{ "deployments", cmd_deployments, "list where certificates are deployed and in what state" },
+	{ "undeploy", cmd_undeploy, "forget a deployment (and remove or restore its files)" },
 	{ "snippet", cmd_snippet, "print the postfix, dovecot or nginx lines for what is deployed" },
 	{ "profiles", cmd_profiles, "list certificate profiles and their deploy targets" },
 	{ "bundle", cmd_bundle, "write the trust kit for client machines (root, profile, install scripts)" },

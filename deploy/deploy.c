@@ -116,10 +116,53 @@ side_name(const char *path, const char *prefix, char **out)
 	return rc;
 }
 
+/* A file at the target that no recorded deployment wrote (a hand-made
+ * pair, another tool's) is kept as NAME.pre-minica, or NAME.pre-minica.N
+ * when an earlier, different one holds that name. */
+static int
+plan_saved(struct store *st, struct store_deploy_file *f)
+{
+	char h[CA_FPR_LEN];
+	int r;
+
+	if ((r = store_deploy_wrote(st, f->path, f->prev_sha256)) < 0)
+		return -1;
+	/* minica's own file: the copy kept by an earlier deployment (if it
+	 * is still there) stays the one undeploy --restore puts back. */
+	if (r == 1) {
+		if (store_deploy_saved(st, f->path, &f->saved) < 0)
+			return -1;
+		if (f->saved != NULL && (r = swap_hash(f->saved, h)) <= 0) {
+			free(f->saved);
+			f->saved = NULL;
+		}
+		if (f->saved != NULL)
+			f->saved_before = 1;
+		return r < 0 ? -1 : 0;
+	}
+	for (int n = 1; n < 10; n++) {
+		free(f->saved);
+		f->saved = NULL;
+		if ((n == 1 ? asprintf(&f->saved, "%s.pre-minica", f->path) :
+		    asprintf(&f->saved, "%s.pre-minica.%d", f->path, n)) < 0) {
+			f->saved = NULL;
+			mc_seterr("out of memory");
+			return -1;
+		}
+		if ((r = swap_hash(f->saved, h)) < 0)
+			return -1;
+		if (r == 0 || strcmp(h, f->prev_sha256) == 0)
+			return 0;
+	}
+	mc_seterr("'%s' was not written by minica and '%s' already holds nine earlier copies; "
+	    "move them away first", f->path, f->saved);
+	return -1;
+}
+
 /* Names, owner and the hash of what it replaces; the caller has
  * repaired any interrupted deployment to this path already. */
 static int
-plan_file(struct store_deploy_file *f, const char *root, const struct pol_target *t,
+plan_file(struct store *st, struct store_deploy_file *f, const char *root, const struct pol_target *t,
     const struct mc_buf *data)
 {
 	char *copy;
@@ -136,6 +179,8 @@ plan_file(struct store_deploy_file *f, const char *root, const struct pol_target
 		return -1;
 	if (r == 0)
 		f->prev_sha256[0] = '\0';
+	else if (plan_saved(st, f) < 0)
+		return -1;
 	/* The key's folder is created private; /etc/ssl/certs-like folders not. */
 	if ((copy = mc_strdup(f->path)) == NULL)
 		return -1;
@@ -188,6 +233,18 @@ reload(const struct dep_req *req, struct dep_result *res)
 	}
 	free(cmd);
 	return rc;
+}
+
+static void
+note_saved(const struct store_deploy_file *f, const char *profile, struct dep_result *res)
+{
+	char note[2 * PATH_MAX + 128];
+
+	if (f->saved == NULL || f->saved[0] == '\0' || f->saved_before)
+		return;
+	snprintf(note, sizeof(note), "'%s' was not written by minica: kept as '%s' "
+	    "('minica undeploy %s --restore' puts it back)", f->path, f->saved, profile);
+	mc_strv_push(&res->notes, note);
 }
 
 /* The profile's running check: 1 running (or no check), 0 not. */
@@ -345,7 +402,8 @@ prepare(struct store *st, const struct dep_req *req, struct store_deployment *d,
 	d->cert_id = req->rec->id;
 	d->profile = (char *)p->name;
 	d->root = (char *)(req->root ? req->root : "/");
-	if (plan_file(&d->cert, req->root, &p->cert, cert) < 0 || plan_file(&d->key, req->root, &p->key, key) < 0 ||
+	if (plan_file(st, &d->cert, req->root, &p->cert, cert) < 0 ||
+	    plan_file(st, &d->key, req->root, &p->key, key) < 0 ||
 	    sweep(req, d, res) < 0)
 		goto out;
 	rc = 0;
@@ -369,6 +427,8 @@ dep_deploy(struct store *st, const struct dep_req *req, struct dep_result *res)
 	if (swap_stage(&d.cert, &cert) < 0 || swap_stage(&d.key, &key) < 0 || swap_sync(&d) < 0 ||
 	    swap_rename_pair(&d) < 0)
 		goto undo;
+	note_saved(&d.cert, d.profile, res);
+	note_saved(&d.key, d.profile, res);
 	if (req->reload && req->prof->reload.n > 0 && service_running(req, res)) {
 		reloaded = 1;
 		if (reload(req, res) < 0) {

@@ -94,6 +94,19 @@ int dep_repair_pending(struct store *st, const char *root, const char *path_a, c
  * A note says what was done. */
 int dep_system_trust(const char *root, X509 *ca, int timeout, struct mc_strv *notes);
 
+/* undeploy.c */
+struct dep_undeploy_req {
+	const char *profile;	/* one of profile and serial */
+	const char *serial;	/* full serial, as stored */
+	const char *root;	/* NULL: under any root */
+	int remove_files;	/* remove what minica wrote (only if unchanged) */
+	int restore;		/* put NAME.pre-minica files back */
+};
+/* Retires every current deployment that matches (after settling any
+ * interrupted one); *count says how many.  Notes say what was done to
+ * each file. */
+int dep_undeploy(struct store *st, const struct dep_undeploy_req *r, struct mc_strv *notes, size_t *count);
+
 /* inspect.c: what check reports about one deployment. */
 enum dep_problem_kind {
 	DEP_PENDING,		/* interrupted swap, not yet repaired */

@@ -10,7 +10,7 @@
 	" d.cert_path, d.cert_sha256, d.cert_prev_sha256, d.cert_tmp, d.cert_backup," \
 	" d.cert_mode, d.cert_uid, d.cert_gid," \
 	" d.key_path, d.key_sha256, d.key_prev_sha256, d.key_tmp, d.key_backup," \
-	" d.key_mode, d.key_uid, d.key_gid"
+	" d.key_mode, d.key_uid, d.key_gid, d.cert_saved, d.key_saved"
 
 static void
 copy_col(char *dst, size_t len, sqlite3_stmt *stmt, int col)
@@ -47,8 +47,10 @@ read_row(sqlite3_stmt *stmt, struct store_deployment *d)
 	copy_col(d->state, sizeof(d->state), stmt, 6);
 	copy_col(d->repair, sizeof(d->repair), stmt, 7);
 	d->detail = store_col_text(stmt, 8);
-	if (d->profile == NULL || d->root == NULL || d->detail == NULL ||
-	    read_file_cols(stmt, 9, &d->cert) < 0 || read_file_cols(stmt, 17, &d->key) < 0) {
+	d->cert.saved = store_col_text(stmt, 25);
+	d->key.saved = store_col_text(stmt, 26);
+	if (d->profile == NULL || d->root == NULL || d->detail == NULL || d->cert.saved == NULL ||
+	    d->key.saved == NULL || read_file_cols(stmt, 9, &d->cert) < 0 || read_file_cols(stmt, 17, &d->key) < 0) {
 		store_deploy_free(d);
 		mc_seterr("out of memory");
 		return -1;
@@ -62,7 +64,8 @@ file_free(struct store_deploy_file *f)
 	free(f->path);
 	free(f->tmp);
 	free(f->backup);
-	f->path = f->tmp = f->backup = NULL;
+	free(f->saved);
+	f->path = f->tmp = f->backup = f->saved = NULL;
 }
 
 void
@@ -101,8 +104,9 @@ store_deploy_begin(struct store *st, struct store_deployment *d)
 	sqlite3_stmt *stmt = store_prepare(st,
 	    "INSERT INTO deployments (cert_id, profile, root, deployed_at, state, repair,"
 	    " cert_path, cert_sha256, cert_prev_sha256, cert_tmp, cert_backup, cert_mode, cert_uid, cert_gid,"
-	    " key_path, key_sha256, key_prev_sha256, key_tmp, key_backup, key_mode, key_uid, key_gid)"
-	    " VALUES (?,?,?,?,'pending','forward',?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)");
+	    " key_path, key_sha256, key_prev_sha256, key_tmp, key_backup, key_mode, key_uid, key_gid,"
+	    " cert_saved, key_saved)"
+	    " VALUES (?,?,?,?,'pending','forward',?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)");
 
 	if (stmt == NULL)
 		return -1;
@@ -114,6 +118,8 @@ store_deploy_begin(struct store *st, struct store_deployment *d)
 	sqlite3_bind_int64(stmt, 4, d->deployed_at);
 	bind_file(stmt, 5, &d->cert);
 	bind_file(stmt, 13, &d->key);
+	sqlite3_bind_text(stmt, 21, nz(d->cert.saved), -1, SQLITE_STATIC);
+	sqlite3_bind_text(stmt, 22, nz(d->key.saved), -1, SQLITE_STATIC);
 	if (store_exec_stmt(st, stmt) < 0)
 		return -1;
 	d->id = sqlite3_last_insert_rowid(st->db);
@@ -252,6 +258,65 @@ store_deploy_each(struct store *st, const struct store_deploy_filter *f, store_d
 	}
 	sqlite3_finalize(stmt);
 	return rc;
+}
+
+int
+store_deploy_wrote(struct store *st, const char *path, const char *sha256)
+{
+	sqlite3_stmt *stmt = store_prepare(st, "SELECT 1 FROM deployments WHERE"
+	    " (cert_path = ?1 AND cert_sha256 = ?2) OR (key_path = ?1 AND key_sha256 = ?2) LIMIT 1");
+	int rc;
+
+	if (stmt == NULL)
+		return -1;
+	sqlite3_bind_text(stmt, 1, path, -1, SQLITE_STATIC);
+	sqlite3_bind_text(stmt, 2, sha256, -1, SQLITE_STATIC);
+	rc = sqlite3_step(stmt);
+	sqlite3_finalize(stmt);
+	if (rc == SQLITE_ROW)
+		return 1;
+	if (rc == SQLITE_DONE)
+		return 0;
+	store_seterr(st, "look up deployments");
+	return -1;
+}
+
+int
+store_deploy_saved(struct store *st, const char *path, char **saved)
+{
+	sqlite3_stmt *stmt = store_prepare(st, "SELECT CASE WHEN cert_path = ?1 THEN cert_saved ELSE key_saved END"
+	    " FROM deployments WHERE (cert_path = ?1 AND cert_saved != '') OR (key_path = ?1 AND key_saved != '')"
+	    " ORDER BY id DESC LIMIT 1");
+	int rc;
+
+	*saved = NULL;
+	if (stmt == NULL)
+		return -1;
+	sqlite3_bind_text(stmt, 1, path, -1, SQLITE_STATIC);
+	rc = sqlite3_step(stmt);
+	if (rc == SQLITE_ROW && (*saved = store_col_text(stmt, 0)) == NULL)
+		rc = SQLITE_NOMEM;
+	sqlite3_finalize(stmt);
+	if (rc == SQLITE_ROW || rc == SQLITE_DONE)
+		return 0;
+	store_seterr(st, "look up deployments");
+	return -1;
+}
+
+int
+store_deploy_retire(struct store *st, struct store_deployment *d, const char *detail)
+{
+	if (store_begin(st) < 0)
+		return -1;
+	if (update_state(st, d, "retired", detail) < 0 ||
+	    store_audit(st, "undeploy", d->serial, "profile=%s root=%s cert=%s key=%s deployment=%lld detail=%s",
+	    d->profile, d->root, d->cert.path, d->key.path, (long long)d->id, nz(detail)) < 0 ||
+	    store_commit(st) < 0) {
+		store_rollback(st);
+		return -1;
+	}
+	snprintf(d->state, sizeof(d->state), "retired");
+	return 0;
 }
 
 int

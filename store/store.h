@@ -66,6 +66,9 @@ struct store_deploy_file {
 	char prev_sha256[65];	/* of the file it replaced; "" when there was none */
 	char *tmp;		/* staged new file, renamed over path */
 	char *backup;		/* hard link to the previous file, kept for rollback */
+	char *saved;		/* NAME.pre-minica: a file minica did not write, kept
+				 * before the first swap; "" or NULL when none */
+	int saved_before;	/* saved was kept by an earlier deployment (not stored) */
 	int mode;
 	int64_t uid;
 	int64_t gid;
@@ -78,7 +81,7 @@ struct store_deployment {
 	char *root;
 	struct store_deploy_file cert, key;
 	time_t deployed_at;
-	char state[16];		/* pending, current, replaced, failed */
+	char state[16];		/* pending, current, replaced, failed, retired */
 	char repair[16];	/* for pending: forward (finish the swap) or back (undo it) */
 	char *detail;		/* why it failed or how it was repaired */
 };
@@ -103,6 +106,15 @@ typedef int (*store_deploy_cb)(const struct store_deployment *d, void *arg);
 /* Calls cb for each match, newest first; a non-zero return stops and is
  * returned. */
 int store_deploy_each(struct store *st, const struct store_deploy_filter *f, store_deploy_cb cb, void *arg);
+/* 1 if a recorded deployment wrote content sha256 to path (as its
+ * certificate or key), 0 if none did, -1 on error. */
+int store_deploy_wrote(struct store *st, const char *path, const char *sha256);
+/* The NAME.pre-minica name the newest deployment to path recorded, in
+ * *saved (caller frees; NULL when none).  0 or -1. */
+int store_deploy_saved(struct store *st, const char *path, char **saved);
+/* Retires deployment id (undeploy) with an audit event; detail says
+ * what was done to its files. */
+int store_deploy_retire(struct store *st, struct store_deployment *d, const char *detail);
 /* By id: 1 found, 0 none, -1 error. */
 int store_deploy_get(struct store *st, int64_t id, struct store_deployment *out);
 void store_deploy_free(struct store_deployment *d);

@@ -248,6 +248,11 @@ int cmd_keep_key(const char *dir, const struct issued *is, X509 *root);
 int cmd_deploy(int argc, const char **argv);
 int cmd_snippet(int argc, const char **argv);
 int cmd_undeploy(int argc, const char **argv);
+/* settle.c: called by cmd_open_ca.  A deployment a kill or a full disk
+ * left pending is rolled forward or back (taking the CA lock, which the
+ * command then keeps); what was done goes to stderr.  Never fails the
+ * command: what cannot be settled is said and left for later. */
+void cmd_settle_interrupted(struct cmd_ca *ca);
 int cmd_deployments(int argc, const char **argv);
 /* deployments.c: where serial is deployed, for show (lines "  deployed ..."). */
 int cmd_print_deployed_at(struct cmd_ca *ca, const struct store_cert *c);

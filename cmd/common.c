@@ -218,6 +218,7 @@ cmd_open_ca(struct cmd_ca *ca)
 	if ((ca->cert = ca_cert_from_pem(ca->rec.pem, strlen(ca->rec.pem))) == NULL ||
 	    pol_config_load(conf, &ca->cfg) < 0)
 		goto fail;
+	cmd_settle_interrupted(ca);
 	rc = 0;
 	goto out;
 fail:
@@ -261,6 +262,8 @@ cmd_ca_lock(struct cmd_ca *ca)
 	const char *env = getenv("MINICA_LOCK_TIMEOUT");
 	int wait_ms = CA_LOCK_WAIT_MS;
 
+	if (ca->lock_fd >= 0)	/* taken by cmd_open_ca to settle a deploy */
+		return 0;
 	/* Scripts that would rather fail fast than queue set this (seconds). */
 	if (env != NULL && *env != '\0') {
 		char *end;

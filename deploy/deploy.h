@@ -89,6 +89,13 @@ void dep_result_free(struct dep_result *res);
  * path_b (NULL: every pending one under root; root NULL: any root). */
 int dep_repair_pending(struct store *st, const char *root, const char *path_a, const char *path_b,
     struct mc_strv *notes);
+/* How many deployments are pending (an interrupted swap). */
+int dep_pending_count(struct store *st, size_t *n);
+/* Every pending deployment, oldest first, rolled forward from its staged
+ * files (then the service reloaded, or found not running) or back; the
+ * caller holds the CA lock.  0 all settled, 1 some could not be (said in
+ * notes, like everything done), -1 on an internal error. */
+int dep_settle(struct store *st, const struct pol_config *cfg, struct mc_strv *notes);
 /* Installs the root as /usr/local/share/ca-certificates/minica.crt under
  * root and, when root is "/" and update-ca-certificates exists, runs it.
  * A note says what was done. */

@@ -285,11 +285,10 @@ keep_after_failed_reload(struct store *st, const struct dep_req *req, struct sto
 	snprintf(msg, sizeof(msg), "%s", mc_err());
 	snprintf(detail, sizeof(detail), "reload failed: %s", msg);
 	if (store_deploy_finish(st, d, "current", "deploy", detail) < 0) {
-		mc_preferr("certificate %s is deployed, but recording it failed (the next deploy "
-		    "will record it)", req->rec->serial);
+		mc_preferr("certificate %s is deployed, but recording it failed (the next minica "
+		    "command records it)", req->rec->serial);
 		return -1;
 	}
-	swap_drop_backups(d);
 	res->in_place = 1;
 	mc_seterr("%s; the new certificate and key stay in place (there was no previous pair to go "
 	    "back to): fix the service and reload it", msg);
@@ -440,14 +439,16 @@ dep_deploy(struct store *st, const struct dep_req *req, struct dep_result *res)
 		}
 		res->reloaded = 1;
 	}
+	/* Backups go before the row is final: a kill in between leaves it
+	 * pending with both new files in place, which settles forward. */
+	swap_drop_backups(&d);
 	if (store_deploy_finish(st, &d, "current", "deploy", res->reloaded ? "reloaded" :
 	    res->not_running ? "not running" :
 	    req->reload ? "no reload command" : "not reloaded (--no-reload)") < 0) {
-		mc_preferr("certificate %s is deployed, but recording it failed (the next deploy "
-		    "will record it)", req->rec->serial);
+		mc_preferr("certificate %s is deployed, but recording it failed (the next minica "
+		    "command records it)", req->rec->serial);
 		goto out;
 	}
-	swap_drop_backups(&d);
 	rc = 0;
 	goto out;
 undo:

@@ -29,13 +29,19 @@ repair_one(struct store *st, struct store_deployment *d, struct mc_strv *notes, 
 {
 	int r = 0;
 
+	if (strncmp(d->repair, "retire", 6) == 0) {
+		if (undeploy_finish(st, d, notes) < 0)
+			goto fail;
+		note(notes, d, "finished undeploying it");
+		return 0;
+	}
 	if (strcmp(d->repair, "forward") == 0 && (r = swap_forward_pair(d)) < 0)
 		goto fail;
 	if (r == 1) {
-		if (store_deploy_finish(st, d, "current", "deploy-repaired",
-		    "rolled forward an interrupted deployment; not reloaded by the repair") < 0)
-			goto fail;
 		swap_drop_backups(d);
+		if (store_deploy_finish(st, d, "current", "deploy-repaired",
+		    "rolled forward an interrupted deployment") < 0)
+			goto fail;
 		note(notes, d, "completed it (rolled forward)");
 		if (forward != NULL)
 			*forward = 1;

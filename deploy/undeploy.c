@@ -81,19 +81,38 @@ restore_one(const struct store_deploy_file *f, struct mc_strv *notes)
 	return say(notes, "restored '%s' from '%s'", f->path, f->saved);
 }
 
-static int
-retire_one(struct store *st, struct store_deployment *d, const struct dep_undeploy_req *r,
-    struct mc_strv *notes)
+/* The file side and the final row; also what finishes an undeploy a
+ * kill interrupted (its row pending with repair retire*): every step
+ * can run again. */
+int
+undeploy_finish(struct store *st, struct store_deployment *d, struct mc_strv *notes)
 {
-	const char *detail = r->restore ? "files restored" : r->remove_files ? "files removed" : "files left";
+	int restore = strcmp(d->repair, "retire-restore") == 0, remove = strcmp(d->repair, "retire-remove") == 0;
+	const char *detail = restore ? "files restored" : remove ? "files removed" : "files left";
 
-	if ((r->restore && (restore_one(&d->cert, notes) < 0 || restore_one(&d->key, notes) < 0)) ||
-	    (r->remove_files && (remove_one(&d->cert, notes) < 0 || remove_one(&d->key, notes) < 0)) ||
-	    ((r->restore || r->remove_files) && swap_sync(d) < 0) || store_deploy_retire(st, d, detail) < 0) {
+	if ((restore && (restore_one(&d->cert, notes) < 0 || restore_one(&d->key, notes) < 0)) ||
+	    (remove && (remove_one(&d->cert, notes) < 0 || remove_one(&d->key, notes) < 0)) ||
+	    ((restore || remove) && swap_sync(d) < 0) || store_deploy_retire(st, d, detail) < 0) {
 		mc_preferr("cannot undeploy deployment %lld of certificate %s", (long long)d->id, d->serial);
 		return -1;
 	}
 	return 0;
+}
+
+static int
+retire_one(struct store *st, struct store_deployment *d, const struct dep_undeploy_req *r,
+    struct mc_strv *notes)
+{
+	const char *repair = r->restore ? "retire-restore" : r->remove_files ? "retire-remove" : "retire";
+
+	/* --restore and --remove-files together: restore wins where there
+	 * is a kept file, the rest is removed. */
+	if (store_deploy_begin_retire(st, d, repair) < 0)
+		return -1;
+	if (r->restore && r->remove_files && ((d->cert.saved[0] == '\0' && remove_one(&d->cert, notes) < 0) ||
+	    (d->key.saved[0] == '\0' && remove_one(&d->key, notes) < 0)))
+		return -1;
+	return undeploy_finish(st, d, notes);
 }
 
 struct match {

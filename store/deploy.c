@@ -304,6 +304,22 @@ store_deploy_saved(struct store *st, const char *path, char **saved)
 }
 
 int
+store_deploy_begin_retire(struct store *st, struct store_deployment *d, const char *repair)
+{
+	sqlite3_stmt *stmt = store_prepare(st, "UPDATE deployments SET state = 'pending', repair = ? WHERE id = ?");
+
+	if (stmt == NULL)
+		return -1;
+	sqlite3_bind_text(stmt, 1, repair, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(stmt, 2, d->id);
+	if (store_exec_stmt(st, stmt) < 0)
+		return -1;
+	snprintf(d->state, sizeof(d->state), "pending");
+	snprintf(d->repair, sizeof(d->repair), "%s", repair);
+	return 0;
+}
+
+int
 store_deploy_retire(struct store *st, struct store_deployment *d, const char *detail)
 {
 	if (store_begin(st) < 0)

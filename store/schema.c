@@ -96,8 +96,10 @@ const struct store_migration store_migrations[] = {
 	},
 	/* A file minica did not write is kept as NAME.pre-minica before the
 	 * first swap (cert_saved, key_saved: that name, '' when none), and a
-	 * deployment can be retired (undeploy): SQLite cannot widen a CHECK,
-	 * so the table is rebuilt the documented way. */
+	 * deployment can be retired (undeploy; pending with repair retire*
+	 * while its files are removed or restored, so a kill is finished by
+	 * the next command): SQLite cannot widen a CHECK, so the table is
+	 * rebuilt the documented way. */
 	{ 3,
 	  "CREATE TABLE deployments_new ("
 	  "  id INTEGER PRIMARY KEY,"
@@ -123,7 +125,8 @@ const struct store_migration store_migrations[] = {
 	  "  key_tmp TEXT NOT NULL DEFAULT '',"
 	  "  cert_backup TEXT NOT NULL DEFAULT '',"
 	  "  key_backup TEXT NOT NULL DEFAULT '',"
-	  "  repair TEXT NOT NULL DEFAULT 'forward' CHECK (repair IN ('forward', 'back')),"
+	  "  repair TEXT NOT NULL DEFAULT 'forward'"
+	  "    CHECK (repair IN ('forward', 'back', 'retire', 'retire-remove', 'retire-restore')),"
 	  "  detail TEXT NOT NULL DEFAULT '',"
 	  "  cert_saved TEXT NOT NULL DEFAULT '',"
 	  "  key_saved TEXT NOT NULL DEFAULT ''"

@@ -82,7 +82,8 @@ struct store_deployment {
 	struct store_deploy_file cert, key;
 	time_t deployed_at;
 	char state[16];		/* pending, current, replaced, failed, retired */
-	char repair[16];	/* for pending: forward (finish the swap) or back (undo it) */
+	char repair[16];	/* for pending: forward (finish the swap), back (undo it),
+				 * retire, retire-remove, retire-restore (finish an undeploy) */
 	char *detail;		/* why it failed or how it was repaired */
 };
 /* Inserts d as 'pending' (repair forward) and sets d->id. */
@@ -112,6 +113,8 @@ int store_deploy_wrote(struct store *st, const char *path, const char *sha256);
 /* The NAME.pre-minica name the newest deployment to path recorded, in
  * *saved (caller frees; NULL when none).  0 or -1. */
 int store_deploy_saved(struct store *st, const char *path, char **saved);
+/* Marks d pending with repair retire* before undeploy touches its files. */
+int store_deploy_begin_retire(struct store *st, struct store_deployment *d, const char *repair);
 /* Retires deployment id (undeploy) with an audit event; detail says
  * what was done to its files. */
 int store_deploy_retire(struct store *st, struct store_deployment *d, const char *detail);

@@ -257,6 +257,20 @@ int cmd_deployments(int argc, const char **argv);
 /* deployments.c: where serial is deployed, for show (lines "  deployed ..."). */
 int cmd_print_deployed_at(struct cmd_ca *ca, const struct store_cert *c);
 
+/* current.c: issue when a valid, not-due certificate for the same
+ * profile and names exists.  -1: there is none (go on and issue);
+ * else the exit status, after printing (a request that differs is
+ * refused naming what; with deploy the current one is deployed when
+ * its key is in dir or at the target). */
+struct cmd_current_opts {
+	int deploy;
+	int json;
+	const char *dir;			/* --out, or "." */
+	const struct cmd_deploy_opts *dep;	/* root resolved */
+};
+int cmd_issue_current(struct cmd_ca *ca, const struct issue_plan *p, const struct issue_req *req,
+    const struct cmd_current_opts *o);
+
 /* batch.c: minica issue --batch FILE. */
 struct batch_opts {
 	const char *file;

@@ -171,34 +171,41 @@ find_cert(struct cmd_ca *ca, const char *what, struct store_cert *out)
 	return 0;
 }
 
-/* --key FILE, else NAME.key in --from DIR (where issue wrote it). */
+/* --key FILE, else where issue left it (--from DIR, default the current
+ * folder) or the key already deployed at the profile's target (which
+ * repairs a deployment whose certificate file was lost). */
 static EVP_PKEY *
-load_key(const struct store_cert *c, X509 *cert, const char *keyfile, const char *from)
+load_key(struct cmd_ca *ca, const struct store_cert *c, X509 *cert, const char *keyfile, const char *from,
+    const char *root)
 {
-	char name[256], *path = NULL;
+	struct mc_strv places = { 0 };
+	char name[256], *found = NULL, *list;
 	EVP_PKEY *key = NULL;
 	int m;
 
-	cmd_leaf_file_name(c, name, sizeof(name));
-	if (keyfile != NULL)
-		path = mc_strdup(keyfile);
-	else if (asprintf(&path, "%s/%s.key", from ? from : ".", name) < 0)
-		path = NULL;
-	if (path == NULL) {
-		cmd_error("out of memory");
-		return NULL;
+	if (keyfile == NULL) {
+		cmd_leaf_file_name(c, name, sizeof(name));
+		if (dep_key_places(from ? from : ".", name, c->serial, pol_profile_find(&ca->cfg, c->profile), root,
+		    &places) < 0 || (key = dep_key_find(cert, &places, &found)) == NULL) {
+			list = mc_strv_join(&places, "', '");
+			cmd_error("cannot find the key of certificate %s in '%s' (minica keeps no leaf keys); give "
+			    "--key FILE or --from DIR, or issue a new one with 'minica issue %s --cn %s --force --deploy'",
+			    c->serial, list ? list : "?", c->profile, c->cn[0] ? c->cn : c->sans.n ? c->sans.v[0] : "NAME");
+			free(list);
+		}
+		free(found);
+		mc_strv_free(&places);
+		return key;
 	}
-	if ((key = ca_key_load(path, NULL, 0)) == NULL) {
-		cmd_error("cannot read the key of certificate %s: %s (minica keeps no leaf keys; "
-		    "give --key FILE or --from DIR)", c->serial, mc_err());
+	if ((key = ca_key_load(keyfile, NULL, 0)) == NULL) {
+		cmd_error("cannot read the key of certificate %s: %s", c->serial, mc_err());
 	} else if ((m = ca_key_matches_cert(key, cert)) != 1) {
 		cmd_error(m < 0 ? "cannot compare '%s' with certificate %s: %s" :
-		    "'%s' is not the key of certificate %s; nothing deployed%s", path, c->serial,
+		    "'%s' is not the key of certificate %s; nothing deployed%s", keyfile, c->serial,
 		    m < 0 ? mc_err() : "");
 		EVP_PKEY_free(key);
 		key = NULL;
 	}
-	free(path);
 	return key;
 }
 
@@ -231,7 +238,7 @@ run_deploy(const char *what, struct cmd_deploy_opts *o, const char *keyfile, con
 		cmd_fail();
 		goto out;
 	}
-	if ((key = load_key(&c, cert, keyfile, from)) == NULL)
+	if ((key = load_key(&ca, &c, cert, keyfile, from, o->root)) == NULL)
 		goto out;
 	if (cmd_deploy_cert(&ca, &c, cert, key, o) == 0)
 		rc = EXIT_OK;

@@ -44,33 +44,6 @@ p12_prepare(const struct issue_opts *o, const struct issue_plan *plan, struct mc
 	    "PKCS#12 passphrase", 1, pass);
 }
 
-/* Idempotent for configuration management: a valid certificate for the
- * same profile and names that is not due is reported, not re-issued. */
-static int
-already_current(struct cmd_ca *ca, const struct issue_plan *p, const struct issue_opts *o)
-{
-	struct store_cert c;
-	char na[21];
-	int found = store_cert_find_current(ca->db, p->prof->name, p->cn, &p->names, &c);
-
-	if (found <= 0)
-		return found;
-	if (cmd_cert_due(&c, time(NULL), RENEW_DAYS_DEFAULT)) {
-		store_cert_free(&c);
-		return 0;
-	}
-	mc_iso8601(c.not_after, na);
-	if (o->json) {
-		cmd_cert_json(stdout, &c, 0);
-		fputc('\n', stdout);
-	}
-	fprintf(o->json ? stderr : stdout,
-	    "%s certificate %s for %s is valid until %s and not due for renewal; nothing issued "
-	    "(--force issues anyway)\n", c.profile, c.serial, c.cn[0] ? c.cn : c.sans.v[0], na);
-	store_cert_free(&c);
-	return 1;
-}
-
 static void
 print_issued(const struct issued *is, const char *dir, const char *name, int json)
 {
@@ -146,17 +119,24 @@ run_issue(struct issue_opts *o)
 		cmd_fail();
 		goto out;
 	}
-	if (!o->force && (cur = already_current(&ca, &plan, o)) != 0) {
-		rc = cur < 0 ? cmd_fail() : EXIT_OK;
+	if (o->deploy && deploy_check(&plan, o, &root) < 0) {
+		cmd_fail();
 		goto out;
+	}
+	if (!o->force) {
+		struct cmd_current_opts co = { o->deploy, o->json, dir, &o->dep };
+
+		if ((cur = cmd_issue_current(&ca, &plan, &o->req, &co)) >= 0) {
+			rc = cur;
+			goto out;
+		}
 	}
 	{
 		struct store_cert probe = { .cn = plan.cn ? plan.cn : "", .sans = plan.names };
 
 		cmd_leaf_file_name(&probe, name, sizeof(name));
 	}
-	if ((o->deploy && deploy_check(&plan, o, &root) < 0) ||
-	    (files && cmd_leaf_files_check(dir, name, plan.csr_key == NULL) < 0) ||
+	if ((files && cmd_leaf_files_check(dir, name, plan.csr_key == NULL) < 0) ||
 	    (!files && keep_dir_check(dir) < 0) ||
 	    p12_prepare(o, &plan, &p12pass) < 0) {
 		cmd_fail();

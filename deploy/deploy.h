@@ -101,6 +101,15 @@ int dep_settle(struct store *st, const struct pol_config *cfg, struct mc_strv *n
  * A note says what was done. */
 int dep_system_trust(const char *root, X509 *ca, int timeout, struct mc_strv *notes);
 
+/* keys.c: where a certificate's key may still be (minica keeps none):
+ * DIR/NAME.key, DIR/NAME-SERIAL.key (kept after a failed deploy), and
+ * the profile's deployed key under root (prof may be NULL). */
+int dep_key_places(const char *dir, const char *name, const char *serial, const struct pol_profile *prof,
+    const char *root, struct mc_strv *out);
+/* The first place holding cert's key, loaded, its path in *found
+ * (caller frees); NULL with a message when none does. */
+EVP_PKEY *dep_key_find(X509 *cert, const struct mc_strv *places, char **found);
+
 /* undeploy.c */
 struct dep_undeploy_req {
 	const char *profile;	/* one of profile and serial */

@@ -189,6 +189,8 @@ void cmd_issued_free(struct issued *is);
 /* NAME.crt, NAME-fullchain.crt and (unless CSR) NAME.key (0600,
  * exclusive) in dir (created 0700).  Check first, write after commit. */
 int cmd_leaf_files_check(const char *dir, const char *name, int with_key);
+/* Only the folder: there or creatable, and writable (a probe file). */
+int cmd_out_dir_check(const char *dir);
 int cmd_leaf_files_write(const char *dir, const char *name, const struct issued *is, X509 *root);
 /* The same in steps, for many leaves with one sync (ca_fileset): the
  * folder created 0700 if missing, each leaf's files added (thread-safe),

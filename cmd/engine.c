@@ -487,6 +487,29 @@ out_path(const char *dir, const char *name, const char *suffix)
 
 /* The folder must be one, or be creatable, before anything is signed:
  * files are written only after the rows are committed. */
+/* access(W_OK) says yes to root on a read-only mount: a real file
+ * (named like our temp files, so a kill leaves nothing foreign) tells. */
+static int
+probe_writable(const char *where, const char *dir)
+{
+	char *p = NULL;
+	int fd;
+
+	if (asprintf(&p, "%s/.minica-tmp.probe.XXXXXX", where) < 0) {
+		mc_seterr("out of memory");
+		return -1;
+	}
+	if ((fd = mkstemp(p)) < 0) {
+		mc_seterr("cannot write to --out '%s': %s; nothing was issued", dir, strerror(errno));
+		free(p);
+		return -1;
+	}
+	close(fd);
+	unlink(p);
+	free(p);
+	return 0;
+}
+
 static int
 check_out_dir(const char *dir)
 {
@@ -496,7 +519,7 @@ check_out_dir(const char *dir)
 
 	if (stat(dir, &st) == 0) {
 		if (S_ISDIR(st.st_mode))
-			return 0;
+			return probe_writable(dir, dir);
 		mc_seterr("--out '%s' is not a folder", dir);
 		return -1;
 	}
@@ -510,9 +533,17 @@ check_out_dir(const char *dir)
 	if (stat(parent, &st) < 0 || !S_ISDIR(st.st_mode)) {
 		mc_seterr("cannot create --out '%s': '%s' is not a folder", dir, parent);
 		rc = -1;
+	} else {
+		rc = probe_writable(parent, dir);
 	}
 	free(copy);
 	return rc;
+}
+
+int
+cmd_out_dir_check(const char *dir)
+{
+	return check_out_dir(dir);
 }
 
 int

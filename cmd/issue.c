@@ -1,9 +1,7 @@
 /* minica issue PROFILE --cn NAME ... */
-#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <unistd.h>
 
 #include "cmd.h"
 
@@ -92,10 +90,9 @@ deploy_check(const struct issue_plan *plan, struct issue_opts *o, char **root)
 static int
 keep_dir_check(const char *dir)
 {
-	if (access(dir, W_OK | X_OK) == 0)
+	if (cmd_out_dir_check(dir) == 0)
 		return 0;
-	mc_seterr("--deploy keeps the key in the current folder if the deploy fails, but '%s' is not "
-	    "writable: %s (give --out DIR)", dir, strerror(errno));
+	mc_preferr("--deploy keeps the key in the current folder if the deploy fails, but it cannot (give --out DIR)");
 	return -1;
 }
 

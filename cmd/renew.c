@@ -287,6 +287,11 @@ run_renew(struct renew_opts *o)
 		rc = EXIT_OK;
 		goto out;
 	}
+	/* Renewals of certificates not deployed write there: known before signing. */
+	if (cmd_out_dir_check(o->out ? o->out : ".") < 0) {
+		cmd_fail();
+		goto out;
+	}
 	if (cmd_ca_unlock(&ca) < 0)
 		goto out;
 	failed = renew_all(&ca, &l, o);

@@ -38,8 +38,9 @@ check_cert_state(struct dep_check *s, const struct store_deployment *d, const st
 	if (strcmp(c->status, "superseded") == 0)
 		return cmd_finding_add(s->f, SEV_WARNING, c->serial, what,
 		    "the deployed certificate was renewed as %s, which is not deployed here; "
-		    "run 'minica deploy %s%s%s'", c->superseded_by_serial, c->superseded_by_serial,
-		    strcmp(d->root, "/") ? " --root " : "", strcmp(d->root, "/") ? d->root : "");
+		    "run 'minica renew%s%s' (it deploys the renewal, renewing again if its key is gone), or "
+		    "'minica deploy %s --key FILE' with its key", c->superseded_by_serial,
+		    strcmp(d->root, "/") ? " --root " : "", strcmp(d->root, "/") ? d->root : "", c->superseded_by_serial);
 	return 0;
 }
 

@@ -712,7 +712,9 @@ cmd_renew_record(struct cmd_ca *ca, const struct store_cert *old, struct issued 
 
 	if (names == NULL || store_begin(ca->db) < 0)
 		goto out;
-	if (store_cert_insert(ca->db, &is->rec) < 0 || store_cert_supersede(ca->db, old->id, is->rec.id) < 0 ||
+	if (store_cert_insert(ca->db, &is->rec) < 0 ||
+	    (strcmp(old->status, "revoked") == 0 ? store_cert_replace_revoked(ca->db, old->id, is->rec.id) :
+	    store_cert_supersede(ca->db, old->id, is->rec.id)) < 0 ||
 	    store_audit(ca->db, "renew", is->rec.serial, "renews=%s profile=%s names=%s key=%s not_after=%lld sha256=%s",
 	    old->serial, is->rec.profile, names, is->rec.key_type, (long long)is->rec.not_after,
 	    is->rec.fingerprint) < 0 ||

@@ -72,11 +72,12 @@ stranded(struct store *db, const struct store_cert *c, const char *root)
 	return store_deploy_each(db, &f, is_predecessor, (void *)&c->id);
 }
 
+static int push_due(struct due_list *l, const struct store_cert *c);
+
 static int
 collect_due(const struct store_cert *c, void *arg)
 {
 	struct due_list *l = arg;
-	struct store_cert *copy;
 	int due;
 
 	l->current++;
@@ -87,6 +88,39 @@ collect_due(const struct store_cert *c, void *arg)
 		return -1;
 	if (!due)
 		return 0;
+	return push_due(l, c);
+}
+
+static int
+deployed_here(const struct store_deployment *d, void *arg)
+{
+	(void)d;
+	(void)arg;
+	return 1;
+}
+
+/* A revoked certificate still deployed is replaced (its renewal is
+ * linked to it; it stays revoked), once. */
+static int
+collect_revoked(const struct store_cert *c, void *arg)
+{
+	struct due_list *l = arg;
+	struct store_deploy_filter f = { .state = "current", .root = l->o->root };
+	int r;
+
+	if (c->superseded_by != 0 || !selected(l->o, c))
+		return 0;
+	f.lineage_of = c->id;
+	if ((r = store_deploy_each(l->db, &f, deployed_here, NULL)) < 0)
+		return -1;
+	return r == 1 ? push_due(l, c) : 0;
+}
+
+static int
+push_due(struct due_list *l, const struct store_cert *c)
+{
+	struct store_cert *copy;
+
 	if (l->n == l->cap) {
 		size_t ncap = l->cap ? 2 * l->cap : 8;
 		struct store_cert *nv = realloc(l->v, ncap * sizeof(*nv));
@@ -268,9 +302,15 @@ run_renew(struct renew_opts *o)
 		cmd_fail();
 		goto out;
 	}
+	f.status = "revoked";
+	if (store_cert_each(ca.db, &f, collect_revoked, &l) < 0) {
+		cmd_fail();
+		goto out;
+	}
 	for (size_t i = 0; i < o->nonly; i++) {
 		if (!o->matched[i]) {
-			cmd_error("'%s' is neither a profile nor the serial of a current certificate", o->only[i]);
+			cmd_error("'%s' is neither a profile nor the serial of a current (or revoked and deployed) "
+			    "certificate", o->only[i]);
 			goto out;
 		}
 	}

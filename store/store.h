@@ -173,6 +173,9 @@ char *store_names_key(const char *cn, const struct mc_strv *names);
 /* Marks a valid certificate revoked (time, reason); -1 if it is not valid. */
 int store_cert_revoke(struct store *st, int64_t id, time_t when, const char *reason);
 /* Marks old superseded by new (both rows must exist; old must be valid). */
+/* A revoked certificate's replacement: linked (superseded_by), status
+ * kept revoked; once. */
+int store_cert_replace_revoked(struct store *st, int64_t old_id, int64_t new_id);
 int store_cert_supersede(struct store *st, int64_t old_id, int64_t new_id);
 /* Increments and returns the CA's CRL number (inside the caller's
  * transaction). */

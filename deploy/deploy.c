@@ -192,7 +192,7 @@ plan_file(struct store *st, struct store_deploy_file *f, const char *root, const
 }
 
 static int
-install_ca(const struct dep_req *req, struct dep_result *res)
+install_ca(const struct dep_req *req, struct dep_result *res, struct store_deployment *d)
 {
 	const struct pol_target *t = &req->cfg->ca_cert;
 	struct mc_buf pem = { 0 };
@@ -208,6 +208,8 @@ install_ca(const struct dep_req *req, struct dep_result *res)
 	    ca_mkdir_p(dirname(copy), 0755) < 0 ||
 	    ca_file_replace(res->ca_path, t->mode, (uid_t)uid, (gid_t)gid, pem.p, pem.len) < 0)
 		goto out;
+	ca_sha256_hex(pem.p, pem.len, d->ca_sha256);
+	d->ca_path = res->ca_path;	/* borrowed until dep_deploy returns */
 	rc = 0;
 out:
 	mc_buf_free(&pem);
@@ -420,7 +422,7 @@ dep_deploy(struct store *st, const struct dep_req *req, struct dep_result *res)
 	char why[MC_ERR_MAX];
 	int rc = -1, reloaded = 0;
 
-	if (prepare(st, req, &d, &cert, &key, res) < 0 || install_ca(req, res) < 0 ||
+	if (prepare(st, req, &d, &cert, &key, res) < 0 || install_ca(req, res, &d) < 0 ||
 	    store_deploy_begin(st, &d) < 0)
 		goto out;
 	if (swap_stage(&d.cert, &cert) < 0 || swap_stage(&d.key, &key) < 0 || swap_sync(&d) < 0 ||
@@ -460,7 +462,7 @@ out:
 		res->key_path = d.key.path;
 		d.cert.path = d.key.path = NULL;
 	}
-	d.profile = d.root = NULL;
+	d.profile = d.root = d.ca_path = NULL;
 	store_deploy_free(&d);
 	mc_buf_free(&cert);
 	mc_buf_free(&key);

@@ -10,7 +10,7 @@
 	" d.cert_path, d.cert_sha256, d.cert_prev_sha256, d.cert_tmp, d.cert_backup," \
 	" d.cert_mode, d.cert_uid, d.cert_gid," \
 	" d.key_path, d.key_sha256, d.key_prev_sha256, d.key_tmp, d.key_backup," \
-	" d.key_mode, d.key_uid, d.key_gid, d.cert_saved, d.key_saved"
+	" d.key_mode, d.key_uid, d.key_gid, d.cert_saved, d.key_saved, d.ca_path, d.ca_sha256"
 
 static void
 copy_col(char *dst, size_t len, sqlite3_stmt *stmt, int col)
@@ -49,7 +49,9 @@ read_row(sqlite3_stmt *stmt, struct store_deployment *d)
 	d->detail = store_col_text(stmt, 8);
 	d->cert.saved = store_col_text(stmt, 25);
 	d->key.saved = store_col_text(stmt, 26);
-	if (d->profile == NULL || d->root == NULL || d->detail == NULL || d->cert.saved == NULL ||
+	d->ca_path = store_col_text(stmt, 27);
+	copy_col(d->ca_sha256, sizeof(d->ca_sha256), stmt, 28);
+	if (d->profile == NULL || d->root == NULL || d->detail == NULL || d->cert.saved == NULL || d->ca_path == NULL ||
 	    d->key.saved == NULL || read_file_cols(stmt, 9, &d->cert) < 0 || read_file_cols(stmt, 17, &d->key) < 0) {
 		store_deploy_free(d);
 		mc_seterr("out of memory");
@@ -74,7 +76,8 @@ store_deploy_free(struct store_deployment *d)
 	free(d->profile);
 	free(d->root);
 	free(d->detail);
-	d->profile = d->root = d->detail = NULL;
+	free(d->ca_path);
+	d->profile = d->root = d->detail = d->ca_path = NULL;
 	file_free(&d->cert);
 	file_free(&d->key);
 }
@@ -105,8 +108,8 @@ store_deploy_begin(struct store *st, struct store_deployment *d)
 	    "INSERT INTO deployments (cert_id, profile, root, deployed_at, state, repair,"
 	    " cert_path, cert_sha256, cert_prev_sha256, cert_tmp, cert_backup, cert_mode, cert_uid, cert_gid,"
 	    " key_path, key_sha256, key_prev_sha256, key_tmp, key_backup, key_mode, key_uid, key_gid,"
-	    " cert_saved, key_saved)"
-	    " VALUES (?,?,?,?,'pending','forward',?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)");
+	    " cert_saved, key_saved, ca_path, ca_sha256)"
+	    " VALUES (?,?,?,?,'pending','forward',?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)");
 
 	if (stmt == NULL)
 		return -1;
@@ -120,6 +123,8 @@ store_deploy_begin(struct store *st, struct store_deployment *d)
 	bind_file(stmt, 13, &d->key);
 	sqlite3_bind_text(stmt, 21, nz(d->cert.saved), -1, SQLITE_STATIC);
 	sqlite3_bind_text(stmt, 22, nz(d->key.saved), -1, SQLITE_STATIC);
+	sqlite3_bind_text(stmt, 23, nz(d->ca_path), -1, SQLITE_STATIC);
+	sqlite3_bind_text(stmt, 24, d->ca_sha256, -1, SQLITE_STATIC);
 	if (store_exec_stmt(st, stmt) < 0)
 		return -1;
 	d->id = sqlite3_last_insert_rowid(st->db);

@@ -96,7 +96,8 @@ const struct store_migration store_migrations[] = {
 	},
 	/* A file minica did not write is kept as NAME.pre-minica before the
 	 * first swap (cert_saved, key_saved: that name, '' when none), and a
-	 * deployment can be retired (undeploy; pending with repair retire*
+	 * root file a deployment installed (ca_path, ca_sha256) is watched
+	 * by check, and a deployment can be retired (undeploy; pending with repair retire*
 	 * while its files are removed or restored, so a kill is finished by
 	 * the next command): SQLite cannot widen a CHECK, so the table is
 	 * rebuilt the documented way. */
@@ -129,7 +130,9 @@ const struct store_migration store_migrations[] = {
 	  "    CHECK (repair IN ('forward', 'back', 'retire', 'retire-remove', 'retire-restore')),"
 	  "  detail TEXT NOT NULL DEFAULT '',"
 	  "  cert_saved TEXT NOT NULL DEFAULT '',"
-	  "  key_saved TEXT NOT NULL DEFAULT ''"
+	  "  key_saved TEXT NOT NULL DEFAULT '',"
+	  "  ca_path TEXT NOT NULL DEFAULT '',"
+	  "  ca_sha256 TEXT NOT NULL DEFAULT ''"
 	  ");"
 	  "INSERT INTO deployments_new (id, cert_id, profile, root, cert_path, cert_sha256, cert_mode,"
 	  " cert_uid, cert_gid, key_path, key_sha256, key_mode, key_uid, key_gid, deployed_at, state,"

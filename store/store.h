@@ -80,6 +80,8 @@ struct store_deployment {
 	char *profile;
 	char *root;
 	struct store_deploy_file cert, key;
+	char *ca_path;		/* the root file installed with it; "" or NULL: none */
+	char ca_sha256[65];
 	time_t deployed_at;
 	char state[16];		/* pending, current, replaced, failed, retired */
 	char repair[16];	/* for pending: forward (finish the swap), back (undo it),

@@ -266,6 +266,7 @@ fill_record(const struct cmd_ca *ca, const struct issue_plan *p, struct issued *
 			goto fail;
 	snprintf(r->key_type, sizeof(r->key_type), "%s", p->key_type);
 	snprintf(r->status, sizeof(r->status), "valid");
+	r->key_from_csr = p->csr_key != NULL;
 	ca_cert_fingerprint(is->cert, r->fingerprint);
 	r->created_at = time(NULL);
 	return 0;
@@ -655,6 +656,24 @@ cmd_leaf_files_replace(const char *dir, const char *name, const struct issued *i
 	return leaf_files_write(dir, name, is, root, 1);
 }
 
+/* A certificate signed from a CSR is renewed for the same key: the
+ * requester's machine still holds it, and minica never had it. */
+static int
+keep_csr_key(const struct store_cert *c, struct issue_plan *plan)
+{
+	X509 *x = ca_cert_from_pem(c->pem, strlen(c->pem));
+
+	if (x == NULL)
+		return -1;
+	plan->csr_key = X509_get_pubkey(x);
+	X509_free(x);
+	if (plan->csr_key == NULL) {
+		mc_seterr_ssl("cannot read the public key of certificate %s", c->serial);
+		return -1;
+	}
+	return 0;
+}
+
 /* The request that re-issues c: same profile, names and key type, the
  * same lifetime where policy still allows it. */
 int
@@ -697,7 +716,8 @@ cmd_renew_plan(struct cmd_ca *ca, const struct store_cert *c, struct issue_plan 
 		req.days = (int)left;
 	if (!pol_key_type_valid(req.key_type))
 		req.key_type = NULL;
-	rc = cmd_issue_plan(ca, &req, plan);
+	if ((rc = cmd_issue_plan(ca, &req, plan)) == 0 && c->key_from_csr)
+		rc = keep_csr_key(c, plan);
 out:
 	free(sans);
 	free(ips);

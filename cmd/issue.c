@@ -250,6 +250,8 @@ cmd_issue(int argc, const char **argv)
 		rc = cmd_usage_error("issue", "give exactly one PROFILE (see 'minica profiles')");
 	else if (!o.deploy && (o.dep.root || o.dep.no_reload || o.dep.system_trust))
 		rc = cmd_usage_error("issue", "--root, --no-reload and --system-trust go with --deploy");
+	else if (o.req.csr_path != NULL && o.req.key_type != NULL)
+		rc = cmd_usage_error("issue", "--key makes a new key, --csr brings its own; give one of them");
 	else if (parse_days(o.days_s, &o.req.days) < 0)
 		rc = cmd_usage_error("issue", "--days '%s' is not a number of days", o.days_s);
 	else

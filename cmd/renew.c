@@ -156,6 +156,31 @@ collect_roots(const struct store_deployment *d, void *arg)
 	return mc_strv_has(roots, d->root) ? 0 : mc_strv_push(roots, d->root);
 }
 
+/* A CSR's certificate keeps its key, so the deployed key (which minica
+ * was given with 'deploy --key') serves the renewal too. */
+static EVP_PKEY *
+deployed_csr_key(struct cmd_ca *ca, const struct issued *is, const char *root)
+{
+	struct mc_strv places = { 0 };
+	char *found = NULL;
+	EVP_PKEY *key = NULL;
+	const struct pol_profile *p = pol_profile_find(&ca->cfg, is->rec.profile);
+
+	if (p != NULL && p->key.path != NULL) {
+		char *k = dep_path(root, p->key.path);
+
+		if (k != NULL && mc_strv_push(&places, k) == 0)
+			key = dep_key_find(is->cert, &places, &found);
+		free(k);
+	}
+	if (key == NULL)
+		cmd_error("certificate %s keeps its CSR's key, which is not deployed under '%s'; deploy it with "
+		    "'minica deploy %s --key FILE'", is->rec.serial, root, is->rec.serial);
+	free(found);
+	mc_strv_free(&places);
+	return key;
+}
+
 /* Redeploys to every root the old certificate (or one it renewed, see
  * stranded) is deployed under.  A
  * failed deployment keeps the previous pair in place (deploy rolls back)
@@ -175,8 +200,12 @@ redeploy(struct cmd_ca *ca, const struct store_cert *old, struct issued *is, con
 	}
 	for (size_t i = 0; i < roots.n; i++) {
 		struct cmd_deploy_opts dopts = { .root = roots.v[i], .no_reload = o->no_reload, .json = o->json };
+		EVP_PKEY *key = is->key ? is->key : deployed_csr_key(ca, is, roots.v[i]);
+		int r = key ? cmd_deploy_cert(ca, &is->rec, is->cert, key, &dopts) : -1;
 
-		if (cmd_deploy_cert(ca, &is->rec, is->cert, is->key, &dopts) < 0) {
+		if (key != is->key)
+			EVP_PKEY_free(key);
+		if (r < 0) {
 			mc_seterr("renewed as %s, but deploying it under '%s' failed (the previous pair is "
 			    "still in place)", is->rec.serial, roots.v[i]);
 			rc = -1;

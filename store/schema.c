@@ -145,6 +145,8 @@ const struct store_migration store_migrations[] = {
 	  "ALTER TABLE deployments_new RENAME TO deployments;"
 	  "CREATE INDEX deployments_target ON deployments(root, cert_path, state);"
 	  "CREATE INDEX deployments_state ON deployments(state, root);"
+	  /* 1: signed from a CSR, so renew keeps the requester's key. */
+	  "ALTER TABLE certificates ADD COLUMN key_from_csr INTEGER NOT NULL DEFAULT 0;"
 	},
 };
 

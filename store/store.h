@@ -146,6 +146,7 @@ struct store_cert {
 	char *revocation_reason;
 	int imported;
 	time_t created_at;
+	int key_from_csr;	/* the key is a CSR's: renew keeps it */
 };
 int store_cert_insert(struct store *st, struct store_cert *c);
 /* 1 if a certificate with this serial exists, 0 if not, -1 on error. */

@@ -24,6 +24,7 @@ struct dep_run_result {
 	int signaled;		/* killed by this signal (not by us) */
 	int timed_out;		/* killed by us after timeout seconds */
 	char output[DEP_OUTPUT_MAX];	/* stdout and stderr, truncated */
+	struct mc_buf *capture;		/* dep_run_capture: all of it (up to 8 MiB) */
 };
 /*
  * Runs argv without a shell (fork + execvp; a bare name not on PATH is
@@ -34,6 +35,8 @@ struct dep_run_result {
  * and what happened (exit code, signal, timeout, last output line).
  */
 int dep_run(const struct mc_strv *argv, int timeout, struct dep_run_result *res);
+/* The same, with the whole output (stdout and stderr) also appended to all. */
+int dep_run_capture(const struct mc_strv *argv, int timeout, struct dep_run_result *res, struct mc_buf *all);
 
 /* deploy.c */
 struct dep_req {
@@ -154,6 +157,16 @@ const char *dep_problem_name(enum dep_problem_kind kind);
  * using these paths (ca_path may be NULL). */
 int dep_snippet(const char *daemon, const char *cert_path, const char *key_path, const char *ca_path,
     struct mc_buf *out);
+/* snippet_check.c: the daemon's live configuration (read with postconf
+ * -n and -M, doveconf -n, nginx -T; under root: its etc/postfix,
+ * etc/dovecot/dovecot.conf, etc/nginx/nginx.conf) against the deployed
+ * paths; each setting naming another file is appended to out. */
+struct dep_paths {
+	const char *cert;
+	const char *key;
+	const char *ca;		/* may be NULL */
+};
+int dep_snippet_check(const char *daemon, const char *root, const struct dep_paths *d, struct mc_strv *out);
 /* The profile a daemon's snippet is about: smtpd, dovecot, nginx; NULL
  * for an unknown daemon (with a message). */
 const char *dep_snippet_profile(const char *daemon);

@@ -183,6 +183,9 @@ int cmd_issue_sign_many(struct cmd_ca *ca, struct issue_plan *const *plans, size
     struct issued *out, size_t *failed_at);
 /* One transaction: the certificate row and its audit event. */
 int cmd_issue_record(struct cmd_ca *ca, struct issued *is, const char *action);
+/* issue --force: the row, and old (the current certificate of the same
+ * profile and names) superseded by it, not revoked; one transaction. */
+int cmd_issue_record_superseding(struct cmd_ca *ca, struct issued *is, const struct store_cert *old);
 /* One transaction for n rows and their audit events: all or none. */
 int cmd_issue_record_many(struct cmd_ca *ca, struct issued *is, size_t n, const char *action);
 void cmd_issued_free(struct issued *is);
@@ -272,6 +275,11 @@ struct cmd_current_opts {
 };
 int cmd_issue_current(struct cmd_ca *ca, const struct issue_plan *p, const struct issue_req *req,
     const struct cmd_current_opts *o);
+
+/* The file name for c's files in dir: its CN or first name, or
+ * PROFILE-NAME when NAME.crt there is another profile's certificate. */
+void cmd_leaf_file_name_in(struct cmd_ca *ca, const char *dir, const struct store_cert *c, const char *profile,
+    char *out, size_t len);
 
 /* batch.c: minica issue --batch FILE. */
 struct batch_opts {

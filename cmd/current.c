@@ -135,3 +135,29 @@ cmd_issue_current(struct cmd_ca *ca, const struct issue_plan *p, const struct is
 	store_cert_free(&c);
 	return rc;
 }
+
+/* NAME.key of another profile's certificate (the smtpd and dovecot
+ * certificates of one host, in one folder) is never written over: this
+ * one's files are then PROFILE-NAME.*.  Of the same profile, NAME stays
+ * (and a new key there is refused, a renewal replaces its predecessor's). */
+void
+cmd_leaf_file_name_in(struct cmd_ca *ca, const char *dir, const struct store_cert *c, const char *profile,
+    char *out, size_t len)
+{
+	char base[256], serial[CA_SERIAL_LEN + 8], *cp = NULL;
+	struct store_cert other = { 0 };
+	X509 *x = NULL;
+
+	cmd_leaf_file_name(c, base, sizeof(base));
+	snprintf(out, len, "%s", base);
+	if (asprintf(&cp, "%s/%s.crt", dir, base) < 0)
+		return;
+	if ((x = ca_cert_load(cp)) != NULL && ca_cert_serial_hex(x, serial) == 0 &&
+	    store_cert_find(ca->db, serial, &other) > 0) {
+		if (strcmp(other.profile, profile) != 0)
+			snprintf(out, len, "%s-%s", profile, base);
+		store_cert_free(&other);
+	}
+	X509_free(x);
+	free(cp);
+}

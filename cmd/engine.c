@@ -421,6 +421,20 @@ record_one(struct cmd_ca *ca, struct issued *is, const char *action)
 }
 
 int
+cmd_issue_record_superseding(struct cmd_ca *ca, struct issued *is, const struct store_cert *old)
+{
+	if (store_begin(ca->db) < 0)
+		return -1;
+	if (record_one(ca, is, "issue") < 0 || store_cert_supersede(ca->db, old->id, is->rec.id) < 0 ||
+	    store_audit(ca->db, "supersede", old->serial, "superseded_by=%s reason=issue --force",
+	    is->rec.serial) < 0 || store_commit(ca->db) < 0) {
+		store_rollback(ca->db);
+		return -1;
+	}
+	return 0;
+}
+
+int
 cmd_issue_record(struct cmd_ca *ca, struct issued *is, const char *action)
 {
 	return cmd_issue_record_many(ca, is, 1, action);

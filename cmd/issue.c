@@ -106,7 +106,8 @@ run_issue(struct issue_opts *o)
 	const char *dir = o->out ? o->out : ".";
 	int files = o->out != NULL || !o->deploy;	/* --deploy alone: targets only */
 	char name[256], *root = NULL;
-	int rc = EXIT_ERR, cur, in_place = 0;
+	int rc = EXIT_ERR, cur, in_place = 0, prev_found = 0;
+	struct store_cert prev = { 0 };
 
 	if (cmd_open_ca(&ca) < 0)
 		return EXIT_ERR;
@@ -131,7 +132,7 @@ run_issue(struct issue_opts *o)
 	{
 		struct store_cert probe = { .cn = plan.cn ? plan.cn : "", .sans = plan.names };
 
-		cmd_leaf_file_name(&probe, name, sizeof(name));
+		cmd_leaf_file_name_in(&ca, dir, &probe, plan.prof->name, name, sizeof(name));
 	}
 	if ((files && cmd_leaf_files_check(dir, name, plan.csr_key == NULL) < 0) ||
 	    (!files && keep_dir_check(dir) < 0) ||
@@ -141,7 +142,12 @@ run_issue(struct issue_opts *o)
 	}
 	if (cmd_ca_unlock(&ca) < 0)
 		goto out;
-	if (cmd_issue_sign(&ca, &plan, &is) < 0 || cmd_issue_record(&ca, &is, "issue") < 0) {
+	if (o->force && (prev_found = store_cert_find_current(ca.db, plan.prof->name, plan.cn, &plan.names, &prev)) < 0) {
+		cmd_fail();
+		goto out;
+	}
+	if (cmd_issue_sign(&ca, &plan, &is) < 0 || (prev_found ? cmd_issue_record_superseding(&ca, &is, &prev) :
+	    cmd_issue_record(&ca, &is, "issue")) < 0) {
 		cmd_fail();
 		goto out;
 	}
@@ -165,6 +171,8 @@ run_issue(struct issue_opts *o)
 	}
 	rc = EXIT_OK;
 out:
+	if (prev_found > 0)
+		store_cert_free(&prev);
 	mc_buf_free(&p12pass);
 	cmd_issued_free(&is);
 	cmd_issue_plan_free(&plan);

@@ -237,7 +237,7 @@ finish_one(struct cmd_ca *ca, const struct store_cert *old, struct issued *is, c
 		return -1;
 	if ((dep_rc = redeploy(ca, old, is, o, &deployed)) < 0)
 		snprintf(err, sizeof(err), "%s", mc_err());
-	cmd_leaf_file_name(&is->rec, name, sizeof(name));
+	cmd_leaf_file_name_in(ca, dir, &is->rec, is->rec.profile, name, sizeof(name));
 	if ((deployed == 0 || o->out != NULL) && cmd_leaf_files_replace(dir, name, is, ca->cert) < 0) {
 		mc_preferr("renewed as %s and recorded, but its files could not be written", is->rec.serial);
 		return -1;

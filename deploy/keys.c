@@ -37,6 +37,12 @@ dep_key_places(const char *dir, const char *name, const char *serial, const stru
 	n = asprintf(&p, "%s/%s-%.16s.key", dir, name, serial);
 	if (push_owned(out, p, n) < 0)
 		return -1;
+	/* PROFILE-NAME.key, when NAME.key was another certificate's */
+	if (prof != NULL) {
+		n = asprintf(&p, "%s/%s-%s.key", dir, prof->name, name);
+		if (push_owned(out, p, n) < 0)
+			return -1;
+	}
 	if (prof != NULL && prof->key.path != NULL) {
 		if ((p = dep_path(root, prof->key.path)) == NULL)
 			return -1;

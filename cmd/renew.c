@@ -92,26 +92,14 @@ collect_due(const struct store_cert *c, void *arg)
 }
 
 static int
-deployed_here(const struct store_deployment *d, void *arg)
-{
-	(void)d;
-	(void)arg;
-	return 1;
-}
-
-/* A revoked certificate still deployed is replaced (its renewal is
- * linked to it; it stays revoked), once. */
-static int
 collect_revoked(const struct store_cert *c, void *arg)
 {
 	struct due_list *l = arg;
-	struct store_deploy_filter f = { .state = "current", .root = l->o->root };
 	int r;
 
 	if (c->superseded_by != 0 || !selected(l->o, c))
 		return 0;
-	f.lineage_of = c->id;
-	if ((r = store_deploy_each(l->db, &f, deployed_here, NULL)) < 0)
+	if ((r = store_deploy_is_current(l->db, c->id, l->o->root)) < 0)
 		return -1;
 	return r == 1 ? push_due(l, c) : 0;
 }
@@ -156,31 +144,6 @@ collect_roots(const struct store_deployment *d, void *arg)
 	return mc_strv_has(roots, d->root) ? 0 : mc_strv_push(roots, d->root);
 }
 
-/* A CSR's certificate keeps its key, so the deployed key (which minica
- * was given with 'deploy --key') serves the renewal too. */
-static EVP_PKEY *
-deployed_csr_key(struct cmd_ca *ca, const struct issued *is, const char *root)
-{
-	struct mc_strv places = { 0 };
-	char *found = NULL;
-	EVP_PKEY *key = NULL;
-	const struct pol_profile *p = pol_profile_find(&ca->cfg, is->rec.profile);
-
-	if (p != NULL && p->key.path != NULL) {
-		char *k = dep_path(root, p->key.path);
-
-		if (k != NULL && mc_strv_push(&places, k) == 0)
-			key = dep_key_find(is->cert, &places, &found);
-		free(k);
-	}
-	if (key == NULL)
-		cmd_error("certificate %s keeps its CSR's key, which is not deployed under '%s'; deploy it with "
-		    "'minica deploy %s --key FILE'", is->rec.serial, root, is->rec.serial);
-	free(found);
-	mc_strv_free(&places);
-	return key;
-}
-
 /* Redeploys to every root the old certificate (or one it renewed, see
  * stranded) is deployed under.  A
  * failed deployment keeps the previous pair in place (deploy rolls back)
@@ -200,7 +163,9 @@ redeploy(struct cmd_ca *ca, const struct store_cert *old, struct issued *is, con
 	}
 	for (size_t i = 0; i < roots.n; i++) {
 		struct cmd_deploy_opts dopts = { .root = roots.v[i], .no_reload = o->no_reload, .json = o->json };
-		EVP_PKEY *key = is->key ? is->key : deployed_csr_key(ca, is, roots.v[i]);
+		/* A CSR's certificate keeps its key: the deployed one serves. */
+		EVP_PKEY *key = is->key ? is->key :
+		    dep_deployed_key(pol_profile_find(&ca->cfg, is->rec.profile), roots.v[i], is->cert);
 		int r = key ? cmd_deploy_cert(ca, &is->rec, is->cert, key, &dopts) : -1;
 
 		if (key != is->key)

@@ -112,6 +112,9 @@ int dep_key_places(const char *dir, const char *name, const char *serial, const 
 /* The first place holding cert's key, loaded, its path in *found
  * (caller frees); NULL with a message when none does. */
 EVP_PKEY *dep_key_find(X509 *cert, const struct mc_strv *places, char **found);
+/* The key deployed at prof's key target under root, if it is cert's
+ * (a CSR's certificate renewed for the same key); NULL with a message. */
+EVP_PKEY *dep_deployed_key(const struct pol_profile *prof, const char *root, X509 *cert);
 
 /* undeploy.c */
 struct dep_undeploy_req {

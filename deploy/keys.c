@@ -78,3 +78,22 @@ dep_key_find(X509 *cert, const struct mc_strv *places, char **found)
 	mc_seterr("its key is in none of the places minica looks");
 	return NULL;
 }
+
+EVP_PKEY *
+dep_deployed_key(const struct pol_profile *prof, const char *root, X509 *cert)
+{
+	struct mc_strv places = { 0 };
+	char *k = NULL, *found = NULL;
+	EVP_PKEY *key = NULL;
+
+	if (prof == NULL || prof->key.path == NULL) {
+		mc_seterr("profile has no key target");
+		return NULL;
+	}
+	if ((k = dep_path(root, prof->key.path)) != NULL && mc_strv_push(&places, k) == 0)
+		key = dep_key_find(cert, &places, &found);
+	free(k);
+	free(found);
+	mc_strv_free(&places);
+	return key;
+}

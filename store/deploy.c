@@ -360,3 +360,25 @@ store_deploy_get(struct store *st, int64_t id, struct store_deployment *out)
 	sqlite3_finalize(stmt);
 	return found;
 }
+
+int
+store_deploy_is_current(struct store *st, int64_t cert_id, const char *root)
+{
+	sqlite3_stmt *stmt = store_prepare(st, "SELECT 1 FROM deployments WHERE cert_id = ? AND state = 'current'"
+	    " AND (?2 IS NULL OR root = ?2) LIMIT 1");
+	int rc;
+
+	if (stmt == NULL)
+		return -1;
+	sqlite3_bind_int64(stmt, 1, cert_id);
+	if (root != NULL)
+		sqlite3_bind_text(stmt, 2, root, -1, SQLITE_STATIC);
+	rc = sqlite3_step(stmt);
+	sqlite3_finalize(stmt);
+	if (rc == SQLITE_ROW)
+		return 1;
+	if (rc == SQLITE_DONE)
+		return 0;
+	store_seterr(st, "look up deployments");
+	return -1;
+}

@@ -115,6 +115,9 @@ int store_deploy_wrote(struct store *st, const char *path, const char *sha256);
 /* The NAME.pre-minica name the newest deployment to path recorded, in
  * *saved (caller frees; NULL when none).  0 or -1. */
 int store_deploy_saved(struct store *st, const char *path, char **saved);
+/* 1 if cert_id has a current deployment (under root; NULL: any), 0 if
+ * not, -1 on error. */
+int store_deploy_is_current(struct store *st, int64_t cert_id, const char *root);
 /* Marks d pending with repair retire* before undeploy touches its files. */
 int store_deploy_begin_retire(struct store *st, struct store_deployment *d, const char *repair);
 /* Retires deployment id (undeploy) with an audit event; detail says

@@ -11,7 +11,7 @@
 
 /* What the request asks that c does not have; "" when nothing. */
 static int
-differs(const struct store_cert *c, const struct issue_plan *p, const struct issue_req *req, char *out, size_t len)
+differs(const struct store_cert *c, const struct iss_plan *p, const struct iss_req *req, char *out, size_t len)
 {
 	long days = (long)((c->not_after - c->not_before) / 86400);
 	X509 *x = NULL;
@@ -56,7 +56,7 @@ already_deployed(const struct store_deployment *d, void *arg)
 }
 
 static int
-deploy_current(struct cmd_ca *ca, const struct store_cert *c, const struct issue_plan *p, const char *dir,
+deploy_current(struct mc_ca *ca, const struct store_cert *c, const struct iss_plan *p, const char *dir,
     const struct cmd_deploy_opts *o)
 {
 	struct store_deploy_filter f = { .state = "current", .root = o->root };
@@ -70,7 +70,7 @@ deploy_current(struct cmd_ca *ca, const struct store_cert *c, const struct issue
 	f.profile = c->profile;
 	if (cert == NULL || store_deploy_each(ca->db, &f, already_deployed, &dd) < 0)
 		goto out;
-	cmd_leaf_file_name(c, name, sizeof(name));
+	iss_leaf_file_name(c, name, sizeof(name));
 	if (dd.ok) {
 		printf("%s certificate %s is valid, not due and deployed as it was; nothing to do "
 		    "(--force issues a new one)\n", c->profile, c->serial);
@@ -101,19 +101,15 @@ out:
 }
 
 int
-cmd_issue_current(struct cmd_ca *ca, const struct issue_plan *p, const struct issue_req *req,
+cmd_issue_current(struct mc_ca *ca, const struct iss_plan *p, const struct iss_req *req,
     const struct cmd_current_opts *o)
 {
 	struct store_cert c;
 	char na[21], why[160];
-	int found = store_cert_find_current(ca->db, p->prof->name, p->cn, &p->names, &c), rc = EXIT_OK;
+	int found = iss_find_current(ca, p, time(NULL), &c), rc = EXIT_OK;
 
 	if (found <= 0)
 		return found < 0 ? cmd_fail() : -1;
-	if (cmd_cert_due(&c, time(NULL), RENEW_DAYS_DEFAULT)) {
-		store_cert_free(&c);
-		return -1;
-	}
 	mc_iso8601(c.not_after, na);
 	if (differs(&c, p, req, why, sizeof(why)) < 0) {
 		rc = cmd_fail();
@@ -141,14 +137,14 @@ cmd_issue_current(struct cmd_ca *ca, const struct issue_plan *p, const struct is
  * one's files are then PROFILE-NAME.*.  Of the same profile, NAME stays
  * (and a new key there is refused, a renewal replaces its predecessor's). */
 void
-cmd_leaf_file_name_in(struct cmd_ca *ca, const char *dir, const struct store_cert *c, const char *profile,
+cmd_leaf_file_name_in(struct mc_ca *ca, const char *dir, const struct store_cert *c, const char *profile,
     char *out, size_t len)
 {
 	char base[256], serial[CA_SERIAL_LEN + 8], *cp = NULL;
 	struct store_cert other = { 0 };
 	X509 *x = NULL;
 
-	cmd_leaf_file_name(c, base, sizeof(base));
+	iss_leaf_file_name(c, base, sizeof(base));
 	snprintf(out, len, "%s", base);
 	if (asprintf(&cp, "%s/%s.crt", dir, base) < 0)
 		return;

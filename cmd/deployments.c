@@ -6,7 +6,7 @@
 #include "cmd.h"
 
 struct inv {
-	struct cmd_ca *ca;
+	struct mc_ca *ca;
 	int json;
 	size_t n;
 	const char *only_serial;	/* show: this certificate's rows only */
@@ -101,7 +101,7 @@ inv_one(const struct store_deployment *d, void *arg)
 }
 
 int
-cmd_print_deployed_at(struct cmd_ca *ca, const struct store_cert *c)
+cmd_print_deployed_at(struct mc_ca *ca, const struct store_cert *c)
 {
 	struct inv s = { .ca = ca, .only_serial = c->serial };
 	const char *states[] = { "current", "pending" };
@@ -118,17 +118,15 @@ cmd_print_deployed_at(struct cmd_ca *ca, const struct store_cert *c)
 }
 
 static int
-run_inventory(const char *root_opt, int all, int json)
+run_inventory(struct cmd_ctx *ctx, const char *root_opt, int all, int json)
 {
-	struct inv s = { .json = json };
-	struct cmd_ca ca;
+	struct inv s = { .json = json, .ca = &ctx->ca };
 	char *root = NULL;
 	const char *states[] = { "current", "pending", NULL };
 	int rc = EXIT_ERR;
 
-	if (cmd_open_ca(&ca) < 0)
+	if (cmd_setup(ctx) != 0)
 		return EXIT_ERR;
-	s.ca = &ca;
 	if (root_opt != NULL && (root = dep_root_resolve(root_opt)) == NULL) {
 		cmd_fail();
 		goto out;
@@ -138,7 +136,7 @@ run_inventory(const char *root_opt, int all, int json)
 	for (size_t i = 0; i < (all ? 1 : 2); i++) {
 		struct store_deploy_filter f = { .state = all ? NULL : states[i], .root = root };
 
-		if (store_deploy_each(ca.db, &f, inv_one, &s) < 0) {
+		if (store_deploy_each(ctx->ca.db, &f, inv_one, &s) < 0) {
 			cmd_fail();
 			goto out;
 		}
@@ -151,12 +149,11 @@ run_inventory(const char *root_opt, int all, int json)
 	rc = EXIT_OK;
 out:
 	free(root);
-	cmd_close_ca(&ca);
 	return rc;
 }
 
 int
-cmd_deployments(int argc, const char **argv)
+cmd_deployments(struct cmd_ctx *ctx)
 {
 	char *root = NULL;
 	int all = 0, json = 0, rc;
@@ -164,18 +161,12 @@ cmd_deployments(int argc, const char **argv)
 		{ "root", 0, POPT_ARG_STRING, &root, 0, "only deployments under DIR", "DIR" },
 		{ "all", 'a', POPT_ARG_NONE, &all, 0, "also replaced, failed and retired ones", NULL },
 		{ "json", 0, POPT_ARG_NONE, &json, 0, "print a JSON array", NULL },
-		{ NULL, 0, POPT_ARG_INCLUDE_TABLE, cmd_common_options, 0, "Common options:", NULL },
-		POPT_AUTOHELP
+		CMD_COMMON_OPTIONS
 		POPT_TABLEEND
 	};
-	poptContext ctx = NULL;
 
-	if ((rc = cmd_parse(&ctx, argc, argv, opts, "")) != 0)
+	if ((rc = cmd_args(ctx, opts, "", 0)) != 0)
 		return rc;
-	if (poptPeekArg(ctx) != NULL)
-		rc = cmd_usage_error("deployments", "takes no arguments");
-	else
-		rc = run_inventory(root, all, json);
-	cmd_parse_done(ctx, opts);
-	return rc;
+	ctx->json = json;
+	return run_inventory(ctx, root, all, json);
 }

@@ -5,19 +5,17 @@
 #include "cmd.h"
 
 static int
-run_undeploy(const char *what, struct dep_undeploy_req *r, const char *root_opt)
+run_undeploy(struct cmd_ctx *ctx, const char *what, struct dep_undeploy_req *r, const char *root_opt)
 {
 	struct mc_strv notes = { 0 };
 	struct store_cert c = { 0 };
-	struct cmd_ca ca;
+	struct mc_ca *ca = &ctx->ca;
 	char *root = NULL;
 	size_t n = 0;
 	int rc = EXIT_ERR, found;
 
-	if (cmd_open_ca(&ca) < 0)
+	if (cmd_setup(ctx) != 0)
 		return EXIT_ERR;
-	if (cmd_ca_lock(&ca) < 0)
-		goto out;
 	/* A deleted --root is what undeploy is for: no realpath of it then. */
 	if (root_opt != NULL && (root = dep_root_resolve(root_opt)) == NULL) {
 		char *copy = mc_strdup(root_opt);
@@ -33,9 +31,9 @@ run_undeploy(const char *what, struct dep_undeploy_req *r, const char *root_opt)
 		root = copy;
 	}
 	r->root = root;
-	if (pol_profile_find(&ca.cfg, what) != NULL) {
+	if (pol_profile_find(&ca->cfg, what) != NULL) {
 		r->profile = what;
-	} else if ((found = store_cert_find(ca.db, what, &c)) > 0) {
+	} else if ((found = store_cert_find(ca->db, what, &c)) > 0) {
 		r->serial = c.serial;
 	} else {
 		if (found < 0)
@@ -44,7 +42,7 @@ run_undeploy(const char *what, struct dep_undeploy_req *r, const char *root_opt)
 			cmd_error("'%s' is neither a profile nor the serial of a certificate (see 'minica deployments')", what);
 		goto out;
 	}
-	if (dep_undeploy(ca.db, r, &notes, &n) < 0) {
+	if (dep_undeploy(ca->db, r, &notes, &n) < 0) {
 		for (size_t i = 0; i < notes.n; i++)
 			cmd_warn("%s", notes.v[i]);
 		cmd_fail();
@@ -66,12 +64,11 @@ out:
 	mc_strv_free(&notes);
 	store_cert_free(&c);
 	free(root);
-	cmd_close_ca(&ca);
 	return rc;
 }
 
 int
-cmd_undeploy(int argc, const char **argv)
+cmd_undeploy(struct cmd_ctx *ctx)
 {
 	struct dep_undeploy_req r = { 0 };
 	char *root = NULL;
@@ -81,21 +78,14 @@ cmd_undeploy(int argc, const char **argv)
 		  "also remove the certificate and key minica wrote there (never a changed file)", NULL },
 		{ "restore", 0, POPT_ARG_NONE, &r.restore, 0,
 		  "put back the NAME.pre-minica files minica kept before its first deploy", NULL },
-		{ NULL, 0, POPT_ARG_INCLUDE_TABLE, cmd_common_options, 0, "Common options:", NULL },
-		POPT_AUTOHELP
+		CMD_COMMON_OPTIONS
 		POPT_TABLEEND
 	};
-	poptContext ctx = NULL;
-	const char *what;
 	int rc;
 
-	if ((rc = cmd_parse(&ctx, argc, argv, opts, "PROFILE|SERIAL")) != 0)
+	if ((rc = cmd_args(ctx, opts, "PROFILE|SERIAL", -1)) != 0)
 		return rc;
-	what = poptGetArg(ctx);
-	if (what == NULL || poptPeekArg(ctx) != NULL)
-		rc = cmd_usage_error("undeploy", "give exactly one PROFILE or SERIAL");
-	else
-		rc = run_undeploy(what, &r, root);
-	cmd_parse_done(ctx, opts);
-	return rc;
+	if (ctx->nargs != 1)
+		return cmd_usage_error("undeploy", "give exactly one PROFILE or SERIAL");
+	return run_undeploy(ctx, ctx->args[0], &r, root);
 }

@@ -197,11 +197,15 @@ deploy_all(struct batch *b)
 	for (size_t i = 0; b->o->deploy && i < b->ntodo; i++) {
 		const struct iss_issued *is = &b->issued[i];
 
-		if (cmd_deploy_cert(b->ca, &is->rec, is->cert, is->key, &b->dep) < 0) {
-			if (!b->files)
-				cmd_error("'%s' line %d: certificate %s is recorded but not deployed, and its key is gone "
-				    "(no --out); issue it again with --force", b->o->file,
-				    b->todo_items[i]->line->line, is->rec.serial);
+		int in_place = 0;
+
+		if (cmd_deploy_cert2(b->ca, &is->rec, is->cert, is->key, &b->dep, &in_place) < 0) {
+			/* Every later line's key too: none is ever lost. */
+			for (size_t j = i; !b->files && j < b->ntodo; j++) {
+				if (j == i && in_place)
+					continue;
+				cmd_keep_key(b->ca, ".", &b->issued[j]);
+			}
 			return -1;
 		}
 	}

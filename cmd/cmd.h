@@ -211,9 +211,40 @@ struct cmd_deploy_opts {
  * prints what was done (or the error).  0 or -1. */
 int cmd_deploy_cert(struct mc_ca *ca, const struct store_cert *rec, X509 *cert, EVP_PKEY *key,
     const struct cmd_deploy_opts *o);
+/* The same; *in_place (may be NULL) says whether the new pair is at the
+ * targets afterwards (a failed reload with no previous pair keeps it). */
+int cmd_deploy_cert2(struct mc_ca *ca, const struct store_cert *rec, X509 *cert, EVP_PKEY *key,
+    const struct cmd_deploy_opts *o, int *in_place);
+/* A deploy failed and the new key exists nowhere else: writes the leaf
+ * files to dir as NAME-SERIAL.* (never over another file) and says so
+ * on stderr.  0 or -1 (printed). */
+int cmd_keep_key(struct mc_ca *ca, const char *dir, const struct iss_issued *is);
 int cmd_deploy(struct cmd_ctx *ctx);
 int cmd_snippet(struct cmd_ctx *ctx);
 int cmd_dane(struct cmd_ctx *ctx);
+int cmd_undeploy(struct cmd_ctx *ctx);
+int cmd_deployments(struct cmd_ctx *ctx);
+/* deployments.c: where c is deployed, for show (lines "  deployed ..."). */
+int cmd_print_deployed_at(struct mc_ca *ca, const struct store_cert *c);
+
+/* current.c: issue when a valid, not-due certificate for the same
+ * profile and names exists.  -1: there is none (go on and issue);
+ * else the exit status, after printing (a request that differs is
+ * refused naming what; with deploy the current one is deployed when
+ * its key is in dir or at the target). */
+struct cmd_current_opts {
+	int deploy;
+	int json;
+	const char *dir;			/* --out, or "." */
+	const struct cmd_deploy_opts *dep;	/* root resolved */
+};
+int cmd_issue_current(struct mc_ca *ca, const struct iss_plan *p, const struct iss_req *req,
+    const struct cmd_current_opts *o);
+
+/* The file name for c's files in dir: its CN or first name, or
+ * PROFILE-NAME when NAME.crt there is another profile's certificate. */
+void cmd_leaf_file_name_in(struct mc_ca *ca, const char *dir, const struct store_cert *c, const char *profile,
+    char *out, size_t len);
 
 /* batch.c: minica issue --batch FILE. */
 struct batch_opts {

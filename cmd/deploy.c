@@ -26,6 +26,8 @@ print_deployed(const struct dep_req *req, const struct dep_result *res, int json
 	}
 	if (res->reloaded)
 		fprintf(f, "  %-12s %s\n", "reloaded", cmd ? cmd : "");
+	else if (res->not_running)
+		fprintf(f, "  %-12s skipped: %s is not running\n", "reload", req->prof->name);
 	else if (!req->reload)
 		fprintf(f, "  %-12s not reloaded (--no-reload); reload the service yourself\n", "reload");
 	else
@@ -39,6 +41,13 @@ print_deployed(const struct dep_req *req, const struct dep_result *res, int json
 int
 cmd_deploy_cert(struct mc_ca *ca, const struct store_cert *rec, X509 *cert, EVP_PKEY *key,
     const struct cmd_deploy_opts *o)
+{
+	return cmd_deploy_cert2(ca, rec, cert, key, o, NULL);
+}
+
+int
+cmd_deploy_cert2(struct mc_ca *ca, const struct store_cert *rec, X509 *cert, EVP_PKEY *key,
+    const struct cmd_deploy_opts *o, int *in_place)
 {
 	struct dep_result res = { 0 };
 	struct dep_req req = {
@@ -54,6 +63,11 @@ cmd_deploy_cert(struct mc_ca *ca, const struct store_cert *rec, X509 *cert, EVP_
 	rc = dep_deploy(ca->db, &req, &res);
 	for (size_t i = 0; i < res.repairs.n; i++)
 		cmd_warn("%s", res.repairs.v[i]);
+	if (rc < 0 && res.in_place) {
+		cmd_error("certificate %s is deployed to '%s' and '%s', but: %s", rec->serial, res.cert_path,
+		    res.key_path, mc_err());
+		goto out;
+	}
 	if (rc < 0) {
 		cmd_error("cannot deploy certificate %s: %s", rec->serial, mc_err());
 		goto out;
@@ -65,8 +79,28 @@ cmd_deploy_cert(struct mc_ca *ca, const struct store_cert *rec, X509 *cert, EVP_
 	}
 	print_deployed(&req, &res, o->json);
 out:
+	if (in_place != NULL)
+		*in_place = rc == 0 || res.in_place;
 	dep_result_free(&res);
 	return rc;
+}
+
+int
+cmd_keep_key(struct mc_ca *ca, const char *dir, const struct iss_issued *is)
+{
+	char base[256], name[320];
+
+	iss_leaf_file_name(&is->rec, base, sizeof(base));
+	snprintf(name, sizeof(name), "%s-%.16s", base, is->rec.serial);
+	if (iss_leaf_files_write(ca, dir, name, is) < 0) {
+		cmd_error("certificate %s is recorded but not deployed, and writing its key to '%s' failed "
+		    "too: %s; issue again with --force", is->rec.serial, dir, mc_err());
+		return -1;
+	}
+	cmd_error("certificate %s is recorded but not deployed; its key is kept in '%s/%s.key' "
+	    "(deploy it later with 'minica deploy %s --key %s/%s.key')", is->rec.serial, dir, name,
+	    is->rec.serial, dir, name);
+	return 0;
 }
 
 static int
@@ -108,34 +142,41 @@ find_cert(struct mc_ca *ca, const char *what, struct store_cert *out)
 	return 0;
 }
 
-/* --key FILE, else NAME.key in --from DIR (where issue wrote it). */
+/* --key FILE, else where issue left it (--from DIR, default the current
+ * folder) or the key already deployed at the profile's target (which
+ * repairs a deployment whose certificate file was lost). */
 static EVP_PKEY *
-load_key(const struct store_cert *c, X509 *cert, const char *keyfile, const char *from)
+load_key(struct mc_ca *ca, const struct store_cert *c, X509 *cert, const char *keyfile, const char *from,
+    const char *root)
 {
-	char name[256], *path = NULL;
+	struct mc_strv places = { 0 };
+	char name[256], *found = NULL, *list;
 	EVP_PKEY *key = NULL;
 	int m;
 
-	iss_leaf_file_name(c, name, sizeof(name));
-	if (keyfile != NULL)
-		path = mc_strdup(keyfile);
-	else if (asprintf(&path, "%s/%s.key", from ? from : ".", name) < 0)
-		path = NULL;
-	if (path == NULL) {
-		cmd_error("out of memory");
-		return NULL;
+	if (keyfile == NULL) {
+		iss_leaf_file_name(c, name, sizeof(name));
+		if (dep_key_places(from ? from : ".", name, c->serial, pol_profile_find(&ca->cfg, c->profile), root,
+		    &places) < 0 || (key = dep_key_find(cert, &places, &found)) == NULL) {
+			list = mc_strv_join(&places, "', '");
+			cmd_error("cannot find the key of certificate %s in '%s' (minica keeps no leaf keys); give "
+			    "--key FILE or --from DIR, or issue a new one with 'minica issue %s --cn %s --force --deploy'",
+			    c->serial, list ? list : "?", c->profile, c->cn[0] ? c->cn : c->sans.n ? c->sans.v[0] : "NAME");
+			free(list);
+		}
+		free(found);
+		mc_strv_free(&places);
+		return key;
 	}
-	if ((key = ca_key_load(path, NULL, 0)) == NULL) {
-		cmd_error("cannot read the key of certificate %s: %s (minica keeps no leaf keys; "
-		    "give --key FILE or --from DIR)", c->serial, mc_err());
+	if ((key = ca_key_load(keyfile, NULL, 0)) == NULL) {
+		cmd_error("cannot read the key of certificate %s: %s", c->serial, mc_err());
 	} else if ((m = ca_key_matches_cert(key, cert)) != 1) {
 		cmd_error(m < 0 ? "cannot compare '%s' with certificate %s: %s" :
-		    "'%s' is not the key of certificate %s; nothing deployed%s", path, c->serial,
+		    "'%s' is not the key of certificate %s; nothing deployed%s", keyfile, c->serial,
 		    m < 0 ? mc_err() : "");
 		EVP_PKEY_free(key);
 		key = NULL;
 	}
-	free(path);
 	return key;
 }
 
@@ -163,7 +204,7 @@ run_deploy(struct cmd_ctx *ctx, const char *what, struct cmd_deploy_opts *o, con
 		cmd_fail();
 		goto out;
 	}
-	if ((key = load_key(&c, cert, keyfile, from)) == NULL)
+	if ((key = load_key(ca, &c, cert, keyfile, from, o->root)) == NULL)
 		goto out;
 	if (cmd_deploy_cert(ca, &c, cert, key, o) == 0)
 		rc = EXIT_OK;

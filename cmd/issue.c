@@ -42,29 +42,6 @@ p12_prepare(const struct issue_opts *o, const struct iss_plan *plan, struct mc_b
 	    "PKCS#12 passphrase", 1, pass);
 }
 
-/* Idempotent for configuration management: a valid certificate for the
- * same profile and names that is not due is reported, not re-issued. */
-static int
-already_current(struct mc_ca *ca, const struct iss_plan *p, const struct issue_opts *o)
-{
-	struct store_cert c;
-	char na[21];
-	int found = iss_find_current(ca, p, time(NULL), &c);
-
-	if (found <= 0)
-		return found;
-	mc_iso8601(c.not_after, na);
-	if (o->json) {
-		cmd_cert_json(stdout, &c, 0);
-		fputc('\n', stdout);
-	}
-	fprintf(o->json ? stderr : stdout,
-	    "%s certificate %s for %s is valid until %s and not due for renewal; nothing issued "
-	    "(--force issues anyway)\n", c.profile, c.serial, c.cn[0] ? c.cn : c.sans.v[0], na);
-	store_cert_free(&c);
-	return 1;
-}
-
 static void
 print_issued(const struct iss_issued *is, const char *dir, const char *name, int json)
 {
@@ -107,6 +84,17 @@ deploy_check(const struct iss_plan *plan, struct issue_opts *o, char **root)
 	return dep_targets_check(plan->prof, *root);
 }
 
+/* --deploy alone: the key goes to the current folder if the deploy
+ * fails, so that folder must take it; said before anything is signed. */
+static int
+keep_dir_check(const char *dir)
+{
+	if (iss_out_dir_check(dir) == 0)
+		return 0;
+	mc_preferr("--deploy keeps the key in the current folder if the deploy fails, but it cannot (give --out DIR)");
+	return -1;
+}
+
 static int
 run_issue(struct cmd_ctx *ctx, struct issue_opts *o)
 {
@@ -117,7 +105,8 @@ run_issue(struct cmd_ctx *ctx, struct issue_opts *o)
 	const char *dir = o->out ? o->out : ".";
 	int files = o->out != NULL || !o->deploy;	/* --deploy alone: targets only */
 	char name[256], *root = NULL;
-	int rc = EXIT_ERR, cur;
+	int rc = EXIT_ERR, cur, in_place = 0, prev_found = 0;
+	struct store_cert prev = { 0 };
 
 	if (cmd_setup(ctx) != 0)
 		return EXIT_ERR;
@@ -125,20 +114,37 @@ run_issue(struct cmd_ctx *ctx, struct issue_opts *o)
 		cmd_fail();
 		goto out;
 	}
-	if (!o->force && (cur = already_current(ca, &plan, o)) != 0) {
-		rc = cur < 0 ? cmd_fail() : EXIT_OK;
+	if (o->deploy && deploy_check(&plan, o, &root) < 0) {
+		cmd_fail();
 		goto out;
 	}
-	iss_plan_file_name(&plan, name, sizeof(name));
-	if ((o->deploy && deploy_check(&plan, o, &root) < 0) ||
-	    (files && iss_leaf_files_check(dir, name, plan.csr_key == NULL) < 0) ||
+	if (!o->force) {
+		struct cmd_current_opts co = { o->deploy, o->json, dir, &o->dep };
+
+		if ((cur = cmd_issue_current(ca, &plan, &o->req, &co)) >= 0) {
+			rc = cur;
+			goto out;
+		}
+	}
+	{
+		struct store_cert probe = { .cn = plan.cn ? plan.cn : "", .sans = plan.names };
+
+		cmd_leaf_file_name_in(ca, dir, &probe, plan.prof->name, name, sizeof(name));
+	}
+	if ((files && iss_leaf_files_check(dir, name, plan.csr_key == NULL) < 0) ||
+	    (!files && keep_dir_check(dir) < 0) ||
 	    p12_prepare(o, &plan, &p12pass) < 0) {
 		cmd_fail();
 		goto out;
 	}
 	if (cmd_unlock(ctx) != 0)
 		goto out;
-	if (iss_sign(ca, &plan, &is) < 0 || iss_record(ca, &is, "issue") < 0) {
+	if (o->force && (prev_found = store_cert_find_current(ca->db, plan.prof->name, plan.cn, &plan.names, &prev)) < 0) {
+		cmd_fail();
+		goto out;
+	}
+	if (iss_sign(ca, &plan, &is) < 0 || (prev_found ? iss_record_superseding(ca, &is, &prev) :
+	    iss_record(ca, &is, "issue")) < 0) {
 		cmd_fail();
 		goto out;
 	}
@@ -154,14 +160,16 @@ run_issue(struct cmd_ctx *ctx, struct issue_opts *o)
 	print_issued(&is, files ? dir : NULL, name, o->json);
 	if (o->p12 != NULL && !o->json)
 		printf("  PKCS#12      %s (%s)\n", o->p12, o->p12_legacy ? "legacy 3DES/SHA-1" : "AES-256, PBKDF2");
-	if (o->deploy && cmd_deploy_cert(ca, &is.rec, is.cert, is.key, &o->dep) < 0) {
-		if (!files && o->p12 == NULL)
-			cmd_error("certificate %s is recorded but not deployed, and its key is gone (no --out); "
-			    "issue again with --force", is.rec.serial);
+	if (o->deploy && cmd_deploy_cert2(ca, &is.rec, is.cert, is.key, &o->dep, &in_place) < 0) {
+		/* A key minica signed for is never lost. */
+		if (!files && !in_place)
+			cmd_keep_key(ca, dir, &is);
 		goto out;
 	}
 	rc = EXIT_OK;
 out:
+	if (prev_found > 0)
+		store_cert_free(&prev);
 	mc_buf_free(&p12pass);
 	iss_issued_free(&is);
 	iss_plan_free(&plan);
@@ -245,6 +253,8 @@ cmd_issue(struct cmd_ctx *ctx)
 		return cmd_usage_error("issue", "give exactly one PROFILE (see 'minica profiles')");
 	if (!o.deploy && (o.dep.root || o.dep.no_reload || o.dep.system_trust))
 		return cmd_usage_error("issue", "--root, --no-reload and --system-trust go with --deploy");
+	if (o.req.csr_path != NULL && o.req.key_type != NULL)
+		return cmd_usage_error("issue", "--key makes a new key, --csr brings its own; give one of them");
 	if (parse_days(o.days_s, &o.req.days) < 0)
 		return cmd_usage_error("issue", "--days '%s' is not a number of days", o.days_s);
 	return run_issue(ctx, &o);

@@ -20,6 +20,8 @@ const struct cmd cmd_table[] = {
 	{ "list", cmd_list, NEEDS_CA, 0, "list issued certificates" },
 	{ "show", cmd_show, NEEDS_CA, 0, "show the CA or one certificate" },
 	{ "deploy", cmd_deploy, NEEDS_CA | LOCKS_CA, 0, "install a certificate and key into /etc/ssl and reload the service" },
+	{ "deployments", cmd_deployments, NEEDS_CA, 0, "list where certificates are deployed and in what state" },
+	{ "undeploy", cmd_undeploy, NEEDS_CA | LOCKS_CA, 0, "forget a deployment (and remove or restore its files)" },
 	{ "snippet", cmd_snippet, NEEDS_CA, 0, "print the postfix, dovecot or nginx lines for what is deployed" },
 	{ "dane", cmd_dane, NEEDS_CA | LOCKS_CA, 0, "print the DANE TLSA records for what is deployed (port 25)" },
 	{ "profiles", cmd_profiles, NEEDS_CA, 0, "list certificate profiles and their deploy targets" },

@@ -60,6 +60,8 @@ stranded(struct store *db, const struct store_cert *c, const char *root)
 	return store_deploy_each(db, &f, is_predecessor, (void *)&c->id);
 }
 
+static int push_due(struct due_list *l, const struct store_cert *c);
+
 static int
 collect_due(const struct store_cert *c, void *arg)
 {
@@ -74,6 +76,27 @@ collect_due(const struct store_cert *c, void *arg)
 		return -1;
 	if (!due)
 		return 0;
+	return push_due(l, c);
+}
+
+/* A revoked certificate still deployed is replaced (its renewal is
+ * linked to it; it stays revoked), once. */
+static int
+collect_revoked(const struct store_cert *c, void *arg)
+{
+	struct due_list *l = arg;
+	int r;
+
+	if (c->superseded_by != 0 || !selected(l->o, c))
+		return 0;
+	if ((r = store_deploy_is_current(l->db, c->id, l->o->root)) < 0)
+		return -1;
+	return r == 1 ? push_due(l, c) : 0;
+}
+
+static int
+push_due(struct due_list *l, const struct store_cert *c)
+{
 	if (l->n == l->cap) {
 		size_t ncap = l->cap ? 2 * l->cap : 8;
 		struct store_cert *nv = realloc(l->v, ncap * sizeof(*nv));
@@ -119,8 +142,14 @@ redeploy(struct mc_ca *ca, const struct store_cert *old, struct iss_issued *is, 
 	}
 	for (size_t i = 0; i < roots.n; i++) {
 		struct cmd_deploy_opts dopts = { .root = roots.v[i], .no_reload = o->no_reload, .json = o->json };
+		/* A CSR's certificate keeps its key: the deployed one serves. */
+		EVP_PKEY *key = is->key ? is->key :
+		    dep_deployed_key(pol_profile_find(&ca->cfg, is->rec.profile), roots.v[i], is->cert);
+		int r = key ? cmd_deploy_cert(ca, &is->rec, is->cert, key, &dopts) : -1;
 
-		if (cmd_deploy_cert(ca, &is->rec, is->cert, is->key, &dopts) < 0) {
+		if (key != is->key)
+			EVP_PKEY_free(key);
+		if (r < 0) {
 			mc_seterr("renewed as %s, but deploying it under '%s' failed (the previous pair is "
 			    "still in place)", is->rec.serial, roots.v[i]);
 			rc = -1;
@@ -145,7 +174,7 @@ finish_one(struct mc_ca *ca, const struct store_cert *old, struct iss_issued *is
 		return -1;
 	if ((dep_rc = redeploy(ca, old, is, o, &deployed)) < 0)
 		snprintf(err, sizeof(err), "%s", mc_err());
-	iss_leaf_file_name(&is->rec, name, sizeof(name));
+	cmd_leaf_file_name_in(ca, dir, &is->rec, is->rec.profile, name, sizeof(name));
 	if ((deployed == 0 || o->out != NULL) && iss_leaf_files_replace(ca, dir, name, is) < 0) {
 		mc_preferr("renewed as %s and recorded, but its files could not be written", is->rec.serial);
 		return -1;
@@ -212,9 +241,15 @@ run_renew(struct cmd_ctx *ctx, struct renew_opts *o)
 		cmd_fail();
 		goto out;
 	}
+	f.status = "revoked";
+	if (store_cert_each(ca->db, &f, collect_revoked, &l) < 0) {
+		cmd_fail();
+		goto out;
+	}
 	for (size_t i = 0; i < o->nonly; i++) {
 		if (!o->matched[i]) {
-			cmd_error("'%s' is neither a profile nor the serial of a current certificate", o->only[i]);
+			cmd_error("'%s' is neither a profile nor the serial of a current (or revoked and deployed) "
+			    "certificate", o->only[i]);
 			goto out;
 		}
 	}
@@ -235,6 +270,11 @@ run_renew(struct cmd_ctx *ctx, struct renew_opts *o)
 	}
 	if (o->dry_run) {
 		rc = EXIT_OK;
+		goto out;
+	}
+	/* Renewals of certificates not deployed write there: known before signing. */
+	if (iss_out_dir_check(o->out ? o->out : ".") < 0) {
+		cmd_fail();
 		goto out;
 	}
 	/* The passphrase opens the staged DANE keys too (dane --next). */

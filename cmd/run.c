@@ -209,6 +209,7 @@ int
 cmd_setup(struct cmd_ctx *ctx)
 {
 	char who[80];
+	size_t npending = 0;
 	int wait_ms;
 
 	if (!(ctx->flags & (NEEDS_CA | LOCKS_CA | NEEDS_KEY)))
@@ -218,10 +219,14 @@ cmd_setup(struct cmd_ctx *ctx)
 	if (iss_ca_open(&ctx->ca, ctx->home) < 0)
 		return cmd_fail();
 	ctx->ca.warn = cmd_print_warning;
+	snprintf(who, sizeof(who), "minica %s", ctx->cmd->name);
+	/* Any command settles an interrupted deployment first (issue 14.5),
+	 * so check, renew and deploy all see a finished one. */
+	if (dep_pending_count(ctx->ca.db, &npending) == 0 && npending > 0 && lock_wait_ms(&wait_ms) == 0)
+		iss_ca_settle(&ctx->ca, who, wait_ms);
 	if (ctx->flags & LOCKS_CA) {
 		if (lock_wait_ms(&wait_ms) < 0)
 			return EXIT_ERR;
-		snprintf(who, sizeof(who), "minica %s", ctx->cmd->name);
 		if (iss_ca_lock(&ctx->ca, who, wait_ms) < 0)
 			return cmd_fail();
 	}

@@ -116,10 +116,53 @@ side_name(const char *path, const char *prefix, char **out)
 	return rc;
 }
 
+/* A file at the target that no recorded deployment wrote (a hand-made
+ * pair, another tool's) is kept as NAME.pre-minica, or NAME.pre-minica.N
+ * when an earlier, different one holds that name. */
+static int
+plan_saved(struct store *st, struct store_deploy_file *f)
+{
+	char h[CA_FPR_LEN];
+	int r;
+
+	if ((r = store_deploy_wrote(st, f->path, f->prev_sha256)) < 0)
+		return -1;
+	/* minica's own file: the copy kept by an earlier deployment (if it
+	 * is still there) stays the one undeploy --restore puts back. */
+	if (r == 1) {
+		if (store_deploy_saved(st, f->path, &f->saved) < 0)
+			return -1;
+		if (f->saved != NULL && (r = swap_hash(f->saved, h)) <= 0) {
+			free(f->saved);
+			f->saved = NULL;
+		}
+		if (f->saved != NULL)
+			f->saved_before = 1;
+		return r < 0 ? -1 : 0;
+	}
+	for (int n = 1; n < 10; n++) {
+		free(f->saved);
+		f->saved = NULL;
+		if ((n == 1 ? asprintf(&f->saved, "%s.pre-minica", f->path) :
+		    asprintf(&f->saved, "%s.pre-minica.%d", f->path, n)) < 0) {
+			f->saved = NULL;
+			mc_seterr("out of memory");
+			return -1;
+		}
+		if ((r = swap_hash(f->saved, h)) < 0)
+			return -1;
+		if (r == 0 || strcmp(h, f->prev_sha256) == 0)
+			return 0;
+	}
+	mc_seterr("'%s' was not written by minica and '%s' already holds nine earlier copies; "
+	    "move them away first", f->path, f->saved);
+	return -1;
+}
+
 /* Names, owner and the hash of what it replaces; the caller has
  * repaired any interrupted deployment to this path already. */
 static int
-plan_file(struct store_deploy_file *f, const char *root, const struct pol_target *t,
+plan_file(struct store *st, struct store_deploy_file *f, const char *root, const struct pol_target *t,
     const struct mc_buf *data)
 {
 	char *copy;
@@ -136,6 +179,8 @@ plan_file(struct store_deploy_file *f, const char *root, const struct pol_target
 		return -1;
 	if (r == 0)
 		f->prev_sha256[0] = '\0';
+	else if (plan_saved(st, f) < 0)
+		return -1;
 	/* The key's folder is created private; /etc/ssl/certs-like folders not. */
 	if ((copy = mc_strdup(f->path)) == NULL)
 		return -1;
@@ -147,7 +192,7 @@ plan_file(struct store_deploy_file *f, const char *root, const struct pol_target
 }
 
 static int
-install_ca(const struct dep_req *req, struct dep_result *res)
+install_ca(const struct dep_req *req, struct dep_result *res, struct store_deployment *d)
 {
 	const struct pol_target *t = &req->cfg->ca_cert;
 	struct mc_buf pem = { 0 };
@@ -163,6 +208,8 @@ install_ca(const struct dep_req *req, struct dep_result *res)
 	    ca_mkdir_p(dirname(copy), 0755) < 0 ||
 	    ca_file_replace(res->ca_path, t->mode, (uid_t)uid, (gid_t)gid, pem.p, pem.len) < 0)
 		goto out;
+	ca_sha256_hex(pem.p, pem.len, d->ca_sha256);
+	d->ca_path = res->ca_path;	/* borrowed until dep_deploy returns */
 	rc = 0;
 out:
 	mc_buf_free(&pem);
@@ -188,6 +235,66 @@ reload(const struct dep_req *req, struct dep_result *res)
 	}
 	free(cmd);
 	return rc;
+}
+
+static void
+note_saved(const struct store_deploy_file *f, const char *profile, struct dep_result *res)
+{
+	char note[2 * PATH_MAX + 128];
+
+	if (f->saved == NULL || f->saved[0] == '\0' || f->saved_before)
+		return;
+	snprintf(note, sizeof(note), "'%s' was not written by minica: kept as '%s' "
+	    "('minica undeploy %s --restore' puts it back)", f->path, f->saved, profile);
+	mc_strv_push(&res->notes, note);
+}
+
+/* The profile's running check: 1 running (or no check), 0 not. */
+static int
+service_running(const struct dep_req *req, struct dep_result *res)
+{
+	struct dep_run_result rr;
+	char note[512], *cmd;
+
+	if (req->prof->running.n == 0)
+		return 1;
+	if (dep_run(&req->prof->running, req->cfg->reload_timeout, &rr) == 0)
+		return 1;
+	cmd = mc_strv_join(&req->prof->running, " ");
+	/* A check that cannot run tells nothing: reload as without one. */
+	if (rr.exited && rr.status == 127) {
+		snprintf(note, sizeof(note), "cannot tell whether %s runs ('%s' could not be run); "
+		    "reloading anyway", req->prof->name, cmd ? cmd : "?");
+		free(cmd);
+		mc_strv_push(&res->notes, note);
+		return 1;
+	}
+	snprintf(note, sizeof(note), "%s is not running ('%s' says so): the files are in place and "
+	    "will be used when it starts", req->prof->name, cmd ? cmd : "?");
+	free(cmd);
+	res->not_running = 1;
+	mc_strv_push(&res->notes, note);
+	return 0;
+}
+
+/* A failed reload with no previous pair: the new one stays. */
+static int
+keep_after_failed_reload(struct store *st, const struct dep_req *req, struct store_deployment *d,
+    struct dep_result *res)
+{
+	char msg[MC_ERR_MAX], detail[MC_ERR_MAX + 32];
+
+	snprintf(msg, sizeof(msg), "%s", mc_err());
+	snprintf(detail, sizeof(detail), "reload failed: %s", msg);
+	if (store_deploy_finish(st, d, "current", "deploy", detail) < 0) {
+		mc_preferr("certificate %s is deployed, but recording it failed (the next minica "
+		    "command records it)", req->rec->serial);
+		return -1;
+	}
+	res->in_place = 1;
+	mc_seterr("%s; the new certificate and key stay in place (there was no previous pair to go "
+	    "back to): fix the service and reload it", msg);
+	return -1;
 }
 
 /* Undoes a failed deployment and records it; why says what failed. */
@@ -296,7 +403,8 @@ prepare(struct store *st, const struct dep_req *req, struct store_deployment *d,
 	d->cert_id = req->rec->id;
 	d->profile = (char *)p->name;
 	d->root = (char *)(req->root ? req->root : "/");
-	if (plan_file(&d->cert, req->root, &p->cert, cert) < 0 || plan_file(&d->key, req->root, &p->key, key) < 0 ||
+	if (plan_file(st, &d->cert, req->root, &p->cert, cert) < 0 ||
+	    plan_file(st, &d->key, req->root, &p->key, key) < 0 ||
 	    sweep(req, d, res) < 0)
 		goto out;
 	rc = 0;
@@ -314,37 +422,47 @@ dep_deploy(struct store *st, const struct dep_req *req, struct dep_result *res)
 	char why[MC_ERR_MAX];
 	int rc = -1, reloaded = 0;
 
-	if (prepare(st, req, &d, &cert, &key, res) < 0 || install_ca(req, res) < 0 ||
+	if (prepare(st, req, &d, &cert, &key, res) < 0 || install_ca(req, res, &d) < 0 ||
 	    store_deploy_begin(st, &d) < 0)
 		goto out;
 	if (swap_stage(&d.cert, &cert) < 0 || swap_stage(&d.key, &key) < 0 || swap_sync(&d) < 0 ||
 	    swap_rename_pair(&d) < 0)
 		goto undo;
-	if (req->reload && req->prof->reload.n > 0) {
+	note_saved(&d.cert, d.profile, res);
+	note_saved(&d.key, d.profile, res);
+	if (req->reload && req->prof->reload.n > 0 && service_running(req, res)) {
 		reloaded = 1;
-		if (reload(req, res) < 0)
+		if (reload(req, res) < 0) {
+			if (d.cert.prev_sha256[0] == '\0' && d.key.prev_sha256[0] == '\0') {
+				keep_after_failed_reload(st, req, &d, res);
+				goto out;
+			}
 			goto undo;
+		}
 		res->reloaded = 1;
 	}
+	/* Backups go before the row is final: a kill in between leaves it
+	 * pending with both new files in place, which settles forward. */
+	swap_drop_backups(&d);
 	if (store_deploy_finish(st, &d, "current", "deploy", res->reloaded ? "reloaded" :
+	    res->not_running ? "not running" :
 	    req->reload ? "no reload command" : "not reloaded (--no-reload)") < 0) {
-		mc_preferr("certificate %s is deployed, but recording it failed (the next deploy "
-		    "will record it)", req->rec->serial);
+		mc_preferr("certificate %s is deployed, but recording it failed (the next minica "
+		    "command records it)", req->rec->serial);
 		goto out;
 	}
-	swap_drop_backups(&d);
 	rc = 0;
 	goto out;
 undo:
 	snprintf(why, sizeof(why), "%s", mc_err());
 	roll_back(st, req, &d, why, reloaded, res);
 out:
-	if (rc == 0 || d.cert.path != NULL) {
+	if (rc == 0 || res->in_place || d.cert.path != NULL) {
 		res->cert_path = d.cert.path;
 		res->key_path = d.key.path;
 		d.cert.path = d.key.path = NULL;
 	}
-	d.profile = d.root = NULL;
+	d.profile = d.root = d.ca_path = NULL;
 	store_deploy_free(&d);
 	mc_buf_free(&cert);
 	mc_buf_free(&key);

@@ -24,6 +24,7 @@ struct dep_run_result {
 	int signaled;		/* killed by this signal (not by us) */
 	int timed_out;		/* killed by us after timeout seconds */
 	char output[DEP_OUTPUT_MAX];	/* stdout and stderr, truncated */
+	struct mc_buf *capture;		/* dep_run_capture: all of it (up to 8 MiB) */
 };
 /*
  * Runs argv without a shell (fork + execvp; a bare name not on PATH is
@@ -34,6 +35,8 @@ struct dep_run_result {
  * and what happened (exit code, signal, timeout, last output line).
  */
 int dep_run(const struct mc_strv *argv, int timeout, struct dep_run_result *res);
+/* The same, with the whole output (stdout and stderr) also appended to all. */
+int dep_run_capture(const struct mc_strv *argv, int timeout, struct dep_run_result *res, struct mc_buf *all);
 
 /* deploy.c */
 struct dep_req {
@@ -54,6 +57,9 @@ struct dep_result {
 	char *key_path;
 	char *ca_path;			/* NULL when ca_cert is none */
 	int reloaded;			/* the reload command ran and succeeded */
+	int not_running;		/* the running check failed: reload skipped */
+	int in_place;			/* on failure: the new pair is deployed anyway
+					 * (a failed reload with no previous pair) */
 	struct mc_strv repairs;		/* interrupted deployments repaired first */
 	struct mc_strv notes;		/* reload output and the like */
 };
@@ -72,8 +78,13 @@ int dep_targets_check(const struct pol_profile *prof, const char *root);
  * stages both files (final mode and owner before content, fsynced), keeps
  * hard links to the previous pair, renames both back to back, syncs both
  * folders, installs the root at ca_cert, reloads, then records 'current'
- * with an audit event.  Any failure (a failed reload included) restores
- * the previous pair, reloads again, and records 'failed'.
+ * with an audit event.  When the profile's running check says the
+ * service is not running, the reload is skipped (not_running, exit 0,
+ * recorded "not running").  Any failure (a failed reload included)
+ * restores the previous pair, reloads again, and records 'failed';
+ * a failed reload with no previous pair keeps the new pair (there is
+ * nothing to go back to), records it 'current' ("reload failed"), sets
+ * in_place and returns -1.
  */
 int dep_deploy(struct store *st, const struct dep_req *req, struct dep_result *res);
 void dep_result_free(struct dep_result *res);
@@ -81,10 +92,42 @@ void dep_result_free(struct dep_result *res);
  * path_b (NULL: every pending one under root; root NULL: any root). */
 int dep_repair_pending(struct store *st, const char *root, const char *path_a, const char *path_b,
     struct mc_strv *notes);
+/* How many deployments are pending (an interrupted swap). */
+int dep_pending_count(struct store *st, size_t *n);
+/* Every pending deployment, oldest first, rolled forward from its staged
+ * files (then the service reloaded, or found not running) or back; the
+ * caller holds the CA lock.  0 all settled, 1 some could not be (said in
+ * notes, like everything done), -1 on an internal error. */
+int dep_settle(struct store *st, const struct pol_config *cfg, struct mc_strv *notes);
 /* Installs the root as /usr/local/share/ca-certificates/minica.crt under
  * root and, when root is "/" and update-ca-certificates exists, runs it.
  * A note says what was done. */
 int dep_system_trust(const char *root, X509 *ca, int timeout, struct mc_strv *notes);
+
+/* keys.c: where a certificate's key may still be (minica keeps none):
+ * DIR/NAME.key, DIR/NAME-SERIAL.key (kept after a failed deploy), and
+ * the profile's deployed key under root (prof may be NULL). */
+int dep_key_places(const char *dir, const char *name, const char *serial, const struct pol_profile *prof,
+    const char *root, struct mc_strv *out);
+/* The first place holding cert's key, loaded, its path in *found
+ * (caller frees); NULL with a message when none does. */
+EVP_PKEY *dep_key_find(X509 *cert, const struct mc_strv *places, char **found);
+/* The key deployed at prof's key target under root, if it is cert's
+ * (a CSR's certificate renewed for the same key); NULL with a message. */
+EVP_PKEY *dep_deployed_key(const struct pol_profile *prof, const char *root, X509 *cert);
+
+/* undeploy.c */
+struct dep_undeploy_req {
+	const char *profile;	/* one of profile and serial */
+	const char *serial;	/* full serial, as stored */
+	const char *root;	/* NULL: under any root */
+	int remove_files;	/* remove what minica wrote (only if unchanged) */
+	int restore;		/* put NAME.pre-minica files back */
+};
+/* Retires every current deployment that matches (after settling any
+ * interrupted one); *count says how many.  Notes say what was done to
+ * each file. */
+int dep_undeploy(struct store *st, const struct dep_undeploy_req *r, struct mc_strv *notes, size_t *count);
 
 /* inspect.c: what check reports about one deployment. */
 enum dep_problem_kind {
@@ -117,6 +160,16 @@ const char *dep_problem_name(enum dep_problem_kind kind);
  * using these paths (ca_path may be NULL). */
 int dep_snippet(const char *daemon, const char *cert_path, const char *key_path, const char *ca_path,
     struct mc_buf *out);
+/* snippet_check.c: the daemon's live configuration (read with postconf
+ * -n and -M, doveconf -n, nginx -T; under root: its etc/postfix,
+ * etc/dovecot/dovecot.conf, etc/nginx/nginx.conf) against the deployed
+ * paths; each setting naming another file is appended to out. */
+struct dep_paths {
+	const char *cert;
+	const char *key;
+	const char *ca;		/* may be NULL */
+};
+int dep_snippet_check(const char *daemon, const char *root, const struct dep_paths *d, struct mc_strv *out);
 /* The profile a daemon's snippet is about: smtpd, dovecot, nginx; NULL
  * for an unknown daemon (with a message). */
 const char *dep_snippet_profile(const char *daemon);

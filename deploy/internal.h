@@ -25,4 +25,7 @@ int swap_back_pair(const struct store_deployment *d);
 /* After success: the previous pair is no longer needed. */
 void swap_drop_backups(const struct store_deployment *d);
 
+/* undeploy.c: finishes an undeploy of d (pending, repair retire*). */
+int undeploy_finish(struct store *st, struct store_deployment *d, struct mc_strv *notes);
+
 #endif

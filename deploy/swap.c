@@ -47,6 +47,14 @@ swap_stage(const struct store_deploy_file *f, const struct mc_buf *data)
 {
 	if (swap_remove_stale(f->tmp) < 0 || swap_remove_stale(f->backup) < 0)
 		return -1;
+	/* A link, not a copy: same inode, so same mode, owner and content,
+	 * and a kill at any point leaves the file under one name or both. */
+	if (f->saved != NULL && f->saved[0] != '\0' && !f->saved_before && link(f->path, f->saved) < 0 &&
+	    errno != EEXIST) {
+		mc_seterr("cannot keep '%s' (not written by minica) as '%s': %s", f->path, f->saved,
+		    strerror(errno));
+		return -1;
+	}
 	if (f->prev_sha256[0] != '\0' && link(f->path, f->backup) < 0) {
 		mc_seterr("cannot keep '%s' as '%s' for rollback: %s", f->path, f->backup, strerror(errno));
 		return -1;

@@ -273,6 +273,7 @@ fill_record(const struct mc_ca *ca, const struct iss_plan *p, struct iss_issued 
 			goto fail;
 	snprintf(r->key_type, sizeof(r->key_type), "%s", p->key_type);
 	snprintf(r->status, sizeof(r->status), "valid");
+	r->key_from_csr = p->csr_key != NULL;
 	ca_cert_fingerprint(is->cert, r->fingerprint);
 	r->created_at = time(NULL);
 	return 0;
@@ -435,6 +436,20 @@ record_one(struct mc_ca *ca, struct iss_issued *is, const char *action)
 }
 
 int
+iss_record_superseding(struct mc_ca *ca, struct iss_issued *is, const struct store_cert *old)
+{
+	if (store_begin(ca->db) < 0)
+		return -1;
+	if (record_one(ca, is, "issue") < 0 || store_cert_supersede(ca->db, old->id, is->rec.id) < 0 ||
+	    store_audit(ca->db, "supersede", old->serial, "superseded_by=%s reason=issue --force",
+	    is->rec.serial) < 0 || store_commit(ca->db) < 0) {
+		store_rollback(ca->db);
+		return -1;
+	}
+	return 0;
+}
+
+int
 iss_record(struct mc_ca *ca, struct iss_issued *is, const char *action)
 {
 	return iss_record_many(ca, is, 1, action);
@@ -502,6 +517,29 @@ out_path(const char *dir, const char *name, const char *suffix)
 
 /* The folder must be one, or be creatable, before anything is signed:
  * files are written only after the rows are committed. */
+/* access(W_OK) says yes to root on a read-only mount: a real file
+ * (named like our temp files, so a kill leaves nothing foreign) tells. */
+static int
+probe_writable(const char *where, const char *dir)
+{
+	char *p = NULL;
+	int fd;
+
+	if (asprintf(&p, "%s/.minica-tmp.probe.XXXXXX", where) < 0) {
+		mc_seterr("out of memory");
+		return -1;
+	}
+	if ((fd = mkstemp(p)) < 0) {
+		mc_seterr("cannot write to --out '%s': %s; nothing was issued", dir, strerror(errno));
+		free(p);
+		return -1;
+	}
+	close(fd);
+	unlink(p);
+	free(p);
+	return 0;
+}
+
 static int
 check_out_dir(const char *dir)
 {
@@ -511,7 +549,7 @@ check_out_dir(const char *dir)
 
 	if (stat(dir, &st) == 0) {
 		if (S_ISDIR(st.st_mode))
-			return 0;
+			return probe_writable(dir, dir);
 		mc_seterr("--out '%s' is not a folder", dir);
 		return -1;
 	}
@@ -525,9 +563,17 @@ check_out_dir(const char *dir)
 	if (stat(parent, &st) < 0 || !S_ISDIR(st.st_mode)) {
 		mc_seterr("cannot create --out '%s': '%s' is not a folder", dir, parent);
 		rc = -1;
+	} else {
+		rc = probe_writable(parent, dir);
 	}
 	free(copy);
 	return rc;
+}
+
+int
+iss_out_dir_check(const char *dir)
+{
+	return check_out_dir(dir);
 }
 
 int
@@ -639,6 +685,24 @@ iss_leaf_files_replace(struct mc_ca *ca, const char *dir, const char *name, cons
 	return leaf_files_write(ca, dir, name, is, 1);
 }
 
+/* A certificate signed from a CSR is renewed for the same key: the
+ * requester's machine still holds it, and minica never had it. */
+static int
+keep_csr_key(const struct store_cert *c, struct iss_plan *plan)
+{
+	X509 *x = ca_cert_from_pem(c->pem, strlen(c->pem));
+
+	if (x == NULL)
+		return -1;
+	plan->csr_key = X509_get_pubkey(x);
+	X509_free(x);
+	if (plan->csr_key == NULL) {
+		mc_seterr_ssl("cannot read the public key of certificate %s", c->serial);
+		return -1;
+	}
+	return 0;
+}
+
 /* The request that re-issues c: same profile, names and key type, the
  * same lifetime where policy still allows it. */
 int
@@ -689,7 +753,8 @@ iss_renew_plan(struct mc_ca *ca, const struct store_cert *c, struct iss_plan *pl
 	}
 	if (!pol_key_type_valid(req.key_type))
 		req.key_type = NULL;
-	rc = iss_plan_make(ca, &req, plan);
+	if ((rc = iss_plan_make(ca, &req, plan)) == 0 && c->key_from_csr)
+		rc = keep_csr_key(c, plan);
 out:
 	free(sans);
 	free(ips);
@@ -704,7 +769,9 @@ iss_renew_record(struct mc_ca *ca, const struct store_cert *old, struct iss_issu
 
 	if (names == NULL || store_begin(ca->db) < 0)
 		goto out;
-	if (store_cert_insert(ca->db, &is->rec) < 0 || store_cert_supersede(ca->db, old->id, is->rec.id) < 0 ||
+	if (store_cert_insert(ca->db, &is->rec) < 0 ||
+	    (strcmp(old->status, "revoked") == 0 ? store_cert_replace_revoked(ca->db, old->id, is->rec.id) :
+	    store_cert_supersede(ca->db, old->id, is->rec.id)) < 0 ||
 	    store_audit(ca->db, "renew", is->rec.serial, "renews=%s profile=%s names=%s key=%s not_after=%lld sha256=%s",
 	    old->serial, is->rec.profile, names, is->rec.key_type, (long long)is->rec.not_after,
 	    is->rec.fingerprint) < 0 ||

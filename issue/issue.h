@@ -53,6 +53,12 @@ int iss_ca_open(struct mc_ca *ca, const char *home);
  * to wait_ms for the lock, then fails "CA busy: held by pid N (WHO)".
  * who names this holder for others to see (e.g. "minica issue"). */
 int iss_ca_lock(struct mc_ca *ca, const char *who, int wait_ms);
+/* A deployment a kill or a full disk left pending is settled by whatever
+ * opens the CA next: rolled forward from its staged files (and its
+ * service reloaded) or back, under the lock (taken, then kept for the
+ * rest of the command).  What was done goes to ca->warn.  0 nothing
+ * left, 1 something could not be settled (said), -1 error. */
+int iss_ca_settle(struct mc_ca *ca, const char *who, int wait_ms);
 /* Decrypts private/ca.key with pass and checks it matches the CA
  * certificate.  The key stays in the handle until iss_ca_close. */
 int iss_ca_unlock(struct mc_ca *ca, const char *pass, size_t passlen);
@@ -112,6 +118,9 @@ int iss_sign_many(struct mc_ca *ca, struct iss_plan *const *plans, size_t n, int
     struct iss_issued *out, size_t *failed_at);
 /* One transaction: the certificate row and its audit event. */
 int iss_record(struct mc_ca *ca, struct iss_issued *is, const char *action);
+/* issue --force: the row, and old (the current certificate of the same
+ * profile and names) superseded by it, not revoked; one transaction. */
+int iss_record_superseding(struct mc_ca *ca, struct iss_issued *is, const struct store_cert *old);
 /* One transaction for n rows and their audit events: all or none. */
 int iss_record_many(struct mc_ca *ca, struct iss_issued *is, size_t n, const char *action);
 void iss_issued_free(struct iss_issued *is);
@@ -119,6 +128,8 @@ void iss_issued_free(struct iss_issued *is);
  * exclusive) in dir (created 0700), chained to ca->cert.  Check first,
  * write after commit. */
 int iss_leaf_files_check(const char *dir, const char *name, int with_key);
+/* Only the folder: there or creatable, and writable (a probe file). */
+int iss_out_dir_check(const char *dir);
 int iss_leaf_files_write(struct mc_ca *ca, const char *dir, const char *name, const struct iss_issued *is);
 /* The same in steps, for many leaves with one sync (ca_fileset): the
  * folder created 0700 if missing (temp files a killed minica left there

@@ -72,6 +72,8 @@ struct pol_profile {
 	struct pol_target cert;	/* leaf (+ chain) */
 	struct pol_target key;
 	struct mc_strv reload;	/* argv run without a shell; empty: none */
+	struct mc_strv running;	/* argv: exit 0 = the service runs; empty: always reload */
+	int running_given;	/* running set in minica.conf (kept when reload is set) */
 	struct pol_probe *probes;
 	size_t nprobes;
 	int dane;		/* DANE on: check --dane looks up its TLSA records */

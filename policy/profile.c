@@ -8,6 +8,7 @@
  */
 #include <errno.h>
 #include <stdio.h>
+#include <sys/stat.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -20,6 +21,7 @@
 struct builtin {
 	const char *name;
 	const char *kv[24];		/* key, value, ..., NULL */
+	const char *systemd_unit;	/* running = systemctl is-active --quiet UNIT under systemd */
 };
 
 /*
@@ -33,25 +35,28 @@ static const struct builtin builtins[] = {
 		"cert_file", "/etc/ssl/certs/smtpd.crt",
 		"key_file", "/etc/ssl/private/smtpd.key",
 		"reload", "postfix reload",
+		"running", "postfix status",
 		"probe", "localhost:25/smtp, localhost:587/smtp",
 		"dane", "yes",
-		NULL } },
+		NULL }, "postfix" },
 	{ "dovecot", {
 		"description", "Dovecot IMAP server (ports 143 and 993)",
 		"eku", "serverAuth",
 		"cert_file", "/etc/ssl/certs/dovecot.pem",
 		"key_file", "/etc/ssl/private/dovecot.pem",
 		"reload", "doveadm reload",
+		"running", "start-stop-daemon --status --pidfile /run/dovecot/master.pid",
 		"probe", "localhost:143/imap, localhost:993",
-		NULL } },
+		NULL }, "dovecot" },
 	{ "nginx", {
 		"description", "nginx HTTPS server (port 443)",
 		"eku", "serverAuth",
 		"cert_file", "/etc/ssl/certs/nginx.crt",
 		"key_file", "/etc/ssl/private/nginx.key",
 		"reload", "nginx -s reload",
+		"running", "start-stop-daemon --status --pidfile /run/nginx.pid",
 		"probe", "localhost:443",
-		NULL } },
+		NULL }, "nginx" },
 	{ "server", {
 		"description", "any TLS server; files are written where you say, nothing is deployed",
 		"eku", "serverAuth",
@@ -81,6 +86,8 @@ const struct pol_keydef pol_profile_keys[] = {
 	{ "key_owner", "user owning key_file (root)" },
 	{ "key_group", "group of key_file (root)" },
 	{ "reload", "command run after deploy, without a shell, split at spaces; none: nothing" },
+	{ "running", "command (no shell) whose exit 0 means the service runs; when it fails "
+	    "the files are deployed and the reload skipped; none: always reload" },
 	{ "probe", "host:port[/smtp|/imap] list 'minica check' connects to "
 	    "(/smtp, /imap: STARTTLS); none: no probes" },
 	{ "dane", "yes: DANE for this service: 'minica dane' prints its TLSA records and "
@@ -257,7 +264,7 @@ bad:
 
 /* argv for execvp: no shell, so no quoting and no surprises from $ or ;. */
 static int
-set_reload(struct pol_profile *p, const char *val)
+set_command(struct mc_strv *dst, const char *val)
 {
 	struct mc_strv v = { 0 };
 	const char *s = val;
@@ -283,11 +290,11 @@ set_reload(struct pol_profile *p, const char *val)
 		s += n;
 	}
 	if (v.n == 0 && strcmp(val, "none") != 0) {
-		mc_seterr("empty command (write none for no reload)");
+		mc_seterr("empty command (write none for no command)");
 		return -1;
 	}
-	mc_strv_free(&p->reload);
-	p->reload = v;
+	mc_strv_free(dst);
+	*dst = v;
 	return 0;
 }
 
@@ -472,8 +479,17 @@ pol_profile_set(struct pol_profile *p, const char *key, const char *val)
 		return set_eku(p, val);
 	if (strcmp(key, "email_cn") == 0)
 		return set_bool(&p->email_cn, val);
-	if (strcmp(key, "reload") == 0)
-		return set_reload(p, val);
+	/* The built-in running check goes with the built-in reload: a
+	 * reload of one's own drops it unless running is given too. */
+	if (strcmp(key, "reload") == 0) {
+		if (!p->running_given)
+			mc_strv_free(&p->running);
+		return set_command(&p->reload, val);
+	}
+	if (strcmp(key, "running") == 0) {
+		p->running_given = 1;
+		return set_command(&p->running, val);
+	}
 	if (strcmp(key, "probe") == 0)
 		return set_probes(p, val);
 	if (strcmp(key, "dane") == 0)
@@ -631,6 +647,20 @@ pol_profile_new(struct pol_config *cfg, const char *name)
 	return p;
 }
 
+/* sd_booted()'s test: where systemd is the init it knows best whether a
+ * unit runs; elsewhere the daemon's own status or pid file answers. */
+static int
+builtin_systemd(struct pol_profile *p, const char *unit)
+{
+	struct stat st;
+	char cmd[128];
+
+	if (lstat("/run/systemd/system", &st) < 0 || !S_ISDIR(st.st_mode))
+		return 0;
+	snprintf(cmd, sizeof(cmd), "systemctl is-active --quiet %s", unit);
+	return set_command(&p->running, cmd);
+}
+
 int
 pol_builtins(struct pol_config *cfg)
 {
@@ -652,6 +682,9 @@ pol_builtins(struct pol_config *cfg)
 				mc_preferr("built-in profile %s: %s", b->name, b->kv[k]);
 				return -1;
 			}
+		if (b->systemd_unit != NULL && builtin_systemd(p, b->systemd_unit) < 0)
+			return -1;
+		p->running_given = 0;
 		if (pol_profile_check(p, keys) < 0) {
 			mc_preferr("built-in profile %s", b->name);
 			return -1;
@@ -684,6 +717,7 @@ pol_config_free(struct pol_config *cfg)
 		target_free(&p->cert);
 		target_free(&p->key);
 		mc_strv_free(&p->reload);
+		mc_strv_free(&p->running);
 		probes_free(p->probes, p->nprobes);
 	}
 	free(cfg->profiles);
@@ -723,11 +757,12 @@ write_target(const struct pol_target *t, const char *prefix, const char *k,
 int
 pol_profile_write(const struct pol_profile *p, const char *prefix, struct mc_buf *out)
 {
-	char *eku = NULL, *reload = NULL;
+	char *eku = NULL, *reload = NULL, *running = NULL;
 	int rc = -1;
 
 	if ((eku = mc_strv_join(&p->eku, ", ")) == NULL ||
-	    (reload = mc_strv_join(&p->reload, " ")) == NULL)
+	    (reload = mc_strv_join(&p->reload, " ")) == NULL ||
+	    (running = mc_strv_join(&p->running, " ")) == NULL)
 		goto out;
 	if (mc_buf_printf(out, "%sdescription = %s\n%sdefault_days = %d\n"
 	    "%smax_days = %d\n%skey_type = %s\n%seku = %s\n%semail_cn = %s\n",
@@ -735,8 +770,8 @@ pol_profile_write(const struct pol_profile *p, const char *prefix, struct mc_buf
 	    prefix, p->key_type, prefix, eku, prefix, p->email_cn ? "yes" : "no") < 0 ||
 	    write_target(&p->cert, prefix, "cert", "cert_file", out) < 0 ||
 	    write_target(&p->key, prefix, "key", "key_file", out) < 0 ||
-	    mc_buf_printf(out, "%sreload = %s\n%sprobe = ", prefix,
-	    p->reload.n > 0 ? reload : "none", prefix) < 0)
+	    mc_buf_printf(out, "%sreload = %s\n%srunning = %s\n%sprobe = ", prefix,
+	    p->reload.n > 0 ? reload : "none", prefix, p->running.n > 0 ? running : "none", prefix) < 0)
 		goto out;
 	for (size_t i = 0; i < p->nprobes; i++) {
 		const struct pol_probe *pr = &p->probes[i];
@@ -752,6 +787,7 @@ pol_profile_write(const struct pol_profile *p, const char *prefix, struct mc_buf
 out:
 	free(eku);
 	free(reload);
+	free(running);
 	return rc;
 }
 

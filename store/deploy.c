@@ -10,7 +10,7 @@
 	" d.cert_path, d.cert_sha256, d.cert_prev_sha256, d.cert_tmp, d.cert_backup," \
 	" d.cert_mode, d.cert_uid, d.cert_gid," \
 	" d.key_path, d.key_sha256, d.key_prev_sha256, d.key_tmp, d.key_backup," \
-	" d.key_mode, d.key_uid, d.key_gid"
+	" d.key_mode, d.key_uid, d.key_gid, d.cert_saved, d.key_saved, d.ca_path, d.ca_sha256"
 
 static void
 copy_col(char *dst, size_t len, sqlite3_stmt *stmt, int col)
@@ -47,8 +47,12 @@ read_row(sqlite3_stmt *stmt, struct store_deployment *d)
 	copy_col(d->state, sizeof(d->state), stmt, 6);
 	copy_col(d->repair, sizeof(d->repair), stmt, 7);
 	d->detail = store_col_text(stmt, 8);
-	if (d->profile == NULL || d->root == NULL || d->detail == NULL ||
-	    read_file_cols(stmt, 9, &d->cert) < 0 || read_file_cols(stmt, 17, &d->key) < 0) {
+	d->cert.saved = store_col_text(stmt, 25);
+	d->key.saved = store_col_text(stmt, 26);
+	d->ca_path = store_col_text(stmt, 27);
+	copy_col(d->ca_sha256, sizeof(d->ca_sha256), stmt, 28);
+	if (d->profile == NULL || d->root == NULL || d->detail == NULL || d->cert.saved == NULL || d->ca_path == NULL ||
+	    d->key.saved == NULL || read_file_cols(stmt, 9, &d->cert) < 0 || read_file_cols(stmt, 17, &d->key) < 0) {
 		store_deploy_free(d);
 		mc_seterr("out of memory");
 		return -1;
@@ -62,7 +66,8 @@ file_free(struct store_deploy_file *f)
 	free(f->path);
 	free(f->tmp);
 	free(f->backup);
-	f->path = f->tmp = f->backup = NULL;
+	free(f->saved);
+	f->path = f->tmp = f->backup = f->saved = NULL;
 }
 
 void
@@ -71,7 +76,8 @@ store_deploy_free(struct store_deployment *d)
 	free(d->profile);
 	free(d->root);
 	free(d->detail);
-	d->profile = d->root = d->detail = NULL;
+	free(d->ca_path);
+	d->profile = d->root = d->detail = d->ca_path = NULL;
 	file_free(&d->cert);
 	file_free(&d->key);
 }
@@ -101,8 +107,9 @@ store_deploy_begin(struct store *st, struct store_deployment *d)
 	sqlite3_stmt *stmt = store_prepare(st,
 	    "INSERT INTO deployments (cert_id, profile, root, deployed_at, state, repair,"
 	    " cert_path, cert_sha256, cert_prev_sha256, cert_tmp, cert_backup, cert_mode, cert_uid, cert_gid,"
-	    " key_path, key_sha256, key_prev_sha256, key_tmp, key_backup, key_mode, key_uid, key_gid)"
-	    " VALUES (?,?,?,?,'pending','forward',?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)");
+	    " key_path, key_sha256, key_prev_sha256, key_tmp, key_backup, key_mode, key_uid, key_gid,"
+	    " cert_saved, key_saved, ca_path, ca_sha256)"
+	    " VALUES (?,?,?,?,'pending','forward',?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)");
 
 	if (stmt == NULL)
 		return -1;
@@ -114,6 +121,10 @@ store_deploy_begin(struct store *st, struct store_deployment *d)
 	sqlite3_bind_int64(stmt, 4, d->deployed_at);
 	bind_file(stmt, 5, &d->cert);
 	bind_file(stmt, 13, &d->key);
+	sqlite3_bind_text(stmt, 21, nz(d->cert.saved), -1, SQLITE_STATIC);
+	sqlite3_bind_text(stmt, 22, nz(d->key.saved), -1, SQLITE_STATIC);
+	sqlite3_bind_text(stmt, 23, nz(d->ca_path), -1, SQLITE_STATIC);
+	sqlite3_bind_text(stmt, 24, d->ca_sha256, -1, SQLITE_STATIC);
 	if (store_exec_stmt(st, stmt) < 0)
 		return -1;
 	d->id = sqlite3_last_insert_rowid(st->db);
@@ -255,6 +266,81 @@ store_deploy_each(struct store *st, const struct store_deploy_filter *f, store_d
 }
 
 int
+store_deploy_wrote(struct store *st, const char *path, const char *sha256)
+{
+	sqlite3_stmt *stmt = store_prepare(st, "SELECT 1 FROM deployments WHERE"
+	    " (cert_path = ?1 AND cert_sha256 = ?2) OR (key_path = ?1 AND key_sha256 = ?2) LIMIT 1");
+	int rc;
+
+	if (stmt == NULL)
+		return -1;
+	sqlite3_bind_text(stmt, 1, path, -1, SQLITE_STATIC);
+	sqlite3_bind_text(stmt, 2, sha256, -1, SQLITE_STATIC);
+	rc = sqlite3_step(stmt);
+	sqlite3_finalize(stmt);
+	if (rc == SQLITE_ROW)
+		return 1;
+	if (rc == SQLITE_DONE)
+		return 0;
+	store_seterr(st, "look up deployments");
+	return -1;
+}
+
+int
+store_deploy_saved(struct store *st, const char *path, char **saved)
+{
+	sqlite3_stmt *stmt = store_prepare(st, "SELECT CASE WHEN cert_path = ?1 THEN cert_saved ELSE key_saved END"
+	    " FROM deployments WHERE (cert_path = ?1 AND cert_saved != '') OR (key_path = ?1 AND key_saved != '')"
+	    " ORDER BY id DESC LIMIT 1");
+	int rc;
+
+	*saved = NULL;
+	if (stmt == NULL)
+		return -1;
+	sqlite3_bind_text(stmt, 1, path, -1, SQLITE_STATIC);
+	rc = sqlite3_step(stmt);
+	if (rc == SQLITE_ROW && (*saved = store_col_text(stmt, 0)) == NULL)
+		rc = SQLITE_NOMEM;
+	sqlite3_finalize(stmt);
+	if (rc == SQLITE_ROW || rc == SQLITE_DONE)
+		return 0;
+	store_seterr(st, "look up deployments");
+	return -1;
+}
+
+int
+store_deploy_begin_retire(struct store *st, struct store_deployment *d, const char *repair)
+{
+	sqlite3_stmt *stmt = store_prepare(st, "UPDATE deployments SET state = 'pending', repair = ? WHERE id = ?");
+
+	if (stmt == NULL)
+		return -1;
+	sqlite3_bind_text(stmt, 1, repair, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(stmt, 2, d->id);
+	if (store_exec_stmt(st, stmt) < 0)
+		return -1;
+	snprintf(d->state, sizeof(d->state), "pending");
+	snprintf(d->repair, sizeof(d->repair), "%s", repair);
+	return 0;
+}
+
+int
+store_deploy_retire(struct store *st, struct store_deployment *d, const char *detail)
+{
+	if (store_begin(st) < 0)
+		return -1;
+	if (update_state(st, d, "retired", detail) < 0 ||
+	    store_audit(st, "undeploy", d->serial, "profile=%s root=%s cert=%s key=%s deployment=%lld detail=%s",
+	    d->profile, d->root, d->cert.path, d->key.path, (long long)d->id, nz(detail)) < 0 ||
+	    store_commit(st) < 0) {
+		store_rollback(st);
+		return -1;
+	}
+	snprintf(d->state, sizeof(d->state), "retired");
+	return 0;
+}
+
+int
 store_deploy_get(struct store *st, int64_t id, struct store_deployment *out)
 {
 	sqlite3_stmt *stmt = store_prepare(st, "SELECT " DEPLOY_COLS
@@ -273,4 +359,26 @@ store_deploy_get(struct store *st, int64_t id, struct store_deployment *out)
 		store_seterr(st, "look up deployment");
 	sqlite3_finalize(stmt);
 	return found;
+}
+
+int
+store_deploy_is_current(struct store *st, int64_t cert_id, const char *root)
+{
+	sqlite3_stmt *stmt = store_prepare(st, "SELECT 1 FROM deployments WHERE cert_id = ? AND state = 'current'"
+	    " AND (?2 IS NULL OR root = ?2) LIMIT 1");
+	int rc;
+
+	if (stmt == NULL)
+		return -1;
+	sqlite3_bind_int64(stmt, 1, cert_id);
+	if (root != NULL)
+		sqlite3_bind_text(stmt, 2, root, -1, SQLITE_STATIC);
+	rc = sqlite3_step(stmt);
+	sqlite3_finalize(stmt);
+	if (rc == SQLITE_ROW)
+		return 1;
+	if (rc == SQLITE_DONE)
+		return 0;
+	store_seterr(st, "look up deployments");
+	return -1;
 }

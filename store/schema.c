@@ -94,6 +94,60 @@ const struct store_migration store_migrations[] = {
 	  "ALTER TABLE deployments ADD COLUMN detail TEXT NOT NULL DEFAULT '';"
 	  "CREATE INDEX deployments_state ON deployments(state, root);"
 	},
+	/* A file minica did not write is kept as NAME.pre-minica before the
+	 * first swap (cert_saved, key_saved: that name, '' when none), and a
+	 * root file a deployment installed (ca_path, ca_sha256) is watched
+	 * by check, and a deployment can be retired (undeploy; pending with repair retire*
+	 * while its files are removed or restored, so a kill is finished by
+	 * the next command): SQLite cannot widen a CHECK, so the table is
+	 * rebuilt the documented way. */
+	{ 3,
+	  "CREATE TABLE deployments_new ("
+	  "  id INTEGER PRIMARY KEY,"
+	  "  cert_id INTEGER NOT NULL REFERENCES certificates(id),"
+	  "  profile TEXT NOT NULL,"
+	  "  root TEXT NOT NULL,"
+	  "  cert_path TEXT NOT NULL,"
+	  "  cert_sha256 TEXT NOT NULL,"
+	  "  cert_mode INTEGER NOT NULL,"
+	  "  cert_uid INTEGER NOT NULL,"
+	  "  cert_gid INTEGER NOT NULL,"
+	  "  key_path TEXT NOT NULL,"
+	  "  key_sha256 TEXT NOT NULL,"
+	  "  key_mode INTEGER NOT NULL,"
+	  "  key_uid INTEGER NOT NULL,"
+	  "  key_gid INTEGER NOT NULL,"
+	  "  deployed_at INTEGER NOT NULL,"
+	  "  state TEXT NOT NULL DEFAULT 'current'"
+	  "    CHECK (state IN ('pending', 'current', 'replaced', 'failed', 'retired')),"
+	  "  cert_prev_sha256 TEXT NOT NULL DEFAULT '',"
+	  "  key_prev_sha256 TEXT NOT NULL DEFAULT '',"
+	  "  cert_tmp TEXT NOT NULL DEFAULT '',"
+	  "  key_tmp TEXT NOT NULL DEFAULT '',"
+	  "  cert_backup TEXT NOT NULL DEFAULT '',"
+	  "  key_backup TEXT NOT NULL DEFAULT '',"
+	  "  repair TEXT NOT NULL DEFAULT 'forward'"
+	  "    CHECK (repair IN ('forward', 'back', 'retire', 'retire-remove', 'retire-restore')),"
+	  "  detail TEXT NOT NULL DEFAULT '',"
+	  "  cert_saved TEXT NOT NULL DEFAULT '',"
+	  "  key_saved TEXT NOT NULL DEFAULT '',"
+	  "  ca_path TEXT NOT NULL DEFAULT '',"
+	  "  ca_sha256 TEXT NOT NULL DEFAULT ''"
+	  ");"
+	  "INSERT INTO deployments_new (id, cert_id, profile, root, cert_path, cert_sha256, cert_mode,"
+	  " cert_uid, cert_gid, key_path, key_sha256, key_mode, key_uid, key_gid, deployed_at, state,"
+	  " cert_prev_sha256, key_prev_sha256, cert_tmp, key_tmp, cert_backup, key_backup, repair, detail)"
+	  " SELECT id, cert_id, profile, root, cert_path, cert_sha256, cert_mode,"
+	  " cert_uid, cert_gid, key_path, key_sha256, key_mode, key_uid, key_gid, deployed_at, state,"
+	  " cert_prev_sha256, key_prev_sha256, cert_tmp, key_tmp, cert_backup, key_backup, repair, detail"
+	  " FROM deployments;"
+	  "DROP TABLE deployments;"
+	  "ALTER TABLE deployments_new RENAME TO deployments;"
+	  "CREATE INDEX deployments_target ON deployments(root, cert_path, state);"
+	  "CREATE INDEX deployments_state ON deployments(state, root);"
+	  /* 1: signed from a CSR, so renew keeps the requester's key. */
+	  "ALTER TABLE certificates ADD COLUMN key_from_csr INTEGER NOT NULL DEFAULT 0;"
+	},
 };
 
 const size_t store_nmigrations = sizeof(store_migrations) / sizeof(store_migrations[0]);

@@ -66,6 +66,9 @@ struct store_deploy_file {
 	char prev_sha256[65];	/* of the file it replaced; "" when there was none */
 	char *tmp;		/* staged new file, renamed over path */
 	char *backup;		/* hard link to the previous file, kept for rollback */
+	char *saved;		/* NAME.pre-minica: a file minica did not write, kept
+				 * before the first swap; "" or NULL when none */
+	int saved_before;	/* saved was kept by an earlier deployment (not stored) */
 	int mode;
 	int64_t uid;
 	int64_t gid;
@@ -77,9 +80,12 @@ struct store_deployment {
 	char *profile;
 	char *root;
 	struct store_deploy_file cert, key;
+	char *ca_path;		/* the root file installed with it; "" or NULL: none */
+	char ca_sha256[65];
 	time_t deployed_at;
-	char state[16];		/* pending, current, replaced, failed */
-	char repair[16];	/* for pending: forward (finish the swap) or back (undo it) */
+	char state[16];		/* pending, current, replaced, failed, retired */
+	char repair[16];	/* for pending: forward (finish the swap), back (undo it),
+				 * retire, retire-remove, retire-restore (finish an undeploy) */
 	char *detail;		/* why it failed or how it was repaired */
 };
 /* Inserts d as 'pending' (repair forward) and sets d->id. */
@@ -103,6 +109,20 @@ typedef int (*store_deploy_cb)(const struct store_deployment *d, void *arg);
 /* Calls cb for each match, newest first; a non-zero return stops and is
  * returned. */
 int store_deploy_each(struct store *st, const struct store_deploy_filter *f, store_deploy_cb cb, void *arg);
+/* 1 if a recorded deployment wrote content sha256 to path (as its
+ * certificate or key), 0 if none did, -1 on error. */
+int store_deploy_wrote(struct store *st, const char *path, const char *sha256);
+/* The NAME.pre-minica name the newest deployment to path recorded, in
+ * *saved (caller frees; NULL when none).  0 or -1. */
+int store_deploy_saved(struct store *st, const char *path, char **saved);
+/* 1 if cert_id has a current deployment (under root; NULL: any), 0 if
+ * not, -1 on error. */
+int store_deploy_is_current(struct store *st, int64_t cert_id, const char *root);
+/* Marks d pending with repair retire* before undeploy touches its files. */
+int store_deploy_begin_retire(struct store *st, struct store_deployment *d, const char *repair);
+/* Retires deployment id (undeploy) with an audit event; detail says
+ * what was done to its files. */
+int store_deploy_retire(struct store *st, struct store_deployment *d, const char *detail);
 /* By id: 1 found, 0 none, -1 error. */
 int store_deploy_get(struct store *st, int64_t id, struct store_deployment *out);
 void store_deploy_free(struct store_deployment *d);
@@ -129,6 +149,7 @@ struct store_cert {
 	char *revocation_reason;
 	int imported;
 	time_t created_at;
+	int key_from_csr;	/* the key is a CSR's: renew keeps it */
 };
 int store_cert_insert(struct store *st, struct store_cert *c);
 /* A deep copy (all or nothing: on -1 dst holds nothing to free). */
@@ -168,6 +189,9 @@ char *store_names_key(const char *cn, const struct mc_strv *names);
 /* Marks a valid certificate revoked (time, reason); -1 if it is not valid. */
 int store_cert_revoke(struct store *st, int64_t id, time_t when, const char *reason);
 /* Marks old superseded by new (both rows must exist; old must be valid). */
+/* A revoked certificate's replacement: linked (superseded_by), status
+ * kept revoked; once. */
+int store_cert_replace_revoked(struct store *st, int64_t old_id, int64_t new_id);
 int store_cert_supersede(struct store *st, int64_t old_id, int64_t new_id);
 /* Increments and returns the CA's CRL number (inside the caller's
  * transaction). */

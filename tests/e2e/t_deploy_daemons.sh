@@ -30,10 +30,13 @@ cat >>"$MINICA_HOME/minica.conf" <<EOF
 reload_timeout = 20
 [profile.smtpd]
 reload = postfix -c $E2E_DIR/postfix/conf reload
+running = postfix -c $E2E_DIR/postfix/conf status
 [profile.dovecot]
 reload = doveadm -c $E2E_DIR/dovecot/dovecot.conf reload
+running = start-stop-daemon --status --pidfile $E2E_DIR/dovecot/run/master.pid
 [profile.nginx]
 reload = nginx -p $E2E_DIR/nginx -c $E2E_DIR/nginx/conf/nginx.conf -e $E2E_DIR/nginx/logs/error.log -s reload
+running = start-stop-daemon --status --pidfile $E2E_DIR/nginx/nginx.pid
 EOF
 ca=$root/etc/ssl/certs/minica-ca.pem
 smtpd_crt=$root/etc/ssl/certs/smtpd.crt
@@ -52,10 +55,15 @@ deploy() {
 }
 mkdir "$E2E_DIR/cwd"
 
-# ---- 1: first deployment; the daemons do not run yet, so no reload
-deploy smtpd --no-reload
-deploy dovecot --no-reload
-deploy nginx --san "$web" --no-reload
+# ---- 1: first deployment; the daemons do not run yet: each running check
+# says so, the reload is skipped, exit 0 (no --no-reload needed)
+deploy smtpd
+deploy dovecot
+deploy nginx --san "$web"
+for p in smtpd dovecot nginx; do
+	grep -q "$p is not running" "$E2E_DIR/issue-$p.out" ||
+		{ e2e_show_log "$E2E_DIR/issue-$p.out"; e2e_fail "a stopped $p was not reported as not running"; }
+done
 for f in "$smtpd_crt" "$dovecot_crt" "$nginx_crt"; do
 	openssl verify -CAfile "$ca" "$f" >/dev/null || e2e_fail "openssl verify '$f'"
 done

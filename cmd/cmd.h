@@ -131,8 +131,6 @@ int cmd_bundle(int argc, const char **argv);
 int cmd_help(int argc, const char **argv);
 int cmd_version(int argc, const char **argv);
 
-#endif
-
 /* engine.c: the issuing pipeline shared by issue, renew and batch.
  * Functions here set mc_err and never print. */
 struct issue_req {
@@ -274,3 +272,5 @@ void cmd_findings_free(struct cmd_findings *f);
  * probe what the daemons serve. */
 int cmd_check_deployments(struct cmd_ca *ca, const char *root, int probe, struct cmd_findings *f, size_t *count);
 const char *cmd_sev_name(enum cmd_sev s);
+
+#endif

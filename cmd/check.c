@@ -119,7 +119,12 @@ run_check(struct check_state *s, int json, int quiet)
 		free(s->root);
 		s->root = r;
 	}
-	if (cmd_open_ca(&ca) < 0) {
+	/* A damaged store is reported here even when no write found it. */
+	if (cmd_open_ca(&ca) < 0 || store_verify(ca.db, STORE_VERIFY_EVERY, NULL) < 0) {
+		if (ca.db != NULL) {
+			cmd_fail();
+			cmd_close_ca(&ca);
+		}
 		if (json)
 			printf("{\"status\":\"UNKNOWN\",\"code\":3,\"summary\":\"MINICA UNKNOWN - cannot read the CA\"}\n");
 		else

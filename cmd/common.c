@@ -273,7 +273,8 @@ cmd_ca_lock(struct cmd_ca *ca)
 		}
 		wait_ms = (int)v * 1000;
 	}
-	if (path == NULL || (ca->lock_fd = ca_lock_file(path, wait_ms)) < 0) {
+	/* A read-only home (a backup, a rescue system) says so, not EROFS. */
+	if (path == NULL || store_writable(ca->db) < 0 || (ca->lock_fd = ca_lock_file(path, wait_ms)) < 0) {
 		free(path);
 		return cmd_fail(), -1;
 	}

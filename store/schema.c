@@ -94,6 +94,14 @@ const struct store_migration store_migrations[] = {
 	  "ALTER TABLE deployments ADD COLUMN detail TEXT NOT NULL DEFAULT '';"
 	  "CREATE INDEX deployments_state ON deployments(state, root);"
 	},
+	/* The last whole-file check that passed (PRAGMA quick_check), so that
+	 * `check` need not run it on every call (store/integrity.c). */
+	{ 3,
+	  "CREATE TABLE integrity ("
+	  "  id INTEGER PRIMARY KEY CHECK (id = 1),"
+	  "  checked_at INTEGER NOT NULL"
+	  ");"
+	},
 };
 
 const size_t store_nmigrations = sizeof(store_migrations) / sizeof(store_migrations[0]);

@@ -9,6 +9,9 @@
 struct store {
 	sqlite3 *db;
 	char *path;
+	int readonly;	/* opened read-only: the file or its folder cannot be written */
+	int current;	/* the schema is this minica's (migrations done) */
+	int sound;	/* PRAGMA quick_check passed on this handle */
 };
 
 struct store_migration {
@@ -26,6 +29,11 @@ int store_exec_stmt(struct store *st, sqlite3_stmt *stmt);
 void store_seterr(struct store *st, const char *what);
 /* Duplicates a text column (NULL stays NULL). */
 char *store_col_text(sqlite3_stmt *stmt, int col);
+/* Control statements (BEGIN, COMMIT, PRAGMA); writes go through
+ * store_exec_stmt, which checks the store first. */
 int store_exec(struct store *st, const char *sql);
+/* integrity.c: refuses on a read-only store; runs the whole-file check
+ * before the first write of this handle. */
+int store_before_write(struct store *st);
 
 #endif

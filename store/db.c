@@ -77,6 +77,60 @@ store_col_text(sqlite3_stmt *stmt, int col)
 	return t != NULL ? mc_strdup((const char *)t) : NULL;
 }
 
+void
+store_col_copy(char *dst, size_t len, sqlite3_stmt *stmt, int col)
+{
+	const unsigned char *t = sqlite3_column_text(stmt, col);
+
+	snprintf(dst, len, "%s", t ? (const char *)t : "");
+}
+
+int
+store_rows_each(struct store *st, sqlite3_stmt *stmt, const struct store_rowtype *t, void *row,
+    int (*call)(void *row, void *arg), void *arg, const char *what)
+{
+	int rc = 0, step;
+
+	if (stmt == NULL)
+		return -1;
+	while ((step = sqlite3_step(stmt)) == SQLITE_ROW) {
+		if (t->read(stmt, row) < 0) {
+			rc = -1;
+			break;
+		}
+		rc = call(row, arg);
+		if (t->drop != NULL)
+			t->drop(row);
+		if (rc != 0)
+			break;
+	}
+	if (rc == 0 && step != SQLITE_DONE) {
+		store_seterr(st, what);
+		rc = -1;
+	}
+	sqlite3_finalize(stmt);
+	return rc;
+}
+
+int
+store_rows_one(struct store *st, sqlite3_stmt *stmt, const struct store_rowtype *t, void *out,
+    const char *what)
+{
+	int rc, found = -1;
+
+	if (stmt == NULL)
+		return -1;
+	rc = sqlite3_step(stmt);
+	if (rc == SQLITE_ROW)
+		found = t->read(stmt, out) < 0 ? -1 : 1;
+	else if (rc == SQLITE_DONE)
+		found = 0;
+	else
+		store_seterr(st, what);
+	sqlite3_finalize(stmt);
+	return found;
+}
+
 int
 store_latest_version(void)
 {

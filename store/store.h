@@ -166,8 +166,6 @@ typedef int (*store_cert_cb)(const struct store_cert *c, void *arg);
  * cb stops and is returned. */
 int store_cert_each(struct store *st, const struct store_cert_filter *f, store_cert_cb cb, void *arg);
 void store_cert_free(struct store_cert *c);
-/* Sorted, comma-joined names and CN: equal for the same set in any order. */
-char *store_names_key(const char *cn, const struct mc_strv *names);
 
 /* lifecycle.c */
 /* Marks a valid certificate revoked (time, reason); -1 if it is not valid. */

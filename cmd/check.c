@@ -104,7 +104,7 @@ print_json(const struct check_state *s, const char *line)
 static int
 run_check(struct check_state *s, int json, int quiet)
 {
-	struct store_cert_filter filter = { 0 };
+	struct store_cert_filter filter = { .no_pem = 1 };
 	struct cmd_ca ca;
 	char line[512];
 

@@ -95,12 +95,18 @@ const struct store_migration store_migrations[] = {
 	  "CREATE INDEX deployments_state ON deployments(state, root);"
 	},
 	/* The last whole-file check that passed (PRAGMA quick_check), so that
-	 * `check` need not run it on every call (store/integrity.c). */
+	 * `check` need not run it on every call (store/integrity.c); and
+	 * every column list and check read but the PEM, in expiry order, so
+	 * that they walk this index alone instead of every row with its PEM
+	 * (about 2 KB each: 200 MB read for 100,000 certificates). */
 	{ 3,
 	  "CREATE TABLE integrity ("
 	  "  id INTEGER PRIMARY KEY CHECK (id = 1),"
 	  "  checked_at INTEGER NOT NULL"
 	  ");"
+	  "CREATE INDEX certificates_list ON certificates(status, not_after, id, serial, profile,"
+	  "  subject, cn, sans, key_type, not_before, fingerprint_sha256, superseded_by, revoked_at,"
+	  "  revocation_reason, imported, created_at);"
 	},
 };
 

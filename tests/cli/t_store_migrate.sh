@@ -20,7 +20,7 @@ to_v1() {
 	    ALTER TABLE deployments DROP COLUMN cert_tmp; ALTER TABLE deployments DROP COLUMN key_tmp;
 	    ALTER TABLE deployments DROP COLUMN cert_backup; ALTER TABLE deployments DROP COLUMN key_backup;
 	    ALTER TABLE deployments DROP COLUMN repair; ALTER TABLE deployments DROP COLUMN detail;
-	    DROP TABLE integrity; PRAGMA user_version = 1;"
+	    DROP TABLE integrity; DROP INDEX certificates_list; PRAGMA user_version = 1;"
 }
 cp "$db" "$T/current.db"
 to_v1 "$T/current.db"

@@ -283,6 +283,16 @@ readonly_uri(const char *path)
 	}
 	snprintf(wal, sizeof(wal), "%s-wal", path);
 	immutable = stat(wal, &sb) < 0 || sb.st_size == 0;
+	/* Writes still in the log (a copy taken while minica ran) can only
+	 * be read with its index; ignoring them would show an older CA. */
+	snprintf(wal, sizeof(wal), "%s-shm", path);
+	if (!immutable && stat(wal, &sb) < 0) {
+		mc_seterr("database '%s' has writes in '%s-wal' that cannot be read without '%s' "
+		    "and the CA home is read-only; copy the home somewhere writable and run minica there",
+		    path, path, wal);
+		free(uri);
+		return NULL;
+	}
 	o = uri + sprintf(uri, "file:");
 	for (const unsigned char *c = (const unsigned char *)path; *c != '\0'; c++) {
 		if (isalnum(*c) || strchr("/._-~", *c) != NULL) {

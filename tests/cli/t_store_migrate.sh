@@ -11,16 +11,34 @@ expect 0 mc issue nginx --key ec256 --cn www.example.org --out "$T/o"
 latest=$(sqlite3 "$db" "PRAGMA user_version")
 [ "$latest" -ge 3 ] || fail "expected schema 3 or later, got $latest"
 
-# The v1 fixture: this database taken back to schema 1 (what migrations
-# 2 and later add, removed; rollback journal, as minica 0.1 left it).
+# The v1 fixture: this database taken back to schema 1 as migration 1 made
+# it (store/schema.c): every table, index and trigger a later migration
+# added dropped, every column added to a v1 table dropped, rollback journal
+# as minica 0.1 left it.  Written against the list of v1 objects, not the
+# later migrations, so that a new migration needs no change here.
+V1_OBJECTS="ca certificates deployments audit certificates_current certificates_profile
+deployments_target audit_time audit_no_update audit_no_delete"
+V1_COLS_ca="id subject serial not_before not_after fingerprint_sha256 pem constraints imported crl_number created_at"
+V1_COLS_certificates="id ca_id serial profile subject cn sans names_key key_type not_before not_after
+fingerprint_sha256 pem status superseded_by revoked_at revocation_reason imported created_at"
+V1_COLS_deployments="id cert_id profile root cert_path cert_sha256 cert_mode cert_uid cert_gid key_path
+key_sha256 key_mode key_uid key_gid deployed_at state"
+V1_COLS_audit="id time user action serial details"
 to_v1() {
 	sqlite3 "$1" "PRAGMA journal_mode = DELETE" >/dev/null
-	sqlite3 "$1" "DROP INDEX deployments_state;
-	    ALTER TABLE deployments DROP COLUMN cert_prev_sha256; ALTER TABLE deployments DROP COLUMN key_prev_sha256;
-	    ALTER TABLE deployments DROP COLUMN cert_tmp; ALTER TABLE deployments DROP COLUMN key_tmp;
-	    ALTER TABLE deployments DROP COLUMN cert_backup; ALTER TABLE deployments DROP COLUMN key_backup;
-	    ALTER TABLE deployments DROP COLUMN repair; ALTER TABLE deployments DROP COLUMN detail;
-	    DROP TABLE integrity; DROP INDEX certificates_list; PRAGMA user_version = 1;"
+	sqlite3 "$1" "SELECT type || ' ' || name FROM sqlite_master WHERE name NOT LIKE 'sqlite_%'" |
+	while read -r type name; do
+		case " $(echo $V1_OBJECTS) " in *" $name "*) continue ;; esac
+		sqlite3 "$1" "DROP $type IF EXISTS \"$name\""
+	done
+	for t in ca certificates deployments audit; do
+		eval "keep=\$V1_COLS_$t"
+		for c in $(sqlite3 "$1" "SELECT name FROM pragma_table_info('$t')"); do
+			case " $(echo $keep) " in *" $c "*) continue ;; esac
+			sqlite3 "$1" "ALTER TABLE $t DROP COLUMN \"$c\""
+		done
+	done
+	sqlite3 "$1" "PRAGMA user_version = 1"
 }
 cp "$db" "$T/current.db"
 to_v1 "$T/current.db"

@@ -31,7 +31,7 @@ LIBS        = $(shell $(PKG_CONFIG) --libs $(PKGS)) $(NOPC_LIBS)
 TEST_CFLAGS = $(shell $(PKG_CONFIG) --cflags criterion)
 TEST_LIBS   = $(shell $(PKG_CONFIG) --libs criterion)
 
-LIB_SRC   := $(sort $(wildcard util/*.c ca/*.c policy/*.c store/*.c deploy/*.c) $(filter-out cmd/main.c,$(wildcard cmd/*.c)))
+LIB_SRC   := $(sort $(wildcard util/*.c ca/*.c policy/*.c store/*.c deploy/*.c issue/*.c) $(filter-out cmd/main.c,$(wildcard cmd/*.c)))
 LIB_OBJ   := $(LIB_SRC:%.c=$(BUILD)/%.o)
 # Every header, for `make headers` (dependencies come from -MMD -MP).
 HEADERS   := $(sort $(wildcard */*.h tests/*/*.h))
@@ -42,7 +42,7 @@ FUZZ_DEPS  := $(BUILD)/fuzz-support/util.o $(BUILD)/libminica.a
 # Seconds per fuzz target for `make fuzz`: six targets, about ten minutes.
 FUZZ_SECONDS ?= 100
 
-.PHONY: headers check-O0 all test suite unit cli e2e crash crash-quick install uninstall clean check-asan check-valgrind \
+.PHONY: all test suite headers check-O0 unit cli e2e crash crash-quick install uninstall clean check-asan check-valgrind \
 	check-valgrind-ci bench fuzz fuzz-run replay
 
 all: $(BUILD)/minica
@@ -97,16 +97,17 @@ $(BUILD)/fuzzers/%: fuzz/%.c $(FUZZ_DEPS)
 	@echo "  FUZZER  $@"
 	@$(CC) $(ALL_CFLAGS) $(DEPFLAGS) -fsanitize=fuzzer -o $@ $< $(BUILD)/fuzz-support/util.o $(BUILD)/libminica.a $(ALL_LDFLAGS) $(LIBS)
 
-# Every test: each header included twice, the tree built at -O0 (gcc's
+# Every test: the tree built at -O0 (gcc's
 # format-truncation and uninitialised-use warnings differ by -O level),
-# the suite (unit suites, the built binary from the outside, the real
-# daemons), then the suite again under ASan+UBSan, then a subset of the
+# the suite (each header alone and twice, unit suites, the built binary
+# from the outside, the real daemons), then the suite again under ASan+UBSan, then a subset of the
 # CLI tests under valgrind, then a short crash-safety run (timings:
 # docs/reliability.md).
-test: headers check-O0 suite check-asan check-valgrind-ci crash-quick
+test: check-O0 suite check-asan check-valgrind-ci crash-quick
 
-# Each header compiled twice in one unit: a guard that closes early, or a
-# header that needs another one included first, fails here.
+# Each header (tests' and fuzz's too) compiled alone and twice in one unit:
+# a guard that closes early, or a header that needs another one included
+# first, fails here.  Part of suite.
 headers:
 	@mkdir -p $(BUILD)/headers
 	@set -e; for h in $(HEADERS); do \
@@ -121,7 +122,7 @@ check-O0:
 	@$(MAKE) --no-print-directory BUILD=build-O0 CFLAGS="-O0 -g" build-O0/minica $(UNIT_SRC:tests/unit/%.c=build-O0/tests/%)
 	@echo "check-O0: the tree builds with -Werror at -O0"
 
-suite: unit cli e2e
+suite: headers unit cli e2e
 
 unit: $(UNIT_BIN) replay
 	@set -e; for t in $(UNIT_BIN); do echo "== $$t"; $$t --jobs 2 --short-filename; done

@@ -227,8 +227,9 @@ static const char plist_head[] =
     "\"http://www.apple.com/DTDs/PropertyList-1.0.dtd\">\n"
     "<plist version=\"1.0\">\n<dict>\n\t<key>PayloadContent</key>\n\t<array>\n";
 
-int
-ca_bundle_mobileconfig(X509 *root, const char *name, struct mc_buf *out)
+/* The Apple profile (com.apple.security.root) as XML plist. */
+static int
+bundle_mobileconfig(X509 *root, const char *name, struct mc_buf *out)
 {
 	struct mc_buf desc = { 0 }, disp = { 0 }, id = { 0 };
 	char *cn = NULL, *org = NULL;
@@ -270,8 +271,9 @@ out:
 	return rc;
 }
 
-int
-ca_bundle_p7b(X509 *root, struct mc_buf *out)
+/* Degenerate PKCS#7 SignedData holding root, DER. */
+static int
+bundle_p7b(X509 *root, struct mc_buf *out)
 {
 	PKCS7 *p7 = NULL;
 	unsigned char *der = NULL;
@@ -398,7 +400,7 @@ write_encodings(X509 *root, const char *dir, const char *name)
 	int rc = -1;
 
 	if (cert_pem(root, &b[0]) < 0 || cert_der(root, &b[1]) < 0 ||
-	    ca_bundle_p7b(root, &b[2]) < 0 || ca_bundle_mobileconfig(root, name, &b[3]) < 0)
+	    bundle_p7b(root, &b[2]) < 0 || bundle_mobileconfig(root, name, &b[3]) < 0)
 		goto out;
 	for (size_t i = 0; i < 4; i++)
 		if (put(dir, name, ext[i], 0644, &b[i]) < 0)

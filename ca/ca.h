@@ -37,7 +37,6 @@ EVP_PKEY *ca_key_load(const char *path, const char *pass, size_t passlen);
 EVP_PKEY *ca_key_from_pem(const char *pem, size_t len, const char *pass, size_t passlen);
 /* "rsa2048", "ec256", ... for a key; NULL if of no supported kind. */
 const char *ca_key_type_name(const EVP_PKEY *key);
-int ca_key_is_rsa(const EVP_PKEY *key);
 
 /* cert.c */
 int ca_cert_pem(X509 *x, struct mc_buf *out);
@@ -211,10 +210,6 @@ int ca_bundle_write(X509 *root, const char *dir, const char *name);
  * minica's namespace 736219ba-e2fe-53e4-90c8-12ec1596e18c, which is
  * uuid5(NAMESPACE_URL, "urn:minica:bundle"): stable for one root. */
 int ca_bundle_uuid(X509 *root, const char *label, char out[CA_UUID_LEN]);
-/* The Apple profile (com.apple.security.root) as XML plist. */
-int ca_bundle_mobileconfig(X509 *root, const char *name, struct mc_buf *out);
-/* Degenerate PKCS#7 SignedData holding root, DER. */
-int ca_bundle_p7b(X509 *root, struct mc_buf *out);
 
 /* p12.c: PKCS#12 client kits. */
 #define CA_P12_ITER 600000	/* PBKDF2-HMAC-SHA256 and MAC, modern */

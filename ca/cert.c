@@ -8,7 +8,7 @@
 #include <openssl/rand.h>
 #include <openssl/x509v3.h>
 
-#include "ca.h"
+#include "internal.h"
 
 int
 ca_cert_pem(X509 *x, struct mc_buf *out)
@@ -51,26 +51,7 @@ ca_cert_from_pem(const char *pem, size_t len)
 X509 *
 ca_cert_from_mem(const void *data, size_t len)
 {
-	const unsigned char *p = data;
-	X509 *x;
-
-	if (data == NULL || len == 0 || len > INT_MAX) {
-		mc_seterr("empty or oversized certificate");
-		return NULL;
-	}
-	if (memmem(data, len, "-----BEGIN", 10) != NULL)
-		return ca_cert_from_pem(data, len);
-	if ((x = d2i_X509(NULL, &p, (long)len)) == NULL) {
-		mc_seterr_ssl("neither PEM nor DER certificate (d2i_X509)");
-		return NULL;
-	}
-	if (p != (const unsigned char *)data + len) {
-		mc_seterr("d2i_X509: %zu bytes of trailing data",
-		    len - (size_t)(p - (const unsigned char *)data));
-		X509_free(x);
-		return NULL;
-	}
-	return x;
+	return ca_decode(data, len, ASN1_ITEM_rptr(X509), PEM_STRING_X509, "certificate");
 }
 
 X509 *

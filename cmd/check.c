@@ -120,9 +120,10 @@ print_json(const struct check_state *s, const char *line)
 static int
 run_check(struct cmd_ctx *ctx, struct check_state *s, int json, int quiet)
 {
-	struct store_cert_filter filter = { 0 };
+	struct store_cert_filter filter = { .no_pem = 1 };
 	struct mc_ca *ca = &ctx->ca;
 	char line[512];
+	int rc;
 
 	if (s->root != NULL) {
 		char *r = dep_root_resolve(s->root);
@@ -134,7 +135,11 @@ run_check(struct cmd_ctx *ctx, struct check_state *s, int json, int quiet)
 		}
 		s->root = s->root_buf = r;
 	}
-	if (cmd_setup(ctx) != 0) {
+	rc = cmd_setup(ctx);
+	/* A damaged store is reported here even when no write found it. */
+	if (rc == 0 && store_verify(ca->db, STORE_VERIFY_EVERY, NULL) < 0)
+		rc = cmd_fail();
+	if (rc != 0) {
 		if (json)
 			printf("{\"status\":\"UNKNOWN\",\"code\":3,\"summary\":\"MINICA UNKNOWN - cannot read the CA\"}\n");
 		else

@@ -302,7 +302,7 @@ static void
 roll_back(struct store *st, const struct dep_req *req, struct store_deployment *d, const char *why,
     int reloaded_new, struct dep_result *res)
 {
-	char msg[MC_ERR_MAX], again[MC_ERR_MAX] = "";
+	char msg[MC_ERR_MAX] = "", again[MC_ERR_MAX] = "";
 	int restored, had_prev = d->cert.prev_sha256[0] || d->key.prev_sha256[0];
 
 	store_deploy_set_repair(st, d->id, "back");
@@ -319,7 +319,9 @@ roll_back(struct store *st, const struct dep_req *req, struct store_deployment *
 		snprintf(again, sizeof(again), "; the previous certificate and key were left in place");
 	else
 		snprintf(again, sizeof(again), "; the new files were removed (there was no previous pair)");
-	snprintf(msg, sizeof(msg), "%s%s", why, again);
+	/* A message too long for the buffer is cut, never overrun. */
+	(void)mc_catf(msg, sizeof(msg), "%s", why);
+	(void)mc_catf(msg, sizeof(msg), "%s", again);
 	if (restored)
 		store_deploy_finish(st, d, "failed", "deploy-failed", msg);
 	mc_seterr("%s", msg);

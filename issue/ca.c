@@ -138,7 +138,8 @@ iss_ca_lock(struct mc_ca *ca, const char *who, int wait_ms)
 
 	if (ca->lock_fd >= 0)	/* taken already (iss_ca_settle) */
 		return 0;
-	if ((path = iss_home_path(ca->home, "lock")) == NULL)
+	/* A read-only home (a backup, a rescue system) says so, not EROFS. */
+	if (store_writable(ca->db) < 0 || (path = iss_home_path(ca->home, "lock")) == NULL)
 		return -1;
 	if ((ca->lock_fd = ca_lock_file(path, wait_ms)) < 0) {
 		char *holder = strncmp(mc_err(), "CA busy", 7) == 0 ? lock_holder(path) : NULL;

@@ -12,20 +12,12 @@
 	" d.key_path, d.key_sha256, d.key_prev_sha256, d.key_tmp, d.key_backup," \
 	" d.key_mode, d.key_uid, d.key_gid, d.cert_saved, d.key_saved, d.ca_path, d.ca_sha256"
 
-static void
-copy_col(char *dst, size_t len, sqlite3_stmt *stmt, int col)
-{
-	const unsigned char *t = sqlite3_column_text(stmt, col);
-
-	snprintf(dst, len, "%s", t ? (const char *)t : "");
-}
-
 static int
 read_file_cols(sqlite3_stmt *stmt, int col, struct store_deploy_file *f)
 {
 	f->path = store_col_text(stmt, col);
-	copy_col(f->sha256, sizeof(f->sha256), stmt, col + 1);
-	copy_col(f->prev_sha256, sizeof(f->prev_sha256), stmt, col + 2);
+	store_col_copy(f->sha256, sizeof(f->sha256), stmt, col + 1);
+	store_col_copy(f->prev_sha256, sizeof(f->prev_sha256), stmt, col + 2);
 	f->tmp = store_col_text(stmt, col + 3);
 	f->backup = store_col_text(stmt, col + 4);
 	f->mode = sqlite3_column_int(stmt, col + 5);
@@ -35,22 +27,24 @@ read_file_cols(sqlite3_stmt *stmt, int col, struct store_deploy_file *f)
 }
 
 static int
-read_row(sqlite3_stmt *stmt, struct store_deployment *d)
+read_row(sqlite3_stmt *stmt, void *row)
 {
+	struct store_deployment *d = row;
+
 	memset(d, 0, sizeof(*d));
 	d->id = sqlite3_column_int64(stmt, 0);
 	d->cert_id = sqlite3_column_int64(stmt, 1);
-	copy_col(d->serial, sizeof(d->serial), stmt, 2);
+	store_col_copy(d->serial, sizeof(d->serial), stmt, 2);
 	d->profile = store_col_text(stmt, 3);
 	d->root = store_col_text(stmt, 4);
 	d->deployed_at = sqlite3_column_int64(stmt, 5);
-	copy_col(d->state, sizeof(d->state), stmt, 6);
-	copy_col(d->repair, sizeof(d->repair), stmt, 7);
+	store_col_copy(d->state, sizeof(d->state), stmt, 6);
+	store_col_copy(d->repair, sizeof(d->repair), stmt, 7);
 	d->detail = store_col_text(stmt, 8);
 	d->cert.saved = store_col_text(stmt, 25);
 	d->key.saved = store_col_text(stmt, 26);
 	d->ca_path = store_col_text(stmt, 27);
-	copy_col(d->ca_sha256, sizeof(d->ca_sha256), stmt, 28);
+	store_col_copy(d->ca_sha256, sizeof(d->ca_sha256), stmt, 28);
 	if (d->profile == NULL || d->root == NULL || d->detail == NULL || d->cert.saved == NULL || d->ca_path == NULL ||
 	    d->key.saved == NULL || read_file_cols(stmt, 9, &d->cert) < 0 || read_file_cols(stmt, 17, &d->key) < 0) {
 		store_deploy_free(d);
@@ -81,6 +75,14 @@ store_deploy_free(struct store_deployment *d)
 	file_free(&d->cert);
 	file_free(&d->key);
 }
+
+static void
+drop_row(void *row)
+{
+	store_deploy_free(row);
+}
+
+static const struct store_rowtype deploy_row = { read_row, drop_row };
 
 static const char *
 nz(const char *s)
@@ -185,7 +187,7 @@ serial_of(struct store *st, int64_t cert_id, char *out, size_t len)
 		return -1;
 	sqlite3_bind_int64(stmt, 1, cert_id);
 	if (sqlite3_step(stmt) == SQLITE_ROW) {
-		copy_col(out, len, stmt, 0);
+		store_col_copy(out, len, stmt, 0);
 		rc = 0;
 	} else {
 		store_seterr(st, "look up the deployed certificate");
@@ -219,6 +221,19 @@ store_deploy_finish(struct store *st, struct store_deployment *d, const char *st
 	return 0;
 }
 
+struct each_deploy {
+	store_deploy_cb cb;
+	void *arg;
+};
+
+static int
+call_deploy(void *row, void *arg)
+{
+	const struct each_deploy *e = arg;
+
+	return e->cb(row, e->arg);
+}
+
 int
 store_deploy_each(struct store *st, const struct store_deploy_filter *f, store_deploy_cb cb, void *arg)
 {
@@ -232,8 +247,8 @@ store_deploy_each(struct store *st, const struct store_deploy_filter *f, store_d
 	    " AND (?3 IS NULL OR d.profile = ?3) AND (?4 IS NULL OR d.cert_path = ?4 OR d.key_path = ?4)"
 	    " AND (?5 IS NULL OR d.cert_id IN lineage)"
 	    " ORDER BY d.id DESC");
+	struct each_deploy e = { cb, arg };
 	struct store_deployment d;
-	int rc = 0, step;
 
 	if (stmt == NULL)
 		return -1;
@@ -247,22 +262,7 @@ store_deploy_each(struct store *st, const struct store_deploy_filter *f, store_d
 		sqlite3_bind_text(stmt, 4, f->path, -1, SQLITE_STATIC);
 	if (f->lineage_of != 0)
 		sqlite3_bind_int64(stmt, 5, f->lineage_of);
-	while ((step = sqlite3_step(stmt)) == SQLITE_ROW) {
-		if (read_row(stmt, &d) < 0) {
-			rc = -1;
-			break;
-		}
-		rc = cb(&d, arg);
-		store_deploy_free(&d);
-		if (rc != 0)
-			break;
-	}
-	if (rc == 0 && step != SQLITE_DONE) {
-		store_seterr(st, "list deployments");
-		rc = -1;
-	}
-	sqlite3_finalize(stmt);
-	return rc;
+	return store_rows_each(st, stmt, &deploy_row, &d, call_deploy, &e, "list deployments");
 }
 
 int
@@ -345,20 +345,11 @@ store_deploy_get(struct store *st, int64_t id, struct store_deployment *out)
 {
 	sqlite3_stmt *stmt = store_prepare(st, "SELECT " DEPLOY_COLS
 	    " FROM deployments d JOIN certificates c ON c.id = d.cert_id WHERE d.id = ?");
-	int rc, found = -1;
 
 	if (stmt == NULL)
 		return -1;
 	sqlite3_bind_int64(stmt, 1, id);
-	rc = sqlite3_step(stmt);
-	if (rc == SQLITE_ROW)
-		found = read_row(stmt, out) < 0 ? -1 : 1;
-	else if (rc == SQLITE_DONE)
-		found = 0;
-	else
-		store_seterr(st, "look up deployment");
-	sqlite3_finalize(stmt);
-	return found;
+	return store_rows_one(st, stmt, &deploy_row, out, "look up deployment");
 }
 
 int

@@ -69,7 +69,8 @@ store_crl_next_number(struct store *st)
 	sqlite3_stmt *stmt;
 	int64_t n = -1;
 
-	if (store_exec(st, "UPDATE ca SET crl_number = crl_number + 1 WHERE id = (SELECT max(id) FROM ca)") < 0)
+	if ((stmt = store_prepare(st, "UPDATE ca SET crl_number = crl_number + 1 WHERE id = (SELECT max(id) FROM ca)")) == NULL ||
+	    store_exec_stmt(st, stmt) < 0)
 		return -1;
 	if ((stmt = store_prepare(st, "SELECT crl_number FROM ca ORDER BY id DESC LIMIT 1")) == NULL)
 		return -1;

@@ -148,6 +148,20 @@ const struct store_migration store_migrations[] = {
 	  /* 1: signed from a CSR, so renew keeps the requester's key. */
 	  "ALTER TABLE certificates ADD COLUMN key_from_csr INTEGER NOT NULL DEFAULT 0;"
 	},
+	/* The last whole-file check that passed (PRAGMA quick_check), so that
+	 * `check` need not run it on every call (store/integrity.c); and
+	 * every column list and check read but the PEM, in expiry order, so
+	 * that they walk this index alone instead of every row with its PEM
+	 * (about 2 KB each: 200 MB read for 100,000 certificates). */
+	{ 4,
+	  "CREATE TABLE integrity ("
+	  "  id INTEGER PRIMARY KEY CHECK (id = 1),"
+	  "  checked_at INTEGER NOT NULL"
+	  ");"
+	  "CREATE INDEX certificates_list ON certificates(status, not_after, id, serial, profile,"
+	  "  subject, cn, sans, key_type, not_before, fingerprint_sha256, superseded_by, revoked_at,"
+	  "  revocation_reason, imported, created_at, key_from_csr);"
+	},
 };
 
 const size_t store_nmigrations = sizeof(store_migrations) / sizeof(store_migrations[0]);

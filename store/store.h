@@ -14,14 +14,29 @@ struct store;
 
 #define STORE_BUSY_MS 10000
 
-/* Opens (creating if create != 0) and migrates the database.  A database
- * whose user_version is newer than this build knows is refused. */
+/*
+ * Opens (creating if create != 0) and migrates the database.  A database
+ * whose user_version is newer than this build knows is refused.  When the
+ * file or its folder cannot be written, it is opened read-only: reads
+ * work, every write fails with a message saying the home is read-only.
+ * The whole-file check runs before the first write, not here.
+ */
 struct store *store_open(const char *path, int create);
 void store_close(struct store *st);
 int store_schema_version(struct store *st);
 int store_latest_version(void);
 
-/* BEGIN IMMEDIATE / COMMIT / ROLLBACK. */
+/* 0, or -1 with a message when the store was opened read-only. */
+int store_writable(struct store *st);
+/* How often `check` runs the whole-file check when nothing else did. */
+#define STORE_VERIFY_EVERY (20 * 3600)
+/* PRAGMA quick_check unless one passed on this store (and was recorded)
+ * less than every seconds ago; *ran (ran may be NULL) says whether it ran.  0 sound, -1 with
+ * the message when damaged or on error. */
+int store_verify(struct store *st, time_t every, int *ran);
+
+/* BEGIN IMMEDIATE (then the whole-file check before the first write of
+ * this handle) / COMMIT / ROLLBACK. */
 int store_begin(struct store *st);
 int store_commit(struct store *st);
 void store_rollback(struct store *st);
@@ -182,8 +197,6 @@ typedef int (*store_cert_cb)(const struct store_cert *c, void *arg);
  * cb stops and is returned. */
 int store_cert_each(struct store *st, const struct store_cert_filter *f, store_cert_cb cb, void *arg);
 void store_cert_free(struct store_cert *c);
-/* Sorted, comma-joined names and CN: equal for the same set in any order. */
-char *store_names_key(const char *cn, const struct mc_strv *names);
 
 /* lifecycle.c */
 /* Marks a valid certificate revoked (time, reason); -1 if it is not valid. */

@@ -15,8 +15,9 @@
 #define MC_ERR_MAX 1024
 
 void mc_seterr(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-/* Like mc_seterr, then appends ": " and the oldest OpenSSL error reason, if
- * any, and clears the OpenSSL error queue. */
+/* Like mc_seterr, then appends ": " and the reason of the newest OpenSSL
+ * error (the last one queued: the failing call's own, where the oldest is
+ * usually a low-level symptom), if any, and clears the OpenSSL error queue. */
 void mc_seterr_ssl(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* Prefix the current message: "cannot load 'x': <old message>". */
 void mc_preferr(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
@@ -47,6 +48,12 @@ int mc_buf_printf(struct mc_buf *b, const char *fmt, ...) __attribute__((format(
 void mc_buf_free(struct mc_buf *b);
 
 char *mc_strdup(const char *s);
+/*
+ * Appends printf output to the string in buf (size bytes in all), cutting
+ * it short where buf is full; buf stays terminated.  0, or -1 when the
+ * output was cut (messages may be cut; callers that must not, check).
+ */
+int mc_catf(char *buf, size_t size, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 /* Lowercase hex of len bytes into out (2*len+1 bytes). */
 void mc_hex(const unsigned char *in, size_t len, char *out);
 /* "2026-11-25T10:00:00Z" into out (at least 21 bytes). */

@@ -31,7 +31,7 @@ struct batch {
 	struct batch_item **todo_items;
 	struct issued *issued;
 	size_t ntodo;
-	struct ca_fileset *fs;
+	struct mc_fileset *fs;
 	struct cmd_ca ca;
 };
 
@@ -51,7 +51,7 @@ read_lines(struct batch *b)
 	struct mc_buf text = { 0 };
 	int bad = 0, rc = -1;
 
-	if (ca_file_read(b->o->file, BATCH_FILE_MAX, &text) < 0) {
+	if (mc_file_read(b->o->file, BATCH_FILE_MAX, &text) < 0) {
 		cmd_fail();
 		goto out;
 	}
@@ -224,7 +224,7 @@ issue_all(struct batch *b)
 		return -1;
 	}
 	if (b->files && ((b->fs = cmd_leaf_fileset(b->dir)) == NULL ||
-	    mc_pool_run(b->ntodo, b->o->jobs, add_files_one, b, &bad) < 0 || ca_fileset_commit(b->fs) < 0)) {
+	    mc_pool_run(b->ntodo, b->o->jobs, add_files_one, b, &bad) < 0 || mc_fileset_commit(b->fs) < 0)) {
 		cmd_error("%zu certificates are recorded but their files could not be written: %s",
 		    b->ntodo, mc_err());
 		return -1;
@@ -329,7 +329,7 @@ out:
 		cmd_issue_plan_free(&b.items[i].plan);
 		store_cert_free(&b.items[i].cur);
 	}
-	ca_fileset_free(b.fs);
+	mc_fileset_free(b.fs);
 	free(b.issued);
 	free(b.items);
 	free(b.todo);

@@ -190,11 +190,11 @@ void cmd_issued_free(struct issued *is);
  * exclusive) in dir (created 0700).  Check first, write after commit. */
 int cmd_leaf_files_check(const char *dir, const char *name, int with_key);
 int cmd_leaf_files_write(const char *dir, const char *name, const struct issued *is, X509 *root);
-/* The same in steps, for many leaves with one sync (ca_fileset): the
+/* The same in steps, for many leaves with one sync (mc_fileset): the
  * folder created 0700 if missing, each leaf's files added (thread-safe),
- * then ca_fileset_commit. */
-struct ca_fileset *cmd_leaf_fileset(const char *dir);
-int cmd_leaf_files_add(struct ca_fileset *fs, const char *name, const struct issued *is, X509 *root);
+ * then mc_fileset_commit. */
+struct mc_fileset *cmd_leaf_fileset(const char *dir);
+int cmd_leaf_files_add(struct mc_fileset *fs, const char *name, const struct issued *is, X509 *root);
 /* Same, replacing an existing key (renew: the old key's certificate is
  * superseded). */
 int cmd_leaf_files_replace(const char *dir, const char *name, const struct issued *is, X509 *root);

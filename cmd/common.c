@@ -273,7 +273,7 @@ cmd_ca_lock(struct cmd_ca *ca)
 		}
 		wait_ms = (int)v * 1000;
 	}
-	if (path == NULL || (ca->lock_fd = ca_lock_file(path, wait_ms)) < 0) {
+	if (path == NULL || (ca->lock_fd = mc_lock_file(path, wait_ms)) < 0) {
 		free(path);
 		return cmd_fail(), -1;
 	}

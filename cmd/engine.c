@@ -544,7 +544,7 @@ sweep_out(const char *dir)
 
 	if (g.locked_at.tv_sec == 0)
 		return 0;
-	if (ca_file_sweep_tmp(dir, &g.locked_at, &removed) < 0) {
+	if (mc_file_sweep_tmp(dir, &g.locked_at, &removed) < 0) {
 		mc_strv_free(&removed);
 		return -1;
 	}
@@ -554,7 +554,7 @@ sweep_out(const char *dir)
 	return 0;
 }
 
-struct ca_fileset *
+struct mc_fileset *
 cmd_leaf_fileset(const char *dir)
 {
 	if (mkdir(dir, 0700) < 0 && errno != EEXIST) {
@@ -563,11 +563,11 @@ cmd_leaf_fileset(const char *dir)
 	}
 	if (sweep_out(dir) < 0)
 		return NULL;
-	return ca_fileset_new(dir);
+	return mc_fileset_new(dir);
 }
 
 static int
-leaf_files_add(struct ca_fileset *fs, const char *name, const struct issued *is, X509 *root, int replace_key)
+leaf_files_add(struct mc_fileset *fs, const char *name, const struct issued *is, X509 *root, int replace_key)
 {
 	struct mc_buf leaf = { 0 }, chain = { 0 }, key = { 0 };
 	char fname[300];
@@ -578,13 +578,13 @@ leaf_files_add(struct ca_fileset *fs, const char *name, const struct issued *is,
 		goto out;
 	snprintf(fname, sizeof(fname), "%s.key", name);
 	if (is->key != NULL && (ca_key_plain_pem(is->key, &key) < 0 ||
-	    ca_fileset_add(fs, fname, 0600, !replace_key, key.p, key.len) < 0))
+	    mc_fileset_add(fs, fname, 0600, !replace_key, key.p, key.len) < 0))
 		goto out;
 	snprintf(fname, sizeof(fname), "%s.crt", name);
-	if (ca_fileset_add(fs, fname, 0644, 0, leaf.p, leaf.len) < 0)
+	if (mc_fileset_add(fs, fname, 0644, 0, leaf.p, leaf.len) < 0)
 		goto out;
 	snprintf(fname, sizeof(fname), "%s-fullchain.crt", name);
-	if (ca_fileset_add(fs, fname, 0644, 0, chain.p, chain.len) < 0)
+	if (mc_fileset_add(fs, fname, 0644, 0, chain.p, chain.len) < 0)
 		goto out;
 	rc = 0;
 out:
@@ -595,7 +595,7 @@ out:
 }
 
 int
-cmd_leaf_files_add(struct ca_fileset *fs, const char *name, const struct issued *is, X509 *root)
+cmd_leaf_files_add(struct mc_fileset *fs, const char *name, const struct issued *is, X509 *root)
 {
 	return leaf_files_add(fs, name, is, root, 0);
 }
@@ -603,12 +603,12 @@ cmd_leaf_files_add(struct ca_fileset *fs, const char *name, const struct issued 
 static int
 leaf_files_write(const char *dir, const char *name, const struct issued *is, X509 *root, int replace_key)
 {
-	struct ca_fileset *fs = cmd_leaf_fileset(dir);
+	struct mc_fileset *fs = cmd_leaf_fileset(dir);
 	int rc = -1;
 
-	if (fs != NULL && leaf_files_add(fs, name, is, root, replace_key) == 0 && ca_fileset_commit(fs) == 0)
+	if (fs != NULL && leaf_files_add(fs, name, is, root, replace_key) == 0 && mc_fileset_commit(fs) == 0)
 		rc = 0;
-	ca_fileset_free(fs);
+	mc_fileset_free(fs);
 	return rc;
 }
 

@@ -65,7 +65,7 @@ make_dir(const char *path, int *made)
 	}
 	if (errno == EEXIST)
 		return 0;
-	if (errno == ENOENT && ca_mkdir_p(path, 0700) == 0) {
+	if (errno == ENOENT && mc_mkdir_p(path, 0700) == 0) {
 		*made = 1;
 		return 0;
 	}
@@ -121,7 +121,7 @@ cmd_new_ca_write(const struct cmd_new_ca *n)
 	if (kp == NULL || dbp == NULL || cp == NULL || confp == NULL)
 		goto out;
 	if (ca_key_encrypt_pem(n->key, n->pass->p, n->pass->len, &keypem) < 0 ||
-	    ca_file_create_excl(kp, 0600, keypem.p, keypem.len) < 0 || ca_cert_pem(n->cert, &certpem) < 0 ||
+	    mc_file_create_excl(kp, 0600, keypem.p, keypem.len) < 0 || ca_cert_pem(n->cert, &certpem) < 0 ||
 	    fill_ca_row(n->cert, &certpem, n->imported, &rec) < 0)
 		goto out;
 	if ((db = store_open(dbp, 1)) == NULL || store_begin(db) < 0)
@@ -130,8 +130,8 @@ cmd_new_ca_write(const struct cmd_new_ca *n)
 		store_rollback(db);
 		goto out;
 	}
-	if (ca_file_create_excl(cp, 0644, certpem.p, certpem.len) < 0 ||
-	    ca_file_create_excl(confp, 0644, n->conf->p, n->conf->len) < 0)
+	if (mc_file_create_excl(cp, 0644, certpem.p, certpem.len) < 0 ||
+	    mc_file_create_excl(confp, 0644, n->conf->p, n->conf->len) < 0)
 		goto out;
 	rc = 0;
 out:

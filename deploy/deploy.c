@@ -66,7 +66,7 @@ dep_targets_check(const struct pol_profile *prof, const char *root)
 		    "a certificate file never holds a key", prof->name, cp);
 		goto out;
 	}
-	if (ca_file_check_target(cp) < 0 || ca_file_check_target(kp) < 0)
+	if (mc_file_check_target(cp) < 0 || mc_file_check_target(kp) < 0)
 		goto out;
 	rc = 0;
 out:
@@ -139,7 +139,7 @@ plan_file(struct store_deploy_file *f, const char *root, const struct pol_target
 	/* The key's folder is created private; /etc/ssl/certs-like folders not. */
 	if ((copy = mc_strdup(f->path)) == NULL)
 		return -1;
-	r = ca_mkdir_p(dirname(copy), (t->mode & 077) ? 0755 : 0700);
+	r = mc_mkdir_p(dirname(copy), (t->mode & 077) ? 0755 : 0700);
 	free(copy);
 	if (r < 0)
 		return -1;
@@ -160,8 +160,8 @@ install_ca(const struct dep_req *req, struct dep_result *res)
 	if ((res->ca_path = dep_path(req->root, t->path)) == NULL || (copy = mc_strdup(res->ca_path)) == NULL)
 		goto out;
 	if (resolve_owner(t, &uid, &gid) < 0 || ca_cert_pem(req->ca, &pem) < 0 ||
-	    ca_mkdir_p(dirname(copy), 0755) < 0 ||
-	    ca_file_replace(res->ca_path, t->mode, (uid_t)uid, (gid_t)gid, pem.p, pem.len) < 0)
+	    mc_mkdir_p(dirname(copy), 0755) < 0 ||
+	    mc_file_replace(res->ca_path, t->mode, (uid_t)uid, (gid_t)gid, pem.p, pem.len) < 0)
 		goto out;
 	rc = 0;
 out:
@@ -244,13 +244,13 @@ sweep_dir_of(const char *path, const struct timespec *before, struct mc_strv *re
 
 	if (copy == NULL)
 		return -1;
-	rc = ca_file_sweep_tmp(dirname(copy), before, removed);
+	rc = mc_file_sweep_tmp(dirname(copy), before, removed);
 	free(copy);
 	return rc;
 }
 
 /* Temp files a killed minica left next to the targets (install_ca's and
- * any other ca_file_replace's) go, with a note for each. */
+ * any other mc_file_replace's) go, with a note for each. */
 static int
 sweep(const struct dep_req *req, const struct store_deployment *d, struct dep_result *res)
 {

@@ -121,4 +121,22 @@ int dep_snippet(const char *daemon, const char *cert_path, const char *key_path,
  * for an unknown daemon (with a message). */
 const char *dep_snippet_profile(const char *daemon);
 
+/* ---- probe.c: the certificate a running daemon serves (check --probe) ---- */
+#define DEP_PROBE_LINE_MAX 4096	/* bytes per SMTP/IMAP line, CRLF included */
+#define DEP_PROBE_LINES 100	/* lines read from one server, all replies */
+/* Connects to host:port (IPv4/IPv6, getaddrinfo), optionally speaks SMTP
+ * (220 banner, EHLO, 250 lines incl. multi-line, STARTTLS, 220) or IMAP
+ * (* OK banner, "a STARTTLS", "a OK") first, does a TLS handshake WITHOUT
+ * verifying (we only want to see what is served; SNI = sni if non-NULL
+ * and not an IP literal), and returns the served leaf's SHA-256
+ * fingerprint (lowercase hex, as ca_cert_fingerprint).  starttls: NULL,
+ * "smtp" or "imap".  Every step bounded by timeout_ms overall (name
+ * resolution excepted).  Errors name what happened: "connection refused",
+ * "timed out after N ms waiting for the SMTP banner", "server does not
+ * offer STARTTLS", "TLS handshake failed: ...".  SIGPIPE is held back on
+ * the calling thread meanwhile; the process's signal handling is left
+ * alone. */
+int dep_probe(const char *host, int port, const char *starttls, const char *sni, int timeout_ms,
+    char fpr[CA_FPR_LEN]);
+
 #endif

@@ -69,6 +69,13 @@ int mc_cpu_count(void);
  */
 int mc_pool_run(size_t n, int jobs, int (*fn)(void *arg, size_t i), void *arg, size_t *failed_at);
 
+/* proc.c: what children get.  mc_child_state_save records the umask
+ * and RLIMIT_CORE the process started with (call it before changing
+ * them); mc_child_prepare, in a forked child before exec (async-signal-
+ * safe), restores them and closes every descriptor above 2. */
+void mc_child_state_save(void);
+void mc_child_prepare(void);
+
 /* fs.c: files written safely. */
 /* Temp files are named MC_TMP_PREFIX + the target's name + ".XXXXXX",
  * next to the target. */

@@ -110,7 +110,7 @@ plan_one(struct batch *b, struct batch_item *it)
 		return 0;
 	if (b->files && cmd_leaf_files_check(b->dir, it->name, 1) < 0)
 		return -1;
-	return b->o->deploy ? dep_targets_check(it->plan.prof, b->root) : 0;
+	return b->o->deploy ? dep_preflight(&b->ca.cfg, it->plan.prof, b->root) : 0;
 }
 
 static int

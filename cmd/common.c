@@ -177,13 +177,27 @@ check_private_dir(const char *path)
 int
 cmd_check_home_modes(void)
 {
-	char *priv = cmd_home_path("private");
+	char *priv = cmd_home_path("private"), *conf = cmd_home_path("minica.conf");
+	char *db = cmd_home_path("minica.db");
 	int rc;
 
-	if (priv == NULL)
-		return cmd_fail(), -1;
+	if (priv == NULL || conf == NULL || db == NULL) {
+		rc = -1;
+		cmd_fail();
+		goto out;
+	}
 	rc = check_private_dir(g.home) < 0 || check_private_dir(priv) < 0 ? -1 : 0;
+	/* Another user's home could name any reload command (OpenSSH's rule
+	 * for authorized_keys): root's or ours only. */
+	if (rc == 0 && (mc_check_owner(g.home, "CA home") < 0 || mc_check_owner(priv, "CA folder") < 0 ||
+	    mc_check_owner(conf, "CA file") < 0 || mc_check_owner(db, "CA file") < 0)) {
+		rc = -1;
+		cmd_fail();
+	}
+out:
 	free(priv);
+	free(conf);
+	free(db);
 	return rc;
 }
 

@@ -95,7 +95,7 @@ print_issued(const struct issued *is, const char *dir, const char *name, int jso
 
 /* --deploy: refused before anything is signed if it cannot work. */
 static int
-deploy_check(const struct issue_plan *plan, struct issue_opts *o, char **root)
+deploy_check(const struct cmd_ca *ca, const struct issue_plan *plan, struct issue_opts *o, char **root)
 {
 	if (plan->csr_key != NULL) {
 		mc_seterr("--deploy needs the private key, which stays with the CSR's owner; "
@@ -109,7 +109,7 @@ deploy_check(const struct issue_plan *plan, struct issue_opts *o, char **root)
 	free(o->dep.root);
 	o->dep.root = *root;
 	o->dep.json = o->json;
-	return dep_targets_check(plan->prof, *root);
+	return dep_preflight(&ca->cfg, plan->prof, *root);
 }
 
 static int
@@ -141,7 +141,7 @@ run_issue(struct issue_opts *o)
 
 		cmd_leaf_file_name(&probe, name, sizeof(name));
 	}
-	if ((o->deploy && deploy_check(&plan, o, &root) < 0) ||
+	if ((o->deploy && deploy_check(&ca, &plan, o, &root) < 0) ||
 	    (files && cmd_leaf_files_check(dir, name, plan.csr_key == NULL) < 0) ||
 	    p12_prepare(o, &plan, &p12pass) < 0) {
 		cmd_fail();

@@ -76,8 +76,8 @@ out:
 }
 
 /* User and group names as the profile gives them, or numeric ids. */
-static int
-resolve_owner(const struct pol_target *t, int64_t *uid, int64_t *gid)
+int
+dep_resolve_owner(const struct pol_target *t, int64_t *uid, int64_t *gid)
 {
 	const char *u = t->owner ? t->owner : "root", *g = t->group ? t->group : "root";
 	struct passwd *pw = getpwnam(u);
@@ -128,7 +128,7 @@ plan_file(struct store_deploy_file *f, const char *root, const struct pol_target
 	if ((f->path = dep_path(root, t->path)) == NULL ||
 	    side_name(f->path, ".minica-new.", &f->tmp) < 0 ||
 	    side_name(f->path, ".minica-old.", &f->backup) < 0 ||
-	    resolve_owner(t, &f->uid, &f->gid) < 0)
+	    dep_resolve_owner(t, &f->uid, &f->gid) < 0)
 		return -1;
 	f->mode = (int)t->mode;
 	ca_sha256_hex(data->p, data->len, f->sha256);
@@ -159,7 +159,7 @@ install_ca(const struct dep_req *req, struct dep_result *res)
 		return 0;
 	if ((res->ca_path = dep_path(req->root, t->path)) == NULL || (copy = mc_strdup(res->ca_path)) == NULL)
 		goto out;
-	if (resolve_owner(t, &uid, &gid) < 0 || ca_cert_pem(req->ca, &pem) < 0 ||
+	if (dep_resolve_owner(t, &uid, &gid) < 0 || ca_cert_pem(req->ca, &pem) < 0 ||
 	    mc_mkdir_p(dirname(copy), 0755) < 0 ||
 	    mc_file_replace(res->ca_path, t->mode, (uid_t)uid, (gid_t)gid, pem.p, pem.len) < 0)
 		goto out;
@@ -288,7 +288,7 @@ prepare(struct store *st, const struct dep_req *req, struct store_deployment *d,
 	char *cp = NULL, *kp = NULL;
 	int rc = -1;
 
-	if (dep_targets_check(p, req->root) < 0 || content(req, cert, key) < 0)
+	if (dep_preflight(req->cfg, p, req->root) < 0 || content(req, cert, key) < 0)
 		return -1;
 	if ((cp = dep_path(req->root, p->cert.path)) == NULL || (kp = dep_path(req->root, p->key.path)) == NULL ||
 	    dep_repair_pending(st, NULL, cp, kp, &res->repairs) < 0)

@@ -66,6 +66,13 @@ char *dep_root_resolve(const char *root);
 /* Before signing anything: the profile has targets and neither target is
  * a symlink or something other than a regular file. */
 int dep_targets_check(const struct pol_profile *prof, const char *root);
+/* preflight.c: everything that can be checked before signing, for a
+ * deployment of prof under root: dep_targets_check; the root's target
+ * (ca_cert) is no symlink or non-file; no .minica-new./.minica-old. name
+ * beside a target is a folder; owners and groups exist; cert_file is not
+ * the key file under another name; the folders on the way pass
+ * mc_check_folders (up to root). */
+int dep_preflight(const struct pol_config *cfg, const struct pol_profile *prof, const char *root);
 /*
  * The whole deployment: repairs any interrupted deployment to the same
  * files first, checks that key matches cert, records a 'pending' row,

@@ -25,4 +25,7 @@ int swap_back_pair(const struct store_deployment *d);
 /* After success: the previous pair is no longer needed. */
 void swap_drop_backups(const struct store_deployment *d);
 
+/* deploy.c: a target's owner and group as ids (names or numbers). */
+int dep_resolve_owner(const struct pol_target *t, int64_t *uid, int64_t *gid);
+
 #endif

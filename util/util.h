@@ -76,6 +76,17 @@ int mc_pool_run(size_t n, int jobs, int (*fn)(void *arg, size_t i), void *arg, s
 void mc_child_state_save(void);
 void mc_child_prepare(void);
 
+/* trust.c: sshd's StrictModes.  mc_check_owner: path (if it exists, not
+ * followed) is owned by root or the effective user; what names it in the
+ * refusal ("CA home").  mc_check_folders: every symlink on the way to dir
+ * is root's or ours, and every folder dir really is, up to stop (an
+ * absolute folder without symlinks, e.g. --root; NULL or "/": up to "/"),
+ * is owned by root or us and not writable by group or others (a sticky
+ * one like /tmp is allowed above, not as dir itself).  One line naming
+ * the folder and the chown/chmod that fixes it. */
+int mc_check_owner(const char *path, const char *what);
+int mc_check_folders(const char *dir, const char *stop);
+
 /* fs.c: files written safely. */
 /* Temp files are named MC_TMP_PREFIX + the target's name + ".XXXXXX",
  * next to the target. */

@@ -67,3 +67,58 @@ EOF
 	[ -f "$T/scan.out" ] || fail "the scanning hook did not run: $(cat "$T/err")"
 	[ "$(cat "$T/scan.out")" = 0 ] || fail "the passphrase is still in minica's memory ($(cat "$T/scan.out") copies)"
 fi
+
+# ---- 2, 6: refused before anything is signed, one line naming the fix
+refused() {
+	n=$(db_count certificates)
+	expect 1 mc issue smtpd --cn mail.example.org --force --deploy --no-reload --root "$1" \
+		--out "$T/refused" --passphrase-file "$PASS"
+	one_line "$T/err"
+	contains "$T/err" "$2"
+	[ "$(db_count certificates)" = "$n" ] || fail "a certificate was signed before the refusal: $2"
+	[ ! -e "$T/refused" ] || fail "files written before the refusal: $2"
+}
+fresh() { r="$T/r$1"; mkdir -p "$r/etc/ssl/certs" "$r/etc/ssl/private"; chmod 755 "$r/etc/ssl/certs"; }
+
+fresh 2a; chmod 0777 "$r/etc/ssl/certs"
+refused "$r" "refusing to write under folder '$r/etc/ssl/certs': it is writable by others (mode 0777); fix it with: chmod go-w '$r/etc/ssl/certs'"
+fresh 2b; chmod 0775 "$r/etc/ssl"
+refused "$r" "folder '$r/etc/ssl': it is writable by its group"
+if [ "$(id -u)" -eq 0 ]; then
+	fresh 2c; chown 65534 "$r/etc/ssl/private"
+	refused "$r" "refusing to write under folder '$r/etc/ssl/private': it is owned by"
+	# A symlinked /etc/ssl: the link and what it names must pass.
+	r="$T/r2d"; mkdir -p "$r/etc" "$T/elsewhere/ssl/certs" "$T/elsewhere/ssl/private"
+	ln -s "$T/elsewhere/ssl" "$r/etc/ssl"; chown -h 65534 "$r/etc/ssl"
+	refused "$r" "refusing the symbolic link '$r/etc/ssl': it is owned by"
+	chown -h 0 "$r/etc/ssl"; chmod 0777 "$T/elsewhere/ssl/private"
+	refused "$r" "folder '$T/elsewhere/ssl/private': it is writable by others"
+	chmod 0700 "$T/elsewhere/ssl/private"; chmod 0755 "$T/elsewhere/ssl/certs"
+	expect 0 mc issue smtpd --cn mail.example.org --force --deploy --no-reload --root "$r" --passphrase-file "$PASS"
+fi
+
+fresh 6a; ln -s "$T/victim" "$r/etc/ssl/certs/minica-ca.pem"
+refused "$r" "refusing to replace '$r/etc/ssl/certs/minica-ca.pem': it is a symbolic link"
+fresh 6b; mkdir "$r/etc/ssl/private/.minica-old.smtpd.key"
+refused "$r" "'$r/etc/ssl/private/.minica-old.smtpd.key' is in the way"
+fresh 6c; mkdir "$r/etc/ssl/certs/.minica-new.smtpd.crt"
+refused "$r" "'$r/etc/ssl/certs/.minica-new.smtpd.crt' is in the way"
+fresh 6d; printf 'key_group = no-such-group-here\n' >>"$MINICA_HOME/minica.conf"
+refused "$r" "unknown group 'no-such-group-here'"
+sed -i '/^key_group = no-such-group-here$/d' "$MINICA_HOME/minica.conf"
+fresh 6e; ln -s private "$r/etc/ssl/keys"
+printf 'cert_file = /etc/ssl/keys/smtpd.key\n' >>"$MINICA_HOME/minica.conf"
+refused "$r" "are the same file"
+sed -i '/^cert_file = \/etc\/ssl\/keys\/smtpd.key$/d' "$MINICA_HOME/minica.conf"
+
+# ---- 3. a CA home (or its database, configuration, private/) owned by another user
+if [ "$(id -u)" -eq 0 ]; then
+	for f in "" /private /minica.conf /minica.db; do
+		chown 65534 "$MINICA_HOME$f"
+		expect 1 mc list
+		one_line "$T/err"
+		contains "$T/err" "'$MINICA_HOME$f': it is owned by nobody, not by root; fix it with: chown root '$MINICA_HOME$f'"
+		chown 0 "$MINICA_HOME$f"
+	done
+	expect 0 mc list
+fi

@@ -122,3 +122,12 @@ if [ "$(id -u)" -eq 0 ]; then
 	done
 	expect 0 mc list
 fi
+
+# ---- 2. check reports a deployment whose folders no longer pass
+r="$T/r2c"; [ "$(id -u)" -eq 0 ] && chown 0 "$r/etc/ssl/private"
+fresh 2e
+expect 0 mc issue smtpd --cn mail.example.org --force --deploy --no-reload --root "$r" --passphrase-file "$PASS"
+chmod 0777 "$r/etc/ssl/certs"
+expect 2 mc check
+contains "$T/out" "writable by others (mode 0777); fix it with: chmod go-w '$r/etc/ssl/certs'"
+chmod 0755 "$r/etc/ssl/certs"

@@ -40,7 +40,9 @@ serial=$(sed -n 's/^issued smtpd certificate \([0-9a-f]*\),.*/\1/p' "$T/out")
 [ -n "$serial" ] || fail "no serial in: $(cat "$T/out")"
 
 # ---- 4. the reload hook: fds 0-2 only, the caller's umask and core limit
+# shellcheck disable=SC3045 # dash and bash both have ulimit -c and -S
 core=$(ulimit -c)
+# shellcheck disable=SC3045
 if ulimit -S -c 2048 2>/dev/null; then core=2048; fi
 (umask 022; "$MINICA_BIN" deploy "$serial" --from "$T/smtpd" --root "$ROOT" --passphrase-fd 3 \
 	3<"$PASS" >"$T/out" 2>"$T/err") || { cat "$T/err"; fail "deploy with a hook"; }

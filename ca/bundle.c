@@ -386,7 +386,7 @@ put(const char *dir, const char *name, const char *ext, mode_t mode, const struc
 
 	if (mc_buf_printf(&path, "%s/%s%s", dir, name, ext) < 0)
 		return -1;
-	rc = ca_file_replace(path.p, mode, (uid_t)-1, (gid_t)-1, b->p, b->len);
+	rc = mc_file_replace(path.p, mode, (uid_t)-1, (gid_t)-1, b->p, b->len);
 	mc_buf_free(&path);
 	return rc;
 }
@@ -423,14 +423,8 @@ make_dir(const char *dir)
 		mc_seterr("'%s' exists and is not a folder", dir);
 		return -1;
 	}
-	if (ca_mkdir_p(dir, 0755) < 0)
-		return -1;
-	/* The kit is public: undo a restrictive umask on the folder we made. */
-	if (chmod(dir, 0755) < 0) {
-		mc_seterr("cannot chmod '%s': %s", dir, strerror(errno));
-		return -1;
-	}
-	return 0;
+	/* The kit is public: the folders made get 0755 whatever the umask. */
+	return mc_mkdir_p(dir, 0755);
 }
 
 int

@@ -81,59 +81,11 @@ char *ca_cidr_to_conf(const char *cidr);
  * name constraints, purpose "sslserver"/"sslclient"/NULL). */
 int ca_verify_leaf(X509 *leaf, X509 *root, const char *purpose);
 
-/* fs.c */
-/* Temp files of ca_file_create_excl and ca_file_replace are named
- * CA_TMP_PREFIX + the target's name + ".XXXXXX", next to the target. */
-#define CA_TMP_PREFIX ".minica-tmp."
-/* Creates path only if it does not exist, with mode, whole: written and
- * fsynced under a temp name, then hard-linked to path (EEXIST refused)
- * and the folder fsynced.  Nothing is left under path on failure or crash. */
-int ca_file_create_excl(const char *path, mode_t mode, const void *data, size_t len);
-/* Writes to a temp name in the same folder (mode and owner set before any
- * content), fsyncs, renames over path, fsyncs the folder.  A symlink at
- * path is refused.  uid/gid (uid_t)-1 keep the process's own. */
-int ca_file_replace(const char *path, mode_t mode, uid_t uid, gid_t gid, const void *data, size_t len);
-/* Removes the temp files a process killed inside the two functions above
- * left in dir: regular files named CA_TMP_PREFIX... last modified before
- * `before`.  A caller holding the CA lock passes the time it took it, so
- * no live writer's file is touched.  Appends each path removed to removed
- * (may be NULL).  Returns the number removed (0 for a missing folder) or -1. */
-int ca_file_sweep_tmp(const char *dir, const struct timespec *before, struct mc_strv *removed);
-/* The first half of ca_file_replace for callers that swap several files
- * together (deploy): creates exactly path (O_EXCL|O_NOFOLLOW), mode and
- * owner set before any content, writes and fsyncs it.  Renaming it into
- * place and syncing the folder are the caller's. */
-int ca_file_stage(const char *path, mode_t mode, uid_t uid, gid_t gid, const void *data, size_t len);
-/* 0: path does not exist; 1: a regular file; -1: a symlink or anything
- * else, refused with a message naming it. */
-int ca_file_check_target(const char *path);
+/* fs.c (writing files is util/fs.c's) */
 #define CA_FILE_MAX (1 << 20)	/* certificates and keys we read back */
 /* SHA-256 of data / of a regular file (no symlink followed), lowercase hex. */
 void ca_sha256_hex(const void *data, size_t len, char out[CA_FPR_LEN]);
 int ca_file_sha256(const char *path, char out[CA_FPR_LEN]);
-/* Reads a regular file (no symlink followed) of at most max bytes. */
-int ca_file_read(const char *path, size_t max, struct mc_buf *out);
-/* mkdir -p with mode for the folders it creates. */
-int ca_mkdir_p(const char *path, mode_t mode);
-int ca_fsync_dir(const char *dir);
-/*
- * Many files in one folder made durable with one sync: one fsync per
- * file costs more than signing a leaf, and a batch writes thousands.
- * ca_fileset_add writes a temp file in the folder with its final mode
- * (thread-safe; a symlink or, for excl, any existing file at the name is
- * refused); ca_fileset_commit syncs the file system once, moves every
- * file into place in the order added (excl with link(), which never
- * replaces an existing file; the others with rename()), then syncs the
- * folder.  ca_fileset_free removes the temp files not yet placed.
- */
-struct ca_fileset;
-struct ca_fileset *ca_fileset_new(const char *dir);
-int ca_fileset_add(struct ca_fileset *fs, const char *name, mode_t mode, int excl, const void *data, size_t len);
-int ca_fileset_commit(struct ca_fileset *fs);
-void ca_fileset_free(struct ca_fileset *fs);
-/* An exclusive flock on path (created 0600), waiting at most timeout_ms;
- * returns the fd to close to release it, or -1 ("CA busy"). */
-int ca_lock_file(const char *path, int timeout_ms);
 
 /* ---- leaf.c, csr.c, crl.c (leaf signing, CSRs, CRLs) ---- */
 
@@ -222,24 +174,6 @@ int ca_p12_der(EVP_PKEY *key, X509 *cert, X509 *root, const char *pass, size_t p
 /* The same, written to a new file (exclusive, 0600). */
 int ca_p12_write(const char *path, EVP_PKEY *key, X509 *cert, X509 *root, const char *pass, size_t passlen, int legacy);
 
-/* ---- probe.c: the certificate a running daemon serves (check --probe) ---- */
-#define CA_PROBE_LINE_MAX 4096	/* bytes per SMTP/IMAP line, CRLF included */
-#define CA_PROBE_LINES 100	/* lines read from one server, all replies */
-/* Connects to host:port (IPv4/IPv6, getaddrinfo), optionally speaks SMTP
- * (220 banner, EHLO, 250 lines incl. multi-line, STARTTLS, 220) or IMAP
- * (* OK banner, "a STARTTLS", "a OK") first, does a TLS handshake WITHOUT
- * verifying (we only want to see what is served; SNI = sni if non-NULL
- * and not an IP literal), and returns the served leaf's SHA-256
- * fingerprint (lowercase hex, as ca_cert_fingerprint).  starttls: NULL,
- * "smtp" or "imap".  Every step bounded by timeout_ms overall (name
- * resolution excepted).  Errors name what happened: "connection refused",
- * "timed out after N ms waiting for the SMTP banner", "server does not
- * offer STARTTLS", "TLS handshake failed: ...".  SIGPIPE is held back on
- * the calling thread meanwhile; the process's signal handling is left
- * alone. */
-int ca_probe(const char *host, int port, const char *starttls, const char *sni, int timeout_ms,
-    char fpr[CA_FPR_LEN]);
-
 /* ---- tlsa.c: DANE TLSA association data (RFC 6698 2.1, RFC 7671) ---- */
 enum { CA_TLSA_PKIX_TA = 0, CA_TLSA_PKIX_EE = 1, CA_TLSA_DANE_TA = 2, CA_TLSA_DANE_EE = 3 };
 enum { CA_TLSA_SEL_CERT = 0, CA_TLSA_SEL_SPKI = 1 };
@@ -266,21 +200,6 @@ int ca_tlsa_parse_hex(const char *hex, struct mc_buf *out);
 /* Every PEM certificate in text, in order (leaf first in a deployed
  * file); none is an error. */
 STACK_OF(X509) *ca_chain_from_pem(const char *pem, size_t len);
-
-/* The same probe through OpenSSL's DANE verifier (SSL_dane_enable,
- * SSL_dane_tlsa_add; RFC 7672: no name checks for DANE-EE): domain is
- * the TLSA base domain (the MX host), rr the published records.  0 when
- * the handshake completed, verified or not (res says which, and why
- * not); -1 when the probe itself failed (message set). */
-struct ca_dane_result {
-	int verified;			/* a record matched and the chain verified */
-	int usage, selector, mtype;	/* of the matching record */
-	int depth;			/* of the matching certificate (0 the leaf) */
-	char why[256];			/* when not verified */
-	char fpr[CA_FPR_LEN];		/* the served leaf */
-};
-int ca_probe_dane(const char *host, int port, const char *starttls, const char *domain,
-    const struct ca_tlsa_rr *rr, size_t n, int timeout_ms, struct ca_dane_result *res);
 
 /* ---- oldkey.c, adopt.c, importset.c, easyrsa.c (minica import) ---- */
 

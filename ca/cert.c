@@ -60,7 +60,7 @@ ca_cert_load(const char *path)
 	struct mc_buf b = { 0 };
 	X509 *x = NULL;
 
-	if (ca_file_read(path, 1 << 20, &b) < 0)
+	if (mc_file_read(path, 1 << 20, &b) < 0)
 		return NULL;
 	if ((x = ca_cert_from_mem(b.p, b.len)) == NULL)
 		mc_preferr("cannot load certificate '%s'", path);

@@ -65,7 +65,7 @@ ca_csr_load(const char *path)
 	struct mc_buf b = { 0 };
 	X509_REQ *req = NULL;
 
-	if (ca_file_read(path, CA_CSR_MAX, &b) < 0)
+	if (mc_file_read(path, CA_CSR_MAX, &b) < 0)
 		goto out;
 	if ((req = ca_csr_from_mem(b.p, b.len)) == NULL)
 		mc_preferr("cannot load '%s'", path);

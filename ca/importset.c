@@ -120,7 +120,7 @@ read_certs(struct ca_import_set *s, const char *path, int *count)
 	int rc = -1, err;
 
 	*count = 0;
-	if (ca_file_read(path, CERTFILE_MAX, &b) < 0)
+	if (mc_file_read(path, CERTFILE_MAX, &b) < 0)
 		return -1;
 	if (memmem(b.p, b.len, "-----BEGIN", 10) == NULL) {
 		const unsigned char *p = (const unsigned char *)b.p;

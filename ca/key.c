@@ -223,7 +223,7 @@ ca_key_load(const char *path, const char *pass, size_t passlen)
 	struct mc_buf b = { 0 };
 	EVP_PKEY *key = NULL;
 
-	if (ca_file_read(path, 1 << 20, &b) == 0) {
+	if (mc_file_read(path, 1 << 20, &b) == 0) {
 		key = ca_key_from_pem(b.p, b.len, pass, passlen);
 		if (key == NULL)
 			mc_preferr("'%s'", path);

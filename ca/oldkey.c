@@ -80,7 +80,7 @@ ca_key_load_old(const char *path, const char *pass, size_t passlen)
 	EVP_PKEY *key = NULL;
 	int bad_pass = 0;
 
-	if (ca_file_read(path, OLDKEY_MAX, &b) < 0)
+	if (mc_file_read(path, OLDKEY_MAX, &b) < 0)
 		goto out;
 	if (memmem(b.p, b.len, "PRIVATE KEY-----", 16) == NULL) {
 		mc_seterr("'%s' is not a PEM private key", path);

@@ -31,7 +31,7 @@ struct batch {
 	struct batch_item **todo_items;
 	struct iss_issued *issued;
 	size_t ntodo;
-	struct ca_fileset *fs;
+	struct mc_fileset *fs;
 	struct cmd_ctx *ctx;
 	struct mc_ca *ca;	/* &ctx->ca */
 };
@@ -78,7 +78,7 @@ plan_one(struct batch *b, struct batch_item *it)
 		return 0;
 	if (b->files && iss_leaf_files_check(b->dir, it->name, 1) < 0)
 		return -1;
-	return b->o->deploy ? dep_targets_check(it->plan.prof, b->root) : 0;
+	return b->o->deploy ? dep_preflight(&b->ca->cfg, it->plan.prof, b->root) : 0;
 }
 
 /* Two lines writing the same files would have the second overwrite the
@@ -181,7 +181,7 @@ issue_all(struct batch *b)
 		return -1;
 	}
 	if (b->files && ((b->fs = iss_leaf_fileset(b->ca, b->dir)) == NULL ||
-	    mc_pool_run(b->ntodo, b->o->jobs, add_files_one, b, &bad) < 0 || ca_fileset_commit(b->fs) < 0)) {
+	    mc_pool_run(b->ntodo, b->o->jobs, add_files_one, b, &bad) < 0 || mc_fileset_commit(b->fs) < 0)) {
 		cmd_error("%zu certificates are recorded but their files could not be written: %s",
 		    b->ntodo, mc_err());
 		return -1;
@@ -288,7 +288,7 @@ out:
 		iss_plan_free(&b.items[i].plan);
 		store_cert_free(&b.items[i].cur);
 	}
-	ca_fileset_free(b.fs);
+	mc_fileset_free(b.fs);
 	free(b.issued);
 	free(b.items);
 	free(b.todo);

@@ -64,7 +64,7 @@ make_dir(const char *path, int *made)
 	}
 	if (errno == EEXIST)
 		return 0;
-	if (errno == ENOENT && ca_mkdir_p(path, 0700) == 0) {
+	if (errno == ENOENT && mc_mkdir_p(path, 0700) == 0) {
 		*made = 1;
 		return 0;
 	}

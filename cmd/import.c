@@ -93,7 +93,7 @@ load_root(const struct import_opts *o, X509 **root, EVP_PKEY **key)
 
 	if ((*root = ca_cert_load(o->root_path)) == NULL || ca_root_check(*root) < 0)
 		goto out;
-	if (ca_file_read(o->key_path, 1 << 20, &pem) < 0)
+	if (mc_file_read(o->key_path, 1 << 20, &pem) < 0)
 		goto out;
 	enc = ca_key_pem_encrypted(pem.p, pem.len);
 	if (enc && cmd_passphrase_from(o->old_pass_file, o->old_pass_fd, "MINICA_OLD_PASSPHRASE",

@@ -68,7 +68,7 @@ print_issued(const struct iss_issued *is, const char *dir, const char *name, int
 
 /* --deploy: refused before anything is signed if it cannot work. */
 static int
-deploy_check(const struct iss_plan *plan, struct issue_opts *o, char **root)
+deploy_check(const struct mc_ca *ca, const struct iss_plan *plan, struct issue_opts *o, char **root)
 {
 	if (plan->csr_key != NULL) {
 		mc_seterr("--deploy needs the private key, which stays with the CSR's owner; "
@@ -81,7 +81,7 @@ deploy_check(const struct iss_plan *plan, struct issue_opts *o, char **root)
 	 * one, which run_issue frees. */
 	o->dep.root = *root;
 	o->dep.json = o->json;
-	return dep_targets_check(plan->prof, *root);
+	return dep_preflight(&ca->cfg, plan->prof, *root);
 }
 
 /* --deploy alone: the key goes to the current folder if the deploy
@@ -114,7 +114,7 @@ run_issue(struct cmd_ctx *ctx, struct issue_opts *o)
 		cmd_fail();
 		goto out;
 	}
-	if (o->deploy && deploy_check(&plan, o, &root) < 0) {
+	if (o->deploy && deploy_check(ca, &plan, o, &root) < 0) {
 		cmd_fail();
 		goto out;
 	}

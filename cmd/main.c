@@ -55,12 +55,15 @@ ensure_std_fds(void)
 }
 
 /* Key material lives in this process: no core files, no ptrace by
- * other users' processes. */
+ * other users' processes.  The hard limit stays, so children (reload
+ * hooks) get the caller's limit back (mc_child_prepare). */
 static void
 no_core_dumps(void)
 {
 	struct rlimit rl = { 0, 0 };
 
+	if (getrlimit(RLIMIT_CORE, &rl) == 0)
+		rl.rlim_cur = 0;
 	setrlimit(RLIMIT_CORE, &rl);
 	prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
 }
@@ -99,6 +102,7 @@ main(int argc, const char **argv)
 	const char *home = NULL;
 	int rc;
 
+	mc_child_state_save();
 	umask(077);
 	ensure_std_fds();
 	no_core_dumps();

@@ -26,10 +26,13 @@ static struct {
 	{ "MINICA_OLD_PASSPHRASE", NULL, 0 },
 };
 
-void
-cmd_passphrase_forget_env(void)
+/* Wipes the captured copy of one variable (NULL: all of them). */
+static void
+forget_env(const char *name)
 {
 	for (size_t i = 0; i < sizeof(env_pass) / sizeof(env_pass[0]); i++) {
+		if (name != NULL && strcmp(env_pass[i].name, name) != 0)
+			continue;
 		if (env_pass[i].value != NULL) {
 			OPENSSL_cleanse(env_pass[i].value, env_pass[i].len + 1);
 			free(env_pass[i].value);
@@ -37,6 +40,12 @@ cmd_passphrase_forget_env(void)
 		env_pass[i].value = NULL;
 		env_pass[i].len = 0;
 	}
+}
+
+void
+cmd_passphrase_forget_env(void)
+{
+	forget_env(NULL);
 }
 
 void
@@ -219,5 +228,10 @@ cmd_passphrase_from(const char *file, int fd, const char *envname, const char *p
 int
 cmd_passphrase(const struct cmd_ctx *ctx, const char *prompt, int confirm, struct mc_buf *out)
 {
-	return cmd_passphrase_from(ctx->opt.pass_file, ctx->opt.pass_fd, "MINICA_PASSPHRASE", prompt, confirm, out);
+	int rc = cmd_passphrase_from(ctx->opt.pass_file, ctx->opt.pass_fd, "MINICA_PASSPHRASE", prompt, confirm, out);
+
+	/* Read once per run: the only copy left is the caller's, wiped as
+	 * soon as the key is unlocked, not at exit. */
+	forget_env("MINICA_PASSPHRASE");
+	return rc;
 }

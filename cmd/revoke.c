@@ -138,7 +138,7 @@ do_crl(struct cmd_ctx *ctx, const char *out, int days)
 		store_rollback(ca->db);
 		goto fail;
 	}
-	if (ca_file_replace(out, 0644, (uid_t)-1, (gid_t)-1, pem.p, pem.len) < 0)
+	if (mc_file_replace(out, 0644, (uid_t)-1, (gid_t)-1, pem.p, pem.len) < 0)
 		goto fail;
 	printf("wrote CRL number %lld with %zu revoked certificate%s to %s (next update in %d days)\n",
 	    (long long)number, l.n, l.n == 1 ? "" : "s", out, days);

@@ -11,6 +11,7 @@
  * key is published before the renewal).
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -202,7 +203,7 @@ dep_dane_next_pub(const char *dir, const char *serial, int *found)
 	if (access(pp, F_OK) < 0 && errno == ENOENT)
 		goto out;	/* none staged */
 	*found = 1;
-	if (ca_file_read(pp, CA_FILE_MAX, &b) < 0)
+	if (mc_file_read(pp, CA_FILE_MAX, &b) < 0)
 		goto out;
 	if ((bio = BIO_new_mem_buf(b.p, (int)b.len)) == NULL ||
 	    (pub = PEM_read_bio_PUBKEY(bio, NULL, NULL, NULL)) == NULL)
@@ -230,7 +231,7 @@ write_pub(const char *path, EVP_PKEY *key)
 		goto out;
 	}
 	len = BIO_get_mem_data(bio, &data);
-	rc = ca_file_create_excl(path, 0644, data, (size_t)len);
+	rc = mc_file_create_excl(path, 0644, data, (size_t)len);
 out:
 	BIO_free(bio);
 	return rc;
@@ -248,15 +249,23 @@ dep_dane_next_stage(const struct dep_next_req *r, int *made)
 	if ((pub = dep_dane_next_pub(r->dir, r->serial, &found)) != NULL || found)
 		return pub;	/* staged before: the same key, already published maybe */
 	if (dep_dane_next_paths(r->dir, r->serial, &kp, &pp) < 0 ||
-	    ca_mkdir_p(r->dir, 0700) < 0)
+	    mc_mkdir_p(r->dir, 0700) < 0)
 		goto fail;
-	if (chmod(r->dir, 0700) < 0) {
-		mc_seterr("cannot chmod '%s': %s", r->dir, strerror(errno));
-		goto fail;
+	{
+		/* An existing folder too: by fd, never a path a link could redirect. */
+		int dfd = open(r->dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+
+		if (dfd < 0 || fchmod(dfd, 0700) < 0) {
+			mc_seterr("cannot make '%s' private (0700): %s", r->dir, strerror(errno));
+			if (dfd >= 0)
+				close(dfd);
+			goto fail;
+		}
+		close(dfd);
 	}
 	if ((key = ca_key_generate(r->key_type, NULL)) == NULL ||
 	    ca_key_encrypt_pem(key, r->pass, r->passlen, &pem) < 0 ||
-	    ca_file_create_excl(kp, 0600, pem.p, pem.len) < 0)
+	    mc_file_create_excl(kp, 0600, pem.p, pem.len) < 0)
 		goto fail;
 	if (write_pub(pp, key) < 0) {
 		unlink(kp);
@@ -310,7 +319,7 @@ dep_dane_next_drop(const char *dir, const char *serial)
 	if ((unlink(kp) < 0 && errno != ENOENT) || (unlink(pp) < 0 && errno != ENOENT))
 		mc_seterr("cannot remove the used staged key '%s': %s", kp, strerror(errno));
 	else
-		rc = ca_fsync_dir(dir);
+		rc = mc_fsync_dir(dir);
 	free(kp);
 	free(pp);
 	return rc;

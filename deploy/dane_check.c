@@ -96,9 +96,9 @@ probe_host(const struct dep_dane_check_req *r, const char *host, const struct de
     const struct ca_tlsa_rr *rr, size_t n, struct dep_dane_notes *o)
 {
 	const struct pol_probe *pr = r->probe;
-	struct ca_dane_result res;
+	struct dep_dane_result res;
 
-	if (ca_probe_dane(pr->host, pr->port, pr->starttls, host, rr, n, r->timeout_ms, &res) < 0)
+	if (dep_probe_dane(pr->host, pr->port, pr->starttls, host, rr, n, r->timeout_ms, &res) < 0)
 		return note(o, DEP_DANE_CRITICAL, host, "DANE probe of %s: %s", host, mc_err());
 	if (!res.verified)
 		return note(o, DEP_DANE_CRITICAL, host, "%s:%d serves a chain OpenSSL's DANE verifier rejects "

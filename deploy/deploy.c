@@ -66,7 +66,7 @@ dep_targets_check(const struct pol_profile *prof, const char *root)
 		    "a certificate file never holds a key", prof->name, cp);
 		goto out;
 	}
-	if (ca_file_check_target(cp) < 0 || ca_file_check_target(kp) < 0)
+	if (mc_file_check_target(cp) < 0 || mc_file_check_target(kp) < 0)
 		goto out;
 	rc = 0;
 out:
@@ -76,8 +76,8 @@ out:
 }
 
 /* User and group names as the profile gives them, or numeric ids. */
-static int
-resolve_owner(const struct pol_target *t, int64_t *uid, int64_t *gid)
+int
+dep_resolve_owner(const struct pol_target *t, int64_t *uid, int64_t *gid)
 {
 	const char *u = t->owner ? t->owner : "root", *g = t->group ? t->group : "root";
 	struct passwd *pw = getpwnam(u);
@@ -171,7 +171,7 @@ plan_file(struct store *st, struct store_deploy_file *f, const char *root, const
 	if ((f->path = dep_path(root, t->path)) == NULL ||
 	    side_name(f->path, ".minica-new.", &f->tmp) < 0 ||
 	    side_name(f->path, ".minica-old.", &f->backup) < 0 ||
-	    resolve_owner(t, &f->uid, &f->gid) < 0)
+	    dep_resolve_owner(t, &f->uid, &f->gid) < 0)
 		return -1;
 	f->mode = (int)t->mode;
 	ca_sha256_hex(data->p, data->len, f->sha256);
@@ -184,7 +184,7 @@ plan_file(struct store *st, struct store_deploy_file *f, const char *root, const
 	/* The key's folder is created private; /etc/ssl/certs-like folders not. */
 	if ((copy = mc_strdup(f->path)) == NULL)
 		return -1;
-	r = ca_mkdir_p(dirname(copy), (t->mode & 077) ? 0755 : 0700);
+	r = mc_mkdir_p(dirname(copy), (t->mode & 077) ? 0755 : 0700);
 	free(copy);
 	if (r < 0)
 		return -1;
@@ -204,9 +204,9 @@ install_ca(const struct dep_req *req, struct dep_result *res, struct store_deplo
 		return 0;
 	if ((res->ca_path = dep_path(req->root, t->path)) == NULL || (copy = mc_strdup(res->ca_path)) == NULL)
 		goto out;
-	if (resolve_owner(t, &uid, &gid) < 0 || ca_cert_pem(req->ca, &pem) < 0 ||
-	    ca_mkdir_p(dirname(copy), 0755) < 0 ||
-	    ca_file_replace(res->ca_path, t->mode, (uid_t)uid, (gid_t)gid, pem.p, pem.len) < 0)
+	if (dep_resolve_owner(t, &uid, &gid) < 0 || ca_cert_pem(req->ca, &pem) < 0 ||
+	    mc_mkdir_p(dirname(copy), 0755) < 0 ||
+	    mc_file_replace(res->ca_path, t->mode, (uid_t)uid, (gid_t)gid, pem.p, pem.len) < 0)
 		goto out;
 	ca_sha256_hex(pem.p, pem.len, d->ca_sha256);
 	d->ca_path = res->ca_path;	/* borrowed until dep_deploy returns */
@@ -353,13 +353,13 @@ sweep_dir_of(const char *path, const struct timespec *before, struct mc_strv *re
 
 	if (copy == NULL)
 		return -1;
-	rc = ca_file_sweep_tmp(dirname(copy), before, removed);
+	rc = mc_file_sweep_tmp(dirname(copy), before, removed);
 	free(copy);
 	return rc;
 }
 
 /* Temp files a killed minica left next to the targets (install_ca's and
- * any other ca_file_replace's) go, with a note for each. */
+ * any other mc_file_replace's) go, with a note for each. */
 static int
 sweep(const struct dep_req *req, const struct store_deployment *d, struct dep_result *res)
 {
@@ -397,7 +397,7 @@ prepare(struct store *st, const struct dep_req *req, struct store_deployment *d,
 	char *cp = NULL, *kp = NULL;
 	int rc = -1;
 
-	if (dep_targets_check(p, req->root) < 0 || content(req, cert, key) < 0)
+	if (dep_preflight(req->cfg, p, req->root) < 0 || content(req, cert, key) < 0)
 		return -1;
 	if ((cp = dep_path(req->root, p->cert.path)) == NULL || (kp = dep_path(req->root, p->key.path)) == NULL ||
 	    dep_repair_pending(st, NULL, cp, kp, &res->repairs) < 0)

@@ -72,6 +72,13 @@ char *dep_root_resolve(const char *root);
 /* Before signing anything: the profile has targets and neither target is
  * a symlink or something other than a regular file. */
 int dep_targets_check(const struct pol_profile *prof, const char *root);
+/* preflight.c: everything that can be checked before signing, for a
+ * deployment of prof under root: dep_targets_check; the root's target
+ * (ca_cert) is no symlink or non-file; no .minica-new./.minica-old. name
+ * beside a target is a folder; owners and groups exist; cert_file is not
+ * the key file under another name; the folders on the way pass
+ * mc_check_folders (up to root). */
+int dep_preflight(const struct pol_config *cfg, const struct pol_profile *prof, const char *root);
 /*
  * The whole deployment: repairs any interrupted deployment to the same
  * files first, checks that key matches cert, records a 'pending' row,
@@ -311,5 +318,37 @@ struct dep_dane_renew_req {
  * 0 to go ahead (a failed lookup adds a note and goes ahead: an outage
  * must not let the certificate expire); -1 on an internal error. */
 int dep_dane_renew_check(const struct dep_dane_renew_req *r, struct mc_strv *notes);
+
+/* ---- probe.c: the certificate a running daemon serves (check --probe) ---- */
+#define DEP_PROBE_LINE_MAX 4096	/* bytes per SMTP/IMAP line, CRLF included */
+#define DEP_PROBE_LINES 100	/* lines read from one server, all replies */
+/* Connects to host:port (IPv4/IPv6, getaddrinfo), optionally speaks SMTP
+ * (220 banner, EHLO, 250 lines incl. multi-line, STARTTLS, 220) or IMAP
+ * (* OK banner, "a STARTTLS", "a OK") first, does a TLS handshake WITHOUT
+ * verifying (we only want to see what is served; SNI = sni if non-NULL
+ * and not an IP literal), and returns the served leaf's SHA-256
+ * fingerprint (lowercase hex, as ca_cert_fingerprint).  starttls: NULL,
+ * "smtp" or "imap".  Every step bounded by timeout_ms overall (name
+ * resolution excepted).  Errors name what happened: "connection refused",
+ * "timed out after N ms waiting for the SMTP banner", "server does not
+ * offer STARTTLS", "TLS handshake failed: ...".  SIGPIPE is held back on
+ * the calling thread meanwhile; the process's signal handling is left
+ * alone. */
+int dep_probe(const char *host, int port, const char *starttls, const char *sni, int timeout_ms,
+    char fpr[CA_FPR_LEN]);
+/* The same probe through OpenSSL's DANE verifier (SSL_dane_enable,
+ * SSL_dane_tlsa_add; RFC 7672: no name checks for DANE-EE): domain is
+ * the TLSA base domain (the MX host), rr the published records.  0 when
+ * the handshake completed, verified or not (res says which, and why
+ * not); -1 when the probe itself failed (message set). */
+struct dep_dane_result {
+	int verified;			/* a record matched and the chain verified */
+	int usage, selector, mtype;	/* of the matching record */
+	int depth;			/* of the matching certificate (0 the leaf) */
+	char why[256];			/* when not verified */
+	char fpr[CA_FPR_LEN];		/* the served leaf */
+};
+int dep_probe_dane(const char *host, int port, const char *starttls, const char *domain,
+    const struct ca_tlsa_rr *rr, size_t n, int timeout_ms, struct dep_dane_result *res);
 
 #endif

@@ -1,5 +1,6 @@
 /* What check reports about one deployment: files as recorded or not. */
 #include <errno.h>
+#include <libgen.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
@@ -48,6 +49,22 @@ add(struct dep_report *r, enum dep_problem_kind kind, const char *path, const ch
 	}
 	r->n++;
 	return 0;
+}
+
+/* The folders on the way to a deployed file still pass StrictModes
+ * (mc_check_folders up to the deployment's root). */
+static int
+inspect_folders(const struct store_deploy_file *f, const char *root, const char *what, struct dep_report *r)
+{
+	char *copy = mc_strdup(f->path);
+	int rc = 0;
+
+	if (copy == NULL)
+		return -1;
+	if (mc_check_folders(dirname(copy), root) < 0)
+		rc = add(r, DEP_OWNER, f->path, "%s '%s': %s", what, f->path, mc_err());
+	free(copy);
+	return rc;
 }
 
 /* 1 if the file is there as a regular file (so its content can be
@@ -138,6 +155,9 @@ dep_inspect(const struct store_deployment *d, struct dep_report *r)
 	    d->profile) < 0)
 		return -1;
 	if ((c = inspect_file(&d->cert, "certificate", r)) < 0 || (k = inspect_file(&d->key, "key", r)) < 0)
+		return -1;
+	if ((c == 1 && inspect_folders(&d->cert, d->root, "certificate", r) < 0) ||
+	    (k == 1 && inspect_folders(&d->key, d->root, "key", r) < 0))
 		return -1;
 	if (c == 1 && k == 1 && inspect_match(d, r) < 0)
 		return -1;

@@ -190,8 +190,8 @@ dep_system_trust(const char *root, X509 *ca, int timeout, struct mc_strv *notes)
 	char *dir = dep_path(root, TRUST_DIR), *file = dep_path(root, TRUST_FILE), buf[600];
 	int rc = -1;
 
-	if (dir == NULL || file == NULL || ca_cert_pem(ca, &pem) < 0 || ca_mkdir_p(dir, 0755) < 0 ||
-	    ca_file_replace(file, 0644, 0, 0, pem.p, pem.len) < 0)
+	if (dir == NULL || file == NULL || ca_cert_pem(ca, &pem) < 0 || mc_mkdir_p(dir, 0755) < 0 ||
+	    mc_file_replace(file, 0644, 0, 0, pem.p, pem.len) < 0)
 		goto out;
 	if (root != NULL && strcmp(root, "/") != 0) {
 		snprintf(buf, sizeof(buf), "installed '%s'; under --root only the file is written "

@@ -33,6 +33,7 @@ child(char *const *argv, int out_fd)
 	signal(SIGPIPE, SIG_DFL);
 	if (null < 0 || dup2(null, 0) < 0 || dup2(out_fd, 1) < 0 || dup2(out_fd, 2) < 0)
 		_exit(127);
+	mc_child_prepare();
 	execvp(argv[0], argv);
 	/* cron runs jobs with PATH=/usr/bin:/bin; postfix and nginx live in sbin. */
 	if (errno == ENOENT && strchr(argv[0], '/') == NULL) {

@@ -17,7 +17,7 @@
 int
 swap_hash(const char *path, char out[CA_FPR_LEN])
 {
-	int t = ca_file_check_target(path);
+	int t = mc_file_check_target(path);
 
 	if (t <= 0)
 		return t;
@@ -59,7 +59,8 @@ swap_stage(const struct store_deploy_file *f, const struct mc_buf *data)
 		mc_seterr("cannot keep '%s' as '%s' for rollback: %s", f->path, f->backup, strerror(errno));
 		return -1;
 	}
-	return ca_file_stage(f->tmp, (mode_t)f->mode, (uid_t)f->uid, (gid_t)f->gid, data->p, data->len);
+	return mc_file_write(&(struct mc_write){ .path = f->tmp, .mode = (mode_t)f->mode, .uid = (uid_t)f->uid,
+	    .gid = (gid_t)f->gid, .data = data->p, .len = data->len, .how = MC_WRITE_STAGE });
 }
 
 static int
@@ -70,7 +71,7 @@ sync_dir_of(const char *path)
 
 	if (copy == NULL)
 		return -1;
-	rc = ca_fsync_dir(dirname(copy));
+	rc = mc_fsync_dir(dirname(copy));
 	free(copy);
 	return rc;
 }

@@ -12,7 +12,7 @@ iss_batch_load(const char *path, size_t max, struct pol_batch *out, int *bad_lin
 	int rc = -1;
 
 	*bad_line = 0;
-	if (ca_file_read(path, max, &text) < 0) {
+	if (mc_file_read(path, max, &text) < 0) {
 		*bad_line = -1;
 		goto out;
 	}

@@ -49,13 +49,24 @@ check_private_dir(const char *path)
 int
 iss_home_check_modes(const char *home)
 {
-	char *priv = iss_home_path(home, "private");
-	int rc;
+	char *priv = iss_home_path(home, "private"), *conf = iss_home_path(home, "minica.conf");
+	char *db = iss_home_path(home, "minica.db");
+	int rc = -1;
 
-	if (priv == NULL)
-		return -1;
-	rc = check_private_dir(home) < 0 || check_private_dir(priv) < 0 ? -1 : 0;
+	if (priv == NULL || conf == NULL || db == NULL)
+		goto out;
+	if (check_private_dir(home) < 0 || check_private_dir(priv) < 0)
+		goto out;
+	/* Another user's home could name any reload command (OpenSSH's rule
+	 * for authorized_keys): root's or ours only. */
+	if (mc_check_owner(home, "CA home") < 0 || mc_check_owner(priv, "CA folder") < 0 ||
+	    mc_check_owner(conf, "CA file") < 0 || mc_check_owner(db, "CA file") < 0)
+		goto out;
+	rc = 0;
+out:
 	free(priv);
+	free(conf);
+	free(db);
 	return rc;
 }
 
@@ -141,7 +152,7 @@ iss_ca_lock(struct mc_ca *ca, const char *who, int wait_ms)
 	/* A read-only home (a backup, a rescue system) says so, not EROFS. */
 	if (store_writable(ca->db) < 0 || (path = iss_home_path(ca->home, "lock")) == NULL)
 		return -1;
-	if ((ca->lock_fd = ca_lock_file(path, wait_ms)) < 0) {
+	if ((ca->lock_fd = mc_lock_file(path, wait_ms)) < 0) {
 		char *holder = strncmp(mc_err(), "CA busy", 7) == 0 ? lock_holder(path) : NULL;
 
 		if (holder != NULL)

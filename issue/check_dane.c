@@ -48,7 +48,7 @@ deployed_chain(struct mc_ca *ca, const struct store_cert *c, const char *path)
 	STACK_OF(X509) *chain = NULL;
 	X509 *leaf;
 
-	if (path != NULL && ca_file_read(path, CA_FILE_MAX, &b) == 0)
+	if (path != NULL && mc_file_read(path, CA_FILE_MAX, &b) == 0)
 		chain = ca_chain_from_pem(b.p, b.len);
 	mc_buf_free(&b);
 	if (chain != NULL)

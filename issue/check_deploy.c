@@ -54,7 +54,7 @@ probe_one(struct dep_check *s, const struct pol_probe *pr, const struct store_ce
 	    pr->starttls ? pr->starttls : "");
 	if (sni != NULL && sni[0] == '*')
 		sni = NULL;
-	if (ca_probe(pr->host, pr->port, pr->starttls, sni, PROBE_TIMEOUT_MS, fpr) < 0)
+	if (dep_probe(pr->host, pr->port, pr->starttls, sni, PROBE_TIMEOUT_MS, fpr) < 0)
 		return iss_finding_add(s->f, SEV_CRITICAL, c->serial, what, "%s", mc_err());
 	if (strcmp(fpr, c->fingerprint) != 0)
 		return iss_finding_add(s->f, SEV_CRITICAL, c->serial, what,

@@ -605,7 +605,7 @@ sweep_out(struct mc_ca *ca, const char *dir)
 
 	if (ca->locked_at.tv_sec == 0)
 		return 0;
-	if (ca_file_sweep_tmp(dir, &ca->locked_at, &removed) < 0) {
+	if (mc_file_sweep_tmp(dir, &ca->locked_at, &removed) < 0) {
 		mc_strv_free(&removed);
 		return -1;
 	}
@@ -615,7 +615,7 @@ sweep_out(struct mc_ca *ca, const char *dir)
 	return 0;
 }
 
-struct ca_fileset *
+struct mc_fileset *
 iss_leaf_fileset(struct mc_ca *ca, const char *dir)
 {
 	if (mkdir(dir, 0700) < 0 && errno != EEXIST) {
@@ -624,11 +624,11 @@ iss_leaf_fileset(struct mc_ca *ca, const char *dir)
 	}
 	if (sweep_out(ca, dir) < 0)
 		return NULL;
-	return ca_fileset_new(dir);
+	return mc_fileset_new(dir);
 }
 
 static int
-leaf_files_add(struct ca_fileset *fs, const char *name, const struct iss_issued *is, X509 *root, int replace_key)
+leaf_files_add(struct mc_fileset *fs, const char *name, const struct iss_issued *is, X509 *root, int replace_key)
 {
 	struct mc_buf leaf = { 0 }, chain = { 0 }, key = { 0 };
 	char fname[300];
@@ -639,13 +639,13 @@ leaf_files_add(struct ca_fileset *fs, const char *name, const struct iss_issued 
 		goto out;
 	snprintf(fname, sizeof(fname), "%s.key", name);
 	if (is->key != NULL && (ca_key_plain_pem(is->key, &key) < 0 ||
-	    ca_fileset_add(fs, fname, 0600, !replace_key, key.p, key.len) < 0))
+	    mc_fileset_add(fs, fname, 0600, !replace_key, key.p, key.len) < 0))
 		goto out;
 	snprintf(fname, sizeof(fname), "%s.crt", name);
-	if (ca_fileset_add(fs, fname, 0644, 0, leaf.p, leaf.len) < 0)
+	if (mc_fileset_add(fs, fname, 0644, 0, leaf.p, leaf.len) < 0)
 		goto out;
 	snprintf(fname, sizeof(fname), "%s-fullchain.crt", name);
-	if (ca_fileset_add(fs, fname, 0644, 0, chain.p, chain.len) < 0)
+	if (mc_fileset_add(fs, fname, 0644, 0, chain.p, chain.len) < 0)
 		goto out;
 	rc = 0;
 out:
@@ -656,7 +656,7 @@ out:
 }
 
 int
-iss_leaf_files_add(struct ca_fileset *fs, const char *name, const struct iss_issued *is, X509 *root)
+iss_leaf_files_add(struct mc_fileset *fs, const char *name, const struct iss_issued *is, X509 *root)
 {
 	return leaf_files_add(fs, name, is, root, 0);
 }
@@ -664,12 +664,12 @@ iss_leaf_files_add(struct ca_fileset *fs, const char *name, const struct iss_iss
 static int
 leaf_files_write(struct mc_ca *ca, const char *dir, const char *name, const struct iss_issued *is, int replace_key)
 {
-	struct ca_fileset *fs = iss_leaf_fileset(ca, dir);
+	struct mc_fileset *fs = iss_leaf_fileset(ca, dir);
 	int rc = -1;
 
-	if (fs != NULL && leaf_files_add(fs, name, is, ca->cert, replace_key) == 0 && ca_fileset_commit(fs) == 0)
+	if (fs != NULL && leaf_files_add(fs, name, is, ca->cert, replace_key) == 0 && mc_fileset_commit(fs) == 0)
 		rc = 0;
-	ca_fileset_free(fs);
+	mc_fileset_free(fs);
 	return rc;
 }
 

@@ -131,12 +131,12 @@ int iss_leaf_files_check(const char *dir, const char *name, int with_key);
 /* Only the folder: there or creatable, and writable (a probe file). */
 int iss_out_dir_check(const char *dir);
 int iss_leaf_files_write(struct mc_ca *ca, const char *dir, const char *name, const struct iss_issued *is);
-/* The same in steps, for many leaves with one sync (ca_fileset): the
+/* The same in steps, for many leaves with one sync (mc_fileset): the
  * folder created 0700 if missing (temp files a killed minica left there
  * removed, each one a warning), each leaf's files added (thread-safe),
- * then ca_fileset_commit. */
-struct ca_fileset *iss_leaf_fileset(struct mc_ca *ca, const char *dir);
-int iss_leaf_files_add(struct ca_fileset *fs, const char *name, const struct iss_issued *is, X509 *root);
+ * then mc_fileset_commit. */
+struct mc_fileset *iss_leaf_fileset(struct mc_ca *ca, const char *dir);
+int iss_leaf_files_add(struct mc_fileset *fs, const char *name, const struct iss_issued *is, X509 *root);
 /* Same, replacing an existing key (renew: the old key's certificate is
  * superseded). */
 int iss_leaf_files_replace(struct mc_ca *ca, const char *dir, const char *name, const struct iss_issued *is);

@@ -247,6 +247,36 @@ pol_config_load(const char *path, struct pol_config *cfg)
 	return rc;
 }
 
+/* "$ENV::HOME" (also ${ENV::..}, $(ENV::..)) outside a comment: NCONF
+ * would put the caller's environment into the policy. */
+static int
+no_env_refs(const char *name, const char *data, size_t len)
+{
+	size_t line = 1;
+	int comment = 0;
+
+	for (size_t i = 0; i < len; i++) {
+		const char *c = data + i;
+
+		if (*c == '\n') {
+			line++;
+			comment = 0;
+			continue;
+		}
+		if (*c == '#')
+			comment = 1;
+		if (comment || *c != '$' || (i > 0 && data[i - 1] == '\\'))
+			continue;
+		if ((len - i > 5 && strncmp(c + 1, "ENV::", 5) == 0) ||
+		    (len - i > 6 && (c[1] == '{' || c[1] == '(') && strncmp(c + 2, "ENV::", 5) == 0)) {
+			mc_seterr("%s:%zu: $ENV:: refused: the configuration must not depend on the caller's "
+			    "environment (write the value itself, or \\$ for a literal dollar)", name, line);
+			return -1;
+		}
+	}
+	return 0;
+}
+
 int
 pol_config_load_mem(const char *name, const void *data, size_t len, struct pol_config *cfg)
 {
@@ -269,6 +299,8 @@ pol_config_load_mem(const char *name, const void *data, size_t len, struct pol_c
 		mc_seterr("%s:%zu: NUL byte in the file", name, line);
 		return -1;
 	}
+	if (no_env_refs(name, data, len) < 0)
+		return -1;
 	if ((bio = BIO_new_mem_buf(data, (int)len)) == NULL) {
 		mc_seterr_ssl("'%s': BIO_new_mem_buf", name);
 		return -1;

@@ -200,6 +200,13 @@ set_path(char **dst, const char *val)
 			mc_seterr("control character in path");
 			return -1;
 		}
+	/* "/etc/ssl/../../x" would leave --root: no . or .. components. */
+	for (const char *p = val; (p = strchr(p, '/')) != NULL; p++)
+		if ((p[1] == '.' && (p[2] == '/' || p[2] == '\0')) ||
+		    (p[1] == '.' && p[2] == '.' && (p[3] == '/' || p[3] == '\0'))) {
+			mc_seterr("'.' and '..' are refused in paths (they could leave --root); write the path itself");
+			return -1;
+		}
 	return replace(dst, val);
 }
 
@@ -417,6 +424,11 @@ set_target(struct pol_target *t, const char *field, const char *val, int secret)
 
 		if (parse_mode(val, &m) < 0)
 			return -1;
+		if (m & 002) {
+			mc_seterr("mode %04o lets anyone replace the file (a trust anchor or a "
+			    "certificate); use 0644", (unsigned)m);
+			return -1;
+		}
 		/* Debian's ssl-cert group habit (0640) is refused on purpose:
 		 * every extra reader of a key is one more way to lose it. */
 		if (secret && (m & 077) != 0) {

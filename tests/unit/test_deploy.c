@@ -197,7 +197,7 @@ Test(deploy, writes_pair_leaf_first_with_modes)
 	cr_assert_str_eq(res.cert_path, p);
 	cr_assert_eq(lstat(p, &sc), 0);
 	cr_assert_eq(sc.st_mode & 07777, 0644);
-	cr_assert_eq(ca_file_read(p, CA_FILE_MAX, &b), 0);
+	cr_assert_eq(mc_file_read(p, CA_FILE_MAX, &b), 0);
 	cr_assert_eq(ca_cert_pem(a.cert, &leafpem), 0);
 	cr_assert_eq(memcmp(b.p, leafpem.p, leafpem.len), 0, "the leaf comes first");
 	cr_assert_null(strstr(b.p, "PRIVATE KEY"));
@@ -257,7 +257,7 @@ Test(deploy, inspect_reports_drift)
 	dep_report_free(&r);
 	/* Another key in place of the deployed one. */
 	cr_assert_eq(ca_key_plain_pem(b.key, &pem), 0);
-	cr_assert_eq(ca_file_replace(kp, 0600, 0, 0, pem.p, pem.len), 0);
+	cr_assert_eq(mc_file_replace(kp, 0600, 0, 0, pem.p, pem.len), 0);
 	cr_assert_gt(dep_inspect(&d, &r), 0);
 	cr_assert(has_kind(&r, DEP_CHANGED));
 	cr_assert(has_kind(&r, DEP_MISMATCH));
@@ -311,9 +311,9 @@ Test(deploy, symlinked_target_refused)
 
 	make_leaf(&a);
 	path(p, sizeof(p), "/etc/ssl/certs");
-	cr_assert_eq(ca_mkdir_p(p, 0755), 0);
+	cr_assert_eq(mc_mkdir_p(p, 0755), 0);
 	snprintf(target, sizeof(target), "%s/elsewhere", dir);
-	cr_assert_eq(ca_file_create_excl(target, 0644, "keep\n", 5), 0);
+	cr_assert_eq(mc_file_create_excl(target, 0644, "keep\n", 5), 0);
 	path(p, sizeof(p), "/etc/ssl/certs/smtpd.crt");
 	cr_assert_eq(symlink(target, p), 0);
 	cr_assert_eq(deploy(&a, "/bin/true", &res), -1);
@@ -323,7 +323,7 @@ Test(deploy, symlinked_target_refused)
 	{
 		struct mc_buf b = { 0 };
 
-		cr_assert_eq(ca_file_read(target, 100, &b), 0);
+		cr_assert_eq(mc_file_read(target, 100, &b), 0);
 		cr_assert_eq(b.len, 5);
 		mc_buf_free(&b);
 	}

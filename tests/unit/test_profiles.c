@@ -351,6 +351,16 @@ static const struct bad_case bads[] = {
 	  "not an absolute file path" },
 	{ "[minica]\nca_cert = minica.pem\n", "[minica] ca_cert = minica.pem: ", "not an absolute file path" },
 	{ "[minica]\nca_cert_mode = 644x\n", "[minica] ca_cert_mode = 644x: ", "not an octal file mode" },
+	/* issue 14.6: world-writable files, paths leaving --root, the environment */
+	{ "[profile.smtpd]\ncert_mode = 0666\n", "cert_mode = 0666: ", "lets anyone replace the file" },
+	{ "[minica]\nca_cert_mode = 0646\n", "[minica] ca_cert_mode = 0646: ", "lets anyone replace the file" },
+	{ "[profile.smtpd]\ncert_file = /etc/ssl/../../root/x.crt\n", "cert_file = /etc/ssl/../../root/x.crt: ",
+	  "'.' and '..' are refused in paths" },
+	{ "[profile.smtpd]\nkey_file = /etc/ssl/private/..\n", "key_file = /etc/ssl/private/..: ",
+	  "'.' and '..' are refused" },
+	{ "[minica]\nca_cert = /etc/./ssl/ca.pem\n", "[minica] ca_cert = /etc/./ssl/ca.pem: ", "'.' and '..'" },
+	{ "[profile.smtpd]\ncert_file = $ENV::HOME/x.crt\n", ":2: ", "$ENV:: refused" },
+	{ "[profile.smtpd]\n# ok: $ENV::X\nkey_file = ${ENV::HOME}/k\n", ":3: ", "$ENV:: refused" },
 	/* eku, key type, flags */
 	{ "[profile.smtpd]\neku = codeSigning\n", "eku = codeSigning: ", "unknown usage 'codeSigning'" },
 	{ "[profile.smtpd]\neku = serverauth\n", "eku = serverauth: ", "unknown usage 'serverauth'" },

@@ -23,7 +23,7 @@
 #include <openssl/err.h>
 #include <openssl/ssl.h>
 
-#include "ca.h"
+#include "deploy.h"
 
 struct probe {
 	int fd;
@@ -31,13 +31,13 @@ struct probe {
 	int timeout_ms;
 	char where[300];	/* "localhost:25" or "[::1]:993" */
 	const char *proto;	/* "SMTP", "IMAP" */
-	char buf[CA_PROBE_LINE_MAX];
+	char buf[DEP_PROBE_LINE_MAX];
 	size_t len;		/* bytes buffered in buf */
 	int lines;		/* lines read so far */
 	const char *dane_domain;	/* non-NULL: verify with OpenSSL's DANE */
 	const struct ca_tlsa_rr *rr;
 	size_t nrr;
-	struct ca_dane_result *dres;
+	struct dep_dane_result *dres;
 };
 
 static long long
@@ -183,23 +183,23 @@ probe_quote(const char *line, char out[81])
 }
 
 /* Reads one line (CRLF or LF stripped) into line.  Bounded: at most
- * CA_PROBE_LINE_MAX bytes per line and CA_PROBE_LINES lines per probe. */
+ * DEP_PROBE_LINE_MAX bytes per line and DEP_PROBE_LINES lines per probe. */
 static int
-probe_line(struct probe *p, char line[CA_PROBE_LINE_MAX], const char *doing)
+probe_line(struct probe *p, char line[DEP_PROBE_LINE_MAX], const char *doing)
 {
 	char *nl;
 	size_t n;
 	ssize_t r;
 
-	if (p->lines >= CA_PROBE_LINES) {
+	if (p->lines >= DEP_PROBE_LINES) {
 		mc_seterr("cannot probe %s: the %s server sent more than %d lines", p->where,
-		    p->proto, CA_PROBE_LINES);
+		    p->proto, DEP_PROBE_LINES);
 		return -1;
 	}
 	while ((nl = memchr(p->buf, '\n', p->len)) == NULL) {
 		if (p->len == sizeof(p->buf)) {
 			mc_seterr("cannot probe %s: the %s server sent a line longer than %d bytes",
-			    p->where, p->proto, CA_PROBE_LINE_MAX);
+			    p->where, p->proto, DEP_PROBE_LINE_MAX);
 			return -1;
 		}
 		r = recv(p->fd, p->buf + p->len, sizeof(p->buf) - p->len, MSG_DONTWAIT);
@@ -238,7 +238,7 @@ probe_line(struct probe *p, char line[CA_PROBE_LINE_MAX], const char *doing)
 static int
 smtp_reply(struct probe *p, const char *want, int *has_starttls, const char *doing)
 {
-	char line[CA_PROBE_LINE_MAX], q[81];
+	char line[DEP_PROBE_LINE_MAX], q[81];
 
 	for (;;) {
 		if (probe_line(p, line, doing) < 0)
@@ -281,7 +281,7 @@ smtp_starttls(struct probe *p)
 static int
 imap_tagged(struct probe *p, const char *doing)
 {
-	char line[CA_PROBE_LINE_MAX], q[81];
+	char line[DEP_PROBE_LINE_MAX], q[81];
 
 	for (;;) {
 		if (probe_line(p, line, doing) < 0)
@@ -302,7 +302,7 @@ imap_tagged(struct probe *p, const char *doing)
 static int
 imap_starttls(struct probe *p)
 {
-	char line[CA_PROBE_LINE_MAX], q[81];
+	char line[DEP_PROBE_LINE_MAX], q[81];
 
 	if (probe_line(p, line, "waiting for the IMAP banner") < 0)
 		return -1;
@@ -539,15 +539,15 @@ probe_main(const char *host, int port, const char *starttls, const char *sni, in
 }
 
 int
-ca_probe(const char *host, int port, const char *starttls, const char *sni, int timeout_ms,
+dep_probe(const char *host, int port, const char *starttls, const char *sni, int timeout_ms,
     char fpr[CA_FPR_LEN])
 {
 	return probe_main(host, port, starttls, sni, timeout_ms, fpr, NULL);
 }
 
 int
-ca_probe_dane(const char *host, int port, const char *starttls, const char *domain,
-    const struct ca_tlsa_rr *rr, size_t n, int timeout_ms, struct ca_dane_result *res)
+dep_probe_dane(const char *host, int port, const char *starttls, const char *domain,
+    const struct ca_tlsa_rr *rr, size_t n, int timeout_ms, struct dep_dane_result *res)
 {
 	struct probe d = { .dane_domain = domain, .rr = rr, .nrr = n, .dres = res };
 

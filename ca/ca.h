@@ -12,6 +12,7 @@
 
 #include <openssl/evp.h>
 #include <openssl/x509.h>
+#include <openssl/x509v3.h>
 
 #include "../util/util.h"
 
@@ -64,6 +65,11 @@ int ca_cert_ip_permitted(X509 *x, const unsigned char *ip, size_t len);
 char *ca_cert_constraints_text(X509 *x);
 /* Fills a fresh random positive 159-bit serial. */
 int ca_serial_random(ASN1_INTEGER *serial);
+
+/* sign.c */
+/* Adds one extension written in OpenSSL's config syntax
+ * (X509V3_EXT_conf_nid), e.g. "critical,CA:FALSE". */
+int ca_ext_add(X509 *x, X509V3_CTX *ctx, int nid, const char *value);
 
 /* root.c */
 struct ca_root_req {

@@ -245,24 +245,6 @@ leaf_within_issuer(X509 *x, X509 *issuer)
 }
 
 static int
-leaf_add_conf(X509 *x, X509V3_CTX *ctx, int nid, const char *value)
-{
-	X509_EXTENSION *ext;
-	int rc = -1;
-
-	if ((ext = X509V3_EXT_conf_nid(NULL, ctx, nid, value)) == NULL) {
-		mc_seterr_ssl("X509V3_EXT_conf_nid failed for %s", OBJ_nid2sn(nid));
-		return -1;
-	}
-	if (!X509_add_ext(x, ext, -1))
-		mc_seterr_ssl("X509_add_ext failed for %s", OBJ_nid2sn(nid));
-	else
-		rc = 0;
-	X509_EXTENSION_free(ext);
-	return rc;
-}
-
-static int
 leaf_add_eku(X509 *x, const struct mc_strv *eku)
 {
 	EXTENDED_KEY_USAGE *ku = NULL;
@@ -426,7 +408,7 @@ leaf_add_akid(X509 *x, X509V3_CTX *ctx, X509 *issuer)
 	int rc = -1;
 
 	if (X509_get_ext_by_NID(issuer, NID_subject_key_identifier, -1) >= 0)
-		return leaf_add_conf(x, ctx, NID_authority_key_identifier, "keyid:always");
+		return ca_ext_add(x, ctx, NID_authority_key_identifier, "keyid:always");
 	if (!X509_pubkey_digest(issuer, EVP_sha1(), md, &len) || (akid = AUTHORITY_KEYID_new()) == NULL ||
 	    (akid->keyid = ASN1_OCTET_STRING_new()) == NULL ||
 	    !ASN1_OCTET_STRING_set(akid->keyid, md, (int)len) ||
@@ -450,10 +432,10 @@ leaf_add_exts(X509 *x, X509 *issuer, const struct ca_leaf_req *req)
 	/* RSA key exchange (TLS 1.2) needs keyEncipherment; ECDSA never does. */
 	ku = EVP_PKEY_is_a(req->pubkey, "RSA") ?
 	    "critical,digitalSignature,keyEncipherment" : "critical,digitalSignature";
-	if (leaf_add_conf(x, &ctx, NID_basic_constraints, "critical,CA:FALSE") < 0 ||
-	    leaf_add_conf(x, &ctx, NID_key_usage, ku) < 0 ||
+	if (ca_ext_add(x, &ctx, NID_basic_constraints, "critical,CA:FALSE") < 0 ||
+	    ca_ext_add(x, &ctx, NID_key_usage, ku) < 0 ||
 	    leaf_add_eku(x, req->eku) < 0 ||
-	    leaf_add_conf(x, &ctx, NID_subject_key_identifier, "hash") < 0 ||
+	    ca_ext_add(x, &ctx, NID_subject_key_identifier, "hash") < 0 ||
 	    leaf_add_akid(x, &ctx, issuer) < 0 ||
 	    leaf_add_san(x, req) < 0)
 		return -1;

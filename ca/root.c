@@ -9,25 +9,6 @@
 #include "ca.h"
 
 static int
-add_ext(X509 *cert, X509V3_CTX *ctx, int nid, const char *value)
-{
-	X509_EXTENSION *ext = X509V3_EXT_conf_nid(NULL, ctx, nid, value);
-	int ok;
-
-	if (ext == NULL) {
-		mc_seterr_ssl("X509V3_EXT_conf_nid(%s, \"%s\") failed", OBJ_nid2sn(nid), value);
-		return -1;
-	}
-	ok = X509_add_ext(cert, ext, -1);
-	X509_EXTENSION_free(ext);
-	if (!ok) {
-		mc_seterr_ssl("X509_add_ext failed");
-		return -1;
-	}
-	return 0;
-}
-
-static int
 mask_from_prefix(unsigned char *mask, size_t len, long prefix)
 {
 	memset(mask, 0, len);
@@ -155,9 +136,9 @@ root_extensions(X509 *cert, const struct ca_root_req *req)
 	X509V3_set_ctx_nodb(&ctx);
 	X509V3_set_ctx(&ctx, cert, cert, NULL, NULL, 0);
 	/* pathlen 1 leaves room for one issuing intermediate later. */
-	if (add_ext(cert, &ctx, NID_basic_constraints, "critical,CA:TRUE,pathlen:1") < 0 ||
-	    add_ext(cert, &ctx, NID_key_usage, "critical,keyCertSign,cRLSign") < 0 ||
-	    add_ext(cert, &ctx, NID_subject_key_identifier, "hash") < 0)
+	if (ca_ext_add(cert, &ctx, NID_basic_constraints, "critical,CA:TRUE,pathlen:1") < 0 ||
+	    ca_ext_add(cert, &ctx, NID_key_usage, "critical,keyCertSign,cRLSign") < 0 ||
+	    ca_ext_add(cert, &ctx, NID_subject_key_identifier, "hash") < 0)
 		goto out;
 	if (req->name_constraints) {
 		if (req->domains == NULL || req->domains->n == 0) {
@@ -165,7 +146,7 @@ root_extensions(X509 *cert, const struct ca_root_req *req)
 			goto out;
 		}
 		if (constraints_value(req, &nc) < 0 ||
-		    add_ext(cert, &ctx, NID_name_constraints, nc.p) < 0)
+		    ca_ext_add(cert, &ctx, NID_name_constraints, nc.p) < 0)
 			goto out;
 	}
 	rc = 0;

@@ -70,6 +70,12 @@ int ca_serial_random(ASN1_INTEGER *serial);
 /* Adds one extension written in OpenSSL's config syntax
  * (X509V3_EXT_conf_nid), e.g. "critical,CA:FALSE". */
 int ca_ext_add(X509 *x, X509V3_CTX *ctx, int nid, const char *value);
+/* The hash to sign with under key: SHA-256 for RSA and P-256, SHA-384
+ * for P-384, SHA-512 for P-521, none (NULL) for EdDSA. */
+int ca_sign_md(EVP_PKEY *key, const EVP_MD **md);
+/* X509_sign / X509_CRL_sign with the hash above. */
+int ca_x509_sign(X509 *x, EVP_PKEY *key);
+int ca_crl_sign(X509_CRL *crl, EVP_PKEY *key);
 
 /* root.c */
 struct ca_root_req {
@@ -162,7 +168,7 @@ struct ca_leaf_req {
 	time_t not_before;		/* 0: now */
 	const ASN1_INTEGER *serial;	/* NULL: fresh random positive 159-bit */
 };
-/* Signs a leaf with SHA-256: v3, subject CN only, basicConstraints
+/* Signs a leaf with the issuer key's hash (ca_sign_md): v3, subject CN only, basicConstraints
  * critical CA:FALSE, keyUsage critical (RSA: digitalSignature +
  * keyEncipherment, EC: digitalSignature), EKU, SKI, AKI keyid (the
  * issuer must have an SKI), SAN of every name (critical when the subject
@@ -193,7 +199,7 @@ struct ca_revoked {
 	time_t when;
 	int reason;			/* CRL_REASON_*; NONE/UNSPECIFIED: no extension */
 };
-/* CRL v2 signed SHA-256 by issuer: entries sorted, with revocation time
+/* CRL v2 signed by issuer with its key's hash (ca_sign_md): entries sorted, with revocation time
  * and reason; crlNumber, AKI keyid, lastUpdate now, nextUpdate now+days. */
 X509_CRL *ca_crl_build(X509 *issuer, EVP_PKEY *issuer_key, const struct ca_revoked *r,
     size_t n, long crl_number, int days);

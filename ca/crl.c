@@ -211,10 +211,8 @@ ca_crl_build(X509 *issuer, EVP_PKEY *issuer_key, const struct ca_revoked *r, siz
 			goto out;
 	if (crl_sort_unique(crl) < 0 || crl_add_exts(crl, issuer, crl_number) < 0)
 		goto out;
-	if (X509_CRL_sign(crl, issuer_key, EVP_sha256()) <= 0) {
-		mc_seterr_ssl("X509_CRL_sign failed");
+	if (ca_crl_sign(crl, issuer_key) < 0)
 		goto out;
-	}
 	ret = crl;
 	crl = NULL;
 out:

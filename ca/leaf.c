@@ -1,8 +1,9 @@
 /*
  * Leaf certificates: the heart of minica.
  *
- * Every leaf is X.509 v3, SHA-256, random positive 159-bit serial, subject
- * CN only (or empty), and carries exactly basicConstraints, keyUsage,
+ * Every leaf is X.509 v3, signed with the hash that fits the issuer's
+ * key (ca_sign_md), random positive 159-bit serial, subject CN only (or
+ * empty), and carries exactly basicConstraints, keyUsage,
  * extendedKeyUsage, subjectKeyIdentifier, authorityKeyIdentifier (key id
  * only) and subjectAltName.  Names go into the SAN as GENERAL_NAME objects,
  * never through a config string, so no user text is ever parsed by
@@ -471,10 +472,8 @@ ca_leaf_sign(const struct ca_leaf_req *req, X509 *issuer, EVP_PKEY *issuer_key)
 	    leaf_within_issuer(x, issuer) < 0 ||
 	    leaf_add_exts(x, issuer, req) < 0)
 		goto out;
-	if (X509_sign(x, issuer_key, EVP_sha256()) <= 0) {
-		mc_seterr_ssl("X509_sign failed");
+	if (ca_x509_sign(x, issuer_key) < 0)
 		goto out;
-	}
 	ret = x;
 	x = NULL;
 out:

@@ -1,4 +1,4 @@
-/* The self-signed root: RSA-4096, SHA-256, name-constrained by default. */
+/* The self-signed root: RSA-4096 (SHA-256), name-constrained by default. */
 #include <arpa/inet.h>
 #include <stdlib.h>
 #include <string.h>
@@ -180,10 +180,8 @@ ca_root_build(EVP_PKEY *key, const struct ca_root_req *req)
 	}
 	if (root_extensions(cert, req) < 0)
 		goto out;
-	if (X509_sign(cert, key, EVP_sha256()) <= 0) {
-		mc_seterr_ssl("X509_sign failed");
+	if (ca_x509_sign(cert, key) < 0)
 		goto out;
-	}
 	ok = 1;
 out:
 	ASN1_INTEGER_free(serial);

@@ -169,8 +169,9 @@ struct ca_leaf_req {
 	const ASN1_INTEGER *serial;	/* NULL: fresh random positive 159-bit */
 };
 /* Signs a leaf with the issuer key's hash (ca_sign_md): v3, subject CN only, basicConstraints
- * critical CA:FALSE, keyUsage critical (RSA: digitalSignature +
- * keyEncipherment, EC: digitalSignature), EKU, SKI, AKI keyid (the
+ * critical CA:FALSE, keyUsage critical (digitalSignature, plus
+ * keyEncipherment for an RSA key with serverAuth, emailProtection or no
+ * EKU; an RSA clientAuth-only leaf signs only), EKU, SKI, AKI keyid (the
  * issuer must have an SKI), SAN of every name (critical when the subject
  * is empty).  Needs a CN or at least one name; refuses a notAfter past
  * the issuer's. */

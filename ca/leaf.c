@@ -423,16 +423,33 @@ out:
 	return rc;
 }
 
+/*
+ * keyUsage follows the key type and the EKU (RFC 5280 4.2.1.12): RSA key
+ * transport (a TLS 1.2 server's RSA key exchange, S/MIME decryption)
+ * needs keyEncipherment; a TLS client only ever signs, so an RSA client
+ * certificate gets digitalSignature alone, as does every EC key.
+ */
+static const char *
+leaf_key_usage(const struct ca_leaf_req *req)
+{
+	int transport = req->eku == NULL || req->eku->n == 0;
+
+	for (size_t i = 0; req->eku != NULL && i < req->eku->n; i++)
+		if (strcmp(req->eku->v[i], "serverAuth") == 0 ||
+		    strcmp(req->eku->v[i], "emailProtection") == 0)
+			transport = 1;
+	if (EVP_PKEY_is_a(req->pubkey, "RSA") && transport)
+		return "critical,digitalSignature,keyEncipherment";
+	return "critical,digitalSignature";
+}
+
 static int
 leaf_add_exts(X509 *x, X509 *issuer, const struct ca_leaf_req *req)
 {
 	X509V3_CTX ctx;
-	const char *ku;
+	const char *ku = leaf_key_usage(req);
 
 	X509V3_set_ctx(&ctx, issuer, x, NULL, NULL, 0);
-	/* RSA key exchange (TLS 1.2) needs keyEncipherment; ECDSA never does. */
-	ku = EVP_PKEY_is_a(req->pubkey, "RSA") ?
-	    "critical,digitalSignature,keyEncipherment" : "critical,digitalSignature";
 	if (ca_ext_add(x, &ctx, NID_basic_constraints, "critical,CA:FALSE") < 0 ||
 	    ca_ext_add(x, &ctx, NID_key_usage, ku) < 0 ||
 	    leaf_add_eku(x, req->eku) < 0 ||

@@ -35,7 +35,9 @@ for profile in smtpd dovecot nginx server client; do
 		openssl x509 -in "$crt" -noout -text > "$T/text"
 		grep -A1 "Basic Constraints: critical" "$T/text" | grep -q "CA:FALSE" || fail "basicConstraints"
 		case $key in
-		rsa*) grep -A1 "Key Usage: critical" "$T/text" | grep -q "Digital Signature, Key Encipherment$" || fail "RSA keyUsage" ;;
+		# RFC 5280 4.2.1.12: a TLS client only signs; keyEncipherment is for RSA servers.
+		rsa*) if [ "$profile" = client ]; then ku='Digital Signature$'; else ku='Digital Signature, Key Encipherment$'; fi
+			grep -A1 "Key Usage: critical" "$T/text" | grep -q "$ku" || fail "RSA keyUsage for $profile" ;;
 		ec*) grep -A1 "Key Usage: critical" "$T/text" | grep -q "Digital Signature$" || fail "EC keyUsage" ;;
 		esac
 		if [ "$profile" = client ]; then

@@ -389,6 +389,41 @@ Test(leaf, client_cert_with_email)
 	mc_strv_free(&eku);
 }
 
+/* keyUsage follows key type and EKU (RFC 5280 4.2.1.12, zlint
+ * e_key_usage_and_extended_key_usage_inconsistent). */
+Test(leaf, key_usage_follows_key_and_eku)
+{
+	static const struct {
+		const char *key, *eku1, *eku2;
+		int ku;
+	} rows[] = {
+		{ "rsa2048", "serverAuth", NULL, KU_DIGITAL_SIGNATURE | KU_KEY_ENCIPHERMENT },
+		{ "rsa2048", "clientAuth", NULL, KU_DIGITAL_SIGNATURE },
+		{ "rsa2048", "serverAuth", "clientAuth", KU_DIGITAL_SIGNATURE | KU_KEY_ENCIPHERMENT },
+		{ "rsa2048", "emailProtection", NULL, KU_DIGITAL_SIGNATURE | KU_KEY_ENCIPHERMENT },
+		{ "ec256", "clientAuth", NULL, KU_DIGITAL_SIGNATURE },
+		{ "ec256", "serverAuth", NULL, KU_DIGITAL_SIGNATURE },
+	};
+
+	for (size_t i = 0; i < sizeof(rows) / sizeof(rows[0]); i++) {
+		EVP_PKEY *k = fx_key(rows[i].key);
+		struct mc_strv eku = fx_strv(rows[i].eku1, rows[i].eku2, NULL);
+		struct mc_strv dns = fx_strv("host.example.org", NULL);
+		struct ca_leaf_req req = {
+			.pubkey = k, .cn = "host.example.org", .dns = &dns, .eku = &eku, .days = 30,
+		};
+		X509 *x = ca_leaf_sign(&req, root, rkey);
+
+		cr_assert_not_null(x, "%s", mc_err());
+		cr_assert_eq(X509_get_key_usage(x), (uint32_t)rows[i].ku, "row %zu: %s %s: ku %x",
+		    i, rows[i].key, rows[i].eku1, X509_get_key_usage(x));
+		X509_free(x);
+		EVP_PKEY_free(k);
+		mc_strv_free(&eku);
+		mc_strv_free(&dns);
+	}
+}
+
 Test(leaf, cn_only_has_no_san)
 {
 	EVP_PKEY *k = fx_key("ec256");

@@ -76,6 +76,10 @@ int ca_sign_md(EVP_PKEY *key, const EVP_MD **md);
 /* X509_sign / X509_CRL_sign with the hash above. */
 int ca_x509_sign(X509 *x, EVP_PKEY *key);
 int ca_crl_sign(X509_CRL *crl, EVP_PKEY *key);
+/* notBefore = not_before (0: now - CA_BACKDATE_SECS), notAfter such that
+ * the inclusive validity period (RFC 5280) is exactly days days. */
+#define CA_BACKDATE_SECS 300
+int ca_set_validity(X509 *x, time_t not_before, int days);
 
 /* root.c */
 struct ca_root_req {

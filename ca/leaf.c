@@ -209,23 +209,6 @@ out:
 	return rc;
 }
 
-static int
-leaf_set_validity(X509 *x, time_t not_before, int days)
-{
-	time_t nb = not_before != 0 ? not_before : time(NULL);
-
-	if (days < 1 || days > CA_MAX_DAYS) {
-		mc_seterr("lifetime of %d days refused (1 to %d)", days, CA_MAX_DAYS);
-		return -1;
-	}
-	if (ASN1_TIME_set(X509_getm_notBefore(x), nb) == NULL ||
-	    ASN1_TIME_set(X509_getm_notAfter(x), nb + (time_t)days * 86400) == NULL) {
-		mc_seterr_ssl("ASN1_TIME_set failed");
-		return -1;
-	}
-	return 0;
-}
-
 /* A leaf that outlives its root stops verifying early, with no warning
  * from anyone: refuse it here rather than let it be deployed. */
 static int
@@ -485,7 +468,7 @@ ca_leaf_sign(const struct ca_leaf_req *req, X509 *issuer, EVP_PKEY *issuer_key)
 	}
 	if (leaf_set_serial(x, req->serial) < 0 ||
 	    leaf_set_names(x, issuer, req->cn) < 0 ||
-	    leaf_set_validity(x, req->not_before, req->days) < 0 ||
+	    ca_set_validity(x, req->not_before, req->days) < 0 ||
 	    leaf_within_issuer(x, issuer) < 0 ||
 	    leaf_add_exts(x, issuer, req) < 0)
 		goto out;

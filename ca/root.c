@@ -172,9 +172,7 @@ ca_root_build(EVP_PKEY *key, const struct ca_root_req *req)
 	}
 	if (!X509_set_version(cert, X509_VERSION_3) || ca_serial_random(serial) < 0 ||
 	    !X509_set_serialNumber(cert, serial) || set_subject(cert, req->name) < 0 ||
-	    X509_gmtime_adj(X509_getm_notBefore(cert), 0) == NULL ||
-	    X509_time_adj_ex(X509_getm_notAfter(cert), req->days, 0, NULL) == NULL ||
-	    !X509_set_pubkey(cert, key)) {
+	    ca_set_validity(cert, 0, req->days) < 0 || !X509_set_pubkey(cert, key)) {
 		mc_seterr_ssl("cannot fill in the root certificate");
 		goto out;
 	}

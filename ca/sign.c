@@ -4,6 +4,7 @@
  * issuer's key.
  */
 #include <string.h>
+#include <time.h>
 
 #include <openssl/core_names.h>
 #include <openssl/err.h>
@@ -82,6 +83,30 @@ ca_crl_sign(X509_CRL *crl, EVP_PKEY *key)
 		return -1;
 	if (X509_CRL_sign(crl, key, md) <= 0) {
 		mc_seterr_ssl("X509_CRL_sign failed");
+		return -1;
+	}
+	return 0;
+}
+
+/*
+ * RFC 5280 4.1.2.5 counts the validity period from notBefore through
+ * notAfter inclusive, so N days end one second before notBefore + N
+ * days (zlint counts the plain sum as N days and a second).  A fresh
+ * certificate starts CA_BACKDATE_SECS ago, so a client whose clock runs
+ * a few minutes behind does not see it as not yet valid.
+ */
+int
+ca_set_validity(X509 *x, time_t not_before, int days)
+{
+	time_t nb = not_before != 0 ? not_before : time(NULL) - CA_BACKDATE_SECS;
+
+	if (days < 1 || days > CA_MAX_DAYS) {
+		mc_seterr("lifetime of %d days refused (1 to %d)", days, CA_MAX_DAYS);
+		return -1;
+	}
+	if (ASN1_TIME_set(X509_getm_notBefore(x), nb) == NULL ||
+	    ASN1_TIME_set(X509_getm_notAfter(x), nb + (time_t)days * 86400 - 1) == NULL) {
+		mc_seterr_ssl("ASN1_TIME_set failed");
 		return -1;
 	}
 	return 0;

@@ -74,6 +74,11 @@ assert d["not_after"].endswith("Z") and len(d["serial"]) >= 30 and d["serial"] =
 expect 0 mc issue server --cn short.example.org --days 30 --out "$T/s"
 end=$(date -d "$(openssl x509 -in "$T/s/short.example.org.crt" -noout -enddate | cut -d= -f2)" +%s)
 [ $(( (end - $(date +%s)) / 86400 )) -ge 29 ] || fail "--days 30"
+# Exactly 30 days, both ends counted (RFC 5280), starting 5 minutes back.
+start=$(date -d "$(openssl x509 -in "$T/s/short.example.org.crt" -noout -startdate | cut -d= -f2)" +%s)
+[ $((end - start)) -eq $((30 * 86400 - 1)) ] || fail "validity is $((end - start)) s, not 30 days"
+back=$(($(date +%s) - start))
+[ "$back" -ge 300 ] && [ "$back" -le 360 ] || fail "notBefore backdated $back s, not 300"
 
 # Names are normalised: case, trailing dot, IDN to A-label.
 expect 0 mc issue server --cn "MiXed.Example.ORG." --san "bücher.example.org" --out "$T/n"

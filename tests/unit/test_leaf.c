@@ -149,10 +149,15 @@ check_server_leaf(EVP_PKEY *key)
 	{
 		int pday, psec;
 
+		/* RFC 5280 4.1.2.5: both ends count, so 397 days end a second
+		 * before notBefore + 397 days; notBefore is backdated 300 s. */
 		cr_assert(ASN1_TIME_diff(&pday, &psec, X509_get0_notBefore(x), X509_get0_notAfter(x)));
-		cr_assert(pday == 397 && psec == 0, "notAfter = notBefore + days");
-		cr_assert(X509_cmp_time(X509_get0_notBefore(x), &(time_t){ time(NULL) + 5 }) < 0);
-		cr_assert(X509_cmp_time(X509_get0_notBefore(x), &(time_t){ time(NULL) - 60 }) > 0);
+		cr_assert(pday == 396 && psec == 86399, "inclusive period of 397 days: %d d %d s",
+		    pday, psec);
+		cr_assert(X509_cmp_time(X509_get0_notBefore(x),
+		    &(time_t){ time(NULL) - CA_BACKDATE_SECS + 5 }) < 0);
+		cr_assert(X509_cmp_time(X509_get0_notBefore(x),
+		    &(time_t){ time(NULL) - CA_BACKDATE_SECS - 60 }) > 0);
 	}
 	cr_assert_eq(fx_verify(root, x, "www.example.org", X509_PURPOSE_SSL_SERVER, NULL), X509_V_OK);
 	cr_assert_eq(fx_verify(root, x, "example.org", X509_PURPOSE_SSL_SERVER, NULL), X509_V_OK);
@@ -261,6 +266,7 @@ Test(leaf, given_serial_and_not_before)
 	cr_assert_not_null(x, "%s", mc_err());
 	cr_assert_eq(ASN1_INTEGER_cmp(X509_get0_serialNumber(x), s), 0);
 	cr_assert_eq(ASN1_TIME_cmp_time_t(X509_get0_notBefore(x), nb), 0);
+	cr_assert_eq(ASN1_TIME_cmp_time_t(X509_get0_notAfter(x), nb + 60 * 86400 - 1), 0);
 	/* RFC 5280 4.1.2.5: UTCTime through 2049, GeneralizedTime from 2050. */
 	cr_assert_eq(ASN1_STRING_type(X509_get0_notBefore(x)), V_ASN1_UTCTIME);
 	cr_assert_eq(ASN1_STRING_type(X509_get0_notAfter(x)), V_ASN1_GENERALIZEDTIME);

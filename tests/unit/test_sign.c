@@ -123,3 +123,20 @@ Test(sign, eddsa_takes_no_hash)
 	cr_assert_null(md);
 	EVP_PKEY_free(k);
 }
+
+Test(sign, root_validity_exact_and_backdated)
+{
+	EVP_PKEY *k = fx_key("ec256");
+	struct ca_root_req rr = { "validity test", 3650, NULL, NULL, 0 };
+	X509 *root = ca_root_build(k, &rr);
+	time_t now = time(NULL);
+	int pday, psec;
+
+	cr_assert_not_null(root, "ca_root_build: %s", mc_err());
+	cr_assert(ASN1_TIME_diff(&pday, &psec, X509_get0_notBefore(root), X509_get0_notAfter(root)));
+	cr_assert(pday == 3649 && psec == 86399, "%d d %d s", pday, psec);
+	cr_assert(X509_cmp_time(X509_get0_notBefore(root), &(time_t){ now - CA_BACKDATE_SECS + 5 }) < 0);
+	cr_assert(X509_cmp_time(X509_get0_notBefore(root), &(time_t){ now - CA_BACKDATE_SECS - 60 }) > 0);
+	X509_free(root);
+	EVP_PKEY_free(k);
+}

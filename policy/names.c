@@ -206,18 +206,16 @@ check_label(const char *l, size_t n, const char **why)
 	return 0;
 }
 
-/* Nontransitional UTS #46 first; transitional still admits emoji names. */
+/*
+ * Nontransitional UTS #46 only (as browsers since 2017): "faß" stays
+ * "xn--fa-hia", and a label IDNA2008 disallows (emoji, math symbols,
+ * "xn--zz-zzzzz") is refused.  The transitional rules would admit those,
+ * and a name no client resolves the same way is only a hidden typo.
+ */
 static int
 idn_to_ascii(const char *s, char **out)
 {
-	int rc = idn2_to_ascii_8z(s, out, IDN2_NONTRANSITIONAL);
-
-	if (rc != IDN2_OK) {
-		idn2_free(*out);
-		*out = NULL;
-		rc = idn2_to_ascii_8z(s, out, IDN2_TRANSITIONAL);
-	}
-	return rc;
+	return idn2_to_ascii_8z(s, out, IDN2_NONTRANSITIONAL);
 }
 
 /*

@@ -80,6 +80,11 @@ static const struct name_case hostnames[] = {
 	{ "xn--bcher-kva.example", 0, "xn--bcher-kva.example", NULL },
 	{ "XN--BCHER-KVA.example", 0, "xn--bcher-kva.example", NULL },
 	{ "xn--zz.example", 0, NULL, "not a valid A-label" },
+	/* IDNA2008 disallows these; UTS #46 transitional would admit them. */
+	{ "xn--zz-zzzzz.example", 0, NULL, "not a valid A-label" },	/* z⨜⦌z */
+	{ "xn--n3h.example", 0, NULL, "not a valid A-label" },		/* snowman */
+	{ "\xe2\x98\x83.example", 0, NULL, "disallowed character" },	/* U+2603 */
+	{ "xn--zca.example", 0, "xn--zca.example", NULL },		/* sharp s */
 	{ "xn--.example", 0, NULL, "may not start or end with a hyphen" },
 	{ "xn--garbage-.example", 0, NULL, "hyphen" },
 	{ "b\xfc" "cher.example", 0, NULL, "invalid hostname 'b\\xfccher.example': not valid UTF-8" },	/* Latin-1 ü */

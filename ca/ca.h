@@ -156,8 +156,8 @@ int ca_lock_file(const char *path, int timeout_ms);
 
 #define CA_CN_MAX 64		/* RFC 5280 ub-common-name, characters */
 #define CA_MAX_DAYS 36500	/* sanity bound only; lifetime rules are policy's */
-#define CA_RSA_MIN_BITS 2048
-#define CA_RSA_MAX_BITS 8192
+/* The key types minica issues for, as the messages list them. */
+#define CA_KEY_TYPES_TEXT "rsa2048, rsa3072, rsa4096, ec256 (P-256), ec384 (P-384)"
 #define CA_CSR_MAX (64 * 1024)	/* bytes read from a CSR file */
 
 /* leaf.c */
@@ -180,8 +180,9 @@ struct ca_leaf_req {
  * is empty).  Needs a CN or at least one name; refuses a notAfter past
  * the issuer's. */
 X509 *ca_leaf_sign(const struct ca_leaf_req *req, X509 *issuer, EVP_PKEY *issuer_key);
-/* 0 if key is RSA 2048-8192 (e odd, >= 65537) or EC P-256/P-384 on a
- * named curve with uncompressed point; -1 otherwise. */
+/* 0 if key is RSA 2048, 3072 or 4096 (e odd, >= 65537) or EC P-256/P-384
+ * on a named curve with uncompressed point; -1 otherwise, saying that the
+ * key "is not one of" CA_KEY_TYPES_TEXT. */
 int ca_leaf_key_check(EVP_PKEY *key);
 /* 1: key's public half is cert's; 0: not; -1: error. */
 int ca_key_matches_cert(EVP_PKEY *key, X509 *cert);

@@ -45,9 +45,10 @@ ca_leaf_key_check(EVP_PKEY *key)
 	}
 	bits = EVP_PKEY_get_bits(key);
 	if (EVP_PKEY_is_a(key, "RSA")) {
-		if (bits < CA_RSA_MIN_BITS || bits > CA_RSA_MAX_BITS) {
-			mc_seterr("rsa key of %d bits refused (%d to %d)", bits,
-			    CA_RSA_MIN_BITS, CA_RSA_MAX_BITS);
+		/* The sizes policy issues for, so a CSR is refused here, with
+		 * the message policy gives, not after its names were checked. */
+		if (ca_key_type_name(key) == NULL) {
+			mc_seterr("rsa key of %d bits is not one of " CA_KEY_TYPES_TEXT, bits);
 			goto out;
 		}
 		if (!EVP_PKEY_get_bn_param(key, OSSL_PKEY_PARAM_RSA_E, &e)) {
@@ -63,7 +64,7 @@ ca_leaf_key_check(EVP_PKEY *key)
 		if (!EVP_PKEY_get_utf8_string_param(key, OSSL_PKEY_PARAM_GROUP_NAME,
 		    buf, sizeof(buf), NULL) ||
 		    (strcmp(buf, "prime256v1") != 0 && strcmp(buf, "secp384r1") != 0)) {
-			mc_seterr("ec key refused: only P-256 and P-384");
+			mc_seterr("ec key on this curve is not one of " CA_KEY_TYPES_TEXT);
 			goto out;
 		}
 		/* Explicit curve parameters fail -x509_strict; compressed
@@ -81,7 +82,7 @@ ca_leaf_key_check(EVP_PKEY *key)
 			goto out;
 		}
 	} else {
-		mc_seterr("key type %s refused (RSA or EC P-256/P-384 only)",
+		mc_seterr("%s key is not one of " CA_KEY_TYPES_TEXT,
 		    EVP_PKEY_get0_type_name(key) ? EVP_PKEY_get0_type_name(key) : "unknown");
 		goto out;
 	}

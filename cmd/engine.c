@@ -91,16 +91,8 @@ plan_cn(struct issue_plan *p, const char *cn, const struct mc_strv *permitted)
 		if (add_email(p, cn, permitted) < 0)
 			return -1;
 	} else if (p->prof->email_cn && (strchr(cn, ' ') != NULL || strchr(cn, '.') == NULL)) {
-		for (const unsigned char *c = (const unsigned char *)cn; *c; c++) {
-			if (*c < 0x20 || *c == 0x7f) {
-				mc_seterr("--cn contains a control character");
-				return -1;
-			}
-		}
-		if (strlen(cn) > POL_CN_MAX) {
-			mc_seterr("--cn '%s' is longer than %d characters", cn, POL_CN_MAX);
+		if (pol_cn_text_check(cn) < 0)
 			return -1;
-		}
 		return (p->cn = mc_strdup(cn)) ? 0 : -1;
 	} else if (add_dns(p, cn, permitted) < 0) {
 		return -1;
@@ -163,7 +155,7 @@ plan_key_type(struct issue_plan *p, const struct issue_req *req)
 	if (p->csr_key != NULL) {
 		kt = ca_key_type_name(p->csr_key);
 		if (kt == NULL) {
-			mc_seterr("the CSR's key is not one of rsa2048, rsa3072, rsa4096, ec256, ec384");
+			mc_seterr("the CSR's key is not one of " CA_KEY_TYPES_TEXT);
 			return -1;
 		}
 	} else if (!pol_key_type_valid(kt)) {

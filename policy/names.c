@@ -106,6 +106,35 @@ utf8_valid(const unsigned char *s, size_t len)
 	return 1;
 }
 
+/*
+ * A person's plain name as a CN: valid UTF-8, no control character, at
+ * most POL_CN_MAX characters (RFC 5280 ub-common-name counts characters,
+ * not bytes: 40 x U+00E9 is 80 bytes and fits).
+ */
+int
+pol_cn_text_check(const char *cn)
+{
+	size_t len = strlen(cn), chars = 0;
+
+	if (!utf8_valid((const unsigned char *)cn, len)) {
+		mc_seterr("--cn is not valid UTF-8");
+		return -1;
+	}
+	for (const unsigned char *c = (const unsigned char *)cn; *c; c++) {
+		if (*c < 0x20 || *c == 0x7f) {
+			mc_seterr("--cn contains a control character");
+			return -1;
+		}
+		if ((*c & 0xc0) != 0x80)
+			chars++;
+	}
+	if (chars > POL_CN_MAX) {
+		mc_seterr("--cn '%s' is %zu characters long, more than %d", cn, chars, POL_CN_MAX);
+		return -1;
+	}
+	return 0;
+}
+
 /* Refuses NUL, space and control bytes before anything else looks at it. */
 static int
 check_bytes(const char *in, size_t len, int *ascii)

@@ -30,6 +30,9 @@
 char *pol_hostname_normalize(const char *in, size_t len, int allow_wildcard);
 /* local@domain with the domain normalised as above.  Caller frees. */
 char *pol_email_normalize(const char *in, size_t len);
+/* A plain-name CN (no SAN): UTF-8, no control character, at most
+ * POL_CN_MAX characters (not bytes). */
+int pol_cn_text_check(const char *cn);
 /* Parses an IPv4 or IPv6 address; *outlen is 4 or 16.  canon (>= 46
  * bytes, may be NULL) gets the canonical text form. */
 int pol_ip_parse(const char *in, unsigned char out[16], size_t *outlen, char *canon);

@@ -62,6 +62,13 @@ done
 [ "$(sqlite3 "$MINICA_HOME/minica.db" "SELECT count(*) FROM audit WHERE action = 'issue'")" = "$i" ] || fail "audit count"
 [ "$(sqlite3 "$MINICA_HOME/minica.db" "SELECT count(DISTINCT serial) FROM certificates")" = "$i" ] || fail "serials not unique"
 
+# A person's name of 40 x U+00E9 (80 bytes) is 40 characters: it fits a CN.
+name=$(python3 -c 'print("\u00e9" * 40)')
+expect 0 mc issue client --cn "$name" --san carol@example.org --out "$T/e40"
+crt=$(ls "$T"/e40/*.crt | grep -v fullchain)
+openssl x509 -in "$crt" -noout -subject -nameopt utf8,sep_multiline | grep -q "CN=$name" ||
+	fail "CN of 40 x e-acute"
+
 # Default lifetime 397 days; a chosen one; key type default rsa2048.
 expect 0 mc issue nginx --cn www.example.org --out "$T/w" --json
 python3 -c '

@@ -433,3 +433,24 @@ Test(permitted, email_domain_part)
 	free(e);
 	mc_strv_free(&doms);
 }
+
+/* ub-common-name counts characters: 40 x U+00E9 is 80 bytes and fits. */
+Test(cn_text, characters_not_bytes)
+{
+	char buf[200] = "";
+
+	for (int i = 0; i < 40; i++)
+		strcat(buf, "\xc3\xa9");
+	cr_expect_eq(pol_cn_text_check(buf), 0, "%s", mc_err());
+	buf[0] = '\0';
+	for (int i = 0; i < 64; i++)
+		strcat(buf, "\xc3\xa9");
+	cr_expect_eq(pol_cn_text_check(buf), 0, "64 characters: %s", mc_err());
+	strcat(buf, "e");
+	cr_expect_eq(pol_cn_text_check(buf), -1);
+	cr_expect(strstr(mc_err(), "is 65 characters long, more than 64") != NULL, "%s", mc_err());
+	cr_expect_eq(pol_cn_text_check("Alice \x1b[31m"), -1);
+	cr_expect(strstr(mc_err(), "control character") != NULL, "%s", mc_err());
+	cr_expect_eq(pol_cn_text_check("Alice \xc3"), -1);
+	cr_expect(strstr(mc_err(), "UTF-8") != NULL, "%s", mc_err());
+}

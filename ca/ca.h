@@ -59,9 +59,17 @@ char *ca_cert_subject(const X509 *x);
 int ca_cert_validity(const X509 *x, time_t *not_before, time_t *not_after);
 /* Permitted DNS subtrees of the root's nameConstraints; none -> empty. */
 int ca_cert_permitted_dns(X509 *x, struct mc_strv *out);
+
+/* constraints.c */
 /* 1 if the root's nameConstraints allow this IP (4 or 16 bytes). */
 int ca_cert_ip_permitted(X509 *x, const unsigned char *ip, size_t len);
-/* Human-readable summary of nameConstraints, "" when none; caller frees. */
+/* 0 if allowed; else -1 with a message naming text (the address) and the
+ * permitted ranges, or saying the root permits no IP at all. */
+int ca_cert_ip_check(X509 *x, const unsigned char *ip, size_t len, const char *text);
+/* Permitted IP subtrees as CIDR ("192.0.2.0/24"); none -> empty. */
+int ca_cert_permitted_ip(X509 *x, struct mc_strv *out);
+/* Human-readable summary of nameConstraints, "" when none, IP ranges as
+ * CIDR ("permitted:IP:192.0.2.0/24"); caller frees. */
 char *ca_cert_constraints_text(X509 *x);
 /* Fills a fresh random positive 159-bit serial. */
 int ca_serial_random(ASN1_INTEGER *serial);

@@ -72,11 +72,8 @@ add_ip(struct issue_plan *p, const char *raw, X509 *root)
 
 	if (pol_ip_parse(raw, bin, &len, canon) < 0)
 		return -1;
-	if (!ca_cert_ip_permitted(root, bin, len)) {
-		mc_seterr("IP address %s is outside the root's name constraints (a root made without "
-		    "'init --permit-ip CIDR' may not vouch for any IP)", canon);
+	if (ca_cert_ip_check(root, bin, len, canon) < 0)
 		return -1;
-	}
 	return add_name(p, &p->ips, canon);
 }
 

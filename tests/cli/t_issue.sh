@@ -94,15 +94,28 @@ contains "$T/san" "DNS:mixed.example.org, DNS:xn--bcher-kva.example.org"
 
 # IPs only through --ip, and only where the root permits them.
 expect 1 mc issue server --cn ip.example.org --ip 192.0.2.7 --out "$T/ip0"
-contains "$T/err" "outside the root's name constraints"
+contains "$T/err" "outside the root's name constraints (a root made without 'init --permit-ip CIDR' may not vouch for any IP)"
 expect 0 mc --home "$T/iphome" init --domain example.org --permit-ip 192.0.2.0/24 --permit-ip 2001:db8::/32
+# IP ranges read as CIDR everywhere (GENERAL_NAME_print says "<invalid length=8>").
+ipnc="permitted:DNS:example.org, permitted:email:example.org, permitted:email:.example.org, permitted:IP:192.0.2.0/24, permitted:IP:2001:db8::/32"
+contains "$T/out" "$ipnc"
+lacks "$T/out" "invalid"
+expect 0 mc --home "$T/iphome" show ca
+contains "$T/out" "name constraints     $ipnc"
+expect 0 mc --home "$T/iphome" show ca --json
+python3 -c 'import json, sys; d = json.load(open(sys.argv[1])); assert d["name_constraints"] == sys.argv[2], d' "$T/out" "$ipnc" ||
+	fail "show ca --json name_constraints"
+expect 0 mc --home "$T/iphome" log
+contains "$T/out" "constraints=$ipnc"
+lacks "$T/out" "invalid"
 expect 0 mc --home "$T/iphome" issue server --cn ip.example.org --ip 192.0.2.7 --ip 2001:DB8::1 --out "$T/ip"
 openssl x509 -in "$T/ip/ip.example.org.crt" -noout -ext subjectAltName > "$T/san"
 contains "$T/san" "DNS:ip.example.org, IP Address:192.0.2.7, IP Address:2001:DB8:0:0:0:0:0:1"
 openssl verify -x509_strict -purpose sslserver -verify_ip 192.0.2.7 -CAfile "$T/iphome/ca.crt" "$T/ip/ip.example.org.crt" >/dev/null ||
 	fail "IP verify"
 expect 1 mc --home "$T/iphome" issue server --cn ip2.example.org --ip 198.51.100.1 --out "$T/ip2"
-contains "$T/err" "198.51.100.1"
+contains "$T/err" "IP address 198.51.100.1 is outside the root's name constraints (permitted: 192.0.2.0/24, 2001:db8::/32)"
+one_line "$T/err"
 
 # A wildcard, verified for a name it covers.
 expect 0 mc issue nginx --cn "*.example.org" --out "$T/wc"

@@ -45,6 +45,9 @@ int pol_name_permitted(const char *name, const struct mc_strv *domains);
  * two labels; three under a two-letter TLD with a generic second level
  * like co.uk).  NULL for a single label or a bare suffix. */
 char *pol_registrable_domain(const char *name);
+/* 0 if a root may be constrained to domain (normalised); -1 for a public
+ * suffix (com, co.uk, github.io) or a single label (localhost). */
+int pol_domain_scope_check(const char *domain);
 /* The registrable parents of names (hostnames, "*.x", e-mail addresses;
  * anything else passed over), deduplicated and sorted, appended to out. */
 int pol_domains_from_names(const struct mc_strv *names, struct mc_strv *out);

@@ -143,6 +143,7 @@ struct issue_req {
 	int days;		/* 0: profile default */
 	const char *key_type;	/* NULL: profile default */
 	const char *csr_path;
+	int any_domain;		/* --any-domain: past [minica] domains */
 };
 
 struct issue_plan {

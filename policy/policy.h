@@ -88,6 +88,9 @@ struct pol_config {
 	size_t nprofiles;
 	struct pol_target ca_cert;	/* /etc/ssl/certs/minica-ca.pem */
 	int reload_timeout;		/* seconds */
+	struct mc_strv domains;		/* [minica] domains, normalised */
+	int have_domains;		/* the key is set (perhaps empty) */
+	char *crl_url;			/* [minica] crl_url; NULL: none */
 };
 
 #define POL_CONF_MAX (1024 * 1024)	/* bytes of minica.conf read */
@@ -105,6 +108,20 @@ int pol_config_default_text(const struct mc_strv *domains, struct mc_buf *out);
 /* The same for 'minica import': domains are the root's name constraints
  * (constrained) or, guessed from its certificates, a record to edit. */
 int pol_config_import_text(const struct mc_strv *domains, int constrained, struct mc_buf *out);
+
+/* scope.c: the names a CA issues for. */
+struct pol_scope {
+	const struct mc_strv *nc;	/* the root's permitted DNS subtrees */
+	const struct mc_strv *conf;	/* [minica] domains */
+	int conf_limits;		/* names must also fall under conf */
+};
+/* conf limits names when the root has no name constraints and was
+ * imported (or the file sets domains), unless any_domain. */
+void pol_scope_init(struct pol_scope *s, const struct pol_config *cfg, const struct mc_strv *nc,
+    int imported, int any_domain);
+/* 0 if host (a normalised hostname, or an e-mail address's domain) is
+ * in scope; -1 with a message naming shown and the permitted list. */
+int pol_scope_check(const struct pol_scope *s, const char *host, const char *shown);
 
 /* lifetime.c */
 int pol_key_type_valid(const char *type);

@@ -93,6 +93,11 @@ const struct pol_keydef pol_minica_keys[] = {
 	{ "ca_cert_mode", "octal mode of ca_cert (0644)" },
 	{ "ca_cert_owner", "user owning ca_cert (root)" },
 	{ "ca_cert_group", "group of ca_cert (root)" },
+	{ "domains", "for a root without name constraints (one 'minica import' "
+	    "adopted): the domains issue accepts names at or below, comma-separated; "
+	    "--any-domain overrides it" },
+	{ "crl_url", "http:// URL where the CRL ('minica crl') is published: new "
+	    "certificates carry it as their CRL distribution point (default none)" },
 };
 const size_t pol_nminica_keys = sizeof(pol_minica_keys) / sizeof(pol_minica_keys[0]);
 
@@ -483,6 +488,7 @@ int
 pol_minica_set(struct pol_config *cfg, const char *key, const char *val)
 {
 	long v;
+	int rc;
 
 	if (strcmp(key, "reload_timeout") == 0) {
 		if (parse_uint(val, 1, TIMEOUT_MAX, &v) < 0)
@@ -495,11 +501,8 @@ pol_minica_set(struct pol_config *cfg, const char *key, const char *val)
 	if (strcmp(key, "ca_cert_mode") == 0 || strcmp(key, "ca_cert_owner") == 0 ||
 	    strcmp(key, "ca_cert_group") == 0)
 		return set_target(&cfg->ca_cert, key + 8, val, 0);
-	if (strcmp(key, "domains") == 0) {
-		mc_seterr("domains are not set here: the root certificate's name "
-		    "constraints are the source of truth");
-		return -1;
-	}
+	if ((rc = pol_minica_set_scope(cfg, key, val)) <= 0)
+		return rc;
 	return unknown_key(pol_minica_keys, pol_nminica_keys);
 }
 
@@ -634,6 +637,7 @@ pol_config_free(struct pol_config *cfg)
 	free(cfg->profiles);
 	free(cfg->path);
 	target_free(&cfg->ca_cert);
+	pol_scope_free(cfg);
 	memset(cfg, 0, sizeof(*cfg));
 }
 

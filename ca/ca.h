@@ -179,14 +179,15 @@ struct ca_leaf_req {
 	int days;
 	time_t not_before;		/* 0: now */
 	const ASN1_INTEGER *serial;	/* NULL: fresh random positive 159-bit */
+	const char *crl_url;		/* NULL: no cRLDistributionPoints */
 };
 /* Signs a leaf with the issuer key's hash (ca_sign_md): v3, subject CN only, basicConstraints
  * critical CA:FALSE, keyUsage critical (digitalSignature, plus
  * keyEncipherment for an RSA key with serverAuth, emailProtection or no
  * EKU; an RSA clientAuth-only leaf signs only), EKU, SKI, AKI keyid (the
  * issuer must have an SKI), SAN of every name (critical when the subject
- * is empty).  Needs a CN or at least one name; refuses a notAfter past
- * the issuer's. */
+ * is empty), and with crl_url a cRLDistributionPoints fullName URI.
+ * Needs a CN or at least one name; refuses a notAfter past the issuer's. */
 X509 *ca_leaf_sign(const struct ca_leaf_req *req, X509 *issuer, EVP_PKEY *issuer_key);
 /* 0 if key is RSA 2048, 3072 or 4096 (e odd, >= 65537) or EC P-256/P-384
  * on a named curve with uncompressed point; -1 otherwise, saying that the
@@ -218,6 +219,8 @@ struct ca_revoked {
 X509_CRL *ca_crl_build(X509 *issuer, EVP_PKEY *issuer_key, const struct ca_revoked *r,
     size_t n, long crl_number, int days);
 int ca_crl_pem(X509_CRL *crl, struct mc_buf *out);
+/* nextUpdate of the PEM CRL at path, refused unless issuer signed it. */
+int ca_crl_file_next_update(const char *path, X509 *issuer, time_t *next);
 
 /* bundle.c: the trust kit for client machines (minica bundle). */
 #define CA_BUNDLE_NAME_DEFAULT "minica-ca"

@@ -427,6 +427,24 @@ leaf_key_usage(const struct ca_leaf_req *req)
 	return "critical,digitalSignature";
 }
 
+/* RFC 5280 4.2.1.13: one DistributionPoint, fullName = the http URI
+ * where 'minica crl' output is published.  Policy (crl_url) keeps the
+ * value free of commas and blanks, so the config syntax sees one URI. */
+static int
+leaf_add_cdp(X509 *x, X509V3_CTX *ctx, const char *url)
+{
+	char value[1100];
+
+	if (url == NULL)
+		return 0;
+	if (strncmp(url, "http://", 7) != 0 || strpbrk(url, ", \t\\\"") != NULL ||
+	    (size_t)snprintf(value, sizeof(value), "URI:%s", url) >= sizeof(value)) {
+		mc_seterr("crl url '%s' refused (http://, no blanks or commas, under 1 KB)", url);
+		return -1;
+	}
+	return ca_ext_add(x, ctx, NID_crl_distribution_points, value);
+}
+
 static int
 leaf_add_exts(X509 *x, X509 *issuer, const struct ca_leaf_req *req)
 {
@@ -439,7 +457,7 @@ leaf_add_exts(X509 *x, X509 *issuer, const struct ca_leaf_req *req)
 	    leaf_add_eku(x, req->eku) < 0 ||
 	    ca_ext_add(x, &ctx, NID_subject_key_identifier, "hash") < 0 ||
 	    leaf_add_akid(x, &ctx, issuer) < 0 ||
-	    leaf_add_san(x, req) < 0)
+	    leaf_add_san(x, req) < 0 || leaf_add_cdp(x, &ctx, req->crl_url) < 0)
 		return -1;
 	return 0;
 }

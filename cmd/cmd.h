@@ -222,6 +222,17 @@ int cmd_revoke(int argc, const char **argv);
 int cmd_renew(int argc, const char **argv);
 int cmd_check(int argc, const char **argv);
 int cmd_crl(int argc, const char **argv);
+/* revoke.c: the CRL.  cmd_crl_write needs the CA locked and unlocked. */
+int cmd_crl_write(struct cmd_ca *ca, const char *out, int days, FILE *report);
+struct cmd_crl_info {
+	char *path;			/* where the last CRL was written */
+	int days;			/* its lifetime, reused on refresh */
+	time_t next_update;
+	enum pol_crl_state state;	/* a file that cannot be read: DUE */
+	char problem[256];		/* why it cannot be read; "" if it can */
+};
+/* The last CRL 'minica crl' wrote: 1 (free info->path), 0 none, -1 error. */
+int cmd_crl_last(struct cmd_ca *ca, struct cmd_crl_info *info);
 int cmd_log(int argc, const char **argv);
 int cmd_list(int argc, const char **argv);
 int cmd_profiles(int argc, const char **argv);

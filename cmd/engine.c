@@ -300,6 +300,7 @@ sign_with_serial(const struct cmd_ca *ca, const struct issue_plan *p, const ASN1
 	lr.eku = &p->prof->eku;
 	lr.days = p->days;
 	lr.serial = serial;
+	lr.crl_url = ca->cfg.crl_url;
 	if ((is->cert = ca_leaf_sign(&lr, ca->cert, ca->key)) == NULL ||
 	    ca_verify_leaf(is->cert, ca->cert, purpose_of(p->prof)) < 0 || fill_record(ca, p, is) < 0)
 		goto fail;

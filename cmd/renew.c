@@ -255,9 +255,10 @@ run_renew(struct renew_opts *o)
 {
 	struct due_list l = { .o = o, .now = time(NULL) };
 	struct store_cert_filter f = { 0 };
+	struct cmd_crl_info crl = { 0 };
 	struct cmd_ca ca;
 	size_t failed = 0;
-	int rc = EXIT_ERR;
+	int rc = EXIT_ERR, crl_due;
 
 	if (cmd_open_ca(&ca) < 0)
 		return EXIT_ERR;
@@ -274,7 +275,16 @@ run_renew(struct renew_opts *o)
 			goto out;
 		}
 	}
-	if (l.n == 0) {
+	/* The cron line keeps the CRL fresh too: a CRL past nextUpdate makes
+	 * every verifier that checks it refuse every certificate. */
+	if ((crl_due = cmd_crl_last(&ca, &crl)) < 0) {
+		cmd_fail();
+		goto out;
+	}
+	crl_due = crl_due > 0 && crl.state != POL_CRL_OK && o->nonly == 0;
+	if (crl_due && o->dry_run)
+		printf("would refresh the CRL at %s\n", crl.path);
+	if (l.n == 0 && !crl_due) {
 		printf("nothing due for renewal (%zu current certificate%s; due means within %d days of expiry "
 		    "or past two thirds of its lifetime)\n", l.current, l.current == 1 ? "" : "s", o->days);
 		rc = EXIT_OK;
@@ -289,11 +299,16 @@ run_renew(struct renew_opts *o)
 	}
 	if (cmd_ca_unlock(&ca) < 0)
 		goto out;
-	failed = renew_all(&ca, &l, o);
+	failed = l.n > 0 ? renew_all(&ca, &l, o) : 0;
 	if (failed > 0)
 		cmd_error("%zu of %zu renewals failed; the others were kept", failed, l.n);
+	if (crl_due && cmd_crl_write(&ca, crl.path, crl.days, o->json ? stderr : stdout) < 0) {
+		cmd_fail();
+		failed++;
+	}
 	rc = failed ? EXIT_ERR : EXIT_OK;
 out:
+	free(crl.path);
 	for (size_t i = 0; i < l.n; i++)
 		store_cert_free(&l.v[i]);
 	free(l.v);

@@ -125,6 +125,11 @@ int pol_scope_check(const struct pol_scope *s, const char *host, const char *sho
 
 /* lifetime.c */
 int pol_key_type_valid(const char *type);
+/* A CRL's state: verifiers refuse every certificate once nextUpdate is
+ * past, so it is refreshed POL_CRL_WARN_DAYS before. */
+#define POL_CRL_WARN_DAYS 7
+enum pol_crl_state { POL_CRL_OK, POL_CRL_DUE, POL_CRL_EXPIRED };
+enum pol_crl_state pol_crl_due(time_t next_update, time_t now);
 /*
  * Days for a new certificate: requested (0 = profile default) checked
  * against the profile maximum and, for server profiles, 825 days; the

@@ -56,6 +56,9 @@ struct store_event {
 };
 typedef int (*store_event_cb)(const struct store_event *ev, void *arg);
 int store_audit_each(struct store *st, time_t since, store_event_cb cb, void *arg);
+/* The details and time of the newest event of action: 1 found (caller
+ * frees *details), 0 none, -1 error. */
+int store_audit_last(struct store *st, const char *action, char **details, time_t *when);
 
 /* deploy.c: deployments of a certificate and its key to a profile's
  * targets.  Paths are as written on disk (the --root prefix included);

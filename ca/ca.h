@@ -54,8 +54,11 @@ int ca_bn_serial_hex(const BIGNUM *bn, char out[CA_SERIAL_LEN]);
 /* The first subject entry of kind nid (NID_commonName, ...) as UTF-8;
  * NULL when absent.  Caller frees. */
 char *ca_cert_subject_entry(X509 *x, int nid);
-/* RFC 2253 one-line subject; caller frees. */
+/* RFC 2253 one-line subject / issuer / any name ("CN=a,O=b"), the one
+ * format every message shows a DN in; caller frees. */
 char *ca_cert_subject(const X509 *x);
+char *ca_cert_issuer(const X509 *x);
+char *ca_name_text(const X509_NAME *name);
 int ca_cert_validity(const X509 *x, time_t *not_before, time_t *not_after);
 /* Permitted DNS subtrees of the root's nameConstraints; none -> empty. */
 int ca_cert_permitted_dns(X509 *x, struct mc_strv *out);
@@ -316,12 +319,15 @@ struct ca_import_set {
 	struct ca_imported *v;
 	size_t n, cap;
 	struct mc_strv skipped;		/* "'file' ...; skipped" notes */
+	struct mc_strv foreign;		/* ca_import_dir's, while it runs */
 };
 /* Each adds every certificate found, deduplicated by fingerprint; the
  * root itself is passed over.  A certificate the root did not sign, or
  * two certificates with one serial, fail naming the file. */
 int ca_import_file(struct ca_import_set *s, const char *path);
-/* *.pem and *.crt in dir; files holding no certificate go to skipped. */
+/* *.pem and *.crt in dir; files holding no certificate, symbolic links
+ * and certificates naming another issuer go to skipped (one note for the
+ * links, one for the foreign certificates). */
 int ca_import_dir(struct ca_import_set *s, const char *dir);
 /* pki/index.txt (V, R with time and reason, E), certificates from
  * certs_by_serial/, revoked/certs_by_serial/, renewed/certs_by_serial/

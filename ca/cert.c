@@ -139,13 +139,25 @@ ca_cert_serial_hex(const X509 *x, char out[CA_SERIAL_LEN])
 char *
 ca_cert_subject(const X509 *x)
 {
+	return ca_name_text(X509_get_subject_name(x));
+}
+
+char *
+ca_cert_issuer(const X509 *x)
+{
+	return ca_name_text(X509_get_issuer_name(x));
+}
+
+char *
+ca_name_text(const X509_NAME *name)
+{
 	BIO *bio = BIO_new(BIO_s_mem());
 	char *s = NULL, *data;
 	long len;
 
 	if (bio == NULL)
 		return NULL;
-	if (X509_NAME_print_ex(bio, X509_get_subject_name(x), 0,
+	if (X509_NAME_print_ex(bio, name, 0,
 	    XN_FLAG_RFC2253 & ~ASN1_STRFLGS_ESC_MSB) >= 0) {
 		len = BIO_get_mem_data(bio, &data);
 		if ((s = malloc((size_t)len + 1)) != NULL) {

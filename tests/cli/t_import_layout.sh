@@ -1,0 +1,57 @@
+#!/bin/sh
+# import on the VPS guide's layout: the root copied into /etc/ssl/certs
+# beside the system's roots (symlinks, as Debian keeps them) and the
+# certificates gencert.sh wrote there, their keys in /etc/ssl/private.
+# A temporary copy under $T/root; the real /etc/ssl is never read.
+. "$(dirname "$0")/lib.sh"
+unset MINICA_OLD_PASSPHRASE 2>/dev/null || true
+OLD="$T/oldpass"
+printf 'old hand-made secret\n' > "$OLD"
+R="$T/root"
+C="$R/etc/ssl/certs"
+mkdir -p "$C" "$R/etc/ssl/private" "$T/share" "$T/guide"
+chmod 700 "$R/etc/ssl/private"
+cd "$T/guide"
+
+openssl genpkey -algorithm RSA -pkeyopt rsa_keygen_bits:2048 -out cakey.pem -des3 -pass "file:$OLD" 2>/dev/null
+openssl req -x509 -new -key cakey.pem -passin "file:$OLD" -days 3650 -out cacert.pem -subj "/O=Example Home/CN=Example Home Root CA"
+gencert() {	# key cert cn
+	openssl req -new -newkey rsa:2048 -nodes -keyout "$1" -out "$T/temp.csr" -subj "/CN=$3" 2>/dev/null
+	printf 'subjectAltName=DNS:%s\n' "$3" > "$T/ext"
+	openssl x509 -req -in "$T/temp.csr" -CA cacert.pem -CAkey cakey.pem -passin "file:$OLD" -CAcreateserial \
+	    -out "$2" -days 3650 -extfile "$T/ext" 2>/dev/null
+	chmod 600 "$1"
+}
+gencert "$R/etc/ssl/private/smtpd.key" "$C/smtpd.crt" mail.example.org
+gencert "$R/etc/ssl/private/dovecot.pem" "$C/dovecot.pem" imap.example.org
+cp cacert.pem "$C/cacert.pem"
+ln -s cacert.pem "$C/$(openssl x509 -in cacert.pem -noout -hash).0"
+# The system's roots: symlinks into a copy of /usr/share/ca-certificates,
+# and one copied as a plain file (as a hand-installed root would be).
+n=0
+for f in /usr/share/ca-certificates/mozilla/*.crt; do
+	n=$((n + 1))
+	[ $n -le 4 ] || break
+	cp "$f" "$T/share/"
+	ln -s "$T/share/$(basename "$f")" "$C/$(basename "$f" .crt).pem"
+done
+cp "$f" "$C/hand-installed.pem"
+sha256sum "$C"/* "$R"/etc/ssl/private/* > "$T/before"
+
+expect 0 mc import --ca-cert "$C/cacert.pem" --ca-key cakey.pem --certs-dir "$C" \
+    --old-passphrase-file "$OLD" --passphrase-file "$PASS"
+contains "$T/out" "certificates         2 (0 revoked)"
+# One note for the links, one for the other issuers' certificates.
+grep "symbolic link" "$T/err" > "$T/links"
+[ "$(wc -l < "$T/links")" -eq 1 ] || fail "not one note for the links"
+contains "$T/links" "skipped 4 symbolic links in '$C': "
+contains "$T/links" "and 1 more"
+grep "other issuer" "$T/err" > "$T/foreign"
+[ "$(wc -l < "$T/foreign")" -eq 1 ] || fail "not one note for the foreign certificates"
+contains "$T/foreign" "skipped 1 certificate of another issuer in '$C': '$C/hand-installed.pem'"
+lacks "$T/err" "cacert.pem"
+sha256sum -c --quiet "$T/before" || fail "the layout changed"
+expect 0 mc list
+contains "$T/out" "mail.example.org"
+contains "$T/out" "imap.example.org"
+cp "$T/err" "$T/import.err"

@@ -215,6 +215,26 @@ void cmd_cert_text(FILE *f, const struct store_cert *c, int with_pem);
 /* importrows.c: a store row for a certificate found by 'minica import';
  * profile NULL: "server" or "client" from its extendedKeyUsage. */
 int cmd_import_row(const struct ca_imported *e, const char *profile, struct store_cert *r);
+/* --cert FILE and --profile P in command-line order (a popt callback):
+ * a --profile right after a --cert is that file's; any other is the
+ * default (dflt) for the certificates without their own. */
+struct cmd_import_cert {
+	char *path;
+	char *profile;
+};
+struct cmd_import_certs {
+	struct cmd_import_cert *v;
+	size_t n;
+	char *dflt;
+	int failed;
+};
+void cmd_import_order_cb(poptContext ctx, enum poptCallbackReason why, const struct poptOption *opt,
+    const char *arg, const void *data);
+/* The profile for a certificate read from source (NULL: from its usage). */
+const char *cmd_import_profile(const struct cmd_import_certs *l, const char *source);
+/* The first profile named that cfg does not know, or NULL. */
+const char *cmd_import_profiles_check(const struct cmd_import_certs *l, const struct pol_config *cfg);
+void cmd_import_certs_free(struct cmd_import_certs *l);
 
 int cmd_import(int argc, const char **argv);
 int cmd_issue(int argc, const char **argv);

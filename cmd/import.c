@@ -6,8 +6,8 @@
 
 struct import_opts {
 	char *ca_cert, *ca_key;
-	const char **certs;
-	char *certs_dir, *easyrsa, *profile;
+	struct cmd_import_certs certs;	/* --cert and --profile, in order */
+	char *certs_dir, *easyrsa, *root;
 	char *old_pass_file;
 	int old_pass_fd;
 	/* What is read: --ca-cert/--ca-key, or easy-rsa's defaults. */
@@ -49,8 +49,8 @@ rows_free(struct import_state *st)
 static int
 collect(const struct import_opts *o, struct ca_import_set *set)
 {
-	for (size_t i = 0; o->certs && o->certs[i]; i++)
-		if (ca_import_file(set, o->certs[i]) < 0)
+	for (size_t i = 0; i < o->certs.n; i++)
+		if (ca_import_file(set, o->certs.v[i].path) < 0)
 			return -1;
 	if (o->certs_dir != NULL && ca_import_dir(set, o->certs_dir) < 0)
 		return -1;
@@ -68,7 +68,7 @@ make_rows(const struct import_opts *o, const struct ca_import_set *set, struct i
 		return -1;
 	}
 	for (size_t i = 0; i < set->n; i++) {
-		if (cmd_import_row(&set->v[i], o->profile, &st->rows[st->n]) < 0)
+		if (cmd_import_row(&set->v[i], cmd_import_profile(&o->certs, set->v[i].source), &st->rows[st->n]) < 0)
 			return -1;
 		st->n++;
 		st->revoked += set->v[i].revoked != 0;
@@ -135,7 +135,7 @@ static int
 check_opts(struct import_opts *o)
 {
 	struct pol_config cfg;
-	int ok;
+	const char *bad;
 
 	o->root_path = o->ca_cert;
 	o->key_path = o->ca_key;
@@ -151,13 +151,13 @@ check_opts(struct import_opts *o)
 		return cmd_usage_error("import", "give --ca-cert FILE and --ca-key FILE (or --easyrsa PKI_DIR)");
 	if (o->old_pass_file != NULL && o->old_pass_fd >= 0)
 		return cmd_usage_error("import", "give --old-passphrase-file or --old-passphrase-fd, not both");
-	if (o->profile == NULL)
-		return 0;
+	if (o->certs.failed)
+		return cmd_fail();
 	if (pol_config_load(NULL, &cfg) < 0)
 		return cmd_fail();
-	ok = pol_profile_find(&cfg, o->profile) != NULL;
+	bad = cmd_import_profiles_check(&o->certs, &cfg);
 	pol_config_free(&cfg);
-	return ok ? 0 : cmd_usage_error("import", "unknown profile '%s' (see 'minica profiles')", o->profile);
+	return bad == NULL ? 0 : cmd_usage_error("import", "unknown profile '%s' (see 'minica profiles')", bad);
 }
 
 /* Everything that can fail before a file is written. */
@@ -203,13 +203,20 @@ int
 cmd_import(int argc, const char **argv)
 {
 	struct import_opts o = { .old_pass_fd = -1 };
+	/* In command-line order, so a --profile goes with the --cert before it. */
+	struct poptOption ordered[] = {
+		{ NULL, 0, POPT_ARG_CALLBACK, (void *)cmd_import_order_cb, 0, (const char *)&o.certs, NULL },
+		{ "cert", 0, POPT_ARG_STRING, NULL, 0, "a certificate the root issued (repeatable)", "FILE" },
+		{ "profile", 0, POPT_ARG_STRING, NULL, 0, "profile of the --cert before it; before any "
+		  "--cert: of every certificate (default: from its usage)", "PROFILE" },
+		POPT_TABLEEND
+	};
 	struct poptOption opts[] = {
 		{ "ca-cert", 0, POPT_ARG_STRING, &o.ca_cert, 0, "the root certificate (cacert.pem)", "FILE" },
 		{ "ca-key", 0, POPT_ARG_STRING, &o.ca_key, 0, "the root's private key (cakey.pem)", "FILE" },
-		{ "cert", 0, POPT_ARG_ARGV, &o.certs, 0, "a certificate the root issued (repeatable)", "FILE" },
+		{ NULL, 0, POPT_ARG_INCLUDE_TABLE, ordered, 0, NULL, NULL },
 		{ "certs-dir", 0, POPT_ARG_STRING, &o.certs_dir, 0, "a folder of issued certificates (*.pem, *.crt)", "DIR" },
 		{ "easyrsa", 0, POPT_ARG_STRING, &o.easyrsa, 0, "an easy-rsa pki/ folder (index.txt, issued/)", "PKI_DIR" },
-		{ "profile", 0, POPT_ARG_STRING, &o.profile, 0, "profile for every imported certificate (default: from its usage)", "PROFILE" },
 		{ "old-passphrase-file", 0, POPT_ARG_STRING, &o.old_pass_file, 0, "read the old key's passphrase from FILE", "FILE" },
 		{ "old-passphrase-fd", 0, POPT_ARG_INT, &o.old_pass_fd, 0, "read the old key's passphrase from file descriptor N", "N" },
 		{ NULL, 0, POPT_ARG_INCLUDE_TABLE, cmd_common_options, 0, "Common options:", NULL },
@@ -264,5 +271,6 @@ out:
 	EVP_PKEY_free(key);
 	X509_free(root);
 	cmd_parse_done(ctx, opts);
+	cmd_import_certs_free(&o.certs);
 	return rc;
 }

@@ -55,3 +55,17 @@ expect 0 mc list
 contains "$T/out" "mail.example.org"
 contains "$T/out" "imap.example.org"
 cp "$T/err" "$T/import.err"
+
+# A repeated --profile goes with the --cert before it; one before any
+# --cert is the default for the others.
+expect 0 mc --home "$T/h2" import --ca-cert "$C/cacert.pem" --ca-key cakey.pem --profile client \
+    --cert "$C/smtpd.crt" --profile nginx --cert "$C/dovecot.pem" --old-passphrase-file "$OLD" --passphrase-file "$PASS"
+serial_of() { openssl x509 -in "$1" -noout -serial | sed 's/serial=//' | tr 'A-F' 'a-f'; }
+expect 0 mc --home "$T/h2" show "$(serial_of "$C/smtpd.crt")" --json
+contains "$T/out" '"profile":"nginx"'
+expect 0 mc --home "$T/h2" show "$(serial_of "$C/dovecot.pem")" --json
+contains "$T/out" '"profile":"client"'
+expect 64 mc --home "$T/h3" import --ca-cert "$C/cacert.pem" --ca-key cakey.pem \
+    --cert "$C/smtpd.crt" --profile ngnix --old-passphrase-file "$OLD" --passphrase-file "$PASS"
+contains "$T/err" "unknown profile 'ngnix'"
+[ ! -e "$T/h3" ] || fail "home made by a refused import"

@@ -235,6 +235,25 @@ const char *cmd_import_profile(const struct cmd_import_certs *l, const char *sou
 /* The first profile named that cfg does not know, or NULL. */
 const char *cmd_import_profiles_check(const struct cmd_import_certs *l, const struct pol_config *cfg);
 void cmd_import_certs_free(struct cmd_import_certs *l);
+/* importadd.c: the rows an import records. */
+struct cmd_import_req {
+	const struct cmd_import_certs *certs;
+	const struct pol_config *cfg;	/* profiles (targets, server or not) */
+	const char *root;		/* resolved --root; NULL: no deployments */
+};
+struct cmd_import_rows {
+	struct store_cert *rows;
+	struct store_deployment *deps;	/* deps[i] is rows[i]'s if has_dep[i] */
+	int *has_dep;
+	size_t n, revoked, ndeps;
+	size_t long_lived, no_san;	/* valid server certificates clients may refuse */
+};
+/* Rows for every certificate of set; names (may be NULL) gets every name. */
+int cmd_import_rows_make(const struct cmd_import_req *q, const struct ca_import_set *set,
+    struct cmd_import_rows *r, struct mc_strv *names);
+/* Inside the caller's transaction: rows, deployments, their audit events. */
+int cmd_import_rows_record(struct store *db, struct cmd_import_rows *r);
+void cmd_import_rows_free(struct cmd_import_rows *r);
 
 int cmd_import(int argc, const char **argv);
 int cmd_issue(int argc, const char **argv);

@@ -2,12 +2,14 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "../deploy/deploy.h"
 #include "cmd.h"
 
 struct import_opts {
 	char *ca_cert, *ca_key;
 	struct cmd_import_certs certs;	/* --cert and --profile, in order */
 	char *certs_dir, *easyrsa, *root;
+	char *root_dir;		/* --root resolved ("/" for none) */
 	char *old_pass_file;
 	int old_pass_fd;
 	/* What is read: --ca-cert/--ca-key, or easy-rsa's defaults. */
@@ -15,35 +17,17 @@ struct import_opts {
 	char pki_cert[4200], pki_key[4200];
 };
 
-/* What the import writes inside the CA row's transaction. */
-struct import_state {
-	struct store_cert *rows;
-	size_t n, revoked;
-	size_t long_lived, no_san;	/* valid server certificates clients may refuse */
-};
-
 static int
 record_import(struct store *db, const struct store_ca *rec, void *arg)
 {
-	struct import_state *st = arg;
+	struct cmd_import_rows *st = arg;
 
-	for (size_t i = 0; i < st->n; i++)
-		if (store_cert_insert(db, &st->rows[i]) < 0)
-			return -1;
+	if (cmd_import_rows_record(db, st) < 0)
+		return -1;
 	return store_audit(db, "import", rec->serial,
-	    "subject=%s fingerprint=%s constraints=%s certificates=%zu revoked=%zu",
+	    "subject=%s fingerprint=%s constraints=%s certificates=%zu revoked=%zu deployments=%zu",
 	    rec->subject, rec->fingerprint, *rec->constraints ? rec->constraints : "none",
-	    st->n, st->revoked);
-}
-
-static void
-rows_free(struct import_state *st)
-{
-	for (size_t i = 0; i < st->n; i++)
-		store_cert_free(&st->rows[i]);
-	free(st->rows);
-	st->rows = NULL;
-	st->n = 0;
+	    st->n, st->revoked, st->ndeps);
 }
 
 static int
@@ -56,31 +40,6 @@ collect(const struct import_opts *o, struct ca_import_set *set)
 		return -1;
 	if (o->easyrsa != NULL && ca_import_easyrsa(set, o->easyrsa) < 0)
 		return -1;
-	return 0;
-}
-
-static int
-make_rows(const struct import_opts *o, const struct ca_import_set *set, struct import_state *st,
-    struct mc_strv *names)
-{
-	if (set->n > 0 && (st->rows = calloc(set->n, sizeof(*st->rows))) == NULL) {
-		mc_seterr("out of memory");
-		return -1;
-	}
-	for (size_t i = 0; i < set->n; i++) {
-		if (cmd_import_row(&set->v[i], cmd_import_profile(&o->certs, set->v[i].source), &st->rows[st->n]) < 0)
-			return -1;
-		st->n++;
-		st->revoked += set->v[i].revoked != 0;
-		if (!set->v[i].revoked && strcmp(st->rows[i].profile, "server") == 0) {
-			st->long_lived += st->rows[i].not_after - st->rows[i].not_before >
-			    (time_t)POL_SERVER_MAX_DAYS * 86400;
-			st->no_san += X509_get_ext_by_NID(set->v[i].cert, NID_subject_alt_name, -1) < 0;
-		}
-		for (size_t k = 0; k < st->rows[i].sans.n; k++)
-			if (!mc_strv_has(names, st->rows[i].sans.v[k]) && mc_strv_push(names, st->rows[i].sans.v[k]) < 0)
-				return -1;
-	}
 	return 0;
 }
 
@@ -115,7 +74,7 @@ out:
 }
 
 static void
-print_summary(X509 *root, const struct import_state *st, const struct mc_strv *domains, int constrained)
+print_summary(X509 *root, const struct cmd_import_rows *st, const struct mc_strv *domains, int constrained)
 {
 	char fpr[CA_FPR_LEN], *subject = ca_cert_subject(root), *list = mc_strv_join(domains, ", ");
 
@@ -123,6 +82,10 @@ print_summary(X509 *root, const struct import_state *st, const struct mc_strv *d
 	printf("imported CA '%s' into %s\n", subject ? subject : "?", g.home);
 	printf("  SHA-256 fingerprint  %s\n", fpr);
 	printf("  certificates         %zu (%zu revoked)\n", st->n, st->revoked);
+	for (size_t i = 0; i < st->n; i++)
+		if (st->has_dep[i])
+			printf("  deployed             %s: %s, %s\n", st->deps[i].profile,
+			    st->deps[i].cert.path, st->deps[i].key.path);
 	printf("  domains              %s%s\n", list && *list ? list : "none",
 	    constrained ? " (name constraints)" : " (from the certificates; see minica.conf)");
 	printf("  root certificate     %s/ca.crt (the old files are unchanged)\n", g.home);
@@ -151,7 +114,7 @@ check_opts(struct import_opts *o)
 		return cmd_usage_error("import", "give --ca-cert FILE and --ca-key FILE (or --easyrsa PKI_DIR)");
 	if (o->old_pass_file != NULL && o->old_pass_fd >= 0)
 		return cmd_usage_error("import", "give --old-passphrase-file or --old-passphrase-fd, not both");
-	if (o->certs.failed)
+	if (o->certs.failed || (o->root_dir = dep_root_resolve(o->root ? o->root : "/")) == NULL)
 		return cmd_fail();
 	if (pol_config_load(NULL, &cfg) < 0)
 		return cmd_fail();
@@ -162,17 +125,20 @@ check_opts(struct import_opts *o)
 
 /* Everything that can fail before a file is written. */
 static int
-prepare(const struct import_opts *o, X509 **root, EVP_PKEY **key, struct import_state *st,
+prepare(const struct import_opts *o, X509 **root, EVP_PKEY **key, struct cmd_import_rows *st,
     struct mc_strv *domains, int *constrained)
 {
 	struct ca_import_set set = { 0 };
 	struct mc_strv names = { 0 }, findings = { 0 };
+	struct cmd_import_req q = { .certs = &o->certs, .root = o->root_dir };
+	struct pol_config cfg = { 0 };
 	int rc = -1;
 
-	if (load_root(o, root, key) < 0)
+	if (load_root(o, root, key) < 0 || pol_config_load(NULL, &cfg) < 0)
 		goto out;
 	set.root = *root;
-	if (collect(o, &set) < 0 || make_rows(o, &set, st, &names) < 0 ||
+	q.cfg = &cfg;
+	if (collect(o, &set) < 0 || cmd_import_rows_make(&q, &set, st, &names) < 0 ||
 	    ca_cert_permitted_dns(*root, domains) < 0)
 		goto out;
 	*constrained = domains->n > 0;
@@ -193,6 +159,7 @@ prepare(const struct import_opts *o, X509 **root, EVP_PKEY **key, struct import_
 		    st->long_lived, POL_SERVER_MAX_DAYS);
 	rc = 0;
 out:
+	pol_config_free(&cfg);
 	ca_import_set_free(&set);
 	mc_strv_free(&names);
 	mc_strv_free(&findings);
@@ -217,13 +184,14 @@ cmd_import(int argc, const char **argv)
 		{ NULL, 0, POPT_ARG_INCLUDE_TABLE, ordered, 0, NULL, NULL },
 		{ "certs-dir", 0, POPT_ARG_STRING, &o.certs_dir, 0, "a folder of issued certificates (*.pem, *.crt)", "DIR" },
 		{ "easyrsa", 0, POPT_ARG_STRING, &o.easyrsa, 0, "an easy-rsa pki/ folder (index.txt, issued/)", "PKI_DIR" },
+		{ "root", 0, POPT_ARG_STRING, &o.root, 0, "deploy targets are under DIR (default /)", "DIR" },
 		{ "old-passphrase-file", 0, POPT_ARG_STRING, &o.old_pass_file, 0, "read the old key's passphrase from FILE", "FILE" },
 		{ "old-passphrase-fd", 0, POPT_ARG_INT, &o.old_pass_fd, 0, "read the old key's passphrase from file descriptor N", "N" },
 		{ NULL, 0, POPT_ARG_INCLUDE_TABLE, cmd_common_options, 0, "Common options:", NULL },
 		POPT_AUTOHELP
 		POPT_TABLEEND
 	};
-	struct import_state st = { 0 };
+	struct cmd_import_rows st = { 0 };
 	struct cmd_home_made made = { 0 };
 	struct mc_strv domains = { 0 };
 	struct mc_buf pass = { 0 }, conf = { 0 };
@@ -264,7 +232,7 @@ cmd_import(int argc, const char **argv)
 cleanup:
 	cmd_home_remove_partial(&made);
 out:
-	rows_free(&st);
+	cmd_import_rows_free(&st);
 	mc_strv_free(&domains);
 	mc_buf_free(&pass);
 	mc_buf_free(&conf);
@@ -272,5 +240,6 @@ out:
 	X509_free(root);
 	cmd_parse_done(ctx, opts);
 	cmd_import_certs_free(&o.certs);
+	free(o.root_dir);
 	return rc;
 }

@@ -274,3 +274,12 @@ store_deploy_get(struct store *st, int64_t id, struct store_deployment *out)
 	sqlite3_finalize(stmt);
 	return found;
 }
+
+int
+store_deploy_adopt(struct store *st, struct store_deployment *d)
+{
+	if (store_deploy_begin(st, d) < 0 || update_state(st, d, "current", d->detail) < 0)
+		return -1;
+	snprintf(d->state, sizeof(d->state), "current");
+	return 0;
+}

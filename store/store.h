@@ -87,6 +87,9 @@ struct store_deployment {
 };
 /* Inserts d as 'pending' (repair forward) and sets d->id. */
 int store_deploy_begin(struct store *st, struct store_deployment *d);
+/* Inserts d as 'current' as it is on disk (import found it in place),
+ * inside the caller's transaction. */
+int store_deploy_adopt(struct store *st, struct store_deployment *d);
 /* Marks a pending deployment to be undone rather than finished. */
 int store_deploy_set_repair(struct store *st, int64_t id, const char *repair);
 /* One transaction: d's new state ('current' also marks every other

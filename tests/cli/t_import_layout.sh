@@ -69,3 +69,32 @@ expect 64 mc --home "$T/h3" import --ca-cert "$C/cacert.pem" --ca-key cakey.pem 
     --cert "$C/smtpd.crt" --profile ngnix --old-passphrase-file "$OLD" --passphrase-file "$PASS"
 contains "$T/err" "unknown profile 'ngnix'"
 [ ! -e "$T/h3" ] || fail "home made by a refused import"
+
+# The certificates sitting at smtpd's and dovecot's targets with their keys
+# are those deployments: check watches them, renew redeploys them.
+expect 0 mc --home "$T/h4" import --ca-cert "$C/cacert.pem" --ca-key cakey.pem --certs-dir "$C" --root "$R" \
+    --old-passphrase-file "$OLD" --passphrase-file "$PASS"
+contains "$T/out" "deployed             smtpd: $C/smtpd.crt, $R/etc/ssl/private/smtpd.key"
+contains "$T/out" "deployed             dovecot: $C/dovecot.pem, $R/etc/ssl/private/dovecot.pem"
+expect 0 mc --home "$T/h4" show "$(serial_of "$C/smtpd.crt")" --json
+contains "$T/out" '"profile":"smtpd"'
+expect 0 mc --home "$T/h4" check --root "$R"
+contains "$T/out" "MINICA OK - 2 certificates, 2 deployments"
+sha256sum -c --quiet "$T/before" || fail "import changed the layout"
+# A deployed file changed behind minica's back: check sees it.
+cp "$C/smtpd.crt" "$T/smtpd.keep"
+printf '\n' >> "$C/smtpd.crt"
+expect 2 mc --home "$T/h4" check --root "$R"
+contains "$T/out" "smtpd"
+cp "$T/smtpd.keep" "$C/smtpd.crt"
+old_smtpd=$(serial_of "$C/smtpd.crt")
+expect 0 mc --home "$T/h4" renew smtpd --force --no-reload --passphrase-file "$PASS"
+contains "$T/out" "redeployed"
+[ "$(serial_of "$C/smtpd.crt")" != "$old_smtpd" ] || fail "renew did not redeploy smtpd"
+# (not -x509_strict: the hand-made root has no keyUsage, as the guide made it)
+openssl verify -CAfile "$C/cacert.pem" "$C/smtpd.crt" >/dev/null || fail "redeployed smtpd does not verify"
+certtool --verify --load-ca-certificate "$C/cacert.pem" --infile "$C/smtpd.crt" >/dev/null 2>&1 || fail "certtool: redeployed smtpd"
+[ "$(openssl x509 -in "$C/smtpd.crt" -noout -pubkey | sha256sum)" = "$(openssl pkey -in "$R/etc/ssl/private/smtpd.key" -pubout | sha256sum)" ] ||
+	fail "redeployed pair does not match"
+expect 0 mc --home "$T/h4" check --root "$R"
+contains "$T/out" "MINICA OK"

@@ -254,6 +254,10 @@ int cmd_import_rows_make(const struct cmd_import_req *q, const struct ca_import_
 /* Inside the caller's transaction: rows, deployments, their audit events. */
 int cmd_import_rows_record(struct store *db, struct cmd_import_rows *r);
 void cmd_import_rows_free(struct cmd_import_rows *r);
+/* Into an existing CA (locked): the certificates of set the store lacks,
+ * in one transaction; *known counts those it already had. */
+int cmd_import_add(struct cmd_ca *ca, const struct cmd_import_req *q, struct ca_import_set *set,
+    struct cmd_import_rows *r, size_t *known);
 
 int cmd_import(int argc, const char **argv);
 int cmd_issue(int argc, const char **argv);

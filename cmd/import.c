@@ -10,6 +10,7 @@ struct import_opts {
 	struct cmd_import_certs certs;	/* --cert and --profile, in order */
 	char *certs_dir, *easyrsa, *root;
 	char *root_dir;		/* --root resolved ("/" for none) */
+	int add;		/* --cert/--certs-dir alone: add to the home's CA */
 	char *old_pass_file;
 	int old_pass_fd;
 	/* What is read: --ca-cert/--ca-key, or easy-rsa's defaults. */
@@ -110,7 +111,9 @@ check_opts(struct import_opts *o)
 		snprintf(o->pki_key, sizeof(o->pki_key), "%s/private/ca.key", o->easyrsa);
 		o->key_path = o->pki_key;
 	}
-	if (o->root_path == NULL || o->key_path == NULL)
+	if (o->key_path == NULL && o->easyrsa == NULL && (o->certs.n > 0 || o->certs_dir != NULL))
+		o->add = 1;	/* into the CA already in the home */
+	else if (o->root_path == NULL || o->key_path == NULL)
 		return cmd_usage_error("import", "give --ca-cert FILE and --ca-key FILE (or --easyrsa PKI_DIR)");
 	if (o->old_pass_file != NULL && o->old_pass_fd >= 0)
 		return cmd_usage_error("import", "give --old-passphrase-file or --old-passphrase-fd, not both");
@@ -121,6 +124,53 @@ check_opts(struct import_opts *o)
 	bad = cmd_import_profiles_check(&o->certs, &cfg);
 	pol_config_free(&cfg);
 	return bad == NULL ? 0 : cmd_usage_error("import", "unknown profile '%s' (see 'minica profiles')", bad);
+}
+
+/* import --cert FILE with a CA in the home: what the first import missed.
+ * No key is needed: only certificates the root signed are recorded. */
+static int
+import_add(const struct import_opts *o)
+{
+	struct cmd_import_req q = { .certs = &o->certs, .root = o->root_dir };
+	struct ca_import_set set = { 0 };
+	struct cmd_import_rows r = { 0 };
+	struct cmd_ca ca;
+	X509 *given = NULL;
+	char *subj = NULL;
+	size_t known = 0;
+	int rc = EXIT_ERR;
+
+	if (cmd_open_ca(&ca) < 0)
+		return EXIT_ERR;
+	q.cfg = &ca.cfg;
+	set.root = ca.cert;
+	if (o->root_path != NULL && ((given = ca_cert_load(o->root_path)) == NULL ||
+	    X509_cmp(given, ca.cert) != 0)) {
+		if (given != NULL)
+			mc_seterr("'%s' is not the root of the CA in '%s'; nothing was imported",
+			    o->root_path, g.home);
+		goto fail;
+	}
+	if (cmd_ca_lock(&ca) < 0)
+		goto out;
+	if (collect(o, &set) < 0 || cmd_import_add(&ca, &q, &set, &r, &known) < 0)
+		goto fail;
+	for (size_t i = 0; i < set.skipped.n; i++)
+		cmd_warn("%s", set.skipped.v[i]);
+	subj = ca_cert_subject(ca.cert);
+	printf("added %zu certificate%s (%zu revoked, %zu deployed) to CA '%s'; %zu already recorded\n",
+	    r.n, r.n == 1 ? "" : "s", r.revoked, r.ndeps, subj ? subj : "?", known);
+	rc = EXIT_OK;
+	goto out;
+fail:
+	cmd_fail();
+out:
+	free(subj);
+	X509_free(given);
+	cmd_import_rows_free(&r);
+	ca_import_set_free(&set);
+	cmd_close_ca(&ca);
+	return rc;
 }
 
 /* Everything that can fail before a file is written. */
@@ -210,6 +260,10 @@ cmd_import(int argc, const char **argv)
 	if ((rc = check_opts(&o)) != 0)
 		goto out;
 	rc = EXIT_ERR;
+	if (o.add) {
+		rc = import_add(&o);
+		goto out;
+	}
 	if (cmd_resolve_home() < 0 || cmd_home_refuse_existing())
 		goto out;
 	if (prepare(&o, &root, &key, &st, &domains, &constrained) < 0 ||

@@ -102,3 +102,48 @@ cmd_import_rows_record(struct store *db, struct cmd_import_rows *r)
 	}
 	return 0;
 }
+
+/* Drops from set what the store already holds (by serial). */
+static int
+drop_known(struct store *db, struct ca_import_set *set, size_t *known)
+{
+	size_t k = 0;
+
+	*known = 0;
+	for (size_t i = 0; i < set->n; i++) {
+		int r = store_cert_serial_exists(db, set->v[i].serial);
+
+		if (r < 0)
+			return -1;
+		if (r == 0) {
+			set->v[k++] = set->v[i];
+			continue;
+		}
+		(*known)++;
+		X509_free(set->v[i].cert);
+		free(set->v[i].source);
+		free(set->v[i].reason);
+	}
+	set->n = k;
+	return 0;
+}
+
+int
+cmd_import_add(struct cmd_ca *ca, const struct cmd_import_req *q, struct ca_import_set *set,
+    struct cmd_import_rows *r, size_t *known)
+{
+	if (drop_known(ca->db, set, known) < 0 || cmd_import_rows_make(q, set, r, NULL) < 0)
+		return -1;
+	if (r->n == 0)
+		return 0;
+	if (store_begin(ca->db) < 0)
+		return -1;
+	if (cmd_import_rows_record(ca->db, r) < 0 ||
+	    store_audit(ca->db, "import", ca->rec.serial, "added certificates=%zu revoked=%zu "
+	    "deployments=%zu already=%zu", r->n, r->revoked, r->ndeps, *known) < 0 ||
+	    store_commit(ca->db) < 0) {
+		store_rollback(ca->db);
+		return -1;
+	}
+	return 0;
+}

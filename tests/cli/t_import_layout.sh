@@ -98,3 +98,26 @@ certtool --verify --load-ca-certificate "$C/cacert.pem" --infile "$C/smtpd.crt" 
 	fail "redeployed pair does not match"
 expect 0 mc --home "$T/h4" check --root "$R"
 contains "$T/out" "MINICA OK"
+
+# Forgotten the first time: import --cert adds it to the existing CA, no
+# passphrase needed; a second time adds nothing; a stranger is refused.
+gencert "$T/guide/web.key" "$T/guide/web.crt" www.example.org
+expect 0 env -u MINICA_PASSPHRASE "$MINICA_BIN" import --cert "$T/guide/web.crt" --cert "$C/dovecot.pem" </dev/null
+contains "$T/out" "added 1 certificate (0 revoked, 0 deployed) to CA 'CN=Example Home Root CA,O=Example Home'; 1 already recorded"
+expect 0 mc list
+contains "$T/out" "www.example.org"
+[ "$(sqlite3 "$MINICA_HOME/minica.db" "SELECT count(*) FROM audit WHERE action = 'import'")" = 2 ] || fail "no audit event for the addition"
+expect 0 mc import --cert "$T/guide/web.crt"
+contains "$T/out" "added 0 certificates"
+contains "$T/out" "1 already recorded"
+openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout "$T/o.key" -subj "/O=Elsewhere/CN=Other Root" -out "$T/other.crt" 2>/dev/null
+openssl req -new -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout "$T/s.key" -subj "/CN=www.example.com" -out "$T/s.csr" 2>/dev/null
+openssl x509 -req -in "$T/s.csr" -CA "$T/other.crt" -CAkey "$T/o.key" -CAcreateserial -days 30 -out "$T/stranger.crt" 2>/dev/null
+cp "$MINICA_HOME/minica.db" "$T/db.before"
+expect 1 mc import --cert "$T/stranger.crt"
+contains "$T/err" "certificate 'CN=www.example.com' (serial"
+contains "$T/err" "was issued by 'CN=Other Root,O=Elsewhere', not by the imported root 'CN=Example Home Root CA,O=Example Home'"
+one_line "$T/err"
+expect 1 mc import --ca-cert "$T/other.crt" --cert "$T/stranger.crt"
+contains "$T/err" "is not the root of the CA in"
+cmp -s "$MINICA_HOME/minica.db" "$T/db.before" || fail "a refused addition changed the store"

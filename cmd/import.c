@@ -2,7 +2,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../deploy/deploy.h"
 #include "cmd.h"
 
 struct import_opts {
@@ -21,9 +20,9 @@ struct import_opts {
 static int
 record_import(struct store *db, const struct store_ca *rec, void *arg)
 {
-	struct cmd_import_rows *st = arg;
+	struct iss_import_rows *st = arg;
 
-	if (cmd_import_rows_record(db, st) < 0)
+	if (iss_import_rows_record(db, st) < 0)
 		return -1;
 	return store_audit(db, "import", rec->serial,
 	    "subject=%s fingerprint=%s constraints=%s certificates=%zu revoked=%zu deployments=%zu",
@@ -75,12 +74,12 @@ out:
 }
 
 static void
-print_summary(X509 *root, const struct cmd_import_rows *st, const struct mc_strv *domains, int constrained)
+print_summary(const char *home, X509 *root, const struct iss_import_rows *st, const struct mc_strv *domains, int constrained)
 {
 	char fpr[CA_FPR_LEN], *subject = ca_cert_subject(root), *list = mc_strv_join(domains, ", ");
 
 	ca_cert_fingerprint(root, fpr);
-	printf("imported CA '%s' into %s\n", subject ? subject : "?", g.home);
+	printf("imported CA '%s' into %s\n", subject ? subject : "?", home);
 	printf("  SHA-256 fingerprint  %s\n", fpr);
 	printf("  certificates         %zu (%zu revoked)\n", st->n, st->revoked);
 	for (size_t i = 0; i < st->n; i++)
@@ -89,8 +88,8 @@ print_summary(X509 *root, const struct cmd_import_rows *st, const struct mc_strv
 			    st->deps[i].cert.path, st->deps[i].key.path);
 	printf("  domains              %s%s\n", list && *list ? list : "none",
 	    constrained ? " (name constraints)" : " (from the certificates; see minica.conf)");
-	printf("  root certificate     %s/ca.crt (the old files are unchanged)\n", g.home);
-	printf("  encrypted key        %s/private/ca.key\n", g.home);
+	printf("  root certificate     %s/ca.crt (the old files are unchanged)\n", home);
+	printf("  encrypted key        %s/private/ca.key\n", home);
 	free(subject);
 	free(list);
 }
@@ -129,35 +128,34 @@ check_opts(struct import_opts *o)
 /* import --cert FILE with a CA in the home: what the first import missed.
  * No key is needed: only certificates the root signed are recorded. */
 static int
-import_add(const struct import_opts *o)
+import_add(struct cmd_ctx *ctx, const struct import_opts *o)
 {
-	struct cmd_import_req q = { .certs = &o->certs, .root = o->root_dir };
+	struct iss_import_req q = { cmd_import_profile, &o->certs, NULL, o->root_dir };
 	struct ca_import_set set = { 0 };
-	struct cmd_import_rows r = { 0 };
-	struct cmd_ca ca;
+	struct iss_import_rows r = { 0 };
+	struct mc_ca *ca = &ctx->ca;
 	X509 *given = NULL;
 	char *subj = NULL;
 	size_t known = 0;
 	int rc = EXIT_ERR;
 
-	if (cmd_open_ca(&ca) < 0)
+	ctx->flags |= NEEDS_CA | LOCKS_CA;
+	if (cmd_setup(ctx) != 0)
 		return EXIT_ERR;
-	q.cfg = &ca.cfg;
-	set.root = ca.cert;
+	q.cfg = &ca->cfg;
+	set.root = ca->cert;
 	if (o->root_path != NULL && ((given = ca_cert_load(o->root_path)) == NULL ||
-	    X509_cmp(given, ca.cert) != 0)) {
+	    X509_cmp(given, ca->cert) != 0)) {
 		if (given != NULL)
 			mc_seterr("'%s' is not the root of the CA in '%s'; nothing was imported",
-			    o->root_path, g.home);
+			    o->root_path, ctx->home);
 		goto fail;
 	}
-	if (cmd_ca_lock(&ca) < 0)
-		goto out;
-	if (collect(o, &set) < 0 || cmd_import_add(&ca, &q, &set, &r, &known) < 0)
+	if (collect(o, &set) < 0 || iss_import_add(ca, &q, &set, &r, &known) < 0)
 		goto fail;
 	for (size_t i = 0; i < set.skipped.n; i++)
 		cmd_warn("%s", set.skipped.v[i]);
-	subj = ca_cert_subject(ca.cert);
+	subj = ca_cert_subject(ca->cert);
 	printf("added %zu certificate%s (%zu revoked, %zu deployed) to CA '%s'; %zu already recorded\n",
 	    r.n, r.n == 1 ? "" : "s", r.revoked, r.ndeps, subj ? subj : "?", known);
 	rc = EXIT_OK;
@@ -167,20 +165,19 @@ fail:
 out:
 	free(subj);
 	X509_free(given);
-	cmd_import_rows_free(&r);
+	iss_import_rows_free(&r);
 	ca_import_set_free(&set);
-	cmd_close_ca(&ca);
 	return rc;
 }
 
 /* Everything that can fail before a file is written. */
 static int
-prepare(const struct import_opts *o, X509 **root, EVP_PKEY **key, struct cmd_import_rows *st,
+prepare(const struct import_opts *o, X509 **root, EVP_PKEY **key, struct iss_import_rows *st,
     struct mc_strv *domains, int *constrained)
 {
 	struct ca_import_set set = { 0 };
 	struct mc_strv names = { 0 }, findings = { 0 };
-	struct cmd_import_req q = { .certs = &o->certs, .root = o->root_dir };
+	struct iss_import_req q = { cmd_import_profile, &o->certs, NULL, o->root_dir };
 	struct pol_config cfg = { 0 };
 	int rc = -1;
 
@@ -188,7 +185,7 @@ prepare(const struct import_opts *o, X509 **root, EVP_PKEY **key, struct cmd_imp
 		goto out;
 	set.root = *root;
 	q.cfg = &cfg;
-	if (collect(o, &set) < 0 || cmd_import_rows_make(&q, &set, st, &names) < 0 ||
+	if (collect(o, &set) < 0 || iss_import_rows_make(&q, &set, st, &names) < 0 ||
 	    ca_cert_permitted_dns(*root, domains) < 0)
 		goto out;
 	*constrained = domains->n > 0;
@@ -217,7 +214,7 @@ out:
 }
 
 int
-cmd_import(int argc, const char **argv)
+cmd_import(struct cmd_ctx *ctx)
 {
 	struct import_opts o = { .old_pass_fd = -1 };
 	/* In command-line order, so a --profile goes with the --cert before it. */
@@ -237,62 +234,58 @@ cmd_import(int argc, const char **argv)
 		{ "root", 0, POPT_ARG_STRING, &o.root, 0, "deploy targets are under DIR (default /)", "DIR" },
 		{ "old-passphrase-file", 0, POPT_ARG_STRING, &o.old_pass_file, 0, "read the old key's passphrase from FILE", "FILE" },
 		{ "old-passphrase-fd", 0, POPT_ARG_INT, &o.old_pass_fd, 0, "read the old key's passphrase from file descriptor N", "N" },
-		{ NULL, 0, POPT_ARG_INCLUDE_TABLE, cmd_common_options, 0, "Common options:", NULL },
-		POPT_AUTOHELP
+		CMD_COMMON_OPTIONS
 		POPT_TABLEEND
 	};
-	struct cmd_import_rows st = { 0 };
+	struct iss_import_rows st = { 0 };
 	struct cmd_home_made made = { 0 };
 	struct mc_strv domains = { 0 };
 	struct mc_buf pass = { 0 }, conf = { 0 };
-	struct cmd_new_ca n = { .pass = &pass, .conf = &conf, .imported = 1, .record = record_import, .arg = &st };
-	poptContext ctx = NULL;
+	struct iss_new_ca n = { .pass = &pass, .conf = &conf, .imported = 1, .record = record_import, .arg = &st };
 	EVP_PKEY *key = NULL;
 	X509 *root = NULL;
 	int rc, constrained = 0;
 
-	if ((rc = cmd_parse(&ctx, argc, argv, opts, NULL)) != 0)
+	if ((rc = cmd_args(ctx, opts, NULL, 0)) != 0) {
+		cmd_import_certs_free(&o.certs);
 		return rc;
-	if (poptPeekArg(ctx) != NULL) {
-		rc = cmd_usage_error("import", "unexpected argument '%s'", poptPeekArg(ctx));
-		goto out;
 	}
 	if ((rc = check_opts(&o)) != 0)
 		goto out;
 	rc = EXIT_ERR;
 	if (o.add) {
-		rc = import_add(&o);
+		rc = import_add(ctx, &o);
 		goto out;
 	}
-	if (cmd_resolve_home() < 0 || cmd_home_refuse_existing())
+	if (cmd_resolve_home(ctx) < 0 || cmd_home_refuse_existing(ctx))
 		goto out;
 	if (prepare(&o, &root, &key, &st, &domains, &constrained) < 0 ||
 	    pol_config_import_text(&domains, constrained, &conf) < 0 ||
-	    cmd_passphrase("New CA passphrase", 1, &pass) < 0) {
+	    cmd_passphrase(ctx, "New CA passphrase", 1, &pass) < 0) {
 		cmd_fail();
 		goto out;
 	}
-	if (cmd_home_make(&made) < 0)
+	if (cmd_home_make(ctx, &made) < 0)
 		goto cleanup;
 	n.key = key;
 	n.cert = root;
-	if (cmd_new_ca_write(&n) < 0) {
+	n.home = ctx->home;
+	if (iss_new_ca_write(&n) < 0) {
 		cmd_fail();
 		goto cleanup;
 	}
-	print_summary(root, &st, &domains, constrained);
+	print_summary(ctx->home, root, &st, &domains, constrained);
 	rc = EXIT_OK;
 	goto out;
 cleanup:
-	cmd_home_remove_partial(&made);
+	cmd_home_remove_partial(ctx, &made);
 out:
-	cmd_import_rows_free(&st);
+	iss_import_rows_free(&st);
 	mc_strv_free(&domains);
 	mc_buf_free(&pass);
 	mc_buf_free(&conf);
 	EVP_PKEY_free(key);
 	X509_free(root);
-	cmd_parse_done(ctx, opts);
 	cmd_import_certs_free(&o.certs);
 	free(o.root_dir);
 	return rc;

@@ -95,3 +95,11 @@ pol_crl_due(time_t next_update, time_t now)
 		return POL_CRL_DUE;
 	return POL_CRL_OK;
 }
+
+int
+pol_cert_due(time_t not_before, time_t not_after, time_t now, int days)
+{
+	time_t life = not_after - not_before;
+
+	return not_after - now <= (time_t)days * 86400 || now - not_before >= life * 2 / 3;
+}

@@ -130,6 +130,8 @@ int pol_key_type_valid(const char *type);
 #define POL_CRL_WARN_DAYS 7
 enum pol_crl_state { POL_CRL_OK, POL_CRL_DUE, POL_CRL_EXPIRED };
 enum pol_crl_state pol_crl_due(time_t next_update, time_t now);
+/* 1 if deploying p and q would write the same certificate or key file. */
+int pol_profiles_share_targets(const struct pol_profile *p, const struct pol_profile *q);
 /*
  * Days for a new certificate: requested (0 = profile default) checked
  * against the profile maximum and, for server profiles, 825 days; the
@@ -137,6 +139,11 @@ enum pol_crl_state pol_crl_due(time_t next_update, time_t now);
  * ca_not_after <= 0 means the root's expiry is unknown: not checked.
  */
 int pol_lifetime(const struct pol_profile *p, int requested, time_t now, time_t ca_not_after, int *days);
+/* The renewal rule, one for renew and check (a check WARNING means
+ * exactly "renew would renew this"): due when within days of not_after
+ * or past two thirds of its lifetime. */
+#define POL_RENEW_DAYS_DEFAULT 30
+int pol_cert_due(time_t not_before, time_t not_after, time_t now, int days);
 
 /* batch.c: the file of `minica issue --batch`, one certificate a line:
  *     PROFILE CN [NAME ...] [days=N] [key=TYPE]   # comment

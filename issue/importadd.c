@@ -6,11 +6,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../deploy/deploy.h"
-#include "cmd.h"
+#include "issue.h"
 
 void
-cmd_import_rows_free(struct cmd_import_rows *r)
+iss_import_rows_free(struct iss_import_rows *r)
 {
 	for (size_t i = 0; i < r->n; i++) {
 		store_cert_free(&r->rows[i]);
@@ -25,9 +24,9 @@ cmd_import_rows_free(struct cmd_import_rows *r)
 /* A certificate found at a profile's targets with its key takes that
  * profile (unless --profile named another for it) and its deployment. */
 static int
-adopt(const struct cmd_import_req *q, const struct ca_imported *e, size_t i, struct cmd_import_rows *r)
+adopt(const struct iss_import_req *q, const struct ca_imported *e, size_t i, struct iss_import_rows *r)
 {
-	const char *asked = cmd_import_profile(q->certs, e->source);
+	const char *asked = q->profile_for ? q->profile_for(q->arg, e->source) : NULL;
 	struct store_deployment *d = &r->deps[i];
 	char *p;
 	int found;
@@ -50,8 +49,8 @@ adopt(const struct cmd_import_req *q, const struct ca_imported *e, size_t i, str
 }
 
 int
-cmd_import_rows_make(const struct cmd_import_req *q, const struct ca_import_set *set,
-    struct cmd_import_rows *r, struct mc_strv *names)
+iss_import_rows_make(const struct iss_import_req *q, const struct ca_import_set *set,
+    struct iss_import_rows *r, struct mc_strv *names)
 {
 	memset(r, 0, sizeof(*r));
 	if (set->n > 0 && ((r->rows = calloc(set->n, sizeof(*r->rows))) == NULL ||
@@ -64,7 +63,7 @@ cmd_import_rows_make(const struct cmd_import_req *q, const struct ca_import_set 
 		const struct ca_imported *e = &set->v[i];
 		struct store_cert *row = &r->rows[i];
 
-		if (cmd_import_row(e, cmd_import_profile(q->certs, e->source), row) < 0)
+		if (iss_import_row(e, q->profile_for ? q->profile_for(q->arg, e->source) : NULL, row) < 0)
 			return -1;
 		r->n++;
 		r->revoked += e->revoked != 0;
@@ -85,7 +84,7 @@ cmd_import_rows_make(const struct cmd_import_req *q, const struct ca_import_set 
 }
 
 int
-cmd_import_rows_record(struct store *db, struct cmd_import_rows *r)
+iss_import_rows_record(struct store *db, struct iss_import_rows *r)
 {
 	for (size_t i = 0; i < r->n; i++) {
 		struct store_deployment *d = &r->deps[i];
@@ -129,16 +128,16 @@ drop_known(struct store *db, struct ca_import_set *set, size_t *known)
 }
 
 int
-cmd_import_add(struct cmd_ca *ca, const struct cmd_import_req *q, struct ca_import_set *set,
-    struct cmd_import_rows *r, size_t *known)
+iss_import_add(struct mc_ca *ca, const struct iss_import_req *q, struct ca_import_set *set,
+    struct iss_import_rows *r, size_t *known)
 {
-	if (drop_known(ca->db, set, known) < 0 || cmd_import_rows_make(q, set, r, NULL) < 0)
+	if (drop_known(ca->db, set, known) < 0 || iss_import_rows_make(q, set, r, NULL) < 0)
 		return -1;
 	if (r->n == 0)
 		return 0;
 	if (store_begin(ca->db) < 0)
 		return -1;
-	if (cmd_import_rows_record(ca->db, r) < 0 ||
+	if (iss_import_rows_record(ca->db, r) < 0 ||
 	    store_audit(ca->db, "import", ca->rec.serial, "added certificates=%zu revoked=%zu "
 	    "deployments=%zu already=%zu", r->n, r->revoked, r->ndeps, *known) < 0 ||
 	    store_commit(ca->db) < 0) {

@@ -12,6 +12,7 @@
 
 #include <openssl/evp.h>
 #include <openssl/x509.h>
+#include <openssl/x509v3.h>
 
 #include "../util/util.h"
 
@@ -52,17 +53,43 @@ int ca_bn_serial_hex(const BIGNUM *bn, char out[CA_SERIAL_LEN]);
 /* The first subject entry of kind nid (NID_commonName, ...) as UTF-8;
  * NULL when absent.  Caller frees. */
 char *ca_cert_subject_entry(X509 *x, int nid);
-/* RFC 2253 one-line subject; caller frees. */
+/* RFC 2253 one-line subject / issuer / any name ("CN=a,O=b"), the one
+ * format every message shows a DN in; caller frees. */
 char *ca_cert_subject(const X509 *x);
+char *ca_cert_issuer(const X509 *x);
+char *ca_name_text(const X509_NAME *name);
 int ca_cert_validity(const X509 *x, time_t *not_before, time_t *not_after);
 /* Permitted DNS subtrees of the root's nameConstraints; none -> empty. */
 int ca_cert_permitted_dns(X509 *x, struct mc_strv *out);
+
+/* constraints.c */
 /* 1 if the root's nameConstraints allow this IP (4 or 16 bytes). */
 int ca_cert_ip_permitted(X509 *x, const unsigned char *ip, size_t len);
-/* Human-readable summary of nameConstraints, "" when none; caller frees. */
+/* 0 if allowed; else -1 with a message naming text (the address) and the
+ * permitted ranges, or saying the root permits no IP at all. */
+int ca_cert_ip_check(X509 *x, const unsigned char *ip, size_t len, const char *text);
+/* Permitted IP subtrees as CIDR ("192.0.2.0/24"); none -> empty. */
+int ca_cert_permitted_ip(X509 *x, struct mc_strv *out);
+/* Human-readable summary of nameConstraints, "" when none, IP ranges as
+ * CIDR ("permitted:IP:192.0.2.0/24"); caller frees. */
 char *ca_cert_constraints_text(X509 *x);
 /* Fills a fresh random positive 159-bit serial. */
 int ca_serial_random(ASN1_INTEGER *serial);
+
+/* sign.c */
+/* Adds one extension written in OpenSSL's config syntax
+ * (X509V3_EXT_conf_nid), e.g. "critical,CA:FALSE". */
+int ca_ext_add(X509 *x, X509V3_CTX *ctx, int nid, const char *value);
+/* The hash to sign with under key: SHA-256 for RSA and P-256, SHA-384
+ * for P-384, SHA-512 for P-521, none (NULL) for EdDSA. */
+int ca_sign_md(EVP_PKEY *key, const EVP_MD **md);
+/* X509_sign / X509_CRL_sign with the hash above. */
+int ca_x509_sign(X509 *x, EVP_PKEY *key);
+int ca_crl_sign(X509_CRL *crl, EVP_PKEY *key);
+/* notBefore = not_before (0: now - CA_BACKDATE_SECS), notAfter such that
+ * the inclusive validity period (RFC 5280) is exactly days days. */
+#define CA_BACKDATE_SECS 300
+int ca_set_validity(X509 *x, time_t not_before, int days);
 
 /* root.c */
 struct ca_root_req {
@@ -91,8 +118,8 @@ int ca_file_sha256(const char *path, char out[CA_FPR_LEN]);
 
 #define CA_CN_MAX 64		/* RFC 5280 ub-common-name, characters */
 #define CA_MAX_DAYS 36500	/* sanity bound only; lifetime rules are policy's */
-#define CA_RSA_MIN_BITS 2048
-#define CA_RSA_MAX_BITS 8192
+/* The key types minica issues for, as the messages list them. */
+#define CA_KEY_TYPES_TEXT "rsa2048, rsa3072, rsa4096, ec256 (P-256), ec384 (P-384)"
 #define CA_CSR_MAX (64 * 1024)	/* bytes read from a CSR file */
 
 /* leaf.c */
@@ -106,16 +133,19 @@ struct ca_leaf_req {
 	int days;
 	time_t not_before;		/* 0: now */
 	const ASN1_INTEGER *serial;	/* NULL: fresh random positive 159-bit */
+	const char *crl_url;		/* NULL: no cRLDistributionPoints */
 };
-/* Signs a leaf with SHA-256: v3, subject CN only, basicConstraints
- * critical CA:FALSE, keyUsage critical (RSA: digitalSignature +
- * keyEncipherment, EC: digitalSignature), EKU, SKI, AKI keyid (the
+/* Signs a leaf with the issuer key's hash (ca_sign_md): v3, subject CN only, basicConstraints
+ * critical CA:FALSE, keyUsage critical (digitalSignature, plus
+ * keyEncipherment for an RSA key with serverAuth, emailProtection or no
+ * EKU; an RSA clientAuth-only leaf signs only), EKU, SKI, AKI keyid (the
  * issuer must have an SKI), SAN of every name (critical when the subject
- * is empty).  Needs a CN or at least one name; refuses a notAfter past
- * the issuer's. */
+ * is empty), and with crl_url a cRLDistributionPoints fullName URI.
+ * Needs a CN or at least one name; refuses a notAfter past the issuer's. */
 X509 *ca_leaf_sign(const struct ca_leaf_req *req, X509 *issuer, EVP_PKEY *issuer_key);
-/* 0 if key is RSA 2048-8192 (e odd, >= 65537) or EC P-256/P-384 on a
- * named curve with uncompressed point; -1 otherwise. */
+/* 0 if key is RSA 2048, 3072 or 4096 (e odd, >= 65537) or EC P-256/P-384
+ * on a named curve with uncompressed point; -1 otherwise, saying that the
+ * key "is not one of" CA_KEY_TYPES_TEXT. */
 int ca_leaf_key_check(EVP_PKEY *key);
 /* 1: key's public half is cert's; 0: not; -1: error. */
 int ca_key_matches_cert(EVP_PKEY *key, X509 *cert);
@@ -138,11 +168,13 @@ struct ca_revoked {
 	time_t when;
 	int reason;			/* CRL_REASON_*; NONE/UNSPECIFIED: no extension */
 };
-/* CRL v2 signed SHA-256 by issuer: entries sorted, with revocation time
+/* CRL v2 signed by issuer with its key's hash (ca_sign_md): entries sorted, with revocation time
  * and reason; crlNumber, AKI keyid, lastUpdate now, nextUpdate now+days. */
 X509_CRL *ca_crl_build(X509 *issuer, EVP_PKEY *issuer_key, const struct ca_revoked *r,
     size_t n, long crl_number, int days);
 int ca_crl_pem(X509_CRL *crl, struct mc_buf *out);
+/* nextUpdate of the PEM CRL at path, refused unless issuer signed it. */
+int ca_crl_file_next_update(const char *path, X509 *issuer, time_t *next);
 
 /* bundle.c: the trust kit for client machines (minica bundle). */
 #define CA_BUNDLE_NAME_DEFAULT "minica-ca"
@@ -243,12 +275,15 @@ struct ca_import_set {
 	struct ca_imported *v;
 	size_t n, cap;
 	struct mc_strv skipped;		/* "'file' ...; skipped" notes */
+	struct mc_strv foreign;		/* ca_import_dir's, while it runs */
 };
 /* Each adds every certificate found, deduplicated by fingerprint; the
  * root itself is passed over.  A certificate the root did not sign, or
  * two certificates with one serial, fail naming the file. */
 int ca_import_file(struct ca_import_set *s, const char *path);
-/* *.pem and *.crt in dir; files holding no certificate go to skipped. */
+/* *.pem and *.crt in dir; files holding no certificate, symbolic links
+ * and certificates naming another issuer go to skipped (one note for the
+ * links, one for the foreign certificates). */
 int ca_import_dir(struct ca_import_set *s, const char *dir);
 /* pki/index.txt (V, R with time and reason, E), certificates from
  * certs_by_serial/, revoked/certs_by_serial/, renewed/certs_by_serial/

@@ -195,6 +195,41 @@ int cmd_revoke(struct cmd_ctx *ctx);
 int cmd_renew(struct cmd_ctx *ctx);
 int cmd_check(struct cmd_ctx *ctx);
 int cmd_crl(struct cmd_ctx *ctx);
+/* revoke.c: the CRL.  cmd_crl_write needs the CA locked and unlocked. */
+int cmd_crl_write(struct mc_ca *ca, const char *out, int days, FILE *report);
+struct cmd_crl_info {
+	char *path;			/* where the last CRL was written */
+	int days;			/* its lifetime, reused on refresh */
+	time_t next_update;
+	enum pol_crl_state state;	/* a file that cannot be read: DUE */
+	char problem[256];		/* why it cannot be read; "" if it can */
+};
+/* The last CRL 'minica crl' wrote: 1 (free info->path), 0 none, -1 error. */
+int cmd_crl_last(struct mc_ca *ca, struct cmd_crl_info *info);
+/* renew's part: 1 (info filled; free info->path) if the last CRL needs
+ * writing again, saying so under dry_run; 0 not; -1 printed. */
+int cmd_crl_due(struct cmd_ctx *ctx, int dry_run, struct cmd_crl_info *info);
+
+/* importopts.c: --cert FILE and --profile P in command-line order (a popt
+ * callback): a --profile right after a --cert is that file's; any other
+ * is the default (dflt) for the certificates without their own. */
+struct cmd_import_cert {
+	char *path;
+	char *profile;
+};
+struct cmd_import_certs {
+	struct cmd_import_cert *v;
+	size_t n;
+	char *dflt;
+	int failed;
+};
+void cmd_import_order_cb(poptContext ctx, enum poptCallbackReason why, const struct poptOption *opt,
+    const char *arg, const void *data);
+/* The profile for a certificate read from source (NULL: from its usage). */
+const char *cmd_import_profile(const void *certs, const char *source);
+/* The first profile named that cfg does not know, or NULL. */
+const char *cmd_import_profiles_check(const struct cmd_import_certs *l, const struct pol_config *cfg);
+void cmd_import_certs_free(struct cmd_import_certs *l);
 int cmd_log(struct cmd_ctx *ctx);
 int cmd_list(struct cmd_ctx *ctx);
 int cmd_profiles(struct cmd_ctx *ctx);

@@ -14,6 +14,7 @@ struct init_opts {
 	const char *name;	/* the name used */
 	int days;
 	int no_nc;
+	int allow_ps;	/* --allow-public-suffix */
 };
 
 static int
@@ -35,7 +36,8 @@ normalize_domains(const struct init_opts *o, struct mc_strv *domains, struct mc_
 	for (size_t i = 0; o->domains && o->domains[i]; i++) {
 		char *d = pol_hostname_normalize(o->domains[i], strlen(o->domains[i]), 0);
 
-		if (d == NULL || mc_strv_push(domains, d) < 0) {
+		if (d == NULL || (!o->allow_ps && pol_domain_scope_check(d) < 0) ||
+		    mc_strv_push(domains, d) < 0) {
 			free(d);
 			mc_preferr("--domain");
 			return -1;
@@ -124,6 +126,8 @@ cmd_init(struct cmd_ctx *ctx)
 		{ "name", 0, POPT_ARG_STRING, &o.name_opt, 0, "the CA's name (subject CN and O)", "NAME" },
 		{ "days", 0, POPT_ARG_INT, &o.days, 0, "root lifetime in days (default 3650)", "N" },
 		{ "no-name-constraints", 0, POPT_ARG_NONE, &o.no_nc, 0, "allow the CA to issue for any name", NULL },
+		{ "allow-public-suffix", 0, POPT_ARG_NONE, &o.allow_ps, 0,
+		  "accept a public suffix or single-label --domain", NULL },
 		CMD_COMMON_OPTIONS
 		POPT_TABLEEND
 	};

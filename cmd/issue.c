@@ -228,6 +228,8 @@ cmd_issue(struct cmd_ctx *ctx)
 		{ "csr", 0, POPT_ARG_STRING, &o.req.csr_path, 0, "sign this CSR's public key instead of making a key", "FILE" },
 		{ "out", 0, POPT_ARG_STRING, &o.out, 0, "folder for the files (default: current folder)", "DIR" },
 		{ "force", 0, POPT_ARG_NONE, &o.force, 0, "issue even if a valid certificate exists", NULL },
+		{ "any-domain", 0, POPT_ARG_NONE, &o.req.any_domain, 0,
+		  "issue for a name outside the domains minica.conf records (imported roots)", NULL },
 		{ "deploy", 0, POPT_ARG_NONE, &o.deploy, 0, "install into the profile's targets (not the current folder unless --out)", NULL },
 		{ "root", 0, POPT_ARG_STRING, &o.dep.root, 0, "with --deploy: prefix every target path with DIR", "DIR" },
 		{ "no-reload", 0, POPT_ARG_NONE, &o.dep.no_reload, 0, "with --deploy: do not reload the service", NULL },

@@ -222,6 +222,7 @@ run_renew(struct cmd_ctx *ctx, struct renew_opts *o)
 {
 	struct due_list l = { .o = o, .now = time(NULL) };
 	struct store_cert_filter f = { 0 };
+	struct cmd_crl_info crl = { 0 };
 	struct mc_ca *ca = &ctx->ca;
 	struct iss_dane_renew dane = { 0 };
 	struct iss_dane_renew_req dr;
@@ -229,7 +230,7 @@ run_renew(struct cmd_ctx *ctx, struct renew_opts *o)
 	struct mc_buf pass = { 0 };
 	long refused;
 	size_t failed = 0;
-	int rc = EXIT_ERR;
+	int rc = EXIT_ERR, crl_due;
 
 	/* A dry run changes nothing: no lock, no key. */
 	if (o->dry_run)
@@ -253,7 +254,9 @@ run_renew(struct cmd_ctx *ctx, struct renew_opts *o)
 			goto out;
 		}
 	}
-	if (l.n == 0) {
+	if ((crl_due = o->nonly ? 0 : cmd_crl_due(ctx, o->dry_run, &crl)) < 0)
+		goto out;
+	if (l.n == 0 && !crl_due) {
 		cmd_say(ctx, "nothing due for renewal (%zu current certificate%s; due means within %d days of expiry "
 		    "or past two thirds of its lifetime)\n", l.current, l.current == 1 ? "" : "s", o->days);
 		rc = EXIT_OK;
@@ -288,10 +291,12 @@ run_renew(struct cmd_ctx *ctx, struct renew_opts *o)
 	failed = (size_t)refused + iss_renew_each_dane(ca, l.v, &dane, mc_cpu_count(), finish_cb, fail_cb, &fa);
 	if (failed > 0)
 		cmd_error("%zu of %zu renewals failed; the others were kept", failed, l.n);
+	failed += crl_due && cmd_crl_write(ca, crl.path, crl.days, cmd_human(ctx)) < 0 && cmd_fail();
 	rc = failed ? EXIT_ERR : EXIT_OK;
 out:
 	mc_buf_free(&pass);
 	iss_dane_renew_free(&dane);
+	free(crl.path);
 	for (size_t i = 0; i < l.n; i++)
 		store_cert_free(&l.v[i]);
 	free(l.v);

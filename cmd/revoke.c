@@ -1,6 +1,8 @@
 /* minica revoke SERIAL [--reason R], minica crl [--out FILE] [--days N] */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <openssl/x509v3.h>
 
@@ -111,47 +113,114 @@ collect_revoked(const struct store_cert *c, void *arg)
 	return 0;
 }
 
-static int
-do_crl(struct cmd_ctx *ctx, const char *out, int days)
+/* With ca locked and unlocked: the CRL signed, recorded (with where it
+ * went, which check and renew read back) and written to out. */
+int
+cmd_crl_write(struct mc_ca *ca, const char *out, int days, FILE *report)
 {
 	struct revoked_list l = { 0 };
 	struct mc_buf pem = { 0 };
 	X509_CRL *crl = NULL;
-	struct mc_ca *ca = &ctx->ca;
+	char cwd[4096], *abs = NULL;
 	int64_t number;
-	int rc = EXIT_ERR;
+	int rc = -1;
 
-	if (cmd_setup(ctx) != 0)
-		return EXIT_ERR;
+	/* Recorded absolute, so check and renew find it from any folder. */
+	if (out[0] != '/') {
+		if (getcwd(cwd, sizeof(cwd)) == NULL || asprintf(&abs, "%s/%s", cwd, out) < 0) {
+			mc_seterr("cannot name the current folder");
+			abs = NULL;
+			goto out;
+		}
+		out = abs;
+	}
 	if (store_begin(ca->db) < 0)
-		goto fail;
+		goto out;
 	if (store_cert_each_revoked(ca->db, collect_revoked, &l) < 0 ||
 	    (number = store_crl_next_number(ca->db)) < 0) {
 		store_rollback(ca->db);
-		goto fail;
+		goto out;
 	}
 	for (size_t i = 0; i < l.n; i++)
 		l.r[i].serial_hex = l.serials[i];
-	if ((crl = ca_crl_build(ca->cert, ca->key, l.r, l.n, (long)number, days)) == NULL || ca_crl_pem(crl, &pem) < 0 ||
-	    store_audit(ca->db, "crl", NULL, "number=%lld revoked=%zu days=%d", (long long)number, l.n, days) < 0 ||
-	    store_commit(ca->db) < 0) {
+	/* path= last: it runs to the end of the details. */
+	if ((crl = ca_crl_build(ca->cert, ca->key, l.r, l.n, (long)number, days)) == NULL ||
+	    ca_crl_pem(crl, &pem) < 0 ||
+	    store_audit(ca->db, "crl", NULL, "number=%lld revoked=%zu days=%d path=%s",
+	    (long long)number, l.n, days, out) < 0 || store_commit(ca->db) < 0) {
 		store_rollback(ca->db);
-		goto fail;
+		goto out;
 	}
 	if (mc_file_replace(out, 0644, (uid_t)-1, (gid_t)-1, pem.p, pem.len) < 0)
-		goto fail;
-	printf("wrote CRL number %lld with %zu revoked certificate%s to %s (next update in %d days)\n",
+		goto out;
+	fprintf(report, "wrote CRL number %lld with %zu revoked certificate%s to %s (next update in %d days)\n",
 	    (long long)number, l.n, l.n == 1 ? "" : "s", out, days);
-	rc = EXIT_OK;
-	goto out;
-fail:
-	cmd_fail();
+	rc = 0;
 out:
+	free(abs);
 	X509_CRL_free(crl);
 	mc_buf_free(&pem);
 	free(l.r);
 	free(l.serials);
 	return rc;
+}
+
+int
+cmd_crl_last(struct mc_ca *ca, struct cmd_crl_info *info)
+{
+	char *details = NULL, *path, *d;
+	time_t when;
+	int found;
+
+	memset(info, 0, sizeof(*info));
+	if ((found = store_audit_last(ca->db, "crl", &details, &when)) <= 0)
+		return found;
+	/* A CRL written before its path was recorded: HOME/crl.pem, the default. */
+	path = strstr(details, " path=");
+	d = strstr(details, "days=");
+	info->days = d != NULL ? atoi(d + 5) : 30;
+	if (info->days < 1 || info->days > 3650)
+		info->days = 30;
+	info->path = path != NULL ? mc_strdup(path + 6) : iss_home_path(ca->home, "crl.pem");
+	free(details);
+	if (info->path == NULL)
+		return -1;
+	if (ca_crl_file_next_update(info->path, ca->cert, &info->next_update) < 0) {
+		snprintf(info->problem, sizeof(info->problem), "%s", mc_err());
+		info->state = POL_CRL_DUE;
+		mc_clearerr();
+		return 1;
+	}
+	info->state = pol_crl_due(info->next_update, time(NULL));
+	return 1;
+}
+
+/* The cron line keeps the CRL fresh: past nextUpdate, every verifier that
+ * checks it refuses every certificate. */
+int
+cmd_crl_due(struct cmd_ctx *ctx, int dry_run, struct cmd_crl_info *info)
+{
+	int found = cmd_crl_last(&ctx->ca, info);
+
+	if (found < 0) {
+		cmd_fail();
+		return -1;
+	}
+	if (found == 0 || info->state == POL_CRL_OK)
+		return 0;
+	if (dry_run)
+		cmd_say(ctx, "would refresh the CRL at %s\n", info->path);
+	return 1;
+}
+
+static int
+do_crl(struct cmd_ctx *ctx, const char *out, int days)
+{
+	if (cmd_setup(ctx) != 0)
+		return EXIT_ERR;
+	if (cmd_crl_write(&ctx->ca, out, days, stdout) < 0)
+		return cmd_fail();
+	return EXIT_OK;
 }
 
 int

@@ -7,7 +7,9 @@
 static void
 show_ca_json(const struct mc_ca *ca, int pem)
 {
-	char nb[21], na[21];
+	/* From the certificate: older stores hold the text OpenSSL printed
+	 * for an IP range ("IP Address:<invalid length=8>"). */
+	char nb[21], na[21], *nc = ca_cert_constraints_text(ca->cert);
 
 	mc_iso8601(ca->rec.not_before, nb);
 	mc_iso8601(ca->rec.not_after, na);
@@ -17,7 +19,7 @@ show_ca_json(const struct mc_ca *ca, int pem)
 	    "\"not_after\":\"%s\",\"days_left\":%ld,\"key_type\":\"%s\",\"name_constraints\":",
 	    ca->rec.serial, ca->rec.fingerprint, nb, na, cmd_days_left(ca->rec.not_after, time(NULL)),
 	    ca_key_type_name(X509_get0_pubkey(ca->cert)) ? ca_key_type_name(X509_get0_pubkey(ca->cert)) : "other");
-	cmd_json_str(stdout, ca->rec.constraints);
+	cmd_json_str(stdout, nc ? nc : ca->rec.constraints);
 	printf(",\"imported\":%s,\"home\":", ca->rec.imported ? "true" : "false");
 	cmd_json_str(stdout, ca->home);
 	if (pem) {
@@ -25,12 +27,13 @@ show_ca_json(const struct mc_ca *ca, int pem)
 		cmd_json_str(stdout, ca->rec.pem);
 	}
 	printf("}\n");
+	free(nc);
 }
 
 static void
 show_ca_text(const struct mc_ca *ca, int pem)
 {
-	char nb[21], na[21];
+	char nb[21], na[21], *nc = ca_cert_constraints_text(ca->cert);
 	const char *kt = ca_key_type_name(X509_get0_pubkey(ca->cert));
 
 	mc_iso8601(ca->rec.not_before, nb);
@@ -41,7 +44,10 @@ show_ca_text(const struct mc_ca *ca, int pem)
 	printf("key                  %s, %s/private/ca.key\n", kt ? kt : "other", ca->home);
 	printf("not before           %s\n", nb);
 	printf("not after            %s (%ld days left)\n", na, cmd_days_left(ca->rec.not_after, time(NULL)));
-	printf("name constraints     %s\n", *ca->rec.constraints ? ca->rec.constraints : "none");
+	if (nc == NULL)
+		nc = mc_strdup(ca->rec.constraints);
+	printf("name constraints     %s\n", nc && *nc ? nc : "none");
+	free(nc);
 	if (ca->rec.imported)
 		printf("imported             yes\n");
 	if (pem)

@@ -136,6 +136,15 @@ struct dep_undeploy_req {
  * each file. */
 int dep_undeploy(struct store *st, const struct dep_undeploy_req *r, struct mc_strv *notes, size_t *count);
 
+/* adopt.c */
+/* 1 if the certificate read from source is the file at one of cfg's
+ * profiles' cert targets (under root) and that profile's key target
+ * holds its key (unencrypted): d is filled as a deployment of that
+ * profile, files as they are (hash, mode, owner), cert_id left 0.
+ * 0 if not; -1 on error. */
+int dep_adopt_find(const struct pol_config *cfg, const char *root, const char *source, X509 *cert,
+    struct store_deployment *d);
+
 /* inspect.c: what check reports about one deployment. */
 enum dep_problem_kind {
 	DEP_PENDING,		/* interrupted swap, not yet repaired */

@@ -24,41 +24,29 @@ add_name(struct iss_plan *p, struct mc_strv *kind, const char *name)
 }
 
 static int
-add_dns(struct iss_plan *p, const char *raw, const struct mc_strv *permitted)
+add_dns(struct iss_plan *p, const char *raw, const struct pol_scope *scope)
 {
 	char *n = pol_hostname_normalize(raw, strlen(raw), p->prof->server);
 	int rc = -1;
 
 	if (n == NULL)
 		return -1;
-	if (!pol_name_permitted(n, permitted)) {
-		char *list = mc_strv_join(permitted, ", ");
-
-		mc_seterr("'%s' is outside the root's name constraints (permitted: %s)", n, list ? list : "?");
-		free(list);
-	} else {
+	if (pol_scope_check(scope, n, n) == 0)
 		rc = add_name(p, &p->dns, n);
-	}
 	free(n);
 	return rc;
 }
 
 static int
-add_email(struct iss_plan *p, const char *raw, const struct mc_strv *permitted)
+add_email(struct iss_plan *p, const char *raw, const struct pol_scope *scope)
 {
 	char *n = pol_email_normalize(raw, strlen(raw));
 	int rc = -1;
 
 	if (n == NULL)
 		return -1;
-	if (!pol_name_permitted(strchr(n, '@') + 1, permitted)) {
-		char *list = mc_strv_join(permitted, ", ");
-
-		mc_seterr("'%s' is outside the root's name constraints (permitted: %s)", n, list ? list : "?");
-		free(list);
-	} else {
+	if (pol_scope_check(scope, strchr(n, '@') + 1, n) == 0)
 		rc = add_name(p, &p->emails, n);
-	}
 	free(n);
 	return rc;
 }
@@ -72,37 +60,26 @@ add_ip(struct iss_plan *p, const char *raw, X509 *root)
 
 	if (pol_ip_parse(raw, bin, &len, canon) < 0)
 		return -1;
-	if (!ca_cert_ip_permitted(root, bin, len)) {
-		mc_seterr("IP address %s is outside the root's name constraints (a root made without "
-		    "'init --permit-ip CIDR' may not vouch for any IP)", canon);
+	if (ca_cert_ip_check(root, bin, len, canon) < 0)
 		return -1;
-	}
 	return add_name(p, &p->ips, canon);
 }
 
 /* The CN: a hostname, or for profiles that allow it an e-mail address
  * or a person's plain name (which gets no SAN). */
 static int
-plan_cn(struct iss_plan *p, const char *cn, const struct mc_strv *permitted)
+plan_cn(struct iss_plan *p, const char *cn, const struct pol_scope *scope)
 {
 	size_t before = p->names.n;
 
 	if (p->prof->email_cn && strchr(cn, '@') != NULL) {
-		if (add_email(p, cn, permitted) < 0)
+		if (add_email(p, cn, scope) < 0)
 			return -1;
 	} else if (p->prof->email_cn && (strchr(cn, ' ') != NULL || strchr(cn, '.') == NULL)) {
-		for (const unsigned char *c = (const unsigned char *)cn; *c; c++) {
-			if (*c < 0x20 || *c == 0x7f) {
-				mc_seterr("--cn contains a control character");
-				return -1;
-			}
-		}
-		if (strlen(cn) > POL_CN_MAX) {
-			mc_seterr("--cn '%s' is longer than %d characters", cn, POL_CN_MAX);
+		if (pol_cn_text_check(cn) < 0)
 			return -1;
-		}
 		return (p->cn = mc_strdup(cn)) ? 0 : -1;
-	} else if (add_dns(p, cn, permitted) < 0) {
+	} else if (add_dns(p, cn, scope) < 0) {
 		return -1;
 	}
 	/* RFC 5280 ub-common-name: a longer name lives only in the SAN. */
@@ -112,7 +89,7 @@ plan_cn(struct iss_plan *p, const char *cn, const struct mc_strv *permitted)
 }
 
 static int
-plan_from_csr(struct iss_plan *p, const struct iss_req *req, const struct mc_strv *permitted, X509 *root)
+plan_from_csr(struct iss_plan *p, const struct iss_req *req, const struct pol_scope *scope, X509 *root)
 {
 	struct mc_strv dns = { 0 }, ips = { 0 }, emails = { 0 };
 	X509_REQ *csr = ca_csr_load(req->csr_path);
@@ -132,16 +109,16 @@ plan_from_csr(struct iss_plan *p, const struct iss_req *req, const struct mc_str
 	}
 	if (ca_csr_names(csr, &cn, &dns, &ips, &emails) < 0)
 		goto out;
-	if (cn != NULL && plan_cn(p, cn, permitted) < 0)
+	if (cn != NULL && plan_cn(p, cn, scope) < 0)
 		goto out;
 	for (size_t i = 0; i < dns.n; i++)
-		if (add_dns(p, dns.v[i], permitted) < 0)
+		if (add_dns(p, dns.v[i], scope) < 0)
 			goto out;
 	for (size_t i = 0; i < ips.n; i++)
 		if (add_ip(p, ips.v[i], root) < 0)
 			goto out;
 	for (size_t i = 0; i < emails.n; i++)
-		if (add_email(p, emails.v[i], permitted) < 0)
+		if (add_email(p, emails.v[i], scope) < 0)
 			goto out;
 	rc = 0;
 out:
@@ -163,7 +140,7 @@ plan_key_type(struct iss_plan *p, const struct iss_req *req)
 	if (p->csr_key != NULL) {
 		kt = ca_key_type_name(p->csr_key);
 		if (kt == NULL) {
-			mc_seterr("the CSR's key is not one of rsa2048, rsa3072, rsa4096, ec256, ec384");
+			mc_seterr("the CSR's key is not one of " CA_KEY_TYPES_TEXT);
 			return -1;
 		}
 	} else if (!pol_key_type_valid(kt)) {
@@ -178,6 +155,7 @@ int
 iss_plan_make(struct mc_ca *ca, const struct iss_req *req, struct iss_plan *p)
 {
 	struct mc_strv permitted = { 0 };
+	struct pol_scope scope;
 	int rc = -1;
 
 	memset(p, 0, sizeof(*p));
@@ -191,13 +169,14 @@ iss_plan_make(struct mc_ca *ca, const struct iss_req *req, struct iss_plan *p)
 	}
 	if (ca_cert_permitted_dns(ca->cert, &permitted) < 0)
 		goto out;
-	if (req->csr_path != NULL && plan_from_csr(p, req, &permitted, ca->cert) < 0)
+	pol_scope_init(&scope, &ca->cfg, &permitted, ca->rec.imported, req->any_domain);
+	if (req->csr_path != NULL && plan_from_csr(p, req, &scope, ca->cert) < 0)
 		goto out;
-	if (req->cn != NULL && plan_cn(p, req->cn, &permitted) < 0)
+	if (req->cn != NULL && plan_cn(p, req->cn, &scope) < 0)
 		goto out;
 	for (size_t i = 0; req->sans && req->sans[i]; i++)
-		if ((strchr(req->sans[i], '@') && p->prof->email_cn ? add_email(p, req->sans[i], &permitted)
-		    : add_dns(p, req->sans[i], &permitted)) < 0)
+		if ((strchr(req->sans[i], '@') && p->prof->email_cn ? add_email(p, req->sans[i], &scope)
+		    : add_dns(p, req->sans[i], &scope)) < 0)
 			goto out;
 	for (size_t i = 0; req->ips && req->ips[i]; i++)
 		if (add_ip(p, req->ips[i], ca->cert) < 0)
@@ -337,6 +316,7 @@ sign_with_serial(const struct mc_ca *ca, const struct iss_plan *p, const ASN1_IN
 	lr.eku = &p->prof->eku;
 	lr.days = p->days;
 	lr.serial = serial;
+	lr.crl_url = ca->cfg.crl_url;
 	if ((is->cert = ca_leaf_sign(&lr, ca->cert, ca->key)) == NULL ||
 	    ca_verify_leaf(is->cert, ca->cert, purpose_of(p->prof)) < 0 || fill_record(ca, p, is) < 0)
 		goto fail;
@@ -709,7 +689,9 @@ int
 iss_renew_plan(struct mc_ca *ca, const struct store_cert *c, struct iss_plan *plan)
 {
 	const struct pol_profile *prof = pol_profile_find(&ca->cfg, c->profile);
-	struct iss_req req = { .profile = c->profile, .key_type = c->key_type };
+	/* Names the CA already issued for: the domains record does not
+	 * stand in the way of renewing them. */
+	struct iss_req req = { .profile = c->profile, .key_type = c->key_type, .any_domain = 1 };
 	const char **sans = calloc(c->sans.n + 1, sizeof(char *)), **ips = calloc(c->sans.n + 1, sizeof(char *));
 	size_t ns = 0, ni = 0;
 	long left = (long)((ca->rec.not_after - time(NULL)) / 86400);

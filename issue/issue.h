@@ -77,6 +77,7 @@ struct iss_req {
 	int days;		/* 0: profile default */
 	const char *key_type;	/* NULL: profile default */
 	const char *csr_path;
+	int any_domain;		/* --any-domain: past [minica] domains */
 };
 
 struct iss_plan {
@@ -224,6 +225,32 @@ int iss_first_duplicate(const char *const *names, size_t n, size_t *first, size_
 /* A store row for a certificate found by 'minica import'; profile NULL:
  * "server" or "client" from its extendedKeyUsage. */
 int iss_import_row(const struct ca_imported *e, const char *profile, struct store_cert *r);
+/* importadd.c: the rows an import records, and each certificate found
+ * at a profile's targets with its key as that profile's deployment. */
+struct iss_import_req {
+	/* The profile asked for a certificate read from source; NULL: none. */
+	const char *(*profile_for)(const void *arg, const char *source);
+	const void *arg;
+	const struct pol_config *cfg;	/* profiles (targets, server or not) */
+	const char *root;		/* resolved --root; NULL: no deployments */
+};
+struct iss_import_rows {
+	struct store_cert *rows;
+	struct store_deployment *deps;	/* deps[i] is rows[i]'s if has_dep[i] */
+	int *has_dep;
+	size_t n, revoked, ndeps;
+	size_t long_lived, no_san;	/* valid server certificates clients may refuse */
+};
+/* Rows for every certificate of set; names (may be NULL) gets every name. */
+int iss_import_rows_make(const struct iss_import_req *q, const struct ca_import_set *set,
+    struct iss_import_rows *r, struct mc_strv *names);
+/* Inside the caller's transaction: rows, deployments, their audit events. */
+int iss_import_rows_record(struct store *db, struct iss_import_rows *r);
+void iss_import_rows_free(struct iss_import_rows *r);
+/* Into an existing CA (locked): the certificates of set the store lacks,
+ * in one transaction; *known counts those it already had. */
+int iss_import_add(struct mc_ca *ca, const struct iss_import_req *q, struct ca_import_set *set,
+    struct iss_import_rows *r, size_t *known);
 
 /* ---- deployment findings (findings.c, check_deploy.c) ---- */
 

@@ -366,10 +366,12 @@ write_domains(const struct mc_strv *domains, int imported, struct mc_buf *out)
 		return -1;
 	if (imported == 2)
 		rc = mc_buf_printf(out, "# Domains this CA issues for: %s\n"
-		    "# Taken from the certificates 'minica import' found; edit this line to\n"
-		    "# keep the record right.  The imported root has no name constraints, so\n"
-		    "# clients accept any name it signs; only a new root made with\n"
-		    "# 'minica init --domain' carries real limits.\n", list);
+		    "# Taken from the certificates 'minica import' found and kept as\n"
+		    "# 'domains' under [minica] below: 'minica issue' refuses a name outside\n"
+		    "# them (a typo, or someone else's domain) unless --any-domain; edit\n"
+		    "# that line to keep the record right.  The imported root has no name\n"
+		    "# constraints, so clients accept any name it signs; only a new root made\n"
+		    "# with 'minica init --domain' carries real limits.\n", list);
 	else if (imported == 1)
 		rc = mc_buf_printf(out, "# Domains this CA may issue for: %s\n"
 		    "# They are the imported root certificate's name constraints, the\n"
@@ -379,6 +381,22 @@ write_domains(const struct mc_strv *domains, int imported, struct mc_buf *out)
 		    "# They are not set in this file: the root certificate's name "
 		    "constraints\n# are the source of truth, fixed by "
 		    "'minica init --domain'.\n", list);
+	free(list);
+	return rc;
+}
+
+/* The record an imported root without name constraints issues under. */
+static int
+write_domains_key(const struct mc_strv *domains, int imported, struct mc_buf *out)
+{
+	char *list;
+	int rc;
+
+	if (imported != 2 || domains == NULL || domains->n == 0)
+		return 0;
+	if ((list = mc_strv_join(domains, ", ")) == NULL)
+		return -1;
+	rc = mc_buf_printf(out, "domains = %s\n", list);
 	free(list);
 	return rc;
 }
@@ -413,7 +431,7 @@ config_text(const struct mc_strv *domains, int imported, struct mc_buf *out)
 	if (pol_config_load(NULL, &cfg) < 0)
 		return -1;
 	if (mc_buf_printf(out, "%s", head) < 0 || write_domains(domains, imported, out) < 0 ||
-	    mc_buf_printf(out, "\n[minica]\n") < 0 ||
+	    mc_buf_printf(out, "\n[minica]\n") < 0 || write_domains_key(domains, imported, out) < 0 ||
 	    write_help(out, pol_minica_keys, pol_nminica_keys) < 0 ||
 	    mc_buf_printf(out, "#reload_timeout = %d\n#ca_cert = %s\n"
 	    "#ca_cert_mode = %04o\n#ca_cert_owner = %s\n#ca_cert_group = %s\n"

@@ -108,6 +108,11 @@ const struct pol_keydef pol_minica_keys[] = {
 	    "'check --dane' (default " POL_ROOT_TRUST_ANCHOR ")" },
 	{ "resolver", "address[@port] of the DNS resolver 'check --dane' asks "
 	    "(default: those in /etc/resolv.conf)" },
+	{ "domains", "for a root without name constraints (one 'minica import' "
+	    "adopted): the domains issue accepts names at or below, comma-separated; "
+	    "--any-domain overrides it" },
+	{ "crl_url", "http:// URL where the CRL ('minica crl') is published: new "
+	    "certificates carry it as their CRL distribution point (default none)" },
 };
 const size_t pol_nminica_keys = sizeof(pol_minica_keys) / sizeof(pol_minica_keys[0]);
 
@@ -555,6 +560,7 @@ int
 pol_minica_set(struct pol_config *cfg, const char *key, const char *val)
 {
 	long v;
+	int rc;
 
 	if (strcmp(key, "reload_timeout") == 0) {
 		if (parse_uint(val, 1, TIMEOUT_MAX, &v) < 0)
@@ -576,11 +582,8 @@ pol_minica_set(struct pol_config *cfg, const char *key, const char *val)
 	}
 	if (strcmp(key, "resolver") == 0)
 		return set_resolver(cfg, val);
-	if (strcmp(key, "domains") == 0) {
-		mc_seterr("domains are not set here: the root certificate's name "
-		    "constraints are the source of truth");
-		return -1;
-	}
+	if ((rc = pol_minica_set_scope(cfg, key, val)) <= 0)
+		return rc;
 	return unknown_key(pol_minica_keys, pol_nminica_keys);
 }
 
@@ -737,6 +740,7 @@ pol_config_free(struct pol_config *cfg)
 	free(cfg->dnssec_trust_anchor);
 	free(cfg->resolver);
 	target_free(&cfg->ca_cert);
+	pol_scope_free(cfg);
 	memset(cfg, 0, sizeof(*cfg));
 }
 

@@ -99,3 +99,28 @@ store_audit_each(struct store *st, time_t since, store_event_cb cb, void *arg)
 	sqlite3_bind_int64(stmt, 1, since);
 	return store_rows_each(st, stmt, &event_row, &ev, call_event, &e, "read audit log");
 }
+
+int
+store_audit_last(struct store *st, const char *action, char **details, time_t *when)
+{
+	sqlite3_stmt *stmt = store_prepare(st,
+	    "SELECT details, time FROM audit WHERE action = ? ORDER BY id DESC LIMIT 1");
+	int rc = -1, step;
+
+	*details = NULL;
+	if (stmt == NULL)
+		return -1;
+	sqlite3_bind_text(stmt, 1, action, -1, SQLITE_STATIC);
+	if ((step = sqlite3_step(stmt)) == SQLITE_ROW) {
+		if ((*details = store_col_text(stmt, 0)) != NULL) {
+			*when = sqlite3_column_int64(stmt, 1);
+			rc = 1;
+		}
+	} else if (step == SQLITE_DONE) {
+		rc = 0;
+	} else {
+		store_seterr(st, "read audit log");
+	}
+	sqlite3_finalize(stmt);
+	return rc;
+}

@@ -71,6 +71,9 @@ struct store_event {
 };
 typedef int (*store_event_cb)(const struct store_event *ev, void *arg);
 int store_audit_each(struct store *st, time_t since, store_event_cb cb, void *arg);
+/* The details and time of the newest event of action: 1 found (caller
+ * frees *details), 0 none, -1 error. */
+int store_audit_last(struct store *st, const char *action, char **details, time_t *when);
 
 /* deploy.c: deployments of a certificate and its key to a profile's
  * targets.  Paths are as written on disk (the --root prefix included);
@@ -105,6 +108,9 @@ struct store_deployment {
 };
 /* Inserts d as 'pending' (repair forward) and sets d->id. */
 int store_deploy_begin(struct store *st, struct store_deployment *d);
+/* Inserts d as 'current' as it is on disk (import found it in place),
+ * inside the caller's transaction. */
+int store_deploy_adopt(struct store *st, struct store_deployment *d);
 /* Marks a pending deployment to be undone rather than finished. */
 int store_deploy_set_repair(struct store *st, int64_t id, const char *repair);
 /* One transaction: d's new state ('current' also marks every other

@@ -114,3 +114,15 @@ Test(lifetime, builtin_profiles)
 	cr_expect(strstr(mc_err(), "at most 825 days (max_days)") != NULL, "%s", mc_err());
 	pol_config_free(&cfg);
 }
+
+Test(crl_due, seven_days_warning_past_expired)
+{
+	time_t now = 1800000000;
+
+	cr_expect_eq(pol_crl_due(now + 30 * 86400, now), POL_CRL_OK);
+	cr_expect_eq(pol_crl_due(now + 7 * 86400 + 1, now), POL_CRL_OK);
+	cr_expect_eq(pol_crl_due(now + 7 * 86400, now), POL_CRL_DUE);
+	cr_expect_eq(pol_crl_due(now + 1, now), POL_CRL_DUE);
+	cr_expect_eq(pol_crl_due(now, now), POL_CRL_EXPIRED);
+	cr_expect_eq(pol_crl_due(now - 86400, now), POL_CRL_EXPIRED);
+}

@@ -239,6 +239,7 @@ int cmd_deploy_cert(struct cmd_ca *ca, const struct store_cert *rec, X509 *cert,
     const struct cmd_deploy_opts *o);
 int cmd_deploy(int argc, const char **argv);
 int cmd_snippet(int argc, const char **argv);
+int cmd_acme(int argc, const char **argv);
 
 /* batch.c: minica issue --batch FILE. */
 struct batch_opts {

@@ -25,6 +25,7 @@ const struct cmd cmd_table[] = {
 	{ "revoke", cmd_revoke, "revoke a certificate" },
 	{ "crl", cmd_crl, "write a CRL signed by the root" },
 	{ "log", cmd_log, "print the audit trail" },
+	{ "acme", cmd_acme, "serve ACME (RFC 8555 + ARI) to other hosts; list or deactivate accounts" },
 	{ "help", cmd_help, "list commands, or show help for one" },
 	{ "version", cmd_version, "print the version" },
 	{ NULL, NULL, NULL },

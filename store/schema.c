@@ -94,6 +94,9 @@ const struct store_migration store_migrations[] = {
 	  "ALTER TABLE deployments ADD COLUMN detail TEXT NOT NULL DEFAULT '';"
 	  "CREATE INDEX deployments_state ON deployments(state, root);"
 	},
+	/* The ACME server (acme/): accounts, orders, authorizations,
+	 * challenges and nonces; the SQL lives with its queries. */
+	{ 3, store_acme_schema },
 };
 
 const size_t store_nmigrations = sizeof(store_migrations) / sizeof(store_migrations[0]);

@@ -30,7 +30,7 @@ LIBS        = $(shell $(PKG_CONFIG) --libs $(PKGS)) $(NOPC_LIBS)
 TEST_CFLAGS = $(shell $(PKG_CONFIG) --cflags criterion)
 TEST_LIBS   = $(shell $(PKG_CONFIG) --libs criterion)
 
-LIB_SRC   := $(sort $(wildcard util/*.c ca/*.c policy/*.c store/*.c deploy/*.c acme/*.c) $(filter-out cmd/main.c,$(wildcard cmd/*.c)))
+LIB_SRC   := $(sort $(wildcard util/*.c ca/*.c policy/*.c store/*.c deploy/*.c issue/*.c acme/*.c) $(filter-out cmd/main.c,$(wildcard cmd/*.c)))
 LIB_OBJ   := $(LIB_SRC:%.c=$(BUILD)/%.o)
 HEADERS   := $(wildcard */*.h)
 UNIT_SRC  := $(sort $(wildcard tests/unit/test_*.c))
@@ -40,7 +40,7 @@ FUZZ_DEPS  := fuzz/util.c fuzz/fuzz.h $(BUILD)/libminica.a
 # Seconds per fuzz target for `make fuzz`: six targets, about ten minutes.
 FUZZ_SECONDS ?= 100
 
-.PHONY: all test suite unit cli e2e crash crash-quick install uninstall clean check-asan check-valgrind \
+.PHONY: all test suite headers unit cli e2e crash crash-quick install uninstall clean check-asan check-valgrind \
 	check-valgrind-ci bench fuzz fuzz-run replay
 
 all: $(BUILD)/minica
@@ -92,7 +92,15 @@ $(BUILD)/fuzzers/%: fuzz/%.c $(FUZZ_DEPS)
 # docs/reliability.md).
 test: suite check-asan check-valgrind-ci crash-quick
 
-suite: unit cli e2e
+suite: headers unit cli e2e
+
+# Every header compiles on its own and included twice (include guards
+# that close early, missing includes).
+headers:
+	@set -e; for h in $(filter-out tests/% fuzz/% bench/% build%,$(HEADERS)); do \
+		printf '#include "%s"\n#include "%s"\n' $$h $$h | \
+		$(CC) $(ALL_CFLAGS) -Wno-unused-function -x c -fsyntax-only -o /dev/null - || { echo "header $$h"; exit 1; }; \
+	done; echo "headers: each compiles alone and twice"
 
 unit: $(UNIT_BIN) replay
 	@set -e; for t in $(UNIT_BIN); do echo "== $$t"; $$t --jobs 2 --short-filename; done

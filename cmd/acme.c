@@ -35,10 +35,10 @@ split_listen(const char *s, char *addr, size_t len, int *port)
 
 /* Runs until SIGINT or SIGTERM. */
 static int
-run_server(struct acme_config *cfg)
+run_server(struct cmd_ctx *ctx, struct acme_config *cfg)
 {
 	struct acme_server *srv;
-	char *db = cmd_home_path("minica.db");
+	char *db = cmd_home_path(ctx, "minica.db");
 	sigset_t set;
 	int sig;
 
@@ -60,9 +60,9 @@ run_server(struct acme_config *cfg)
 }
 
 static int
-serve(const struct serve_opts *o)
+serve(struct cmd_ctx *ctx, const struct serve_opts *o)
 {
-	struct acme_issuing ai = { .profile = o->profile != NULL ? o->profile : "server" };
+	struct acme_issuing ai = { .ca = &ctx->ca, .profile = o->profile != NULL ? o->profile : "server" };
 	struct acme_config cfg = { .http01_port = o->http01_port > 0 ? o->http01_port : 80 };
 	struct mc_buf cert = { 0 }, key = { 0 };
 	char addr[64], base[600];
@@ -74,10 +74,11 @@ serve(const struct serve_opts *o)
 		return cmd_usage_error("acme serve", "--hostname NAME is needed (the name in every URL)");
 	if (o->no_tls && strcmp(addr, "127.0.0.1") != 0)
 		return cmd_usage_error("acme serve", "--no-tls listens on 127.0.0.1 only (behind a local proxy)");
-	if (cmd_open_ca(&ai.ca) < 0)
-		return EXIT_ERR;
-	if (cmd_ca_unlock(&ai.ca) < 0)
-		goto out;
+	/* A long-running server must not hold the CA lock: it locks per signing. */
+	ctx->flags &= ~(unsigned)LOCKS_CA;
+	if ((rc = cmd_setup(ctx)) != 0 || (rc = cmd_unlock(ctx)) != 0)
+		return rc;
+	rc = EXIT_ERR;
 	curl_global_init(CURL_GLOBAL_DEFAULT);
 	if (!o->no_tls && acme_cmd_tls_cert(&ai, o->hostname, &cert, &key) < 0) {
 		mc_preferr("cannot issue the server's certificate for '%s'", o->hostname);
@@ -91,19 +92,18 @@ serve(const struct serve_opts *o)
 	cfg.tls_key_pem = o->no_tls ? NULL : key.p;
 	/* The issuing certificate follows the leaf, even when it is the root:
 	 * certbot refuses a chain of one. */
-	cfg.chain_pem = ai.ca.rec.pem;
+	cfg.chain_pem = ctx->ca.rec.pem;
 	cfg.issuer = (struct acme_issuer){ acme_cmd_issue, acme_cmd_check_name, acme_cmd_revoke, &ai };
-	rc = run_server(&cfg);
+	rc = run_server(ctx, &cfg);
 out:
 	mc_buf_free(&cert);
 	mc_buf_free(&key);
-	cmd_close_ca(&ai.ca);
 	curl_global_cleanup();
 	return rc;
 }
 
 static int
-cmd_acme_serve(int argc, const char **argv)
+cmd_acme_serve(struct cmd_ctx *ctx)
 {
 	struct serve_opts o = { 0 };
 	struct poptOption opts[] = {
@@ -112,23 +112,16 @@ cmd_acme_serve(int argc, const char **argv)
 		{ "profile", 0, POPT_ARG_STRING, &o.profile, 0, "profile of ACME certificates (default server)", "NAME" },
 		{ "http01-port", 0, POPT_ARG_INT, &o.http01_port, 0, "port http-01 validation connects to (default 80)", "N" },
 		{ "no-tls", 0, POPT_ARG_NONE, &o.no_tls, 0, "plain HTTP on 127.0.0.1, behind a local proxy", NULL },
-		{ NULL, 0, POPT_ARG_INCLUDE_TABLE, cmd_common_options, 0, "Common options:", NULL },
-		POPT_AUTOHELP
+		CMD_COMMON_OPTIONS
 		POPT_TABLEEND
 	};
-	poptContext ctx = NULL;
 	int rc;
 
-	if ((rc = cmd_parse(&ctx, argc, argv, opts, "")) != 0)
+	if ((rc = cmd_args(ctx, opts, "", 0)) != 0)
 		return rc;
-	if (poptPeekArg(ctx) != NULL)
-		rc = cmd_usage_error("acme serve", "unexpected argument '%s'", poptPeekArg(ctx));
-	else if (o.http01_port < 0 || o.http01_port > 65535)
-		rc = cmd_usage_error("acme serve", "--http01-port must be 1-65535");
-	else
-		rc = serve(&o);
-	cmd_parse_done(ctx, opts);
-	return rc;
+	if (o.http01_port < 0 || o.http01_port > 65535)
+		return cmd_usage_error("acme serve", "--http01-port must be 1-65535");
+	return serve(ctx, &o);
 }
 
 static int
@@ -151,78 +144,66 @@ print_account(const struct store_acme_account *a, void *arg)
 }
 
 static int
-accounts(int json, const char *deactivate)
+deactivate(struct mc_ca *ca, const char *arg)
 {
-	struct cmd_ca ca;
-	char *end;
-	long long id = 0;
-	int rc = EXIT_ERR;
-
-	if (deactivate != NULL && ((id = strtoll(deactivate, &end, 10)) <= 0 || *end != '\0'))
-		return cmd_usage_error("acme deactivate", "ACCOUNT is a number (see 'minica acme accounts')");
-	if (cmd_open_ca(&ca) < 0)
-		return EXIT_ERR;
-	if (deactivate == NULL) {
-		rc = store_acme_account_each(ca.db, print_account, &json) < 0 ? cmd_fail() : EXIT_OK;
-		goto out;
-	}
 	struct store_acme_account a;
-	int found = store_acme_account_get(ca.db, id, NULL, &a);
+	char *end;
+	long long id = strtoll(arg, &end, 10);
+	int found;
 
-	if (found <= 0) {
-		rc = found == 0 ? (cmd_error("no ACME account %lld", id), EXIT_ERR) : cmd_fail();
-		goto out;
-	}
+	if (id <= 0 || *end != '\0')
+		return cmd_usage_error("acme deactivate", "ACCOUNT is a number (see 'minica acme accounts')");
+	if ((found = store_acme_account_get(ca->db, id, NULL, &a)) <= 0)
+		return found == 0 ? (cmd_error("no ACME account %lld", id), EXIT_ERR) : cmd_fail();
 	store_acme_account_free(&a);
-	if (cmd_ca_lock(&ca) < 0 || store_begin(ca.db) < 0)
-		goto out;
-	if (store_acme_account_update(ca.db, id, NULL, "deactivated") < 0 ||
-	    store_audit(ca.db, "acme-deactivate", NULL, "account=%lld", id) < 0 || store_commit(ca.db) < 0) {
-		store_rollback(ca.db);
-		rc = cmd_fail();
-		goto out;
+	if (store_begin(ca->db) < 0)
+		return cmd_fail();
+	if (store_acme_account_update(ca->db, id, NULL, "deactivated") < 0 ||
+	    store_audit(ca->db, "acme-deactivate", NULL, "account=%lld", id) < 0 || store_commit(ca->db) < 0) {
+		store_rollback(ca->db);
+		return cmd_fail();
 	}
 	printf("deactivated ACME account %lld\n", id);
-	rc = EXIT_OK;
-out:
-	cmd_close_ca(&ca);
-	return rc;
+	return EXIT_OK;
 }
 
 static int
-cmd_acme_accounts(int argc, const char **argv, int deactivate)
+cmd_acme_accounts(struct cmd_ctx *ctx, int deact)
 {
-	int json = 0;
+	int json = 0, rc;
 	struct poptOption opts[] = {
 		{ "json", 0, POPT_ARG_NONE, &json, 0, "one JSON object a line", NULL },
-		{ NULL, 0, POPT_ARG_INCLUDE_TABLE, cmd_common_options, 0, "Common options:", NULL },
-		POPT_AUTOHELP
+		CMD_COMMON_OPTIONS
 		POPT_TABLEEND
 	};
-	poptContext ctx = NULL;
-	const char *arg;
-	int rc;
 
-	if ((rc = cmd_parse(&ctx, argc, argv, opts, deactivate ? "ACCOUNT" : "")) != 0)
+	if ((rc = cmd_args(ctx, opts, deact ? "ACCOUNT" : "", deact ? 1 : 0)) != 0)
 		return rc;
-	arg = poptGetArg(ctx);
-	if (deactivate ? arg == NULL || poptPeekArg(ctx) != NULL : arg != NULL)
-		rc = cmd_usage_error(deactivate ? "acme deactivate" : "acme accounts",
-		    deactivate ? "give exactly one ACCOUNT" : "no arguments expected");
-	else
-		rc = accounts(json, deactivate ? arg : NULL);
-	cmd_parse_done(ctx, opts);
-	return rc;
+	if (deact && ctx->nargs != 1)
+		return cmd_usage_error("acme deactivate", "give exactly one ACCOUNT");
+	ctx->flags &= ~(unsigned)(NEEDS_KEY | LATE_KEY);
+	if (!deact)
+		ctx->flags &= ~(unsigned)LOCKS_CA;
+	if ((rc = cmd_setup(ctx)) != 0)
+		return rc;
+	if (deact)
+		return deactivate(&ctx->ca, ctx->args[0]);
+	return store_acme_account_each(ctx->ca.db, print_account, &json) < 0 ? cmd_fail() : EXIT_OK;
 }
 
 int
-cmd_acme(int argc, const char **argv)
+cmd_acme(struct cmd_ctx *ctx)
 {
-	if (argc >= 2 && strcmp(argv[1], "serve") == 0)
-		return cmd_acme_serve(argc - 1, argv + 1);
-	if (argc >= 2 && strcmp(argv[1], "accounts") == 0)
-		return cmd_acme_accounts(argc - 1, argv + 1, 0);
-	if (argc >= 2 && strcmp(argv[1], "deactivate") == 0)
-		return cmd_acme_accounts(argc - 1, argv + 1, 1);
+	const char *sub = ctx->argc >= 2 ? ctx->argv[1] : "";
+
+	/* The subcommand's own argv: popt sees "serve --listen ...". */
+	ctx->argc--;
+	ctx->argv++;
+	if (strcmp(sub, "serve") == 0)
+		return cmd_acme_serve(ctx);
+	if (strcmp(sub, "accounts") == 0)
+		return cmd_acme_accounts(ctx, 0);
+	if (strcmp(sub, "deactivate") == 0)
+		return cmd_acme_accounts(ctx, 1);
 	return cmd_usage_error("acme", "give one of: serve, accounts, deactivate ACCOUNT");
 }

@@ -6,7 +6,7 @@
 #include "cmd.h"
 
 struct acme_issuing {
-	struct cmd_ca ca;	/* opened once, key unlocked at start */
+	struct mc_ca *ca;	/* the command's, opened once, key unlocked at start */
 	const char *profile;	/* the profile ACME certificates follow */
 };
 

@@ -14,9 +14,9 @@
 
 /* The CSR as a file for the pipeline's --csr path: 0600 in private/. */
 static char *
-csr_file(const unsigned char *csr, size_t len)
+csr_file(const char *home, const unsigned char *csr, size_t len)
 {
-	char *path = cmd_home_path("private/acme-csr-XXXXXX");
+	char *path = iss_home_path(home, "private/acme-csr-XXXXXX");
 	int fd;
 
 	if (path == NULL || (fd = mkstemp(path)) < 0) {
@@ -33,40 +33,35 @@ csr_file(const unsigned char *csr, size_t len)
 	return path;
 }
 
+/* Held for one signing or revocation, never between requests. */
 static int
-lock(struct cmd_ca *ca)
+lock(struct mc_ca *ca)
 {
-	char *path = cmd_home_path("lock");
-
-	if (path == NULL || (ca->lock_fd = ca_lock_file(path, CA_LOCK_WAIT_MS)) < 0) {
-		free(path);
-		return -1;
-	}
-	free(path);
-	return 0;
+	return iss_ca_lock(ca, "minica acme serve", ISS_LOCK_WAIT_MS);
 }
 
 static void
-unlock(struct cmd_ca *ca)
+unlock(struct mc_ca *ca)
 {
 	if (ca->lock_fd >= 0)
 		close(ca->lock_fd);
 	ca->lock_fd = -1;
+	memset(&ca->locked_at, 0, sizeof(ca->locked_at));
 }
 
 /* Sign and record under the CA lock; -2 (the server's trouble) on failure. */
 static int
-sign_record(struct acme_issuing *ai, const struct issue_plan *plan, const char *action, struct issued *is)
+sign_record(struct acme_issuing *ai, const struct iss_plan *plan, const char *action, struct iss_issued *is)
 {
 	int rc = -2;
 
-	if (lock(&ai->ca) < 0)
+	if (lock(ai->ca) < 0)
 		return -2;
-	if (cmd_issue_sign(&ai->ca, plan, is) < 0 || cmd_issue_record(&ai->ca, is, action) < 0)
+	if (iss_sign(ai->ca, plan, is) < 0 || iss_record(ai->ca, is, action) < 0)
 		goto out;
 	rc = 0;
 out:
-	unlock(&ai->ca);
+	unlock(ai->ca);
 	return rc;
 }
 
@@ -74,14 +69,14 @@ int
 acme_cmd_issue(void *arg, const unsigned char *csr, size_t len, const char *account, char serial[48])
 {
 	struct acme_issuing *ai = arg;
-	struct issue_req req = { .profile = ai->profile };
-	struct issue_plan plan = { 0 };
-	struct issued is = { 0 };
+	struct iss_req req = { .profile = ai->profile };
+	struct iss_plan plan = { 0 };
+	struct iss_issued is = { 0 };
 	int rc = -1;
 
-	if ((req.csr_path = csr_file(csr, len)) == NULL)
+	if ((req.csr_path = csr_file(ai->ca->home, csr, len)) == NULL)
 		return -2;
-	if (cmd_issue_plan(&ai->ca, &req, &plan) < 0)
+	if (iss_plan_make(ai->ca, &req, &plan) < 0)
 		goto out;
 	/* The order row links the certificate to the account. */
 	(void)account;
@@ -92,8 +87,8 @@ acme_cmd_issue(void *arg, const unsigned char *csr, size_t len, const char *acco
 out:
 	unlink(req.csr_path);
 	free((char *)req.csr_path);
-	cmd_issue_plan_free(&plan);
-	cmd_issued_free(&is);
+	iss_plan_free(&plan);
+	iss_issued_free(&is);
 	return rc;
 }
 
@@ -101,11 +96,11 @@ int
 acme_cmd_check_name(void *arg, const char *name)
 {
 	struct acme_issuing *ai = arg;
-	struct issue_req req = { .profile = ai->profile, .cn = name };
-	struct issue_plan plan = { 0 };
-	int rc = cmd_issue_plan(&ai->ca, &req, &plan);
+	struct iss_req req = { .profile = ai->profile, .cn = name };
+	struct iss_plan plan = { 0 };
+	int rc = iss_plan_make(ai->ca, &req, &plan);
 
-	cmd_issue_plan_free(&plan);
+	iss_plan_free(&plan);
 	return rc;
 }
 
@@ -116,19 +111,19 @@ acme_cmd_revoke(void *arg, const char *serial, const char *reason)
 	struct store_cert c = { 0 };
 	int rc = -1;
 
-	if (lock(&ai->ca) < 0)
+	if (lock(ai->ca) < 0)
 		return -1;
-	if (store_cert_find(ai->ca.db, serial, &c) <= 0)
+	if (store_cert_find(ai->ca->db, serial, &c) <= 0)
 		goto out;
-	if (store_begin(ai->ca.db) < 0 || store_cert_revoke(ai->ca.db, c.id, time(NULL), reason) < 0 ||
-	    store_audit(ai->ca.db, "revoke", c.serial, "profile=%s cn=%s reason=%s via=acme", c.profile, c.cn,
-		reason) < 0 || store_commit(ai->ca.db) < 0) {
-		store_rollback(ai->ca.db);
+	if (store_begin(ai->ca->db) < 0 || store_cert_revoke(ai->ca->db, c.id, time(NULL), reason) < 0 ||
+	    store_audit(ai->ca->db, "revoke", c.serial, "profile=%s cn=%s reason=%s via=acme", c.profile, c.cn,
+		reason) < 0 || store_commit(ai->ca->db) < 0) {
+		store_rollback(ai->ca->db);
 		goto out;
 	}
 	rc = 0;
 out:
-	unlock(&ai->ca);
+	unlock(ai->ca);
 	store_cert_free(&c);
 	return rc;
 }
@@ -137,19 +132,19 @@ out:
 int
 acme_cmd_tls_cert(struct acme_issuing *ai, const char *hostname, struct mc_buf *cert, struct mc_buf *key)
 {
-	struct issue_req req = { .profile = "server", .cn = hostname };
-	struct issue_plan plan = { 0 };
-	struct issued is = { 0 };
+	struct iss_req req = { .profile = "server", .cn = hostname };
+	struct iss_plan plan = { 0 };
+	struct iss_issued is = { 0 };
 	int rc = -1;
 
-	if (cmd_issue_plan(&ai->ca, &req, &plan) < 0 || sign_record(ai, &plan, "acme-tls", &is) < 0)
+	if (iss_plan_make(ai->ca, &req, &plan) < 0 || sign_record(ai, &plan, "acme-tls", &is) < 0)
 		goto out;
 	if (ca_cert_pem(is.cert, cert) < 0 || ca_key_plain_pem(is.key, key) < 0 || mc_buf_add(cert, "", 1) < 0 ||
 	    mc_buf_add(key, "", 1) < 0)
 		goto out;
 	rc = 0;
 out:
-	cmd_issue_plan_free(&plan);
-	cmd_issued_free(&is);
+	iss_plan_free(&plan);
+	iss_issued_free(&is);
 	return rc;
 }

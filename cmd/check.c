@@ -9,12 +9,13 @@
 #define ROOT_WARN_DAYS 180
 
 struct check_state {
-	struct cmd_findings f;
+	struct iss_findings f;
 	int days;
 	time_t now;
 	size_t count;
 	size_t deployments;
 	char *root;		/* --root: only deployments under it */
+	char *root_buf;		/* the resolved --root */
 	int probe;
 	time_t next;		/* soonest expiry among certificates still valid */
 	char next_what[128];
@@ -38,19 +39,21 @@ check_cert(const struct store_cert *c, void *arg)
 	mc_iso8601(c->not_after, date);
 	date[10] = '\0';
 	if (c->not_after <= s->now)
-		return cmd_finding_add(&s->f, SEV_CRITICAL, c->serial, what, "expired on %s", date);
+		return iss_finding_add(&s->f, SEV_CRITICAL, c->serial, what, "expired on %s", date);
 	if (s->next == 0 || c->not_after < s->next) {
 		s->next = c->not_after;
 		snprintf(s->next_what, sizeof(s->next_what), "%s", what);
 	}
-	if (left < s->days)
-		return cmd_finding_add(&s->f, SEV_WARNING, c->serial, what,
-		    "expires in %ld day%s, on %s; run 'minica renew'", left, left == 1 ? "" : "s", date);
+	/* WARNING means exactly "renew would renew this": the same rule. */
+	if (pol_cert_due(c->not_before, c->not_after, s->now, s->days))
+		return iss_finding_add(&s->f, SEV_WARNING, c->serial, what,
+		    "due for renewal: expires in %ld day%s, on %s; run 'minica renew'", left, left == 1 ? "" : "s",
+		    date);
 	return 0;
 }
 
 static int
-check_root(struct cmd_ca *ca, struct check_state *s)
+check_root(struct mc_ca *ca, struct check_state *s)
 {
 	long left = cmd_days_left(ca->rec.not_after, s->now);
 	char date[21];
@@ -58,9 +61,9 @@ check_root(struct cmd_ca *ca, struct check_state *s)
 	mc_iso8601(ca->rec.not_after, date);
 	date[10] = '\0';
 	if (ca->rec.not_after <= s->now)
-		return cmd_finding_add(&s->f, SEV_CRITICAL, ca->rec.serial, "root", "the root expired on %s", date);
+		return iss_finding_add(&s->f, SEV_CRITICAL, ca->rec.serial, "root", "the root expired on %s", date);
 	if (left < ROOT_WARN_DAYS)
-		return cmd_finding_add(&s->f, SEV_WARNING, ca->rec.serial, "root",
+		return iss_finding_add(&s->f, SEV_WARNING, ca->rec.serial, "root",
 		    "the root expires in %ld days, on %s; plan a new root and hand out its trust kit", left, date);
 	return 0;
 }
@@ -68,7 +71,7 @@ check_root(struct cmd_ca *ca, struct check_state *s)
 static void
 summary(const struct check_state *s, char *out, size_t len)
 {
-	int n = snprintf(out, len, "MINICA %s - %zu certificate%s", cmd_sev_name(s->f.worst), s->count,
+	int n = snprintf(out, len, "MINICA %s - %zu certificate%s", iss_sev_name(s->f.worst), s->count,
 	    s->count == 1 ? "" : "s");
 
 	if (s->deployments > 0)
@@ -84,13 +87,13 @@ summary(const struct check_state *s, char *out, size_t len)
 static void
 print_json(const struct check_state *s, const char *line)
 {
-	printf("{\"status\":\"%s\",\"code\":%d,\"summary\":", cmd_sev_name(s->f.worst), (int)s->f.worst);
+	printf("{\"status\":\"%s\",\"code\":%d,\"summary\":", iss_sev_name(s->f.worst), (int)s->f.worst);
 	cmd_json_str(stdout, line);
 	printf(",\"certificates\":%zu,\"deployments\":%zu,\"problems\":[", s->count, s->deployments);
 	for (size_t i = 0; i < s->f.n; i++) {
-		const struct cmd_finding *x = &s->f.v[i];
+		const struct iss_finding *x = &s->f.v[i];
 
-		printf("%s{\"severity\":\"%s\",\"serial\":", i ? "," : "", cmd_sev_name(x->sev));
+		printf("%s{\"severity\":\"%s\",\"serial\":", i ? "," : "", iss_sev_name(x->sev));
 		cmd_json_str(stdout, x->serial[0] ? x->serial : NULL);
 		printf(",\"what\":");
 		cmd_json_str(stdout, x->what);
@@ -102,10 +105,10 @@ print_json(const struct check_state *s, const char *line)
 }
 
 static int
-run_check(struct check_state *s, int json, int quiet)
+run_check(struct cmd_ctx *ctx, struct check_state *s, int json, int quiet)
 {
 	struct store_cert_filter filter = { 0 };
-	struct cmd_ca ca;
+	struct mc_ca *ca = &ctx->ca;
 	char line[512];
 
 	if (s->root != NULL) {
@@ -116,66 +119,59 @@ run_check(struct check_state *s, int json, int quiet)
 			printf("MINICA UNKNOWN - %s\n", mc_err());
 			return SEV_UNKNOWN;
 		}
-		free(s->root);
-		s->root = r;
+		s->root = s->root_buf = r;
 	}
-	if (cmd_open_ca(&ca) < 0) {
+	if (cmd_setup(ctx) != 0) {
 		if (json)
 			printf("{\"status\":\"UNKNOWN\",\"code\":3,\"summary\":\"MINICA UNKNOWN - cannot read the CA\"}\n");
 		else
 			printf("MINICA UNKNOWN - cannot read the CA (see the error above)\n");
 		return SEV_UNKNOWN;
 	}
-	if (check_root(&ca, s) < 0 || store_cert_each(ca.db, &filter, check_cert, s) < 0 ||
-	    cmd_check_deployments(&ca, s->root, s->probe, &s->f, &s->deployments) < 0) {
+	if (check_root(ca, s) < 0 || store_cert_each(ca->db, &filter, check_cert, s) < 0 ||
+	    iss_check_deployments(ca, s->root, s->probe, &s->f, &s->deployments) < 0) {
 		cmd_fail();
-		cmd_close_ca(&ca);
 		printf("MINICA UNKNOWN - %s\n", mc_err());
 		return SEV_UNKNOWN;
 	}
-	cmd_close_ca(&ca);
 	summary(s, line, sizeof(line));
 	if (json) {
 		print_json(s, line);
 	} else if (!quiet || s->f.worst != SEV_OK) {
 		printf("%s\n", line);
 		for (size_t i = 0; i < s->f.n; i++)
-			printf("%s: %s%s%s: %s\n", cmd_sev_name(s->f.v[i].sev), s->f.v[i].what,
+			printf("%s: %s%s%s: %s\n", iss_sev_name(s->f.v[i].sev), s->f.v[i].what,
 			    s->f.v[i].serial[0] ? " " : "", s->f.v[i].serial, s->f.v[i].message);
 	}
 	return (int)s->f.worst;
 }
 
 int
-cmd_check(int argc, const char **argv)
+cmd_check(struct cmd_ctx *ctx)
 {
-	struct check_state s = { .days = RENEW_DAYS_DEFAULT, .now = time(NULL) };
+	struct check_state s = { .days = POL_RENEW_DAYS_DEFAULT, .now = time(NULL) };
 	int json = 0, quiet = 0;
 	struct poptOption opts[] = {
-		{ "days", 0, POPT_ARG_INT, &s.days, 0, "warn about certificates expiring within N days (default 30)", "N" },
+		{ "days", 0, POPT_ARG_INT, &s.days, 0, "warn about certificates renew would renew: within N days of expiry (default 30) or past two thirds of their life", "N" },
 		{ "root", 0, POPT_ARG_STRING, &s.root, 0, "only deployments under DIR (default: all recorded)", "DIR" },
 		{ "probe", 0, POPT_ARG_NONE, &s.probe, 0, "compare what the daemons serve with what is deployed", NULL },
 		{ "json", 0, POPT_ARG_NONE, &json, 0, "print one JSON object", NULL },
 		{ "quiet", 'q', POPT_ARG_NONE, &quiet, 0, "print nothing when everything is OK (for cron)", NULL },
-		{ NULL, 0, POPT_ARG_INCLUDE_TABLE, cmd_common_options, 0, "Common options:", NULL },
-		POPT_AUTOHELP
+		CMD_COMMON_OPTIONS
 		POPT_TABLEEND
 	};
-	poptContext ctx = NULL;
 	int rc;
 
 	/* Usage errors keep minica's 64, which monitoring treats as UNKNOWN
 	 * too (anything above 3 is). */
-	if ((rc = cmd_parse(&ctx, argc, argv, opts, NULL)) != 0)
+	if ((rc = cmd_args(ctx, opts, NULL, 0)) != 0)
 		return rc;
-	if (poptPeekArg(ctx) != NULL) {
-		rc = cmd_usage_error("check", "unexpected argument '%s'", poptPeekArg(ctx));
-	} else if (s.days < 0 || s.days > 3650) {
+	if (s.days < 0 || s.days > 3650) {
 		rc = cmd_usage_error("check", "--days must be between 0 and 3650");
 	} else {
-		rc = run_check(&s, json, quiet);
+		rc = run_check(ctx, &s, json, quiet);
 	}
-	cmd_findings_free(&s.f);
-	cmd_parse_done(ctx, opts);
+	iss_findings_free(&s.f);
+	free(s.root_buf);
 	return rc;
 }

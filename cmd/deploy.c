@@ -37,13 +37,13 @@ print_deployed(const struct dep_req *req, const struct dep_result *res, int json
 }
 
 int
-cmd_deploy_cert(struct cmd_ca *ca, const struct store_cert *rec, X509 *cert, EVP_PKEY *key,
+cmd_deploy_cert(struct mc_ca *ca, const struct store_cert *rec, X509 *cert, EVP_PKEY *key,
     const struct cmd_deploy_opts *o)
 {
 	struct dep_result res = { 0 };
 	struct dep_req req = {
 		.cfg = &ca->cfg, .root = o->root, .rec = rec, .cert = cert, .key = key, .ca = ca->cert,
-		.reload = !o->no_reload, .stale_before = g.locked_at.tv_sec ? &g.locked_at : NULL,
+		.reload = !o->no_reload, .stale_before = ca->locked_at.tv_sec ? &ca->locked_at : NULL,
 	};
 	int rc = -1;
 
@@ -69,54 +69,25 @@ out:
 	return rc;
 }
 
-struct pick {
-	struct store_cert best;
-	int found;
-};
-
-/* The newest (latest notBefore, then latest row) valid, unexpired one. */
 static int
-pick_newest(const struct store_cert *c, void *arg)
-{
-	struct pick *p = arg;
-	struct store_cert copy = { 0 };
-
-	if (c->not_after <= time(NULL))
-		return 0;
-	if (p->found && (c->not_before < p->best.not_before ||
-	    (c->not_before == p->best.not_before && c->id < p->best.id)))
-		return 0;
-	/* The row is freed after the callback: keep our own by serial. */
-	memcpy(copy.serial, c->serial, sizeof(copy.serial));
-	copy.id = c->id;
-	copy.not_before = c->not_before;
-	store_cert_free(&p->best);
-	p->best = copy;
-	p->found = 1;
-	return 0;
-}
-
-static int
-find_cert(struct cmd_ca *ca, const char *what, struct store_cert *out)
+find_cert(struct mc_ca *ca, const char *what, struct store_cert *out)
 {
 	const struct pol_profile *prof = NULL;
-	struct pick pk = { .found = 0 };
+	char newest[48];
 	int found;
 
 	for (size_t i = 0; i < ca->cfg.nprofiles; i++)
 		if (strcmp(ca->cfg.profiles[i].name, what) == 0)
 			prof = &ca->cfg.profiles[i];
 	if (prof != NULL) {
-		struct store_cert_filter f = { .profile = prof->name };
-
-		if (store_cert_each(ca->db, &f, pick_newest, &pk) < 0)
+		if ((found = store_cert_newest(ca->db, prof->name, time(NULL), newest)) < 0)
 			return cmd_fail(), -1;
-		if (!pk.found) {
+		if (found == 0) {
 			cmd_error("no valid %s certificate to deploy; issue one with 'minica issue %s --cn NAME --deploy'",
 			    prof->name, prof->name);
 			return -1;
 		}
-		what = pk.best.serial;
+		what = newest;
 	}
 	found = store_cert_find(ca->db, what, out);
 	if (found <= 0) {
@@ -145,7 +116,7 @@ load_key(const struct store_cert *c, X509 *cert, const char *keyfile, const char
 	EVP_PKEY *key = NULL;
 	int m;
 
-	cmd_leaf_file_name(c, name, sizeof(name));
+	iss_leaf_file_name(c, name, sizeof(name));
 	if (keyfile != NULL)
 		path = mc_strdup(keyfile);
 	else if (asprintf(&path, "%s/%s.key", from ? from : ".", name) < 0)
@@ -169,29 +140,24 @@ load_key(const struct store_cert *c, X509 *cert, const char *keyfile, const char
 }
 
 static int
-run_deploy(const char *what, struct cmd_deploy_opts *o, const char *keyfile, const char *from)
+run_deploy(struct cmd_ctx *ctx, const char *what, struct cmd_deploy_opts *o, const char *keyfile, const char *from)
 {
 	struct store_cert c = { 0 };
-	struct cmd_ca ca;
+	struct mc_ca *ca = &ctx->ca;
 	EVP_PKEY *key = NULL;
 	X509 *cert = NULL;
 	char *root = NULL;
 	int rc = EXIT_ERR;
 
-	if (cmd_open_ca(&ca) < 0)
+	if (cmd_setup(ctx) != 0)
 		return EXIT_ERR;
-	if (cmd_ca_lock(&ca) < 0)
-		goto out;
 	if ((root = dep_root_resolve(o->root)) == NULL) {
 		cmd_fail();
 		goto out;
 	}
-	/* o->root is popt's copy, freed by cmd_parse_done: swap in the
-	 * resolved one, which it then frees. */
-	free(o->root);
+	/* o->root is popt's copy (run_cmd frees it): use the resolved one. */
 	o->root = root;
-	root = NULL;
-	if (find_cert(&ca, what, &c) < 0)
+	if (find_cert(ca, what, &c) < 0)
 		goto out;
 	if ((cert = ca_cert_from_pem(c.pem, strlen(c.pem))) == NULL) {
 		cmd_fail();
@@ -199,19 +165,18 @@ run_deploy(const char *what, struct cmd_deploy_opts *o, const char *keyfile, con
 	}
 	if ((key = load_key(&c, cert, keyfile, from)) == NULL)
 		goto out;
-	if (cmd_deploy_cert(&ca, &c, cert, key, o) == 0)
+	if (cmd_deploy_cert(ca, &c, cert, key, o) == 0)
 		rc = EXIT_OK;
 out:
 	EVP_PKEY_free(key);
 	X509_free(cert);
 	store_cert_free(&c);
 	free(root);
-	cmd_close_ca(&ca);
 	return rc;
 }
 
 int
-cmd_deploy(int argc, const char **argv)
+cmd_deploy(struct cmd_ctx *ctx)
 {
 	struct cmd_deploy_opts o = { 0 };
 	char *keyfile = NULL, *from = NULL;
@@ -222,23 +187,16 @@ cmd_deploy(int argc, const char **argv)
 		  "also install the root in the system trust store", NULL },
 		{ "key", 0, POPT_ARG_STRING, &keyfile, 0, "the certificate's private key", "FILE" },
 		{ "from", 0, POPT_ARG_STRING, &from, 0, "folder where issue wrote NAME.key (default: current)", "DIR" },
-		{ NULL, 0, POPT_ARG_INCLUDE_TABLE, cmd_common_options, 0, "Common options:", NULL },
-		POPT_AUTOHELP
+		CMD_COMMON_OPTIONS
 		POPT_TABLEEND
 	};
-	poptContext ctx = NULL;
-	const char *what;
 	int rc;
 
-	if ((rc = cmd_parse(&ctx, argc, argv, opts, "SERIAL|PROFILE")) != 0)
+	if ((rc = cmd_args(ctx, opts, "SERIAL|PROFILE", -1)) != 0)
 		return rc;
-	what = poptGetArg(ctx);
-	if (what == NULL || poptPeekArg(ctx) != NULL)
-		rc = cmd_usage_error("deploy", "give exactly one SERIAL or PROFILE");
-	else if (keyfile != NULL && from != NULL)
-		rc = cmd_usage_error("deploy", "give --key FILE or --from DIR, not both");
-	else
-		rc = run_deploy(what, &o, keyfile, from);
-	cmd_parse_done(ctx, opts);
-	return rc;
+	if (ctx->nargs != 1)
+		return cmd_usage_error("deploy", "give exactly one SERIAL or PROFILE");
+	if (keyfile != NULL && from != NULL)
+		return cmd_usage_error("deploy", "give --key FILE or --from DIR, not both");
+	return run_deploy(ctx, ctx->args[0], &o, keyfile, from);
 }

@@ -68,7 +68,7 @@ make_rows(const struct import_opts *o, const struct ca_import_set *set, struct i
 		return -1;
 	}
 	for (size_t i = 0; i < set->n; i++) {
-		if (cmd_import_row(&set->v[i], o->profile, &st->rows[st->n]) < 0)
+		if (iss_import_row(&set->v[i], o->profile, &st->rows[st->n]) < 0)
 			return -1;
 		st->n++;
 		st->revoked += set->v[i].revoked != 0;
@@ -115,18 +115,18 @@ out:
 }
 
 static void
-print_summary(X509 *root, const struct import_state *st, const struct mc_strv *domains, int constrained)
+print_summary(const char *home, X509 *root, const struct import_state *st, const struct mc_strv *domains, int constrained)
 {
 	char fpr[CA_FPR_LEN], *subject = ca_cert_subject(root), *list = mc_strv_join(domains, ", ");
 
 	ca_cert_fingerprint(root, fpr);
-	printf("imported CA '%s' into %s\n", subject ? subject : "?", g.home);
+	printf("imported CA '%s' into %s\n", subject ? subject : "?", home);
 	printf("  SHA-256 fingerprint  %s\n", fpr);
 	printf("  certificates         %zu (%zu revoked)\n", st->n, st->revoked);
 	printf("  domains              %s%s\n", list && *list ? list : "none",
 	    constrained ? " (name constraints)" : " (from the certificates; see minica.conf)");
-	printf("  root certificate     %s/ca.crt (the old files are unchanged)\n", g.home);
-	printf("  encrypted key        %s/private/ca.key\n", g.home);
+	printf("  root certificate     %s/ca.crt (the old files are unchanged)\n", home);
+	printf("  encrypted key        %s/private/ca.key\n", home);
 	free(subject);
 	free(list);
 }
@@ -200,7 +200,7 @@ out:
 }
 
 int
-cmd_import(int argc, const char **argv)
+cmd_import(struct cmd_ctx *ctx)
 {
 	struct import_opts o = { .old_pass_fd = -1 };
 	struct poptOption opts[] = {
@@ -212,50 +212,45 @@ cmd_import(int argc, const char **argv)
 		{ "profile", 0, POPT_ARG_STRING, &o.profile, 0, "profile for every imported certificate (default: from its usage)", "PROFILE" },
 		{ "old-passphrase-file", 0, POPT_ARG_STRING, &o.old_pass_file, 0, "read the old key's passphrase from FILE", "FILE" },
 		{ "old-passphrase-fd", 0, POPT_ARG_INT, &o.old_pass_fd, 0, "read the old key's passphrase from file descriptor N", "N" },
-		{ NULL, 0, POPT_ARG_INCLUDE_TABLE, cmd_common_options, 0, "Common options:", NULL },
-		POPT_AUTOHELP
+		CMD_COMMON_OPTIONS
 		POPT_TABLEEND
 	};
 	struct import_state st = { 0 };
 	struct cmd_home_made made = { 0 };
 	struct mc_strv domains = { 0 };
 	struct mc_buf pass = { 0 }, conf = { 0 };
-	struct cmd_new_ca n = { .pass = &pass, .conf = &conf, .imported = 1, .record = record_import, .arg = &st };
-	poptContext ctx = NULL;
+	struct iss_new_ca n = { .pass = &pass, .conf = &conf, .imported = 1, .record = record_import, .arg = &st };
 	EVP_PKEY *key = NULL;
 	X509 *root = NULL;
 	int rc, constrained = 0;
 
-	if ((rc = cmd_parse(&ctx, argc, argv, opts, NULL)) != 0)
+	if ((rc = cmd_args(ctx, opts, NULL, 0)) != 0)
 		return rc;
-	if (poptPeekArg(ctx) != NULL) {
-		rc = cmd_usage_error("import", "unexpected argument '%s'", poptPeekArg(ctx));
-		goto out;
-	}
 	if ((rc = check_opts(&o)) != 0)
 		goto out;
 	rc = EXIT_ERR;
-	if (cmd_resolve_home() < 0 || cmd_home_refuse_existing())
+	if (cmd_resolve_home(ctx) < 0 || cmd_home_refuse_existing(ctx))
 		goto out;
 	if (prepare(&o, &root, &key, &st, &domains, &constrained) < 0 ||
 	    pol_config_import_text(&domains, constrained, &conf) < 0 ||
-	    cmd_passphrase("New CA passphrase", 1, &pass) < 0) {
+	    cmd_passphrase(ctx, "New CA passphrase", 1, &pass) < 0) {
 		cmd_fail();
 		goto out;
 	}
-	if (cmd_home_make(&made) < 0)
+	if (cmd_home_make(ctx, &made) < 0)
 		goto cleanup;
 	n.key = key;
 	n.cert = root;
-	if (cmd_new_ca_write(&n) < 0) {
+	n.home = ctx->home;
+	if (iss_new_ca_write(&n) < 0) {
 		cmd_fail();
 		goto cleanup;
 	}
-	print_summary(root, &st, &domains, constrained);
+	print_summary(ctx->home, root, &st, &domains, constrained);
 	rc = EXIT_OK;
 	goto out;
 cleanup:
-	cmd_home_remove_partial(&made);
+	cmd_home_remove_partial(ctx, &made);
 out:
 	rows_free(&st);
 	mc_strv_free(&domains);
@@ -263,6 +258,5 @@ out:
 	mc_buf_free(&conf);
 	EVP_PKEY_free(key);
 	X509_free(root);
-	cmd_parse_done(ctx, opts);
 	return rc;
 }

@@ -64,11 +64,11 @@ record_init(struct store *db, const struct store_ca *rec, void *arg)
 }
 
 static int
-create_ca(const struct init_opts *o, const struct mc_strv *domains, const struct mc_strv *ips,
+create_ca(const struct cmd_ctx *ctx, const struct init_opts *o, const struct mc_strv *domains, const struct mc_strv *ips,
     const struct mc_buf *pass, X509 **certp)
 {
 	struct ca_root_req req = { o->name, o->days, domains, ips, !o->no_nc };
-	struct cmd_new_ca n = { .pass = pass, .record = record_init };
+	struct iss_new_ca n = { .pass = pass, .record = record_init };
 	struct mc_buf conf = { 0 };
 	EVP_PKEY *key = NULL;
 	X509 *cert = NULL;
@@ -80,7 +80,8 @@ create_ca(const struct init_opts *o, const struct mc_strv *domains, const struct
 	n.key = key;
 	n.cert = cert;
 	n.conf = &conf;
-	if (cmd_new_ca_write(&n) < 0)
+	n.home = ctx->home;
+	if (iss_new_ca_write(&n) < 0)
 		goto out;
 	*certp = cert;
 	cert = NULL;
@@ -93,7 +94,7 @@ out:
 }
 
 static void
-print_root(X509 *cert)
+print_root(const struct cmd_ctx *ctx, X509 *cert)
 {
 	char fpr[CA_FPR_LEN], nb[21], na[21];
 	char *subject = ca_cert_subject(cert), *nc = ca_cert_constraints_text(cert);
@@ -103,18 +104,18 @@ print_root(X509 *cert)
 	ca_cert_validity(cert, &b, &a);
 	mc_iso8601(b, nb);
 	mc_iso8601(a, na);
-	printf("created CA '%s' in %s\n", subject ? subject : "?", g.home);
+	printf("created CA '%s' in %s\n", subject ? subject : "?", ctx->home);
 	printf("  SHA-256 fingerprint  %s\n", fpr);
 	printf("  valid                %s to %s\n", nb, na);
 	printf("  name constraints     %s\n", nc && *nc ? nc : "none");
-	printf("  root certificate     %s/ca.crt\n", g.home);
-	printf("  encrypted key        %s/private/ca.key\n", g.home);
+	printf("  root certificate     %s/ca.crt\n", ctx->home);
+	printf("  encrypted key        %s/private/ca.key\n", ctx->home);
 	free(subject);
 	free(nc);
 }
 
 int
-cmd_init(int argc, const char **argv)
+cmd_init(struct cmd_ctx *ctx)
 {
 	struct init_opts o = { .days = 3650 };
 	struct poptOption opts[] = {
@@ -123,25 +124,19 @@ cmd_init(int argc, const char **argv)
 		{ "name", 0, POPT_ARG_STRING, &o.name_opt, 0, "the CA's name (subject CN and O)", "NAME" },
 		{ "days", 0, POPT_ARG_INT, &o.days, 0, "root lifetime in days (default 3650)", "N" },
 		{ "no-name-constraints", 0, POPT_ARG_NONE, &o.no_nc, 0, "allow the CA to issue for any name", NULL },
-		{ NULL, 0, POPT_ARG_INCLUDE_TABLE, cmd_common_options, 0, "Common options:", NULL },
-		POPT_AUTOHELP
+		CMD_COMMON_OPTIONS
 		POPT_TABLEEND
 	};
 	struct mc_strv domains = { 0 }, ips = { 0 };
 	struct mc_buf pass = { 0 };
 	struct cmd_home_made made = { 0 };
 	char defname[300];
-	poptContext ctx = NULL;
 	int rc = EXIT_ERR;
 	X509 *cert = NULL;
 
-	if ((rc = cmd_parse(&ctx, argc, argv, opts, NULL)) != 0)
+	if ((rc = cmd_args(ctx, opts, NULL, 0)) != 0)
 		return rc;
 	rc = EXIT_USAGE;
-	if (poptPeekArg(ctx) != NULL) {
-		cmd_usage_error("init", "unexpected argument '%s'", poptPeekArg(ctx));
-		goto out;
-	}
 	if (o.domains == NULL && !o.no_nc) {
 		cmd_usage_error("init", "give at least one --domain (or --no-name-constraints)");
 		goto out;
@@ -164,28 +159,27 @@ cmd_init(int argc, const char **argv)
 		snprintf(defname, sizeof(defname), "%s Private CA", domains.n ? domains.v[0] : "minica");
 		o.name = defname;
 	}
-	if (cmd_resolve_home() < 0 || cmd_home_refuse_existing())
+	if (cmd_resolve_home(ctx) < 0 || cmd_home_refuse_existing(ctx))
 		goto out;
-	if (cmd_passphrase("New CA passphrase", 1, &pass) < 0) {
+	if (cmd_passphrase(ctx, "New CA passphrase", 1, &pass) < 0) {
 		cmd_fail();
 		goto out;
 	}
-	if (cmd_home_make(&made) < 0)
+	if (cmd_home_make(ctx, &made) < 0)
 		goto cleanup;
-	if (create_ca(&o, &domains, &ips, &pass, &cert) < 0) {
+	if (create_ca(ctx, &o, &domains, &ips, &pass, &cert) < 0) {
 		cmd_fail();
 		goto cleanup;
 	}
-	print_root(cert);
+	print_root(ctx, cert);
 	rc = EXIT_OK;
 	goto out;
 cleanup:
-	cmd_home_remove_partial(&made);
+	cmd_home_remove_partial(ctx, &made);
 out:
 	X509_free(cert);
 	mc_buf_free(&pass);
 	mc_strv_free(&domains);
 	mc_strv_free(&ips);
-	cmd_parse_done(ctx, opts);
 	return rc;
 }

@@ -1,5 +1,4 @@
 /* minica renew [--days N] [--dry-run] [--out DIR] [SERIAL|PROFILE ...] */
-#include <ctype.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -34,21 +33,10 @@ selected(struct renew_opts *o, const struct store_cert *c)
 	int any = o->nonly == 0;
 
 	for (size_t i = 0; i < o->nonly; i++) {
-		const char *a = o->only[i], *sp = c->serial;
-
 		/* A serial prefix in any case, with or without colons, as show
 		 * and revoke take it. */
-		if (strcmp(a, c->profile) != 0) {
-			for (; *a != '\0'; a++) {
-				if (*a == ':')
-					continue;
-				if (*sp == '\0' || tolower((unsigned char)*a) != *sp)
-					break;
-				sp++;
-			}
-			if (*a != '\0' || sp == c->serial)
-				continue;
-		}
+		if (strcmp(o->only[i], c->profile) != 0 && !store_serial_has_prefix(c->serial, o->only[i]))
+			continue;
 		o->matched[i] = 1;
 		any = 1;
 	}
@@ -76,13 +64,12 @@ static int
 collect_due(const struct store_cert *c, void *arg)
 {
 	struct due_list *l = arg;
-	struct store_cert *copy;
 	int due;
 
 	l->current++;
 	if (!selected(l->o, c))
 		return 0;
-	due = l->o->force || cmd_cert_due(c, l->now, l->o->days);
+	due = l->o->force || pol_cert_due(c->not_before, c->not_after, l->now, l->o->days);
 	if (!due && (due = stranded(l->db, c, l->o->root)) < 0)
 		return -1;
 	if (!due)
@@ -98,20 +85,11 @@ collect_due(const struct store_cert *c, void *arg)
 		l->v = nv;
 		l->cap = ncap;
 	}
-	copy = &l->v[l->n];
-	*copy = *c;
-	/* Take ownership of the row's strings: store_cert_each frees c. */
-	copy->profile = mc_strdup(c->profile);
-	copy->subject = mc_strdup(c->subject);
-	copy->cn = mc_strdup(c->cn);
-	copy->pem = mc_strdup(c->pem);
-	copy->revocation_reason = NULL;
-	memset(&copy->sans, 0, sizeof(copy->sans));
-	for (size_t i = 0; i < c->sans.n; i++)
-		if (mc_strv_push(&copy->sans, c->sans.v[i]) < 0)
-			return -1;
+	/* store_cert_each frees c after this returns. */
+	if (store_cert_dup(&l->v[l->n], c) < 0)
+		return -1;
 	l->n++;
-	return copy->profile && copy->subject && copy->cn && copy->pem ? 0 : -1;
+	return 0;
 }
 
 static int
@@ -127,7 +105,7 @@ collect_roots(const struct store_deployment *d, void *arg)
  * failed deployment keeps the previous pair in place (deploy rolls back)
  * and the new files go to the out folder so the new key is not lost. */
 static int
-redeploy(struct cmd_ca *ca, const struct store_cert *old, struct issued *is, const struct renew_opts *o,
+redeploy(struct mc_ca *ca, const struct store_cert *old, struct iss_issued *is, const struct renew_opts *o,
     int *deployed)
 {
 	struct mc_strv roots = { 0 };
@@ -164,18 +142,18 @@ report_failure(const struct store_cert *old)
 /* After signing: record (superseding the old one), then redeploy where
  * the old one is deployed, else files in --out. */
 static int
-finish_one(struct cmd_ca *ca, const struct store_cert *old, struct issued *is, const struct renew_opts *o)
+finish_one(struct mc_ca *ca, const struct store_cert *old, struct iss_issued *is, const struct renew_opts *o)
 {
 	char name[256], na[21], err[MC_ERR_MAX] = "";
 	const char *dir = o->out ? o->out : ".";
 	int deployed = 0, dep_rc;
 
-	if (cmd_renew_record(ca, old, is) < 0)
+	if (iss_renew_record(ca, old, is) < 0)
 		return -1;
 	if ((dep_rc = redeploy(ca, old, is, o, &deployed)) < 0)
 		snprintf(err, sizeof(err), "%s", mc_err());
-	cmd_leaf_file_name(&is->rec, name, sizeof(name));
-	if ((deployed == 0 || o->out != NULL) && cmd_leaf_files_replace(dir, name, is, ca->cert) < 0) {
+	iss_leaf_file_name(&is->rec, name, sizeof(name));
+	if ((deployed == 0 || o->out != NULL) && iss_leaf_files_replace(ca, dir, name, is) < 0) {
 		mc_preferr("renewed as %s and recorded, but its files could not be written", is->rec.serial);
 		return -1;
 	}
@@ -196,75 +174,42 @@ finish_one(struct cmd_ca *ca, const struct store_cert *old, struct issued *is, c
 	return 0;
 }
 
-/*
- * Everything due is planned, then signed at once on all cores by the
- * batch engine; each certificate is then recorded and deployed on its
- * own, so one failure keeps the others.  If the parallel signing fails
- * (all or nothing), each is signed alone to find and skip the bad one.
- */
-static size_t
-renew_all(struct cmd_ca *ca, const struct due_list *l, const struct renew_opts *o)
-{
-	struct issue_plan *plans = calloc(l->n, sizeof(*plans));
-	struct issue_plan **ready = calloc(l->n, sizeof(*ready));
-	struct issued *is = calloc(l->n, sizeof(*is));
-	size_t *idx = calloc(l->n, sizeof(*idx)), k = 0, failed = 0;
+struct finish_arg {
+	struct mc_ca *ca;
+	const struct renew_opts *o;
+};
 
-	if (plans == NULL || ready == NULL || is == NULL || idx == NULL) {
-		mc_seterr("out of memory");
-		failed = l->n;
-		goto out;
-	}
-	for (size_t i = 0; i < l->n; i++) {
-		if (cmd_renew_plan(ca, &l->v[i], &plans[i]) < 0) {
-			report_failure(&l->v[i]);
-			failed++;
-			continue;
-		}
-		ready[k] = &plans[i];
-		idx[k++] = i;
-	}
-	if (k > 1 && cmd_issue_sign_many(ca, ready, k, mc_cpu_count(), is, NULL) == 0) {
-		for (size_t j = 0; j < k; j++)
-			if (finish_one(ca, &l->v[idx[j]], &is[j], o) < 0) {
-				report_failure(&l->v[idx[j]]);
-				failed++;
-			}
-		goto out;
-	}
-	for (size_t j = 0; j < k; j++) {
-		if (cmd_issue_sign(ca, ready[j], &is[j]) < 0 || finish_one(ca, &l->v[idx[j]], &is[j], o) < 0) {
-			report_failure(&l->v[idx[j]]);
-			failed++;
-		}
-	}
-out:
-	for (size_t i = 0; is != NULL && i < l->n; i++)
-		cmd_issued_free(&is[i]);
-	for (size_t i = 0; plans != NULL && i < l->n; i++)
-		cmd_issue_plan_free(&plans[i]);
-	free(plans);
-	free(ready);
-	free(is);
-	free(idx);
-	return failed;
+static int
+finish_cb(void *arg, const struct store_cert *old, struct iss_issued *is)
+{
+	struct finish_arg *f = arg;
+
+	return finish_one(f->ca, old, is, f->o);
+}
+
+static void
+fail_cb(void *arg, const struct store_cert *old)
+{
+	(void)arg;
+	report_failure(old);
 }
 
 static int
-run_renew(struct renew_opts *o)
+run_renew(struct cmd_ctx *ctx, struct renew_opts *o)
 {
 	struct due_list l = { .o = o, .now = time(NULL) };
 	struct store_cert_filter f = { 0 };
-	struct cmd_ca ca;
+	struct mc_ca *ca = &ctx->ca;
 	size_t failed = 0;
 	int rc = EXIT_ERR;
 
-	if (cmd_open_ca(&ca) < 0)
+	/* A dry run changes nothing: no lock, no key. */
+	if (o->dry_run)
+		ctx->flags &= ~(unsigned)(LOCKS_CA | NEEDS_KEY);
+	if (cmd_setup(ctx) != 0)
 		return EXIT_ERR;
-	if (!o->dry_run && cmd_ca_lock(&ca) < 0)
-		goto out;
-	l.db = ca.db;
-	if (store_cert_each(ca.db, &f, collect_due, &l) < 0) {
+	l.db = ca->db;
+	if (store_cert_each(ca->db, &f, collect_due, &l) < 0) {
 		cmd_fail();
 		goto out;
 	}
@@ -275,21 +220,31 @@ run_renew(struct renew_opts *o)
 		}
 	}
 	if (l.n == 0) {
-		printf("nothing due for renewal (%zu current certificate%s; due means within %d days of expiry "
+		cmd_say(ctx, "nothing due for renewal (%zu current certificate%s; due means within %d days of expiry "
 		    "or past two thirds of its lifetime)\n", l.current, l.current == 1 ? "" : "s", o->days);
 		rc = EXIT_OK;
 		goto out;
 	}
-	for (size_t i = 0; o->dry_run && i < l.n; i++)
-		printf("would renew %s %s (%s), expires in %ld days\n", l.v[i].profile,
+	for (size_t i = 0; o->dry_run && i < l.n; i++) {
+		/* --json: the certificates that would be renewed, one a line. */
+		if (ctx->json) {
+			cmd_cert_json(stdout, &l.v[i], 0);
+			fputc('\n', stdout);
+		}
+		cmd_say(ctx, "would renew %s %s (%s), expires in %ld days\n", l.v[i].profile,
 		    l.v[i].cn[0] ? l.v[i].cn : l.v[i].sans.v[0], l.v[i].serial, cmd_days_left(l.v[i].not_after, l.now));
+	}
 	if (o->dry_run) {
 		rc = EXIT_OK;
 		goto out;
 	}
-	if (cmd_ca_unlock(&ca) < 0)
+	if (cmd_unlock(ctx) != 0)
 		goto out;
-	failed = renew_all(&ca, &l, o);
+	{
+		struct finish_arg fa = { ca, o };
+
+		failed = iss_renew_each(ca, l.v, l.n, mc_cpu_count(), finish_cb, fail_cb, &fa);
+	}
 	if (failed > 0)
 		cmd_error("%zu of %zu renewals failed; the others were kept", failed, l.n);
 	rc = failed ? EXIT_ERR : EXIT_OK;
@@ -297,14 +252,13 @@ out:
 	for (size_t i = 0; i < l.n; i++)
 		store_cert_free(&l.v[i]);
 	free(l.v);
-	cmd_close_ca(&ca);
 	return rc;
 }
 
 int
-cmd_renew(int argc, const char **argv)
+cmd_renew(struct cmd_ctx *ctx)
 {
-	struct renew_opts o = { .days = RENEW_DAYS_DEFAULT };
+	struct renew_opts o = { .days = POL_RENEW_DAYS_DEFAULT };
 	struct poptOption opts[] = {
 		{ "days", 0, POPT_ARG_INT, &o.days, 0, "renew what expires within N days (default 30)", "N" },
 		{ "dry-run", 'n', POPT_ARG_NONE, &o.dry_run, 0, "say what would be renewed; change nothing", NULL },
@@ -313,19 +267,17 @@ cmd_renew(int argc, const char **argv)
 		{ "no-reload", 0, POPT_ARG_NONE, &o.no_reload, 0, "redeploy without reloading the services", NULL },
 		{ "out", 0, POPT_ARG_STRING, &o.out, 0, "folder for files of certificates never deployed (default: .)", "DIR" },
 		{ "json", 0, POPT_ARG_NONE, &o.json, 0, "print each new certificate as JSON (one per line)", NULL },
-		{ NULL, 0, POPT_ARG_INCLUDE_TABLE, cmd_common_options, 0, "Common options:", NULL },
-		POPT_AUTOHELP
+		CMD_COMMON_OPTIONS
 		POPT_TABLEEND
 	};
-	poptContext ctx = NULL;
 	char *resolved = NULL;
 	int rc;
 
-	if ((rc = cmd_parse(&ctx, argc, argv, opts, "[SERIAL|PROFILE ...]")) != 0)
+	if ((rc = cmd_args(ctx, opts, "[SERIAL|PROFILE ...]", -1)) != 0)
 		return rc;
-	o.only = poptGetArgs(ctx);
-	while (o.only && o.only[o.nonly])
-		o.nonly++;
+	ctx->json = o.json;
+	o.only = ctx->args;
+	o.nonly = (size_t)ctx->nargs;
 	if (o.days < 0 || o.days > 3650)
 		rc = cmd_usage_error("renew", "--days must be between 0 and 3650");
 	else if ((o.matched = calloc(o.nonly + 1, sizeof(int))) == NULL)
@@ -333,13 +285,11 @@ cmd_renew(int argc, const char **argv)
 	else if (o.root != NULL && (resolved = dep_root_resolve(o.root)) == NULL)
 		rc = cmd_fail();
 	else {
-		if (resolved != NULL) {
-			free(o.root);
+		if (resolved != NULL)
 			o.root = resolved;
-		}
-		rc = run_renew(&o);
+		rc = run_renew(ctx, &o);
 	}
+	free(resolved);
 	free(o.matched);
-	cmd_parse_done(ctx, opts);
 	return rc;
 }

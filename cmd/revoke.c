@@ -27,27 +27,25 @@ reason_code(const char *name)
 }
 
 static int
-do_revoke(const char *serial, const char *reason)
+do_revoke(struct cmd_ctx *ctx, const char *serial, const char *reason)
 {
 	struct store_cert c = { 0 };
-	struct cmd_ca ca;
+	struct mc_ca *ca = &ctx->ca;
 	int rc = EXIT_ERR, found;
 
-	if (cmd_open_ca(&ca) < 0)
+	if (cmd_setup(ctx) != 0)
 		return EXIT_ERR;
-	if (cmd_ca_lock(&ca) < 0)
-		goto out;
-	if ((found = store_cert_find(ca.db, serial, &c)) <= 0) {
+	if ((found = store_cert_find(ca->db, serial, &c)) <= 0) {
 		if (found == 0)
 			cmd_error("no certificate with serial '%s' (see 'minica list --all')", serial);
 		else
 			cmd_fail();
 		goto out;
 	}
-	if (store_begin(ca.db) < 0 || store_cert_revoke(ca.db, c.id, time(NULL), reason) < 0 ||
-	    store_audit(ca.db, "revoke", c.serial, "profile=%s cn=%s reason=%s", c.profile, c.cn, reason) < 0 ||
-	    store_commit(ca.db) < 0) {
-		store_rollback(ca.db);
+	if (store_begin(ca->db) < 0 || store_cert_revoke(ca->db, c.id, time(NULL), reason) < 0 ||
+	    store_audit(ca->db, "revoke", c.serial, "profile=%s cn=%s reason=%s", c.profile, c.cn, reason) < 0 ||
+	    store_commit(ca->db) < 0) {
+		store_rollback(ca->db);
 		mc_preferr("cannot revoke %s", c.serial);
 		cmd_fail();
 		goto out;
@@ -56,35 +54,28 @@ do_revoke(const char *serial, const char *reason)
 	rc = EXIT_OK;
 out:
 	store_cert_free(&c);
-	cmd_close_ca(&ca);
 	return rc;
 }
 
 int
-cmd_revoke(int argc, const char **argv)
+cmd_revoke(struct cmd_ctx *ctx)
 {
 	char *reason = NULL;
 	struct poptOption opts[] = {
 		{ "reason", 0, POPT_ARG_STRING, &reason, 0,
 		  "unspecified (default), keyCompromise, superseded, cessationOfOperation, affiliationChanged", "REASON" },
-		{ NULL, 0, POPT_ARG_INCLUDE_TABLE, cmd_common_options, 0, "Common options:", NULL },
-		POPT_AUTOHELP
+		CMD_COMMON_OPTIONS
 		POPT_TABLEEND
 	};
-	poptContext ctx = NULL;
-	const char *serial;
 	int rc;
 
-	if ((rc = cmd_parse(&ctx, argc, argv, opts, "SERIAL")) != 0)
+	if ((rc = cmd_args(ctx, opts, "SERIAL", -1)) != 0)
 		return rc;
-	if ((serial = poptGetArg(ctx)) == NULL || poptPeekArg(ctx) != NULL)
-		rc = cmd_usage_error("revoke", "give exactly one SERIAL");
-	else if (reason != NULL && reason_code(reason) < 0)
-		rc = cmd_usage_error("revoke", "unknown reason '%s'", reason);
-	else
-		rc = do_revoke(serial, reason ? reason : "unspecified");
-	cmd_parse_done(ctx, opts);
-	return rc;
+	if (ctx->nargs != 1)
+		return cmd_usage_error("revoke", "give exactly one SERIAL");
+	if (reason != NULL && reason_code(reason) < 0)
+		return cmd_usage_error("revoke", "unknown reason '%s'", reason);
+	return do_revoke(ctx, ctx->args[0], reason ? reason : "unspecified");
 }
 
 struct revoked_list {
@@ -121,32 +112,30 @@ collect_revoked(const struct store_cert *c, void *arg)
 }
 
 static int
-do_crl(const char *out, int days)
+do_crl(struct cmd_ctx *ctx, const char *out, int days)
 {
 	struct revoked_list l = { 0 };
 	struct mc_buf pem = { 0 };
 	X509_CRL *crl = NULL;
-	struct cmd_ca ca;
+	struct mc_ca *ca = &ctx->ca;
 	int64_t number;
 	int rc = EXIT_ERR;
 
-	if (cmd_open_ca(&ca) < 0)
+	if (cmd_setup(ctx) != 0)
 		return EXIT_ERR;
-	if (cmd_ca_lock(&ca) < 0 || cmd_ca_unlock(&ca) < 0)
-		goto out;
-	if (store_begin(ca.db) < 0)
+	if (store_begin(ca->db) < 0)
 		goto fail;
-	if (store_cert_each_revoked(ca.db, collect_revoked, &l) < 0 ||
-	    (number = store_crl_next_number(ca.db)) < 0) {
-		store_rollback(ca.db);
+	if (store_cert_each_revoked(ca->db, collect_revoked, &l) < 0 ||
+	    (number = store_crl_next_number(ca->db)) < 0) {
+		store_rollback(ca->db);
 		goto fail;
 	}
 	for (size_t i = 0; i < l.n; i++)
 		l.r[i].serial_hex = l.serials[i];
-	if ((crl = ca_crl_build(ca.cert, ca.key, l.r, l.n, (long)number, days)) == NULL || ca_crl_pem(crl, &pem) < 0 ||
-	    store_audit(ca.db, "crl", NULL, "number=%lld revoked=%zu days=%d", (long long)number, l.n, days) < 0 ||
-	    store_commit(ca.db) < 0) {
-		store_rollback(ca.db);
+	if ((crl = ca_crl_build(ca->cert, ca->key, l.r, l.n, (long)number, days)) == NULL || ca_crl_pem(crl, &pem) < 0 ||
+	    store_audit(ca->db, "crl", NULL, "number=%lld revoked=%zu days=%d", (long long)number, l.n, days) < 0 ||
+	    store_commit(ca->db) < 0) {
+		store_rollback(ca->db);
 		goto fail;
 	}
 	if (ca_file_replace(out, 0644, (uid_t)-1, (gid_t)-1, pem.p, pem.len) < 0)
@@ -162,36 +151,30 @@ out:
 	mc_buf_free(&pem);
 	free(l.r);
 	free(l.serials);
-	cmd_close_ca(&ca);
 	return rc;
 }
 
 int
-cmd_crl(int argc, const char **argv)
+cmd_crl(struct cmd_ctx *ctx)
 {
 	char *out = NULL, *def = NULL;
 	int days = 30;
 	struct poptOption opts[] = {
 		{ "out", 0, POPT_ARG_STRING, &out, 0, "where to write the CRL (default: HOME/crl.pem)", "FILE" },
 		{ "days", 0, POPT_ARG_INT, &days, 0, "days until the next update (default 30)", "N" },
-		{ NULL, 0, POPT_ARG_INCLUDE_TABLE, cmd_common_options, 0, "Common options:", NULL },
-		POPT_AUTOHELP
+		CMD_COMMON_OPTIONS
 		POPT_TABLEEND
 	};
-	poptContext ctx = NULL;
 	int rc;
 
-	if ((rc = cmd_parse(&ctx, argc, argv, opts, NULL)) != 0)
+	if ((rc = cmd_args(ctx, opts, NULL, 0)) != 0)
 		return rc;
-	if (poptPeekArg(ctx) != NULL)
-		rc = cmd_usage_error("crl", "unexpected argument '%s'", poptPeekArg(ctx));
-	else if (days < 1 || days > 3650)
+	if (days < 1 || days > 3650)
 		rc = cmd_usage_error("crl", "--days must be between 1 and 3650");
-	else if (out == NULL && (cmd_resolve_home() < 0 || (def = cmd_home_path("crl.pem")) == NULL))
+	else if (out == NULL && (cmd_resolve_home(ctx) < 0 || (def = cmd_home_path(ctx, "crl.pem")) == NULL))
 		rc = EXIT_ERR;
 	else
-		rc = do_crl(out ? out : def, days);
+		rc = do_crl(ctx, out ? out : def, days);
 	free(def);
-	cmd_parse_done(ctx, opts);
 	return rc;
 }

@@ -5,7 +5,7 @@
 #include "cmd.h"
 
 static void
-show_ca_json(const struct cmd_ca *ca, int pem)
+show_ca_json(const struct mc_ca *ca, int pem)
 {
 	char nb[21], na[21];
 
@@ -19,7 +19,7 @@ show_ca_json(const struct cmd_ca *ca, int pem)
 	    ca_key_type_name(X509_get0_pubkey(ca->cert)) ? ca_key_type_name(X509_get0_pubkey(ca->cert)) : "other");
 	cmd_json_str(stdout, ca->rec.constraints);
 	printf(",\"imported\":%s,\"home\":", ca->rec.imported ? "true" : "false");
-	cmd_json_str(stdout, g.home);
+	cmd_json_str(stdout, ca->home);
 	if (pem) {
 		printf(",\"pem\":");
 		cmd_json_str(stdout, ca->rec.pem);
@@ -28,7 +28,7 @@ show_ca_json(const struct cmd_ca *ca, int pem)
 }
 
 static void
-show_ca_text(const struct cmd_ca *ca, int pem)
+show_ca_text(const struct mc_ca *ca, int pem)
 {
 	char nb[21], na[21];
 	const char *kt = ca_key_type_name(X509_get0_pubkey(ca->cert));
@@ -38,7 +38,7 @@ show_ca_text(const struct cmd_ca *ca, int pem)
 	printf("subject              %s\n", ca->rec.subject);
 	printf("serial               %s\n", ca->rec.serial);
 	printf("SHA-256 fingerprint  %s\n", ca->rec.fingerprint);
-	printf("key                  %s, %s/private/ca.key\n", kt ? kt : "other", g.home);
+	printf("key                  %s, %s/private/ca.key\n", kt ? kt : "other", ca->home);
 	printf("not before           %s\n", nb);
 	printf("not after            %s (%ld days left)\n", na, cmd_days_left(ca->rec.not_after, time(NULL)));
 	printf("name constraints     %s\n", *ca->rec.constraints ? ca->rec.constraints : "none");
@@ -49,42 +49,28 @@ show_ca_text(const struct cmd_ca *ca, int pem)
 }
 
 int
-cmd_show(int argc, const char **argv)
+cmd_show(struct cmd_ctx *ctx)
 {
 	int json = 0, pem = 0;
 	struct poptOption opts[] = {
 		{ "json", 0, POPT_ARG_NONE, &json, 0, "print one JSON object", NULL },
 		{ "pem", 0, POPT_ARG_NONE, &pem, 0, "include the PEM certificate", NULL },
-		{ NULL, 0, POPT_ARG_INCLUDE_TABLE, cmd_common_options, 0, "Common options:", NULL },
-		POPT_AUTOHELP
+		CMD_COMMON_OPTIONS
 		POPT_TABLEEND
 	};
-	struct cmd_ca ca;
-	poptContext ctx = NULL;
-	const char *what;
 	int rc;
 
-	if ((rc = cmd_parse(&ctx, argc, argv, opts, "ca|SERIAL")) != 0)
+	if ((rc = cmd_args(ctx, opts, "ca|SERIAL", -1)) != 0)
 		return rc;
-	rc = EXIT_USAGE;
-	if ((what = poptGetArg(ctx)) == NULL || poptPeekArg(ctx) != NULL) {
-		cmd_usage_error("show", "give exactly one of 'ca' or a serial number");
-		goto out;
-	}
-	rc = EXIT_ERR;
-	if (cmd_open_ca(&ca) < 0)
-		goto out;
-	if (strcmp(what, "ca") == 0) {
-		if (json)
-			show_ca_json(&ca, pem);
-		else
-			show_ca_text(&ca, pem);
-		rc = EXIT_OK;
-	} else {
-		rc = cmd_show_cert(&ca, what, json, pem);
-	}
-	cmd_close_ca(&ca);
-out:
-	cmd_parse_done(ctx, opts);
-	return rc;
+	if (ctx->nargs != 1)
+		return cmd_usage_error("show", "give exactly one of 'ca' or a serial number");
+	if ((rc = cmd_setup(ctx)) != 0)
+		return rc;
+	if (strcmp(ctx->args[0], "ca") != 0)
+		return cmd_show_cert(&ctx->ca, ctx->args[0], json, pem);
+	if (json)
+		show_ca_json(&ctx->ca, pem);
+	else
+		show_ca_text(&ctx->ca, pem);
+	return EXIT_OK;
 }

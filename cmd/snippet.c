@@ -22,7 +22,7 @@ take_newest(const struct store_deployment *d, void *arg)
 /* The paths of the current deployment under root, else the profile's
  * configured targets (with a warning: nothing is there yet). */
 static int
-paths(struct cmd_ca *ca, const struct pol_profile *p, const char *root, struct found *f)
+paths(struct mc_ca *ca, const struct pol_profile *p, const char *root, struct found *f)
 {
 	struct store_deploy_filter flt = { .state = "current", .root = root, .profile = p->name };
 
@@ -44,22 +44,22 @@ paths(struct cmd_ca *ca, const struct pol_profile *p, const char *root, struct f
 }
 
 static int
-run_snippet(const char *daemon, const char *profile, const char *root_opt)
+run_snippet(struct cmd_ctx *ctx, const char *daemon, const char *profile, const char *root_opt)
 {
 	const struct pol_profile *p;
 	struct found f = { NULL, NULL };
 	struct mc_buf out = { 0 };
 	char *root = NULL, *ca_path = NULL;
-	struct cmd_ca ca;
+	struct mc_ca *ca = &ctx->ca;
 	int rc = EXIT_ERR;
 
 	if (profile == NULL && (profile = dep_snippet_profile(daemon)) == NULL)
 		return cmd_fail();
-	if (cmd_open_ca(&ca) < 0)
+	if (cmd_setup(ctx) != 0)
 		return EXIT_ERR;
-	if ((root = dep_root_resolve(root_opt)) == NULL || (p = pol_profile_find(&ca.cfg, profile)) == NULL ||
-	    paths(&ca, p, root, &f) < 0 ||
-	    (ca.cfg.ca_cert.path != NULL && (ca_path = dep_path(root, ca.cfg.ca_cert.path)) == NULL) ||
+	if ((root = dep_root_resolve(root_opt)) == NULL || (p = pol_profile_find(&ca->cfg, profile)) == NULL ||
+	    paths(ca, p, root, &f) < 0 ||
+	    (ca->cfg.ca_cert.path != NULL && (ca_path = dep_path(root, ca->cfg.ca_cert.path)) == NULL) ||
 	    dep_snippet(daemon, f.cert, f.key, ca_path, &out) < 0) {
 		cmd_fail();
 		goto out;
@@ -72,35 +72,27 @@ out:
 	free(f.key);
 	free(ca_path);
 	free(root);
-	cmd_close_ca(&ca);
 	return rc;
 }
 
 int
-cmd_snippet(int argc, const char **argv)
+cmd_snippet(struct cmd_ctx *ctx)
 {
 	char *root = NULL, *profile = NULL;
 	struct poptOption opts[] = {
 		{ "root", 0, POPT_ARG_STRING, &root, 0, "the --root the files were deployed under", "DIR" },
 		{ "profile", 0, POPT_ARG_STRING, &profile, 0,
 		  "the profile deployed for it (default: smtpd, dovecot, nginx)", "P" },
-		{ NULL, 0, POPT_ARG_INCLUDE_TABLE, cmd_common_options, 0, "Common options:", NULL },
-		POPT_AUTOHELP
+		CMD_COMMON_OPTIONS
 		POPT_TABLEEND
 	};
-	poptContext ctx = NULL;
-	const char *daemon;
 	int rc;
 
-	if ((rc = cmd_parse(&ctx, argc, argv, opts, "postfix|dovecot|nginx")) != 0)
+	if ((rc = cmd_args(ctx, opts, "postfix|dovecot|nginx", -1)) != 0)
 		return rc;
-	daemon = poptGetArg(ctx);
-	if (daemon == NULL || poptPeekArg(ctx) != NULL)
-		rc = cmd_usage_error("snippet", "give one of postfix, dovecot, nginx");
-	else if (dep_snippet_profile(daemon) == NULL)
-		rc = cmd_usage_error("snippet", "%s", mc_err());
-	else
-		rc = run_snippet(daemon, profile, root);
-	cmd_parse_done(ctx, opts);
-	return rc;
+	if (ctx->nargs != 1)
+		return cmd_usage_error("snippet", "give one of postfix, dovecot, nginx");
+	if (dep_snippet_profile(ctx->args[0]) == NULL)
+		return cmd_usage_error("snippet", "%s", mc_err());
+	return run_snippet(ctx, ctx->args[0], profile, root);
 }

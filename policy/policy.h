@@ -102,6 +102,8 @@ int pol_config_import_text(const struct mc_strv *domains, int constrained, struc
 
 /* lifetime.c */
 int pol_key_type_valid(const char *type);
+/* 1 if deploying p and q would write the same certificate or key file. */
+int pol_profiles_share_targets(const struct pol_profile *p, const struct pol_profile *q);
 /*
  * Days for a new certificate: requested (0 = profile default) checked
  * against the profile maximum and, for server profiles, 825 days; the
@@ -109,6 +111,11 @@ int pol_key_type_valid(const char *type);
  * ca_not_after <= 0 means the root's expiry is unknown: not checked.
  */
 int pol_lifetime(const struct pol_profile *p, int requested, time_t now, time_t ca_not_after, int *days);
+/* The renewal rule, one for renew and check (a check WARNING means
+ * exactly "renew would renew this"): due when within days of not_after
+ * or past two thirds of its lifetime. */
+#define POL_RENEW_DAYS_DEFAULT 30
+int pol_cert_due(time_t not_before, time_t not_after, time_t now, int days);
 
 /* batch.c: the file of `minica issue --batch`, one certificate a line:
  *     PROFILE CN [NAME ...] [days=N] [key=TYPE]   # comment

@@ -696,3 +696,10 @@ out:
 	free(reload);
 	return rc;
 }
+
+int
+pol_profiles_share_targets(const struct pol_profile *p, const struct pol_profile *q)
+{
+	return p == q || (p->cert.path && q->cert.path && strcmp(p->cert.path, q->cert.path) == 0) ||
+	    (p->key.path && q->key.path && strcmp(p->key.path, q->key.path) == 0);
+}

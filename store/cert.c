@@ -122,6 +122,36 @@ store_cert_free(struct store_cert *c)
 }
 
 int
+store_serial_has_prefix(const char *serial, const char *prefix)
+{
+	char norm[64];
+
+	return store_serial_normalise(prefix, norm, sizeof(norm)) == 0 && strncmp(serial, norm, strlen(norm)) == 0;
+}
+
+int
+store_cert_dup(struct store_cert *dst, const struct store_cert *src)
+{
+	*dst = *src;
+	dst->profile = mc_strdup(src->profile);
+	dst->subject = mc_strdup(src->subject);
+	dst->cn = mc_strdup(src->cn);
+	dst->pem = mc_strdup(src->pem);
+	dst->revocation_reason = src->revocation_reason ? mc_strdup(src->revocation_reason) : NULL;
+	memset(&dst->sans, 0, sizeof(dst->sans));
+	for (size_t i = 0; i < src->sans.n; i++)
+		if (mc_strv_push(&dst->sans, src->sans.v[i]) < 0)
+			goto fail;
+	if (dst->profile && dst->subject && dst->cn && dst->pem &&
+	    (src->revocation_reason == NULL || dst->revocation_reason != NULL))
+		return 0;
+	mc_seterr("out of memory");
+fail:
+	store_cert_free(dst);
+	return -1;
+}
+
+int
 store_cert_insert(struct store *st, struct store_cert *c)
 {
 	char *sans = mc_strv_join(&c->sans, "\n"), *key = store_names_key(c->cn, &c->sans);
@@ -165,6 +195,30 @@ out:
 }
 
 int
+store_cert_newest(struct store *st, const char *profile, time_t now, char serial[48])
+{
+	sqlite3_stmt *stmt = store_prepare(st, "SELECT serial FROM certificates"
+	    " WHERE profile = ? AND status = 'valid' AND not_after > ?"
+	    " ORDER BY not_before DESC, id DESC LIMIT 1");
+	int rc;
+
+	if (stmt == NULL)
+		return -1;
+	sqlite3_bind_text(stmt, 1, profile, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(stmt, 2, (sqlite3_int64)now);
+	rc = sqlite3_step(stmt);
+	if (rc == SQLITE_ROW)
+		snprintf(serial, 48, "%s", (const char *)sqlite3_column_text(stmt, 0));
+	sqlite3_finalize(stmt);
+	if (rc == SQLITE_ROW)
+		return 1;
+	if (rc == SQLITE_DONE)
+		return 0;
+	store_seterr(st, "look up the newest certificate");
+	return -1;
+}
+
+int
 store_cert_serial_exists(struct store *st, const char *serial)
 {
 	sqlite3_stmt *stmt = store_prepare(st, "SELECT 1 FROM certificates WHERE serial = ?");
@@ -184,8 +238,8 @@ store_cert_serial_exists(struct store *st, const char *serial)
 }
 
 /* Serials are shown with and without colons and in either case. */
-static int
-normalise_serial(const char *in, char *out, size_t len)
+int
+store_serial_normalise(const char *in, char *out, size_t len)
 {
 	size_t n = 0;
 
@@ -207,7 +261,7 @@ store_cert_find(struct store *st, const char *serial, struct store_cert *out)
 	sqlite3_stmt *stmt;
 	int rc, found = 0;
 
-	if (normalise_serial(serial, norm, sizeof(norm)) < 0) {
+	if (store_serial_normalise(serial, norm, sizeof(norm)) < 0) {
 		mc_seterr("'%s' is not a serial number (hexadecimal digits)", serial);
 		return -1;
 	}

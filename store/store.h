@@ -131,6 +131,16 @@ struct store_cert {
 	time_t created_at;
 };
 int store_cert_insert(struct store *st, struct store_cert *c);
+/* A deep copy (all or nothing: on -1 dst holds nothing to free). */
+int store_cert_dup(struct store_cert *dst, const struct store_cert *src);
+/* A serial as typed (colons, any case) in the store's form: lowercase
+ * hex.  -1 if it is not hexadecimal or does not fit. */
+int store_serial_normalise(const char *in, char *out, size_t len);
+/* 1 if prefix, as typed, starts serial (the store's form), else 0. */
+int store_serial_has_prefix(const char *serial, const char *prefix);
+/* The newest (latest notBefore, then latest row) valid certificate of
+ * profile that has not expired at now: 1 and its serial, 0 none, -1. */
+int store_cert_newest(struct store *st, const char *profile, time_t now, char serial[48]);
 /* 1 if a certificate with this serial exists, 0 if not, -1 on error. */
 int store_cert_serial_exists(struct store *st, const char *serial);
 /* By serial, any case, or a unique prefix: 1 found, 0 none, -1 error

@@ -32,4 +32,11 @@ REQUESTS_CA_BUNDLE="$MINICA_HOME/ca.crt" timeout 300 /usr/bin/python3 "$here/acm
 	>"$E2E_DIR/hostile.log" 2>&1 || { e2e_show_log "$E2E_DIR/hostile.log"; e2e_show_log "$E2E_DIR/acme/log"; e2e_fail "hostile requests"; }
 e2e_log "$(grep -c '^ok' "$E2E_DIR/hostile.log") hostile cases answered as RFC 8555 says"
 "$MINICA_BIN" acme accounts | grep -q deactivated || e2e_fail "the deactivated account is not listed as such"
+# The running server does not hold the CA lock between requests.
+MINICA_LOCK_TIMEOUT=2 "$MINICA_BIN" issue server --cn cli.example.test --out "$E2E_DIR/cli" >"$E2E_DIR/issue.log" 2>&1 ||
+	{ e2e_show_log "$E2E_DIR/issue.log"; e2e_fail "minica issue while the ACME server runs"; }
+"$MINICA_BIN" acme serve --listen 127.0.0.1:1 >/dev/null 2>&1
+[ $? -eq 64 ] || e2e_fail "acme serve without --hostname is not a usage error"
+"$MINICA_BIN" acme deactivate nine >/dev/null 2>&1
+[ $? -eq 64 ] || e2e_fail "acme deactivate with a non-number is not a usage error"
 e2e_pid_alive "$(cat "$E2E_DIR/acme/acme.pid")" || e2e_fail "the server died"

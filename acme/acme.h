@@ -30,11 +30,14 @@
  * whose names the server has already matched against a valid order, runs
  * it through the same policy as 'minica issue', signs, records it in the
  * store (durably, before returning) and gives back the serial (lowercase
- * hex, as the store keeps it).  It takes the CA lock for the signing only.
+ * hex, as the store keeps it).  The order's row gets that serial and
+ * the status valid in the same transaction as the certificate's
+ * (store_acme_order_set), so a kill never leaves a certificate no
+ * order can fetch.  Returns -1 when policy refuses the CSR, -2 on the
+ * server's trouble.  It takes the CA lock for the signing only.
  */
 struct acme_issuer {
-	int (*issue)(void *arg, const unsigned char *csr, size_t csrlen, const char *account,
-	    char serial[48]);
+	int (*issue)(void *arg, const unsigned char *csr, size_t csrlen, int64_t order_id, char serial[48]);
 	/* Whether the CA may issue for a DNS name (its domains, hostname
 	 * rules): 0, or -1 with mc_err saying why not. */
 	int (*check_name)(void *arg, const char *name);

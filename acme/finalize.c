@@ -103,13 +103,13 @@ static int
 issue(struct acme_server *s, struct acme_post *req, struct store_acme_order *o, const unsigned char *der,
     size_t len, struct acme_problem *p)
 {
-	char account[32], serial[48] = "", *err;
+	char serial[48] = "", *err;
 	int rc;
 
-	snprintf(account, sizeof(account), "%lld", (long long)req->acct.id);
+	(void)req;
 	if (store_acme_order_set(s->db, o->id, "processing", NULL, NULL) < 0)
 		return acme_problem_set(p, 500, "serverInternal", "cannot update the order"), -1;
-	rc = s->cfg.issuer.issue(s->cfg.issuer.arg, der, len, account, serial);
+	rc = s->cfg.issuer.issue(s->cfg.issuer.arg, der, len, o->id, serial);
 	if (rc == -2) {
 		/* The server's trouble (CA busy, disk): the client may finalize again. */
 		store_acme_order_set(s->db, o->id, "ready", NULL, NULL);
@@ -127,8 +127,6 @@ issue(struct acme_server *s, struct acme_post *req, struct store_acme_order *o, 
 		free(err);
 		return -1;
 	}
-	if (store_acme_order_set(s->db, o->id, "valid", serial, NULL) < 0)
-		return acme_problem_set(p, 500, "serverInternal", "cannot update the order"), -1;
 	snprintf(o->status, sizeof(o->status), "valid");
 	snprintf(o->cert_serial, sizeof(o->cert_serial), "%s", serial);
 	return 0;

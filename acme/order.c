@@ -47,7 +47,12 @@ acme_order_refresh(struct acme_server *s, struct store_acme_order *o)
 
 	if (u.arr == NULL || store_acme_authz_each(s->db, o->id, collect_authz, &u) < 0)
 		goto out;
-	if (strcmp(o->status, "pending") == 0 && u.any_invalid)
+	/* Requests are served one at a time, so an order still processing
+	 * is a finalize the process did not finish (killed): with its
+	 * certificate recorded it is valid, else it may be finalized again. */
+	if (strcmp(o->status, "processing") == 0)
+		next = o->cert_serial[0] != '\0' ? "valid" : "ready";
+	else if (strcmp(o->status, "pending") == 0 && u.any_invalid)
 		next = "invalid";
 	else if (strcmp(o->status, "pending") == 0 && u.all_valid)
 		next = "ready";

@@ -11,7 +11,7 @@ struct acme_issuing {
 };
 
 /* The struct acme_issuer callbacks (arg: struct acme_issuing). */
-int acme_cmd_issue(void *arg, const unsigned char *csr, size_t len, const char *account, char serial[48]);
+int acme_cmd_issue(void *arg, const unsigned char *csr, size_t len, int64_t order_id, char serial[48]);
 int acme_cmd_check_name(void *arg, const char *name);
 int acme_cmd_revoke(void *arg, const char *serial, const char *reason);
 /* A leaf for hostname from the CA, recorded; PEM text, NUL-terminated. */

@@ -49,15 +49,25 @@ unlock(struct mc_ca *ca)
 	memset(&ca->locked_at, 0, sizeof(ca->locked_at));
 }
 
+/* Inside the certificate's transaction: the order is valid with it. */
+static int
+link_order(struct store *db, const struct store_cert *rec, void *arg)
+{
+	int64_t order_id = *(int64_t *)arg;
+
+	return order_id > 0 ? store_acme_order_set(db, order_id, "valid", rec->serial, NULL) : 0;
+}
+
 /* Sign and record under the CA lock; -2 (the server's trouble) on failure. */
 static int
-sign_record(struct acme_issuing *ai, const struct iss_plan *plan, const char *action, struct iss_issued *is)
+sign_record(struct acme_issuing *ai, const struct iss_plan *plan, const char *action, int64_t order_id,
+    struct iss_issued *is)
 {
 	int rc = -2;
 
 	if (lock(ai->ca) < 0)
 		return -2;
-	if (iss_sign(ai->ca, plan, is) < 0 || iss_record(ai->ca, is, action) < 0)
+	if (iss_sign(ai->ca, plan, is) < 0 || iss_record_with(ai->ca, is, action, link_order, &order_id) < 0)
 		goto out;
 	rc = 0;
 out:
@@ -66,7 +76,7 @@ out:
 }
 
 int
-acme_cmd_issue(void *arg, const unsigned char *csr, size_t len, const char *account, char serial[48])
+acme_cmd_issue(void *arg, const unsigned char *csr, size_t len, int64_t order_id, char serial[48])
 {
 	struct acme_issuing *ai = arg;
 	struct iss_req req = { .profile = ai->profile };
@@ -78,9 +88,7 @@ acme_cmd_issue(void *arg, const unsigned char *csr, size_t len, const char *acco
 		return -2;
 	if (iss_plan_make(ai->ca, &req, &plan) < 0)
 		goto out;
-	/* The order row links the certificate to the account. */
-	(void)account;
-	if ((rc = sign_record(ai, &plan, "acme-issue", &is)) < 0)
+	if ((rc = sign_record(ai, &plan, "acme-issue", order_id, &is)) < 0)
 		goto out;
 	snprintf(serial, 48, "%s", is.rec.serial);
 	rc = 0;
@@ -137,7 +145,7 @@ acme_cmd_tls_cert(struct acme_issuing *ai, const char *hostname, struct mc_buf *
 	struct iss_issued is = { 0 };
 	int rc = -1;
 
-	if (iss_plan_make(ai->ca, &req, &plan) < 0 || sign_record(ai, &plan, "acme-tls", &is) < 0)
+	if (iss_plan_make(ai->ca, &req, &plan) < 0 || sign_record(ai, &plan, "acme-tls", 0, &is) < 0)
 		goto out;
 	if (ca_cert_pem(is.cert, cert) < 0 || ca_key_plain_pem(is.key, key) < 0 || mc_buf_add(cert, "", 1) < 0 ||
 	    mc_buf_add(key, "", 1) < 0)

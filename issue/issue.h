@@ -111,6 +111,10 @@ int iss_sign_many(struct mc_ca *ca, struct iss_plan *const *plans, size_t n, int
     struct iss_issued *out, size_t *failed_at);
 /* One transaction: the certificate row and its audit event. */
 int iss_record(struct mc_ca *ca, struct iss_issued *is, const char *action);
+/* The same with extra(db, &is->rec, arg) run inside that transaction
+ * (the ACME server links its order to the row), so both or neither last. */
+int iss_record_with(struct mc_ca *ca, struct iss_issued *is, const char *action,
+    int (*extra)(struct store *db, const struct store_cert *rec, void *arg), void *arg);
 /* One transaction for n rows and their audit events: all or none. */
 int iss_record_many(struct mc_ca *ca, struct iss_issued *is, size_t n, const char *action);
 void iss_issued_free(struct iss_issued *is);

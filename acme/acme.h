@@ -54,6 +54,7 @@ struct acme_config {
 	const char *tls_key_pem;
 	const char *chain_pem;		/* issuing CA certificates after the leaf ("" for none) */
 	int http01_port;		/* 80 */
+	const char *resolver;		/* HOST:PORT for dns-01 lookups; NULL: the system's */
 	int eab_required;		/* reserved: External Account Binding is not implemented yet */
 	struct acme_issuer issuer;
 };
@@ -114,6 +115,10 @@ int acme_jwk_matches(const json_t *jwk, EVP_PKEY *pkey);
  * compares it with keyauth (bounded time, bytes and redirects). */
 int acme_http01_check(const char *domain, int port, const char *token, const char *keyauth,
     struct acme_problem *p);
+
+/* Looks up TXT _acme-challenge.DOMAIN (RFC 8555 §8.4) through resolver
+ * (HOST:PORT; NULL: the system's) for base64url(SHA-256(keyauth)). */
+int acme_dns01_check(const char *resolver, const char *domain, const char *keyauth, struct acme_problem *p);
 
 /* ---- ARI (RFC 9773) ---- */
 /* The certID of a certificate: base64url(AKI keyIdentifier) "."

@@ -120,9 +120,6 @@ check_identifier(struct acme_server *s, const json_t *id, struct acme_problem *p
 	if (strcmp(type, "dns") != 0)
 		return acme_problem_set(p, 400, "unsupportedIdentifier", "identifier type '%.20s' is not supported "
 		    "(dns only)", type), -1;
-	if (strncmp(value, "*.", 2) == 0)
-		return acme_problem_set(p, 400, "rejectedIdentifier", "wildcard '%.200s' needs dns-01, "
-		    "which this server does not offer yet", value), -1;
 	if (strlen(value) > 253 || s->cfg.issuer.check_name(s->cfg.issuer.arg, value) < 0)
 		return acme_problem_set(p, 400, "rejectedIdentifier", "'%.200s': %.200s", value, mc_err()), -1;
 	return 0;
@@ -161,10 +158,16 @@ record_order(struct acme_server *s, struct store_acme_order *o, const json_t *id
 
 		snprintf(a.type, sizeof(a.type), "dns");
 		snprintf(a.value, sizeof(a.value), "%s", json_string_value(json_object_get(v, "value")));
+		/* §7.1.3: a wildcard's authorization is for the base name, by dns-01 only. */
+		if (strncmp(a.value, "*.", 2) == 0) {
+			memmove(a.value, a.value + 2, strlen(a.value + 2) + 1);
+			a.wildcard = 1;
+		}
 		for (char *c = a.value; *c != '\0'; c++)
 			if (*c >= 'A' && *c <= 'Z')
 				*c = (char)(*c - 'A' + 'a');
-		if (store_acme_authz_add(s->db, &a) < 0 || add_challenge(s, a.id, "http-01") < 0)
+		if (store_acme_authz_add(s->db, &a) < 0 || (!a.wildcard && add_challenge(s, a.id, "http-01") < 0) ||
+		    add_challenge(s, a.id, "dns-01") < 0)
 			goto fail;
 	}
 	if (store_audit(s->db, "acme-order", NULL, "account=%lld order=%lld identifiers=%s",
@@ -349,7 +352,10 @@ validate(struct acme_server *s, struct acme_post *req, const struct store_acme_a
 	if (rc < 0)
 		return -1;
 	snprintf(keyauth, sizeof(keyauth), "%s.%s", c->token, thumb);
-	ok = acme_http01_check(a->value, s->cfg.http01_port, c->token, keyauth, &p) == 0;
+	if (strcmp(c->type, "dns-01") == 0)
+		ok = acme_dns01_check(s->cfg.resolver, a->value, keyauth, &p) == 0;
+	else
+		ok = acme_http01_check(a->value, s->cfg.http01_port, c->token, keyauth, &p) == 0;
 	if (!ok) {
 		json_t *pj = json_pack("{s:s+, s:s, s:i}", "type", "urn:ietf:params:acme:error:", p.type,
 		    "detail", p.detail, "status", p.status);

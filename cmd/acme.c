@@ -11,6 +11,7 @@ struct serve_opts {
 	char *listen;		/* ADDR:PORT */
 	char *hostname;
 	char *profile;
+	char *resolver;
 	int http01_port;
 	int no_tls;
 };
@@ -87,6 +88,7 @@ serve(struct cmd_ctx *ctx, const struct serve_opts *o)
 	}
 	snprintf(base, sizeof(base), "%s://%s:%d", o->no_tls ? "http" : "https", o->hostname, cfg.port);
 	cfg.listen_addr = addr;
+	cfg.resolver = o->resolver;
 	cfg.base_url = base;
 	cfg.tls_cert_pem = o->no_tls ? NULL : cert.p;
 	cfg.tls_key_pem = o->no_tls ? NULL : key.p;
@@ -111,6 +113,8 @@ cmd_acme_serve(struct cmd_ctx *ctx)
 		{ "hostname", 0, POPT_ARG_STRING, &o.hostname, 0, "the server's name in URLs and its certificate", "NAME" },
 		{ "profile", 0, POPT_ARG_STRING, &o.profile, 0, "profile of ACME certificates (default server)", "NAME" },
 		{ "http01-port", 0, POPT_ARG_INT, &o.http01_port, 0, "port http-01 validation connects to (default 80)", "N" },
+		{ "resolver", 0, POPT_ARG_STRING, &o.resolver, 0, "DNS server for dns-01 lookups (default the system's)",
+		  "HOST:PORT" },
 		{ "no-tls", 0, POPT_ARG_NONE, &o.no_tls, 0, "plain HTTP on 127.0.0.1, behind a local proxy", NULL },
 		CMD_COMMON_OPTIONS
 		POPT_TABLEEND

@@ -26,12 +26,25 @@ cp /etc/hosts "$E2E_DIR/hosts"
 echo "127.0.0.1 $acme www.example.test lego.example.test dh.example.test" >>"$E2E_DIR/hosts"
 mount --bind "$E2E_DIR/hosts" /etc/hosts || e2e_fail "cannot bind-mount a private /etc/hosts"
 
-port=$(e2e_port) && http=$(e2e_port) || e2e_fail "no free ports"
+port=$(e2e_port) && http=$(e2e_port) && dns=$(e2e_port) && mgmt=$(e2e_port) || e2e_fail "no free ports"
+
+# pebble-challtestsrv: the DNS server dns-01 is validated against, fed TXT
+# records by certbot's hook through its management API.
+mkdir "$E2E_DIR/cts"
+pebble-challtestsrv -dns01 "127.0.0.1:$dns" -management "127.0.0.1:$mgmt" -http01 "" -https01 "" -tlsalpn01 "" \
+	>"$E2E_DIR/cts/log" 2>&1 &
+echo $! >"$E2E_DIR/cts/cts.pid"
+e2e_cts_pid() { e2e_read_pid "$1/cts.pid"; }
+e2e_register cts "$E2E_DIR/cts"
+e2e_wait_port pebble-challtestsrv "$mgmt" "$(cat "$E2E_DIR/cts/cts.pid")" "$E2E_DIR/cts/log"
+printf '#!/bin/sh\nprintf %s "$CERTBOT_DOMAIN" "$CERTBOT_VALIDATION" | curl -sS --max-time 5 -d @- http://127.0.0.1:%s/set-txt\n' \
+	"'{\"host\":\"_acme-challenge.%s.\",\"value\":\"%s\"}'" "$mgmt" >"$E2E_DIR/cts/hook"
+chmod 755 "$E2E_DIR/cts/hook"
 dir=https://$acme:$port/acme/directory
 
 e2e_acme_pid() { e2e_read_pid "$1/acme.pid"; }
 mkdir "$E2E_DIR/acme"
-"$MINICA_BIN" acme serve --listen "127.0.0.1:$port" --hostname "$acme" --http01-port "$http" \
+"$MINICA_BIN" acme serve --listen "127.0.0.1:$port" --hostname "$acme" --http01-port "$http" --resolver "127.0.0.1:$dns" \
 	>"$E2E_DIR/acme/log" 2>&1 &
 echo $! >"$E2E_DIR/acme/acme.pid"
 e2e_register acme "$E2E_DIR/acme"
@@ -73,6 +86,15 @@ timeout 120 certbot revoke $cb --server "$dir" --non-interactive --no-delete-aft
 	{ e2e_show_log "$E2E_DIR/cb-revoke.log"; e2e_fail "certbot revoke"; }
 "$MINICA_BIN" show "$s2" | grep -q revoked || e2e_fail "certbot's revocation of $s2 not in the store"
 e2e_log "certbot renewed to $s2 and revoked it"
+
+# ---- certbot: dns-01 through manual hooks, for a wildcard
+# shellcheck disable=SC2086
+timeout 120 certbot certonly $cb --manual --preferred-challenges dns --manual-auth-hook "$E2E_DIR/cts/hook" \
+	--non-interactive --agree-tos -m admin@example.test --server "$dir" -d '*.wild.example.test' \
+	--cert-name wild >"$E2E_DIR/cb-dns.log" 2>&1 ||
+	{ e2e_show_log "$E2E_DIR/cb-dns.log"; e2e_show_log "$E2E_DIR/acme/log"; e2e_fail "certbot dns-01"; }
+s5=$(verify_leaf "$E2E_DIR/cb/conf/live/wild/cert.pem" '\*.wild.example.test')
+e2e_log "certbot dns-01 issued $s5 for *.wild.example.test"
 
 # ---- lego: http-01 with its own server
 LEGO_CA_CERTIFICATES="$root" timeout 120 lego --server "$dir" --email admin@example.test --accept-tos \

@@ -31,7 +31,7 @@ LIBS        = $(shell $(PKG_CONFIG) --libs $(PKGS)) $(NOPC_LIBS)
 TEST_CFLAGS = $(shell $(PKG_CONFIG) --cflags criterion)
 TEST_LIBS   = $(shell $(PKG_CONFIG) --libs criterion)
 
-LIB_SRC   := $(sort $(wildcard util/*.c ca/*.c policy/*.c store/*.c deploy/*.c issue/*.c) $(filter-out cmd/main.c,$(wildcard cmd/*.c)))
+LIB_SRC   := $(sort $(wildcard util/*.c ca/*.c policy/*.c store/*.c deploy/*.c issue/*.c acme/*.c) $(filter-out cmd/main.c,$(wildcard cmd/*.c)))
 LIB_OBJ   := $(LIB_SRC:%.c=$(BUILD)/%.o)
 # Every header, for `make headers` (dependencies come from -MMD -MP).
 HEADERS   := $(sort $(wildcard */*.h tests/*/*.h))

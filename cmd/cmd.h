@@ -280,6 +280,7 @@ int cmd_issue_current(struct mc_ca *ca, const struct iss_plan *p, const struct i
  * PROFILE-NAME when NAME.crt there is another profile's certificate. */
 void cmd_leaf_file_name_in(struct mc_ca *ca, const char *dir, const struct store_cert *c, const char *profile,
     char *out, size_t len);
+int cmd_acme(struct cmd_ctx *ctx);
 
 /* batch.c: minica issue --batch FILE. */
 struct batch_opts {

@@ -31,6 +31,9 @@ const struct cmd cmd_table[] = {
 	{ "revoke", cmd_revoke, NEEDS_CA | LOCKS_CA, 0, "revoke a certificate" },
 	{ "crl", cmd_crl, NEEDS_CA | LOCKS_CA | NEEDS_KEY, 0, "write a CRL signed by the root" },
 	{ "log", cmd_log, NEEDS_CA, 0, "print the audit trail" },
+	/* serve and accounts clear LOCKS_CA: the server locks per signing. */
+	{ "acme", cmd_acme, NEEDS_CA | LOCKS_CA | NEEDS_KEY | LATE_KEY, 0,
+	  "serve ACME (RFC 8555 + ARI) to other hosts; list or deactivate accounts" },
 	{ "help", cmd_help, 0, 0, "list commands, or show help for one" },
 	{ "version", cmd_version, 0, 0, "print the version" },
 	{ NULL, NULL, 0, 0, NULL },

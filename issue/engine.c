@@ -453,6 +453,19 @@ iss_record_many(struct mc_ca *ca, struct iss_issued *is, size_t n, const char *a
 	return 0;
 }
 
+int
+iss_record_with(struct mc_ca *ca, struct iss_issued *is, const char *action,
+    int (*extra)(struct store *db, const struct store_cert *rec, void *arg), void *arg)
+{
+	if (store_begin(ca->db) < 0)
+		return -1;
+	if (record_one(ca, is, action) < 0 || extra(ca->db, &is->rec, arg) < 0 || store_commit(ca->db) < 0) {
+		store_rollback(ca->db);
+		return -1;
+	}
+	return 0;
+}
+
 void
 iss_issued_free(struct iss_issued *is)
 {

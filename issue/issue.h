@@ -122,6 +122,10 @@ int iss_record(struct mc_ca *ca, struct iss_issued *is, const char *action);
 /* issue --force: the row, and old (the current certificate of the same
  * profile and names) superseded by it, not revoked; one transaction. */
 int iss_record_superseding(struct mc_ca *ca, struct iss_issued *is, const struct store_cert *old);
+/* The same with extra(db, &is->rec, arg) run inside that transaction
+ * (the ACME server links its order to the row), so both or neither last. */
+int iss_record_with(struct mc_ca *ca, struct iss_issued *is, const char *action,
+    int (*extra)(struct store *db, const struct store_cert *rec, void *arg), void *arg);
 /* One transaction for n rows and their audit events: all or none. */
 int iss_record_many(struct mc_ca *ca, struct iss_issued *is, size_t n, const char *action);
 void iss_issued_free(struct iss_issued *is);

@@ -162,6 +162,9 @@ const struct store_migration store_migrations[] = {
 	  "  subject, cn, sans, key_type, not_before, fingerprint_sha256, superseded_by, revoked_at,"
 	  "  revocation_reason, imported, created_at, key_from_csr);"
 	},
+	/* The ACME server (acme/): accounts, orders, authorizations,
+	 * challenges and nonces; the SQL lives with its queries. */
+	{ 5, store_acme_schema },
 };
 
 const size_t store_nmigrations = sizeof(store_migrations) / sizeof(store_migrations[0]);

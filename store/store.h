@@ -217,4 +217,77 @@ int store_cert_supersede(struct store *st, int64_t old_id, int64_t new_id);
 int64_t store_crl_next_number(struct store *st);
 int store_cert_each_revoked(struct store *st, store_cert_cb cb, void *arg);
 
+/* acme.c: the ACME server's accounts, orders, authorizations, challenges
+ * and nonces.  Getters return 1 found, 0 none, -1 error. */
+struct store_acme_account {
+	int64_t id;
+	char thumbprint[64];	/* RFC 7638, base64url */
+	char *jwk;		/* JSON */
+	char *contact;		/* JSON array */
+	char status[16];	/* valid, deactivated, revoked */
+	time_t created_at;
+};
+int store_acme_account_add(struct store *st, struct store_acme_account *a);
+/* By thumbprint when it is not NULL, else by id. */
+int store_acme_account_get(struct store *st, int64_t id, const char *thumbprint, struct store_acme_account *out);
+/* NULL leaves a field as it is. */
+int store_acme_account_update(struct store *st, int64_t id, const char *contact, const char *status);
+typedef int (*store_acme_account_cb)(const struct store_acme_account *a, void *arg);
+int store_acme_account_each(struct store *st, store_acme_account_cb cb, void *arg);
+void store_acme_account_free(struct store_acme_account *a);
+
+struct store_acme_order {
+	int64_t id;
+	int64_t account_id;
+	char status[16];	/* pending, ready, processing, valid, invalid */
+	char *identifiers;	/* JSON array */
+	time_t expires;
+	char cert_serial[48];	/* "" until issued */
+	char *replaces;		/* RFC 9773 certID or NULL */
+	char *error;		/* JSON problem or NULL */
+	time_t created_at;
+};
+int store_acme_order_add(struct store *st, struct store_acme_order *o);
+int store_acme_order_get(struct store *st, int64_t id, struct store_acme_order *out);
+int store_acme_order_by_cert(struct store *st, const char *serial, struct store_acme_order *out);
+/* cert_serial and error NULL: unchanged. */
+int store_acme_order_set(struct store *st, int64_t id, const char *status, const char *cert_serial,
+    const char *error);
+void store_acme_order_free(struct store_acme_order *o);
+
+struct store_acme_authz {
+	int64_t id;
+	int64_t order_id;
+	char type[8];		/* dns, ip */
+	char value[256];
+	int wildcard;
+	char status[16];
+	time_t expires;
+};
+int store_acme_authz_add(struct store *st, struct store_acme_authz *a);
+int store_acme_authz_get(struct store *st, int64_t id, struct store_acme_authz *out);
+typedef int (*store_acme_authz_cb)(const struct store_acme_authz *a, void *arg);
+int store_acme_authz_each(struct store *st, int64_t order_id, store_acme_authz_cb cb, void *arg);
+int store_acme_authz_set(struct store *st, int64_t id, const char *status);
+
+struct store_acme_chall {
+	int64_t id;
+	int64_t authz_id;
+	char type[16];		/* http-01, dns-01, tls-alpn-01 */
+	char token[64];
+	char status[16];	/* pending, processing, valid, invalid */
+	time_t validated_at;
+	char error[512];	/* JSON problem, "" for none */
+};
+int store_acme_chall_add(struct store *st, struct store_acme_chall *c);
+int store_acme_chall_get(struct store *st, int64_t id, struct store_acme_chall *out);
+typedef int (*store_acme_chall_cb)(const struct store_acme_chall *c, void *arg);
+int store_acme_chall_each(struct store *st, int64_t authz_id, store_acme_chall_cb cb, void *arg);
+int store_acme_chall_set(struct store *st, int64_t id, const char *status, time_t validated_at, const char *error);
+
+/* Nonces: single use; only the newest keep are kept. */
+int store_acme_nonce_add(struct store *st, const char *nonce, time_t now, int keep);
+/* 1 if nonce was unused (and is now used up), 0 if not, -1 on error. */
+int store_acme_nonce_take(struct store *st, const char *nonce);
+
 #endif

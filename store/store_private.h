@@ -20,6 +20,8 @@ struct store_migration {
 };
 extern const struct store_migration store_migrations[];
 extern const size_t store_nmigrations;
+/* acme.c: the ACME tables, one step of the migration table. */
+extern const char store_acme_schema[];
 
 /* Prepares sql; on failure sets the error and returns NULL. */
 sqlite3_stmt *store_prepare(struct store *st, const char *sql);

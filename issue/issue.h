@@ -149,6 +149,29 @@ int iss_leaf_files_replace(struct mc_ca *ca, const char *dir, const char *name, 
 int iss_renew_plan(struct mc_ca *ca, const struct store_cert *c, struct iss_plan *plan);
 /* One transaction: new row, old one superseded and linked, audit event. */
 int iss_renew_record(struct mc_ca *ca, const struct store_cert *old, struct iss_issued *is);
+/* What renew renews (renew_due.c): among the current certificates the
+ * selected ones (all when nonly is 0; else those whose profile is, or
+ * whose serial starts with, one of only[]: matched[i] set to 1 for each
+ * that selected any) that are due by pol_cert_due within days (or all
+ * with force), or whose lineage's deployment under root (NULL: any)
+ * still holds a predecessor; then the revoked ones still deployed there
+ * and never renewed.  out->current counts the current certificates. */
+struct iss_due_sel {
+	const char *root;
+	int days;
+	int force;
+	time_t now;
+	const char *const *only;
+	size_t nonly;
+	int *matched;		/* nonly entries, or NULL */
+};
+struct iss_due {
+	struct store_cert *v;
+	size_t n, cap;
+	size_t current;
+};
+int iss_renew_due(struct mc_ca *ca, const struct iss_due_sel *sel, struct iss_due *out);
+void iss_due_free(struct iss_due *l);
 /* Renews old[0..n): plans, signs (on up to jobs threads), then calls
  * finish for each new certificate (record it with iss_renew_record and
  * put its files or deployment in place); fail(arg, old) is called, with

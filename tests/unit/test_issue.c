@@ -5,6 +5,7 @@
  */
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <unistd.h>
 
 #include "issue/issue.h"
@@ -392,5 +393,83 @@ Test(findings, missing_files_and_revoked_certificate)
 	cr_expect_eq(revoked, 1);
 	iss_findings_free(&fs);
 	iss_issued_free(&a);
+	fx_ca_close(&f);
+}
+
+/* ---- what renew renews (iss_renew_due), the list --dry-run prints ---- */
+
+static void
+fx_deploy(struct fx_ca *f, int64_t cert_id, const char *name)
+{
+	struct store_deployment d = { 0 };
+	char cp[160], kp[160];
+
+	snprintf(cp, sizeof(cp), "%s/%s.crt", f->dir, name);
+	snprintf(kp, sizeof(kp), "%s/%s.key", f->dir, name);
+	d.cert_id = cert_id;
+	d.profile = (char *)"server";
+	d.root = (char *)"/";
+	d.cert.path = cp;
+	d.key.path = kp;
+	d.cert.mode = 0644;
+	d.key.mode = 0600;
+	memset(d.cert.sha256, 'a', 64);
+	memset(d.key.sha256, 'b', 64);
+	cr_assert_eq(store_deploy_begin(f->ca.db, &d), 0, "%s", mc_err());
+	cr_assert_eq(store_deploy_finish(f->ca.db, &d, "current", "deploy", NULL), 0, "%s", mc_err());
+}
+
+Test(renew, due_list_selection_and_revoked_deployed)
+{
+	struct iss_issued a, b, c;
+	struct iss_due l;
+	struct fx_ca f;
+	char prefix[8];
+	const char *only[2];
+	int matched[2] = { 0, 0 };
+	struct iss_due_sel sel = { .days = 30, .now = time(NULL) };
+
+	fx_ca_open(&f, 0);
+	cr_assert_eq(issue_one(&f, "a.example.org", 10, &a), 0, "%s", mc_err());	/* 10 days left: due */
+	cr_assert_eq(issue_one(&f, "b.example.org", 200, &b), 0, "%s", mc_err());	/* not due */
+	cr_assert_eq(issue_one(&f, "c.example.org", 200, &c), 0, "%s", mc_err());
+	fx_deploy(&f, c.rec.id, "c");
+	cr_assert_eq(store_cert_revoke(f.ca.db, c.rec.id, time(NULL), "keyCompromise"), 0, "%s", mc_err());
+
+	cr_assert_eq(iss_renew_due(&f.ca, &sel, &l), 0, "%s", mc_err());
+	cr_expect_eq(l.current, 2, "current certificates counted: %zu", l.current);
+	cr_assert_eq(l.n, 2);
+	cr_expect_str_eq(l.v[0].serial, a.rec.serial, "the due one first");
+	cr_expect_str_eq(l.v[1].serial, c.rec.serial, "then the revoked one still deployed");
+	iss_due_free(&l);
+	cr_expect_eq(l.n, 0);
+
+	/* A serial prefix (lower case, with a colon) selects b; --force renews it. */
+	snprintf(prefix, sizeof(prefix), "%c%c:%c%c", b.rec.serial[0], b.rec.serial[1], b.rec.serial[2],
+	    b.rec.serial[3]);
+	for (char *p = prefix; *p; p++)
+		*p = (char)(*p >= 'A' && *p <= 'F' ? *p - 'A' + 'a' : *p);
+	only[0] = prefix;
+	only[1] = "nosuchprofile";
+	sel.only = only;
+	sel.nonly = 2;
+	sel.matched = matched;
+	sel.force = 1;
+	cr_assert_eq(iss_renew_due(&f.ca, &sel, &l), 0, "%s", mc_err());
+	cr_expect_eq(matched[0], 1, "'%s' selected nothing", prefix);
+	cr_expect_eq(matched[1], 0, "a profile that does not exist selected something");
+	cr_assert_geq(l.n, 1);
+	for (size_t i = 0; i < l.n; i++)
+		cr_expect(strncasecmp(l.v[i].serial, b.rec.serial, 4) == 0, "%s is not b", l.v[i].serial);
+	iss_due_free(&l);
+	/* Not forced: b is not due, so nothing. */
+	sel.force = 0;
+	sel.nonly = 1;
+	cr_assert_eq(iss_renew_due(&f.ca, &sel, &l), 0, "%s", mc_err());
+	cr_expect_eq(l.n, 0);
+	iss_due_free(&l);
+	iss_issued_free(&a);
+	iss_issued_free(&b);
+	iss_issued_free(&c);
 	fx_ca_close(&f);
 }

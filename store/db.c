@@ -57,6 +57,18 @@ store_exec_stmt(struct store *st, sqlite3_stmt *stmt)
 }
 
 int
+store_exec_one(struct store *st, sqlite3_stmt *stmt, const char *none)
+{
+	if (store_exec_stmt(st, stmt) < 0)
+		return -1;
+	if (sqlite3_changes(st->db) != 1) {
+		mc_seterr("%s", none);
+		return -1;
+	}
+	return 0;
+}
+
+int
 store_exec(struct store *st, const char *sql)
 {
 	char *msg = NULL;

@@ -15,13 +15,7 @@ store_cert_revoke(struct store *st, int64_t id, time_t when, const char *reason)
 	sqlite3_bind_int64(stmt, 1, when);
 	sqlite3_bind_text(stmt, 2, reason, -1, SQLITE_STATIC);
 	sqlite3_bind_int64(stmt, 3, id);
-	if (store_exec_stmt(st, stmt) < 0)
-		return -1;
-	if (sqlite3_changes(st->db) != 1) {
-		mc_seterr("certificate is already revoked");
-		return -1;
-	}
-	return 0;
+	return store_exec_one(st, stmt, "certificate is already revoked");
 }
 
 int
@@ -35,13 +29,8 @@ store_cert_supersede(struct store *st, int64_t old_id, int64_t new_id)
 		return -1;
 	sqlite3_bind_int64(stmt, 1, new_id);
 	sqlite3_bind_int64(stmt, 2, old_id);
-	if (store_exec_stmt(st, stmt) < 0)
-		return -1;
-	if (sqlite3_changes(st->db) != 1) {
-		mc_seterr("the certificate being renewed is no longer valid (revoked or renewed meanwhile)");
-		return -1;
-	}
-	return 0;
+	return store_exec_one(st, stmt,
+	    "the certificate being renewed is no longer valid (revoked or renewed meanwhile)");
 }
 
 int
@@ -54,13 +43,7 @@ store_cert_replace_revoked(struct store *st, int64_t old_id, int64_t new_id)
 		return -1;
 	sqlite3_bind_int64(stmt, 1, new_id);
 	sqlite3_bind_int64(stmt, 2, old_id);
-	if (store_exec_stmt(st, stmt) < 0)
-		return -1;
-	if (sqlite3_changes(st->db) != 1) {
-		mc_seterr("the revoked certificate being replaced was replaced meanwhile");
-		return -1;
-	}
-	return 0;
+	return store_exec_one(st, stmt, "the revoked certificate being replaced was replaced meanwhile");
 }
 
 int64_t

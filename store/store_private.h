@@ -27,6 +27,9 @@ extern const char store_acme_schema[];
 sqlite3_stmt *store_prepare(struct store *st, const char *sql);
 /* Steps a statement expected to finish (INSERT/UPDATE); finalizes it. */
 int store_exec_stmt(struct store *st, sqlite3_stmt *stmt);
+/* The same for an UPDATE that must change exactly one row; none is the
+ * message when it changed none (the row is gone or already changed). */
+int store_exec_one(struct store *st, sqlite3_stmt *stmt, const char *none);
 /* Sets mc_err from the connection's last error, with what was attempted. */
 void store_seterr(struct store *st, const char *what);
 /* Duplicates a text column (NULL stays NULL). */

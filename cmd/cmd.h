@@ -187,7 +187,6 @@ int cmd_version(struct cmd_ctx *ctx);
 const char *cmd_cert_status(const struct store_cert *c, time_t now);
 long cmd_days_left(time_t not_after, time_t now);
 void cmd_cert_json(FILE *f, const struct store_cert *c, int with_pem);
-void cmd_cert_text(FILE *f, const struct store_cert *c, int with_pem);
 
 int cmd_import(struct cmd_ctx *ctx);
 int cmd_issue(struct cmd_ctx *ctx);

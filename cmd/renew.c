@@ -69,7 +69,7 @@ redeploy(struct mc_ca *ca, const struct store_cert *old, struct iss_issued *is, 
 static int
 finish_one(struct mc_ca *ca, const struct store_cert *old, struct iss_issued *is, const struct renew_opts *o)
 {
-	char name[256], na[21], err[MC_ERR_MAX] = "";
+	char name[256] = "", na[21], err[MC_ERR_MAX] = "";
 	const char *dir = o->out ? o->out : ".";
 	int deployed = 0, dep_rc;
 
@@ -77,8 +77,10 @@ finish_one(struct mc_ca *ca, const struct store_cert *old, struct iss_issued *is
 		return -1;
 	if ((dep_rc = redeploy(ca, old, is, o, &deployed)) < 0)
 		snprintf(err, sizeof(err), "%s", mc_err());
-	cmd_leaf_file_name_in(ca, dir, &is->rec, is->rec.profile, name, sizeof(name));
-	if ((deployed == 0 || o->out != NULL) && iss_leaf_files_replace(ca, dir, name, is) < 0) {
+	/* Files also when one of several roots failed: the message says so. */
+	if ((deployed == 0 || dep_rc < 0 || o->out != NULL) &&
+	    (iss_leaf_out_name(ca, dir, &is->rec, is->rec.profile, old, name, sizeof(name)) < 0 ||
+	    iss_leaf_files_replace(ca, dir, name, is) < 0)) {
 		mc_preferr("renewed as %s and recorded, but its files could not be written", is->rec.serial);
 		return -1;
 	}

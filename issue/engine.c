@@ -732,7 +732,7 @@ iss_renew_plan(struct mc_ca *ca, const struct store_cert *c, struct iss_plan *pl
 	}
 	req.sans = sans;
 	req.ips = ips;
-	req.days = (int)((c->not_after - c->not_before + 43200) / 86400);
+	req.days = (int)pol_cert_days(c->not_before, c->not_after);
 	if (req.days > prof->max_days)
 		req.days = prof->max_days;
 	/* A root near its end still renews, for as long as it lives, and

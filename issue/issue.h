@@ -211,6 +211,11 @@ long iss_dane_renew_prepare(struct mc_ca *ca, struct store_cert *old, size_t n, 
 size_t iss_renew_each_dane(struct mc_ca *ca, const struct store_cert *old, const struct iss_dane_renew *d, int jobs,
     iss_renew_finish_fn *finish, iss_renew_fail_fn *fail, void *arg);
 void iss_dane_renew_free(struct iss_dane_renew *d);
+/* The name (no suffix) c's files get in dir (outname.c): never the
+ * files of another certificate.  old: the certificate c renews (its
+ * files are replaced), NULL for a new one.  -1 when no name is free. */
+int iss_leaf_out_name(struct mc_ca *ca, const char *dir, const struct store_cert *c, const char *profile,
+    const struct store_cert *old, char *out, size_t len);
 /* A file name for a certificate: its CN or first name, made safe. */
 void iss_leaf_file_name(const struct store_cert *c, char *out, size_t len);
 /* The same for the certificate a plan will make. */

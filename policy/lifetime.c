@@ -103,3 +103,11 @@ pol_cert_due(time_t not_before, time_t not_after, time_t now, int days)
 
 	return not_after - now <= (time_t)days * 86400 || now - not_before >= life * 2 / 3;
 }
+
+long
+pol_cert_days(time_t not_before, time_t not_after)
+{
+	/* notAfter is inclusive (RFC 5280), so N days end a second short of
+	 * N * 86400; a backdated notBefore adds minutes: the nearest day. */
+	return (long)((not_after - not_before + DAY / 2) / DAY);
+}

@@ -126,3 +126,15 @@ Test(crl_due, seven_days_warning_past_expired)
 	cr_expect_eq(pol_crl_due(now, now), POL_CRL_EXPIRED);
 	cr_expect_eq(pol_crl_due(now - 86400, now), POL_CRL_EXPIRED);
 }
+
+/* --days N gives N: notAfter is inclusive (N days less a second), and a
+ * backdated notBefore adds minutes. */
+Test(cert_days, inclusive_not_after_and_backdate)
+{
+	time_t nb = 1800000000;
+
+	cr_expect_eq(pol_cert_days(nb, nb + 397 * 86400 - 1), 397);
+	cr_expect_eq(pol_cert_days(nb - 300, nb + 90 * 86400 - 1), 90);
+	cr_expect_eq(pol_cert_days(nb, nb + 1 * 86400 - 1), 1);
+	cr_expect_eq(pol_cert_days(nb, nb + 825 * 86400), 825);
+}

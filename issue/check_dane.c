@@ -18,14 +18,11 @@ struct dane_run {
 	time_t now;
 };
 
-/* Days until renew replaces the certificate (pol_cert_due's rule:
- * POL_RENEW_DAYS_DEFAULT before expiry or two thirds into its life). */
+/* Days until renew replaces the certificate (the due rule). */
 static int
 renew_in_days(const struct store_cert *c, time_t now)
 {
-	time_t a = c->not_after - (time_t)POL_RENEW_DAYS_DEFAULT * 86400;
-	time_t b = c->not_before + (c->not_after - c->not_before) * 2 / 3;
-	time_t due = a < b ? a : b;
+	time_t due = pol_cert_due_at(c->not_before, c->not_after, POL_RENEW_DAYS_DEFAULT);
 
 	return due <= now ? 0 : (int)((due - now) / 86400);
 }

@@ -96,12 +96,19 @@ pol_crl_due(time_t next_update, time_t now)
 	return POL_CRL_OK;
 }
 
+time_t
+pol_cert_due_at(time_t not_before, time_t not_after, int days)
+{
+	time_t a = not_after - (time_t)days * DAY;
+	time_t b = not_before + (not_after - not_before) * 2 / 3;
+
+	return a < b ? a : b;
+}
+
 int
 pol_cert_due(time_t not_before, time_t not_after, time_t now, int days)
 {
-	time_t life = not_after - not_before;
-
-	return not_after - now <= (time_t)days * 86400 || now - not_before >= life * 2 / 3;
+	return now >= pol_cert_due_at(not_before, not_after, days);
 }
 
 long

@@ -152,6 +152,8 @@ int pol_lifetime(const struct pol_profile *p, int requested, time_t now, time_t 
  * or past two thirds of its lifetime. */
 #define POL_RENEW_DAYS_DEFAULT 30
 int pol_cert_due(time_t not_before, time_t not_after, time_t now, int days);
+/* When that is: the first moment pol_cert_due says 1. */
+time_t pol_cert_due_at(time_t not_before, time_t not_after, int days);
 /* The lifetime in days a certificate was issued for (--days N gives N). */
 long pol_cert_days(time_t not_before, time_t not_after);
 

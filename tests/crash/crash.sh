@@ -234,7 +234,7 @@ next_steps() {
 	fi
 	(cd "$C/out" && { mc check --quiet --root "$C/root" || mc renew --root "$C/root" --out "$C/out"; }) >"$C/log/cron" 2>&1
 	(cd "$C/out" && mc check --root "$C/root") >"$C/log/after" 2>&1
-	[ $? -lt 2 ] || { bad "check still CRITICAL after check, its advice and the cron line: $(tr '\n' ' ' <"$C/log/after")"; return 1; }
+	[ $? -eq 0 ] || { bad "check not OK after check, its advice and the cron line: $(tr '\n' ' ' <"$C/log/after")"; return 1; }
 	cat "$C/log/check" "$C/log/advice" "$C/log/cron" >"$C/log/next" 2>/dev/null
 	return 0
 }

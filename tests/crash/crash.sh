@@ -5,7 +5,7 @@
 # --restore', or at a random moment, and after every interrupted run the
 # state is checked with tools other than minica (sqlite3, openssl, find);
 # then what a user runs next (check, what check recommends, the cron line
-# 'check --quiet || renew') must leave check OK or WARNING and everything
+# 'check --quiet || renew') must leave check OK (exit 0) and everything
 # clean, and the hand-made pair is never lost.  See docs/reliability.md.
 #
 #   crash.sh quick   every file-operation boundary of one issue --deploy and
@@ -222,8 +222,8 @@ run_cmd() {
 }
 
 # What a user runs after an interrupted command (issue 14): check, then
-# what check recommends, then the cron line; check must then be OK or
-# WARNING, never CRITICAL.
+# what check recommends, then the cron line; check must then be OK
+# (exit 0): not WARNING, not CRITICAL.
 next_steps() {
 	(cd "$C/out" && mc check --root "$C/root") >"$C/log/check" 2>&1
 	advice=$(grep -o "run 'minica [^']*'" "$C/log/check" | head -n 1 | sed "s/^run 'minica //; s/'\$//")

@@ -351,53 +351,8 @@ Test(renew, staged_key_is_certified_with_its_type)
 	fx_ca_close(&f);
 }
 
-/* A deployment whose files are gone, of a certificate since revoked:
- * CRITICAL for each, named by the deployment. */
-Test(findings, missing_files_and_revoked_certificate)
-{
-	struct store_deployment d = { 0 };
-	struct iss_findings fs = { 0 };
-	struct iss_issued a;
-	char cp[160], kp[160];
-	struct fx_ca f;
-	size_t count = 0;
-	int missing = 0, revoked = 0;
-
-	fx_ca_open(&f, 0);
-	cr_assert_eq(issue_one(&f, "www.example.org", 30, &a), 0, "%s", mc_err());
-	snprintf(cp, sizeof(cp), "%s/www.crt", f.dir);
-	snprintf(kp, sizeof(kp), "%s/www.key", f.dir);
-	d.cert_id = a.rec.id;
-	d.profile = (char *)"server";
-	d.root = (char *)"/";
-	d.cert.path = cp;
-	d.key.path = kp;
-	d.cert.mode = 0644;
-	d.key.mode = 0600;
-	memset(d.cert.sha256, 'a', 64);
-	memset(d.key.sha256, 'b', 64);
-	d.cert.uid = d.key.uid = d.cert.gid = d.key.gid = 0;
-	cr_assert_eq(store_deploy_begin(f.ca.db, &d), 0, "%s", mc_err());
-	cr_assert_eq(store_deploy_finish(f.ca.db, &d, "current", "deploy", NULL), 0, "%s", mc_err());
-	cr_assert_eq(store_cert_revoke(f.ca.db, a.rec.id, time(NULL), "keyCompromise"), 0, "%s", mc_err());
-	cr_assert_eq(iss_check_deployments(&f.ca, NULL, 0, &fs, &count), 0, "%s", mc_err());
-	cr_expect_eq(count, 1);
-	cr_expect_eq(fs.worst, SEV_CRITICAL);
-	for (size_t i = 0; i < fs.n; i++) {
-		cr_expect_str_eq(fs.v[i].what, "server deployment");
-		cr_expect_str_eq(fs.v[i].serial, a.rec.serial);
-		missing += strstr(fs.v[i].message, cp) != NULL || strstr(fs.v[i].message, kp) != NULL;
-		revoked += strstr(fs.v[i].message, "revoked") != NULL;
-	}
-	cr_expect_geq(missing, 1, "no finding names the missing files");
-	cr_expect_eq(revoked, 1);
-	iss_findings_free(&fs);
-	iss_issued_free(&a);
-	fx_ca_close(&f);
-}
-
-/* ---- what renew renews (iss_renew_due), the list --dry-run prints ---- */
-
+/* A current deployment of cert_id: DIR/NAME.crt and DIR/NAME.key, as
+ * recorded (the files need not exist). */
 static void
 fx_deploy(struct fx_ca *f, int64_t cert_id, const char *name)
 {
@@ -418,6 +373,41 @@ fx_deploy(struct fx_ca *f, int64_t cert_id, const char *name)
 	cr_assert_eq(store_deploy_begin(f->ca.db, &d), 0, "%s", mc_err());
 	cr_assert_eq(store_deploy_finish(f->ca.db, &d, "current", "deploy", NULL), 0, "%s", mc_err());
 }
+
+/* A deployment whose files are gone, of a certificate since revoked:
+ * CRITICAL for each, named by the deployment. */
+Test(findings, missing_files_and_revoked_certificate)
+{
+	struct iss_findings fs = { 0 };
+	struct iss_issued a;
+	char cp[160], kp[160];
+	struct fx_ca f;
+	size_t count = 0;
+	int missing = 0, revoked = 0;
+
+	fx_ca_open(&f, 0);
+	cr_assert_eq(issue_one(&f, "www.example.org", 30, &a), 0, "%s", mc_err());
+	snprintf(cp, sizeof(cp), "%s/www.crt", f.dir);
+	snprintf(kp, sizeof(kp), "%s/www.key", f.dir);
+	fx_deploy(&f, a.rec.id, "www");
+	cr_assert_eq(store_cert_revoke(f.ca.db, a.rec.id, time(NULL), "keyCompromise"), 0, "%s", mc_err());
+	cr_assert_eq(iss_check_deployments(&f.ca, NULL, 0, &fs, &count), 0, "%s", mc_err());
+	cr_expect_eq(count, 1);
+	cr_expect_eq(fs.worst, SEV_CRITICAL);
+	for (size_t i = 0; i < fs.n; i++) {
+		cr_expect_str_eq(fs.v[i].what, "server deployment");
+		cr_expect_str_eq(fs.v[i].serial, a.rec.serial);
+		missing += strstr(fs.v[i].message, cp) != NULL || strstr(fs.v[i].message, kp) != NULL;
+		revoked += strstr(fs.v[i].message, "revoked") != NULL;
+	}
+	cr_expect_geq(missing, 1, "no finding names the missing files");
+	cr_expect_eq(revoked, 1);
+	iss_findings_free(&fs);
+	iss_issued_free(&a);
+	fx_ca_close(&f);
+}
+
+/* ---- what renew renews (iss_renew_due), the list --dry-run prints ---- */
 
 Test(renew, due_list_selection_and_revoked_deployed)
 {

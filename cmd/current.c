@@ -13,7 +13,8 @@
 static int
 differs(const struct store_cert *c, const struct iss_plan *p, const struct iss_req *req, char *out, size_t len)
 {
-	long days = pol_cert_days(c->not_before, c->not_after);
+	/* RFC 5280 counts both ends: N days end a second before nb + N days. */
+	long days = (long)((c->not_after - c->not_before + 1) / 86400);
 	X509 *x = NULL;
 	EVP_PKEY *pub = NULL;
 	int rc = 0;

@@ -2,7 +2,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "store_private.h"
+#include "internal.h"
 
 int
 store_ca_insert(struct store *st, struct store_ca *ca)

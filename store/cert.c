@@ -3,7 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "store_private.h"
+#include "internal.h"
 
 #define CERT_COLS \
 	"c.id, c.serial, c.profile, c.subject, c.cn, c.sans, c.key_type, c.not_before," \

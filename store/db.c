@@ -6,7 +6,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "store_private.h"
+#include "internal.h"
 
 void
 store_seterr(struct store *st, const char *what)

@@ -1,7 +1,7 @@
 /* Revocation, supersession, CRL numbers. */
 #include <string.h>
 
-#include "store_private.h"
+#include "internal.h"
 
 int
 store_cert_revoke(struct store *st, int64_t id, time_t when, const char *reason)

@@ -3,7 +3,7 @@
  * by PRAGMA user_version, each step in its own BEGIN IMMEDIATE.  Append
  * new steps; never edit one that has shipped.
  */
-#include "store_private.h"
+#include "internal.h"
 
 const struct store_migration store_migrations[] = {
 	{ 1,

@@ -1,6 +1,6 @@
 /* Internal to store/: the handle and statement helpers. */
-#ifndef MINICA_STORE_PRIVATE_H
-#define MINICA_STORE_PRIVATE_H
+#ifndef MINICA_STORE_INTERNAL_H
+#define MINICA_STORE_INTERNAL_H
 
 #include <sqlite3.h>
 

@@ -463,3 +463,42 @@ Test(renew, due_list_selection_and_revoked_deployed)
 	iss_issued_free(&c);
 	fx_ca_close(&f);
 }
+
+/* ---- file names in an out folder: never another certificate's files ---- */
+
+Test(outname, renewal_replaces_only_its_predecessor)
+{
+	struct iss_issued a, b, c;
+	char name[320], want[320], norm[64], dir[160];
+	struct fx_ca f;
+
+	fx_ca_open(&f, 0);
+	snprintf(dir, sizeof(dir), "%s/out", f.dir);
+	cr_assert_eq(issue_one(&f, "mail.example.org", 30, &a), 0, "%s", mc_err());
+	cr_assert_eq(issue_one(&f, "mail.example.org", 30, &b), 0, "%s", mc_err());
+	cr_assert_eq(issue_one(&f, "mail.example.org", 30, &c), 0, "%s", mc_err());
+	/* empty folder: CN for a new one and for a renewal */
+	cr_assert_eq(iss_leaf_out_name(&f.ca, dir, &a.rec, "server", NULL, name, sizeof(name)), 0);
+	cr_expect_str_eq(name, "mail.example.org");
+	cr_assert_eq(iss_leaf_files_write(&f.ca, dir, name, &a), 0, "%s", mc_err());
+	/* a's files are there: b renewing a replaces them ... */
+	cr_assert_eq(iss_leaf_out_name(&f.ca, dir, &b.rec, "server", &a.rec, name, sizeof(name)), 0);
+	cr_expect_str_eq(name, "mail.example.org");
+	/* ... b renewing c (whose files are not here) takes another name */
+	cr_assert_eq(iss_leaf_out_name(&f.ca, dir, &b.rec, "server", &c.rec, name, sizeof(name)), 0);
+	cr_expect_str_eq(name, "server-mail.example.org");
+	cr_assert_eq(iss_leaf_files_write(&f.ca, dir, name, &b), 0, "%s", mc_err());
+	/* both taken by others: the serial names the third */
+	cr_assert_eq(iss_leaf_out_name(&f.ca, dir, &c.rec, "server", &c.rec, name, sizeof(name)), 0);
+	cr_assert_eq(store_serial_normalise(c.rec.serial, norm, sizeof(norm)), 0);
+	norm[16] = '\0';
+	snprintf(want, sizeof(want), "server-mail.example.org-%s", norm);
+	cr_expect_str_eq(name, want);
+	/* a renewal of b finds b's files under PROFILE-CN */
+	cr_assert_eq(iss_leaf_out_name(&f.ca, dir, &c.rec, "server", &b.rec, name, sizeof(name)), 0);
+	cr_expect_str_eq(name, "server-mail.example.org");
+	iss_issued_free(&a);
+	iss_issued_free(&b);
+	iss_issued_free(&c);
+	fx_ca_close(&f);
+}

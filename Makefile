@@ -122,7 +122,13 @@ check-O0:
 	@$(MAKE) --no-print-directory BUILD=build-O0 CFLAGS="-O0 -g" build-O0/minica $(UNIT_SRC:tests/unit/%.c=build-O0/tests/%)
 	@echo "check-O0: the tree builds with -Werror at -O0"
 
-suite: headers unit cli e2e
+suite: headers sizes unit cli e2e
+
+# The size rules: cmd/*.c <= 300 lines, files <= ~800, functions <= 120
+# (over 60 listed).
+.PHONY: sizes
+sizes:
+	@sh tests/sizes.sh
 
 unit: $(UNIT_BIN) replay
 	@set -e; for t in $(UNIT_BIN); do echo "== $$t"; $$t --jobs 2 --short-filename; done

@@ -18,6 +18,13 @@ struct store_migration {
 extern const struct store_migration store_migrations[];
 extern const size_t store_nmigrations;
 
+/* The id of the CA that signs new certificates: the newest current
+ * intermediate under the current root, else that root. */
+#define STORE_ISSUER_ID_SQL \
+	"(SELECT coalesce((SELECT i.id FROM ca i WHERE i.role = 'intermediate'" \
+	" AND i.status = 'current' AND i.parent_id = r.id ORDER BY i.id DESC LIMIT 1), r.id)" \
+	" FROM ca r WHERE r.role = 'root' AND r.status = 'current' ORDER BY r.id DESC LIMIT 1)"
+
 /* Prepares sql; on failure sets the error and returns NULL. */
 sqlite3_stmt *store_prepare(struct store *st, const char *sql);
 /* Steps a statement expected to finish (INSERT/UPDATE); finalizes it. */

@@ -109,6 +109,11 @@ int pol_key_type_valid(const char *type);
  * ca_not_after <= 0 means the root's expiry is unknown: not checked.
  */
 int pol_lifetime(const struct pol_profile *p, int requested, time_t now, time_t ca_not_after, int *days);
+/* The same for a leaf of an intermediate: instead of refusing, the days
+ * are cut to the whole days the intermediate has left (*clamped = 1);
+ * refused only when less than one day is left. */
+int pol_lifetime_clamped(const struct pol_profile *p, int requested, time_t now,
+    time_t issuer_not_after, int *days, int *clamped);
 
 /* batch.c: the file of `minica issue --batch`, one certificate a line:
  *     PROFILE CN [NAME ...] [days=N] [key=TYPE]   # comment

@@ -3,7 +3,7 @@
  * cross-certificate.  Every extension is read back from the certificate;
  * chains go through X509_verify_cert and tests/verify/chain.sh (OpenSSL
  * -x509_strict -untrusted, GnuTLS certtool, NSS vfychain classic and
- * libpkix), and a leaf forged with the intermediate's key for a name
+ * libpkix, Go crypto/x509), and a leaf forged with the intermediate's key for a name
  * outside the constraints must be refused by each of them.
  */
 #include <stdio.h>
@@ -122,7 +122,7 @@ append_pem(const char *path, X509 *x)
 /* tests/verify/chain.sh on trust and leaf + chain (want 1: all accept;
  * 0: all reject). */
 static void
-four_verifiers(const char *name, X509 *trust1, X509 *trust2, X509 *lf, X509 *c1, X509 *c2, int want)
+all_verifiers(const char *name, X509 *trust1, X509 *trust2, X509 *lf, X509 *c1, X509 *c2, int want)
 {
 	char tp[400], cp[400], cmd[1200];
 	int st;
@@ -221,9 +221,9 @@ Test(subca, intermediate_extensions_hash_and_chains)
 		/* Without the intermediate the leaf cannot reach the root. */
 		cr_assert_eq(ca_verify_leaf(good, root, "sslserver"), -1);
 		snprintf(name, sizeof(name), "%s-%s", kinds[k].root_key, kinds[k].inter_key);
-		four_verifiers(name, root, NULL, good, in, NULL, 1);
+		all_verifiers(name, root, NULL, good, in, NULL, 1);
 		snprintf(name, sizeof(name), "forged-%s-%s", kinds[k].root_key, kinds[k].inter_key);
-		four_verifiers(name, root, NULL, evil, in, NULL, 0);
+		all_verifiers(name, root, NULL, evil, in, NULL, 0);
 		sk_X509_free(u);
 		sk_X509_free(r);
 		X509_free(good);
@@ -344,7 +344,8 @@ root_pathlen(EVP_PKEY *key, int pathlen)
  * both ways.  old_pathlen is the old root's: the cross-certificate is
  * self-issued, which RFC 5280 6.1.4 (l) leaves out of the count, but
  * GnuTLS and Go count it, so under an old root with pathlen 1 only
- * OpenSSL and NSS accept leaf -> intermediate -> cross -> old root.
+ * OpenSSL and NSS accept leaf -> intermediate -> cross -> old root
+ * (checked here in-process with OpenSSL only).
  */
 static void
 rotation(int old_pathlen)
@@ -376,10 +377,10 @@ rotation(int old_pathlen)
 	cr_assert_eq(ca_verify_chain(lf, u, rn, "sslserver", 0), 0, "new root: %s", mc_err());
 	cr_assert_eq(ca_verify_chain(evil, u, ro, "sslserver", 0), -1);
 	if (old_pathlen != 1)
-		four_verifiers("old-root-only", old, NULL, lf, in, cross, 1);
-	four_verifiers("new-root-only", nroot, NULL, lf, in, NULL, 1);
-	four_verifiers("forged-old-root", old, NULL, evil, in, cross, 0);
-	four_verifiers("forged-new-root", nroot, NULL, evil, in, NULL, 0);
+		all_verifiers("old-root-only", old, NULL, lf, in, cross, 1);
+	all_verifiers("new-root-only", nroot, NULL, lf, in, NULL, 1);
+	all_verifiers("forged-old-root", old, NULL, evil, in, cross, 0);
+	all_verifiers("forged-new-root", nroot, NULL, evil, in, NULL, 0);
 	sk_X509_free(u);
 	sk_X509_free(ro);
 	sk_X509_free(rn);

@@ -1,8 +1,9 @@
 #!/bin/sh
-# Verifies a chain file the way clients do, with four independent
+# Verifies a chain file the way clients do, with five independent
 # verifiers: OpenSSL (verify -x509_strict, intermediates as -untrusted),
 # GnuTLS (certtool --verify), NSS classic (vfychain) and NSS libpkix
-# (vfychain -pp), the roots in a fresh NSS database.
+# (vfychain -pp), the roots in a fresh NSS database, and Go's crypto/x509
+# (goverify.go beside this script, built once per source change).
 #
 #   chain.sh [--bad] [--client] TRUST.pem CHAIN.pem
 #
@@ -11,18 +12,18 @@
 # accepts (with --bad: when every verifier rejects); otherwise 1, naming
 # the verifiers that disagreed.
 set -u
-want=good purpose=sslserver usage=1
+want=good purpose=sslserver usage=1 goflag=""
 while [ $# -gt 2 ]; do
 	case $1 in
 	--bad) want=bad ;;
-	--client) purpose=sslclient usage=0 ;;
+	--client) purpose=sslclient usage=0 goflag=-client ;;
 	*) echo "chain.sh: unknown option $1" >&2; exit 2 ;;
 	esac
 	shift
 done
 [ $# -eq 2 ] || { echo "usage: chain.sh [--bad] [--client] TRUST.pem CHAIN.pem" >&2; exit 2; }
 trust=$1 chain=$2
-for t in openssl certtool vfychain certutil; do
+for t in openssl certtool vfychain certutil go; do
 	command -v $t >/dev/null || { echo "chain.sh: $t not installed" >&2; exit 1; }
 done
 d=$(mktemp -d /tmp/minica-chain.XXXXXX) || exit 1
@@ -49,6 +50,13 @@ nss_args=""
 for f in "$d"/c*.pem; do
 	nss_args="$nss_args -a $f"
 done
+here=$(cd "$(dirname "$0")" && pwd)
+gobin=${TMPDIR:-/tmp}/minica-goverify-$(id -u)
+if [ ! -x "$gobin" ] || [ "$here/goverify.go" -nt "$gobin" ]; then
+	GOCACHE=${GOCACHE:-${TMPDIR:-/tmp}/minica-gocache-$(id -u)} GOFLAGS=-mod=mod GO111MODULE=off \
+		go build -o "$d/goverify" "$here/goverify.go" && mv -f "$d/goverify" "$gobin" ||
+		{ echo "chain.sh: cannot build $here/goverify.go" >&2; exit 1; }
+fi
 bad=""
 check() {
 	name=$1
@@ -71,4 +79,6 @@ check "certtool --verify" certtool --verify --load-ca-certificate "$trust" --inf
 check "vfychain" vfychain -d "sql:$d/nss" -u $usage $nss_args
 # shellcheck disable=SC2086
 check "vfychain -pp" vfychain -d "sql:$d/nss" -pp -u $usage $nss_args
+# shellcheck disable=SC2086 # goflag is empty or one word
+check "go crypto/x509" "$gobin" $goflag "$trust" "$chain"
 [ -z "$bad" ]

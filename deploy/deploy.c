@@ -229,8 +229,9 @@ content(const struct dep_req *req, struct mc_buf *cert, struct mc_buf *key)
 		mc_seterr("the key does not match certificate %s; nothing deployed", req->rec->serial);
 		return -1;
 	}
-	/* Leaf first, then the chain (our root): what every daemon expects. */
-	if (ca_cert_pem(req->cert, cert) < 0 || ca_cert_pem(req->ca, cert) < 0 ||
+	/* Leaf first, then its issuer (the intermediate, or a root that
+	 * signs leaves itself): what every daemon expects. */
+	if (ca_cert_pem(req->cert, cert) < 0 || ca_cert_pem(req->chain ? req->chain : req->ca, cert) < 0 ||
 	    ca_key_plain_pem(req->key, key) < 0)
 		return -1;
 	return 0;

@@ -30,7 +30,7 @@ LIBS        = $(shell $(PKG_CONFIG) --libs $(PKGS)) $(NOPC_LIBS)
 TEST_CFLAGS = $(shell $(PKG_CONFIG) --cflags criterion)
 TEST_LIBS   = $(shell $(PKG_CONFIG) --libs criterion)
 
-LIB_SRC   := $(sort $(wildcard util/*.c ca/*.c policy/*.c store/*.c deploy/*.c) $(filter-out cmd/main.c,$(wildcard cmd/*.c)))
+LIB_SRC   := $(sort $(wildcard util/*.c ca/*.c policy/*.c store/*.c deploy/*.c issue/*.c) $(filter-out cmd/main.c,$(wildcard cmd/*.c)))
 LIB_OBJ   := $(LIB_SRC:%.c=$(BUILD)/%.o)
 HEADERS   := $(wildcard */*.h)
 UNIT_SRC  := $(sort $(wildcard tests/unit/test_*.c))

@@ -13,7 +13,7 @@
 
 struct batch_item {
 	const struct pol_batch_line *line;
-	struct issue_plan plan;
+	struct iss_plan plan;
 	struct store_cert cur;		/* the current certificate when skipped */
 	int skip;
 	char name[256];			/* the files' base name */
@@ -27,12 +27,12 @@ struct batch {
 	char *root;
 	struct pol_batch lines;
 	struct batch_item *items;
-	struct issue_plan **todo;	/* plans to sign, in line order */
+	struct iss_plan **todo;	/* plans to sign, in line order */
 	struct batch_item **todo_items;
-	struct issued *issued;
+	struct iss_issued *issued;
 	size_t ntodo;
 	struct ca_fileset *fs;
-	struct cmd_ca ca;
+	struct mc_ca ca;
 };
 
 static int
@@ -75,7 +75,7 @@ out:
 static int
 check_current(struct batch *b, struct batch_item *it)
 {
-	const struct issue_plan *p = &it->plan;
+	const struct iss_plan *p = &it->plan;
 	int found;
 
 	if (b->o->force)
@@ -83,7 +83,7 @@ check_current(struct batch *b, struct batch_item *it)
 	found = store_cert_find_current(b->ca.db, p->prof->name, p->cn, &p->names, &it->cur);
 	if (found <= 0)
 		return found;
-	if (cmd_cert_due(&it->cur, time(NULL), RENEW_DAYS_DEFAULT)) {
+	if (pol_cert_due(it->cur.not_before, it->cur.not_after, time(NULL), POL_RENEW_DAYS_DEFAULT)) {
 		store_cert_free(&it->cur);
 		return 0;
 	}
@@ -95,20 +95,20 @@ static int
 plan_one(struct batch *b, struct batch_item *it)
 {
 	const struct pol_batch_line *l = it->line;
-	struct issue_req req = {
+	struct iss_req req = {
 		.profile = l->profile, .cn = l->cn,
 		.sans = (const char **)l->names.v, .ips = (const char **)l->ips.v,
 		.days = l->days, .key_type = l->key_type,
 	};
 	struct store_cert probe;
 
-	if (cmd_issue_plan(&b->ca, &req, &it->plan) < 0 || check_current(b, it) < 0)
+	if (iss_plan_make(&b->ca, &req, &it->plan) < 0 || check_current(b, it) < 0)
 		return -1;
 	probe = (struct store_cert){ .cn = it->plan.cn ? it->plan.cn : "", .sans = it->plan.names };
-	cmd_leaf_file_name(&probe, it->name, sizeof(it->name));
+	iss_leaf_file_name(&probe, it->name, sizeof(it->name));
 	if (it->skip)
 		return 0;
-	if (b->files && cmd_leaf_files_check(b->dir, it->name, 1) < 0)
+	if (b->files && iss_leaf_files_check(b->dir, it->name, 1) < 0)
 		return -1;
 	return b->o->deploy ? dep_targets_check(it->plan.prof, b->root) : 0;
 }
@@ -200,7 +200,7 @@ add_files_one(void *arg, size_t i)
 {
 	struct batch *b = arg;
 
-	return cmd_leaf_files_add(b->fs, b->todo_items[i]->name, &b->issued[i], b->ca.cert);
+	return iss_leaf_files_add(b->fs, b->todo_items[i]->name, &b->issued[i], b->ca.cert);
 }
 
 /* Sign everything, commit everything, then (only then) write files. */
@@ -215,15 +215,15 @@ issue_all(struct batch *b)
 		cmd_error("out of memory");
 		return -1;
 	}
-	if (cmd_issue_sign_many(&b->ca, b->todo, b->ntodo, b->o->jobs, b->issued, &bad) < 0) {
+	if (iss_sign_many(&b->ca, b->todo, b->ntodo, b->o->jobs, b->issued, &bad) < 0) {
 		cmd_error("'%s' line %d: %s; nothing issued", b->o->file, b->todo_items[bad]->line->line, mc_err());
 		return -1;
 	}
-	if (cmd_issue_record_many(&b->ca, b->issued, b->ntodo, "issue") < 0) {
+	if (iss_record_many(&b->ca, b->issued, b->ntodo, "issue") < 0) {
 		cmd_error("%s; nothing issued", mc_err());
 		return -1;
 	}
-	if (b->files && ((b->fs = cmd_leaf_fileset(b->dir)) == NULL ||
+	if (b->files && ((b->fs = iss_leaf_fileset(&b->ca, b->dir)) == NULL ||
 	    mc_pool_run(b->ntodo, b->o->jobs, add_files_one, b, &bad) < 0 || ca_fileset_commit(b->fs) < 0)) {
 		cmd_error("%zu certificates are recorded but their files could not be written: %s",
 		    b->ntodo, mc_err());
@@ -238,7 +238,7 @@ static int
 deploy_all(struct batch *b)
 {
 	for (size_t i = 0; b->o->deploy && i < b->ntodo; i++) {
-		const struct issued *is = &b->issued[i];
+		const struct iss_issued *is = &b->issued[i];
 
 		if (cmd_deploy_cert(&b->ca, &is->rec, is->cert, is->key, &b->dep) < 0) {
 			if (!b->files)
@@ -324,9 +324,9 @@ cmd_issue_batch(const struct batch_opts *o)
 	rc = EXIT_OK;
 out:
 	for (size_t i = 0; b.issued != NULL && i < b.ntodo; i++)
-		cmd_issued_free(&b.issued[i]);
+		iss_issued_free(&b.issued[i]);
 	for (size_t i = 0; b.items != NULL && i < b.lines.n; i++) {
-		cmd_issue_plan_free(&b.items[i].plan);
+		iss_plan_free(&b.items[i].plan);
 		store_cert_free(&b.items[i].cur);
 	}
 	ca_fileset_free(b.fs);

@@ -32,7 +32,7 @@ cmd_bundle(int argc, const char **argv)
 		POPT_AUTOHELP
 		POPT_TABLEEND
 	};
-	struct cmd_ca ca;
+	struct mc_ca ca;
 	poptContext ctx = NULL;
 	const char *kit;
 	int rc;

@@ -90,7 +90,7 @@ cmd_cert_text(FILE *f, const struct store_cert *c, int with_pem)
 }
 
 int
-cmd_show_cert(struct cmd_ca *ca, const char *serial, int json, int pem)
+cmd_show_cert(struct mc_ca *ca, const char *serial, int json, int pem)
 {
 	struct store_cert c;
 	int found = store_cert_find(ca->db, serial, &c);

@@ -9,7 +9,7 @@
 #define ROOT_WARN_DAYS 180
 
 struct check_state {
-	struct cmd_findings f;
+	struct iss_findings f;
 	int days;
 	time_t now;
 	size_t count;
@@ -38,19 +38,19 @@ check_cert(const struct store_cert *c, void *arg)
 	mc_iso8601(c->not_after, date);
 	date[10] = '\0';
 	if (c->not_after <= s->now)
-		return cmd_finding_add(&s->f, SEV_CRITICAL, c->serial, what, "expired on %s", date);
+		return iss_finding_add(&s->f, SEV_CRITICAL, c->serial, what, "expired on %s", date);
 	if (s->next == 0 || c->not_after < s->next) {
 		s->next = c->not_after;
 		snprintf(s->next_what, sizeof(s->next_what), "%s", what);
 	}
 	if (left < s->days)
-		return cmd_finding_add(&s->f, SEV_WARNING, c->serial, what,
+		return iss_finding_add(&s->f, SEV_WARNING, c->serial, what,
 		    "expires in %ld day%s, on %s; run 'minica renew'", left, left == 1 ? "" : "s", date);
 	return 0;
 }
 
 static int
-check_root(struct cmd_ca *ca, struct check_state *s)
+check_root(struct mc_ca *ca, struct check_state *s)
 {
 	long left = cmd_days_left(ca->rec.not_after, s->now);
 	char date[21];
@@ -58,9 +58,9 @@ check_root(struct cmd_ca *ca, struct check_state *s)
 	mc_iso8601(ca->rec.not_after, date);
 	date[10] = '\0';
 	if (ca->rec.not_after <= s->now)
-		return cmd_finding_add(&s->f, SEV_CRITICAL, ca->rec.serial, "root", "the root expired on %s", date);
+		return iss_finding_add(&s->f, SEV_CRITICAL, ca->rec.serial, "root", "the root expired on %s", date);
 	if (left < ROOT_WARN_DAYS)
-		return cmd_finding_add(&s->f, SEV_WARNING, ca->rec.serial, "root",
+		return iss_finding_add(&s->f, SEV_WARNING, ca->rec.serial, "root",
 		    "the root expires in %ld days, on %s; plan a new root and hand out its trust kit", left, date);
 	return 0;
 }
@@ -68,7 +68,7 @@ check_root(struct cmd_ca *ca, struct check_state *s)
 static void
 summary(const struct check_state *s, char *out, size_t len)
 {
-	int n = snprintf(out, len, "MINICA %s - %zu certificate%s", cmd_sev_name(s->f.worst), s->count,
+	int n = snprintf(out, len, "MINICA %s - %zu certificate%s", iss_sev_name(s->f.worst), s->count,
 	    s->count == 1 ? "" : "s");
 
 	if (s->deployments > 0)
@@ -84,13 +84,13 @@ summary(const struct check_state *s, char *out, size_t len)
 static void
 print_json(const struct check_state *s, const char *line)
 {
-	printf("{\"status\":\"%s\",\"code\":%d,\"summary\":", cmd_sev_name(s->f.worst), (int)s->f.worst);
+	printf("{\"status\":\"%s\",\"code\":%d,\"summary\":", iss_sev_name(s->f.worst), (int)s->f.worst);
 	cmd_json_str(stdout, line);
 	printf(",\"certificates\":%zu,\"deployments\":%zu,\"problems\":[", s->count, s->deployments);
 	for (size_t i = 0; i < s->f.n; i++) {
-		const struct cmd_finding *x = &s->f.v[i];
+		const struct iss_finding *x = &s->f.v[i];
 
-		printf("%s{\"severity\":\"%s\",\"serial\":", i ? "," : "", cmd_sev_name(x->sev));
+		printf("%s{\"severity\":\"%s\",\"serial\":", i ? "," : "", iss_sev_name(x->sev));
 		cmd_json_str(stdout, x->serial[0] ? x->serial : NULL);
 		printf(",\"what\":");
 		cmd_json_str(stdout, x->what);
@@ -105,7 +105,7 @@ static int
 run_check(struct check_state *s, int json, int quiet)
 {
 	struct store_cert_filter filter = { 0 };
-	struct cmd_ca ca;
+	struct mc_ca ca;
 	char line[512];
 
 	if (s->root != NULL) {
@@ -127,7 +127,7 @@ run_check(struct check_state *s, int json, int quiet)
 		return SEV_UNKNOWN;
 	}
 	if (check_root(&ca, s) < 0 || store_cert_each(ca.db, &filter, check_cert, s) < 0 ||
-	    cmd_check_deployments(&ca, s->root, s->probe, &s->f, &s->deployments) < 0) {
+	    iss_check_deployments(&ca, s->root, s->probe, &s->f, &s->deployments) < 0) {
 		cmd_fail();
 		cmd_close_ca(&ca);
 		printf("MINICA UNKNOWN - %s\n", mc_err());
@@ -140,7 +140,7 @@ run_check(struct check_state *s, int json, int quiet)
 	} else if (!quiet || s->f.worst != SEV_OK) {
 		printf("%s\n", line);
 		for (size_t i = 0; i < s->f.n; i++)
-			printf("%s: %s%s%s: %s\n", cmd_sev_name(s->f.v[i].sev), s->f.v[i].what,
+			printf("%s: %s%s%s: %s\n", iss_sev_name(s->f.v[i].sev), s->f.v[i].what,
 			    s->f.v[i].serial[0] ? " " : "", s->f.v[i].serial, s->f.v[i].message);
 	}
 	return (int)s->f.worst;
@@ -149,7 +149,7 @@ run_check(struct check_state *s, int json, int quiet)
 int
 cmd_check(int argc, const char **argv)
 {
-	struct check_state s = { .days = RENEW_DAYS_DEFAULT, .now = time(NULL) };
+	struct check_state s = { .days = POL_RENEW_DAYS_DEFAULT, .now = time(NULL) };
 	int json = 0, quiet = 0;
 	struct poptOption opts[] = {
 		{ "days", 0, POPT_ARG_INT, &s.days, 0, "warn about certificates expiring within N days (default 30)", "N" },
@@ -175,7 +175,7 @@ cmd_check(int argc, const char **argv)
 	} else {
 		rc = run_check(&s, json, quiet);
 	}
-	cmd_findings_free(&s.f);
+	iss_findings_free(&s.f);
 	cmd_parse_done(ctx, opts);
 	return rc;
 }

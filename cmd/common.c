@@ -144,122 +144,57 @@ cmd_resolve_home(void)
 char *
 cmd_home_path(const char *rel)
 {
-	char *p = NULL;
-
-	if (asprintf(&p, "%s/%s", g.home, rel) < 0) {
-		mc_seterr("out of memory");
-		return NULL;
-	}
-	return p;
-}
-
-static int
-check_private_dir(const char *path)
-{
-	struct stat st;
-
-	if (lstat(path, &st) < 0) {
-		cmd_error("cannot use '%s': %s", path, strerror(errno));
-		return -1;
-	}
-	if (!S_ISDIR(st.st_mode)) {
-		cmd_error("'%s' is not a folder", path);
-		return -1;
-	}
-	if (st.st_mode & 077) {
-		cmd_error("'%s' is accessible by group or others (mode %04o); fix it with: chmod 700 '%s'",
-		    path, (unsigned)(st.st_mode & 07777), path);
-		return -1;
-	}
-	return 0;
+	return iss_home_path(g.home, rel);
 }
 
 int
 cmd_check_home_modes(void)
 {
-	char *priv = cmd_home_path("private");
-	int rc;
-
-	if (priv == NULL)
+	if (iss_home_check_modes(g.home) < 0)
 		return cmd_fail(), -1;
-	rc = check_private_dir(g.home) < 0 || check_private_dir(priv) < 0 ? -1 : 0;
-	free(priv);
-	return rc;
+	return 0;
+}
+
+static void
+print_warning(void *arg, const char *msg)
+{
+	(void)arg;
+	cmd_warn("%s", msg);
 }
 
 int
-cmd_open_ca(struct cmd_ca *ca)
+cmd_open_ca(struct mc_ca *ca)
 {
-	char *dbpath = NULL, *conf = NULL;
-	struct stat st;
-	int rc = -1, found;
-
 	memset(ca, 0, sizeof(*ca));
 	ca->lock_fd = -1;
 	if (cmd_resolve_home() < 0)
 		return -1;
-	if ((dbpath = cmd_home_path("minica.db")) == NULL || (conf = cmd_home_path("minica.conf")) == NULL)
-		goto fail;
-	if (stat(dbpath, &st) < 0 && errno == ENOENT) {
-		cmd_error("no CA in '%s'; create one with 'minica init --domain example.org' "
-		    "(or point --home / MINICA_HOME at yours)", g.home);
-		goto out;
-	}
-	if (cmd_check_home_modes() < 0)
-		goto out;
-	if ((ca->db = store_open(dbpath, 0)) == NULL)
-		goto fail;
-	if ((found = store_ca_get(ca->db, &ca->rec)) < 0)
-		goto fail;
-	if (found == 0) {
-		cmd_error("database '%s' holds no CA; was 'minica init' interrupted?", dbpath);
-		goto out;
-	}
-	if ((ca->cert = ca_cert_from_pem(ca->rec.pem, strlen(ca->rec.pem))) == NULL ||
-	    pol_config_load(conf, &ca->cfg) < 0)
-		goto fail;
-	rc = 0;
-	goto out;
-fail:
-	cmd_fail();
-out:
-	free(dbpath);
-	free(conf);
-	if (rc < 0)
-		cmd_close_ca(ca);
-	return rc;
+	if (iss_ca_open(ca, g.home) < 0)
+		return cmd_fail(), -1;
+	ca->warn = print_warning;
+	return 0;
 }
 
 int
-cmd_ca_unlock(struct cmd_ca *ca)
+cmd_ca_unlock(struct mc_ca *ca)
 {
 	struct mc_buf pass = { 0 };
-	char *keypath = cmd_home_path("private/ca.key");
 	int rc = -1;
 
-	if (keypath == NULL || cmd_passphrase("CA passphrase", 0, &pass) < 0)
-		goto out;
-	if ((ca->key = ca_key_load(keypath, pass.p, pass.len)) == NULL)
-		goto out;
-	if (X509_check_private_key(ca->cert, ca->key) != 1) {
-		mc_seterr("'%s' does not match the CA certificate in the store", keypath);
-		goto out;
-	}
-	rc = 0;
-out:
-	if (rc < 0)
+	if (cmd_passphrase("CA passphrase", 0, &pass) < 0 || iss_ca_unlock(ca, pass.p, pass.len) < 0)
 		cmd_fail();
+	else
+		rc = 0;
 	mc_buf_free(&pass);
-	free(keypath);
 	return rc;
 }
 
 int
-cmd_ca_lock(struct cmd_ca *ca)
+cmd_ca_lock(struct mc_ca *ca)
 {
-	char *path = cmd_home_path("lock");
 	const char *env = getenv("MINICA_LOCK_TIMEOUT");
 	int wait_ms = CA_LOCK_WAIT_MS;
+	char who[64];
 
 	/* Scripts that would rather fail fast than queue set this (seconds). */
 	if (env != NULL && *env != '\0') {
@@ -267,32 +202,19 @@ cmd_ca_lock(struct cmd_ca *ca)
 		long v = strtol(env, &end, 10);
 
 		if (*end != '\0' || v < 0 || v > 3600) {
-			free(path);
 			cmd_error("MINICA_LOCK_TIMEOUT='%s' is not a number of seconds (0-3600)", env);
 			return -1;
 		}
 		wait_ms = (int)v * 1000;
 	}
-	if (path == NULL || (ca->lock_fd = ca_lock_file(path, wait_ms)) < 0) {
-		free(path);
+	snprintf(who, sizeof(who), "minica %s", g.cmdname ? g.cmdname : "");
+	if (iss_ca_lock(ca, who, wait_ms) < 0)
 		return cmd_fail(), -1;
-	}
-	free(path);
-	/* Temp files of ours older than this are a dead process's. */
-	clock_gettime(CLOCK_REALTIME, &g.locked_at);
 	return 0;
 }
 
 void
-cmd_close_ca(struct cmd_ca *ca)
+cmd_close_ca(struct mc_ca *ca)
 {
-	if (ca->lock_fd >= 0)
-		close(ca->lock_fd);
-	store_close(ca->db);
-	pol_config_free(&ca->cfg);
-	store_ca_free(&ca->rec);
-	X509_free(ca->cert);
-	EVP_PKEY_free(ca->key);
-	memset(ca, 0, sizeof(*ca));
-	ca->lock_fd = -1;
+	iss_ca_close(ca);
 }

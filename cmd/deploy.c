@@ -37,13 +37,13 @@ print_deployed(const struct dep_req *req, const struct dep_result *res, int json
 }
 
 int
-cmd_deploy_cert(struct cmd_ca *ca, const struct store_cert *rec, X509 *cert, EVP_PKEY *key,
+cmd_deploy_cert(struct mc_ca *ca, const struct store_cert *rec, X509 *cert, EVP_PKEY *key,
     const struct cmd_deploy_opts *o)
 {
 	struct dep_result res = { 0 };
 	struct dep_req req = {
 		.cfg = &ca->cfg, .root = o->root, .rec = rec, .cert = cert, .key = key, .ca = ca->cert,
-		.reload = !o->no_reload, .stale_before = g.locked_at.tv_sec ? &g.locked_at : NULL,
+		.reload = !o->no_reload, .stale_before = ca->locked_at.tv_sec ? &ca->locked_at : NULL,
 	};
 	int rc = -1;
 
@@ -97,7 +97,7 @@ pick_newest(const struct store_cert *c, void *arg)
 }
 
 static int
-find_cert(struct cmd_ca *ca, const char *what, struct store_cert *out)
+find_cert(struct mc_ca *ca, const char *what, struct store_cert *out)
 {
 	const struct pol_profile *prof = NULL;
 	struct pick pk = { .found = 0 };
@@ -145,7 +145,7 @@ load_key(const struct store_cert *c, X509 *cert, const char *keyfile, const char
 	EVP_PKEY *key = NULL;
 	int m;
 
-	cmd_leaf_file_name(c, name, sizeof(name));
+	iss_leaf_file_name(c, name, sizeof(name));
 	if (keyfile != NULL)
 		path = mc_strdup(keyfile);
 	else if (asprintf(&path, "%s/%s.key", from ? from : ".", name) < 0)
@@ -172,7 +172,7 @@ static int
 run_deploy(const char *what, struct cmd_deploy_opts *o, const char *keyfile, const char *from)
 {
 	struct store_cert c = { 0 };
-	struct cmd_ca ca;
+	struct mc_ca ca;
 	EVP_PKEY *key = NULL;
 	X509 *cert = NULL;
 	char *root = NULL;

@@ -68,7 +68,7 @@ make_rows(const struct import_opts *o, const struct ca_import_set *set, struct i
 		return -1;
 	}
 	for (size_t i = 0; i < set->n; i++) {
-		if (cmd_import_row(&set->v[i], o->profile, &st->rows[st->n]) < 0)
+		if (iss_import_row(&set->v[i], o->profile, &st->rows[st->n]) < 0)
 			return -1;
 		st->n++;
 		st->revoked += set->v[i].revoked != 0;
@@ -220,7 +220,7 @@ cmd_import(int argc, const char **argv)
 	struct cmd_home_made made = { 0 };
 	struct mc_strv domains = { 0 };
 	struct mc_buf pass = { 0 }, conf = { 0 };
-	struct cmd_new_ca n = { .pass = &pass, .conf = &conf, .imported = 1, .record = record_import, .arg = &st };
+	struct iss_new_ca n = { .pass = &pass, .conf = &conf, .imported = 1, .record = record_import, .arg = &st };
 	poptContext ctx = NULL;
 	EVP_PKEY *key = NULL;
 	X509 *root = NULL;
@@ -247,7 +247,8 @@ cmd_import(int argc, const char **argv)
 		goto cleanup;
 	n.key = key;
 	n.cert = root;
-	if (cmd_new_ca_write(&n) < 0) {
+	n.home = g.home;
+	if (iss_new_ca_write(&n) < 0) {
 		cmd_fail();
 		goto cleanup;
 	}

@@ -68,7 +68,7 @@ create_ca(const struct init_opts *o, const struct mc_strv *domains, const struct
     const struct mc_buf *pass, X509 **certp)
 {
 	struct ca_root_req req = { o->name, o->days, domains, ips, !o->no_nc };
-	struct cmd_new_ca n = { .pass = pass, .record = record_init };
+	struct iss_new_ca n = { .pass = pass, .record = record_init };
 	struct mc_buf conf = { 0 };
 	EVP_PKEY *key = NULL;
 	X509 *cert = NULL;
@@ -80,7 +80,8 @@ create_ca(const struct init_opts *o, const struct mc_strv *domains, const struct
 	n.key = key;
 	n.cert = cert;
 	n.conf = &conf;
-	if (cmd_new_ca_write(&n) < 0)
+	n.home = g.home;
+	if (iss_new_ca_write(&n) < 0)
 		goto out;
 	*certp = cert;
 	cert = NULL;

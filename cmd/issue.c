@@ -6,7 +6,7 @@
 #include "cmd.h"
 
 struct issue_opts {
-	struct issue_req req;
+	struct iss_req req;
 	char *days_s;
 	char *out;
 	int force;
@@ -24,7 +24,7 @@ struct issue_opts {
 /* The PKCS#12 passphrase is read and its file checked before anything is
  * signed, so a typo costs nothing. */
 static int
-p12_prepare(const struct issue_opts *o, const struct issue_plan *plan, struct mc_buf *pass)
+p12_prepare(const struct issue_opts *o, const struct iss_plan *plan, struct mc_buf *pass)
 {
 	struct stat st;
 
@@ -45,7 +45,7 @@ p12_prepare(const struct issue_opts *o, const struct issue_plan *plan, struct mc
 /* Idempotent for configuration management: a valid certificate for the
  * same profile and names that is not due is reported, not re-issued. */
 static int
-already_current(struct cmd_ca *ca, const struct issue_plan *p, const struct issue_opts *o)
+already_current(struct mc_ca *ca, const struct iss_plan *p, const struct issue_opts *o)
 {
 	struct store_cert c;
 	char na[21];
@@ -53,7 +53,7 @@ already_current(struct cmd_ca *ca, const struct issue_plan *p, const struct issu
 
 	if (found <= 0)
 		return found;
-	if (cmd_cert_due(&c, time(NULL), RENEW_DAYS_DEFAULT)) {
+	if (pol_cert_due(c.not_before, c.not_after, time(NULL), POL_RENEW_DAYS_DEFAULT)) {
 		store_cert_free(&c);
 		return 0;
 	}
@@ -70,7 +70,7 @@ already_current(struct cmd_ca *ca, const struct issue_plan *p, const struct issu
 }
 
 static void
-print_issued(const struct issued *is, const char *dir, const char *name, int json)
+print_issued(const struct iss_issued *is, const char *dir, const char *name, int json)
 {
 	char na[21];
 
@@ -95,7 +95,7 @@ print_issued(const struct issued *is, const char *dir, const char *name, int jso
 
 /* --deploy: refused before anything is signed if it cannot work. */
 static int
-deploy_check(const struct issue_plan *plan, struct issue_opts *o, char **root)
+deploy_check(const struct iss_plan *plan, struct issue_opts *o, char **root)
 {
 	if (plan->csr_key != NULL) {
 		mc_seterr("--deploy needs the private key, which stays with the CSR's owner; "
@@ -115,10 +115,10 @@ deploy_check(const struct issue_plan *plan, struct issue_opts *o, char **root)
 static int
 run_issue(struct issue_opts *o)
 {
-	struct issue_plan plan = { 0 };
-	struct issued is = { 0 };
+	struct iss_plan plan = { 0 };
+	struct iss_issued is = { 0 };
 	struct mc_buf p12pass = { 0 };
-	struct cmd_ca ca;
+	struct mc_ca ca;
 	const char *dir = o->out ? o->out : ".";
 	int files = o->out != NULL || !o->deploy;	/* --deploy alone: targets only */
 	char name[256], *root = NULL;
@@ -128,7 +128,7 @@ run_issue(struct issue_opts *o)
 		return EXIT_ERR;
 	if (cmd_ca_lock(&ca) < 0)
 		goto out;
-	if (cmd_issue_plan(&ca, &o->req, &plan) < 0) {
+	if (iss_plan_make(&ca, &o->req, &plan) < 0) {
 		cmd_fail();
 		goto out;
 	}
@@ -139,22 +139,22 @@ run_issue(struct issue_opts *o)
 	{
 		struct store_cert probe = { .cn = plan.cn ? plan.cn : "", .sans = plan.names };
 
-		cmd_leaf_file_name(&probe, name, sizeof(name));
+		iss_leaf_file_name(&probe, name, sizeof(name));
 	}
 	if ((o->deploy && deploy_check(&plan, o, &root) < 0) ||
-	    (files && cmd_leaf_files_check(dir, name, plan.csr_key == NULL) < 0) ||
+	    (files && iss_leaf_files_check(dir, name, plan.csr_key == NULL) < 0) ||
 	    p12_prepare(o, &plan, &p12pass) < 0) {
 		cmd_fail();
 		goto out;
 	}
 	if (cmd_ca_unlock(&ca) < 0)
 		goto out;
-	if (cmd_issue_sign(&ca, &plan, &is) < 0 || cmd_issue_record(&ca, &is, "issue") < 0) {
+	if (iss_sign(&ca, &plan, &is) < 0 || iss_record(&ca, &is, "issue") < 0) {
 		cmd_fail();
 		goto out;
 	}
 	/* Recorded; only now may the certificate leave the process. */
-	if (files && cmd_leaf_files_write(dir, name, &is, ca.cert) < 0) {
+	if (files && iss_leaf_files_write(&ca, dir, name, &is) < 0) {
 		cmd_error("certificate %s is recorded but its files could not be written: %s", is.rec.serial, mc_err());
 		goto out;
 	}
@@ -174,8 +174,8 @@ run_issue(struct issue_opts *o)
 	rc = EXIT_OK;
 out:
 	mc_buf_free(&p12pass);
-	cmd_issued_free(&is);
-	cmd_issue_plan_free(&plan);
+	iss_issued_free(&is);
+	iss_plan_free(&plan);
 	cmd_close_ca(&ca);
 	return rc;
 }

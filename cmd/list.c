@@ -55,7 +55,7 @@ cmd_list(int argc, const char **argv)
 		POPT_TABLEEND
 	};
 	poptContext ctx = NULL;
-	struct cmd_ca ca;
+	struct mc_ca ca;
 	int rc;
 
 	if ((rc = cmd_parse(&ctx, argc, argv, opts, NULL)) != 0)
@@ -104,7 +104,7 @@ cmd_profiles(int argc, const char **argv)
 		POPT_TABLEEND
 	};
 	poptContext ctx = NULL;
-	struct cmd_ca ca;
+	struct mc_ca ca;
 	int rc;
 
 	if ((rc = cmd_parse(&ctx, argc, argv, opts, NULL)) != 0)

@@ -46,7 +46,7 @@ cmd_log(int argc, const char **argv)
 		POPT_TABLEEND
 	};
 	poptContext ctx = NULL;
-	struct cmd_ca ca;
+	struct mc_ca ca;
 	time_t since = 0;
 	int rc;
 

@@ -131,5 +131,6 @@ main(int argc, const char **argv)
 		cmd_error("unknown command '%s'; see 'minica help'", argv[0]);
 		return finish_output(EXIT_USAGE);
 	}
+	g.cmdname = c->name;
 	return finish_output(c->fn(argc, argv));
 }

@@ -82,7 +82,7 @@ collect_due(const struct store_cert *c, void *arg)
 	l->current++;
 	if (!selected(l->o, c))
 		return 0;
-	due = l->o->force || cmd_cert_due(c, l->now, l->o->days);
+	due = l->o->force || pol_cert_due(c->not_before, c->not_after, l->now, l->o->days);
 	if (!due && (due = stranded(l->db, c, l->o->root)) < 0)
 		return -1;
 	if (!due)
@@ -127,7 +127,7 @@ collect_roots(const struct store_deployment *d, void *arg)
  * failed deployment keeps the previous pair in place (deploy rolls back)
  * and the new files go to the out folder so the new key is not lost. */
 static int
-redeploy(struct cmd_ca *ca, const struct store_cert *old, struct issued *is, const struct renew_opts *o,
+redeploy(struct mc_ca *ca, const struct store_cert *old, struct iss_issued *is, const struct renew_opts *o,
     int *deployed)
 {
 	struct mc_strv roots = { 0 };
@@ -164,18 +164,18 @@ report_failure(const struct store_cert *old)
 /* After signing: record (superseding the old one), then redeploy where
  * the old one is deployed, else files in --out. */
 static int
-finish_one(struct cmd_ca *ca, const struct store_cert *old, struct issued *is, const struct renew_opts *o)
+finish_one(struct mc_ca *ca, const struct store_cert *old, struct iss_issued *is, const struct renew_opts *o)
 {
 	char name[256], na[21], err[MC_ERR_MAX] = "";
 	const char *dir = o->out ? o->out : ".";
 	int deployed = 0, dep_rc;
 
-	if (cmd_renew_record(ca, old, is) < 0)
+	if (iss_renew_record(ca, old, is) < 0)
 		return -1;
 	if ((dep_rc = redeploy(ca, old, is, o, &deployed)) < 0)
 		snprintf(err, sizeof(err), "%s", mc_err());
-	cmd_leaf_file_name(&is->rec, name, sizeof(name));
-	if ((deployed == 0 || o->out != NULL) && cmd_leaf_files_replace(dir, name, is, ca->cert) < 0) {
+	iss_leaf_file_name(&is->rec, name, sizeof(name));
+	if ((deployed == 0 || o->out != NULL) && iss_leaf_files_replace(ca, dir, name, is) < 0) {
 		mc_preferr("renewed as %s and recorded, but its files could not be written", is->rec.serial);
 		return -1;
 	}
@@ -203,11 +203,11 @@ finish_one(struct cmd_ca *ca, const struct store_cert *old, struct issued *is, c
  * (all or nothing), each is signed alone to find and skip the bad one.
  */
 static size_t
-renew_all(struct cmd_ca *ca, const struct due_list *l, const struct renew_opts *o)
+renew_all(struct mc_ca *ca, const struct due_list *l, const struct renew_opts *o)
 {
-	struct issue_plan *plans = calloc(l->n, sizeof(*plans));
-	struct issue_plan **ready = calloc(l->n, sizeof(*ready));
-	struct issued *is = calloc(l->n, sizeof(*is));
+	struct iss_plan *plans = calloc(l->n, sizeof(*plans));
+	struct iss_plan **ready = calloc(l->n, sizeof(*ready));
+	struct iss_issued *is = calloc(l->n, sizeof(*is));
 	size_t *idx = calloc(l->n, sizeof(*idx)), k = 0, failed = 0;
 
 	if (plans == NULL || ready == NULL || is == NULL || idx == NULL) {
@@ -216,7 +216,7 @@ renew_all(struct cmd_ca *ca, const struct due_list *l, const struct renew_opts *
 		goto out;
 	}
 	for (size_t i = 0; i < l->n; i++) {
-		if (cmd_renew_plan(ca, &l->v[i], &plans[i]) < 0) {
+		if (iss_renew_plan(ca, &l->v[i], &plans[i]) < 0) {
 			report_failure(&l->v[i]);
 			failed++;
 			continue;
@@ -224,7 +224,7 @@ renew_all(struct cmd_ca *ca, const struct due_list *l, const struct renew_opts *
 		ready[k] = &plans[i];
 		idx[k++] = i;
 	}
-	if (k > 1 && cmd_issue_sign_many(ca, ready, k, mc_cpu_count(), is, NULL) == 0) {
+	if (k > 1 && iss_sign_many(ca, ready, k, mc_cpu_count(), is, NULL) == 0) {
 		for (size_t j = 0; j < k; j++)
 			if (finish_one(ca, &l->v[idx[j]], &is[j], o) < 0) {
 				report_failure(&l->v[idx[j]]);
@@ -233,16 +233,16 @@ renew_all(struct cmd_ca *ca, const struct due_list *l, const struct renew_opts *
 		goto out;
 	}
 	for (size_t j = 0; j < k; j++) {
-		if (cmd_issue_sign(ca, ready[j], &is[j]) < 0 || finish_one(ca, &l->v[idx[j]], &is[j], o) < 0) {
+		if (iss_sign(ca, ready[j], &is[j]) < 0 || finish_one(ca, &l->v[idx[j]], &is[j], o) < 0) {
 			report_failure(&l->v[idx[j]]);
 			failed++;
 		}
 	}
 out:
 	for (size_t i = 0; is != NULL && i < l->n; i++)
-		cmd_issued_free(&is[i]);
+		iss_issued_free(&is[i]);
 	for (size_t i = 0; plans != NULL && i < l->n; i++)
-		cmd_issue_plan_free(&plans[i]);
+		iss_plan_free(&plans[i]);
 	free(plans);
 	free(ready);
 	free(is);
@@ -255,7 +255,7 @@ run_renew(struct renew_opts *o)
 {
 	struct due_list l = { .o = o, .now = time(NULL) };
 	struct store_cert_filter f = { 0 };
-	struct cmd_ca ca;
+	struct mc_ca ca;
 	size_t failed = 0;
 	int rc = EXIT_ERR;
 
@@ -304,7 +304,7 @@ out:
 int
 cmd_renew(int argc, const char **argv)
 {
-	struct renew_opts o = { .days = RENEW_DAYS_DEFAULT };
+	struct renew_opts o = { .days = POL_RENEW_DAYS_DEFAULT };
 	struct poptOption opts[] = {
 		{ "days", 0, POPT_ARG_INT, &o.days, 0, "renew what expires within N days (default 30)", "N" },
 		{ "dry-run", 'n', POPT_ARG_NONE, &o.dry_run, 0, "say what would be renewed; change nothing", NULL },

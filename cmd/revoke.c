@@ -30,7 +30,7 @@ static int
 do_revoke(const char *serial, const char *reason)
 {
 	struct store_cert c = { 0 };
-	struct cmd_ca ca;
+	struct mc_ca ca;
 	int rc = EXIT_ERR, found;
 
 	if (cmd_open_ca(&ca) < 0)
@@ -126,7 +126,7 @@ do_crl(const char *out, int days)
 	struct revoked_list l = { 0 };
 	struct mc_buf pem = { 0 };
 	X509_CRL *crl = NULL;
-	struct cmd_ca ca;
+	struct mc_ca ca;
 	int64_t number;
 	int rc = EXIT_ERR;
 

@@ -5,7 +5,7 @@
 #include "cmd.h"
 
 static void
-show_ca_json(const struct cmd_ca *ca, int pem)
+show_ca_json(const struct mc_ca *ca, int pem)
 {
 	char nb[21], na[21];
 
@@ -28,7 +28,7 @@ show_ca_json(const struct cmd_ca *ca, int pem)
 }
 
 static void
-show_ca_text(const struct cmd_ca *ca, int pem)
+show_ca_text(const struct mc_ca *ca, int pem)
 {
 	char nb[21], na[21];
 	const char *kt = ca_key_type_name(X509_get0_pubkey(ca->cert));
@@ -59,7 +59,7 @@ cmd_show(int argc, const char **argv)
 		POPT_AUTOHELP
 		POPT_TABLEEND
 	};
-	struct cmd_ca ca;
+	struct mc_ca ca;
 	poptContext ctx = NULL;
 	const char *what;
 	int rc;

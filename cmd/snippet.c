@@ -22,7 +22,7 @@ take_newest(const struct store_deployment *d, void *arg)
 /* The paths of the current deployment under root, else the profile's
  * configured targets (with a warning: nothing is there yet). */
 static int
-paths(struct cmd_ca *ca, const struct pol_profile *p, const char *root, struct found *f)
+paths(struct mc_ca *ca, const struct pol_profile *p, const char *root, struct found *f)
 {
 	struct store_deploy_filter flt = { .state = "current", .root = root, .profile = p->name };
 
@@ -50,7 +50,7 @@ run_snippet(const char *daemon, const char *profile, const char *root_opt)
 	struct found f = { NULL, NULL };
 	struct mc_buf out = { 0 };
 	char *root = NULL, *ca_path = NULL;
-	struct cmd_ca ca;
+	struct mc_ca ca;
 	int rc = EXIT_ERR;
 
 	if (profile == NULL && (profile = dep_snippet_profile(daemon)) == NULL)

@@ -120,3 +120,11 @@ pol_lifetime_clamped(const struct pol_profile *p, int requested, time_t now,
 	*days = d;
 	return 0;
 }
+
+int
+pol_cert_due(time_t not_before, time_t not_after, time_t now, int days)
+{
+	time_t life = not_after - not_before;
+
+	return not_after - now <= (time_t)days * 86400 || now - not_before >= life * 2 / 3;
+}

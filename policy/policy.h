@@ -114,6 +114,11 @@ int pol_lifetime(const struct pol_profile *p, int requested, time_t now, time_t 
  * refused only when less than one day is left. */
 int pol_lifetime_clamped(const struct pol_profile *p, int requested, time_t now,
     time_t issuer_not_after, int *days, int *clamped);
+/* The renewal rule, one for renew and check (a check WARNING means
+ * exactly "renew would renew this"): due when within days of not_after
+ * or past two thirds of its lifetime. */
+#define POL_RENEW_DAYS_DEFAULT 30
+int pol_cert_due(time_t not_before, time_t not_after, time_t now, int days);
 
 /* batch.c: the file of `minica issue --batch`, one certificate a line:
  *     PROFILE CN [NAME ...] [days=N] [key=TYPE]   # comment

@@ -6,7 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "cmd.h"
+#include "issue.h"
 
 static int
 push_new(struct mc_strv *sv, const char *s)
@@ -91,7 +91,7 @@ key_type_of(X509 *x, char *out, size_t len)
 }
 
 int
-cmd_import_row(const struct ca_imported *e, const char *profile, struct store_cert *r)
+iss_import_row(const struct ca_imported *e, const char *profile, struct store_cert *r)
 {
 	struct mc_buf pem = { 0 };
 	char *subj = NULL;

@@ -11,10 +11,10 @@
 
 #include <openssl/x509v3.h>
 
-#include "cmd.h"
+#include "issue.h"
 
 static int
-add_name(struct issue_plan *p, struct mc_strv *kind, const char *name)
+add_name(struct iss_plan *p, struct mc_strv *kind, const char *name)
 {
 	if (mc_strv_has(&p->names, name))
 		return 0;
@@ -24,7 +24,7 @@ add_name(struct issue_plan *p, struct mc_strv *kind, const char *name)
 }
 
 static int
-add_dns(struct issue_plan *p, const char *raw, const struct mc_strv *permitted)
+add_dns(struct iss_plan *p, const char *raw, const struct mc_strv *permitted)
 {
 	char *n = pol_hostname_normalize(raw, strlen(raw), p->prof->server);
 	int rc = -1;
@@ -44,7 +44,7 @@ add_dns(struct issue_plan *p, const char *raw, const struct mc_strv *permitted)
 }
 
 static int
-add_email(struct issue_plan *p, const char *raw, const struct mc_strv *permitted)
+add_email(struct iss_plan *p, const char *raw, const struct mc_strv *permitted)
 {
 	char *n = pol_email_normalize(raw, strlen(raw));
 	int rc = -1;
@@ -64,7 +64,7 @@ add_email(struct issue_plan *p, const char *raw, const struct mc_strv *permitted
 }
 
 static int
-add_ip(struct issue_plan *p, const char *raw, X509 *root)
+add_ip(struct iss_plan *p, const char *raw, X509 *root)
 {
 	unsigned char bin[16];
 	char canon[64];
@@ -83,7 +83,7 @@ add_ip(struct issue_plan *p, const char *raw, X509 *root)
 /* The CN: a hostname, or for profiles that allow it an e-mail address
  * or a person's plain name (which gets no SAN). */
 static int
-plan_cn(struct issue_plan *p, const char *cn, const struct mc_strv *permitted)
+plan_cn(struct iss_plan *p, const char *cn, const struct mc_strv *permitted)
 {
 	size_t before = p->names.n;
 
@@ -112,7 +112,7 @@ plan_cn(struct issue_plan *p, const char *cn, const struct mc_strv *permitted)
 }
 
 static int
-plan_from_csr(struct issue_plan *p, const struct issue_req *req, const struct mc_strv *permitted, X509 *root)
+plan_from_csr(struct iss_plan *p, const struct iss_req *req, const struct mc_strv *permitted, X509 *root)
 {
 	struct mc_strv dns = { 0 }, ips = { 0 }, emails = { 0 };
 	X509_REQ *csr = ca_csr_load(req->csr_path);
@@ -156,7 +156,7 @@ out:
 }
 
 static int
-plan_key_type(struct issue_plan *p, const struct issue_req *req)
+plan_key_type(struct iss_plan *p, const struct iss_req *req)
 {
 	const char *kt = req->key_type ? req->key_type : p->prof->key_type;
 
@@ -175,7 +175,7 @@ plan_key_type(struct issue_plan *p, const struct issue_req *req)
 }
 
 int
-cmd_issue_plan(struct cmd_ca *ca, const struct issue_req *req, struct issue_plan *p)
+iss_plan_make(struct mc_ca *ca, const struct iss_req *req, struct iss_plan *p)
 {
 	struct mc_strv permitted = { 0 };
 	int rc = -1;
@@ -213,12 +213,12 @@ cmd_issue_plan(struct cmd_ca *ca, const struct issue_req *req, struct issue_plan
 out:
 	mc_strv_free(&permitted);
 	if (rc < 0)
-		cmd_issue_plan_free(p);
+		iss_plan_free(p);
 	return rc;
 }
 
 void
-cmd_issue_plan_free(struct issue_plan *p)
+iss_plan_free(struct iss_plan *p)
 {
 	free(p->cn);
 	mc_strv_free(&p->dns);
@@ -227,14 +227,6 @@ cmd_issue_plan_free(struct issue_plan *p)
 	mc_strv_free(&p->names);
 	EVP_PKEY_free(p->csr_key);
 	memset(p, 0, sizeof(*p));
-}
-
-int
-cmd_cert_due(const struct store_cert *c, time_t now, int days)
-{
-	time_t life = c->not_after - c->not_before;
-
-	return c->not_after - now <= (time_t)days * 86400 || now - c->not_before >= life * 2 / 3;
 }
 
 static const char *
@@ -246,7 +238,7 @@ purpose_of(const struct pol_profile *prof)
 }
 
 static int
-fill_record(const struct cmd_ca *ca, const struct issue_plan *p, struct issued *is)
+fill_record(const struct mc_ca *ca, const struct iss_plan *p, struct iss_issued *is)
 {
 	struct store_cert *r = &is->rec;
 	struct mc_buf pem = { 0 };
@@ -277,7 +269,7 @@ fail:
 /* A random serial not yet in the store.  159 random bits never collide
  * in practice; the store has the final word (the column is UNIQUE). */
 static int
-pick_serial(struct cmd_ca *ca, ASN1_INTEGER *serial)
+pick_serial(struct mc_ca *ca, ASN1_INTEGER *serial)
 {
 	for (int tries = 0; tries < 4; tries++) {
 		char hex[CA_SERIAL_LEN];
@@ -305,8 +297,8 @@ pick_serial(struct cmd_ca *ca, ASN1_INTEGER *serial)
 /* Key, signature, self-check and the row to record.  No store access,
  * so batch runs it on several threads at once. */
 static int
-sign_with_serial(const struct cmd_ca *ca, const struct issue_plan *p, const ASN1_INTEGER *serial,
-    struct issued *is)
+sign_with_serial(const struct mc_ca *ca, const struct iss_plan *p, const ASN1_INTEGER *serial,
+    struct iss_issued *is)
 {
 	struct ca_leaf_req lr = { 0 };
 
@@ -326,12 +318,12 @@ sign_with_serial(const struct cmd_ca *ca, const struct issue_plan *p, const ASN1
 		goto fail;
 	return 0;
 fail:
-	cmd_issued_free(is);
+	iss_issued_free(is);
 	return -1;
 }
 
 int
-cmd_issue_sign(struct cmd_ca *ca, const struct issue_plan *p, struct issued *is)
+iss_sign(struct mc_ca *ca, const struct iss_plan *p, struct iss_issued *is)
 {
 	ASN1_INTEGER *serial = ASN1_INTEGER_new();
 	int rc = -1;
@@ -348,10 +340,10 @@ cmd_issue_sign(struct cmd_ca *ca, const struct issue_plan *p, struct issued *is)
 }
 
 struct sign_many {
-	const struct cmd_ca *ca;
-	struct issue_plan *const *plans;
+	const struct mc_ca *ca;
+	struct iss_plan *const *plans;
 	ASN1_INTEGER **serials;
-	struct issued *out;
+	struct iss_issued *out;
 };
 
 static int
@@ -363,8 +355,8 @@ sign_many_one(void *arg, size_t i)
 }
 
 int
-cmd_issue_sign_many(struct cmd_ca *ca, struct issue_plan *const *plans, size_t n, int jobs,
-    struct issued *out, size_t *failed_at)
+iss_sign_many(struct mc_ca *ca, struct iss_plan *const *plans, size_t n, int jobs,
+    struct iss_issued *out, size_t *failed_at)
 {
 	struct sign_many sm = { ca, plans, NULL, out };
 	size_t i = 0;
@@ -394,7 +386,7 @@ out:
 		if (failed_at != NULL)
 			*failed_at = i;
 		for (size_t j = 0; j < n; j++)
-			cmd_issued_free(&out[j]);
+			iss_issued_free(&out[j]);
 	}
 	for (size_t j = 0; sm.serials != NULL && j < n; j++)
 		ASN1_INTEGER_free(sm.serials[j]);
@@ -403,7 +395,7 @@ out:
 }
 
 static int
-record_one(struct cmd_ca *ca, struct issued *is, const char *action)
+record_one(struct mc_ca *ca, struct iss_issued *is, const char *action)
 {
 	char *names = mc_strv_join(&is->rec.sans, ",");
 	int rc = -1;
@@ -420,13 +412,13 @@ record_one(struct cmd_ca *ca, struct issued *is, const char *action)
 }
 
 int
-cmd_issue_record(struct cmd_ca *ca, struct issued *is, const char *action)
+iss_record(struct mc_ca *ca, struct iss_issued *is, const char *action)
 {
-	return cmd_issue_record_many(ca, is, 1, action);
+	return iss_record_many(ca, is, 1, action);
 }
 
 int
-cmd_issue_record_many(struct cmd_ca *ca, struct issued *is, size_t n, const char *action)
+iss_record_many(struct mc_ca *ca, struct iss_issued *is, size_t n, const char *action)
 {
 	if (store_begin(ca->db) < 0)
 		return -1;
@@ -444,7 +436,7 @@ cmd_issue_record_many(struct cmd_ca *ca, struct issued *is, size_t n, const char
 }
 
 void
-cmd_issued_free(struct issued *is)
+iss_issued_free(struct iss_issued *is)
 {
 	X509_free(is->cert);
 	EVP_PKEY_free(is->key);
@@ -453,7 +445,7 @@ cmd_issued_free(struct issued *is)
 }
 
 void
-cmd_leaf_file_name(const struct store_cert *c, char *out, size_t len)
+iss_leaf_file_name(const struct store_cert *c, char *out, size_t len)
 {
 	const char *src = c->cn[0] ? c->cn : (c->sans.n ? c->sans.v[0] : c->serial);
 	size_t n = 0;
@@ -516,7 +508,7 @@ check_out_dir(const char *dir)
 }
 
 int
-cmd_leaf_files_check(const char *dir, const char *name, int with_key)
+iss_leaf_files_check(const char *dir, const char *name, int with_key)
 {
 	char *kp;
 	struct stat st;
@@ -536,38 +528,38 @@ cmd_leaf_files_check(const char *dir, const char *name, int with_key)
 	return rc;
 }
 
-/* Temp files a killed minica left in the out folder (see cmd_ca_lock). */
+/* Temp files a killed minica left in the out folder (see iss_ca_lock). */
 static int
-sweep_out(const char *dir)
+sweep_out(struct mc_ca *ca, const char *dir)
 {
 	struct mc_strv removed = { 0 };
 
-	if (g.locked_at.tv_sec == 0)
+	if (ca->locked_at.tv_sec == 0)
 		return 0;
-	if (ca_file_sweep_tmp(dir, &g.locked_at, &removed) < 0) {
+	if (ca_file_sweep_tmp(dir, &ca->locked_at, &removed) < 0) {
 		mc_strv_free(&removed);
 		return -1;
 	}
 	for (size_t i = 0; i < removed.n; i++)
-		cmd_warn("removed '%s', left by an interrupted minica", removed.v[i]);
+		iss_warn(ca, "removed '%s', left by an interrupted minica", removed.v[i]);
 	mc_strv_free(&removed);
 	return 0;
 }
 
 struct ca_fileset *
-cmd_leaf_fileset(const char *dir)
+iss_leaf_fileset(struct mc_ca *ca, const char *dir)
 {
 	if (mkdir(dir, 0700) < 0 && errno != EEXIST) {
 		mc_seterr("cannot create folder '%s': %s", dir, strerror(errno));
 		return NULL;
 	}
-	if (sweep_out(dir) < 0)
+	if (sweep_out(ca, dir) < 0)
 		return NULL;
 	return ca_fileset_new(dir);
 }
 
 static int
-leaf_files_add(struct ca_fileset *fs, const char *name, const struct issued *is, X509 *root, int replace_key)
+leaf_files_add(struct ca_fileset *fs, const char *name, const struct iss_issued *is, X509 *root, int replace_key)
 {
 	struct mc_buf leaf = { 0 }, chain = { 0 }, key = { 0 };
 	char fname[300];
@@ -595,42 +587,42 @@ out:
 }
 
 int
-cmd_leaf_files_add(struct ca_fileset *fs, const char *name, const struct issued *is, X509 *root)
+iss_leaf_files_add(struct ca_fileset *fs, const char *name, const struct iss_issued *is, X509 *root)
 {
 	return leaf_files_add(fs, name, is, root, 0);
 }
 
 static int
-leaf_files_write(const char *dir, const char *name, const struct issued *is, X509 *root, int replace_key)
+leaf_files_write(struct mc_ca *ca, const char *dir, const char *name, const struct iss_issued *is, int replace_key)
 {
-	struct ca_fileset *fs = cmd_leaf_fileset(dir);
+	struct ca_fileset *fs = iss_leaf_fileset(ca, dir);
 	int rc = -1;
 
-	if (fs != NULL && leaf_files_add(fs, name, is, root, replace_key) == 0 && ca_fileset_commit(fs) == 0)
+	if (fs != NULL && leaf_files_add(fs, name, is, ca->cert, replace_key) == 0 && ca_fileset_commit(fs) == 0)
 		rc = 0;
 	ca_fileset_free(fs);
 	return rc;
 }
 
 int
-cmd_leaf_files_write(const char *dir, const char *name, const struct issued *is, X509 *root)
+iss_leaf_files_write(struct mc_ca *ca, const char *dir, const char *name, const struct iss_issued *is)
 {
-	return leaf_files_write(dir, name, is, root, 0);
+	return leaf_files_write(ca, dir, name, is, 0);
 }
 
 int
-cmd_leaf_files_replace(const char *dir, const char *name, const struct issued *is, X509 *root)
+iss_leaf_files_replace(struct mc_ca *ca, const char *dir, const char *name, const struct iss_issued *is)
 {
-	return leaf_files_write(dir, name, is, root, 1);
+	return leaf_files_write(ca, dir, name, is, 1);
 }
 
 /* The request that re-issues c: same profile, names and key type, the
  * same lifetime where policy still allows it. */
 int
-cmd_renew_plan(struct cmd_ca *ca, const struct store_cert *c, struct issue_plan *plan)
+iss_renew_plan(struct mc_ca *ca, const struct store_cert *c, struct iss_plan *plan)
 {
 	const struct pol_profile *prof = pol_profile_find(&ca->cfg, c->profile);
-	struct issue_req req = { .profile = c->profile, .key_type = c->key_type };
+	struct iss_req req = { .profile = c->profile, .key_type = c->key_type };
 	const char **sans = calloc(c->sans.n + 1, sizeof(char *)), **ips = calloc(c->sans.n + 1, sizeof(char *));
 	size_t ns = 0, ni = 0;
 	long left = (long)((ca->rec.not_after - time(NULL)) / 86400);
@@ -666,7 +658,7 @@ cmd_renew_plan(struct cmd_ca *ca, const struct store_cert *c, struct issue_plan 
 		req.days = (int)left;
 	if (!pol_key_type_valid(req.key_type))
 		req.key_type = NULL;
-	rc = cmd_issue_plan(ca, &req, plan);
+	rc = iss_plan_make(ca, &req, plan);
 out:
 	free(sans);
 	free(ips);
@@ -674,7 +666,7 @@ out:
 }
 
 int
-cmd_renew_record(struct cmd_ca *ca, const struct store_cert *old, struct issued *is)
+iss_renew_record(struct mc_ca *ca, const struct store_cert *old, struct iss_issued *is)
 {
 	char *names = mc_strv_join(&is->rec.sans, ",");
 	int rc = -1;

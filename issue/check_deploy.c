@@ -4,13 +4,13 @@
 #include <string.h>
 
 #include "../deploy/deploy.h"
-#include "cmd.h"
+#include "issue.h"
 
 #define PROBE_TIMEOUT_MS 5000
 
 struct dep_check {
-	struct cmd_ca *ca;
-	struct cmd_findings *f;
+	struct mc_ca *ca;
+	struct iss_findings *f;
 	int probe;
 	time_t now;
 	size_t count;
@@ -30,13 +30,13 @@ check_cert_state(struct dep_check *s, const struct store_deployment *d, const st
     const char *what)
 {
 	if (c->not_after <= s->now)
-		return cmd_finding_add(s->f, SEV_CRITICAL, c->serial, what,
+		return iss_finding_add(s->f, SEV_CRITICAL, c->serial, what,
 		    "the deployed certificate has expired; run 'minica renew'");
 	if (strcmp(c->status, "revoked") == 0)
-		return cmd_finding_add(s->f, SEV_CRITICAL, c->serial, what,
+		return iss_finding_add(s->f, SEV_CRITICAL, c->serial, what,
 		    "the deployed certificate is revoked; issue and deploy a new one");
 	if (strcmp(c->status, "superseded") == 0)
-		return cmd_finding_add(s->f, SEV_WARNING, c->serial, what,
+		return iss_finding_add(s->f, SEV_WARNING, c->serial, what,
 		    "the deployed certificate was renewed as %s, which is not deployed here; "
 		    "run 'minica deploy %s%s%s'", c->superseded_by_serial, c->superseded_by_serial,
 		    strcmp(d->root, "/") ? " --root " : "", strcmp(d->root, "/") ? d->root : "");
@@ -54,9 +54,9 @@ probe_one(struct dep_check *s, const struct pol_probe *pr, const struct store_ce
 	if (sni != NULL && sni[0] == '*')
 		sni = NULL;
 	if (ca_probe(pr->host, pr->port, pr->starttls, sni, PROBE_TIMEOUT_MS, fpr) < 0)
-		return cmd_finding_add(s->f, SEV_CRITICAL, c->serial, what, "%s", mc_err());
+		return iss_finding_add(s->f, SEV_CRITICAL, c->serial, what, "%s", mc_err());
 	if (strcmp(fpr, c->fingerprint) != 0)
-		return cmd_finding_add(s->f, SEV_CRITICAL, c->serial, what,
+		return iss_finding_add(s->f, SEV_CRITICAL, c->serial, what,
 		    "%s serves another certificate (SHA-256 %.16s...) than the one deployed; "
 		    "was the service reloaded?", where, fpr);
 	return 0;
@@ -77,7 +77,7 @@ check_one(const struct store_deployment *d, void *arg)
 	if (dep_inspect(d, &r) < 0)
 		goto out;
 	for (size_t i = 0; i < r.n; i++)
-		if (cmd_finding_add(s->f, SEV_CRITICAL, d->serial, what, "%s%s%s%s", r.v[i].path ? "'" : "",
+		if (iss_finding_add(s->f, SEV_CRITICAL, d->serial, what, "%s%s%s%s", r.v[i].path ? "'" : "",
 		    r.v[i].path ? r.v[i].path : "", r.v[i].path ? "': " : "", r.v[i].text) < 0)
 			goto out;
 	if ((found = store_cert_find(s->ca->db, d->serial, &c)) < 0)
@@ -96,7 +96,7 @@ out:
 }
 
 int
-cmd_check_deployments(struct cmd_ca *ca, const char *root, int probe, struct cmd_findings *f, size_t *count)
+iss_check_deployments(struct mc_ca *ca, const char *root, int probe, struct iss_findings *f, size_t *count)
 {
 	struct dep_check s = { .ca = ca, .f = f, .probe = probe, .now = time(NULL) };
 	const char *states[] = { "current", "pending" };

@@ -3,10 +3,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "cmd.h"
+#include "issue.h"
 
 const char *
-cmd_sev_name(enum cmd_sev s)
+iss_sev_name(enum iss_sev s)
 {
 	static const char *const names[] = { "OK", "WARNING", "CRITICAL", "UNKNOWN" };
 
@@ -14,16 +14,16 @@ cmd_sev_name(enum cmd_sev s)
 }
 
 int
-cmd_finding_add(struct cmd_findings *f, enum cmd_sev sev, const char *serial, const char *what,
+iss_finding_add(struct iss_findings *f, enum iss_sev sev, const char *serial, const char *what,
     const char *fmt, ...)
 {
-	struct cmd_finding *x;
+	struct iss_finding *x;
 	va_list ap;
 	int n;
 
 	if (f->n == f->cap) {
 		size_t ncap = f->cap ? 2 * f->cap : 8;
-		struct cmd_finding *nv = realloc(f->v, ncap * sizeof(*nv));
+		struct iss_finding *nv = realloc(f->v, ncap * sizeof(*nv));
 
 		if (nv == NULL) {
 			mc_seterr("out of memory");
@@ -51,7 +51,7 @@ cmd_finding_add(struct cmd_findings *f, enum cmd_sev sev, const char *serial, co
 }
 
 void
-cmd_findings_free(struct cmd_findings *f)
+iss_findings_free(struct iss_findings *f)
 {
 	for (size_t i = 0; i < f->n; i++)
 		free(f->v[i].message);

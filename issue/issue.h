@@ -1,0 +1,182 @@
+/*
+ * issue: the issuing pipeline and the CA handle, shared by every command
+ * and by long-running processes (the ACME server):
+ *   plan (policy) -> serial (store) -> sign (ca) -> record (store, one
+ *   transaction) -> files (only after the commit) -> deploy.
+ * Also: a new CA home in its safe order, import rows, and the deployment
+ * findings of 'check'.  Functions here set mc_err and return 0/-1 (or a
+ * pointer/NULL); they never print, prompt or exit.  Warnings go to the
+ * handle's warn callback.  No globals: a process may hold many handles.
+ */
+#ifndef MINICA_ISSUE_H
+#define MINICA_ISSUE_H
+
+#include <time.h>
+
+#include "../ca/ca.h"
+#include "../deploy/deploy.h"
+#include "../policy/policy.h"
+#include "../store/store.h"
+#include "../util/util.h"
+
+/* ---- the CA handle (ca.c) ---- */
+
+/* Called with one line (no "minica: warning: " prefix, no newline). */
+typedef void iss_warn_fn(void *arg, const char *msg);
+
+struct mc_ca {
+	char *home;		/* the CA home folder (owned) */
+	struct store *db;
+	struct pol_config cfg;
+	struct store_ca rec;
+	X509 *cert;		/* the issuing certificate */
+	EVP_PKEY *key;		/* only after iss_ca_unlock */
+	int lock_fd;		/* >= 0 while iss_ca_lock holds the CA */
+	struct timespec locked_at;	/* when the lock was taken; 0: not held */
+	iss_warn_fn *warn;	/* NULL: warnings are dropped */
+	void *warn_arg;
+};
+
+#define ISS_LOCK_WAIT_MS 60000
+
+/* Checks that home and home/private are folders closed to group/others. */
+int iss_home_check_modes(const char *home);
+/* home/rel, malloc'd; NULL (mc_err) on no memory. */
+char *iss_home_path(const char *home, const char *rel);
+/* Opens the store, the config and the CA certificate in home.  "no CA in
+ * ..." (run minica init) when there is none.  On -1 the handle is closed. */
+int iss_ca_open(struct mc_ca *ca, const char *home);
+/* Serialises everything that changes the CA or deployed files: waits up
+ * to wait_ms for the lock, then fails "CA busy: held by pid N (WHO)".
+ * who names this holder for others to see (e.g. "minica issue"). */
+int iss_ca_lock(struct mc_ca *ca, const char *who, int wait_ms);
+/* Decrypts private/ca.key with pass and checks it matches the CA
+ * certificate.  The key stays in the handle until iss_ca_close. */
+int iss_ca_unlock(struct mc_ca *ca, const char *pass, size_t passlen);
+/* Frees everything (the key too) and releases the lock.  Safe twice. */
+void iss_ca_close(struct mc_ca *ca);
+/* Sends one formatted warning to ca->warn (if set). */
+void iss_warn(const struct mc_ca *ca, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+/* ---- the pipeline (engine.c) ---- */
+
+struct iss_req {
+	const char *profile;
+	const char *cn;
+	const char **sans;	/* NULL-terminated; may be NULL */
+	const char **ips;
+	int days;		/* 0: profile default */
+	const char *key_type;	/* NULL: profile default */
+	const char *csr_path;
+};
+
+struct iss_plan {
+	const struct pol_profile *prof;
+	char *cn;		/* subject CN; NULL when the name is too long */
+	struct mc_strv dns, ips, emails;
+	struct mc_strv names;	/* every name, in SAN order */
+	int days;
+	char key_type[16];
+	EVP_PKEY *csr_key;	/* public key from --csr */
+};
+
+struct iss_issued {
+	X509 *cert;
+	EVP_PKEY *key;		/* NULL for a CSR */
+	struct store_cert rec;
+};
+
+/* Policy: profile, names, name constraints, lifetime, key type. */
+int iss_plan_make(struct mc_ca *ca, const struct iss_req *req, struct iss_plan *plan);
+void iss_plan_free(struct iss_plan *plan);
+/* Key generation (unless CSR), signing with a serial unique in the store,
+ * and the strict self-check. */
+int iss_sign(struct mc_ca *ca, const struct iss_plan *plan, struct iss_issued *out);
+/*
+ * The same for many plans at once (batch, and renew when several are
+ * due): serials are picked on the calling thread (the only one that
+ * touches the store); keys are generated, leaves signed and self-checked
+ * on up to jobs threads with the CA key unlocked once by the caller.
+ * out[i] is plans[i]'s.  All or nothing: on -1 every out[] is freed and
+ * *failed_at (may be NULL) is the index of the plan that failed.
+ */
+int iss_sign_many(struct mc_ca *ca, struct iss_plan *const *plans, size_t n, int jobs,
+    struct iss_issued *out, size_t *failed_at);
+/* One transaction: the certificate row and its audit event. */
+int iss_record(struct mc_ca *ca, struct iss_issued *is, const char *action);
+/* One transaction for n rows and their audit events: all or none. */
+int iss_record_many(struct mc_ca *ca, struct iss_issued *is, size_t n, const char *action);
+void iss_issued_free(struct iss_issued *is);
+/* NAME.crt, NAME-fullchain.crt and (unless CSR) NAME.key (0600,
+ * exclusive) in dir (created 0700), chained to ca->cert.  Check first,
+ * write after commit. */
+int iss_leaf_files_check(const char *dir, const char *name, int with_key);
+int iss_leaf_files_write(struct mc_ca *ca, const char *dir, const char *name, const struct iss_issued *is);
+/* The same in steps, for many leaves with one sync (ca_fileset): the
+ * folder created 0700 if missing (temp files a killed minica left there
+ * removed, each one a warning), each leaf's files added (thread-safe),
+ * then ca_fileset_commit. */
+struct ca_fileset *iss_leaf_fileset(struct mc_ca *ca, const char *dir);
+int iss_leaf_files_add(struct ca_fileset *fs, const char *name, const struct iss_issued *is, X509 *root);
+/* Same, replacing an existing key (renew: the old key's certificate is
+ * superseded). */
+int iss_leaf_files_replace(struct mc_ca *ca, const char *dir, const char *name, const struct iss_issued *is);
+/* The plan that re-issues a stored certificate the minica way. */
+int iss_renew_plan(struct mc_ca *ca, const struct store_cert *c, struct iss_plan *plan);
+/* One transaction: new row, old one superseded and linked, audit event. */
+int iss_renew_record(struct mc_ca *ca, const struct store_cert *old, struct iss_issued *is);
+/* A file name for a certificate: its CN or first name, made safe. */
+void iss_leaf_file_name(const struct store_cert *c, char *out, size_t len);
+
+/* ---- a new CA home (home.c), shared by init and import ---- */
+
+struct iss_new_ca {
+	const char *home;
+	EVP_PKEY *key;
+	X509 *cert;
+	const struct mc_buf *pass;	/* new passphrase for private/ca.key */
+	const struct mc_buf *conf;	/* minica.conf text */
+	int imported;
+	/* Runs inside the transaction that records the CA row: the audit
+	 * event and any rows that belong with it. */
+	int (*record)(struct store *db, const struct store_ca *rec, void *arg);
+	void *arg;
+};
+/* private/ca.key (scrypt, 0600, exclusive), minica.db with the CA row,
+ * ca.crt, minica.conf, in that order.  The caller removes partial files. */
+int iss_new_ca_write(const struct iss_new_ca *n);
+/* The files a new CA home gets, in creation order (NULL-terminated). */
+extern const char *const iss_home_files[];
+
+/* ---- import rows (importrows.c) ---- */
+
+/* A store row for a certificate found by 'minica import'; profile NULL:
+ * "server" or "client" from its extendedKeyUsage. */
+int iss_import_row(const struct ca_imported *e, const char *profile, struct store_cert *r);
+
+/* ---- deployment findings (findings.c, check_deploy.c) ---- */
+
+/* Severity follows the monitoring-plugin convention so the worst one is
+ * check's exit code. */
+enum iss_sev { SEV_OK = 0, SEV_WARNING = 1, SEV_CRITICAL = 2, SEV_UNKNOWN = 3 };
+struct iss_finding {
+	enum iss_sev sev;
+	char serial[48];
+	char what[128];		/* "smtpd mail.example.org", "root", ... */
+	char *message;
+};
+struct iss_findings {
+	struct iss_finding *v;
+	size_t n, cap;
+	enum iss_sev worst;
+};
+int iss_finding_add(struct iss_findings *f, enum iss_sev sev, const char *serial, const char *what,
+    const char *fmt, ...) __attribute__((format(printf, 5, 6)));
+void iss_findings_free(struct iss_findings *f);
+const char *iss_sev_name(enum iss_sev s);
+/* Every current or interrupted deployment (under root, NULL: all): files
+ * as deployed, the certificate still current, and with probe what the
+ * daemons serve.  *count: how many deployments were looked at. */
+int iss_check_deployments(struct mc_ca *ca, const char *root, int probe, struct iss_findings *f, size_t *count);
+
+#endif

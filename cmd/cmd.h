@@ -33,12 +33,18 @@ struct cmd_globals {
 	char *home_opt;		/* --home */
 	char *pass_file;	/* --passphrase-file */
 	int pass_fd;		/* --passphrase-fd, -1 if unset */
+	char *root_pass_file;	/* --root-passphrase-file */
+	int root_pass_fd;	/* --root-passphrase-fd, -1 if unset */
+	char *root_key;		/* --root-key: the offline copy of the root key */
 	const char *progname;
 	const char *cmdname;	/* the command running, for the lock holder */
 	
 };
 extern struct cmd_globals g;
 extern struct poptOption cmd_common_options[];
+/* --root-passphrase-file, --root-passphrase-fd, --root-key: for the
+ * commands that can do root operations. */
+extern struct poptOption cmd_root_options[];
 
 /* common.c */
 /* Runs popt over argv with opts (which should include cmd_common_options
@@ -67,14 +73,20 @@ int cmd_check_home_modes(void);
  * bounded wait, then a clear "CA busy" error. */
 int cmd_ca_lock(struct mc_ca *ca);
 int cmd_open_ca(struct mc_ca *ca);
-/* Reads the passphrase and decrypts private/ca.key. */
+/* Reads the passphrase and decrypts the issuing key. */
 int cmd_ca_unlock(struct mc_ca *ca);
+/* Reads the root passphrase ("root passphrase") and decrypts the root
+ * key (the home's, or --root-key). */
+int cmd_ca_unlock_root(struct mc_ca *ca);
 void cmd_close_ca(struct mc_ca *ca);
 
 /* pass.c */
 /* --passphrase-file, --passphrase-fd, MINICA_PASSPHRASE, else the terminal
  * (twice when confirm).  Empty refused.  out is wiped by mc_buf_free. */
 int cmd_passphrase(const char *prompt, int confirm, struct mc_buf *out);
+/* The root's: --root-passphrase-file, --root-passphrase-fd,
+ * MINICA_ROOT_PASSPHRASE, else the terminal. */
+int cmd_root_passphrase(const char *prompt, int confirm, struct mc_buf *out);
 /* Reads a passphrase from a file or fd with the same rules (for the p12 or
  * old-CA passphrase). */
 int cmd_passphrase_from(const char *file, int fd, const char *envname, const char *prompt, int confirm, struct mc_buf *out);
@@ -122,6 +134,8 @@ int cmd_revoke(int argc, const char **argv);
 int cmd_renew(int argc, const char **argv);
 int cmd_check(int argc, const char **argv);
 int cmd_crl(int argc, const char **argv);
+int cmd_intermediate(int argc, const char **argv);
+int cmd_root(int argc, const char **argv);
 int cmd_log(int argc, const char **argv);
 int cmd_list(int argc, const char **argv);
 int cmd_profiles(int argc, const char **argv);

@@ -9,12 +9,19 @@
 
 #include "cmd.h"
 
-struct cmd_globals g = { .pass_fd = -1 };
+struct cmd_globals g = { .pass_fd = -1, .root_pass_fd = -1 };
 
 struct poptOption cmd_common_options[] = {
 	{ "home", 0, POPT_ARG_STRING, &g.home_opt, 0, "CA home folder (default $MINICA_HOME or /var/lib/minica)", "DIR" },
 	{ "passphrase-file", 0, POPT_ARG_STRING, &g.pass_file, 0, "read the CA passphrase from FILE", "FILE" },
 	{ "passphrase-fd", 0, POPT_ARG_INT, &g.pass_fd, 0, "read the CA passphrase from file descriptor N", "N" },
+	POPT_TABLEEND
+};
+
+struct poptOption cmd_root_options[] = {
+	{ "root-passphrase-file", 0, POPT_ARG_STRING, &g.root_pass_file, 0, "read the root passphrase from FILE", "FILE" },
+	{ "root-passphrase-fd", 0, POPT_ARG_INT, &g.root_pass_fd, 0, "read the root passphrase from file descriptor N", "N" },
+	{ "root-key", 0, POPT_ARG_STRING, &g.root_key, 0, "the root key's offline copy (when not in the home)", "FILE" },
 	POPT_TABLEEND
 };
 
@@ -182,6 +189,27 @@ cmd_ca_unlock(struct mc_ca *ca)
 	int rc = -1;
 
 	if (cmd_passphrase("CA passphrase", 0, &pass) < 0 || iss_ca_unlock(ca, pass.p, pass.len) < 0)
+		cmd_fail();
+	else
+		rc = 0;
+	mc_buf_free(&pass);
+	return rc;
+}
+
+int
+cmd_ca_unlock_root(struct mc_ca *ca)
+{
+	struct mc_buf pass = { 0 };
+	int rc = -1, here;
+
+	/* Say the key is missing before asking for its passphrase. */
+	if (g.root_key == NULL && (here = iss_root_key_here(ca)) <= 0) {
+		if (here == 0)
+			iss_ca_unlock_root(ca, NULL, "", 0);
+		return cmd_fail(), -1;
+	}
+	if (cmd_root_passphrase("root passphrase", 0, &pass) < 0 ||
+	    iss_ca_unlock_root(ca, g.root_key, pass.p, pass.len) < 0)
 		cmd_fail();
 	else
 		rc = 0;

@@ -14,6 +14,8 @@ struct init_opts {
 	const char *name;	/* the name used */
 	int days;
 	int no_nc;
+	int no_inter;		/* --no-intermediate: the root signs leaves */
+	char *inter_key;	/* --intermediate-key, owned by popt */
 };
 
 static int
@@ -63,9 +65,39 @@ record_init(struct store *db, const struct store_ca *rec, void *arg)
 	    rec->subject, rec->fingerprint, *rec->constraints ? rec->constraints : "none");
 }
 
+/* The issuing intermediate under the new root, while its key is still
+ * in memory: the root passphrase is not asked for twice. */
+static int
+create_intermediate(const struct init_opts *o, EVP_PKEY *root_key, const struct mc_buf *pass)
+{
+	struct mc_ca ca;
+	int rc = -1;
+
+	if (cmd_open_ca(&ca) < 0)
+		return -1;
+	if (cmd_ca_lock(&ca) < 0)
+		goto out;
+	if (!EVP_PKEY_up_ref(root_key)) {
+		mc_seterr("out of memory");
+		goto fail;
+	}
+	ca.root_key = root_key;
+	if (iss_inter_new(&ca, o->inter_key, 0, pass->p, pass->len) < 0)
+		goto fail;
+	printf("  issuing intermediate %s (%s), %s/intermediate.crt\n", ca.rec.subject, ca.rec.key_type, g.home);
+	printf("  its encrypted key    %s/" ISS_INTER_KEY "\n", g.home);
+	rc = 0;
+	goto out;
+fail:
+	cmd_fail();
+out:
+	cmd_close_ca(&ca);
+	return rc;
+}
+
 static int
 create_ca(const struct init_opts *o, const struct mc_strv *domains, const struct mc_strv *ips,
-    const struct mc_buf *pass, X509 **certp)
+    const struct mc_buf *pass, X509 **certp, EVP_PKEY **keyp)
 {
 	struct ca_root_req req = { o->name, o->days, domains, ips, !o->no_nc };
 	struct iss_new_ca n = { .pass = pass, .record = record_init };
@@ -85,6 +117,8 @@ create_ca(const struct init_opts *o, const struct mc_strv *domains, const struct
 		goto out;
 	*certp = cert;
 	cert = NULL;
+	*keyp = key;
+	key = NULL;
 	rc = 0;
 out:
 	mc_buf_free(&conf);
@@ -109,9 +143,27 @@ print_root(X509 *cert)
 	printf("  valid                %s to %s\n", nb, na);
 	printf("  name constraints     %s\n", nc && *nc ? nc : "none");
 	printf("  root certificate     %s/ca.crt\n", g.home);
-	printf("  encrypted key        %s/private/ca.key\n", g.home);
+	printf("  encrypted root key   %s/private/ca.key\n", g.home);
 	free(subject);
 	free(nc);
+}
+
+/* Root-only: the one passphrase of today.  Two levels: the root's and
+ * the intermediate's, which must differ (the intermediate's is the one
+ * that may end up in a file for cron). */
+static int
+read_passphrases(const struct init_opts *o, struct mc_buf *pass, struct mc_buf *root_pass)
+{
+	if (!o->no_inter && cmd_root_passphrase("New root passphrase", 1, root_pass) < 0)
+		return cmd_fail(), -1;
+	if (cmd_passphrase(o->no_inter ? "New CA passphrase" : "New intermediate passphrase", 1, pass) < 0)
+		return cmd_fail(), -1;
+	if (!o->no_inter && pass->len == root_pass->len && memcmp(pass->p, root_pass->p, pass->len) == 0) {
+		cmd_error("the root and the intermediate need different passphrases: the intermediate's "
+		    "may be kept in a file for unattended renewal, the root's never; nothing was created");
+		return -1;
+	}
+	return 0;
 }
 
 int
@@ -124,13 +176,18 @@ cmd_init(int argc, const char **argv)
 		{ "name", 0, POPT_ARG_STRING, &o.name_opt, 0, "the CA's name (subject CN and O)", "NAME" },
 		{ "days", 0, POPT_ARG_INT, &o.days, 0, "root lifetime in days (default 3650)", "N" },
 		{ "no-name-constraints", 0, POPT_ARG_NONE, &o.no_nc, 0, "allow the CA to issue for any name", NULL },
+		{ "no-intermediate", 0, POPT_ARG_NONE, &o.no_inter, 0, "root only: the root signs leaves itself", NULL },
+		{ "intermediate-key", 0, POPT_ARG_STRING, &o.inter_key, 0,
+		  "the intermediate's key: ec256 (default), ec384, rsa3072, rsa4096", "TYPE" },
+		{ NULL, 0, POPT_ARG_INCLUDE_TABLE, cmd_root_options, 0, "Root passphrase:", NULL },
 		{ NULL, 0, POPT_ARG_INCLUDE_TABLE, cmd_common_options, 0, "Common options:", NULL },
 		POPT_AUTOHELP
 		POPT_TABLEEND
 	};
 	struct mc_strv domains = { 0 }, ips = { 0 };
-	struct mc_buf pass = { 0 };
+	struct mc_buf pass = { 0 }, root_pass = { 0 };
 	struct cmd_home_made made = { 0 };
+	EVP_PKEY *key = NULL;
 	char defname[300];
 	poptContext ctx = NULL;
 	int rc = EXIT_ERR;
@@ -165,26 +222,32 @@ cmd_init(int argc, const char **argv)
 		snprintf(defname, sizeof(defname), "%s Private CA", domains.n ? domains.v[0] : "minica");
 		o.name = defname;
 	}
-	if (cmd_resolve_home() < 0 || cmd_home_refuse_existing())
-		goto out;
-	if (cmd_passphrase("New CA passphrase", 1, &pass) < 0) {
-		cmd_fail();
+	if (o.no_inter && o.inter_key != NULL) {
+		cmd_usage_error("init", "--intermediate-key makes no sense with --no-intermediate");
 		goto out;
 	}
+	if (cmd_resolve_home() < 0 || cmd_home_refuse_existing())
+		goto out;
+	if (read_passphrases(&o, &pass, &root_pass) < 0)
+		goto out;
 	if (cmd_home_make(&made) < 0)
 		goto cleanup;
-	if (create_ca(&o, &domains, &ips, &pass, &cert) < 0) {
+	if (create_ca(&o, &domains, &ips, o.no_inter ? &pass : &root_pass, &cert, &key) < 0) {
 		cmd_fail();
 		goto cleanup;
 	}
 	print_root(cert);
+	if (!o.no_inter && create_intermediate(&o, key, &pass) < 0)
+		goto cleanup;
 	rc = EXIT_OK;
 	goto out;
 cleanup:
 	cmd_home_remove_partial(&made);
 out:
 	X509_free(cert);
+	EVP_PKEY_free(key);
 	mc_buf_free(&pass);
+	mc_buf_free(&root_pass);
 	mc_strv_free(&domains);
 	mc_strv_free(&ips);
 	cmd_parse_done(ctx, opts);

@@ -11,7 +11,7 @@
 #include "cmd.h"
 
 const struct cmd cmd_table[] = {
-	{ "init", cmd_init, "create the root CA (RSA-4096, key encrypted at rest)" },
+	{ "init", cmd_init, "create the CA: RSA-4096 root and an issuing intermediate" },
 	{ "import", cmd_import, "adopt a root CA made by hand (openssl, easy-rsa) and what it issued" },
 	{ "issue", cmd_issue, "issue a service certificate (smtpd, dovecot, nginx, server, client)" },
 	{ "list", cmd_list, "list issued certificates" },
@@ -23,7 +23,9 @@ const struct cmd cmd_table[] = {
 	{ "check", cmd_check, "what expires, what drifted (monitoring-plugin exit codes)" },
 	{ "renew", cmd_renew, "re-issue what is due, redeploy, reload" },
 	{ "revoke", cmd_revoke, "revoke a certificate" },
-	{ "crl", cmd_crl, "write a CRL signed by the root" },
+	{ "crl", cmd_crl, "write the issuing CA's CRL (--root: the root's)" },
+	{ "intermediate", cmd_intermediate, "add or rotate the issuing intermediate (a root operation)" },
+	{ "root", cmd_root, "move the root key offline and back" },
 	{ "log", cmd_log, "print the audit trail" },
 	{ "help", cmd_help, "list commands, or show help for one" },
 	{ "version", cmd_version, "print the version" },
@@ -118,6 +120,7 @@ main(int argc, const char **argv)
 	cmd_passphrase_note_fds();
 	cmd_passphrase_capture_env();
 	g.pass_fd = -1;
+	g.root_pass_fd = -1;
 	rc = global_options(&argc, &argv);
 	if (rc == -2)
 		return finish_output(EXIT_OK);

@@ -26,6 +26,7 @@ static struct {
 	{ "MINICA_PASSPHRASE", NULL, 0 },
 	{ "MINICA_P12_PASSPHRASE", NULL, 0 },
 	{ "MINICA_OLD_PASSPHRASE", NULL, 0 },
+	{ "MINICA_ROOT_PASSPHRASE", NULL, 0 },
 };
 
 void
@@ -321,4 +322,11 @@ int
 cmd_passphrase(const char *prompt, int confirm, struct mc_buf *out)
 {
 	return cmd_passphrase_from(g.pass_file, g.pass_fd, "MINICA_PASSPHRASE", prompt, confirm, out);
+}
+
+int
+cmd_root_passphrase(const char *prompt, int confirm, struct mc_buf *out)
+{
+	return cmd_passphrase_from(g.root_pass_file, g.root_pass_fd, "MINICA_ROOT_PASSPHRASE", prompt, confirm,
+	    out);
 }

@@ -206,9 +206,21 @@ iss_plan_make(struct mc_ca *ca, const struct iss_req *req, struct iss_plan *p)
 		mc_seterr("no name to issue for");
 		goto out;
 	}
-	if (plan_key_type(p, req) < 0 ||
-	    pol_lifetime(p->prof, req->days, time(NULL), ca->rec.not_after, &p->days) < 0)
+	if (plan_key_type(p, req) < 0)
 		goto out;
+	if (ca->two_level) {
+		/* An intermediate near its end shortens leaves (check has
+		 * warned for 90 days) instead of stopping cron's renewals. */
+		int clamped;
+
+		if (pol_lifetime_clamped(p->prof, req->days, time(NULL), ca->rec.not_after, &p->days, &clamped) < 0)
+			goto out;
+		if (clamped)
+			iss_warn(ca, "lifetime cut to %d days: the issuing intermediate expires then; "
+			    "replace it with 'minica intermediate rotate'", p->days);
+	} else if (pol_lifetime(p->prof, req->days, time(NULL), ca->rec.not_after, &p->days) < 0) {
+		goto out;
+	}
 	rc = 0;
 out:
 	mc_strv_free(&permitted);
@@ -294,6 +306,26 @@ pick_serial(struct mc_ca *ca, ASN1_INTEGER *serial)
 	return -1;
 }
 
+/* The strict self-check, up to the root that clients trust (through the
+ * intermediate when there is one). */
+static int
+verify_issued(const struct mc_ca *ca, X509 *leaf, const char *purpose)
+{
+	STACK_OF(X509) *u = NULL, *r = NULL;
+	int rc = -1;
+
+	if (!ca->two_level)
+		return ca_verify_leaf(leaf, ca->cert, purpose);
+	if ((u = sk_X509_new_null()) == NULL || (r = sk_X509_new_null()) == NULL ||
+	    !sk_X509_push(u, ca->cert) || !sk_X509_push(r, ca->root))
+		mc_seterr("out of memory");
+	else
+		rc = ca_verify_chain(leaf, u, r, purpose, 0);
+	sk_X509_free(u);
+	sk_X509_free(r);
+	return rc;
+}
+
 /* Key, signature, self-check and the row to record.  No store access,
  * so batch runs it on several threads at once. */
 static int
@@ -314,7 +346,7 @@ sign_with_serial(const struct mc_ca *ca, const struct iss_plan *p, const ASN1_IN
 	lr.days = p->days;
 	lr.serial = serial;
 	if ((is->cert = ca_leaf_sign(&lr, ca->cert, ca->key)) == NULL ||
-	    ca_verify_leaf(is->cert, ca->cert, purpose_of(p->prof)) < 0 || fill_record(ca, p, is) < 0)
+	    verify_issued(ca, is->cert, purpose_of(p->prof)) < 0 || fill_record(ca, p, is) < 0)
 		goto fail;
 	return 0;
 fail:
@@ -558,15 +590,22 @@ iss_leaf_fileset(struct mc_ca *ca, const char *dir)
 	return ca_fileset_new(dir);
 }
 
+/*
+ * NAME.crt and NAME-fullchain.crt.  Under an intermediate both hold the
+ * leaf then the intermediate: a daemon pointed at either one serves a
+ * chain clients can complete with the root alone.  A root-only home
+ * keeps its old shapes (NAME.crt the leaf, fullchain leaf + root).
+ */
 static int
-leaf_files_add(struct ca_fileset *fs, const char *name, const struct iss_issued *is, X509 *root, int replace_key)
+leaf_files_add(struct ca_fileset *fs, const struct mc_ca *ca, const char *name, const struct iss_issued *is,
+    int replace_key)
 {
 	struct mc_buf leaf = { 0 }, chain = { 0 }, key = { 0 };
 	char fname[300];
 	int rc = -1;
 
-	if (ca_cert_pem(is->cert, &leaf) < 0 || ca_cert_pem(is->cert, &chain) < 0 ||
-	    ca_cert_pem(root, &chain) < 0)
+	if (ca_cert_pem(is->cert, &leaf) < 0 || (ca->two_level && ca_cert_pem(ca->cert, &leaf) < 0) ||
+	    ca_cert_pem(is->cert, &chain) < 0 || ca_cert_pem(ca->cert, &chain) < 0)
 		goto out;
 	snprintf(fname, sizeof(fname), "%s.key", name);
 	if (is->key != NULL && (ca_key_plain_pem(is->key, &key) < 0 ||
@@ -587,9 +626,9 @@ out:
 }
 
 int
-iss_leaf_files_add(struct ca_fileset *fs, const char *name, const struct iss_issued *is, X509 *root)
+iss_leaf_files_add(struct ca_fileset *fs, const struct mc_ca *ca, const char *name, const struct iss_issued *is)
 {
-	return leaf_files_add(fs, name, is, root, 0);
+	return leaf_files_add(fs, ca, name, is, 0);
 }
 
 static int
@@ -598,7 +637,7 @@ leaf_files_write(struct mc_ca *ca, const char *dir, const char *name, const stru
 	struct ca_fileset *fs = iss_leaf_fileset(ca, dir);
 	int rc = -1;
 
-	if (fs != NULL && leaf_files_add(fs, name, is, ca->cert, replace_key) == 0 && ca_fileset_commit(fs) == 0)
+	if (fs != NULL && leaf_files_add(fs, ca, name, is, replace_key) == 0 && ca_fileset_commit(fs) == 0)
 		rc = 0;
 	ca_fileset_free(fs);
 	return rc;

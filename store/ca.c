@@ -15,8 +15,8 @@ store_ca_insert(struct store *st, struct store_ca *ca)
 {
 	sqlite3_stmt *stmt = store_prepare(st,
 	    "INSERT INTO ca (subject, serial, not_before, not_after, fingerprint_sha256,"
-	    " pem, constraints, imported, created_at, role, parent_id, key_type, status)"
-	    " VALUES (?,?,?,?,?,?,?,?,?,?,NULLIF(?, 0),?,?)");
+	    " pem, constraints, imported, created_at, role, parent_id, key_type, status, key_sha256)"
+	    " VALUES (?,?,?,?,?,?,?,?,?,?,NULLIF(?, 0),?,?,?)");
 
 	if (stmt == NULL)
 		return -1;
@@ -33,6 +33,7 @@ store_ca_insert(struct store *st, struct store_ca *ca)
 	sqlite3_bind_int64(stmt, 11, ca->parent_id);
 	sqlite3_bind_text(stmt, 12, ca->key_type, -1, SQLITE_STATIC);
 	sqlite3_bind_text(stmt, 13, ca->status[0] ? ca->status : "current", -1, SQLITE_STATIC);
+	sqlite3_bind_text(stmt, 14, ca->key_sha256, -1, SQLITE_STATIC);
 	if (store_exec_stmt(st, stmt) < 0) {
 		if (strstr(mc_err(), "UNIQUE") != NULL && strstr(mc_err(), "ca.role") != NULL)
 			mc_seterr("database '%s' already has a current %s; retire it first", st->path,

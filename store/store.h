@@ -45,14 +45,17 @@ struct store_ca {
 	char status[16];	/* current, retired, revoked; "" on insert: current */
 	time_t revoked_at;
 	char *revocation_reason;
-	char key_sha256[65];	/* root key file's digest when it went offline */
+	char key_sha256[65];	/* key file digest: an intermediate's as made, the root's
+				 * when it went offline */
 	int64_t crl_number;	/* the last CRL number it used */
 };
 int store_ca_insert(struct store *st, struct store_ca *ca);
 /* The current root; 1 found, 0 none, -1 error. */
 int store_ca_get(struct store *st, struct store_ca *out);
 /* The CA that signs new certificates: the current intermediate under the
- * current root, else the root itself.  1 found, 0 none, -1 error. */
+ * current root; the root itself only if it never had an intermediate.
+ * 1 found, 0 none (an intermediate was revoked or retired and none
+ * replaced it), -1 error. */
 int store_issuer_get(struct store *st, struct store_ca *out);
 /* By id, or by serial (any case, colons allowed; exact).  1/0/-1. */
 int store_ca_by_id(struct store *st, int64_t id, struct store_ca *out);

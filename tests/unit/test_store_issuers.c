@@ -186,6 +186,10 @@ Test(issuers, intermediate_signs_and_rotation_keeps_history)
 	cr_assert_eq(ca.revoked_at, 5000);
 	cr_assert_str_eq(ca.revocation_reason, "keyCompromise");
 	store_ca_free(&ca);
+	/* Once a root had an intermediate, it never signs leaves again:
+	 * with none current there is no issuer. */
+	cr_assert_eq(store_ca_retire(st, i2), 0);
+	cr_assert_eq(store_issuer_get(st, &ca), 0);
 	cr_assert_eq(store_ca_set_key_sha256(st, root, "abc"), 0);
 	cr_assert_eq(store_ca_get(st, &ca), 1);
 	cr_assert_str_eq(ca.key_sha256, "abc");

@@ -54,13 +54,15 @@ cmd_bundle(int argc, const char **argv)
 		goto out;
 	}
 	rc = EXIT_ERR;
-	/* The kit is public: the CA's certificate only, no passphrase. */
+	/* The kit is public: the root certificate only, no passphrase.  Not
+	 * the intermediate: the root's fingerprint survives every rotation,
+	 * so no device ever needs the kit again for one. */
 	if (cmd_open_ca(&ca) < 0)
 		goto out;
-	if (ca_bundle_write(ca.cert, out, kit) < 0)
+	if (ca_bundle_write(ca.root, out, kit) < 0)
 		cmd_fail();
 	else {
-		print_kit(out, kit, ca.cert);
+		print_kit(out, kit, ca.root);
 		rc = EXIT_OK;
 	}
 	cmd_close_ca(&ca);

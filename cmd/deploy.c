@@ -42,7 +42,8 @@ cmd_deploy_cert(struct mc_ca *ca, const struct store_cert *rec, X509 *cert, EVP_
 {
 	struct dep_result res = { 0 };
 	struct dep_req req = {
-		.cfg = &ca->cfg, .root = o->root, .rec = rec, .cert = cert, .key = key, .ca = ca->cert,
+		.cfg = &ca->cfg, .root = o->root, .rec = rec, .cert = cert, .key = key, .ca = ca->root,
+		.chain = ca->two_level ? ca->cert : NULL,
 		.reload = !o->no_reload, .stale_before = ca->locked_at.tv_sec ? &ca->locked_at : NULL,
 	};
 	int rc = -1;
@@ -58,7 +59,7 @@ cmd_deploy_cert(struct mc_ca *ca, const struct store_cert *rec, X509 *cert, EVP_
 		cmd_error("cannot deploy certificate %s: %s", rec->serial, mc_err());
 		goto out;
 	}
-	if (o->system_trust && dep_system_trust(o->root, ca->cert, ca->cfg.reload_timeout, &res.notes) < 0) {
+	if (o->system_trust && dep_system_trust(o->root, ca->root, ca->cfg.reload_timeout, &res.notes) < 0) {
 		cmd_error("certificate %s is deployed, but installing the root for the system failed: %s",
 		    rec->serial, mc_err());
 		rc = -1;

@@ -1,4 +1,4 @@
-/* minica revoke SERIAL [--reason R], minica crl [--out FILE] [--days N] */
+/* minica revoke SERIAL [--reason R], minica crl [--root] [--out FILE] [--days N] */
 #include <stdlib.h>
 #include <string.h>
 
@@ -26,6 +26,21 @@ reason_code(const char *name)
 	return -1;
 }
 
+/* An intermediate: a root operation, published by the root's CRL. */
+static int
+revoke_intermediate(struct mc_ca *ca, const struct store_ca *inter, const char *reason)
+{
+	if (cmd_ca_unlock_root(ca) < 0)
+		return EXIT_ERR;
+	if (iss_inter_revoke(ca, inter, reason) < 0) {
+		mc_preferr("cannot revoke %s", inter->serial);
+		return cmd_fail();
+	}
+	printf("revoked intermediate %s (%s); publish with 'minica crl --root'%s\n", inter->serial, reason,
+	    ca->no_issuer ? "; nothing can be issued until 'minica intermediate rotate'" : "");
+	return EXIT_OK;
+}
+
 static int
 do_revoke(const char *serial, const char *reason)
 {
@@ -37,10 +52,19 @@ do_revoke(const char *serial, const char *reason)
 		return EXIT_ERR;
 	if (cmd_ca_lock(&ca) < 0)
 		goto out;
-	if ((found = store_cert_find(ca.db, serial, &c)) <= 0) {
+	if ((found = store_cert_find(ca.db, serial, &c)) == 0) {
+		struct store_ca inter;
+
+		if ((found = store_ca_find(ca.db, serial, &inter)) == 1) {
+			rc = revoke_intermediate(&ca, &inter, reason);
+			store_ca_free(&inter);
+			goto out;
+		}
 		if (found == 0)
 			cmd_error("no certificate with serial '%s' (see 'minica list --all')", serial);
-		else
+	}
+	if (found <= 0) {
+		if (found < 0)
 			cmd_fail();
 		goto out;
 	}
@@ -67,6 +91,7 @@ cmd_revoke(int argc, const char **argv)
 	struct poptOption opts[] = {
 		{ "reason", 0, POPT_ARG_STRING, &reason, 0,
 		  "unspecified (default), keyCompromise, superseded, cessationOfOperation, affiliationChanged", "REASON" },
+		{ NULL, 0, POPT_ARG_INCLUDE_TABLE, cmd_root_options, 0, "Root key (to revoke an intermediate):", NULL },
 		{ NULL, 0, POPT_ARG_INCLUDE_TABLE, cmd_common_options, 0, "Common options:", NULL },
 		POPT_AUTOHELP
 		POPT_TABLEEND
@@ -87,81 +112,29 @@ cmd_revoke(int argc, const char **argv)
 	return rc;
 }
 
-struct revoked_list {
-	struct ca_revoked *r;
-	char (*serials)[48];
-	size_t n, cap;
-};
-
 static int
-collect_revoked(const struct store_cert *c, void *arg)
+do_crl(const char *out, int days, int root)
 {
-	struct revoked_list *l = arg;
-
-	if (l->n == l->cap) {
-		size_t ncap = l->cap ? l->cap * 2 : 16;
-		struct ca_revoked *nr = realloc(l->r, ncap * sizeof(*nr));
-		char (*ns)[48] = realloc(l->serials, ncap * sizeof(*ns));
-
-		if (nr != NULL)
-			l->r = nr;
-		if (ns != NULL)
-			l->serials = ns;
-		if (nr == NULL || ns == NULL) {
-			mc_seterr("out of memory");
-			return -1;
-		}
-		l->cap = ncap;
-	}
-	snprintf(l->serials[l->n], sizeof(l->serials[0]), "%s", c->serial);
-	l->r[l->n].when = c->revoked_at;
-	l->r[l->n].reason = reason_code(c->revocation_reason ? c->revocation_reason : "unspecified");
-	l->n++;
-	return 0;
-}
-
-static int
-do_crl(const char *out, int days)
-{
-	struct revoked_list l = { 0 };
 	struct mc_buf pem = { 0 };
-	X509_CRL *crl = NULL;
 	struct mc_ca ca;
-	int64_t number;
+	long number;
+	size_t n;
 	int rc = EXIT_ERR;
 
 	if (cmd_open_ca(&ca) < 0)
 		return EXIT_ERR;
-	if (cmd_ca_lock(&ca) < 0 || cmd_ca_unlock(&ca) < 0)
+	if (cmd_ca_lock(&ca) < 0 || (root ? cmd_ca_unlock_root(&ca) : cmd_ca_unlock(&ca)) < 0)
 		goto out;
-	if (store_begin(ca.db) < 0)
-		goto fail;
-	if (store_cert_each_revoked(ca.db, collect_revoked, &l) < 0 ||
-	    (number = store_crl_next_number(ca.db)) < 0) {
-		store_rollback(ca.db);
-		goto fail;
+	if (iss_crl_make(&ca, root, days, &pem, &number, &n) < 0 ||
+	    ca_file_replace(out, 0644, (uid_t)-1, (gid_t)-1, pem.p, pem.len) < 0) {
+		cmd_fail();
+		goto out;
 	}
-	for (size_t i = 0; i < l.n; i++)
-		l.r[i].serial_hex = l.serials[i];
-	if ((crl = ca_crl_build(ca.cert, ca.key, l.r, l.n, (long)number, days)) == NULL || ca_crl_pem(crl, &pem) < 0 ||
-	    store_audit(ca.db, "crl", NULL, "number=%lld revoked=%zu days=%d", (long long)number, l.n, days) < 0 ||
-	    store_commit(ca.db) < 0) {
-		store_rollback(ca.db);
-		goto fail;
-	}
-	if (ca_file_replace(out, 0644, (uid_t)-1, (gid_t)-1, pem.p, pem.len) < 0)
-		goto fail;
-	printf("wrote CRL number %lld with %zu revoked certificate%s to %s (next update in %d days)\n",
-	    (long long)number, l.n, l.n == 1 ? "" : "s", out, days);
+	printf("wrote %sCRL number %ld with %zu revoked certificate%s to %s (next update in %d days)\n",
+	    root && ca.two_level ? "the root's " : "", number, n, n == 1 ? "" : "s", out, days);
 	rc = EXIT_OK;
-	goto out;
-fail:
-	cmd_fail();
 out:
-	X509_CRL_free(crl);
 	mc_buf_free(&pem);
-	free(l.r);
-	free(l.serials);
 	cmd_close_ca(&ca);
 	return rc;
 }
@@ -170,10 +143,13 @@ int
 cmd_crl(int argc, const char **argv)
 {
 	char *out = NULL, *def = NULL;
-	int days = 30;
+	int days = 30, root = 0;
 	struct poptOption opts[] = {
-		{ "out", 0, POPT_ARG_STRING, &out, 0, "where to write the CRL (default: HOME/crl.pem)", "FILE" },
+		{ "out", 0, POPT_ARG_STRING, &out, 0, "where to write the CRL (default: HOME/crl.pem, "
+		  "with --root HOME/root-crl.pem)", "FILE" },
 		{ "days", 0, POPT_ARG_INT, &days, 0, "days until the next update (default 30)", "N" },
+		{ "root", 0, POPT_ARG_NONE, &root, 0, "the root's CRL (revoked intermediates; a root operation)", NULL },
+		{ NULL, 0, POPT_ARG_INCLUDE_TABLE, cmd_root_options, 0, "Root key:", NULL },
 		{ NULL, 0, POPT_ARG_INCLUDE_TABLE, cmd_common_options, 0, "Common options:", NULL },
 		POPT_AUTOHELP
 		POPT_TABLEEND
@@ -187,10 +163,11 @@ cmd_crl(int argc, const char **argv)
 		rc = cmd_usage_error("crl", "unexpected argument '%s'", poptPeekArg(ctx));
 	else if (days < 1 || days > 3650)
 		rc = cmd_usage_error("crl", "--days must be between 1 and 3650");
-	else if (out == NULL && (cmd_resolve_home() < 0 || (def = cmd_home_path("crl.pem")) == NULL))
+	else if (out == NULL && (cmd_resolve_home() < 0 ||
+	    (def = cmd_home_path(root ? "root-crl.pem" : "crl.pem")) == NULL))
 		rc = EXIT_ERR;
 	else
-		rc = do_crl(out ? out : def, days);
+		rc = do_crl(out ? out : def, days, root);
 	free(def);
 	cmd_parse_done(ctx, opts);
 	return rc;

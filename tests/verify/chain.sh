@@ -44,7 +44,7 @@ certutil -N -d "sql:$d/nss" --empty-password 2>/dev/null || { mkdir "$d/nss" && 
 i=0
 for f in "$d"/r*.pem; do
 	i=$((i + 1))
-	certutil -A -d "sql:$d/nss" -n "root$i" -t "C,C,C" -a -i "$f" || exit 1
+	certutil -A -d "sql:$d/nss" -n "root$i" -t "CT,C,C" -a -i "$f" || exit 1
 done
 nss_args=""
 for f in "$d"/c*.pem; do

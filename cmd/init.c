@@ -154,9 +154,9 @@ print_root(X509 *cert)
 static int
 read_passphrases(const struct init_opts *o, struct mc_buf *pass, struct mc_buf *root_pass)
 {
-	if (!o->no_inter && cmd_root_passphrase("New root passphrase", 1, root_pass) < 0)
-		return cmd_fail(), -1;
 	if (cmd_passphrase(o->no_inter ? "New CA passphrase" : "New intermediate passphrase", 1, pass) < 0)
+		return cmd_fail(), -1;
+	if (!o->no_inter && cmd_root_passphrase("New root passphrase", 1, root_pass) < 0)
 		return cmd_fail(), -1;
 	if (!o->no_inter && pass->len == root_pass->len && memcmp(pass->p, root_pass->p, pass->len) == 0) {
 		cmd_error("the root and the intermediate need different passphrases: the intermediate's "

@@ -23,6 +23,7 @@ endif
 ifeq ($(SAN),fuzz)
 SAN_FLAGS := -fsanitize=fuzzer-no-link,address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
 endif
+DEPFLAGS    = -MMD -MP
 ALL_CFLAGS  = -std=gnu11 -D_GNU_SOURCE $(WARN) $(CFLAGS) $(SAN_FLAGS) -D_FORTIFY_SOURCE=2 -fstack-protector-strong \
               -DMINICA_VERSION='"$(VERSION)"' -I. $(shell $(PKG_CONFIG) --cflags $(PKGS))
 ALL_LDFLAGS = $(LDFLAGS) $(SAN_FLAGS) -pthread
@@ -30,17 +31,18 @@ LIBS        = $(shell $(PKG_CONFIG) --libs $(PKGS)) $(NOPC_LIBS)
 TEST_CFLAGS = $(shell $(PKG_CONFIG) --cflags criterion)
 TEST_LIBS   = $(shell $(PKG_CONFIG) --libs criterion)
 
-LIB_SRC   := $(sort $(wildcard util/*.c ca/*.c policy/*.c store/*.c deploy/*.c issue/*.c) $(filter-out cmd/main.c,$(wildcard cmd/*.c)))
+LIB_SRC   := $(sort $(wildcard util/*.c ca/*.c policy/*.c store/*.c deploy/*.c issue/*.c acme/*.c) $(filter-out cmd/main.c,$(wildcard cmd/*.c)))
 LIB_OBJ   := $(LIB_SRC:%.c=$(BUILD)/%.o)
-HEADERS   := $(wildcard */*.h)
+# Every header, for `make headers` (dependencies come from -MMD -MP).
+HEADERS   := $(sort $(wildcard */*.h tests/*/*.h))
 UNIT_SRC  := $(sort $(wildcard tests/unit/test_*.c))
 UNIT_BIN  := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
 FUZZ_NAMES := $(sort $(patsubst fuzz/%.c,%,$(wildcard fuzz/fuzz_*.c)))
-FUZZ_DEPS  := fuzz/util.c fuzz/fuzz.h $(BUILD)/libminica.a
+FUZZ_DEPS  := $(BUILD)/fuzz-support/util.o $(BUILD)/libminica.a
 # Seconds per fuzz target for `make fuzz`: six targets, about ten minutes.
 FUZZ_SECONDS ?= 100
 
-.PHONY: all test suite unit cli e2e crash crash-quick install uninstall clean check-asan check-valgrind \
+.PHONY: all test suite headers check-O0 unit cli e2e crash crash-quick install uninstall clean check-asan check-valgrind \
 	check-valgrind-ci bench fuzz fuzz-run replay
 
 all: $(BUILD)/minica
@@ -53,10 +55,10 @@ $(FAULT_LIB): tests/crash/fault.c
 	@echo "  CC      $@"
 	@$(CC) -std=gnu11 $(WARN) $(CFLAGS) -fPIC -shared -o $@ $< -ldl
 
-$(BUILD)/%.o: %.c $(HEADERS)
+$(BUILD)/%.o: %.c
 	@mkdir -p $(dir $@)
 	@echo "  CC      $<"
-	@$(CC) $(ALL_CFLAGS) -c -o $@ $<
+	@$(CC) $(ALL_CFLAGS) $(DEPFLAGS) -c -o $@ $<
 
 $(BUILD)/libminica.a: $(LIB_OBJ)
 	@rm -f $@
@@ -66,33 +68,61 @@ $(BUILD)/minica: $(BUILD)/cmd/main.o $(BUILD)/libminica.a
 	@echo "  LD      $@"
 	@$(CC) $(ALL_LDFLAGS) -o $@ $^ $(LIBS)
 
-$(BUILD)/tests/%: tests/unit/%.c $(BUILD)/libminica.a $(HEADERS) $(wildcard tests/unit/*.h)
+$(BUILD)/tests/%: tests/unit/%.c $(BUILD)/libminica.a
 	@mkdir -p $(dir $@)
 	@echo "  TEST-LD $@"
-	@$(CC) $(ALL_CFLAGS) $(TEST_CFLAGS) -o $@ $< $(BUILD)/libminica.a $(ALL_LDFLAGS) $(TEST_EXTRA_LDFLAGS) $(LIBS) $(TEST_LIBS)
+	@$(CC) $(ALL_CFLAGS) $(DEPFLAGS) $(TEST_CFLAGS) -o $@ $< $(BUILD)/libminica.a $(ALL_LDFLAGS) $(TEST_EXTRA_LDFLAGS) $(LIBS) $(TEST_LIBS)
 
 # Every free() in minica's code goes through the suite's check for secrets.
 $(BUILD)/tests/test_wipe: TEST_EXTRA_LDFLAGS = -Wl,--wrap=free
 
+# fuzz/util.c and fuzz/replay.c as objects of their own, so that each link
+# below has one source and its own dependency file.
+$(BUILD)/fuzz-support/%.o: fuzz/%.c
+	@mkdir -p $(dir $@)
+	@echo "  CC      $<"
+	@$(CC) $(ALL_CFLAGS) $(DEPFLAGS) -c -o $@ $<
+
+.SECONDARY: $(BUILD)/fuzz-support/util.o $(BUILD)/fuzz-support/replay.o
+
 # The fuzz targets without libFuzzer: replay seeds and past crashes.
-$(BUILD)/fuzz/%: fuzz/%.c fuzz/replay.c $(FUZZ_DEPS)
+$(BUILD)/fuzz/%: fuzz/%.c $(BUILD)/fuzz-support/replay.o $(FUZZ_DEPS)
 	@mkdir -p $(dir $@)
 	@echo "  FUZZ-LD $@"
-	@$(CC) $(ALL_CFLAGS) -o $@ $< fuzz/replay.c fuzz/util.c $(BUILD)/libminica.a $(ALL_LDFLAGS) $(LIBS)
+	@$(CC) $(ALL_CFLAGS) $(DEPFLAGS) -o $@ $< $(BUILD)/fuzz-support/replay.o $(BUILD)/fuzz-support/util.o $(BUILD)/libminica.a $(ALL_LDFLAGS) $(LIBS)
 
 # The same targets with libFuzzer (only in `make fuzz`'s SAN=fuzz build).
 $(BUILD)/fuzzers/%: fuzz/%.c $(FUZZ_DEPS)
 	@mkdir -p $(dir $@)
 	@echo "  FUZZER  $@"
-	@$(CC) $(ALL_CFLAGS) -fsanitize=fuzzer -o $@ $< fuzz/util.c $(BUILD)/libminica.a $(ALL_LDFLAGS) $(LIBS)
+	@$(CC) $(ALL_CFLAGS) $(DEPFLAGS) -fsanitize=fuzzer -o $@ $< $(BUILD)/fuzz-support/util.o $(BUILD)/libminica.a $(ALL_LDFLAGS) $(LIBS)
 
-# Every test: the suite (unit suites, the built binary from the outside,
-# the real daemons), then the suite again under ASan+UBSan, then a subset
-# of the CLI tests under valgrind, then a short crash-safety run (timings:
+# Every test: the tree built at -O0 (gcc's
+# format-truncation and uninitialised-use warnings differ by -O level),
+# the suite (each header alone and twice, unit suites, the built binary
+# from the outside, the real daemons), then the suite again under ASan+UBSan, then a subset of the
+# CLI tests under valgrind, then a short crash-safety run (timings:
 # docs/reliability.md).
-test: suite check-asan check-valgrind-ci crash-quick
+test: check-O0 suite check-asan check-valgrind-ci crash-quick
 
-suite: unit cli e2e
+# Each header (tests' and fuzz's too) compiled alone and twice in one unit:
+# a guard that closes early, or a header that needs another one included
+# first, fails here.  Part of suite.
+headers:
+	@mkdir -p $(BUILD)/headers
+	@set -e; for h in $(HEADERS); do \
+		f=$(BUILD)/headers/$$(echo $$h | tr / _).c; \
+		printf '#include "%s"\n#include "%s"\n' $$h $$h > $$f; \
+		$(CC) $(ALL_CFLAGS) $(TEST_CFLAGS) -fsyntax-only $$f || { echo "headers: $$h is not safe to include twice"; exit 1; }; \
+	done; echo "headers: $(words $(HEADERS)) headers, each included twice"
+
+# The library, the binary and the unit tests compiled and linked at -O0
+# (not run: `suite` runs them), in their own folder.
+check-O0:
+	@$(MAKE) --no-print-directory BUILD=build-O0 CFLAGS="-O0 -g" build-O0/minica $(UNIT_SRC:tests/unit/%.c=build-O0/tests/%)
+	@echo "check-O0: the tree builds with -Werror at -O0"
+
+suite: headers unit cli e2e
 
 unit: $(UNIT_BIN) replay
 	@set -e; for t in $(UNIT_BIN); do echo "== $$t"; $$t --jobs 2 --short-filename; done
@@ -117,13 +147,13 @@ crash-quick: $(BUILD)/minica $(FAULT_LIB)
 
 # Speed against OpenSSL's floor and the tools users would pick instead;
 # prints a markdown table (see docs/performance.md).  Not part of `test`.
-$(BUILD)/bench/parts: bench/parts.c $(BUILD)/libminica.a $(HEADERS)
+$(BUILD)/bench/parts: bench/parts.c $(BUILD)/libminica.a
 	@mkdir -p $(dir $@)
 	@echo "  LD      $@" >&2
-	@$(CC) $(ALL_CFLAGS) -o $@ $< $(BUILD)/libminica.a $(ALL_LDFLAGS) $(LIBS)
+	@$(CC) $(ALL_CFLAGS) $(DEPFLAGS) -o $@ $< $(BUILD)/libminica.a $(ALL_LDFLAGS) $(LIBS)
 
 bench: $(BUILD)/minica $(BUILD)/bench/parts
-	@echo "make bench: about 10 minutes; the report goes to stdout" >&2
+	@echo "make bench: about 10 minutes (BENCH_ONLY=stores: about 3); the report goes to stdout" >&2
 	@MINICA_BIN=$(abspath $(BUILD)/minica) PARTS_BIN=$(abspath $(BUILD)/bench/parts) bash bench/run.sh
 
 # The whole suite again under AddressSanitizer and UBSan (LeakSanitizer on),
@@ -180,4 +210,6 @@ uninstall:
 	rm -f $(DESTDIR)$(BINDIR)/minica $(DESTDIR)$(MANDIR)/man1/minica.1
 
 clean:
-	rm -rf build build-asan build-fuzz
+	rm -rf $(BUILD) build build-*/
+
+-include $(shell find $(BUILD) -name '*.d' 2>/dev/null)

@@ -7,6 +7,7 @@
 #   BENCH_QUICK=1           tiny counts, to check the script itself (~1 min)
 #   BENCH_COMP_N=N          leaves per competitor run (default 200)
 #   BENCH_KEEP=1            keep the work folder
+#   BENCH_ONLY=stores       only list/show/check on big stores (~3 min)
 set -euo pipefail
 : "${MINICA_BIN:?set MINICA_BIN}" "${PARTS_BIN:?set PARTS_BIN}"
 for tool in hyperfine openssl sqlite3 python3; do
@@ -15,6 +16,8 @@ done
 [ -x /usr/bin/time ] || { echo "bench: /usr/bin/time is missing (Debian package time)" >&2; exit 1; }
 
 QUICK=${BENCH_QUICK:-0}
+ONLY=${BENCH_ONLY:-all}
+case $ONLY in all | stores) ;; *) echo "bench: BENCH_ONLY is 'stores' or unset" >&2; exit 1 ;; esac
 JOBS=$(nproc)
 if [ "$QUICK" = 1 ]; then
 	INIT_RUNS=2 ISSUE_RUNS=3 PARTS_RUNS=3 RSA_N=10 EC_N=100 EC_RUNS=1 STORES="1000 10000" LIST_RUNS=2
@@ -72,6 +75,7 @@ CPU_MODEL=$(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -1)
 LOAD_START=$(cut -d' ' -f1-3 /proc/loadavg)
 log "bench: $JOBS processors, $CPU_MODEL; load $LOAD_START; work in $W"
 
+if [ "$ONLY" = all ]; then
 # ---- 1. init: RSA-4096 root, key encrypted at rest ----
 log "1. init"
 hf init "$INIT_RUNS" -N --prepare "rm -rf $W/init" -- \
@@ -83,9 +87,13 @@ openssl req -x509 -new -key $W/oinit/ca.key -passin file:$PASS -subj /CN=Bench -
 EOF
 hf openssl_init "$INIT_RUNS" --prepare "rm -rf $W/oinit && mkdir $W/oinit" -- "sh $W/openssl-init.sh"
 
+fi
+
 # The CA every later step uses.
 "$MINICA_BIN" --home "$W/ca" init --domain example.org --passphrase-file "$PASS" >/dev/null
 CA_CRT="$W/ca/ca.crt" CA_KEY="$W/ca/private/ca.key"
+
+if [ "$ONLY" = all ]; then
 
 # ---- 2. one issue ----
 log "2. one issue"
@@ -196,6 +204,12 @@ EOF
 	COMPETITORS="$COMPETITORS easyrsa"
 fi
 
+else
+	# The one real row the big stores copy.
+	"$MINICA_BIN" --home "$W/ca" issue server --cn one.example.org --key ec256 --out "$W/one" \
+	    --passphrase-file "$PASS" >/dev/null
+fi
+
 # ---- 4. a big store ----
 log "4. list, check, show on big stores"
 HAS_CHECK=0
@@ -228,26 +242,37 @@ for n in $STORES; do
 	R[listjson_${n}_kb]=$(peak_kb "$MINICA_BIN" --home "$W/s$n" list --json)
 	R[show_${n}_kb]=$(peak_kb "$MINICA_BIN" --home "$W/s$n" show "$serial")
 	if [ "$HAS_CHECK" = 1 ]; then
+		# The whole-file check (PRAGMA quick_check) runs when none passed
+		# within 20 h: once a day under cron.  Timed both ways.
+		sqlite3 "$W/s$n/minica.db" "UPDATE integrity SET checked_at = strftime('%s', 'now')" 2>/dev/null || true
 		hf "check_$n" "$LIST_RUNS" -N --warmup 1 -i -- "$MINICA_BIN --home $W/s$n check"
+		if sqlite3 "$W/s$n/minica.db" "SELECT 1 FROM integrity" >/dev/null 2>&1; then
+			hf "checkfull_$n" "$LIST_RUNS" -N -i --prepare "sqlite3 $W/s$n/minica.db 'DELETE FROM integrity'" -- \
+			    "$MINICA_BIN --home $W/s$n check"
+		fi
 		R[check_${n}_kb]=$(peak_kb "$MINICA_BIN" --home "$W/s$n" check)
 	fi
 	rm -rf "$W/s$n"
 done
 
 # ---- 5. start-up ----
+if [ "$ONLY" = all ]; then
 log "5. --version"
 hf version 300 -N --warmup 20 -- "$MINICA_BIN --version"
+fi
 LOAD_END=$(cut -d' ' -f1-3 /proc/loadavg)
 
 # ---- the report ----
 r() { echo "${R[$1]}"; }
-kdf=$(r kdf_ca_key_load) sig=$(r rsa4096_sign)
+[ "$ONLY" = all ] && kdf=$(r kdf_ca_key_load) sig=$(r rsa4096_sign)
 echo "## minica benchmark, $(date -u +%Y-%m-%d)"
 echo
 echo "Machine: $JOBS processors (nproc), $CPU_MODEL, $(uname -sr), $(openssl version | cut -d' ' -f1-2)," \
 	"SQLite $(sqlite3 --version | cut -d' ' -f1), $(hyperfine --version)."
 echo "Load average at start $LOAD_START, at end $LOAD_END. Times are wall-clock medians."
 [ "$QUICK" = 1 ] && echo "**BENCH_QUICK=1: tiny counts, not a real measurement.**"
+[ "$ONLY" = stores ] && echo "**BENCH_ONLY=stores: section 4 and its targets only.**"
+if [ "$ONLY" = all ]; then
 echo
 echo "### 1. init: RSA-4096 root, key encrypted at rest ($INIT_RUNS runs each)"
 echo
@@ -310,34 +335,43 @@ echo "| classic openssl flow, EC P-256 ($COMP_N measured, scaled to $EC_N) | $(f
 echo
 echo "Floor: $JOBS parallel \`openssl speed -elapsed rsa4096 ecdsap256\` processes, rates summed:" \
 	"RSA-4096 sign $(r floor_rsa4096)/s, ECDSA P-256 sign $(r floor_ecdsap256)/s."
+fi
+big=${STORES##* } small=${STORES%% *}
 echo
 echo "### 4. big stores ($LIST_RUNS runs each; peak RSS: median of 3)"
 echo
 echo "| command | $(echo "$STORES" | sed 's/ / certs | /g') certs | peak RSS at $(echo "$STORES" | sed 's/ / | peak RSS at /g') |"
 echo "|---|$(for _ in $STORES $STORES; do printf -- '---:|'; done)"
-for cmd in list listjson show check; do
+for cmd in list listjson show check checkfull; do
 	[ "$cmd" = check ] && [ "$HAS_CHECK" = 0 ] && continue
+	[ "$cmd" = checkfull ] && [ -z "${R[checkfull_$big]:-}" ] && continue
 	label="\`minica $cmd\`"
 	[ "$cmd" = listjson ] && label="\`minica list --json\`"
 	[ "$cmd" = show ] && label="\`minica show SERIAL\`"
+	[ "$cmd" = checkfull ] && label="\`minica check\`, the day's first run (with \`PRAGMA quick_check\`)"
 	row="| $label |"
 	for n in $STORES; do row="$row $(fmt_ms "$(r "${cmd}_$n")") |"; done
-	for n in $STORES; do row="$row $(calc "$(r "${cmd}_${n}_kb") / 1024" 1) MB |"; done
+	for n in $STORES; do
+		if [ "$cmd" = checkfull ]; then row="$row (as check) |"
+		else row="$row $(calc "$(r "${cmd}_${n}_kb") / 1024" 1) MB |"; fi
+	done
 	echo "$row"
 done
 [ "$HAS_CHECK" = 0 ] && echo && echo "\`minica check\` does not exist in this build; not measured."
+if [ "$ONLY" = all ]; then
 echo
 echo "### 5. start-up"
 echo
 echo "| what | median |"
 echo "|---|---:|"
 echo "| \`minica --version\` (300 runs) | $(fmt_ms "$(r version)") |"
+fi
 echo
 echo "### Targets"
 echo
-big=${STORES##* } small=${STORES%% *}
 echo "| target | measured | |"
 echo "|---|---|---|"
+if [ "$ONLY" = all ]; then
 ec_share=$(calc "$floor_ec / $(r batch_ec)" 2)
 echo "| batch EC P-256 >= 80% of the RSA-4096 signing rate on all cores | $(calc "100 * $ec_share" 0)% | $(verdict "$ec_share >= 0.8") |"
 if [ -n "$best" ]; then
@@ -348,14 +382,25 @@ for kt in rsa2048 ec256; do
 	echo "| one issue ($kt): overhead beyond KDF + keygen + signature < 10 ms, wall | $(fmt_ms "$(r over_$kt)") | $(verdict "$(r over_$kt) < 10") |"
 	echo "| one issue ($kt): the same in CPU time | $(fmt_ms "$(r overcpu_$kt)") | $(verdict "$(r overcpu_$kt) < 10") |"
 done
-for cmd in list check; do
+fi
+for cmd in list check checkfull; do
+	[ "$cmd" = checkfull ] && { [ -n "${R[checkfull_$big]:-}" ] || continue; }
+	[ "$cmd" = checkfull ] && {
+		echo "| check on $big, the day's first run (whole-file check): < 200 ms | $(fmt_ms "$(r "checkfull_$big")") | $(verdict "$(r "checkfull_$big") < 200") |"
+		continue
+	}
 	[ "$cmd" = check ] && [ "$HAS_CHECK" = 0 ] && { echo "| check on $big < 200 ms, < 30 MB | not built | not measured |"; continue; }
 	grow=$(calc "$(r "${cmd}_$big") / $(r "${cmd}_$small")" 1)
 	echo "| $cmd on $big: < 200 ms | $(fmt_ms "$(r "${cmd}_$big")") | $(verdict "$(r "${cmd}_$big") < 200") |"
 	echo "| $cmd on $big: < 30 MB peak | $(calc "$(r "${cmd}_${big}_kb") / 1024" 1) MB | $(verdict "$(r "${cmd}_${big}_kb") < 30720") |"
 	echo "| $cmd: no worse than linear ($small -> $big is x$((big / small))) | x$grow | $(verdict "$grow <= $((big / small)) * 1.2") |"
 done
+if [ "$ONLY" = all ]; then
 echo "| \`--version\` < 5 ms | $(fmt_ms "$(r version)") | $(verdict "$(r version) < 5") |"
 echo
 echo "CPU time (user + system, mean) of the hyperfine-timed commands, for a busy machine:" \
 	"$(for k in issue_rsa2048 issue_ec256 "list_$big" "listjson_$big" version; do printf '%s %s; ' "$k" "$(fmt_ms "${CPU[$k]}")"; done)"
+else
+echo
+echo "CPU time (user + system, mean): $(for k in "list_$big" "check_$big"; do printf '%s %s; ' "$k" "$(fmt_ms "${CPU[$k]}")"; done)"
+fi

@@ -227,8 +227,9 @@ static const char plist_head[] =
     "\"http://www.apple.com/DTDs/PropertyList-1.0.dtd\">\n"
     "<plist version=\"1.0\">\n<dict>\n\t<key>PayloadContent</key>\n\t<array>\n";
 
-int
-ca_bundle_mobileconfig(X509 *root, const char *name, struct mc_buf *out)
+/* The Apple profile (com.apple.security.root) as XML plist. */
+static int
+bundle_mobileconfig(X509 *root, const char *name, struct mc_buf *out)
 {
 	struct mc_buf desc = { 0 }, disp = { 0 }, id = { 0 };
 	char *cn = NULL, *org = NULL;
@@ -270,8 +271,9 @@ out:
 	return rc;
 }
 
-int
-ca_bundle_p7b(X509 *root, struct mc_buf *out)
+/* Degenerate PKCS#7 SignedData holding root, DER. */
+static int
+bundle_p7b(X509 *root, struct mc_buf *out)
 {
 	PKCS7 *p7 = NULL;
 	unsigned char *der = NULL;
@@ -384,7 +386,7 @@ put(const char *dir, const char *name, const char *ext, mode_t mode, const struc
 
 	if (mc_buf_printf(&path, "%s/%s%s", dir, name, ext) < 0)
 		return -1;
-	rc = ca_file_replace(path.p, mode, (uid_t)-1, (gid_t)-1, b->p, b->len);
+	rc = mc_file_replace(path.p, mode, (uid_t)-1, (gid_t)-1, b->p, b->len);
 	mc_buf_free(&path);
 	return rc;
 }
@@ -398,7 +400,7 @@ write_encodings(X509 *root, const char *dir, const char *name)
 	int rc = -1;
 
 	if (cert_pem(root, &b[0]) < 0 || cert_der(root, &b[1]) < 0 ||
-	    ca_bundle_p7b(root, &b[2]) < 0 || ca_bundle_mobileconfig(root, name, &b[3]) < 0)
+	    bundle_p7b(root, &b[2]) < 0 || bundle_mobileconfig(root, name, &b[3]) < 0)
 		goto out;
 	for (size_t i = 0; i < 4; i++)
 		if (put(dir, name, ext[i], 0644, &b[i]) < 0)
@@ -421,14 +423,8 @@ make_dir(const char *dir)
 		mc_seterr("'%s' exists and is not a folder", dir);
 		return -1;
 	}
-	if (ca_mkdir_p(dir, 0755) < 0)
-		return -1;
-	/* The kit is public: undo a restrictive umask on the folder we made. */
-	if (chmod(dir, 0755) < 0) {
-		mc_seterr("cannot chmod '%s': %s", dir, strerror(errno));
-		return -1;
-	}
-	return 0;
+	/* The kit is public: the folders made get 0755 whatever the umask. */
+	return mc_mkdir_p(dir, 0755);
 }
 
 int

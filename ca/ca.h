@@ -12,6 +12,7 @@
 
 #include <openssl/evp.h>
 #include <openssl/x509.h>
+#include <openssl/x509v3.h>
 
 #include "../util/util.h"
 
@@ -37,7 +38,6 @@ EVP_PKEY *ca_key_load(const char *path, const char *pass, size_t passlen);
 EVP_PKEY *ca_key_from_pem(const char *pem, size_t len, const char *pass, size_t passlen);
 /* "rsa2048", "ec256", ... for a key; NULL if of no supported kind. */
 const char *ca_key_type_name(const EVP_PKEY *key);
-int ca_key_is_rsa(const EVP_PKEY *key);
 
 /* cert.c */
 int ca_cert_pem(X509 *x, struct mc_buf *out);
@@ -53,17 +53,43 @@ int ca_bn_serial_hex(const BIGNUM *bn, char out[CA_SERIAL_LEN]);
 /* The first subject entry of kind nid (NID_commonName, ...) as UTF-8;
  * NULL when absent.  Caller frees. */
 char *ca_cert_subject_entry(X509 *x, int nid);
-/* RFC 2253 one-line subject; caller frees. */
+/* RFC 2253 one-line subject / issuer / any name ("CN=a,O=b"), the one
+ * format every message shows a DN in; caller frees. */
 char *ca_cert_subject(const X509 *x);
+char *ca_cert_issuer(const X509 *x);
+char *ca_name_text(const X509_NAME *name);
 int ca_cert_validity(const X509 *x, time_t *not_before, time_t *not_after);
 /* Permitted DNS subtrees of the root's nameConstraints; none -> empty. */
 int ca_cert_permitted_dns(X509 *x, struct mc_strv *out);
+
+/* constraints.c */
 /* 1 if the root's nameConstraints allow this IP (4 or 16 bytes). */
 int ca_cert_ip_permitted(X509 *x, const unsigned char *ip, size_t len);
-/* Human-readable summary of nameConstraints, "" when none; caller frees. */
+/* 0 if allowed; else -1 with a message naming text (the address) and the
+ * permitted ranges, or saying the root permits no IP at all. */
+int ca_cert_ip_check(X509 *x, const unsigned char *ip, size_t len, const char *text);
+/* Permitted IP subtrees as CIDR ("192.0.2.0/24"); none -> empty. */
+int ca_cert_permitted_ip(X509 *x, struct mc_strv *out);
+/* Human-readable summary of nameConstraints, "" when none, IP ranges as
+ * CIDR ("permitted:IP:192.0.2.0/24"); caller frees. */
 char *ca_cert_constraints_text(X509 *x);
 /* Fills a fresh random positive 159-bit serial. */
 int ca_serial_random(ASN1_INTEGER *serial);
+
+/* sign.c */
+/* Adds one extension written in OpenSSL's config syntax
+ * (X509V3_EXT_conf_nid), e.g. "critical,CA:FALSE". */
+int ca_ext_add(X509 *x, X509V3_CTX *ctx, int nid, const char *value);
+/* The hash to sign with under key: SHA-256 for RSA and P-256, SHA-384
+ * for P-384, SHA-512 for P-521, none (NULL) for EdDSA. */
+int ca_sign_md(EVP_PKEY *key, const EVP_MD **md);
+/* X509_sign / X509_CRL_sign with the hash above. */
+int ca_x509_sign(X509 *x, EVP_PKEY *key);
+int ca_crl_sign(X509_CRL *crl, EVP_PKEY *key);
+/* notBefore = not_before (0: now - CA_BACKDATE_SECS), notAfter such that
+ * the inclusive validity period (RFC 5280) is exactly days days. */
+#define CA_BACKDATE_SECS 300
+int ca_set_validity(X509 *x, time_t not_before, int days);
 
 /* root.c */
 struct ca_root_req {
@@ -109,59 +135,11 @@ int ca_verify_leaf(X509 *leaf, X509 *root, const char *purpose);
 int ca_verify_chain(X509 *leaf, STACK_OF(X509) *untrusted, STACK_OF(X509) *roots,
     const char *purpose, time_t at_time);
 
-/* fs.c */
-/* Temp files of ca_file_create_excl and ca_file_replace are named
- * CA_TMP_PREFIX + the target's name + ".XXXXXX", next to the target. */
-#define CA_TMP_PREFIX ".minica-tmp."
-/* Creates path only if it does not exist, with mode, whole: written and
- * fsynced under a temp name, then hard-linked to path (EEXIST refused)
- * and the folder fsynced.  Nothing is left under path on failure or crash. */
-int ca_file_create_excl(const char *path, mode_t mode, const void *data, size_t len);
-/* Writes to a temp name in the same folder (mode and owner set before any
- * content), fsyncs, renames over path, fsyncs the folder.  A symlink at
- * path is refused.  uid/gid (uid_t)-1 keep the process's own. */
-int ca_file_replace(const char *path, mode_t mode, uid_t uid, gid_t gid, const void *data, size_t len);
-/* Removes the temp files a process killed inside the two functions above
- * left in dir: regular files named CA_TMP_PREFIX... last modified before
- * `before`.  A caller holding the CA lock passes the time it took it, so
- * no live writer's file is touched.  Appends each path removed to removed
- * (may be NULL).  Returns the number removed (0 for a missing folder) or -1. */
-int ca_file_sweep_tmp(const char *dir, const struct timespec *before, struct mc_strv *removed);
-/* The first half of ca_file_replace for callers that swap several files
- * together (deploy): creates exactly path (O_EXCL|O_NOFOLLOW), mode and
- * owner set before any content, writes and fsyncs it.  Renaming it into
- * place and syncing the folder are the caller's. */
-int ca_file_stage(const char *path, mode_t mode, uid_t uid, gid_t gid, const void *data, size_t len);
-/* 0: path does not exist; 1: a regular file; -1: a symlink or anything
- * else, refused with a message naming it. */
-int ca_file_check_target(const char *path);
+/* fs.c (writing files is util/fs.c's) */
 #define CA_FILE_MAX (1 << 20)	/* certificates and keys we read back */
 /* SHA-256 of data / of a regular file (no symlink followed), lowercase hex. */
 void ca_sha256_hex(const void *data, size_t len, char out[CA_FPR_LEN]);
 int ca_file_sha256(const char *path, char out[CA_FPR_LEN]);
-/* Reads a regular file (no symlink followed) of at most max bytes. */
-int ca_file_read(const char *path, size_t max, struct mc_buf *out);
-/* mkdir -p with mode for the folders it creates. */
-int ca_mkdir_p(const char *path, mode_t mode);
-int ca_fsync_dir(const char *dir);
-/*
- * Many files in one folder made durable with one sync: one fsync per
- * file costs more than signing a leaf, and a batch writes thousands.
- * ca_fileset_add writes a temp file in the folder with its final mode
- * (thread-safe; a symlink or, for excl, any existing file at the name is
- * refused); ca_fileset_commit syncs the file system once, moves every
- * file into place in the order added (excl with link(), which never
- * replaces an existing file; the others with rename()), then syncs the
- * folder.  ca_fileset_free removes the temp files not yet placed.
- */
-struct ca_fileset;
-struct ca_fileset *ca_fileset_new(const char *dir);
-int ca_fileset_add(struct ca_fileset *fs, const char *name, mode_t mode, int excl, const void *data, size_t len);
-int ca_fileset_commit(struct ca_fileset *fs);
-void ca_fileset_free(struct ca_fileset *fs);
-/* An exclusive flock on path (created 0600), waiting at most timeout_ms;
- * returns the fd to close to release it, or -1 ("CA busy"). */
-int ca_lock_file(const char *path, int timeout_ms);
 
 /* keymove.c: the root key to an offline folder and back.  Both copy
  * src to dst (dst must not exist, or hold exactly src's bytes; a symlink
@@ -179,8 +157,8 @@ int ca_root_key_offline_name(X509 *root, const char *ext, char *out, size_t size
 
 #define CA_CN_MAX 64		/* RFC 5280 ub-common-name, characters */
 #define CA_MAX_DAYS 36500	/* sanity bound only; lifetime rules are policy's */
-#define CA_RSA_MIN_BITS 2048
-#define CA_RSA_MAX_BITS 8192
+/* The key types minica issues for, as the messages list them. */
+#define CA_KEY_TYPES_TEXT "rsa2048, rsa3072, rsa4096, ec256 (P-256), ec384 (P-384)"
 #define CA_CSR_MAX (64 * 1024)	/* bytes read from a CSR file */
 
 /* leaf.c */
@@ -194,16 +172,19 @@ struct ca_leaf_req {
 	int days;
 	time_t not_before;		/* 0: now */
 	const ASN1_INTEGER *serial;	/* NULL: fresh random positive 159-bit */
+	const char *crl_url;		/* NULL: no cRLDistributionPoints */
 };
-/* Signs a leaf with SHA-256: v3, subject CN only, basicConstraints
- * critical CA:FALSE, keyUsage critical (RSA: digitalSignature +
- * keyEncipherment, EC: digitalSignature), EKU, SKI, AKI keyid (the
+/* Signs a leaf with the issuer key's hash (ca_sign_md): v3, subject CN only, basicConstraints
+ * critical CA:FALSE, keyUsage critical (digitalSignature, plus
+ * keyEncipherment for an RSA key with serverAuth, emailProtection or no
+ * EKU; an RSA clientAuth-only leaf signs only), EKU, SKI, AKI keyid (the
  * issuer must have an SKI), SAN of every name (critical when the subject
- * is empty).  Needs a CN or at least one name; refuses a notAfter past
- * the issuer's. */
+ * is empty), and with crl_url a cRLDistributionPoints fullName URI.
+ * Needs a CN or at least one name; refuses a notAfter past the issuer's. */
 X509 *ca_leaf_sign(const struct ca_leaf_req *req, X509 *issuer, EVP_PKEY *issuer_key);
-/* 0 if key is RSA 2048-8192 (e odd, >= 65537) or EC P-256/P-384 on a
- * named curve with uncompressed point; -1 otherwise. */
+/* 0 if key is RSA 2048, 3072 or 4096 (e odd, >= 65537) or EC P-256/P-384
+ * on a named curve with uncompressed point; -1 otherwise, saying that the
+ * key "is not one of" CA_KEY_TYPES_TEXT. */
 int ca_leaf_key_check(EVP_PKEY *key);
 /* 1: key's public half is cert's; 0: not; -1: error. */
 int ca_key_matches_cert(EVP_PKEY *key, X509 *cert);
@@ -226,11 +207,13 @@ struct ca_revoked {
 	time_t when;
 	int reason;			/* CRL_REASON_*; NONE/UNSPECIFIED: no extension */
 };
-/* CRL v2 signed SHA-256 by issuer: entries sorted, with revocation time
+/* CRL v2 signed by issuer with its key's hash (ca_sign_md): entries sorted, with revocation time
  * and reason; crlNumber, AKI keyid, lastUpdate now, nextUpdate now+days. */
 X509_CRL *ca_crl_build(X509 *issuer, EVP_PKEY *issuer_key, const struct ca_revoked *r,
     size_t n, long crl_number, int days);
 int ca_crl_pem(X509_CRL *crl, struct mc_buf *out);
+/* nextUpdate of the PEM CRL at path, refused unless issuer signed it. */
+int ca_crl_file_next_update(const char *path, X509 *issuer, time_t *next);
 
 /* bundle.c: the trust kit for client machines (minica bundle). */
 #define CA_BUNDLE_NAME_DEFAULT "minica-ca"
@@ -250,10 +233,6 @@ int ca_bundle_write(X509 *root, const char *dir, const char *name);
  * minica's namespace 736219ba-e2fe-53e4-90c8-12ec1596e18c, which is
  * uuid5(NAMESPACE_URL, "urn:minica:bundle"): stable for one root. */
 int ca_bundle_uuid(X509 *root, const char *label, char out[CA_UUID_LEN]);
-/* The Apple profile (com.apple.security.root) as XML plist. */
-int ca_bundle_mobileconfig(X509 *root, const char *name, struct mc_buf *out);
-/* Degenerate PKCS#7 SignedData holding root, DER. */
-int ca_bundle_p7b(X509 *root, struct mc_buf *out);
 
 /* p12.c: PKCS#12 client kits. */
 #define CA_P12_ITER 600000	/* PBKDF2-HMAC-SHA256 and MAC, modern */
@@ -266,23 +245,32 @@ int ca_p12_der(EVP_PKEY *key, X509 *cert, X509 *root, const char *pass, size_t p
 /* The same, written to a new file (exclusive, 0600). */
 int ca_p12_write(const char *path, EVP_PKEY *key, X509 *cert, X509 *root, const char *pass, size_t passlen, int legacy);
 
-/* ---- probe.c: the certificate a running daemon serves (check --probe) ---- */
-#define CA_PROBE_LINE_MAX 4096	/* bytes per SMTP/IMAP line, CRLF included */
-#define CA_PROBE_LINES 100	/* lines read from one server, all replies */
-/* Connects to host:port (IPv4/IPv6, getaddrinfo), optionally speaks SMTP
- * (220 banner, EHLO, 250 lines incl. multi-line, STARTTLS, 220) or IMAP
- * (* OK banner, "a STARTTLS", "a OK") first, does a TLS handshake WITHOUT
- * verifying (we only want to see what is served; SNI = sni if non-NULL
- * and not an IP literal), and returns the served leaf's SHA-256
- * fingerprint (lowercase hex, as ca_cert_fingerprint).  starttls: NULL,
- * "smtp" or "imap".  Every step bounded by timeout_ms overall (name
- * resolution excepted).  Errors name what happened: "connection refused",
- * "timed out after N ms waiting for the SMTP banner", "server does not
- * offer STARTTLS", "TLS handshake failed: ...".  SIGPIPE is held back on
- * the calling thread meanwhile; the process's signal handling is left
- * alone. */
-int ca_probe(const char *host, int port, const char *starttls, const char *sni, int timeout_ms,
-    char fpr[CA_FPR_LEN]);
+/* ---- tlsa.c: DANE TLSA association data (RFC 6698 2.1, RFC 7671) ---- */
+enum { CA_TLSA_PKIX_TA = 0, CA_TLSA_PKIX_EE = 1, CA_TLSA_DANE_TA = 2, CA_TLSA_DANE_EE = 3 };
+enum { CA_TLSA_SEL_CERT = 0, CA_TLSA_SEL_SPKI = 1 };
+enum { CA_TLSA_FULL = 0, CA_TLSA_SHA256 = 1, CA_TLSA_SHA512 = 2 };
+/* The association data of cert for selector (0 whole certificate, 1
+ * SubjectPublicKeyInfo) and matching type (0 exact DER, 1 SHA-256, 2
+ * SHA-512), raw bytes appended to out.  With cert NULL, of key's public
+ * half (selector 1 only): the record of a key not yet certified. */
+int ca_tlsa_data(X509 *cert, EVP_PKEY *key, int selector, int mtype, struct mc_buf *out);
+/* The same as lowercase hex (what a zone file carries). */
+int ca_tlsa_hex(X509 *cert, EVP_PKEY *key, int selector, int mtype, struct mc_buf *out);
+/* 1 if a record's selector/mtype/data matches cert (or, cert NULL, key);
+ * 0 if not or of a form we do not know; -1 on an internal error. */
+int ca_tlsa_match(X509 *cert, EVP_PKEY *key, int selector, int mtype, const unsigned char *data,
+    size_t len);
+/* One published TLSA record, as DNS returns it. */
+struct ca_tlsa_rr {
+	int usage, selector, mtype;
+	unsigned char *data;
+	size_t len;
+};
+/* Hex digits (either case, even count) to bytes appended to out. */
+int ca_tlsa_parse_hex(const char *hex, struct mc_buf *out);
+/* Every PEM certificate in text, in order (leaf first in a deployed
+ * file); none is an error. */
+STACK_OF(X509) *ca_chain_from_pem(const char *pem, size_t len);
 
 /* ---- oldkey.c, adopt.c, importset.c, easyrsa.c (minica import) ---- */
 
@@ -326,12 +314,15 @@ struct ca_import_set {
 	struct ca_imported *v;
 	size_t n, cap;
 	struct mc_strv skipped;		/* "'file' ...; skipped" notes */
+	struct mc_strv foreign;		/* ca_import_dir's, while it runs */
 };
 /* Each adds every certificate found, deduplicated by fingerprint; the
  * root itself is passed over.  A certificate the root did not sign, or
  * two certificates with one serial, fail naming the file. */
 int ca_import_file(struct ca_import_set *s, const char *path);
-/* *.pem and *.crt in dir; files holding no certificate go to skipped. */
+/* *.pem and *.crt in dir; files holding no certificate, symbolic links
+ * and certificates naming another issuer go to skipped (one note for the
+ * links, one for the foreign certificates). */
 int ca_import_dir(struct ca_import_set *s, const char *dir);
 /* pki/index.txt (V, R with time and reason, E), certificates from
  * certs_by_serial/, revoked/certs_by_serial/, renewed/certs_by_serial/

@@ -8,7 +8,7 @@
 #include <openssl/rand.h>
 #include <openssl/x509v3.h>
 
-#include "ca.h"
+#include "internal.h"
 
 int
 ca_cert_pem(X509 *x, struct mc_buf *out)
@@ -51,26 +51,7 @@ ca_cert_from_pem(const char *pem, size_t len)
 X509 *
 ca_cert_from_mem(const void *data, size_t len)
 {
-	const unsigned char *p = data;
-	X509 *x;
-
-	if (data == NULL || len == 0 || len > INT_MAX) {
-		mc_seterr("empty or oversized certificate");
-		return NULL;
-	}
-	if (memmem(data, len, "-----BEGIN", 10) != NULL)
-		return ca_cert_from_pem(data, len);
-	if ((x = d2i_X509(NULL, &p, (long)len)) == NULL) {
-		mc_seterr_ssl("neither PEM nor DER certificate (d2i_X509)");
-		return NULL;
-	}
-	if (p != (const unsigned char *)data + len) {
-		mc_seterr("d2i_X509: %zu bytes of trailing data",
-		    len - (size_t)(p - (const unsigned char *)data));
-		X509_free(x);
-		return NULL;
-	}
-	return x;
+	return ca_decode(data, len, ASN1_ITEM_rptr(X509), PEM_STRING_X509, "certificate");
 }
 
 X509 *
@@ -79,7 +60,7 @@ ca_cert_load(const char *path)
 	struct mc_buf b = { 0 };
 	X509 *x = NULL;
 
-	if (ca_file_read(path, 1 << 20, &b) < 0)
+	if (mc_file_read(path, 1 << 20, &b) < 0)
 		return NULL;
 	if ((x = ca_cert_from_mem(b.p, b.len)) == NULL)
 		mc_preferr("cannot load certificate '%s'", path);
@@ -139,13 +120,25 @@ ca_cert_serial_hex(const X509 *x, char out[CA_SERIAL_LEN])
 char *
 ca_cert_subject(const X509 *x)
 {
+	return ca_name_text(X509_get_subject_name(x));
+}
+
+char *
+ca_cert_issuer(const X509 *x)
+{
+	return ca_name_text(X509_get_issuer_name(x));
+}
+
+char *
+ca_name_text(const X509_NAME *name)
+{
 	BIO *bio = BIO_new(BIO_s_mem());
 	char *s = NULL, *data;
 	long len;
 
 	if (bio == NULL)
 		return NULL;
-	if (X509_NAME_print_ex(bio, X509_get_subject_name(x), 0,
+	if (X509_NAME_print_ex(bio, name, 0,
 	    XN_FLAG_RFC2253 & ~ASN1_STRFLGS_ESC_MSB) >= 0) {
 		len = BIO_get_mem_data(bio, &data);
 		if ((s = malloc((size_t)len + 1)) != NULL) {
@@ -212,41 +205,6 @@ ca_cert_permitted_dns(X509 *x, struct mc_strv *out)
 	return rc;
 }
 
-char *
-ca_cert_constraints_text(X509 *x)
-{
-	NAME_CONSTRAINTS *nc;
-	struct mc_buf b = { 0 };
-	const char *kind[2] = { "permitted", "excluded" };
-	char *s;
-
-	if (mc_buf_add(&b, "", 0) < 0)
-		return NULL;
-	nc = X509_get_ext_d2i(x, NID_name_constraints, NULL, NULL);
-	for (int k = 0; nc != NULL && k < 2; k++) {
-		STACK_OF(GENERAL_SUBTREE) *sk = k == 0 ? nc->permittedSubtrees : nc->excludedSubtrees;
-
-		for (int i = 0; i < sk_GENERAL_SUBTREE_num(sk); i++) {
-			GENERAL_NAME *gn = sk_GENERAL_SUBTREE_value(sk, i)->base;
-			BIO *bio = BIO_new(BIO_s_mem());
-			char *data;
-			long len;
-
-			if (bio == NULL || !GENERAL_NAME_print(bio, gn)) {
-				BIO_free(bio);
-				continue;
-			}
-			len = BIO_get_mem_data(bio, &data);
-			mc_buf_printf(&b, "%s%s:%.*s", b.len ? ", " : "", kind[k], (int)len, data);
-			BIO_free(bio);
-		}
-	}
-	NAME_CONSTRAINTS_free(nc);
-	s = mc_strdup(b.p);
-	mc_buf_free(&b);
-	return s;
-}
-
 int
 ca_serial_random(ASN1_INTEGER *serial)
 {
@@ -269,47 +227,6 @@ ca_serial_random(ASN1_INTEGER *serial)
 out:
 	BN_free(bn);
 	return rc;
-}
-
-static int
-ip_in_subtree(const unsigned char *ip, size_t len, const ASN1_OCTET_STRING *base)
-{
-	/* A name-constraint IP is address followed by mask (RFC 5280 4.2.1.10). */
-	if ((size_t)base->length != 2 * len)
-		return 0;
-	for (size_t i = 0; i < len; i++)
-		if ((ip[i] & base->data[len + i]) != base->data[i])
-			return 0;
-	return 1;
-}
-
-int
-ca_cert_ip_permitted(X509 *x, const unsigned char *ip, size_t len)
-{
-	NAME_CONSTRAINTS *nc = X509_get_ext_d2i(x, NID_name_constraints, NULL, NULL);
-	int have_permitted = 0, ok = 1;
-
-	if (nc == NULL)
-		return 1;
-	for (int i = 0; i < sk_GENERAL_SUBTREE_num(nc->excludedSubtrees); i++) {
-		GENERAL_NAME *gn = sk_GENERAL_SUBTREE_value(nc->excludedSubtrees, i)->base;
-
-		if (gn->type == GEN_IPADD && ip_in_subtree(ip, len, gn->d.iPAddress))
-			ok = 0;
-	}
-	for (int i = 0; ok && i < sk_GENERAL_SUBTREE_num(nc->permittedSubtrees); i++) {
-		GENERAL_NAME *gn = sk_GENERAL_SUBTREE_value(nc->permittedSubtrees, i)->base;
-
-		if (gn->type != GEN_IPADD)
-			continue;
-		have_permitted = 1;
-		if (ip_in_subtree(ip, len, gn->d.iPAddress)) {
-			have_permitted = 2;
-			break;
-		}
-	}
-	NAME_CONSTRAINTS_free(nc);
-	return ok && have_permitted != 1;
 }
 
 char *

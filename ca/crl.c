@@ -1,7 +1,7 @@
 /*
  * Certificate revocation lists (`minica crl`).
  *
- * A v2 CRL signed SHA-256 by the root: issuer, lastUpdate now, nextUpdate
+ * A v2 CRL signed by the root with its key's hash (ca_sign_md): issuer, lastUpdate now, nextUpdate
  * now + days, one entry per revoked serial with its time and reason, then
  * crlNumber and authorityKeyIdentifier (key id, as in the leaves) so
  * verifiers pick the right key.  Entries are sorted by serial.
@@ -211,10 +211,8 @@ ca_crl_build(X509 *issuer, EVP_PKEY *issuer_key, const struct ca_revoked *r, siz
 			goto out;
 	if (crl_sort_unique(crl) < 0 || crl_add_exts(crl, issuer, crl_number) < 0)
 		goto out;
-	if (X509_CRL_sign(crl, issuer_key, EVP_sha256()) <= 0) {
-		mc_seterr_ssl("X509_CRL_sign failed");
+	if (ca_crl_sign(crl, issuer_key) < 0)
 		goto out;
-	}
 	ret = crl;
 	crl = NULL;
 out:
@@ -244,5 +242,42 @@ ca_crl_pem(X509_CRL *crl, struct mc_buf *out)
 	rc = 0;
 out:
 	BIO_free(bio);
+	return rc;
+}
+
+/* The nextUpdate of the CRL at path, which issuer must have signed (a
+ * file someone else wrote there says nothing about this CA's CRL). */
+int
+ca_crl_file_next_update(const char *path, X509 *issuer, time_t *next)
+{
+	struct mc_buf b = { 0 };
+	BIO *bio = NULL;
+	X509_CRL *crl = NULL;
+	const ASN1_TIME *t;
+	struct tm tm;
+	int rc = -1;
+
+	if (mc_file_read(path, CA_FILE_MAX, &b) < 0)
+		goto out;
+	if ((bio = BIO_new_mem_buf(b.p, (int)b.len)) == NULL ||
+	    (crl = PEM_read_bio_X509_CRL(bio, NULL, NULL, NULL)) == NULL) {
+		mc_seterr("'%s' holds no PEM CRL", path);
+		goto out;
+	}
+	if (X509_CRL_verify(crl, X509_get0_pubkey(issuer)) != 1) {
+		mc_seterr("'%s' is not a CRL signed by this CA's root", path);
+		goto out;
+	}
+	if ((t = X509_CRL_get0_nextUpdate(crl)) == NULL || !ASN1_TIME_to_tm(t, &tm) ||
+	    (*next = timegm(&tm)) == (time_t)-1) {
+		mc_seterr("'%s' has no nextUpdate", path);
+		goto out;
+	}
+	rc = 0;
+out:
+	X509_CRL_free(crl);
+	BIO_free(bio);
+	mc_buf_free(&b);
+	ERR_clear_error();
 	return rc;
 }

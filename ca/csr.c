@@ -14,37 +14,7 @@
 #include <openssl/pem.h>
 #include <openssl/x509v3.h>
 
-#include "ca.h"
-
-static X509_REQ *
-csr_decode(const void *data, size_t len)
-{
-	const unsigned char *p = data;
-	X509_REQ *req = NULL;
-	BIO *bio = NULL;
-
-	if (memmem(data, len, "-----BEGIN", 10) != NULL) {
-		if ((bio = BIO_new_mem_buf(data, (int)len)) == NULL) {
-			mc_seterr_ssl("BIO_new_mem_buf failed");
-			return NULL;
-		}
-		if ((req = PEM_read_bio_X509_REQ(bio, NULL, NULL, NULL)) == NULL)
-			mc_seterr_ssl("PEM_read_bio_X509_REQ failed: not a PEM certificate request");
-		BIO_free(bio);
-		return req;
-	}
-	if ((req = d2i_X509_REQ(NULL, &p, (long)len)) == NULL) {
-		mc_seterr_ssl("d2i_X509_REQ failed: neither PEM nor DER certificate request");
-		return NULL;
-	}
-	if (p != (const unsigned char *)data + len) {
-		mc_seterr("d2i_X509_REQ: %zu bytes of trailing data",
-		    len - (size_t)(p - (const unsigned char *)data));
-		X509_REQ_free(req);
-		return NULL;
-	}
-	return req;
-}
+#include "internal.h"
 
 X509_REQ *
 ca_csr_from_mem(const void *data, size_t len)
@@ -60,7 +30,8 @@ ca_csr_from_mem(const void *data, size_t len)
 		mc_seterr("certificate request larger than %d bytes", CA_CSR_MAX);
 		return NULL;
 	}
-	if ((req = csr_decode(data, len)) == NULL)
+	if ((req = ca_decode(data, len, ASN1_ITEM_rptr(X509_REQ), PEM_STRING_X509_REQ,
+	    "certificate request")) == NULL)
 		goto out;
 	if (X509_REQ_get_version(req) != 0) {
 		mc_seterr("certificate request version %ld refused (only v1)",
@@ -94,7 +65,7 @@ ca_csr_load(const char *path)
 	struct mc_buf b = { 0 };
 	X509_REQ *req = NULL;
 
-	if (ca_file_read(path, CA_CSR_MAX, &b) < 0)
+	if (mc_file_read(path, CA_CSR_MAX, &b) < 0)
 		goto out;
 	if ((req = ca_csr_from_mem(b.p, b.len)) == NULL)
 		mc_preferr("cannot load '%s'", path);

@@ -153,7 +153,7 @@ ca_import_easyrsa(struct ca_import_set *s, const char *pki)
 		mc_seterr("out of memory");
 		goto out;
 	}
-	if (ca_file_read(idx, INDEX_MAX, &b) < 0 || mc_buf_add(&b, "", 1) < 0)
+	if (mc_file_read(idx, INDEX_MAX, &b) < 0 || mc_buf_add(&b, "", 1) < 0)
 		goto out;
 	/* issued/ first: a certificate there whose serial is not in
 	 * index.txt is still one the root signed. */

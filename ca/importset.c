@@ -4,6 +4,9 @@
  * must be signed by the root; one that is not fails the whole import.
  */
 #include <dirent.h>
+#include <errno.h>
+#include <stdio.h>
+#include <sys/stat.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -26,6 +29,7 @@ ca_import_set_free(struct ca_import_set *s)
 	}
 	free(s->v);
 	mc_strv_free(&s->skipped);
+	mc_strv_free(&s->foreign);
 	s->v = NULL;
 	s->n = s->cap = 0;
 }
@@ -48,13 +52,32 @@ find_serial(struct ca_import_set *s, const char *serial)
 	return NULL;
 }
 
+/* In a folder (/etc/ssl/certs holds the system's roots too), a
+ * certificate naming another issuer is noted and passed over; one that
+ * names this root but fails its signature is refused all the same. */
+static int
+note_foreign(struct ca_import_set *s, X509 *x, const char *source, const char *subj)
+{
+	char *iss = ca_cert_issuer(x), *note = NULL;
+	int rc = -1;
+
+	if (iss != NULL && asprintf(&note, "'%s' ('%s', issued by '%s')", source, subj, iss) >= 0)
+		rc = mc_strv_push(&s->foreign, note);
+	else
+		mc_seterr("out of memory");
+	free(note);
+	free(iss);
+	return rc;
+}
+
 /* Takes x.  Returns the entry (new, or the same certificate seen before)
- * or NULL for the root itself (skipped) and on error (mc_err set). */
+ * or NULL for the root itself and a foreign certificate in a folder
+ * (skipped) and on error (mc_err set). */
 static struct ca_imported *
-add_cert(struct ca_import_set *s, X509 *x, const char *source, int *err)
+add_cert(struct ca_import_set *s, X509 *x, const char *source, int in_dir, int *err)
 {
 	struct ca_imported *e = NULL, *same;
-	char fpr[CA_FPR_LEN], serial[CA_SERIAL_LEN], *subj = NULL, *iss = NULL;
+	char fpr[CA_FPR_LEN], serial[CA_SERIAL_LEN], *subj = NULL, *iss = NULL, *rname = NULL;
 
 	*err = 0;
 	ca_cert_fingerprint(x, fpr);
@@ -63,10 +86,21 @@ add_cert(struct ca_import_set *s, X509 *x, const char *source, int *err)
 	*err = 1;
 	if (ca_cert_serial_hex(x, serial) < 0 || (subj = ca_cert_subject(x)) == NULL)
 		goto out;
+	if (in_dir && X509_NAME_cmp(X509_get_issuer_name(x), X509_get_subject_name(s->root)) != 0) {
+		*err = note_foreign(s, x, source, subj) < 0;
+		goto out;
+	}
 	if (!ca_cert_signed_by(x, s->root)) {
-		iss = X509_NAME_oneline(X509_get_issuer_name(x), NULL, 0);
-		mc_seterr("'%s': certificate '%s' (serial %s) was not issued by the imported root "
-		    "(its issuer is '%s'); nothing was imported", source, subj, serial, iss ? iss : "?");
+		iss = ca_cert_issuer(x);
+		rname = ca_cert_subject(s->root);
+		if (X509_NAME_cmp(X509_get_issuer_name(x), X509_get_subject_name(s->root)) == 0)
+			mc_seterr("'%s': certificate '%s' (serial %s) names the imported root '%s' as "
+			    "its issuer, but the root's key did not sign it; nothing was imported",
+			    source, subj, serial, rname ? rname : "?");
+		else
+			mc_seterr("'%s': certificate '%s' (serial %s) was issued by '%s', not by the "
+			    "imported root '%s'; nothing was imported", source, subj, serial,
+			    iss ? iss : "?", rname ? rname : "?");
 		goto out;
 	}
 	if ((same = find_fpr(s, fpr)) != NULL) {
@@ -105,14 +139,15 @@ add_cert(struct ca_import_set *s, X509 *x, const char *source, int *err)
 out:
 	X509_free(x);
 	free(subj);
-	OPENSSL_free(iss);
+	free(iss);
+	free(rname);
 	return e;
 }
 
 /* Every certificate in a PEM file (a chain file holds several), or one
  * DER certificate.  0 certificates: returns 0 with *count 0. */
 static int
-read_certs(struct ca_import_set *s, const char *path, int *count)
+read_certs(struct ca_import_set *s, const char *path, int in_dir, int *count)
 {
 	struct mc_buf b = { 0 };
 	BIO *bio = NULL;
@@ -120,14 +155,14 @@ read_certs(struct ca_import_set *s, const char *path, int *count)
 	int rc = -1, err;
 
 	*count = 0;
-	if (ca_file_read(path, CERTFILE_MAX, &b) < 0)
+	if (mc_file_read(path, CERTFILE_MAX, &b) < 0)
 		return -1;
 	if (memmem(b.p, b.len, "-----BEGIN", 10) == NULL) {
 		const unsigned char *p = (const unsigned char *)b.p;
 
 		if ((x = d2i_X509(NULL, &p, (long)b.len)) != NULL) {
 			(*count)++;
-			if (add_cert(s, x, path, &err) == NULL && err)
+			if (add_cert(s, x, path, in_dir, &err) == NULL && err)
 				goto out;
 		}
 		rc = 0;
@@ -137,7 +172,7 @@ read_certs(struct ca_import_set *s, const char *path, int *count)
 		goto out;
 	while ((x = PEM_read_bio_X509(bio, NULL, NULL, NULL)) != NULL) {
 		(*count)++;
-		if (add_cert(s, x, path, &err) == NULL && err)
+		if (add_cert(s, x, path, in_dir, &err) == NULL && err)
 			goto out;
 	}
 	rc = 0;
@@ -153,7 +188,7 @@ ca_import_file(struct ca_import_set *s, const char *path)
 {
 	int count;
 
-	if (read_certs(s, path, &count) < 0)
+	if (read_certs(s, path, 0, &count) < 0)
 		return -1;
 	if (count == 0) {
 		mc_seterr("'%s' holds no certificate (PEM or DER)", path);
@@ -176,12 +211,15 @@ cmp_str(const void *a, const void *b)
 	return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
-/* The regular *.pem / *.crt files of dir, sorted, as full paths. */
+/* The *.pem / *.crt files of dir, sorted, as full paths; symbolic links
+ * (how /etc/ssl/certs holds the system's roots) go to links instead:
+ * minica reads no file through a link. */
 static int
-list_dir(const char *dir, struct mc_strv *out)
+list_dir(const char *dir, struct mc_strv *out, struct mc_strv *links)
 {
 	DIR *d = opendir(dir);
 	struct dirent *de;
+	struct stat st;
 	int rc = 0;
 
 	if (d == NULL) {
@@ -198,7 +236,10 @@ list_dir(const char *dir, struct mc_strv *out)
 			rc = -1;
 			break;
 		}
-		rc = mc_strv_push(out, p);
+		if (lstat(p, &st) == 0 && S_ISLNK(st.st_mode))
+			rc = mc_strv_push(links, de->d_name);
+		else
+			rc = mc_strv_push(out, p);
 		free(p);
 	}
 	closedir(d);
@@ -207,27 +248,59 @@ list_dir(const char *dir, struct mc_strv *out)
 	return rc;
 }
 
+/* One note for many files: the count and the first few. */
+static int
+note_many(struct ca_import_set *s, const struct mc_strv *v, const char *one, const char *many,
+    const char *dir, const char *why)
+{
+	struct mc_buf b = { 0 };
+	int rc = -1;
+
+	if (v->n == 0)
+		return 0;
+	if (mc_buf_printf(&b, "skipped %zu %s in '%s': ", v->n, v->n == 1 ? one : many, dir) < 0)
+		goto out;
+	for (size_t i = 0; i < v->n && i < 3; i++)
+		if (mc_buf_printf(&b, "%s%s", i ? ", " : "", v->v[i]) < 0)
+			goto out;
+	if ((v->n > 3 && mc_buf_printf(&b, " and %zu more", v->n - 3) < 0) ||
+	    mc_buf_printf(&b, " (%s)", why) < 0)
+		goto out;
+	rc = mc_strv_push(&s->skipped, b.p);
+out:
+	mc_buf_free(&b);
+	return rc;
+}
+
 int
 ca_import_dir(struct ca_import_set *s, const char *dir)
 {
-	struct mc_strv files = { 0 };
+	struct mc_strv files = { 0 }, links = { 0 };
 	int rc = -1, count;
 
-	if (list_dir(dir, &files) < 0)
+	mc_strv_free(&s->foreign);
+	if (list_dir(dir, &files, &links) < 0)
 		goto out;
 	for (size_t i = 0; i < files.n; i++) {
 		char note[4200];
 
-		if (read_certs(s, files.v[i], &count) < 0)
+		if (read_certs(s, files.v[i], 1, &count) < 0)
 			goto out;
 		/* Keys and CSRs share the suffixes: passed over, said. */
 		snprintf(note, sizeof(note), "'%s' holds no certificate; skipped", files.v[i]);
 		if (count == 0 && mc_strv_push(&s->skipped, note) < 0)
 			goto out;
 	}
+	if (note_many(s, &links, "symbolic link", "symbolic links", dir, "minica reads no file "
+	    "through a link; give the file it names with --cert if it is this CA's") < 0 ||
+	    note_many(s, &s->foreign, "certificate of another issuer",
+	    "certificates of other issuers", dir, "not this CA's") < 0)
+		goto out;
 	rc = 0;
 out:
+	mc_strv_free(&s->foreign);
 	mc_strv_free(&files);
+	mc_strv_free(&links);
 	return rc;
 }
 

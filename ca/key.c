@@ -9,7 +9,7 @@
 #include <openssl/pkcs12.h>
 #include <openssl/x509.h>
 
-#include "ca.h"
+#include "internal.h"
 
 static const struct {
 	const char *name;
@@ -84,12 +84,6 @@ ca_key_type_name(const EVP_PKEY *key)
 			return "ec384";
 	}
 	return NULL;
-}
-
-int
-ca_key_is_rsa(const EVP_PKEY *key)
-{
-	return EVP_PKEY_is_a(key, "RSA");
 }
 
 static int
@@ -175,18 +169,13 @@ ca_key_plain_pem(EVP_PKEY *key, struct mc_buf *out)
 	return rc;
 }
 
-struct pass_arg {
-	const char *pass;
-	size_t len;
-};
-
-static int
-pass_cb(char *buf, int size, int rwflag, void *u)
+int
+ca_pass_cb(char *buf, int size, int rwflag, void *u)
 {
-	const struct pass_arg *pa = u;
+	const struct ca_pass *pa = u;
 
 	(void)rwflag;
-	if (pa == NULL || pa->pass == NULL || pa->len > (size_t)size)
+	if (pa == NULL || pa->pass == NULL || size < 0 || pa->len > (size_t)size)
 		return -1;
 	memcpy(buf, pa->pass, pa->len);
 	return (int)pa->len;
@@ -195,7 +184,7 @@ pass_cb(char *buf, int size, int rwflag, void *u)
 EVP_PKEY *
 ca_key_from_pem(const char *pem, size_t len, const char *pass, size_t passlen)
 {
-	struct pass_arg pa = { pass, passlen };
+	struct ca_pass pa = { pass, passlen };
 	EVP_PKEY *key = NULL;
 	BIO *bio;
 
@@ -208,7 +197,7 @@ ca_key_from_pem(const char *pem, size_t len, const char *pass, size_t passlen)
 		mc_seterr_ssl("BIO_new_mem_buf failed");
 		return NULL;
 	}
-	key = PEM_read_bio_PrivateKey(bio, NULL, pass_cb, &pa);
+	key = PEM_read_bio_PrivateKey(bio, NULL, ca_pass_cb, &pa);
 	if (key == NULL) {
 		unsigned long e = ERR_peek_last_error();
 
@@ -234,7 +223,7 @@ ca_key_load(const char *path, const char *pass, size_t passlen)
 	struct mc_buf b = { 0 };
 	EVP_PKEY *key = NULL;
 
-	if (ca_file_read(path, 1 << 20, &b) == 0) {
+	if (mc_file_read(path, 1 << 20, &b) == 0) {
 		key = ca_key_from_pem(b.p, b.len, pass, passlen);
 		if (key == NULL)
 			mc_preferr("'%s'", path);

@@ -7,7 +7,8 @@
  * page cache and read back, so the comparison reads what reached the
  * medium rather than what is still in memory; only after that does the
  * original go.  A stick formatted FAT has no hard links and ignores
- * modes, so the far side uses open(O_EXCL) + rename and no fchmod.
+ * modes, so the far side uses mkostemp (0600, O_EXCL) + rename and no
+ * fchmod, which util/fs.c's mc_file_write does and vfat refuses.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -36,21 +37,8 @@ dir_of(const char *path)
 static int
 write_fd(int fd, const char *path, const struct mc_buf *b)
 {
-	const char *p = b->p;
-	size_t left = b->len;
-
-	while (left > 0) {
-		ssize_t n = write(fd, p, left);
-
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0) {
-			mc_seterr("cannot write '%s': %s", path, n < 0 ? strerror(errno) : "short write");
-			return -1;
-		}
-		p += n;
-		left -= (size_t)n;
-	}
+	if (mc_write_all(fd, path, b->p, b->len) < 0)
+		return -1;
 	if (fsync(fd) < 0) {
 		mc_seterr("cannot sync '%s': %s", path, strerror(errno));
 		return -1;
@@ -67,7 +55,7 @@ write_new(const char *dst, const struct mc_buf *b)
 	int fd = -1, rc = -1;
 
 	if (dir == NULL || copy == NULL ||
-	    asprintf(&tmp, "%s/" CA_TMP_PREFIX "%s.XXXXXX", dir, basename(copy)) < 0) {
+	    asprintf(&tmp, "%s/" MC_TMP_PREFIX "%s.XXXXXX", dir, basename(copy)) < 0) {
 		tmp = NULL;
 		mc_seterr("out of memory");
 		goto out;
@@ -93,7 +81,7 @@ write_new(const char *dst, const struct mc_buf *b)
 	}
 	free(tmp);
 	tmp = NULL;
-	rc = ca_fsync_dir(dir);
+	rc = mc_fsync_dir(dir);
 out:
 	if (fd >= 0)
 		close(fd);
@@ -117,7 +105,7 @@ read_back(const char *path, struct mc_buf *out)
 		(void)posix_fadvise(fd, 0, 0, POSIX_FADV_DONTNEED);
 		close(fd);
 	}
-	return ca_file_read(path, CA_FILE_MAX, out);
+	return mc_file_read(path, CA_FILE_MAX, out);
 }
 
 static int
@@ -167,7 +155,7 @@ ca_copy_verified(const char *src, const char *dst, char sha256[CA_FPR_LEN])
 	struct mc_buf a = { 0 }, b = { 0 };
 	int rc = -1, exists;
 
-	if (check_distinct(src, dst, &exists) < 0 || ca_file_read(src, CA_FILE_MAX, &a) < 0)
+	if (check_distinct(src, dst, &exists) < 0 || mc_file_read(src, CA_FILE_MAX, &a) < 0)
 		goto out;
 	if (a.len == 0) {
 		mc_seterr("'%s' is empty; nothing was copied", src);
@@ -176,7 +164,7 @@ ca_copy_verified(const char *src, const char *dst, char sha256[CA_FPR_LEN])
 	/* A copy already there is fine if it is this one (a second trip
 	 * out); a different file is never replaced. */
 	if (exists) {
-		if (ca_file_read(dst, CA_FILE_MAX, &b) < 0)
+		if (mc_file_read(dst, CA_FILE_MAX, &b) < 0)
 			goto out;
 		if (!same_bytes(&a, &b)) {
 			mc_seterr("'%s' already exists and differs from '%s'; nothing was changed "
@@ -217,7 +205,7 @@ ca_move_verified(const char *src, const char *dst, char sha256[CA_FPR_LEN])
 		free(dir);
 		return -1;
 	}
-	rc = ca_fsync_dir(dir);
+	rc = mc_fsync_dir(dir);
 	free(dir);
 	return rc;
 }

@@ -1,8 +1,9 @@
 /*
  * Leaf certificates: the heart of minica.
  *
- * Every leaf is X.509 v3, SHA-256, random positive 159-bit serial, subject
- * CN only (or empty), and carries exactly basicConstraints, keyUsage,
+ * Every leaf is X.509 v3, signed with the hash that fits the issuer's
+ * key (ca_sign_md), random positive 159-bit serial, subject CN only (or
+ * empty), and carries exactly basicConstraints, keyUsage,
  * extendedKeyUsage, subjectKeyIdentifier, authorityKeyIdentifier (key id
  * only) and subjectAltName.  Names go into the SAN as GENERAL_NAME objects,
  * never through a config string, so no user text is ever parsed by
@@ -44,9 +45,10 @@ ca_leaf_key_check(EVP_PKEY *key)
 	}
 	bits = EVP_PKEY_get_bits(key);
 	if (EVP_PKEY_is_a(key, "RSA")) {
-		if (bits < CA_RSA_MIN_BITS || bits > CA_RSA_MAX_BITS) {
-			mc_seterr("rsa key of %d bits refused (%d to %d)", bits,
-			    CA_RSA_MIN_BITS, CA_RSA_MAX_BITS);
+		/* The sizes policy issues for, so a CSR is refused here, with
+		 * the message policy gives, not after its names were checked. */
+		if (ca_key_type_name(key) == NULL) {
+			mc_seterr("rsa key of %d bits is not one of " CA_KEY_TYPES_TEXT, bits);
 			goto out;
 		}
 		if (!EVP_PKEY_get_bn_param(key, OSSL_PKEY_PARAM_RSA_E, &e)) {
@@ -62,7 +64,7 @@ ca_leaf_key_check(EVP_PKEY *key)
 		if (!EVP_PKEY_get_utf8_string_param(key, OSSL_PKEY_PARAM_GROUP_NAME,
 		    buf, sizeof(buf), NULL) ||
 		    (strcmp(buf, "prime256v1") != 0 && strcmp(buf, "secp384r1") != 0)) {
-			mc_seterr("ec key refused: only P-256 and P-384");
+			mc_seterr("ec key on this curve is not one of " CA_KEY_TYPES_TEXT);
 			goto out;
 		}
 		/* Explicit curve parameters fail -x509_strict; compressed
@@ -80,7 +82,7 @@ ca_leaf_key_check(EVP_PKEY *key)
 			goto out;
 		}
 	} else {
-		mc_seterr("key type %s refused (RSA or EC P-256/P-384 only)",
+		mc_seterr("%s key is not one of " CA_KEY_TYPES_TEXT,
 		    EVP_PKEY_get0_type_name(key) ? EVP_PKEY_get0_type_name(key) : "unknown");
 		goto out;
 	}
@@ -208,23 +210,6 @@ out:
 	return rc;
 }
 
-static int
-leaf_set_validity(X509 *x, time_t not_before, int days)
-{
-	time_t nb = not_before != 0 ? not_before : time(NULL);
-
-	if (days < 1 || days > CA_MAX_DAYS) {
-		mc_seterr("lifetime of %d days refused (1 to %d)", days, CA_MAX_DAYS);
-		return -1;
-	}
-	if (ASN1_TIME_set(X509_getm_notBefore(x), nb) == NULL ||
-	    ASN1_TIME_set(X509_getm_notAfter(x), nb + (time_t)days * 86400) == NULL) {
-		mc_seterr_ssl("ASN1_TIME_set failed");
-		return -1;
-	}
-	return 0;
-}
-
 /* A leaf that outlives its root stops verifying early, with no warning
  * from anyone: refuse it here rather than let it be deployed. */
 static int
@@ -242,24 +227,6 @@ leaf_within_issuer(X509 *x, X509 *issuer)
 		snprintf(when, sizeof(when), "?");
 	mc_seterr("certificate would outlive the root (which expires %s): shorten its lifetime", when);
 	return -1;
-}
-
-static int
-leaf_add_conf(X509 *x, X509V3_CTX *ctx, int nid, const char *value)
-{
-	X509_EXTENSION *ext;
-	int rc = -1;
-
-	if ((ext = X509V3_EXT_conf_nid(NULL, ctx, nid, value)) == NULL) {
-		mc_seterr_ssl("X509V3_EXT_conf_nid failed for %s", OBJ_nid2sn(nid));
-		return -1;
-	}
-	if (!X509_add_ext(x, ext, -1))
-		mc_seterr_ssl("X509_add_ext failed for %s", OBJ_nid2sn(nid));
-	else
-		rc = 0;
-	X509_EXTENSION_free(ext);
-	return rc;
 }
 
 static int
@@ -426,7 +393,7 @@ leaf_add_akid(X509 *x, X509V3_CTX *ctx, X509 *issuer)
 	int rc = -1;
 
 	if (X509_get_ext_by_NID(issuer, NID_subject_key_identifier, -1) >= 0)
-		return leaf_add_conf(x, ctx, NID_authority_key_identifier, "keyid:always");
+		return ca_ext_add(x, ctx, NID_authority_key_identifier, "keyid:always");
 	if (!X509_pubkey_digest(issuer, EVP_sha1(), md, &len) || (akid = AUTHORITY_KEYID_new()) == NULL ||
 	    (akid->keyid = ASN1_OCTET_STRING_new()) == NULL ||
 	    !ASN1_OCTET_STRING_set(akid->keyid, md, (int)len) ||
@@ -440,22 +407,57 @@ out:
 	return rc;
 }
 
+/*
+ * keyUsage follows the key type and the EKU (RFC 5280 4.2.1.12): RSA key
+ * transport (a TLS 1.2 server's RSA key exchange, S/MIME decryption)
+ * needs keyEncipherment; a TLS client only ever signs, so an RSA client
+ * certificate gets digitalSignature alone, as does every EC key.
+ */
+static const char *
+leaf_key_usage(const struct ca_leaf_req *req)
+{
+	int transport = req->eku == NULL || req->eku->n == 0;
+
+	for (size_t i = 0; req->eku != NULL && i < req->eku->n; i++)
+		if (strcmp(req->eku->v[i], "serverAuth") == 0 ||
+		    strcmp(req->eku->v[i], "emailProtection") == 0)
+			transport = 1;
+	if (EVP_PKEY_is_a(req->pubkey, "RSA") && transport)
+		return "critical,digitalSignature,keyEncipherment";
+	return "critical,digitalSignature";
+}
+
+/* RFC 5280 4.2.1.13: one DistributionPoint, fullName = the http URI
+ * where 'minica crl' output is published.  Policy (crl_url) keeps the
+ * value free of commas and blanks, so the config syntax sees one URI. */
+static int
+leaf_add_cdp(X509 *x, X509V3_CTX *ctx, const char *url)
+{
+	char value[1100];
+
+	if (url == NULL)
+		return 0;
+	if (strncmp(url, "http://", 7) != 0 || strpbrk(url, ", \t\\\"") != NULL ||
+	    (size_t)snprintf(value, sizeof(value), "URI:%s", url) >= sizeof(value)) {
+		mc_seterr("crl url '%s' refused (http://, no blanks or commas, under 1 KB)", url);
+		return -1;
+	}
+	return ca_ext_add(x, ctx, NID_crl_distribution_points, value);
+}
+
 static int
 leaf_add_exts(X509 *x, X509 *issuer, const struct ca_leaf_req *req)
 {
 	X509V3_CTX ctx;
-	const char *ku;
+	const char *ku = leaf_key_usage(req);
 
 	X509V3_set_ctx(&ctx, issuer, x, NULL, NULL, 0);
-	/* RSA key exchange (TLS 1.2) needs keyEncipherment; ECDSA never does. */
-	ku = EVP_PKEY_is_a(req->pubkey, "RSA") ?
-	    "critical,digitalSignature,keyEncipherment" : "critical,digitalSignature";
-	if (leaf_add_conf(x, &ctx, NID_basic_constraints, "critical,CA:FALSE") < 0 ||
-	    leaf_add_conf(x, &ctx, NID_key_usage, ku) < 0 ||
+	if (ca_ext_add(x, &ctx, NID_basic_constraints, "critical,CA:FALSE") < 0 ||
+	    ca_ext_add(x, &ctx, NID_key_usage, ku) < 0 ||
 	    leaf_add_eku(x, req->eku) < 0 ||
-	    leaf_add_conf(x, &ctx, NID_subject_key_identifier, "hash") < 0 ||
+	    ca_ext_add(x, &ctx, NID_subject_key_identifier, "hash") < 0 ||
 	    leaf_add_akid(x, &ctx, issuer) < 0 ||
-	    leaf_add_san(x, req) < 0)
+	    leaf_add_san(x, req) < 0 || leaf_add_cdp(x, &ctx, req->crl_url) < 0)
 		return -1;
 	return 0;
 }
@@ -485,14 +487,12 @@ ca_leaf_sign(const struct ca_leaf_req *req, X509 *issuer, EVP_PKEY *issuer_key)
 	}
 	if (leaf_set_serial(x, req->serial) < 0 ||
 	    leaf_set_names(x, issuer, req->cn) < 0 ||
-	    leaf_set_validity(x, req->not_before, req->days) < 0 ||
+	    ca_set_validity(x, req->not_before, req->days) < 0 ||
 	    leaf_within_issuer(x, issuer) < 0 ||
 	    leaf_add_exts(x, issuer, req) < 0)
 		goto out;
-	if (X509_sign(x, issuer_key, EVP_sha256()) <= 0) {
-		mc_seterr_ssl("X509_sign failed");
+	if (ca_x509_sign(x, issuer_key) < 0)
 		goto out;
-	}
 	ret = x;
 	x = NULL;
 out:

@@ -13,7 +13,7 @@
 #include <openssl/provider.h>
 #include <openssl/x509.h>
 
-#include "ca.h"
+#include "internal.h"
 
 #define OLDKEY_MAX (1 << 20)
 
@@ -22,23 +22,6 @@ ca_key_pem_encrypted(const char *pem, size_t len)
 {
 	return memmem(pem, len, "BEGIN ENCRYPTED PRIVATE KEY", 27) != NULL ||
 	    memmem(pem, len, "Proc-Type: 4,ENCRYPTED", 22) != NULL;
-}
-
-struct old_pass {
-	const char *pass;
-	size_t len;
-};
-
-static int
-old_pass_cb(char *buf, int size, int rwflag, void *u)
-{
-	const struct old_pass *pa = u;
-
-	(void)rwflag;
-	if (pa == NULL || pa->pass == NULL || pa->len > (size_t)size)
-		return -1;
-	memcpy(buf, pa->pass, pa->len);
-	return (int)pa->len;
 }
 
 static int
@@ -53,14 +36,14 @@ is_bad_decrypt(unsigned long e)
 /* NULL when not read; *bad_pass is set when OpenSSL's errors say the
  * passphrase was wrong.  The error queue is emptied either way. */
 static EVP_PKEY *
-read_key(const char *pem, size_t len, const struct old_pass *pa, int *bad_pass)
+read_key(const char *pem, size_t len, const struct ca_pass *pa, int *bad_pass)
 {
 	BIO *bio = BIO_new_mem_buf(pem, (int)len);
 	EVP_PKEY *key = NULL;
 
 	if (bio == NULL)
 		return NULL;
-	key = PEM_read_bio_PrivateKey(bio, NULL, old_pass_cb, (void *)pa);
+	key = PEM_read_bio_PrivateKey(bio, NULL, ca_pass_cb, (void *)pa);
 	if (key == NULL) {
 		unsigned long e;
 
@@ -76,7 +59,7 @@ read_key(const char *pem, size_t len, const struct old_pass *pa, int *bad_pass)
  * context, so the legacy provider goes there, for this read only;
  * retain_fallbacks keeps the default provider available alongside. */
 static EVP_PKEY *
-read_key_legacy(const char *pem, size_t len, const struct old_pass *pa, int *bad_pass)
+read_key_legacy(const char *pem, size_t len, const struct ca_pass *pa, int *bad_pass)
 {
 	OSSL_PROVIDER *legacy = OSSL_PROVIDER_try_load(NULL, "legacy", 1);
 	EVP_PKEY *key = NULL;
@@ -92,12 +75,12 @@ read_key_legacy(const char *pem, size_t len, const struct old_pass *pa, int *bad
 EVP_PKEY *
 ca_key_load_old(const char *path, const char *pass, size_t passlen)
 {
-	struct old_pass pa = { pass, passlen };
+	struct ca_pass pa = { pass, passlen };
 	struct mc_buf b = { 0 };
 	EVP_PKEY *key = NULL;
 	int bad_pass = 0;
 
-	if (ca_file_read(path, OLDKEY_MAX, &b) < 0)
+	if (mc_file_read(path, OLDKEY_MAX, &b) < 0)
 		goto out;
 	if (memmem(b.p, b.len, "PRIVATE KEY-----", 16) == NULL) {
 		mc_seterr("'%s' is not a PEM private key", path);

@@ -92,7 +92,7 @@ ca_p12_write(const char *path, EVP_PKEY *key, X509 *cert, X509 *root, const char
 	int rc = -1;
 
 	if (ca_p12_der(key, cert, root, pass, passlen, legacy, &der) == 0)
-		rc = ca_file_create_excl(path, 0600, der.p, der.len);
+		rc = mc_file_create_excl(path, 0600, der.p, der.len);
 	mc_buf_free(&der);
 	return rc;
 }

@@ -1,4 +1,4 @@
-/* The self-signed root: RSA-4096, SHA-256, name-constrained by default. */
+/* The self-signed root: RSA-4096 (SHA-256), name-constrained by default. */
 #include <arpa/inet.h>
 #include <stdlib.h>
 #include <string.h>
@@ -7,25 +7,6 @@
 #include <openssl/x509v3.h>
 
 #include "ca.h"
-
-static int
-add_ext(X509 *cert, X509V3_CTX *ctx, int nid, const char *value)
-{
-	X509_EXTENSION *ext = X509V3_EXT_conf_nid(NULL, ctx, nid, value);
-	int ok;
-
-	if (ext == NULL) {
-		mc_seterr_ssl("X509V3_EXT_conf_nid(%s, \"%s\") failed", OBJ_nid2sn(nid), value);
-		return -1;
-	}
-	ok = X509_add_ext(cert, ext, -1);
-	X509_EXTENSION_free(ext);
-	if (!ok) {
-		mc_seterr_ssl("X509_add_ext failed");
-		return -1;
-	}
-	return 0;
-}
 
 static int
 mask_from_prefix(unsigned char *mask, size_t len, long prefix)
@@ -155,9 +136,9 @@ root_extensions(X509 *cert, const struct ca_root_req *req)
 	X509V3_set_ctx_nodb(&ctx);
 	X509V3_set_ctx(&ctx, cert, cert, NULL, NULL, 0);
 	/* pathlen 1 leaves room for one issuing intermediate later. */
-	if (add_ext(cert, &ctx, NID_basic_constraints, "critical,CA:TRUE,pathlen:1") < 0 ||
-	    add_ext(cert, &ctx, NID_key_usage, "critical,keyCertSign,cRLSign") < 0 ||
-	    add_ext(cert, &ctx, NID_subject_key_identifier, "hash") < 0)
+	if (ca_ext_add(cert, &ctx, NID_basic_constraints, "critical,CA:TRUE,pathlen:1") < 0 ||
+	    ca_ext_add(cert, &ctx, NID_key_usage, "critical,keyCertSign,cRLSign") < 0 ||
+	    ca_ext_add(cert, &ctx, NID_subject_key_identifier, "hash") < 0)
 		goto out;
 	if (req->name_constraints) {
 		if (req->domains == NULL || req->domains->n == 0) {
@@ -165,7 +146,7 @@ root_extensions(X509 *cert, const struct ca_root_req *req)
 			goto out;
 		}
 		if (constraints_value(req, &nc) < 0 ||
-		    add_ext(cert, &ctx, NID_name_constraints, nc.p) < 0)
+		    ca_ext_add(cert, &ctx, NID_name_constraints, nc.p) < 0)
 			goto out;
 	}
 	rc = 0;
@@ -191,18 +172,14 @@ ca_root_build(EVP_PKEY *key, const struct ca_root_req *req)
 	}
 	if (!X509_set_version(cert, X509_VERSION_3) || ca_serial_random(serial) < 0 ||
 	    !X509_set_serialNumber(cert, serial) || set_subject(cert, req->name) < 0 ||
-	    X509_gmtime_adj(X509_getm_notBefore(cert), 0) == NULL ||
-	    X509_time_adj_ex(X509_getm_notAfter(cert), req->days, 0, NULL) == NULL ||
-	    !X509_set_pubkey(cert, key)) {
+	    ca_set_validity(cert, 0, req->days) < 0 || !X509_set_pubkey(cert, key)) {
 		mc_seterr_ssl("cannot fill in the root certificate");
 		goto out;
 	}
 	if (root_extensions(cert, req) < 0)
 		goto out;
-	if (X509_sign(cert, key, EVP_sha256()) <= 0) {
-		mc_seterr_ssl("X509_sign failed");
+	if (ca_x509_sign(cert, key) < 0)
 		goto out;
-	}
 	ok = 1;
 out:
 	ASN1_INTEGER_free(serial);

@@ -13,52 +13,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <openssl/core_names.h>
 #include <openssl/err.h>
 #include <openssl/x509v3.h>
 
 #include "ca.h"
-
-/* Until ca/sign.c's ca_x509_sign is shared: the hash follows the key
- * (RFC 5480 section 4: P-384 with SHA-384, P-521 with SHA-512). */
-static int
-sign_with(X509 *x, EVP_PKEY *key)
-{
-	const EVP_MD *md = EVP_sha256();
-	char group[64];
-
-	if (EVP_PKEY_is_a(key, "EC") && EVP_PKEY_get_utf8_string_param(key,
-	    OSSL_PKEY_PARAM_GROUP_NAME, group, sizeof(group), NULL)) {
-		if (strcmp(group, "secp384r1") == 0)
-			md = EVP_sha384();
-		else if (strcmp(group, "secp521r1") == 0)
-			md = EVP_sha512();
-	}
-	if (X509_sign(x, key, md) <= 0) {
-		mc_seterr_ssl("X509_sign failed");
-		return -1;
-	}
-	return 0;
-}
-
-static int
-add_conf(X509 *x, X509V3_CTX *ctx, int nid, const char *value)
-{
-	X509_EXTENSION *ext = X509V3_EXT_conf_nid(NULL, ctx, nid, value);
-	int ok;
-
-	if (ext == NULL) {
-		mc_seterr_ssl("X509V3_EXT_conf_nid(%s, \"%s\") failed", OBJ_nid2sn(nid), value);
-		return -1;
-	}
-	ok = X509_add_ext(x, ext, -1);
-	X509_EXTENSION_free(ext);
-	if (!ok) {
-		mc_seterr_ssl("X509_add_ext failed");
-		return -1;
-	}
-	return 0;
-}
 
 /* Copies from's extension nid to x (critical if crit >= 0 says so, else
  * as it was); absent in from: nothing added, 0 returned. */
@@ -98,7 +56,7 @@ add_aki(X509 *x, X509V3_CTX *ctx, X509 *issuer)
 	int rc = -1;
 
 	if (X509_get_ext_by_NID(issuer, NID_subject_key_identifier, -1) >= 0)
-		return add_conf(x, ctx, NID_authority_key_identifier, "keyid:always");
+		return ca_ext_add(x, ctx, NID_authority_key_identifier, "keyid:always");
 	if ((akid = AUTHORITY_KEYID_new()) == NULL || (akid->keyid = ASN1_OCTET_STRING_new()) == NULL ||
 	    !X509_pubkey_digest(issuer, EVP_sha1(), md, &len) ||
 	    !ASN1_OCTET_STRING_set(akid->keyid, md, (int)len) ||
@@ -134,18 +92,16 @@ ca_root_can_delegate(X509 *root)
 	return 0;
 }
 
-/* notBefore now, notAfter now + days but never past the issuer's. */
+/* days counted as ca_set_validity does (backdated a little), but never
+ * past the issuer's notAfter. */
 static int
 set_validity(X509 *x, X509 *issuer, int days, int *clamped)
 {
 	ASN1_TIME *na = X509_getm_notAfter(x);
 
 	*clamped = 0;
-	if (X509_gmtime_adj(X509_getm_notBefore(x), 0) == NULL ||
-	    X509_time_adj_ex(na, days, 0, NULL) == NULL) {
-		mc_seterr_ssl("cannot set the validity");
+	if (ca_set_validity(x, 0, days) < 0)
 		return -1;
-	}
 	if (ASN1_TIME_compare(na, X509_get0_notAfter(issuer)) > 0) {
 		if (!X509_set1_notAfter(x, X509_get0_notAfter(issuer))) {
 			mc_seterr_ssl("X509_set1_notAfter failed");
@@ -203,10 +159,10 @@ inter_extensions(X509 *x, X509 *root)
 
 	X509V3_set_ctx_nodb(&ctx);
 	X509V3_set_ctx(&ctx, root, x, NULL, NULL, 0);
-	if (add_conf(x, &ctx, NID_basic_constraints, "critical,CA:TRUE,pathlen:0") < 0 ||
-	    add_conf(x, &ctx, NID_key_usage, "critical,keyCertSign,cRLSign") < 0 ||
-	    add_conf(x, &ctx, NID_ext_key_usage, "serverAuth,clientAuth") < 0 ||
-	    add_conf(x, &ctx, NID_subject_key_identifier, "hash") < 0 ||
+	if (ca_ext_add(x, &ctx, NID_basic_constraints, "critical,CA:TRUE,pathlen:0") < 0 ||
+	    ca_ext_add(x, &ctx, NID_key_usage, "critical,keyCertSign,cRLSign") < 0 ||
+	    ca_ext_add(x, &ctx, NID_ext_key_usage, "serverAuth,clientAuth") < 0 ||
+	    ca_ext_add(x, &ctx, NID_subject_key_identifier, "hash") < 0 ||
 	    add_aki(x, &ctx, root) < 0 ||
 	    copy_ext(x, root, NID_name_constraints, 1) < 0)
 		return -1;
@@ -239,7 +195,7 @@ ca_inter_build(EVP_PKEY *pub, const struct ca_inter_req *req, X509 *root, EVP_PK
 	}
 	if (start_cert(x, root, pub) < 0 || inter_subject(x, root, req->cn) < 0 ||
 	    set_validity(x, root, days, &clamped) < 0 || inter_extensions(x, root) < 0 ||
-	    sign_with(x, root_key) < 0)
+	    ca_x509_sign(x, root_key) < 0)
 		goto out;
 	ret = x;
 	x = NULL;
@@ -277,11 +233,11 @@ ca_root_successor(X509 *old_root, EVP_PKEY *new_key, int days)
 	}
 	X509V3_set_ctx_nodb(&ctx);
 	X509V3_set_ctx(&ctx, x, x, NULL, NULL, 0);
-	if (add_conf(x, &ctx, NID_basic_constraints, "critical,CA:TRUE,pathlen:1") < 0 ||
-	    add_conf(x, &ctx, NID_key_usage, "critical,keyCertSign,cRLSign") < 0 ||
-	    add_conf(x, &ctx, NID_subject_key_identifier, "hash") < 0 ||
+	if (ca_ext_add(x, &ctx, NID_basic_constraints, "critical,CA:TRUE,pathlen:1") < 0 ||
+	    ca_ext_add(x, &ctx, NID_key_usage, "critical,keyCertSign,cRLSign") < 0 ||
+	    ca_ext_add(x, &ctx, NID_subject_key_identifier, "hash") < 0 ||
 	    copy_ext(x, old_root, NID_name_constraints, 1) < 0 ||
-	    sign_with(x, new_key) < 0)
+	    ca_x509_sign(x, new_key) < 0)
 		goto out;
 	ret = x;
 	x = NULL;
@@ -326,7 +282,7 @@ ca_cross_build(X509 *new_root, X509 *old_root, EVP_PKEY *old_key)
 	    copy_ext(x, new_root, NID_subject_key_identifier, 0) < 0 ||
 	    add_aki(x, &ctx, old_root) < 0 ||
 	    copy_ext(x, new_root, NID_name_constraints, 1) < 0 ||
-	    sign_with(x, old_key) < 0)
+	    ca_x509_sign(x, old_key) < 0)
 		goto out;
 	ret = x;
 	x = NULL;

@@ -1,7 +1,7 @@
 /*
  * minica issue --batch FILE: many certificates, the CA key unlocked once,
  * keys made and leaves signed on every core.  The same pipeline as one
- * issue (engine.c), in the same order: every line planned before anything
+ * issue (issue/engine.c), in the same order: every line planned before anything
  * is signed, all rows committed in one transaction, files written after.
  */
 #include <stdlib.h>
@@ -31,8 +31,9 @@ struct batch {
 	struct batch_item **todo_items;
 	struct iss_issued *issued;
 	size_t ntodo;
-	struct ca_fileset *fs;
-	struct mc_ca ca;
+	struct mc_fileset *fs;
+	struct cmd_ctx *ctx;
+	struct mc_ca *ca;	/* &ctx->ca */
 };
 
 static int
@@ -48,47 +49,13 @@ line_error(const struct batch *b, int line)
 static int
 read_lines(struct batch *b)
 {
-	struct mc_buf text = { 0 };
-	int bad = 0, rc = -1;
+	int bad = 0;
 
-	if (ca_file_read(b->o->file, BATCH_FILE_MAX, &text) < 0) {
-		cmd_fail();
-		goto out;
-	}
-	if (memchr(text.p, '\0', text.len) != NULL) {
-		mc_seterr("is not a text file (it holds a NUL byte)");
-		line_error(b, 0);
-		goto out;
-	}
-	if (pol_batch_parse(text.p, text.len, &b->lines, &bad) < 0) {
-		line_error(b, bad);
-		goto out;
-	}
-	rc = 0;
-out:
-	mc_buf_free(&text);
-	return rc;
-}
-
-/* Idempotent as a single issue: a line whose certificate is valid and
- * not due is reported, not re-issued (unless --force). */
-static int
-check_current(struct batch *b, struct batch_item *it)
-{
-	const struct iss_plan *p = &it->plan;
-	int found;
-
-	if (b->o->force)
+	if (iss_batch_load(b->o->file, BATCH_FILE_MAX, &b->lines, &bad) == 0)
 		return 0;
-	found = store_cert_find_current(b->ca.db, p->prof->name, p->cn, &p->names, &it->cur);
-	if (found <= 0)
-		return found;
-	if (pol_cert_due(it->cur.not_before, it->cur.not_after, time(NULL), POL_RENEW_DAYS_DEFAULT)) {
-		store_cert_free(&it->cur);
-		return 0;
-	}
-	it->skip = 1;
-	return 0;
+	if (bad < 0)
+		return cmd_fail(), -1;
+	return line_error(b, bad);
 }
 
 static int
@@ -100,26 +67,18 @@ plan_one(struct batch *b, struct batch_item *it)
 		.sans = (const char **)l->names.v, .ips = (const char **)l->ips.v,
 		.days = l->days, .key_type = l->key_type,
 	};
-	struct store_cert probe;
-
-	if (iss_plan_make(&b->ca, &req, &it->plan) < 0 || check_current(b, it) < 0)
+	if (iss_plan_make(b->ca, &req, &it->plan) < 0)
 		return -1;
-	probe = (struct store_cert){ .cn = it->plan.cn ? it->plan.cn : "", .sans = it->plan.names };
-	iss_leaf_file_name(&probe, it->name, sizeof(it->name));
+	/* Idempotent as a single issue: a line whose certificate is valid
+	 * and not due is reported, not re-issued (unless --force). */
+	if (!b->o->force && (it->skip = iss_find_current(b->ca, &it->plan, time(NULL), &it->cur)) < 0)
+		return -1;
+	iss_plan_file_name(&it->plan, it->name, sizeof(it->name));
 	if (it->skip)
 		return 0;
 	if (b->files && iss_leaf_files_check(b->dir, it->name, 1) < 0)
 		return -1;
-	return b->o->deploy ? dep_targets_check(it->plan.prof, b->root) : 0;
-}
-
-static int
-cmp_name(const void *a, const void *b)
-{
-	const struct batch_item *x = *(struct batch_item *const *)a, *y = *(struct batch_item *const *)b;
-	int c = strcmp(x->name, y->name);
-
-	return c ? c : (x->line->line > y->line->line) - (x->line->line < y->line->line);
+	return b->o->deploy ? dep_preflight(&b->ca->cfg, it->plan.prof, b->root) : 0;
 }
 
 /* Two lines writing the same files would have the second overwrite the
@@ -127,26 +86,25 @@ cmp_name(const void *a, const void *b)
 static int
 check_duplicates(struct batch *b)
 {
-	struct batch_item **v = malloc(b->lines.n * sizeof(*v));
-	int rc = 0;
+	const char **names = malloc(b->lines.n * sizeof(*names));
+	size_t first, second;
+	int dup;
 
-	if (v == NULL) {
+	if (names == NULL) {
 		cmd_error("out of memory");
 		return -1;
 	}
 	for (size_t i = 0; i < b->lines.n; i++)
-		v[i] = &b->items[i];
-	qsort(v, b->lines.n, sizeof(*v), cmp_name);
-	for (size_t i = 1; i < b->lines.n && rc == 0; i++) {
-		if (strcmp(v[i - 1]->name, v[i]->name) == 0) {
-			mc_seterr("writes the same files (%s.crt, %s.key) as line %d; "
-			    "put one of them in another batch with its own --out DIR",
-			    v[i]->name, v[i]->name, v[i - 1]->line->line);
-			rc = line_error(b, v[i]->line->line);
-		}
-	}
-	free(v);
-	return rc;
+		names[i] = b->items[i].name;
+	dup = iss_first_duplicate(names, b->lines.n, &first, &second);
+	free(names);
+	if (dup < 0)
+		return cmd_fail(), -1;
+	if (dup == 0)
+		return 0;
+	mc_seterr("writes the same files (%s.crt, %s.key) as line %d; put one of them in another batch with "
+	    "its own --out DIR", b->items[second].name, b->items[second].name, b->items[first].line->line);
+	return line_error(b, b->items[second].line->line);
 }
 
 /* --deploy: each profile has one pair of targets, so two lines for the
@@ -160,8 +118,7 @@ check_deploy_targets(struct batch *b)
 		for (size_t j = 0; j < i; j++) {
 			const struct pol_profile *q = b->todo[j]->prof;
 
-			if (p == q || (p->cert.path && q->cert.path && strcmp(p->cert.path, q->cert.path) == 0) ||
-			    (p->key.path && q->key.path && strcmp(p->key.path, q->key.path) == 0)) {
+			if (pol_profiles_share_targets(p, q)) {
 				mc_seterr("with --deploy, deploys to the same targets (profile %s) as line %d; "
 				    "one certificate per profile in a deployed batch", p->name, b->todo_items[j]->line->line);
 				return line_error(b, b->todo_items[i]->line->line);
@@ -200,7 +157,7 @@ add_files_one(void *arg, size_t i)
 {
 	struct batch *b = arg;
 
-	return iss_leaf_files_add(b->fs, &b->ca, b->todo_items[i]->name, &b->issued[i]);
+	return iss_leaf_files_add(b->fs, b->ca, b->todo_items[i]->name, &b->issued[i]);
 }
 
 /* Sign everything, commit everything, then (only then) write files. */
@@ -209,22 +166,22 @@ issue_all(struct batch *b)
 {
 	size_t bad = 0;
 
-	if (cmd_ca_unlock(&b->ca) < 0)
+	if (cmd_unlock(b->ctx) != 0)
 		return -1;
 	if ((b->issued = calloc(b->ntodo, sizeof(*b->issued))) == NULL) {
 		cmd_error("out of memory");
 		return -1;
 	}
-	if (iss_sign_many(&b->ca, b->todo, b->ntodo, b->o->jobs, b->issued, &bad) < 0) {
+	if (iss_sign_many(b->ca, b->todo, b->ntodo, b->o->jobs, b->issued, &bad) < 0) {
 		cmd_error("'%s' line %d: %s; nothing issued", b->o->file, b->todo_items[bad]->line->line, mc_err());
 		return -1;
 	}
-	if (iss_record_many(&b->ca, b->issued, b->ntodo, "issue") < 0) {
+	if (iss_record_many(b->ca, b->issued, b->ntodo, "issue") < 0) {
 		cmd_error("%s; nothing issued", mc_err());
 		return -1;
 	}
-	if (b->files && ((b->fs = iss_leaf_fileset(&b->ca, b->dir)) == NULL ||
-	    mc_pool_run(b->ntodo, b->o->jobs, add_files_one, b, &bad) < 0 || ca_fileset_commit(b->fs) < 0)) {
+	if (b->files && ((b->fs = iss_leaf_fileset(b->ca, b->dir)) == NULL ||
+	    mc_pool_run(b->ntodo, b->o->jobs, add_files_one, b, &bad) < 0 || mc_fileset_commit(b->fs) < 0)) {
 		cmd_error("%zu certificates are recorded but their files could not be written: %s",
 		    b->ntodo, mc_err());
 		return -1;
@@ -240,11 +197,15 @@ deploy_all(struct batch *b)
 	for (size_t i = 0; b->o->deploy && i < b->ntodo; i++) {
 		const struct iss_issued *is = &b->issued[i];
 
-		if (cmd_deploy_cert(&b->ca, &is->rec, is->cert, is->key, &b->dep) < 0) {
-			if (!b->files)
-				cmd_error("'%s' line %d: certificate %s is recorded but not deployed, and its key is gone "
-				    "(no --out); issue it again with --force", b->o->file,
-				    b->todo_items[i]->line->line, is->rec.serial);
+		int in_place = 0;
+
+		if (cmd_deploy_cert2(b->ca, &is->rec, is->cert, is->key, &b->dep, &in_place) < 0) {
+			/* Every later line's key too: none is ever lost. */
+			for (size_t j = i; !b->files && j < b->ntodo; j++) {
+				if (j == i && in_place)
+					continue;
+				cmd_keep_key(b->ca, ".", &b->issued[j]);
+			}
 			return -1;
 		}
 	}
@@ -284,27 +245,25 @@ print_results(const struct batch *b)
 	if (b->o->json)
 		fputs("\n]\n", stdout);
 	if (b->ntodo == 0)
-		fputs("nothing issued", b->o->json ? stderr : stdout);
+		cmd_say(b->ctx, "nothing issued");
 	else
-		fprintf(b->o->json ? stderr : stdout, "issued %zu certificate%s", b->ntodo, b->ntodo == 1 ? "" : "s");
+		cmd_say(b->ctx, "issued %zu certificate%s", b->ntodo, b->ntodo == 1 ? "" : "s");
 	if (skipped)
-		fprintf(b->o->json ? stderr : stdout, "; %zu current and not due, skipped (--force issues anyway)",
-		    skipped);
-	fputc('\n', b->o->json ? stderr : stdout);
+		cmd_say(b->ctx, "; %zu current and not due, skipped (--force issues anyway)", skipped);
+	cmd_say(b->ctx, "\n");
 }
 
 int
-cmd_issue_batch(const struct batch_opts *o)
+cmd_issue_batch(struct cmd_ctx *ctx, const struct batch_opts *o)
 {
 	struct batch b = { .o = o, .dir = o->out ? o->out : ".", .files = o->out != NULL || !o->deploy,
-	    .dep = o->dep };
+	    .dep = o->dep, .ctx = ctx, .ca = &ctx->ca };
 	int rc = EXIT_ERR;
 
+	ctx->json = o->json;
 	if (read_lines(&b) < 0)
 		return EXIT_ERR;
-	if (cmd_open_ca(&b.ca) < 0)
-		goto out;
-	if (cmd_ca_lock(&b.ca) < 0)
+	if (cmd_setup(ctx) != 0)
 		goto out;
 	if (o->deploy) {
 		if ((b.root = dep_root_resolve(o->dep.root)) == NULL) {
@@ -329,13 +288,12 @@ out:
 		iss_plan_free(&b.items[i].plan);
 		store_cert_free(&b.items[i].cur);
 	}
-	ca_fileset_free(b.fs);
+	mc_fileset_free(b.fs);
 	free(b.issued);
 	free(b.items);
 	free(b.todo);
 	free(b.todo_items);
 	pol_batch_free(&b.lines);
 	free(b.root);
-	cmd_close_ca(&b.ca);
 	return rc;
 }

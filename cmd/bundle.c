@@ -21,52 +21,33 @@ print_kit(const char *dir, const char *name, X509 *root)
 }
 
 int
-cmd_bundle(int argc, const char **argv)
+cmd_bundle(struct cmd_ctx *ctx)
 {
 	char *out = NULL, *name = NULL;
 	struct poptOption opts[] = {
 		{ "out", 'o', POPT_ARG_STRING, &out, 0, "folder to write the kit into (created 0755)", "DIR" },
 		{ "name", 'n', POPT_ARG_STRING, &name, 0,
 		    "base name of the certificate files (default " CA_BUNDLE_NAME_DEFAULT ")", "NAME" },
-		{ NULL, 0, POPT_ARG_INCLUDE_TABLE, cmd_common_options, 0, "Common options:", NULL },
-		POPT_AUTOHELP
+		CMD_COMMON_OPTIONS
 		POPT_TABLEEND
 	};
-	struct mc_ca ca;
-	poptContext ctx = NULL;
 	const char *kit;
 	int rc;
 
-	if ((rc = cmd_parse(&ctx, argc, argv, opts, "--out DIR [--name NAME]")) != 0)
+	if ((rc = cmd_args(ctx, opts, "--out DIR [--name NAME]", 0)) != 0)
 		return rc;
 	kit = name != NULL ? name : CA_BUNDLE_NAME_DEFAULT;
-	rc = EXIT_USAGE;
-	if (poptPeekArg(ctx) != NULL) {
-		cmd_usage_error("bundle", "unexpected argument '%s'", poptPeekArg(ctx));
-		goto out;
-	}
-	if (out == NULL || *out == '\0') {
-		cmd_usage_error("bundle", "--out DIR is required");
-		goto out;
-	}
-	if (ca_bundle_name_check(kit) < 0) {
-		cmd_usage_error("bundle", "%s", mc_err());
-		goto out;
-	}
-	rc = EXIT_ERR;
+	if (out == NULL || *out == '\0')
+		return cmd_usage_error("bundle", "--out DIR is required");
+	if (ca_bundle_name_check(kit) < 0)
+		return cmd_usage_error("bundle", "%s", mc_err());
 	/* The kit is public: the root certificate only, no passphrase.  Not
 	 * the intermediate: the root's fingerprint survives every rotation,
 	 * so no device ever needs the kit again for one. */
-	if (cmd_open_ca(&ca) < 0)
-		goto out;
-	if (ca_bundle_write(ca.root, out, kit) < 0)
-		cmd_fail();
-	else {
-		print_kit(out, kit, ca.root);
-		rc = EXIT_OK;
-	}
-	cmd_close_ca(&ca);
-out:
-	cmd_parse_done(ctx, opts);
-	return rc;
+	if ((rc = cmd_setup(ctx)) != 0)
+		return rc;
+	if (ca_bundle_write(ctx->ca.root, out, kit) < 0)
+		return cmd_fail();
+	print_kit(out, kit, ctx->ca.root);
+	return EXIT_OK;
 }

@@ -106,6 +106,10 @@ cmd_show_cert(struct mc_ca *ca, const char *serial, int json, int pem)
 		fputc('\n', stdout);
 	} else {
 		cmd_cert_text(stdout, &c, pem);
+		if (cmd_print_deployed_at(ca, &c) < 0) {
+			store_cert_free(&c);
+			return cmd_fail();
+		}
 	}
 	store_cert_free(&c);
 	return EXIT_OK;

@@ -15,7 +15,9 @@ struct check_state {
 	size_t count;
 	size_t deployments;
 	char *root;		/* --root: only deployments under it */
+	char *root_buf;		/* the resolved --root */
 	int probe;
+	int dane;
 	time_t next;		/* soonest expiry among certificates still valid */
 	char next_what[128];
 };
@@ -43,9 +45,11 @@ check_cert(const struct store_cert *c, void *arg)
 		s->next = c->not_after;
 		snprintf(s->next_what, sizeof(s->next_what), "%s", what);
 	}
-	if (left < s->days)
+	/* WARNING means exactly "renew would renew this": the same rule. */
+	if (pol_cert_due(c->not_before, c->not_after, s->now, s->days))
 		return iss_finding_add(&s->f, SEV_WARNING, c->serial, what,
-		    "expires in %ld day%s, on %s; run 'minica renew'", left, left == 1 ? "" : "s", date);
+		    "due for renewal: expires in %ld day%s, on %s; run 'minica renew'", left, left == 1 ? "" : "s",
+		    date);
 	return 0;
 }
 
@@ -82,17 +86,56 @@ check_root(struct mc_ca *ca, struct check_state *s)
 	return 0;
 }
 
+/* Findings at OK are information ("no TLSA records"), not problems. */
+static size_t
+problems(const struct check_state *s)
+{
+	size_t n = 0;
+
+	for (size_t i = 0; i < s->f.n; i++)
+		n += s->f.v[i].sev != SEV_OK;
+	return n;
+}
+
+/* Past nextUpdate, every verifier that checks the CRL (nginx ssl_crl,
+ * openssl verify -crl_check) refuses every certificate of this CA. */
+static int
+check_crl(struct mc_ca *ca, struct check_state *s)
+{
+	struct cmd_crl_info c;
+	char date[21];
+	int found, rc = 0;
+
+	if ((found = cmd_crl_last(ca, &c)) <= 0)
+		return found;
+	mc_iso8601(c.next_update, date);
+	if (c.problem[0] != '\0')
+		rc = iss_finding_add(&s->f, SEV_WARNING, "", "crl", "%s; run 'minica crl --out %s'",
+		    c.problem, c.path);
+	else if (c.state == POL_CRL_EXPIRED)
+		rc = iss_finding_add(&s->f, SEV_CRITICAL, "", "crl", "the CRL at %s expired at %s: "
+		    "verifiers that check it refuse every certificate; run 'minica crl --out %s'",
+		    c.path, date, c.path);
+	else if (c.state == POL_CRL_DUE)
+		rc = iss_finding_add(&s->f, SEV_WARNING, "", "crl", "the CRL at %s expires at %s, "
+		    "within %d days; run 'minica renew' or 'minica crl --out %s'", c.path, date,
+		    POL_CRL_WARN_DAYS, c.path);
+	free(c.path);
+	return rc;
+}
+
 static void
 summary(const struct check_state *s, char *out, size_t len)
 {
+	size_t np = problems(s);
 	int n = snprintf(out, len, "MINICA %s - %zu certificate%s", iss_sev_name(s->f.worst), s->count,
 	    s->count == 1 ? "" : "s");
 
 	if (s->deployments > 0)
 		n += snprintf(out + n, len - (size_t)n, ", %zu deployment%s", s->deployments,
 		    s->deployments == 1 ? "" : "s");
-	if (s->f.n > 0)
-		n += snprintf(out + n, len - (size_t)n, ", %zu problem%s", s->f.n, s->f.n == 1 ? "" : "s");
+	if (np > 0)
+		n += snprintf(out + n, len - (size_t)n, ", %zu problem%s", np, np == 1 ? "" : "s");
 	if (s->next != 0)
 		snprintf(out + n, len - (size_t)n, ", next expiry in %ld days (%s)",
 		    cmd_days_left(s->next, s->now), s->next_what);
@@ -121,12 +164,12 @@ print_json(const struct check_state *s, const char *line, int root_key)
 }
 
 static int
-run_check(struct check_state *s, int json, int quiet)
+run_check(struct cmd_ctx *ctx, struct check_state *s, int json, int quiet)
 {
-	struct store_cert_filter filter = { 0 };
-	struct mc_ca ca;
+	struct store_cert_filter filter = { .no_pem = 1 };
+	struct mc_ca *ca = &ctx->ca;
 	char line[512];
-	int root_key;
+	int rc, root_key;
 
 	if (s->root != NULL) {
 		char *r = dep_root_resolve(s->root);
@@ -136,32 +179,36 @@ run_check(struct check_state *s, int json, int quiet)
 			printf("MINICA UNKNOWN - %s\n", mc_err());
 			return SEV_UNKNOWN;
 		}
-		free(s->root);
-		s->root = r;
+		s->root = s->root_buf = r;
 	}
-	if (cmd_open_ca(&ca) < 0) {
+	rc = cmd_setup(ctx);
+	/* A damaged store is reported here even when no write found it. */
+	if (rc == 0 && store_verify(ca->db, STORE_VERIFY_EVERY, NULL) < 0)
+		rc = cmd_fail();
+	if (rc != 0) {
 		if (json)
 			printf("{\"status\":\"UNKNOWN\",\"code\":3,\"summary\":\"MINICA UNKNOWN - cannot read the CA\"}\n");
 		else
 			printf("MINICA UNKNOWN - cannot read the CA (see the error above)\n");
 		return SEV_UNKNOWN;
 	}
-	if (check_root(&ca, s) < 0 || store_cert_each(ca.db, &filter, check_cert, s) < 0 ||
-	    iss_check_deployments(&ca, s->root, s->probe, &s->f, &s->deployments) < 0) {
+	if (check_root(ca, s) < 0 || check_crl(ca, s) < 0 ||
+	    store_cert_each(ca->db, &filter, check_cert, s) < 0 ||
+	    iss_check_deployments(ca, s->root, s->probe, &s->f, &s->deployments) < 0 ||
+	    (s->dane && iss_check_dane(ca, s->root, s->probe, &s->f) < 0)) {
 		cmd_fail();
-		cmd_close_ca(&ca);
 		printf("MINICA UNKNOWN - %s\n", mc_err());
 		return SEV_UNKNOWN;
 	}
-	root_key = ca.two_level ? iss_root_key_here(&ca) : -1;
-	cmd_close_ca(&ca);
+	root_key = ca->two_level ? iss_root_key_here(ca) : -1;
 	summary(s, line, sizeof(line));
 	if (json) {
 		print_json(s, line, root_key);
 	} else if (!quiet || s->f.worst != SEV_OK) {
 		printf("%s\n", line);
 		for (size_t i = 0; i < s->f.n; i++)
-			printf("%s: %s%s%s: %s\n", iss_sev_name(s->f.v[i].sev), s->f.v[i].what,
+			printf("%s: %s%s%s: %s\n", s->f.v[i].sev == SEV_OK ? "INFO" : iss_sev_name(s->f.v[i].sev),
+			    s->f.v[i].what,
 			    s->f.v[i].serial[0] ? " " : "", s->f.v[i].serial, s->f.v[i].message);
 		/* Information, not a finding: offline is where it belongs. */
 		if (root_key >= 0)
@@ -172,35 +219,32 @@ run_check(struct check_state *s, int json, int quiet)
 }
 
 int
-cmd_check(int argc, const char **argv)
+cmd_check(struct cmd_ctx *ctx)
 {
 	struct check_state s = { .days = POL_RENEW_DAYS_DEFAULT, .now = time(NULL) };
 	int json = 0, quiet = 0;
 	struct poptOption opts[] = {
-		{ "days", 0, POPT_ARG_INT, &s.days, 0, "warn about certificates expiring within N days (default 30)", "N" },
+		{ "days", 0, POPT_ARG_INT, &s.days, 0, "warn about certificates renew would renew: within N days of expiry (default 30) or past two thirds of their life", "N" },
 		{ "root", 0, POPT_ARG_STRING, &s.root, 0, "only deployments under DIR (default: all recorded)", "DIR" },
 		{ "probe", 0, POPT_ARG_NONE, &s.probe, 0, "compare what the daemons serve with what is deployed", NULL },
+		{ "dane", 0, POPT_ARG_NONE, &s.dane, 0, "look up the TLSA records of DANE profiles (DNSSEC-validated)", NULL },
 		{ "json", 0, POPT_ARG_NONE, &json, 0, "print one JSON object", NULL },
 		{ "quiet", 'q', POPT_ARG_NONE, &quiet, 0, "print nothing when everything is OK (for cron)", NULL },
-		{ NULL, 0, POPT_ARG_INCLUDE_TABLE, cmd_common_options, 0, "Common options:", NULL },
-		POPT_AUTOHELP
+		CMD_COMMON_OPTIONS
 		POPT_TABLEEND
 	};
-	poptContext ctx = NULL;
 	int rc;
 
 	/* Usage errors keep minica's 64, which monitoring treats as UNKNOWN
 	 * too (anything above 3 is). */
-	if ((rc = cmd_parse(&ctx, argc, argv, opts, NULL)) != 0)
+	if ((rc = cmd_args(ctx, opts, NULL, 0)) != 0)
 		return rc;
-	if (poptPeekArg(ctx) != NULL) {
-		rc = cmd_usage_error("check", "unexpected argument '%s'", poptPeekArg(ctx));
-	} else if (s.days < 0 || s.days > 3650) {
+	if (s.days < 0 || s.days > 3650) {
 		rc = cmd_usage_error("check", "--days must be between 0 and 3650");
 	} else {
-		rc = run_check(&s, json, quiet);
+		rc = run_check(ctx, &s, json, quiet);
 	}
 	iss_findings_free(&s.f);
-	cmd_parse_done(ctx, opts);
+	free(s.root_buf);
 	return rc;
 }

@@ -26,6 +26,8 @@ print_deployed(const struct dep_req *req, const struct dep_result *res, int json
 	}
 	if (res->reloaded)
 		fprintf(f, "  %-12s %s\n", "reloaded", cmd ? cmd : "");
+	else if (res->not_running)
+		fprintf(f, "  %-12s skipped: %s is not running\n", "reload", req->prof->name);
 	else if (!req->reload)
 		fprintf(f, "  %-12s not reloaded (--no-reload); reload the service yourself\n", "reload");
 	else
@@ -39,6 +41,13 @@ print_deployed(const struct dep_req *req, const struct dep_result *res, int json
 int
 cmd_deploy_cert(struct mc_ca *ca, const struct store_cert *rec, X509 *cert, EVP_PKEY *key,
     const struct cmd_deploy_opts *o)
+{
+	return cmd_deploy_cert2(ca, rec, cert, key, o, NULL);
+}
+
+int
+cmd_deploy_cert2(struct mc_ca *ca, const struct store_cert *rec, X509 *cert, EVP_PKEY *key,
+    const struct cmd_deploy_opts *o, int *in_place)
 {
 	struct dep_result res = { 0 };
 	struct dep_req req = {
@@ -55,6 +64,11 @@ cmd_deploy_cert(struct mc_ca *ca, const struct store_cert *rec, X509 *cert, EVP_
 	rc = dep_deploy(ca->db, &req, &res);
 	for (size_t i = 0; i < res.repairs.n; i++)
 		cmd_warn("%s", res.repairs.v[i]);
+	if (rc < 0 && res.in_place) {
+		cmd_error("certificate %s is deployed to '%s' and '%s', but: %s", rec->serial, res.cert_path,
+		    res.key_path, mc_err());
+		goto out;
+	}
 	if (rc < 0) {
 		cmd_error("cannot deploy certificate %s: %s", rec->serial, mc_err());
 		goto out;
@@ -66,34 +80,27 @@ cmd_deploy_cert(struct mc_ca *ca, const struct store_cert *rec, X509 *cert, EVP_
 	}
 	print_deployed(&req, &res, o->json);
 out:
+	if (in_place != NULL)
+		*in_place = rc == 0 || res.in_place;
 	dep_result_free(&res);
 	return rc;
 }
 
-struct pick {
-	struct store_cert best;
-	int found;
-};
-
-/* The newest (latest notBefore, then latest row) valid, unexpired one. */
-static int
-pick_newest(const struct store_cert *c, void *arg)
+int
+cmd_keep_key(struct mc_ca *ca, const char *dir, const struct iss_issued *is)
 {
-	struct pick *p = arg;
-	struct store_cert copy = { 0 };
+	char base[256], name[320];
 
-	if (c->not_after <= time(NULL))
-		return 0;
-	if (p->found && (c->not_before < p->best.not_before ||
-	    (c->not_before == p->best.not_before && c->id < p->best.id)))
-		return 0;
-	/* The row is freed after the callback: keep our own by serial. */
-	memcpy(copy.serial, c->serial, sizeof(copy.serial));
-	copy.id = c->id;
-	copy.not_before = c->not_before;
-	store_cert_free(&p->best);
-	p->best = copy;
-	p->found = 1;
+	iss_leaf_file_name(&is->rec, base, sizeof(base));
+	snprintf(name, sizeof(name), "%s-%.16s", base, is->rec.serial);
+	if (iss_leaf_files_write(ca, dir, name, is) < 0) {
+		cmd_error("certificate %s is recorded but not deployed, and writing its key to '%s' failed "
+		    "too: %s; issue again with --force", is->rec.serial, dir, mc_err());
+		return -1;
+	}
+	cmd_error("certificate %s is recorded but not deployed; its key is kept in '%s/%s.key' "
+	    "(deploy it later with 'minica deploy %s --key %s/%s.key')", is->rec.serial, dir, name,
+	    is->rec.serial, dir, name);
 	return 0;
 }
 
@@ -101,23 +108,21 @@ static int
 find_cert(struct mc_ca *ca, const char *what, struct store_cert *out)
 {
 	const struct pol_profile *prof = NULL;
-	struct pick pk = { .found = 0 };
+	char newest[48];
 	int found;
 
 	for (size_t i = 0; i < ca->cfg.nprofiles; i++)
 		if (strcmp(ca->cfg.profiles[i].name, what) == 0)
 			prof = &ca->cfg.profiles[i];
 	if (prof != NULL) {
-		struct store_cert_filter f = { .profile = prof->name };
-
-		if (store_cert_each(ca->db, &f, pick_newest, &pk) < 0)
+		if ((found = store_cert_newest(ca->db, prof->name, time(NULL), newest)) < 0)
 			return cmd_fail(), -1;
-		if (!pk.found) {
+		if (found == 0) {
 			cmd_error("no valid %s certificate to deploy; issue one with 'minica issue %s --cn NAME --deploy'",
 			    prof->name, prof->name);
 			return -1;
 		}
-		what = pk.best.serial;
+		what = newest;
 	}
 	found = store_cert_find(ca->db, what, out);
 	if (found <= 0) {
@@ -138,81 +143,82 @@ find_cert(struct mc_ca *ca, const char *what, struct store_cert *out)
 	return 0;
 }
 
-/* --key FILE, else NAME.key in --from DIR (where issue wrote it). */
+/* --key FILE, else where issue left it (--from DIR, default the current
+ * folder) or the key already deployed at the profile's target (which
+ * repairs a deployment whose certificate file was lost). */
 static EVP_PKEY *
-load_key(const struct store_cert *c, X509 *cert, const char *keyfile, const char *from)
+load_key(struct mc_ca *ca, const struct store_cert *c, X509 *cert, const char *keyfile, const char *from,
+    const char *root)
 {
-	char name[256], *path = NULL;
+	struct mc_strv places = { 0 };
+	char name[256], *found = NULL, *list;
 	EVP_PKEY *key = NULL;
 	int m;
 
-	iss_leaf_file_name(c, name, sizeof(name));
-	if (keyfile != NULL)
-		path = mc_strdup(keyfile);
-	else if (asprintf(&path, "%s/%s.key", from ? from : ".", name) < 0)
-		path = NULL;
-	if (path == NULL) {
-		cmd_error("out of memory");
-		return NULL;
+	if (keyfile == NULL) {
+		iss_leaf_file_name(c, name, sizeof(name));
+		if (dep_key_places(from ? from : ".", name, c->serial, pol_profile_find(&ca->cfg, c->profile), root,
+		    &places) < 0 || (key = dep_key_find(cert, &places, &found)) == NULL) {
+			list = mc_strv_join(&places, "', '");
+			cmd_error("cannot find the key of certificate %s in '%s' (minica keeps no leaf keys); give "
+			    "--key FILE or --from DIR, or issue a new one with 'minica issue %s --cn %s --force --deploy'",
+			    c->serial, list ? list : "?", c->profile, c->cn[0] ? c->cn : c->sans.n ? c->sans.v[0] : "NAME");
+			free(list);
+		}
+		free(found);
+		mc_strv_free(&places);
+		return key;
 	}
-	if ((key = ca_key_load(path, NULL, 0)) == NULL) {
-		cmd_error("cannot read the key of certificate %s: %s (minica keeps no leaf keys; "
-		    "give --key FILE or --from DIR)", c->serial, mc_err());
+	if ((key = ca_key_load(keyfile, NULL, 0)) == NULL) {
+		cmd_error("cannot read the key of certificate %s: %s", c->serial, mc_err());
 	} else if ((m = ca_key_matches_cert(key, cert)) != 1) {
 		cmd_error(m < 0 ? "cannot compare '%s' with certificate %s: %s" :
-		    "'%s' is not the key of certificate %s; nothing deployed%s", path, c->serial,
+		    "'%s' is not the key of certificate %s; nothing deployed%s", keyfile, c->serial,
 		    m < 0 ? mc_err() : "");
 		EVP_PKEY_free(key);
 		key = NULL;
 	}
-	free(path);
 	return key;
 }
 
 static int
-run_deploy(const char *what, struct cmd_deploy_opts *o, const char *keyfile, const char *from)
+run_deploy(struct cmd_ctx *ctx, const char *what, struct cmd_deploy_opts *o, const char *keyfile, const char *from)
 {
 	struct store_cert c = { 0 };
-	struct mc_ca ca;
+	struct mc_ca *ca = &ctx->ca;
 	EVP_PKEY *key = NULL;
 	X509 *cert = NULL;
 	char *root = NULL;
 	int rc = EXIT_ERR;
 
-	if (cmd_open_ca(&ca) < 0)
+	if (cmd_setup(ctx) != 0)
 		return EXIT_ERR;
-	if (cmd_ca_lock(&ca) < 0)
-		goto out;
 	if ((root = dep_root_resolve(o->root)) == NULL) {
 		cmd_fail();
 		goto out;
 	}
-	/* o->root is popt's copy, freed by cmd_parse_done: swap in the
-	 * resolved one, which it then frees. */
-	free(o->root);
+	/* o->root is popt's copy (run_cmd frees it): use the resolved one. */
 	o->root = root;
-	root = NULL;
-	if (find_cert(&ca, what, &c) < 0)
+	if (find_cert(ca, what, &c) < 0)
 		goto out;
 	if ((cert = ca_cert_from_pem(c.pem, strlen(c.pem))) == NULL) {
 		cmd_fail();
 		goto out;
 	}
-	if ((key = load_key(&c, cert, keyfile, from)) == NULL)
+	if ((key = load_key(ca, &c, cert, keyfile, from, o->root)) == NULL)
 		goto out;
-	if (cmd_deploy_cert(&ca, &c, cert, key, o) == 0)
+	if (cmd_deploy_cert(ca, &c, cert, key, o) == 0)
 		rc = EXIT_OK;
 out:
 	EVP_PKEY_free(key);
 	X509_free(cert);
 	store_cert_free(&c);
 	free(root);
-	cmd_close_ca(&ca);
 	return rc;
 }
 
 int
-cmd_deploy(int argc, const char **argv)
+cmd_deploy(struct cmd_ctx *ctx)
 {
 	struct cmd_deploy_opts o = { 0 };
 	char *keyfile = NULL, *from = NULL;
@@ -223,23 +229,16 @@ cmd_deploy(int argc, const char **argv)
 		  "also install the root in the system trust store", NULL },
 		{ "key", 0, POPT_ARG_STRING, &keyfile, 0, "the certificate's private key", "FILE" },
 		{ "from", 0, POPT_ARG_STRING, &from, 0, "folder where issue wrote NAME.key (default: current)", "DIR" },
-		{ NULL, 0, POPT_ARG_INCLUDE_TABLE, cmd_common_options, 0, "Common options:", NULL },
-		POPT_AUTOHELP
+		CMD_COMMON_OPTIONS
 		POPT_TABLEEND
 	};
-	poptContext ctx = NULL;
-	const char *what;
 	int rc;
 
-	if ((rc = cmd_parse(&ctx, argc, argv, opts, "SERIAL|PROFILE")) != 0)
+	if ((rc = cmd_args(ctx, opts, "SERIAL|PROFILE", -1)) != 0)
 		return rc;
-	what = poptGetArg(ctx);
-	if (what == NULL || poptPeekArg(ctx) != NULL)
-		rc = cmd_usage_error("deploy", "give exactly one SERIAL or PROFILE");
-	else if (keyfile != NULL && from != NULL)
-		rc = cmd_usage_error("deploy", "give --key FILE or --from DIR, not both");
-	else
-		rc = run_deploy(what, &o, keyfile, from);
-	cmd_parse_done(ctx, opts);
-	return rc;
+	if (ctx->nargs != 1)
+		return cmd_usage_error("deploy", "give exactly one SERIAL or PROFILE");
+	if (keyfile != NULL && from != NULL)
+		return cmd_usage_error("deploy", "give --key FILE or --from DIR, not both");
+	return run_deploy(ctx, ctx->args[0], &o, keyfile, from);
 }

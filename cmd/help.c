@@ -4,23 +4,25 @@
 #include "cmd.h"
 
 int
-cmd_version(int argc, const char **argv)
+cmd_version(struct cmd_ctx *ctx)
 {
-	(void)argc;
-	(void)argv;
+	(void)ctx;
 	printf("minica %s\n", MINICA_VERSION);
 	return EXIT_OK;
 }
 
 int
-cmd_help(int argc, const char **argv)
+cmd_help(struct cmd_ctx *ctx)
 {
+	int argc = ctx->argc;
+	const char **argv = ctx->argv;
+
 	if (argc > 1 && strcmp(argv[1], "help") != 0) {
 		for (const struct cmd *c = cmd_table; c->name != NULL; c++) {
 			if (strcmp(c->name, argv[1]) == 0) {
 				const char *sub[] = { c->name, "--help", NULL };
 
-				return c->fn(2, sub);
+				return run_cmd(c, 2, sub, ctx->global_home);
 			}
 		}
 		cmd_error("unknown command '%s'; see 'minica help'", argv[1]);

@@ -13,15 +13,15 @@
 #include "cmd.h"
 
 int
-cmd_home_refuse_existing(void)
+cmd_home_refuse_existing(const struct cmd_ctx *ctx)
 {
 	for (size_t i = 0; iss_home_files[i] != NULL; i++) {
-		char *p = cmd_home_path(iss_home_files[i]);
+		char *p = cmd_home_path(ctx, iss_home_files[i]);
 		struct stat st;
 		int exists = p != NULL && lstat(p, &st) == 0;
 
 		if (exists) {
-			cmd_error("a CA already exists in '%s' (found '%s'); nothing was changed", g.home, p);
+			cmd_error("a CA already exists in '%s' (found '%s'); nothing was changed", ctx->home, p);
 			free(p);
 			return 1;
 		}
@@ -31,28 +31,28 @@ cmd_home_refuse_existing(void)
 }
 
 void
-cmd_home_remove_partial(const struct cmd_home_made *m)
+cmd_home_remove_partial(const struct cmd_ctx *ctx, const struct cmd_home_made *m)
 {
 	size_t n = 0;
 
 	while (iss_home_files[n] != NULL)
 		n++;
 	for (size_t i = n; i-- > 0;) {
-		char *p = cmd_home_path(iss_home_files[i]);
+		char *p = cmd_home_path(ctx, iss_home_files[i]);
 
 		if (p != NULL)
 			unlink(p);
 		free(p);
 	}
 	if (m->made_private) {
-		char *p = cmd_home_path("private");
+		char *p = cmd_home_path(ctx, "private");
 
 		if (p != NULL)
 			rmdir(p);
 		free(p);
 	}
 	if (m->made_home)
-		rmdir(g.home);
+		rmdir(ctx->home);
 }
 
 static int
@@ -64,7 +64,7 @@ make_dir(const char *path, int *made)
 	}
 	if (errno == EEXIST)
 		return 0;
-	if (errno == ENOENT && ca_mkdir_p(path, 0700) == 0) {
+	if (errno == ENOENT && mc_mkdir_p(path, 0700) == 0) {
 		*made = 1;
 		return 0;
 	}
@@ -73,17 +73,17 @@ make_dir(const char *path, int *made)
 }
 
 int
-cmd_home_make(struct cmd_home_made *m)
+cmd_home_make(const struct cmd_ctx *ctx, struct cmd_home_made *m)
 {
-	char *priv = cmd_home_path("private");
+	char *priv = cmd_home_path(ctx, "private");
 	int rc = -1;
 
 	memset(m, 0, sizeof(*m));
-	if (priv == NULL || make_dir(g.home, &m->made_home) < 0 || make_dir(priv, &m->made_private) < 0) {
+	if (priv == NULL || make_dir(ctx->home, &m->made_home) < 0 || make_dir(priv, &m->made_private) < 0) {
 		cmd_fail();
 		goto out;
 	}
-	rc = cmd_check_home_modes();
+	rc = cmd_check_home_modes(ctx);
 out:
 	free(priv);
 	return rc;

@@ -1,4 +1,4 @@
-/* minica init: the root CA. */
+/* minica init: the root CA and (unless --no-intermediate) its issuing intermediate. */
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
@@ -14,8 +14,9 @@ struct init_opts {
 	const char *name;	/* the name used */
 	int days;
 	int no_nc;
+	int allow_ps;	/* --allow-public-suffix */
 	int no_inter;		/* --no-intermediate: the root signs leaves */
-	char *inter_key;	/* --intermediate-key, owned by popt */
+	char *inter_key;	/* --intermediate-key */
 };
 
 static int
@@ -37,7 +38,8 @@ normalize_domains(const struct init_opts *o, struct mc_strv *domains, struct mc_
 	for (size_t i = 0; o->domains && o->domains[i]; i++) {
 		char *d = pol_hostname_normalize(o->domains[i], strlen(o->domains[i]), 0);
 
-		if (d == NULL || mc_strv_push(domains, d) < 0) {
+		if (d == NULL || (!o->allow_ps && pol_domain_scope_check(d) < 0) ||
+		    mc_strv_push(domains, d) < 0) {
 			free(d);
 			mc_preferr("--domain");
 			return -1;
@@ -68,35 +70,35 @@ record_init(struct store *db, const struct store_ca *rec, void *arg)
 /* The issuing intermediate under the new root, while its key is still
  * in memory: the root passphrase is not asked for twice. */
 static int
-create_intermediate(const struct init_opts *o, EVP_PKEY *root_key, const struct mc_buf *pass)
+create_intermediate(struct cmd_ctx *ctx, const struct init_opts *o, EVP_PKEY *root_key, const struct mc_buf *pass)
 {
-	struct mc_ca ca;
 	int rc = -1;
 
-	if (cmd_open_ca(&ca) < 0)
-		return -1;
-	if (cmd_ca_lock(&ca) < 0)
+	ctx->flags |= NEEDS_CA | LOCKS_CA;
+	if (cmd_setup(ctx) != 0)
 		goto out;
 	if (!EVP_PKEY_up_ref(root_key)) {
 		mc_seterr("out of memory");
-		goto fail;
+		cmd_fail();
+		goto out;
 	}
-	ca.root_key = root_key;
-	if (iss_inter_new(&ca, o->inter_key, 0, pass->p, pass->len) < 0)
-		goto fail;
-	printf("  issuing intermediate %s (%s), %s/intermediate.crt\n", ca.rec.subject, ca.rec.key_type, g.home);
-	printf("  its encrypted key    %s/" ISS_INTER_KEY "\n", g.home);
+	ctx->ca.root_key = root_key;
+	if (iss_inter_new(&ctx->ca, o->inter_key, 0, pass->p, pass->len) < 0) {
+		cmd_fail();
+		goto out;
+	}
+	printf("  issuing intermediate %s (%s), %s/" ISS_INTER_CRT "\n", ctx->ca.rec.subject, ctx->ca.rec.key_type,
+	    ctx->home);
+	printf("  its encrypted key    %s/" ISS_INTER_KEY "\n", ctx->home);
 	rc = 0;
-	goto out;
-fail:
-	cmd_fail();
 out:
-	cmd_close_ca(&ca);
+	/* Closed before a failed init removes the home. */
+	iss_ca_close(&ctx->ca);
 	return rc;
 }
 
 static int
-create_ca(const struct init_opts *o, const struct mc_strv *domains, const struct mc_strv *ips,
+create_ca(const struct cmd_ctx *ctx, const struct init_opts *o, const struct mc_strv *domains, const struct mc_strv *ips,
     const struct mc_buf *pass, X509 **certp, EVP_PKEY **keyp)
 {
 	struct ca_root_req req = { o->name, o->days, domains, ips, !o->no_nc };
@@ -112,7 +114,7 @@ create_ca(const struct init_opts *o, const struct mc_strv *domains, const struct
 	n.key = key;
 	n.cert = cert;
 	n.conf = &conf;
-	n.home = g.home;
+	n.home = ctx->home;
 	if (iss_new_ca_write(&n) < 0)
 		goto out;
 	*certp = cert;
@@ -128,7 +130,7 @@ out:
 }
 
 static void
-print_root(X509 *cert)
+print_root(const struct cmd_ctx *ctx, X509 *cert)
 {
 	char fpr[CA_FPR_LEN], nb[21], na[21];
 	char *subject = ca_cert_subject(cert), *nc = ca_cert_constraints_text(cert);
@@ -138,12 +140,12 @@ print_root(X509 *cert)
 	ca_cert_validity(cert, &b, &a);
 	mc_iso8601(b, nb);
 	mc_iso8601(a, na);
-	printf("created CA '%s' in %s\n", subject ? subject : "?", g.home);
+	printf("created CA '%s' in %s\n", subject ? subject : "?", ctx->home);
 	printf("  SHA-256 fingerprint  %s\n", fpr);
 	printf("  valid                %s to %s\n", nb, na);
 	printf("  name constraints     %s\n", nc && *nc ? nc : "none");
-	printf("  root certificate     %s/ca.crt\n", g.home);
-	printf("  encrypted root key   %s/private/ca.key\n", g.home);
+	printf("  root certificate     %s/ca.crt\n", ctx->home);
+	printf("  encrypted root key   %s/private/ca.key\n", ctx->home);
 	free(subject);
 	free(nc);
 }
@@ -152,11 +154,11 @@ print_root(X509 *cert)
  * the intermediate's, which must differ (the intermediate's is the one
  * that may end up in a file for cron). */
 static int
-read_passphrases(const struct init_opts *o, struct mc_buf *pass, struct mc_buf *root_pass)
+read_passphrases(const struct cmd_ctx *ctx, const struct init_opts *o, struct mc_buf *pass, struct mc_buf *root_pass)
 {
-	if (cmd_passphrase(o->no_inter ? "New CA passphrase" : "New intermediate passphrase", 1, pass) < 0)
+	if (cmd_passphrase(ctx, o->no_inter ? "New CA passphrase" : "New intermediate passphrase", 1, pass) < 0)
 		return cmd_fail(), -1;
-	if (!o->no_inter && cmd_root_passphrase("New root passphrase", 1, root_pass) < 0)
+	if (!o->no_inter && cmd_root_passphrase(ctx, "New root passphrase", 1, root_pass) < 0)
 		return cmd_fail(), -1;
 	if (!o->no_inter && pass->len == root_pass->len && memcmp(pass->p, root_pass->p, pass->len) == 0) {
 		cmd_error("the root and the intermediate need different passphrases: the intermediate's "
@@ -167,7 +169,7 @@ read_passphrases(const struct init_opts *o, struct mc_buf *pass, struct mc_buf *
 }
 
 int
-cmd_init(int argc, const char **argv)
+cmd_init(struct cmd_ctx *ctx)
 {
 	struct init_opts o = { .days = 3650 };
 	struct poptOption opts[] = {
@@ -176,12 +178,13 @@ cmd_init(int argc, const char **argv)
 		{ "name", 0, POPT_ARG_STRING, &o.name_opt, 0, "the CA's name (subject CN and O)", "NAME" },
 		{ "days", 0, POPT_ARG_INT, &o.days, 0, "root lifetime in days (default 3650)", "N" },
 		{ "no-name-constraints", 0, POPT_ARG_NONE, &o.no_nc, 0, "allow the CA to issue for any name", NULL },
+		{ "allow-public-suffix", 0, POPT_ARG_NONE, &o.allow_ps, 0,
+		  "accept a public suffix or single-label --domain", NULL },
 		{ "no-intermediate", 0, POPT_ARG_NONE, &o.no_inter, 0, "root only: the root signs leaves itself", NULL },
 		{ "intermediate-key", 0, POPT_ARG_STRING, &o.inter_key, 0,
 		  "the intermediate's key: ec256 (default), ec384, rsa3072, rsa4096", "TYPE" },
-		{ NULL, 0, POPT_ARG_INCLUDE_TABLE, cmd_root_options, 0, "Root passphrase:", NULL },
-		{ NULL, 0, POPT_ARG_INCLUDE_TABLE, cmd_common_options, 0, "Common options:", NULL },
-		POPT_AUTOHELP
+		CMD_ROOT_OPTIONS(ctx),
+		CMD_COMMON_OPTIONS
 		POPT_TABLEEND
 	};
 	struct mc_strv domains = { 0 }, ips = { 0 };
@@ -189,17 +192,12 @@ cmd_init(int argc, const char **argv)
 	struct cmd_home_made made = { 0 };
 	EVP_PKEY *key = NULL;
 	char defname[300];
-	poptContext ctx = NULL;
 	int rc = EXIT_ERR;
 	X509 *cert = NULL;
 
-	if ((rc = cmd_parse(&ctx, argc, argv, opts, NULL)) != 0)
+	if ((rc = cmd_args(ctx, opts, NULL, 0)) != 0)
 		return rc;
 	rc = EXIT_USAGE;
-	if (poptPeekArg(ctx) != NULL) {
-		cmd_usage_error("init", "unexpected argument '%s'", poptPeekArg(ctx));
-		goto out;
-	}
 	if (o.domains == NULL && !o.no_nc) {
 		cmd_usage_error("init", "give at least one --domain (or --no-name-constraints)");
 		goto out;
@@ -212,6 +210,10 @@ cmd_init(int argc, const char **argv)
 		cmd_usage_error("init", "--permit-ip makes no sense with --no-name-constraints");
 		goto out;
 	}
+	if (o.no_inter && o.inter_key != NULL) {
+		cmd_usage_error("init", "--intermediate-key makes no sense with --no-intermediate");
+		goto out;
+	}
 	rc = EXIT_ERR;
 	if (normalize_domains(&o, &domains, &ips) < 0) {
 		cmd_fail();
@@ -222,27 +224,23 @@ cmd_init(int argc, const char **argv)
 		snprintf(defname, sizeof(defname), "%s Private CA", domains.n ? domains.v[0] : "minica");
 		o.name = defname;
 	}
-	if (o.no_inter && o.inter_key != NULL) {
-		cmd_usage_error("init", "--intermediate-key makes no sense with --no-intermediate");
+	if (cmd_resolve_home(ctx) < 0 || cmd_home_refuse_existing(ctx))
 		goto out;
-	}
-	if (cmd_resolve_home() < 0 || cmd_home_refuse_existing())
+	if (read_passphrases(ctx, &o, &pass, &root_pass) < 0)
 		goto out;
-	if (read_passphrases(&o, &pass, &root_pass) < 0)
-		goto out;
-	if (cmd_home_make(&made) < 0)
+	if (cmd_home_make(ctx, &made) < 0)
 		goto cleanup;
-	if (create_ca(&o, &domains, &ips, o.no_inter ? &pass : &root_pass, &cert, &key) < 0) {
+	if (create_ca(ctx, &o, &domains, &ips, o.no_inter ? &pass : &root_pass, &cert, &key) < 0) {
 		cmd_fail();
 		goto cleanup;
 	}
-	print_root(cert);
-	if (!o.no_inter && create_intermediate(&o, key, &pass) < 0)
+	print_root(ctx, cert);
+	if (!o.no_inter && create_intermediate(ctx, &o, key, &pass) < 0)
 		goto cleanup;
 	rc = EXIT_OK;
 	goto out;
 cleanup:
-	cmd_home_remove_partial(&made);
+	cmd_home_remove_partial(ctx, &made);
 out:
 	X509_free(cert);
 	EVP_PKEY_free(key);
@@ -250,6 +248,5 @@ out:
 	mc_buf_free(&root_pass);
 	mc_strv_free(&domains);
 	mc_strv_free(&ips);
-	cmd_parse_done(ctx, opts);
 	return rc;
 }

@@ -18,14 +18,16 @@ struct inter_opts {
  * unlocking the current key with it), new asks for one; either way it
  * must not be the root's. */
 static int
-inter_passphrase(struct mc_ca *ca, const struct inter_opts *o, const struct mc_buf *root_pass,
+inter_passphrase(struct cmd_ctx *ctx, const struct inter_opts *o, const struct mc_buf *root_pass,
     struct mc_buf *pass)
 {
+	struct mc_ca *ca = &ctx->ca;
+
 	if (o->rotate && !ca->no_issuer) {
-		if (cmd_passphrase("intermediate passphrase", 0, pass) < 0 ||
+		if (cmd_passphrase(ctx, "intermediate passphrase", 0, pass) < 0 ||
 		    iss_ca_unlock(ca, pass->p, pass->len) < 0)
 			return cmd_fail(), -1;
-	} else if (cmd_passphrase("New intermediate passphrase", 1, pass) < 0) {
+	} else if (cmd_passphrase(ctx, "New intermediate passphrase", 1, pass) < 0) {
 		return cmd_fail(), -1;
 	}
 	if (pass->len == root_pass->len && memcmp(pass->p, root_pass->p, pass->len) == 0) {
@@ -36,100 +38,115 @@ inter_passphrase(struct mc_ca *ca, const struct inter_opts *o, const struct mc_b
 	return 0;
 }
 
+/* The root key, keeping its passphrase to compare with the new one. */
 static int
-unlock_root(struct mc_ca *ca, struct mc_buf *root_pass)
+unlock_root(struct cmd_ctx *ctx, struct mc_buf *root_pass)
 {
 	int here;
 
-	if (g.root_key == NULL && (here = iss_root_key_here(ca)) <= 0) {
+	if (ctx->opt.root_key == NULL && (here = iss_root_key_here(&ctx->ca)) <= 0) {
 		if (here == 0)
-			iss_ca_unlock_root(ca, NULL, "", 0);
+			iss_ca_unlock_root(&ctx->ca, NULL, "", 0);
 		return cmd_fail(), -1;
 	}
-	if (cmd_root_passphrase("root passphrase", 0, root_pass) < 0 ||
-	    iss_ca_unlock_root(ca, g.root_key, root_pass->p, root_pass->len) < 0)
+	if (cmd_root_passphrase(ctx, "root passphrase", 0, root_pass) < 0 ||
+	    iss_ca_unlock_root(&ctx->ca, ctx->opt.root_key, root_pass->p, root_pass->len) < 0)
 		return cmd_fail(), -1;
 	return 0;
 }
 
+static void
+print_done(struct mc_ca *ca, const char *old)
+{
+	char na[21];
+
+	mc_iso8601(ca->rec.not_after, na);
+	printf("%s intermediate %s: %s (%s), valid until %s\n", old[0] ? "rotated to" : "created", ca->rec.serial,
+	    ca->rec.subject, ca->rec.key_type, na);
+	if (old[0])
+		printf("  %s is retired: what it signed stays valid; new certificates come from %s\n", old,
+		    ca->rec.serial);
+	printf("  certificate %s/" ISS_INTER_CRT ", key %s/" ISS_INTER_KEY "\n", ca->home, ca->home);
+	if (iss_root_key_here(ca) == 1)
+		printf("  the root key is in the home: 'minica root offline --to DIR' moves it out\n");
+}
+
+/* The CRL 'minica crl' last wrote (the one check watches and the cron
+ * line refreshes) now comes from the new issuer: written at once, so
+ * check does not find a CRL of another CA there. */
 static int
-run(const struct inter_opts *o)
+refresh_crl(struct mc_ca *ca)
+{
+	struct cmd_crl_info info;
+	int found = cmd_crl_last(ca, &info), rc = EXIT_OK;
+
+	if (found < 0)
+		return cmd_fail();
+	if (found > 0 && cmd_crl_write(ca, info.path, info.days, stdout) < 0) {
+		mc_preferr("the new intermediate is in place, but its CRL was not written");
+		rc = cmd_fail();
+	}
+	if (found > 0)
+		free(info.path);
+	return rc;
+}
+
+static int
+run(struct cmd_ctx *ctx, const struct inter_opts *o)
 {
 	struct mc_buf pass = { 0 }, root_pass = { 0 };
+	struct mc_ca *ca = &ctx->ca;
 	char old[48] = "";
-	struct mc_ca ca;
 	int rc = EXIT_ERR;
 
-	if (cmd_open_ca(&ca) < 0)
+	if (cmd_setup(ctx) != 0)
 		return EXIT_ERR;
-	if (cmd_ca_lock(&ca) < 0)
-		goto out;
-	if (!o->rotate && ca.two_level && !ca.no_issuer) {
+	if (!o->rotate && ca->two_level && !ca->no_issuer) {
 		cmd_error("this CA already has an intermediate (%s); replace it with 'minica intermediate rotate'",
-		    ca.rec.serial);
+		    ca->rec.serial);
 		goto out;
 	}
-	if (o->rotate && !ca.two_level) {
+	if (o->rotate && !ca->two_level) {
 		cmd_error("this CA has no intermediate yet (the root signs); add one with 'minica intermediate new'");
 		goto out;
 	}
-	if (ca.two_level && !ca.no_issuer)
-		snprintf(old, sizeof(old), "%s", ca.rec.serial);
-	if (unlock_root(&ca, &root_pass) < 0 || inter_passphrase(&ca, o, &root_pass, &pass) < 0)
+	if (ca->two_level && !ca->no_issuer)
+		snprintf(old, sizeof(old), "%s", ca->rec.serial);
+	if (unlock_root(ctx, &root_pass) < 0 || inter_passphrase(ctx, o, &root_pass, &pass) < 0)
 		goto out;
-	if (iss_inter_new(&ca, o->key, o->days, pass.p, pass.len) < 0) {
+	if (iss_inter_new(ca, o->key, o->days, pass.p, pass.len) < 0) {
 		cmd_fail();
 		goto out;
 	}
-	printf("%s intermediate %s: %s (%s), valid until ", old[0] ? "rotated to" : "created", ca.rec.serial,
-	    ca.rec.subject, ca.rec.key_type);
-	{
-		char na[21];
-
-		mc_iso8601(ca.rec.not_after, na);
-		printf("%s\n", na);
-	}
-	if (old[0])
-		printf("  %s is retired: what it signed stays valid; new certificates come from %s\n", old,
-		    ca.rec.serial);
-	printf("  certificate %s/" ISS_INTER_CRT ", key %s/" ISS_INTER_KEY "\n", g.home, g.home);
-	if (iss_root_key_here(&ca) == 1)
-		printf("  the root key is in the home: 'minica root offline --to DIR' moves it out\n");
-	rc = EXIT_OK;
+	print_done(ca, old);
+	rc = refresh_crl(ca);
 out:
 	mc_buf_free(&pass);
 	mc_buf_free(&root_pass);
-	cmd_close_ca(&ca);
 	return rc;
 }
 
 int
-cmd_intermediate(int argc, const char **argv)
+cmd_intermediate(struct cmd_ctx *ctx)
 {
 	struct inter_opts o = { 0 };
 	struct poptOption opts[] = {
 		{ "key", 0, POPT_ARG_STRING, &o.key, 0, "ec256 (default), ec384, rsa3072 or rsa4096", "TYPE" },
 		{ "days", 0, POPT_ARG_INT, &o.days, 0, "lifetime (default 1825, never past the root)", "N" },
-		{ NULL, 0, POPT_ARG_INCLUDE_TABLE, cmd_root_options, 0, "Root key:", NULL },
-		{ NULL, 0, POPT_ARG_INCLUDE_TABLE, cmd_common_options, 0, "Common options:", NULL },
-		POPT_AUTOHELP
+		CMD_ROOT_OPTIONS(ctx),
+		CMD_COMMON_OPTIONS
 		POPT_TABLEEND
 	};
-	poptContext ctx = NULL;
 	const char *what;
 	int rc;
 
-	if ((rc = cmd_parse(&ctx, argc, argv, opts, "new|rotate")) != 0)
+	if ((rc = cmd_args(ctx, opts, "new|rotate", -1)) != 0)
 		return rc;
-	what = poptGetArg(ctx);
-	if (what == NULL || poptPeekArg(ctx) != NULL || (strcmp(what, "new") != 0 && strcmp(what, "rotate") != 0))
-		rc = cmd_usage_error("intermediate", "give 'new' or 'rotate'");
-	else if (o.days < 0 || o.days > 36500)
-		rc = cmd_usage_error("intermediate", "--days must be between 1 and 36500");
-	else {
-		o.rotate = strcmp(what, "rotate") == 0;
-		rc = run(&o);
-	}
-	cmd_parse_done(ctx, opts);
-	return rc;
+	what = ctx->args[0];
+	if (ctx->nargs != 1 || (strcmp(what, "new") != 0 && strcmp(what, "rotate") != 0))
+		return cmd_usage_error("intermediate", "give 'new' or 'rotate'");
+	if (o.days < 0 || o.days > 36500)
+		return cmd_usage_error("intermediate", "--days must be between 1 and 36500");
+	o.rotate = strcmp(what, "rotate") == 0;
+	return run(ctx, &o);
 }

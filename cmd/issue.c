@@ -42,33 +42,6 @@ p12_prepare(const struct issue_opts *o, const struct iss_plan *plan, struct mc_b
 	    "PKCS#12 passphrase", 1, pass);
 }
 
-/* Idempotent for configuration management: a valid certificate for the
- * same profile and names that is not due is reported, not re-issued. */
-static int
-already_current(struct mc_ca *ca, const struct iss_plan *p, const struct issue_opts *o)
-{
-	struct store_cert c;
-	char na[21];
-	int found = store_cert_find_current(ca->db, p->prof->name, p->cn, &p->names, &c);
-
-	if (found <= 0)
-		return found;
-	if (pol_cert_due(c.not_before, c.not_after, time(NULL), POL_RENEW_DAYS_DEFAULT)) {
-		store_cert_free(&c);
-		return 0;
-	}
-	mc_iso8601(c.not_after, na);
-	if (o->json) {
-		cmd_cert_json(stdout, &c, 0);
-		fputc('\n', stdout);
-	}
-	fprintf(o->json ? stderr : stdout,
-	    "%s certificate %s for %s is valid until %s and not due for renewal; nothing issued "
-	    "(--force issues anyway)\n", c.profile, c.serial, c.cn[0] ? c.cn : c.sans.v[0], na);
-	store_cert_free(&c);
-	return 1;
-}
-
 static void
 print_issued(const struct iss_issued *is, const char *dir, const char *name, int json)
 {
@@ -95,7 +68,7 @@ print_issued(const struct iss_issued *is, const char *dir, const char *name, int
 
 /* --deploy: refused before anything is signed if it cannot work. */
 static int
-deploy_check(const struct iss_plan *plan, struct issue_opts *o, char **root)
+deploy_check(const struct mc_ca *ca, const struct iss_plan *plan, struct issue_opts *o, char **root)
 {
 	if (plan->csr_key != NULL) {
 		mc_seterr("--deploy needs the private key, which stays with the CSR's owner; "
@@ -104,79 +77,103 @@ deploy_check(const struct iss_plan *plan, struct issue_opts *o, char **root)
 	}
 	if ((*root = dep_root_resolve(o->dep.root)) == NULL)
 		return -1;
-	/* o->dep.root is popt's copy, which cmd_parse_done frees: hand it
-	 * the resolved one instead (freeing both was a double free). */
-	free(o->dep.root);
+	/* o->dep.root is popt's copy (run_cmd frees it): use the resolved
+	 * one, which run_issue frees. */
 	o->dep.root = *root;
 	o->dep.json = o->json;
-	return dep_targets_check(plan->prof, *root);
+	return dep_preflight(&ca->cfg, plan->prof, *root);
+}
+
+/* --deploy alone: the key goes to the current folder if the deploy
+ * fails, so that folder must take it; said before anything is signed. */
+static int
+keep_dir_check(const char *dir)
+{
+	if (iss_out_dir_check(dir) == 0)
+		return 0;
+	mc_preferr("--deploy keeps the key in the current folder if the deploy fails, but it cannot (give --out DIR)");
+	return -1;
 }
 
 static int
-run_issue(struct issue_opts *o)
+run_issue(struct cmd_ctx *ctx, struct issue_opts *o)
 {
 	struct iss_plan plan = { 0 };
 	struct iss_issued is = { 0 };
 	struct mc_buf p12pass = { 0 };
-	struct mc_ca ca;
+	struct mc_ca *ca = &ctx->ca;
 	const char *dir = o->out ? o->out : ".";
 	int files = o->out != NULL || !o->deploy;	/* --deploy alone: targets only */
 	char name[256], *root = NULL;
-	int rc = EXIT_ERR, cur;
+	int rc = EXIT_ERR, cur, in_place = 0, prev_found = 0;
+	struct store_cert prev = { 0 };
 
-	if (cmd_open_ca(&ca) < 0)
+	if (cmd_setup(ctx) != 0)
 		return EXIT_ERR;
-	if (cmd_ca_lock(&ca) < 0)
-		goto out;
-	if (iss_plan_make(&ca, &o->req, &plan) < 0) {
+	if (iss_plan_make(ca, &o->req, &plan) < 0) {
 		cmd_fail();
 		goto out;
 	}
-	if (!o->force && (cur = already_current(&ca, &plan, o)) != 0) {
-		rc = cur < 0 ? cmd_fail() : EXIT_OK;
+	if (o->deploy && deploy_check(ca, &plan, o, &root) < 0) {
+		cmd_fail();
 		goto out;
+	}
+	if (!o->force) {
+		struct cmd_current_opts co = { o->deploy, o->json, dir, &o->dep };
+
+		if ((cur = cmd_issue_current(ca, &plan, &o->req, &co)) >= 0) {
+			rc = cur;
+			goto out;
+		}
 	}
 	{
 		struct store_cert probe = { .cn = plan.cn ? plan.cn : "", .sans = plan.names };
 
-		iss_leaf_file_name(&probe, name, sizeof(name));
+		cmd_leaf_file_name_in(ca, dir, &probe, plan.prof->name, name, sizeof(name));
 	}
-	if ((o->deploy && deploy_check(&plan, o, &root) < 0) ||
-	    (files && iss_leaf_files_check(dir, name, plan.csr_key == NULL) < 0) ||
+	if ((files && iss_leaf_files_check(dir, name, plan.csr_key == NULL) < 0) ||
+	    (!files && keep_dir_check(dir) < 0) ||
 	    p12_prepare(o, &plan, &p12pass) < 0) {
 		cmd_fail();
 		goto out;
 	}
-	if (cmd_ca_unlock(&ca) < 0)
+	if (cmd_unlock(ctx) != 0)
 		goto out;
-	if (iss_sign(&ca, &plan, &is) < 0 || iss_record(&ca, &is, "issue") < 0) {
+	if (o->force && (prev_found = store_cert_find_current(ca->db, plan.prof->name, plan.cn, &plan.names, &prev)) < 0) {
+		cmd_fail();
+		goto out;
+	}
+	if (iss_sign(ca, &plan, &is) < 0 || (prev_found ? iss_record_superseding(ca, &is, &prev) :
+	    iss_record(ca, &is, "issue")) < 0) {
 		cmd_fail();
 		goto out;
 	}
 	/* Recorded; only now may the certificate leave the process. */
-	if (files && iss_leaf_files_write(&ca, dir, name, &is) < 0) {
+	if (files && iss_leaf_files_write(ca, dir, name, &is) < 0) {
 		cmd_error("certificate %s is recorded but its files could not be written: %s", is.rec.serial, mc_err());
 		goto out;
 	}
-	if (o->p12 != NULL && ca_p12_write(o->p12, is.key, is.cert, ca.cert, p12pass.p, p12pass.len, o->p12_legacy) < 0) {
+	if (o->p12 != NULL && ca_p12_write(o->p12, is.key, is.cert, ca->cert, p12pass.p, p12pass.len, o->p12_legacy) < 0) {
 		cmd_error("certificate %s is recorded but '%s' could not be written: %s", is.rec.serial, o->p12, mc_err());
 		goto out;
 	}
 	print_issued(&is, files ? dir : NULL, name, o->json);
 	if (o->p12 != NULL && !o->json)
 		printf("  PKCS#12      %s (%s)\n", o->p12, o->p12_legacy ? "legacy 3DES/SHA-1" : "AES-256, PBKDF2");
-	if (o->deploy && cmd_deploy_cert(&ca, &is.rec, is.cert, is.key, &o->dep) < 0) {
-		if (!files && o->p12 == NULL)
-			cmd_error("certificate %s is recorded but not deployed, and its key is gone (no --out); "
-			    "issue again with --force", is.rec.serial);
+	if (o->deploy && cmd_deploy_cert2(ca, &is.rec, is.cert, is.key, &o->dep, &in_place) < 0) {
+		/* A key minica signed for is never lost. */
+		if (!files && !in_place)
+			cmd_keep_key(ca, dir, &is);
 		goto out;
 	}
 	rc = EXIT_OK;
 out:
+	if (prev_found > 0)
+		store_cert_free(&prev);
 	mc_buf_free(&p12pass);
 	iss_issued_free(&is);
 	iss_plan_free(&plan);
-	cmd_close_ca(&ca);
+	free(root);
 	return rc;
 }
 
@@ -197,7 +194,7 @@ parse_days(const char *s, int *out)
 
 /* --batch takes everything per certificate from its file. */
 static int
-issue_batch(const struct issue_opts *o)
+issue_batch(struct cmd_ctx *ctx, const struct issue_opts *o)
 {
 	struct batch_opts bo = { o->batch, o->out, o->jobs, o->force, o->json, o->deploy, o->dep };
 
@@ -215,11 +212,11 @@ issue_batch(const struct issue_opts *o)
 		bo.jobs = mc_cpu_count();
 	else if (o->jobs < 1 || o->jobs > MC_POOL_MAX)
 		return cmd_usage_error("issue", "--jobs must be 1 to %d", MC_POOL_MAX);
-	return cmd_issue_batch(&bo);
+	return cmd_issue_batch(ctx, &bo);
 }
 
 int
-cmd_issue(int argc, const char **argv)
+cmd_issue(struct cmd_ctx *ctx)
 {
 	struct issue_opts o = { .p12_pass_fd = -1, .jobs = -1 };
 	struct poptOption opts[] = {
@@ -231,6 +228,8 @@ cmd_issue(int argc, const char **argv)
 		{ "csr", 0, POPT_ARG_STRING, &o.req.csr_path, 0, "sign this CSR's public key instead of making a key", "FILE" },
 		{ "out", 0, POPT_ARG_STRING, &o.out, 0, "folder for the files (default: current folder)", "DIR" },
 		{ "force", 0, POPT_ARG_NONE, &o.force, 0, "issue even if a valid certificate exists", NULL },
+		{ "any-domain", 0, POPT_ARG_NONE, &o.req.any_domain, 0,
+		  "issue for a name outside the domains minica.conf records (imported roots)", NULL },
 		{ "deploy", 0, POPT_ARG_NONE, &o.deploy, 0, "install into the profile's targets (not the current folder unless --out)", NULL },
 		{ "root", 0, POPT_ARG_STRING, &o.dep.root, 0, "with --deploy: prefix every target path with DIR", "DIR" },
 		{ "no-reload", 0, POPT_ARG_NONE, &o.dep.no_reload, 0, "with --deploy: do not reload the service", NULL },
@@ -242,26 +241,23 @@ cmd_issue(int argc, const char **argv)
 		{ "p12-passphrase-fd", 0, POPT_ARG_INT, &o.p12_pass_fd, 0, "read the PKCS#12 passphrase from fd N", "N" },
 		{ "batch", 0, POPT_ARG_STRING, &o.batch, 0, "issue every line of FILE: PROFILE CN [NAME ...] [days=N] [key=TYPE]", "FILE" },
 		{ "jobs", 'j', POPT_ARG_INT, &o.jobs, 0, "with --batch: threads (default: one per processor)", "N" },
-		{ NULL, 0, POPT_ARG_INCLUDE_TABLE, cmd_common_options, 0, "Common options:", NULL },
-		POPT_AUTOHELP
+		CMD_COMMON_OPTIONS
 		POPT_TABLEEND
 	};
-	poptContext ctx = NULL;
 	int rc;
 
-	if ((rc = cmd_parse(&ctx, argc, argv, opts, "PROFILE")) != 0)
+	if ((rc = cmd_args(ctx, opts, "PROFILE", -1)) != 0)
 		return rc;
-	o.req.profile = poptGetArg(ctx);
+	o.req.profile = ctx->args[0];
 	if (o.batch != NULL || o.jobs != -1)
-		rc = issue_batch(&o);
-	else if (o.req.profile == NULL || poptPeekArg(ctx) != NULL)
-		rc = cmd_usage_error("issue", "give exactly one PROFILE (see 'minica profiles')");
-	else if (!o.deploy && (o.dep.root || o.dep.no_reload || o.dep.system_trust))
-		rc = cmd_usage_error("issue", "--root, --no-reload and --system-trust go with --deploy");
-	else if (parse_days(o.days_s, &o.req.days) < 0)
-		rc = cmd_usage_error("issue", "--days '%s' is not a number of days", o.days_s);
-	else
-		rc = run_issue(&o);
-	cmd_parse_done(ctx, opts);
-	return rc;
+		return issue_batch(ctx, &o);
+	if (ctx->nargs != 1)
+		return cmd_usage_error("issue", "give exactly one PROFILE (see 'minica profiles')");
+	if (!o.deploy && (o.dep.root || o.dep.no_reload || o.dep.system_trust))
+		return cmd_usage_error("issue", "--root, --no-reload and --system-trust go with --deploy");
+	if (o.req.csr_path != NULL && o.req.key_type != NULL)
+		return cmd_usage_error("issue", "--key makes a new key, --csr brings its own; give one of them");
+	if (parse_days(o.days_s, &o.req.days) < 0)
+		return cmd_usage_error("issue", "--days '%s' is not a number of days", o.days_s);
+	return run_issue(ctx, &o);
 }

@@ -40,7 +40,7 @@ list_one(const struct store_cert *c, void *arg)
 }
 
 int
-cmd_list(int argc, const char **argv)
+cmd_list(struct cmd_ctx *ctx)
 {
 	struct store_cert_filter f = { .no_pem = 1 };
 	struct list_state s = { .now = time(NULL) };
@@ -50,40 +50,26 @@ cmd_list(int argc, const char **argv)
 		{ "profile", 0, POPT_ARG_STRING, &f.profile, 0, "only this profile", "PROFILE" },
 		{ "expiring", 0, POPT_ARG_INT, &expiring, 0, "only those expiring within DAYS", "DAYS" },
 		{ "json", 0, POPT_ARG_NONE, &s.json, 0, "print a JSON array", NULL },
-		{ NULL, 0, POPT_ARG_INCLUDE_TABLE, cmd_common_options, 0, "Common options:", NULL },
-		POPT_AUTOHELP
+		CMD_COMMON_OPTIONS
 		POPT_TABLEEND
 	};
-	poptContext ctx = NULL;
-	struct mc_ca ca;
 	int rc;
 
-	if ((rc = cmd_parse(&ctx, argc, argv, opts, NULL)) != 0)
+	if ((rc = cmd_args(ctx, opts, NULL, 0)) != 0)
 		return rc;
-	if (poptPeekArg(ctx) != NULL) {
-		rc = cmd_usage_error("list", "unexpected argument '%s'", poptPeekArg(ctx));
-		goto out;
-	}
-	if (expiring != -1 && expiring < 0) {
-		rc = cmd_usage_error("list", "--expiring needs a number of days >= 0");
-		goto out;
-	}
+	if (expiring != -1 && expiring < 0)
+		return cmd_usage_error("list", "--expiring needs a number of days >= 0");
 	if (expiring >= 0)
 		f.expiring_before = s.now + (time_t)expiring * 86400;
-	if (cmd_open_ca(&ca) < 0) {
-		rc = EXIT_ERR;
-		goto out;
-	}
+	if ((rc = cmd_setup(ctx)) != 0)
+		return rc;
 	if (s.json)
 		fputc('[', stdout);
-	rc = store_cert_each(ca.db, &f, list_one, &s) < 0 ? cmd_fail() : EXIT_OK;
+	rc = store_cert_each(ctx->ca.db, &f, list_one, &s) < 0 ? cmd_fail() : EXIT_OK;
 	if (s.json)
 		fputs(s.n ? "\n]\n" : "]\n", stdout);
 	else if (rc == EXIT_OK && s.n == 0)
 		printf("no certificates%s\n", f.all ? "" : " (--all includes superseded and revoked)");
-	cmd_close_ca(&ca);
-out:
-	cmd_parse_done(ctx, opts);
 	return rc;
 }
 
@@ -96,25 +82,19 @@ print_target(const char *what, const struct pol_target *t)
 }
 
 int
-cmd_profiles(int argc, const char **argv)
+cmd_profiles(struct cmd_ctx *ctx)
 {
 	struct poptOption opts[] = {
-		{ NULL, 0, POPT_ARG_INCLUDE_TABLE, cmd_common_options, 0, "Common options:", NULL },
-		POPT_AUTOHELP
+		CMD_COMMON_OPTIONS
 		POPT_TABLEEND
 	};
-	poptContext ctx = NULL;
-	struct mc_ca ca;
+	const struct pol_config *cfg = &ctx->ca.cfg;
 	int rc;
 
-	if ((rc = cmd_parse(&ctx, argc, argv, opts, NULL)) != 0)
+	if ((rc = cmd_args(ctx, opts, NULL, 0)) != 0 || (rc = cmd_setup(ctx)) != 0)
 		return rc;
-	if (cmd_open_ca(&ca) < 0) {
-		cmd_parse_done(ctx, opts);
-		return EXIT_ERR;
-	}
-	for (size_t i = 0; i < ca.cfg.nprofiles; i++) {
-		const struct pol_profile *p = &ca.cfg.profiles[i];
+	for (size_t i = 0; i < cfg->nprofiles; i++) {
+		const struct pol_profile *p = &cfg->profiles[i];
 		char *eku = mc_strv_join(&p->eku, ", "), *reload = mc_strv_join(&p->reload, " ");
 
 		printf("%s%s: %s\n", i ? "\n" : "", p->name, p->description ? p->description : "");
@@ -128,8 +108,6 @@ cmd_profiles(int argc, const char **argv)
 		free(eku);
 		free(reload);
 	}
-	printf("\nconfiguration: %s\n", ca.cfg.path ? ca.cfg.path : "built-in profiles only");
-	cmd_close_ca(&ca);
-	cmd_parse_done(ctx, opts);
+	printf("\nconfiguration: %s\n", cfg->path ? cfg->path : "built-in profiles only");
 	return EXIT_OK;
 }

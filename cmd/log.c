@@ -34,38 +34,29 @@ print_event(const struct store_event *ev, void *arg)
 }
 
 int
-cmd_log(int argc, const char **argv)
+cmd_log(struct cmd_ctx *ctx)
 {
 	struct log_state s = { 0 };
 	char *since_s = NULL;
 	struct poptOption opts[] = {
 		{ "since", 0, POPT_ARG_STRING, &since_s, 0, "only events from this date on", "YYYY-MM-DD" },
 		{ "json", 0, POPT_ARG_NONE, &s.json, 0, "print a JSON array", NULL },
-		{ NULL, 0, POPT_ARG_INCLUDE_TABLE, cmd_common_options, 0, "Common options:", NULL },
-		POPT_AUTOHELP
+		CMD_COMMON_OPTIONS
 		POPT_TABLEEND
 	};
-	poptContext ctx = NULL;
-	struct mc_ca ca;
 	time_t since = 0;
 	int rc;
 
-	if ((rc = cmd_parse(&ctx, argc, argv, opts, NULL)) != 0)
+	if ((rc = cmd_args(ctx, opts, NULL, 0)) != 0)
 		return rc;
-	if (poptPeekArg(ctx) != NULL) {
-		rc = cmd_usage_error("log", "unexpected argument '%s'", poptPeekArg(ctx));
-	} else if (since_s != NULL && mc_parse_time(since_s, &since) < 0) {
-		rc = cmd_usage_error("log", "--since: %s", mc_err());
-	} else if (cmd_open_ca(&ca) < 0) {
-		rc = EXIT_ERR;
-	} else {
-		if (s.json)
-			putchar('[');
-		rc = store_audit_each(ca.db, since, print_event, &s) < 0 ? cmd_fail() : EXIT_OK;
-		if (s.json)
-			fputs(s.n ? "\n]\n" : "]\n", stdout);
-		cmd_close_ca(&ca);
-	}
-	cmd_parse_done(ctx, opts);
+	if (since_s != NULL && mc_parse_time(since_s, &since) < 0)
+		return cmd_usage_error("log", "--since: %s", mc_err());
+	if ((rc = cmd_setup(ctx)) != 0)
+		return rc;
+	if (s.json)
+		putchar('[');
+	rc = store_audit_each(ctx->ca.db, since, print_event, &s) < 0 ? cmd_fail() : EXIT_OK;
+	if (s.json)
+		fputs(s.n ? "\n]\n" : "]\n", stdout);
 	return rc;
 }

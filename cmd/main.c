@@ -10,26 +10,36 @@
 
 #include "cmd.h"
 
+/* name, handler, what run_cmd prepares, exit status when stdout fails
+ * (0: EXIT_ERR; check is a monitoring plugin: UNKNOWN), summary. */
 const struct cmd cmd_table[] = {
-	{ "init", cmd_init, "create the CA: RSA-4096 root and an issuing intermediate" },
-	{ "import", cmd_import, "adopt a root CA made by hand (openssl, easy-rsa) and what it issued" },
-	{ "issue", cmd_issue, "issue a service certificate (smtpd, dovecot, nginx, server, client)" },
-	{ "list", cmd_list, "list issued certificates" },
-	{ "show", cmd_show, "show the CA or one certificate" },
-	{ "deploy", cmd_deploy, "install a certificate and key into /etc/ssl and reload the service" },
-	{ "snippet", cmd_snippet, "print the postfix, dovecot or nginx lines for what is deployed" },
-	{ "profiles", cmd_profiles, "list certificate profiles and their deploy targets" },
-	{ "bundle", cmd_bundle, "write the trust kit for client machines (root, profile, install scripts)" },
-	{ "check", cmd_check, "what expires, what drifted (monitoring-plugin exit codes)" },
-	{ "renew", cmd_renew, "re-issue what is due, redeploy, reload" },
-	{ "revoke", cmd_revoke, "revoke a certificate" },
-	{ "crl", cmd_crl, "write the issuing CA's CRL (--root: the root's)" },
-	{ "intermediate", cmd_intermediate, "add or rotate the issuing intermediate (a root operation)" },
-	{ "root", cmd_root, "move the root key offline and back" },
-	{ "log", cmd_log, "print the audit trail" },
-	{ "help", cmd_help, "list commands, or show help for one" },
-	{ "version", cmd_version, "print the version" },
-	{ NULL, NULL, NULL },
+	{ "init", cmd_init, 0, 0, "create the CA: RSA-4096 root and an issuing intermediate" },
+	{ "import", cmd_import, 0, 0, "adopt a root CA made by hand (openssl, easy-rsa) and what it issued" },
+	{ "issue", cmd_issue, NEEDS_CA | LOCKS_CA | NEEDS_KEY | LATE_KEY, 0,
+	  "issue a service certificate (smtpd, dovecot, nginx, server, client)" },
+	{ "list", cmd_list, NEEDS_CA, 0, "list issued certificates" },
+	{ "show", cmd_show, NEEDS_CA, 0, "show the CA or one certificate" },
+	{ "deploy", cmd_deploy, NEEDS_CA | LOCKS_CA, 0, "install a certificate and key into /etc/ssl and reload the service" },
+	{ "deployments", cmd_deployments, NEEDS_CA, 0, "list where certificates are deployed and in what state" },
+	{ "undeploy", cmd_undeploy, NEEDS_CA | LOCKS_CA, 0, "forget a deployment (and remove or restore its files)" },
+	{ "snippet", cmd_snippet, NEEDS_CA, 0, "print the postfix, dovecot or nginx lines for what is deployed" },
+	{ "dane", cmd_dane, NEEDS_CA | LOCKS_CA, 0, "print the DANE TLSA records for what is deployed (port 25)" },
+	{ "profiles", cmd_profiles, NEEDS_CA, 0, "list certificate profiles and their deploy targets" },
+	{ "bundle", cmd_bundle, NEEDS_CA, 0, "write the trust kit for client machines (root, profile, install scripts)" },
+	{ "check", cmd_check, NEEDS_CA, 3, "what expires, what drifted (monitoring-plugin exit codes)" },
+	{ "renew", cmd_renew, NEEDS_CA | LOCKS_CA | NEEDS_KEY | LATE_KEY, 0, "re-issue what is due, redeploy, reload" },
+	{ "revoke", cmd_revoke, NEEDS_CA | LOCKS_CA, 0, "revoke a certificate" },
+	{ "crl", cmd_crl, NEEDS_CA | LOCKS_CA | NEEDS_KEY | LATE_KEY, 0, "write the issuing CA's CRL (--root: the root's)" },
+	{ "intermediate", cmd_intermediate, NEEDS_CA | LOCKS_CA, 0,
+	  "add or rotate the issuing intermediate (a root operation)" },
+	{ "root", cmd_root, NEEDS_CA | LOCKS_CA, 0, "move the root key offline and back" },
+	{ "log", cmd_log, NEEDS_CA, 0, "print the audit trail" },
+	/* serve and accounts clear LOCKS_CA: the server locks per signing. */
+	{ "acme", cmd_acme, NEEDS_CA | LOCKS_CA | NEEDS_KEY | LATE_KEY, 0,
+	  "serve ACME (RFC 8555 + ARI) to other hosts; list or deactivate accounts" },
+	{ "help", cmd_help, 0, 0, "list commands, or show help for one" },
+	{ "version", cmd_version, 0, 0, "print the version" },
+	{ NULL, NULL, 0, 0, NULL },
 };
 
 /* fds 0-2 must exist, or a file we open could become "stdout". */
@@ -51,28 +61,22 @@ ensure_std_fds(void)
 }
 
 /* Key material lives in this process: no core files, no ptrace by
- * other users' processes. */
+ * other users' processes.  The hard limit stays, so children (reload
+ * hooks) get the caller's limit back (mc_child_prepare). */
 static void
 no_core_dumps(void)
 {
 	struct rlimit rl = { 0, 0 };
 
+	if (getrlimit(RLIMIT_CORE, &rl) == 0)
+		rl.rlim_cur = 0;
 	setrlimit(RLIMIT_CORE, &rl);
 	prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
 }
 
-static const struct cmd *
-find_cmd(const char *name)
-{
-	for (const struct cmd *c = cmd_table; c->name != NULL; c++)
-		if (strcmp(c->name, name) == 0)
-			return c;
-	return NULL;
-}
-
 /* Global options before the command: --home DIR, --version, --help. */
 static int
-global_options(int *argc, const char ***argv)
+global_options(int *argc, const char ***argv, const char **home)
 {
 	int i = 1;
 
@@ -80,13 +84,13 @@ global_options(int *argc, const char ***argv)
 		const char *a = (*argv)[i];
 
 		if (strcmp(a, "--home") == 0 && i + 1 < *argc) {
-			g.home_opt = (char *)(*argv)[++i];
+			*home = (*argv)[++i];
 		} else if (strncmp(a, "--home=", 7) == 0) {
-			g.home_opt = (char *)a + 7;
+			*home = a + 7;
 		} else if (strcmp(a, "--version") == 0 || strcmp(a, "-V") == 0) {
-			return cmd_version(0, NULL) == 0 ? -2 : EXIT_ERR;
+			return run_cmd(cmd_find("version"), 1, (const char *[]){ "version", NULL }, NULL) == 0 ? -2 : EXIT_ERR;
 		} else if (strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0) {
-			return cmd_help(1, (const char *[]){ "help", NULL }) == 0 ? -2 : EXIT_ERR;
+			return run_cmd(cmd_find("help"), 1, (const char *[]){ "help", NULL }, NULL) == 0 ? -2 : EXIT_ERR;
 		} else {
 			cmd_error("unknown option '%s'; see 'minica help'", a);
 			return EXIT_USAGE;
@@ -97,43 +101,31 @@ global_options(int *argc, const char ***argv)
 	return -1;
 }
 
-/* A full disk must be an error, not silence. */
-static int
-finish_output(int rc)
-{
-	if (fflush(stdout) != 0 || ferror(stdout) || fclose(stdout) != 0) {
-		cmd_error("cannot write output: %s", strerror(errno ? errno : EIO));
-		return EXIT_ERR;
-	}
-	return rc;
-}
-
 int
 main(int argc, const char **argv)
 {
 	const struct cmd *c;
+	const char *home = NULL;
 	int rc;
 
+	mc_child_state_save();
 	umask(077);
 	ensure_std_fds();
 	no_core_dumps();
 	cmd_passphrase_note_fds();
 	cmd_passphrase_capture_env();
-	g.pass_fd = -1;
-	g.root_pass_fd = -1;
-	rc = global_options(&argc, &argv);
+	rc = global_options(&argc, &argv, &home);
 	if (rc == -2)
-		return finish_output(EXIT_OK);
+		return cmd_finish(NULL, EXIT_OK);
 	if (rc >= 0)
-		return finish_output(rc);
+		return cmd_finish(NULL, rc);
 	if (argc < 1) {
 		cmd_error("no command given; see 'minica help'");
-		return finish_output(EXIT_USAGE);
+		return cmd_finish(NULL, EXIT_USAGE);
 	}
-	if ((c = find_cmd(argv[0])) == NULL) {
+	if ((c = cmd_find(argv[0])) == NULL) {
 		cmd_error("unknown command '%s'; see 'minica help'", argv[0]);
-		return finish_output(EXIT_USAGE);
+		return cmd_finish(NULL, EXIT_USAGE);
 	}
-	g.cmdname = c->name;
-	return finish_output(c->fn(argc, argv));
+	return cmd_finish(c, run_cmd(c, argc, argv, home));
 }

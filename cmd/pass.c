@@ -5,11 +5,9 @@
  */
 #include <errno.h>
 #include <fcntl.h>
-#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <termios.h>
 #include <unistd.h>
 
 #include <openssl/crypto.h>
@@ -29,10 +27,13 @@ static struct {
 	{ "MINICA_ROOT_PASSPHRASE", NULL, 0 },
 };
 
-void
-cmd_passphrase_forget_env(void)
+/* Wipes the captured copy of one variable (NULL: all of them). */
+static void
+forget_env(const char *name)
 {
 	for (size_t i = 0; i < sizeof(env_pass) / sizeof(env_pass[0]); i++) {
+		if (name != NULL && strcmp(env_pass[i].name, name) != 0)
+			continue;
 		if (env_pass[i].value != NULL) {
 			OPENSSL_cleanse(env_pass[i].value, env_pass[i].len + 1);
 			free(env_pass[i].value);
@@ -40,6 +41,12 @@ cmd_passphrase_forget_env(void)
 		env_pass[i].value = NULL;
 		env_pass[i].len = 0;
 	}
+}
+
+void
+cmd_passphrase_forget_env(void)
+{
+	forget_env(NULL);
 }
 
 void
@@ -141,105 +148,6 @@ read_file(const char *path, struct mc_buf *out)
 	return rc;
 }
 
-static struct termios saved_tio;
-static int tty_fd = -1;
-
-static void
-restore_tty(int sig)
-{
-	if (tty_fd >= 0)
-		tcsetattr(tty_fd, TCSAFLUSH, &saved_tio);
-	signal(sig, SIG_DFL);
-	raise(sig);
-}
-
-/* "MINICA_OLD_PASSPHRASE" -> "--old-passphrase-file FILE, --old-passphrase-fd N
- * or MINICA_OLD_PASSPHRASE": the options follow the variable's name. */
-static void
-no_tty_error(const char *envname)
-{
-	char opt[64];
-	size_t n = 0;
-
-	if (envname == NULL)
-		envname = "MINICA_PASSPHRASE";
-	for (const char *p = envname + (strncmp(envname, "MINICA_", 7) == 0 ? 7 : 0); *p && n + 1 < sizeof(opt); p++)
-		opt[n++] = *p == '_' ? '-' : (char)(*p >= 'A' && *p <= 'Z' ? *p - 'A' + 'a' : *p);
-	opt[n] = '\0';
-	mc_seterr("no passphrase given and no terminal to ask on: use --%s-file FILE, "
-	    "--%s-fd N or %s", opt, opt, envname);
-}
-
-static int
-read_tty(const char *prompt, const char *envname, struct mc_buf *out)
-{
-	struct termios tio;
-	char c;
-	int rc = -1;
-	ssize_t n;
-
-	if ((tty_fd = open("/dev/tty", O_RDWR | O_CLOEXEC)) < 0 || tcgetattr(tty_fd, &saved_tio) < 0) {
-		no_tty_error(envname);
-		goto out;
-	}
-	tio = saved_tio;
-	tio.c_lflag &= ~(tcflag_t)(ECHO | ECHONL);
-	tio.c_lflag |= ICANON;
-	signal(SIGINT, restore_tty);
-	signal(SIGTERM, restore_tty);
-	signal(SIGTSTP, SIG_IGN);
-	if (write(tty_fd, prompt, strlen(prompt)) < 0 || write(tty_fd, ": ", 2) < 0 ||
-	    tcsetattr(tty_fd, TCSAFLUSH, &tio) < 0) {
-		mc_seterr("cannot prompt on the terminal: %s", strerror(errno));
-		goto out;
-	}
-	while ((n = read(tty_fd, &c, 1)) == 1 && c != '\n') {
-		if (out->len >= PASS_MAX || mc_buf_add(out, &c, 1) < 0) {
-			mc_seterr("passphrase longer than %d bytes", PASS_MAX);
-			goto restore;
-		}
-	}
-	rc = n < 0 ? -1 : 0;
-	if (rc < 0)
-		mc_seterr("cannot read from the terminal: %s", strerror(errno));
-restore:
-	tcsetattr(tty_fd, TCSAFLUSH, &saved_tio);
-	n = write(tty_fd, "\n", 1);	/* cosmetic; failure changes nothing */
-out:
-	c = 0;
-	signal(SIGINT, SIG_DFL);
-	signal(SIGTERM, SIG_DFL);
-	signal(SIGTSTP, SIG_DFL);
-	if (tty_fd >= 0)
-		close(tty_fd);
-	tty_fd = -1;
-	return rc;
-}
-
-static int
-prompt_tty(const char *prompt, const char *envname, int confirm, struct mc_buf *out)
-{
-	struct mc_buf again = { 0 };
-	char p2[256];
-	int rc = -1;
-
-	if (read_tty(prompt, envname, out) < 0)
-		goto out;
-	if (confirm) {
-		snprintf(p2, sizeof(p2), "%s (again)", prompt);
-		if (read_tty(p2, envname, &again) < 0)
-			goto out;
-		if (again.len != out->len || CRYPTO_memcmp(again.p, out->p, out->len) != 0) {
-			mc_seterr("the two passphrases differ; nothing was changed");
-			goto out;
-		}
-	}
-	rc = 0;
-out:
-	mc_buf_free(&again);
-	return rc;
-}
-
 /*
  * --passphrase-fd N must name a descriptor minica was started with: by the
  * time it is read, minica has opened its own files (the database, the lock,
@@ -303,7 +211,7 @@ cmd_passphrase_from(const char *file, int fd, const char *envname, const char *p
 	} else if ((env = captured_env(envname, &envlen)) != NULL) {
 		rc = mc_buf_add(out, env, envlen);
 	} else {
-		rc = prompt_tty(prompt, envname, confirm, out);
+		rc = cmd_tty_passphrase(prompt, envname, confirm, out);
 	}
 	if (rc == 0 && out->len == 0) {
 		mc_seterr("empty passphrase refused");
@@ -319,14 +227,43 @@ cmd_passphrase_from(const char *file, int fd, const char *envname, const char *p
 }
 
 int
-cmd_passphrase(const char *prompt, int confirm, struct mc_buf *out)
+cmd_passphrase(const struct cmd_ctx *ctx, const char *prompt, int confirm, struct mc_buf *out)
 {
-	return cmd_passphrase_from(g.pass_file, g.pass_fd, "MINICA_PASSPHRASE", prompt, confirm, out);
+	int rc = cmd_passphrase_from(ctx->opt.pass_file, ctx->opt.pass_fd, "MINICA_PASSPHRASE", prompt, confirm, out);
+
+	/* Read once per run: the only copy left is the caller's, wiped as
+	 * soon as the key is unlocked, not at exit. */
+	forget_env("MINICA_PASSPHRASE");
+	return rc;
 }
 
 int
-cmd_root_passphrase(const char *prompt, int confirm, struct mc_buf *out)
+cmd_root_passphrase(const struct cmd_ctx *ctx, const char *prompt, int confirm, struct mc_buf *out)
 {
-	return cmd_passphrase_from(g.root_pass_file, g.root_pass_fd, "MINICA_ROOT_PASSPHRASE", prompt, confirm,
-	    out);
+	int rc = cmd_passphrase_from(ctx->opt.root_pass_file, ctx->opt.root_pass_fd, "MINICA_ROOT_PASSPHRASE",
+	    prompt, confirm, out);
+
+	forget_env("MINICA_ROOT_PASSPHRASE");
+	return rc;
+}
+
+int
+cmd_unlock_root(struct cmd_ctx *ctx)
+{
+	struct mc_buf pass = { 0 };
+	int rc = EXIT_ERR, here = 0;
+
+	/* Say the key is missing before asking for its passphrase. */
+	if (ctx->opt.root_key == NULL && (here = iss_root_key_here(&ctx->ca)) <= 0) {
+		if (here == 0)
+			iss_ca_unlock_root(&ctx->ca, NULL, "", 0);
+		return cmd_fail();
+	}
+	if (cmd_root_passphrase(ctx, "root passphrase", 0, &pass) < 0 ||
+	    iss_ca_unlock_root(&ctx->ca, ctx->opt.root_key, pass.p, pass.len) < 0)
+		cmd_fail();
+	else
+		rc = 0;
+	mc_buf_free(&pass);
+	return rc;
 }

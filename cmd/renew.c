@@ -1,5 +1,4 @@
 /* minica renew [--days N] [--dry-run] [--out DIR] [SERIAL|PROFILE ...] */
-#include <ctype.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -34,21 +33,10 @@ selected(struct renew_opts *o, const struct store_cert *c)
 	int any = o->nonly == 0;
 
 	for (size_t i = 0; i < o->nonly; i++) {
-		const char *a = o->only[i], *sp = c->serial;
-
 		/* A serial prefix in any case, with or without colons, as show
 		 * and revoke take it. */
-		if (strcmp(a, c->profile) != 0) {
-			for (; *a != '\0'; a++) {
-				if (*a == ':')
-					continue;
-				if (*sp == '\0' || tolower((unsigned char)*a) != *sp)
-					break;
-				sp++;
-			}
-			if (*a != '\0' || sp == c->serial)
-				continue;
-		}
+		if (strcmp(o->only[i], c->profile) != 0 && !store_serial_has_prefix(c->serial, o->only[i]))
+			continue;
 		o->matched[i] = 1;
 		any = 1;
 	}
@@ -72,11 +60,12 @@ stranded(struct store *db, const struct store_cert *c, const char *root)
 	return store_deploy_each(db, &f, is_predecessor, (void *)&c->id);
 }
 
+static int push_due(struct due_list *l, const struct store_cert *c);
+
 static int
 collect_due(const struct store_cert *c, void *arg)
 {
 	struct due_list *l = arg;
-	struct store_cert *copy;
 	int due;
 
 	l->current++;
@@ -87,6 +76,27 @@ collect_due(const struct store_cert *c, void *arg)
 		return -1;
 	if (!due)
 		return 0;
+	return push_due(l, c);
+}
+
+/* A revoked certificate still deployed is replaced (its renewal is
+ * linked to it; it stays revoked), once. */
+static int
+collect_revoked(const struct store_cert *c, void *arg)
+{
+	struct due_list *l = arg;
+	int r;
+
+	if (c->superseded_by != 0 || !selected(l->o, c))
+		return 0;
+	if ((r = store_deploy_is_current(l->db, c->id, l->o->root)) < 0)
+		return -1;
+	return r == 1 ? push_due(l, c) : 0;
+}
+
+static int
+push_due(struct due_list *l, const struct store_cert *c)
+{
 	if (l->n == l->cap) {
 		size_t ncap = l->cap ? 2 * l->cap : 8;
 		struct store_cert *nv = realloc(l->v, ncap * sizeof(*nv));
@@ -98,20 +108,11 @@ collect_due(const struct store_cert *c, void *arg)
 		l->v = nv;
 		l->cap = ncap;
 	}
-	copy = &l->v[l->n];
-	*copy = *c;
-	/* Take ownership of the row's strings: store_cert_each frees c. */
-	copy->profile = mc_strdup(c->profile);
-	copy->subject = mc_strdup(c->subject);
-	copy->cn = mc_strdup(c->cn);
-	copy->pem = mc_strdup(c->pem);
-	copy->revocation_reason = NULL;
-	memset(&copy->sans, 0, sizeof(copy->sans));
-	for (size_t i = 0; i < c->sans.n; i++)
-		if (mc_strv_push(&copy->sans, c->sans.v[i]) < 0)
-			return -1;
+	/* store_cert_each frees c after this returns. */
+	if (store_cert_dup(&l->v[l->n], c) < 0)
+		return -1;
 	l->n++;
-	return copy->profile && copy->subject && copy->cn && copy->pem ? 0 : -1;
+	return 0;
 }
 
 static int
@@ -123,9 +124,9 @@ collect_roots(const struct store_deployment *d, void *arg)
 }
 
 /* Redeploys to every root the old certificate (or one it renewed, see
- * stranded) is deployed under.  A
- * failed deployment keeps the previous pair in place (deploy rolls back)
- * and the new files go to the out folder so the new key is not lost. */
+ * stranded) is deployed under.  A failed deployment keeps the previous
+ * pair in place (deploy rolls back); the new files go to the out folder
+ * so the new key is not lost. */
 static int
 redeploy(struct mc_ca *ca, const struct store_cert *old, struct iss_issued *is, const struct renew_opts *o,
     int *deployed)
@@ -141,8 +142,14 @@ redeploy(struct mc_ca *ca, const struct store_cert *old, struct iss_issued *is, 
 	}
 	for (size_t i = 0; i < roots.n; i++) {
 		struct cmd_deploy_opts dopts = { .root = roots.v[i], .no_reload = o->no_reload, .json = o->json };
+		/* A CSR's certificate keeps its key: the deployed one serves. */
+		EVP_PKEY *key = is->key ? is->key :
+		    dep_deployed_key(pol_profile_find(&ca->cfg, is->rec.profile), roots.v[i], is->cert);
+		int r = key ? cmd_deploy_cert(ca, &is->rec, is->cert, key, &dopts) : -1;
 
-		if (cmd_deploy_cert(ca, &is->rec, is->cert, is->key, &dopts) < 0) {
+		if (key != is->key)
+			EVP_PKEY_free(key);
+		if (r < 0) {
 			mc_seterr("renewed as %s, but deploying it under '%s' failed (the previous pair is "
 			    "still in place)", is->rec.serial, roots.v[i]);
 			rc = -1;
@@ -152,13 +159,6 @@ redeploy(struct mc_ca *ca, const struct store_cert *old, struct iss_issued *is, 
 	}
 	mc_strv_free(&roots);
 	return rc;
-}
-
-static void
-report_failure(const struct store_cert *old)
-{
-	cmd_error("cannot renew %s %s (%s): %s", old->profile, old->cn[0] ? old->cn : old->sans.v[0],
-	    old->serial, mc_err());
 }
 
 /* After signing: record (superseding the old one), then redeploy where
@@ -174,7 +174,7 @@ finish_one(struct mc_ca *ca, const struct store_cert *old, struct iss_issued *is
 		return -1;
 	if ((dep_rc = redeploy(ca, old, is, o, &deployed)) < 0)
 		snprintf(err, sizeof(err), "%s", mc_err());
-	iss_leaf_file_name(&is->rec, name, sizeof(name));
+	cmd_leaf_file_name_in(ca, dir, &is->rec, is->rec.profile, name, sizeof(name));
 	if ((deployed == 0 || o->out != NULL) && iss_leaf_files_replace(ca, dir, name, is) < 0) {
 		mc_preferr("renewed as %s and recorded, but its files could not be written", is->rec.serial);
 		return -1;
@@ -196,113 +196,115 @@ finish_one(struct mc_ca *ca, const struct store_cert *old, struct iss_issued *is
 	return 0;
 }
 
-/*
- * Everything due is planned, then signed at once on all cores by the
- * batch engine; each certificate is then recorded and deployed on its
- * own, so one failure keeps the others.  If the parallel signing fails
- * (all or nothing), each is signed alone to find and skip the bad one.
- */
-static size_t
-renew_all(struct mc_ca *ca, const struct due_list *l, const struct renew_opts *o)
-{
-	struct iss_plan *plans = calloc(l->n, sizeof(*plans));
-	struct iss_plan **ready = calloc(l->n, sizeof(*ready));
-	struct iss_issued *is = calloc(l->n, sizeof(*is));
-	size_t *idx = calloc(l->n, sizeof(*idx)), k = 0, failed = 0;
+struct finish_arg {
+	struct mc_ca *ca;
+	const struct renew_opts *o;
+};
 
-	if (plans == NULL || ready == NULL || is == NULL || idx == NULL) {
-		mc_seterr("out of memory");
-		failed = l->n;
-		goto out;
-	}
-	for (size_t i = 0; i < l->n; i++) {
-		if (iss_renew_plan(ca, &l->v[i], &plans[i]) < 0) {
-			report_failure(&l->v[i]);
-			failed++;
-			continue;
-		}
-		ready[k] = &plans[i];
-		idx[k++] = i;
-	}
-	if (k > 1 && iss_sign_many(ca, ready, k, mc_cpu_count(), is, NULL) == 0) {
-		for (size_t j = 0; j < k; j++)
-			if (finish_one(ca, &l->v[idx[j]], &is[j], o) < 0) {
-				report_failure(&l->v[idx[j]]);
-				failed++;
-			}
-		goto out;
-	}
-	for (size_t j = 0; j < k; j++) {
-		if (iss_sign(ca, ready[j], &is[j]) < 0 || finish_one(ca, &l->v[idx[j]], &is[j], o) < 0) {
-			report_failure(&l->v[idx[j]]);
-			failed++;
-		}
-	}
-out:
-	for (size_t i = 0; is != NULL && i < l->n; i++)
-		iss_issued_free(&is[i]);
-	for (size_t i = 0; plans != NULL && i < l->n; i++)
-		iss_plan_free(&plans[i]);
-	free(plans);
-	free(ready);
-	free(is);
-	free(idx);
-	return failed;
+static int
+finish_cb(void *arg, const struct store_cert *old, struct iss_issued *is)
+{
+	struct finish_arg *f = arg;
+
+	return finish_one(f->ca, old, is, f->o);
+}
+
+static void
+fail_cb(void *arg, const struct store_cert *old)
+{
+	(void)arg;
+	cmd_error("cannot renew %s %s (%s): %s", old->profile, old->cn[0] ? old->cn : old->sans.v[0],
+	    old->serial, mc_err());
 }
 
 static int
-run_renew(struct renew_opts *o)
+run_renew(struct cmd_ctx *ctx, struct renew_opts *o)
 {
 	struct due_list l = { .o = o, .now = time(NULL) };
 	struct store_cert_filter f = { 0 };
-	struct mc_ca ca;
+	struct cmd_crl_info crl = { 0 };
+	struct mc_ca *ca = &ctx->ca;
+	struct iss_dane_renew dane = { 0 };
+	struct iss_dane_renew_req dr;
+	struct finish_arg fa = { ca, o };
+	struct mc_buf pass = { 0 };
+	long refused;
 	size_t failed = 0;
-	int rc = EXIT_ERR;
+	int rc = EXIT_ERR, crl_due;
 
-	if (cmd_open_ca(&ca) < 0)
+	/* A dry run changes nothing: no lock, no key. */
+	if (o->dry_run)
+		ctx->flags &= ~(unsigned)(LOCKS_CA | NEEDS_KEY);
+	if (cmd_setup(ctx) != 0)
 		return EXIT_ERR;
-	if (!o->dry_run && cmd_ca_lock(&ca) < 0)
+	l.db = ca->db;
+	if (store_cert_each(ca->db, &f, collect_due, &l) < 0) {
+		cmd_fail();
 		goto out;
-	l.db = ca.db;
-	if (store_cert_each(ca.db, &f, collect_due, &l) < 0) {
+	}
+	f.status = "revoked";
+	if (store_cert_each(ca->db, &f, collect_revoked, &l) < 0) {
 		cmd_fail();
 		goto out;
 	}
 	for (size_t i = 0; i < o->nonly; i++) {
 		if (!o->matched[i]) {
-			cmd_error("'%s' is neither a profile nor the serial of a current certificate", o->only[i]);
+			cmd_error("'%s' is neither a profile nor the serial of a current (or revoked and deployed) "
+			    "certificate", o->only[i]);
 			goto out;
 		}
 	}
-	if (l.n == 0) {
-		printf("nothing due for renewal (%zu current certificate%s; due means within %d days of expiry "
+	if ((crl_due = o->nonly ? 0 : cmd_crl_due(ctx, o->dry_run, &crl)) < 0)
+		goto out;
+	if (l.n == 0 && !crl_due) {
+		cmd_say(ctx, "nothing due for renewal (%zu current certificate%s; due means within %d days of expiry "
 		    "or past two thirds of its lifetime)\n", l.current, l.current == 1 ? "" : "s", o->days);
 		rc = EXIT_OK;
 		goto out;
 	}
-	for (size_t i = 0; o->dry_run && i < l.n; i++)
-		printf("would renew %s %s (%s), expires in %ld days\n", l.v[i].profile,
+	for (size_t i = 0; o->dry_run && i < l.n; i++) {
+		/* --json: the certificates that would be renewed, one a line. */
+		if (ctx->json) {
+			cmd_cert_json(stdout, &l.v[i], 0);
+			fputc('\n', stdout);
+		}
+		cmd_say(ctx, "would renew %s %s (%s), expires in %ld days\n", l.v[i].profile,
 		    l.v[i].cn[0] ? l.v[i].cn : l.v[i].sans.v[0], l.v[i].serial, cmd_days_left(l.v[i].not_after, l.now));
+	}
 	if (o->dry_run) {
 		rc = EXIT_OK;
 		goto out;
 	}
-	if (cmd_ca_unlock(&ca) < 0)
+	/* Renewals of certificates not deployed write there: known before signing. */
+	if (iss_out_dir_check(o->out ? o->out : ".") < 0) {
+		cmd_fail();
 		goto out;
-	failed = renew_all(&ca, &l, o);
+	}
+	/* The passphrase opens the staged DANE keys too (dane --next). */
+	if (cmd_unlock_keep(ctx, &pass) != 0)
+		goto out;
+	dr = (struct iss_dane_renew_req){ pass.p, pass.len, o->force };
+	if ((refused = iss_dane_renew_prepare(ca, l.v, l.n, &dr, fail_cb, NULL, &dane)) < 0) {
+		cmd_fail();
+		goto out;
+	}
+	failed = (size_t)refused + iss_renew_each_dane(ca, l.v, &dane, mc_cpu_count(), finish_cb, fail_cb, &fa);
 	if (failed > 0)
 		cmd_error("%zu of %zu renewals failed; the others were kept", failed, l.n);
+	failed += crl_due && cmd_crl_write(ca, crl.path, crl.days, cmd_human(ctx)) < 0 && cmd_fail();
 	rc = failed ? EXIT_ERR : EXIT_OK;
 out:
+	mc_buf_free(&pass);
+	iss_dane_renew_free(&dane);
+	free(crl.path);
 	for (size_t i = 0; i < l.n; i++)
 		store_cert_free(&l.v[i]);
 	free(l.v);
-	cmd_close_ca(&ca);
 	return rc;
 }
 
 int
-cmd_renew(int argc, const char **argv)
+cmd_renew(struct cmd_ctx *ctx)
 {
 	struct renew_opts o = { .days = POL_RENEW_DAYS_DEFAULT };
 	struct poptOption opts[] = {
@@ -313,19 +315,17 @@ cmd_renew(int argc, const char **argv)
 		{ "no-reload", 0, POPT_ARG_NONE, &o.no_reload, 0, "redeploy without reloading the services", NULL },
 		{ "out", 0, POPT_ARG_STRING, &o.out, 0, "folder for files of certificates never deployed (default: .)", "DIR" },
 		{ "json", 0, POPT_ARG_NONE, &o.json, 0, "print each new certificate as JSON (one per line)", NULL },
-		{ NULL, 0, POPT_ARG_INCLUDE_TABLE, cmd_common_options, 0, "Common options:", NULL },
-		POPT_AUTOHELP
+		CMD_COMMON_OPTIONS
 		POPT_TABLEEND
 	};
-	poptContext ctx = NULL;
 	char *resolved = NULL;
 	int rc;
 
-	if ((rc = cmd_parse(&ctx, argc, argv, opts, "[SERIAL|PROFILE ...]")) != 0)
+	if ((rc = cmd_args(ctx, opts, "[SERIAL|PROFILE ...]", -1)) != 0)
 		return rc;
-	o.only = poptGetArgs(ctx);
-	while (o.only && o.only[o.nonly])
-		o.nonly++;
+	ctx->json = o.json;
+	o.only = ctx->args;
+	o.nonly = (size_t)ctx->nargs;
 	if (o.days < 0 || o.days > 3650)
 		rc = cmd_usage_error("renew", "--days must be between 0 and 3650");
 	else if ((o.matched = calloc(o.nonly + 1, sizeof(int))) == NULL)
@@ -333,13 +333,11 @@ cmd_renew(int argc, const char **argv)
 	else if (o.root != NULL && (resolved = dep_root_resolve(o.root)) == NULL)
 		rc = cmd_fail();
 	else {
-		if (resolved != NULL) {
-			free(o.root);
+		if (resolved != NULL)
 			o.root = resolved;
-		}
-		rc = run_renew(&o);
+		rc = run_renew(ctx, &o);
 	}
+	free(resolved);
 	free(o.matched);
-	cmd_parse_done(ctx, opts);
 	return rc;
 }

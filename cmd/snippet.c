@@ -44,24 +44,50 @@ paths(struct mc_ca *ca, const struct pol_profile *p, const char *root, struct fo
 }
 
 static int
-run_snippet(const char *daemon, const char *profile, const char *root_opt)
+print_check(const char *daemon, const char *root, const struct found *f, const char *ca_path)
+{
+	struct dep_paths d = { f->cert, f->key, ca_path };
+	struct mc_strv out = { 0 };
+	int rc = EXIT_ERR;
+
+	if (dep_snippet_check(daemon, root, &d, &out) < 0) {
+		cmd_fail();
+	} else if (out.n == 0) {
+		printf("%s: every TLS setting names what minica deployed (%s, %s)\n", daemon, f->cert, f->key);
+		rc = EXIT_OK;
+	} else {
+		for (size_t i = 0; i < out.n; i++)
+			printf("%s: %s\n", daemon, out.v[i]);
+		cmd_error("%zu %s setting%s do%s not point at what is deployed; see 'minica snippet %s'", out.n,
+		    daemon, out.n == 1 ? "" : "s", out.n == 1 ? "es" : "", daemon);
+	}
+	mc_strv_free(&out);
+	return rc;
+}
+
+static int
+run_snippet(struct cmd_ctx *ctx, const char *daemon, const char *profile, const char *root_opt, int check)
 {
 	const struct pol_profile *p;
 	struct found f = { NULL, NULL };
 	struct mc_buf out = { 0 };
 	char *root = NULL, *ca_path = NULL;
-	struct mc_ca ca;
+	struct mc_ca *ca = &ctx->ca;
 	int rc = EXIT_ERR;
 
 	if (profile == NULL && (profile = dep_snippet_profile(daemon)) == NULL)
 		return cmd_fail();
-	if (cmd_open_ca(&ca) < 0)
+	if (cmd_setup(ctx) != 0)
 		return EXIT_ERR;
-	if ((root = dep_root_resolve(root_opt)) == NULL || (p = pol_profile_find(&ca.cfg, profile)) == NULL ||
-	    paths(&ca, p, root, &f) < 0 ||
-	    (ca.cfg.ca_cert.path != NULL && (ca_path = dep_path(root, ca.cfg.ca_cert.path)) == NULL) ||
-	    dep_snippet(daemon, f.cert, f.key, ca_path, &out) < 0) {
+	if ((root = dep_root_resolve(root_opt)) == NULL || (p = pol_profile_find(&ca->cfg, profile)) == NULL ||
+	    paths(ca, p, root, &f) < 0 ||
+	    (ca->cfg.ca_cert.path != NULL && (ca_path = dep_path(root, ca->cfg.ca_cert.path)) == NULL) ||
+	    (!check && dep_snippet(daemon, f.cert, f.key, ca_path, &out) < 0)) {
 		cmd_fail();
+		goto out;
+	}
+	if (check) {
+		rc = print_check(daemon, root, &f, ca_path);
 		goto out;
 	}
 	fwrite(out.p, 1, out.len, stdout);
@@ -72,35 +98,30 @@ out:
 	free(f.key);
 	free(ca_path);
 	free(root);
-	cmd_close_ca(&ca);
 	return rc;
 }
 
 int
-cmd_snippet(int argc, const char **argv)
+cmd_snippet(struct cmd_ctx *ctx)
 {
 	char *root = NULL, *profile = NULL;
+	int check = 0;
 	struct poptOption opts[] = {
+		{ "check", 0, POPT_ARG_NONE, &check, 0,
+		  "compare the daemon's live configuration with what is deployed", NULL },
 		{ "root", 0, POPT_ARG_STRING, &root, 0, "the --root the files were deployed under", "DIR" },
 		{ "profile", 0, POPT_ARG_STRING, &profile, 0,
 		  "the profile deployed for it (default: smtpd, dovecot, nginx)", "P" },
-		{ NULL, 0, POPT_ARG_INCLUDE_TABLE, cmd_common_options, 0, "Common options:", NULL },
-		POPT_AUTOHELP
+		CMD_COMMON_OPTIONS
 		POPT_TABLEEND
 	};
-	poptContext ctx = NULL;
-	const char *daemon;
 	int rc;
 
-	if ((rc = cmd_parse(&ctx, argc, argv, opts, "postfix|dovecot|nginx")) != 0)
+	if ((rc = cmd_args(ctx, opts, "postfix|dovecot|nginx", -1)) != 0)
 		return rc;
-	daemon = poptGetArg(ctx);
-	if (daemon == NULL || poptPeekArg(ctx) != NULL)
-		rc = cmd_usage_error("snippet", "give one of postfix, dovecot, nginx");
-	else if (dep_snippet_profile(daemon) == NULL)
-		rc = cmd_usage_error("snippet", "%s", mc_err());
-	else
-		rc = run_snippet(daemon, profile, root);
-	cmd_parse_done(ctx, opts);
-	return rc;
+	if (ctx->nargs != 1)
+		return cmd_usage_error("snippet", "give one of postfix, dovecot, nginx");
+	if (dep_snippet_profile(ctx->args[0]) == NULL)
+		return cmd_usage_error("snippet", "%s", mc_err());
+	return run_snippet(ctx, ctx->args[0], profile, root, check);
 }

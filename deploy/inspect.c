@@ -1,5 +1,6 @@
 /* What check reports about one deployment: files as recorded or not. */
 #include <errno.h>
+#include <libgen.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
@@ -48,6 +49,22 @@ add(struct dep_report *r, enum dep_problem_kind kind, const char *path, const ch
 	}
 	r->n++;
 	return 0;
+}
+
+/* The folders on the way to a deployed file still pass StrictModes
+ * (mc_check_folders up to the deployment's root). */
+static int
+inspect_folders(const struct store_deploy_file *f, const char *root, const char *what, struct dep_report *r)
+{
+	char *copy = mc_strdup(f->path);
+	int rc = 0;
+
+	if (copy == NULL)
+		return -1;
+	if (mc_check_folders(dirname(copy), root) < 0)
+		rc = add(r, DEP_OWNER, f->path, "%s '%s': %s", what, f->path, mc_err());
+	free(copy);
+	return rc;
 }
 
 /* 1 if the file is there as a regular file (so its content can be
@@ -102,6 +119,30 @@ inspect_match(const struct store_deployment *d, struct dep_report *r)
 	return rc;
 }
 
+/* The root file clients and Postfix's smtpd_tls_CAfile trust: there,
+ * a regular file, and what minica wrote (a later deployment under the
+ * same root writes the same root). */
+static int
+inspect_root_file(const struct store_deployment *d, struct dep_report *r)
+{
+	char h[CA_FPR_LEN];
+	struct stat st;
+
+	if (d->ca_path == NULL || d->ca_path[0] == '\0')
+		return 0;
+	if (lstat(d->ca_path, &st) < 0)
+		return add(r, errno == ENOENT ? DEP_MISSING : DEP_UNREADABLE, d->ca_path, "root file '%s' %s",
+		    d->ca_path, errno == ENOENT ? "is missing" : strerror(errno));
+	if (!S_ISREG(st.st_mode))
+		return add(r, DEP_NOT_FILE, d->ca_path, "root file '%s' is not a regular file", d->ca_path);
+	if (ca_file_sha256(d->ca_path, h) < 0)
+		return add(r, DEP_UNREADABLE, d->ca_path, "root file: %s", mc_err());
+	if (strcmp(h, d->ca_sha256) != 0)
+		return add(r, DEP_CHANGED, d->ca_path, "root file '%s' is not the CA's root certificate "
+		    "minica installed", d->ca_path);
+	return 0;
+}
+
 int
 dep_inspect(const struct store_deployment *d, struct dep_report *r)
 {
@@ -115,7 +156,12 @@ dep_inspect(const struct store_deployment *d, struct dep_report *r)
 		return -1;
 	if ((c = inspect_file(&d->cert, "certificate", r)) < 0 || (k = inspect_file(&d->key, "key", r)) < 0)
 		return -1;
+	if ((c == 1 && inspect_folders(&d->cert, d->root, "certificate", r) < 0) ||
+	    (k == 1 && inspect_folders(&d->key, d->root, "key", r) < 0))
+		return -1;
 	if (c == 1 && k == 1 && inspect_match(d, r) < 0)
+		return -1;
+	if (inspect_root_file(d, r) < 0)
 		return -1;
 	return (int)(r->n - before);
 }

@@ -25,4 +25,9 @@ int swap_back_pair(const struct store_deployment *d);
 /* After success: the previous pair is no longer needed. */
 void swap_drop_backups(const struct store_deployment *d);
 
+/* undeploy.c: finishes an undeploy of d (pending, repair retire*). */
+int undeploy_finish(struct store *st, struct store_deployment *d, struct mc_strv *notes);
+/* deploy.c: a target's owner and group as ids (names or numbers). */
+int dep_resolve_owner(const struct pol_target *t, int64_t *uid, int64_t *gid);
+
 #endif

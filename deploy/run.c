@@ -33,6 +33,7 @@ child(char *const *argv, int out_fd)
 	signal(SIGPIPE, SIG_DFL);
 	if (null < 0 || dup2(null, 0) < 0 || dup2(out_fd, 1) < 0 || dup2(out_fd, 2) < 0)
 		_exit(127);
+	mc_child_prepare();
 	execvp(argv[0], argv);
 	/* cron runs jobs with PATH=/usr/bin:/bin; postfix and nginx live in sbin. */
 	if (errno == ENOENT && strchr(argv[0], '/') == NULL) {
@@ -60,13 +61,17 @@ child(char *const *argv, int out_fd)
 	_exit(127);
 }
 
+#define CAPTURE_MAX (8 * 1024 * 1024)
+
 static void
 collect(int fd, struct dep_run_result *res, size_t *used)
 {
-	char buf[512];
+	char buf[4096];
 	ssize_t n;
 
 	while ((n = read(fd, buf, sizeof(buf))) > 0) {
+		if (res->capture != NULL && res->capture->len + (size_t)n < CAPTURE_MAX)
+			mc_buf_add(res->capture, buf, (size_t)n);
 		size_t room = sizeof(res->output) - 1 - *used;
 		size_t take = (size_t)n < room ? (size_t)n : room;
 
@@ -152,11 +157,18 @@ report(const struct mc_strv *argv, int timeout, const struct dep_run_result *res
 int
 dep_run(const struct mc_strv *argv, int timeout, struct dep_run_result *res)
 {
+	return dep_run_capture(argv, timeout, res, NULL);
+}
+
+int
+dep_run_capture(const struct mc_strv *argv, int timeout, struct dep_run_result *res, struct mc_buf *all)
+{
 	char **av = NULL;
 	int pfd[2] = { -1, -1 }, rc = -1;
 	pid_t pid;
 
 	memset(res, 0, sizeof(*res));
+	res->capture = all;
 	if (argv->n == 0) {
 		mc_seterr("no command to run");
 		return -1;

@@ -30,14 +30,22 @@ postfix(const char *cert, const char *key, const char *ca, struct mc_buf *out)
 	    "smtpd_tls_mandatory_protocols = >=TLSv1.2\n"
 	    "smtpd_tls_loglevel = 1\n"
 	    "\n"
-	    "# Postfix: the submission service (port 587) in /etc/postfix/master.cf:\n"
-	    "# TLS is required there before anything else.\n"
-	    "submission inet n       -       y       -       -       smtpd\n"
-	    "  -o syslog_name=postfix/submission\n"
+	    "# Outbound DANE (a suggestion: it needs a DNSSEC-validating resolver in\n"
+	    "# /etc/resolv.conf, such as a local unbound).  Postfix then checks other\n"
+	    "# servers' TLSA records and never falls back to clear text where they\n"
+	    "# publish them; 'minica dane' prints the records for this server.\n"
+	    "#smtp_dns_support_level = dnssec\n"
+	    "#smtp_tls_security_level = dane\n"
+	    "\n"
+	    "# Postfix: in /etc/postfix/master.cf, add these -o lines to your existing\n"
+	    "# 'submission inet ... smtpd' entry (port 587), below its other -o lines;\n"
+	    "# keep its SASL options. Do not paste a second submission entry. If there\n"
+	    "# is none, uncomment Debian's, which carries the SASL lines.\n"
 	    "  -o smtpd_tls_security_level=encrypt\n"
 	    "  -o smtpd_tls_auth_only=yes\n"
 	    "\n"
-	    "# then: postfix reload\n");
+	    "# then: postfix reload; 'minica snippet --check postfix' compares the live\n"
+	    "# settings with what is deployed\n");
 }
 
 /* Without the '<' Dovecot takes the path as the certificate itself: it

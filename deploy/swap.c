@@ -17,7 +17,7 @@
 int
 swap_hash(const char *path, char out[CA_FPR_LEN])
 {
-	int t = ca_file_check_target(path);
+	int t = mc_file_check_target(path);
 
 	if (t <= 0)
 		return t;
@@ -47,11 +47,20 @@ swap_stage(const struct store_deploy_file *f, const struct mc_buf *data)
 {
 	if (swap_remove_stale(f->tmp) < 0 || swap_remove_stale(f->backup) < 0)
 		return -1;
+	/* A link, not a copy: same inode, so same mode, owner and content,
+	 * and a kill at any point leaves the file under one name or both. */
+	if (f->saved != NULL && f->saved[0] != '\0' && !f->saved_before && link(f->path, f->saved) < 0 &&
+	    errno != EEXIST) {
+		mc_seterr("cannot keep '%s' (not written by minica) as '%s': %s", f->path, f->saved,
+		    strerror(errno));
+		return -1;
+	}
 	if (f->prev_sha256[0] != '\0' && link(f->path, f->backup) < 0) {
 		mc_seterr("cannot keep '%s' as '%s' for rollback: %s", f->path, f->backup, strerror(errno));
 		return -1;
 	}
-	return ca_file_stage(f->tmp, (mode_t)f->mode, (uid_t)f->uid, (gid_t)f->gid, data->p, data->len);
+	return mc_file_write(&(struct mc_write){ .path = f->tmp, .mode = (mode_t)f->mode, .uid = (uid_t)f->uid,
+	    .gid = (gid_t)f->gid, .data = data->p, .len = data->len, .how = MC_WRITE_STAGE });
 }
 
 static int
@@ -62,7 +71,7 @@ sync_dir_of(const char *path)
 
 	if (copy == NULL)
 		return -1;
-	rc = ca_fsync_dir(dirname(copy));
+	rc = mc_fsync_dir(dirname(copy));
 	free(copy);
 	return rc;
 }

@@ -49,13 +49,24 @@ check_private_dir(const char *path)
 int
 iss_home_check_modes(const char *home)
 {
-	char *priv = iss_home_path(home, "private");
-	int rc;
+	char *priv = iss_home_path(home, "private"), *conf = iss_home_path(home, "minica.conf");
+	char *db = iss_home_path(home, "minica.db");
+	int rc = -1;
 
-	if (priv == NULL)
-		return -1;
-	rc = check_private_dir(home) < 0 || check_private_dir(priv) < 0 ? -1 : 0;
+	if (priv == NULL || conf == NULL || db == NULL)
+		goto out;
+	if (check_private_dir(home) < 0 || check_private_dir(priv) < 0)
+		goto out;
+	/* Another user's home could name any reload command (OpenSSH's rule
+	 * for authorized_keys): root's or ours only. */
+	if (mc_check_owner(home, "CA home") < 0 || mc_check_owner(priv, "CA folder") < 0 ||
+	    mc_check_owner(conf, "CA file") < 0 || mc_check_owner(db, "CA file") < 0)
+		goto out;
+	rc = 0;
+out:
 	free(priv);
+	free(conf);
+	free(db);
 	return rc;
 }
 
@@ -159,11 +170,14 @@ lock_name_holder(int fd, const char *who)
 int
 iss_ca_lock(struct mc_ca *ca, const char *who, int wait_ms)
 {
-	char *path = iss_home_path(ca->home, "lock");
+	char *path;
 
-	if (path == NULL)
+	if (ca->lock_fd >= 0)	/* taken already (iss_ca_settle) */
+		return 0;
+	/* A read-only home (a backup, a rescue system) says so, not EROFS. */
+	if (store_writable(ca->db) < 0 || (path = iss_home_path(ca->home, "lock")) == NULL)
 		return -1;
-	if ((ca->lock_fd = ca_lock_file(path, wait_ms)) < 0) {
+	if ((ca->lock_fd = mc_lock_file(path, wait_ms)) < 0) {
 		char *holder = strncmp(mc_err(), "CA busy", 7) == 0 ? lock_holder(path) : NULL;
 
 		if (holder != NULL)
@@ -178,6 +192,31 @@ iss_ca_lock(struct mc_ca *ca, const char *who, int wait_ms)
 	/* Temp files of ours older than this are a dead process's. */
 	clock_gettime(CLOCK_REALTIME, &ca->locked_at);
 	return 0;
+}
+
+int
+iss_ca_settle(struct mc_ca *ca, const char *who, int wait_ms)
+{
+	struct mc_strv notes = { 0 };
+	size_t n = 0;
+	int r;
+
+	if (dep_pending_count(ca->db, &n) < 0)
+		return -1;
+	if (n == 0)
+		return 0;
+	if (iss_ca_lock(ca, who, wait_ms) < 0) {
+		iss_warn(ca, "%zu interrupted deployment%s left as they are for now: %s", n, n == 1 ? "" : "s",
+		    mc_err());
+		return 1;
+	}
+	r = dep_settle(ca->db, &ca->cfg, &notes);
+	for (size_t i = 0; i < notes.n; i++)
+		iss_warn(ca, "%s", notes.v[i]);
+	if (r < 0)
+		iss_warn(ca, "interrupted deployments not settled: %s", mc_err());
+	mc_strv_free(&notes);
+	return r < 0 ? -1 : r;
 }
 
 int

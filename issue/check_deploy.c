@@ -38,8 +38,9 @@ check_cert_state(struct dep_check *s, const struct store_deployment *d, const st
 	if (strcmp(c->status, "superseded") == 0)
 		return iss_finding_add(s->f, SEV_WARNING, c->serial, what,
 		    "the deployed certificate was renewed as %s, which is not deployed here; "
-		    "run 'minica deploy %s%s%s'", c->superseded_by_serial, c->superseded_by_serial,
-		    strcmp(d->root, "/") ? " --root " : "", strcmp(d->root, "/") ? d->root : "");
+		    "run 'minica renew%s%s' (it deploys the renewal, renewing again if its key is gone), or "
+		    "'minica deploy %s --key FILE' with its key", c->superseded_by_serial,
+		    strcmp(d->root, "/") ? " --root " : "", strcmp(d->root, "/") ? d->root : "", c->superseded_by_serial);
 	return 0;
 }
 
@@ -53,7 +54,7 @@ probe_one(struct dep_check *s, const struct pol_probe *pr, const struct store_ce
 	    pr->starttls ? pr->starttls : "");
 	if (sni != NULL && sni[0] == '*')
 		sni = NULL;
-	if (ca_probe(pr->host, pr->port, pr->starttls, sni, PROBE_TIMEOUT_MS, fpr) < 0)
+	if (dep_probe(pr->host, pr->port, pr->starttls, sni, PROBE_TIMEOUT_MS, fpr) < 0)
 		return iss_finding_add(s->f, SEV_CRITICAL, c->serial, what, "%s", mc_err());
 	if (strcmp(fpr, c->fingerprint) != 0)
 		return iss_finding_add(s->f, SEV_CRITICAL, c->serial, what,
@@ -76,9 +77,12 @@ check_one(const struct store_deployment *d, void *arg)
 	dep_what(d, what, sizeof(what));
 	if (dep_inspect(d, &r) < 0)
 		goto out;
+	/* Each line names its fix: deploy PROFILE writes the pair and the
+	 * root file again (from the deployed key when it still matches). */
 	for (size_t i = 0; i < r.n; i++)
-		if (iss_finding_add(s->f, SEV_CRITICAL, d->serial, what, "%s%s%s%s", r.v[i].path ? "'" : "",
-		    r.v[i].path ? r.v[i].path : "", r.v[i].path ? "': " : "", r.v[i].text) < 0)
+		if (iss_finding_add(s->f, SEV_CRITICAL, d->serial, what, "%s%s%s%s; run 'minica deploy %s%s%s'",
+		    r.v[i].path ? "'" : "", r.v[i].path ? r.v[i].path : "", r.v[i].path ? "': " : "", r.v[i].text,
+		    d->profile, strcmp(d->root, "/") ? " --root " : "", strcmp(d->root, "/") ? d->root : "") < 0)
 			goto out;
 	if ((found = store_cert_find(s->ca->db, d->serial, &c)) < 0)
 		goto out;

@@ -83,7 +83,8 @@ ca_cb(const struct store_ca *c, void *arg)
 }
 
 int
-iss_crl_make(struct mc_ca *ca, int root, int days, struct mc_buf *pem, long *numberp, size_t *count)
+iss_crl_make(struct mc_ca *ca, int root, int days, const char *path, struct mc_buf *pem, long *numberp,
+    size_t *count)
 {
 	struct revoked_list l = { .root_id = ca->root_rec.id };
 	int64_t id = root ? ca->root_rec.id : ca->rec.id, number;
@@ -105,8 +106,8 @@ iss_crl_make(struct mc_ca *ca, int root, int days, struct mc_buf *pem, long *num
 	for (size_t i = 0; i < l.n; i++)
 		l.r[i].serial_hex = l.serials[i];
 	if ((crl = ca_crl_build(issuer, key, l.r, l.n, (long)number, days)) == NULL || ca_crl_pem(crl, pem) < 0 ||
-	    store_audit(ca->db, root ? "crl-root" : "crl", NULL, "number=%lld revoked=%zu days=%d",
-	    (long long)number, l.n, days) < 0 || store_commit(ca->db) < 0)
+	    store_audit(ca->db, root ? "crl-root" : "crl", NULL, "number=%lld revoked=%zu days=%d path=%s",
+	    (long long)number, l.n, days, path) < 0 || store_commit(ca->db) < 0)
 		goto fail;
 	*numberp = (long)number;
 	*count = l.n;

@@ -24,41 +24,29 @@ add_name(struct iss_plan *p, struct mc_strv *kind, const char *name)
 }
 
 static int
-add_dns(struct iss_plan *p, const char *raw, const struct mc_strv *permitted)
+add_dns(struct iss_plan *p, const char *raw, const struct pol_scope *scope)
 {
 	char *n = pol_hostname_normalize(raw, strlen(raw), p->prof->server);
 	int rc = -1;
 
 	if (n == NULL)
 		return -1;
-	if (!pol_name_permitted(n, permitted)) {
-		char *list = mc_strv_join(permitted, ", ");
-
-		mc_seterr("'%s' is outside the root's name constraints (permitted: %s)", n, list ? list : "?");
-		free(list);
-	} else {
+	if (pol_scope_check(scope, n, n) == 0)
 		rc = add_name(p, &p->dns, n);
-	}
 	free(n);
 	return rc;
 }
 
 static int
-add_email(struct iss_plan *p, const char *raw, const struct mc_strv *permitted)
+add_email(struct iss_plan *p, const char *raw, const struct pol_scope *scope)
 {
 	char *n = pol_email_normalize(raw, strlen(raw));
 	int rc = -1;
 
 	if (n == NULL)
 		return -1;
-	if (!pol_name_permitted(strchr(n, '@') + 1, permitted)) {
-		char *list = mc_strv_join(permitted, ", ");
-
-		mc_seterr("'%s' is outside the root's name constraints (permitted: %s)", n, list ? list : "?");
-		free(list);
-	} else {
+	if (pol_scope_check(scope, strchr(n, '@') + 1, n) == 0)
 		rc = add_name(p, &p->emails, n);
-	}
 	free(n);
 	return rc;
 }
@@ -72,37 +60,26 @@ add_ip(struct iss_plan *p, const char *raw, X509 *root)
 
 	if (pol_ip_parse(raw, bin, &len, canon) < 0)
 		return -1;
-	if (!ca_cert_ip_permitted(root, bin, len)) {
-		mc_seterr("IP address %s is outside the root's name constraints (a root made without "
-		    "'init --permit-ip CIDR' may not vouch for any IP)", canon);
+	if (ca_cert_ip_check(root, bin, len, canon) < 0)
 		return -1;
-	}
 	return add_name(p, &p->ips, canon);
 }
 
 /* The CN: a hostname, or for profiles that allow it an e-mail address
  * or a person's plain name (which gets no SAN). */
 static int
-plan_cn(struct iss_plan *p, const char *cn, const struct mc_strv *permitted)
+plan_cn(struct iss_plan *p, const char *cn, const struct pol_scope *scope)
 {
 	size_t before = p->names.n;
 
 	if (p->prof->email_cn && strchr(cn, '@') != NULL) {
-		if (add_email(p, cn, permitted) < 0)
+		if (add_email(p, cn, scope) < 0)
 			return -1;
 	} else if (p->prof->email_cn && (strchr(cn, ' ') != NULL || strchr(cn, '.') == NULL)) {
-		for (const unsigned char *c = (const unsigned char *)cn; *c; c++) {
-			if (*c < 0x20 || *c == 0x7f) {
-				mc_seterr("--cn contains a control character");
-				return -1;
-			}
-		}
-		if (strlen(cn) > POL_CN_MAX) {
-			mc_seterr("--cn '%s' is longer than %d characters", cn, POL_CN_MAX);
+		if (pol_cn_text_check(cn) < 0)
 			return -1;
-		}
 		return (p->cn = mc_strdup(cn)) ? 0 : -1;
-	} else if (add_dns(p, cn, permitted) < 0) {
+	} else if (add_dns(p, cn, scope) < 0) {
 		return -1;
 	}
 	/* RFC 5280 ub-common-name: a longer name lives only in the SAN. */
@@ -112,7 +89,7 @@ plan_cn(struct iss_plan *p, const char *cn, const struct mc_strv *permitted)
 }
 
 static int
-plan_from_csr(struct iss_plan *p, const struct iss_req *req, const struct mc_strv *permitted, X509 *root)
+plan_from_csr(struct iss_plan *p, const struct iss_req *req, const struct pol_scope *scope, X509 *root)
 {
 	struct mc_strv dns = { 0 }, ips = { 0 }, emails = { 0 };
 	X509_REQ *csr = ca_csr_load(req->csr_path);
@@ -132,16 +109,16 @@ plan_from_csr(struct iss_plan *p, const struct iss_req *req, const struct mc_str
 	}
 	if (ca_csr_names(csr, &cn, &dns, &ips, &emails) < 0)
 		goto out;
-	if (cn != NULL && plan_cn(p, cn, permitted) < 0)
+	if (cn != NULL && plan_cn(p, cn, scope) < 0)
 		goto out;
 	for (size_t i = 0; i < dns.n; i++)
-		if (add_dns(p, dns.v[i], permitted) < 0)
+		if (add_dns(p, dns.v[i], scope) < 0)
 			goto out;
 	for (size_t i = 0; i < ips.n; i++)
 		if (add_ip(p, ips.v[i], root) < 0)
 			goto out;
 	for (size_t i = 0; i < emails.n; i++)
-		if (add_email(p, emails.v[i], permitted) < 0)
+		if (add_email(p, emails.v[i], scope) < 0)
 			goto out;
 	rc = 0;
 out:
@@ -163,7 +140,7 @@ plan_key_type(struct iss_plan *p, const struct iss_req *req)
 	if (p->csr_key != NULL) {
 		kt = ca_key_type_name(p->csr_key);
 		if (kt == NULL) {
-			mc_seterr("the CSR's key is not one of rsa2048, rsa3072, rsa4096, ec256, ec384");
+			mc_seterr("the CSR's key is not one of " CA_KEY_TYPES_TEXT);
 			return -1;
 		}
 	} else if (!pol_key_type_valid(kt)) {
@@ -178,6 +155,7 @@ int
 iss_plan_make(struct mc_ca *ca, const struct iss_req *req, struct iss_plan *p)
 {
 	struct mc_strv permitted = { 0 };
+	struct pol_scope scope;
 	int rc = -1;
 
 	memset(p, 0, sizeof(*p));
@@ -191,13 +169,14 @@ iss_plan_make(struct mc_ca *ca, const struct iss_req *req, struct iss_plan *p)
 	}
 	if (ca_cert_permitted_dns(ca->cert, &permitted) < 0)
 		goto out;
-	if (req->csr_path != NULL && plan_from_csr(p, req, &permitted, ca->cert) < 0)
+	pol_scope_init(&scope, &ca->cfg, &permitted, ca->rec.imported, req->any_domain);
+	if (req->csr_path != NULL && plan_from_csr(p, req, &scope, ca->cert) < 0)
 		goto out;
-	if (req->cn != NULL && plan_cn(p, req->cn, &permitted) < 0)
+	if (req->cn != NULL && plan_cn(p, req->cn, &scope) < 0)
 		goto out;
 	for (size_t i = 0; req->sans && req->sans[i]; i++)
-		if ((strchr(req->sans[i], '@') && p->prof->email_cn ? add_email(p, req->sans[i], &permitted)
-		    : add_dns(p, req->sans[i], &permitted)) < 0)
+		if ((strchr(req->sans[i], '@') && p->prof->email_cn ? add_email(p, req->sans[i], &scope)
+		    : add_dns(p, req->sans[i], &scope)) < 0)
 			goto out;
 	for (size_t i = 0; req->ips && req->ips[i]; i++)
 		if (add_ip(p, req->ips[i], ca->cert) < 0)
@@ -238,7 +217,22 @@ iss_plan_free(struct iss_plan *p)
 	mc_strv_free(&p->emails);
 	mc_strv_free(&p->names);
 	EVP_PKEY_free(p->csr_key);
+	EVP_PKEY_free(p->key);
 	memset(p, 0, sizeof(*p));
+}
+
+int
+iss_find_current(struct mc_ca *ca, const struct iss_plan *p, time_t now, struct store_cert *out)
+{
+	int found = store_cert_find_current(ca->db, p->prof->name, p->cn, &p->names, out);
+
+	if (found <= 0)
+		return found;
+	if (pol_cert_due(out->not_before, out->not_after, now, POL_RENEW_DAYS_DEFAULT)) {
+		store_cert_free(out);
+		return 0;
+	}
+	return 1;
 }
 
 static const char *
@@ -270,6 +264,7 @@ fill_record(const struct mc_ca *ca, const struct iss_plan *p, struct iss_issued 
 			goto fail;
 	snprintf(r->key_type, sizeof(r->key_type), "%s", p->key_type);
 	snprintf(r->status, sizeof(r->status), "valid");
+	r->key_from_csr = p->csr_key != NULL;
 	ca_cert_fingerprint(is->cert, r->fingerprint);
 	r->created_at = time(NULL);
 	return 0;
@@ -288,7 +283,7 @@ pick_serial(struct mc_ca *ca, ASN1_INTEGER *serial)
 		BIGNUM *bn;
 		int exists, rc;
 
-		if (ca_serial_random(serial) < 0)
+		if ((ca->serial_rng != NULL ? ca->serial_rng(ca->serial_rng_arg, serial) : ca_serial_random(serial)) < 0)
 			return -1;
 		if ((bn = ASN1_INTEGER_to_BN(serial, NULL)) == NULL) {
 			mc_seterr_ssl("ASN1_INTEGER_to_BN");
@@ -335,7 +330,15 @@ sign_with_serial(const struct mc_ca *ca, const struct iss_plan *p, const ASN1_IN
 	struct ca_leaf_req lr = { 0 };
 
 	memset(is, 0, sizeof(*is));
-	if (p->csr_key == NULL && (is->key = ca_key_generate(p->key_type, NULL)) == NULL)
+	/* A key staged for this renewal (DANE: its TLSA record is already
+	 * published) is used instead of a new one. */
+	if (p->csr_key == NULL && p->key != NULL) {
+		if (!EVP_PKEY_up_ref(p->key)) {
+			mc_seterr("out of memory");
+			goto fail;
+		}
+		is->key = p->key;
+	} else if (p->csr_key == NULL && (is->key = ca_key_generate(p->key_type, NULL)) == NULL)
 		goto fail;
 	lr.pubkey = p->csr_key ? p->csr_key : is->key;
 	lr.cn = p->cn;
@@ -345,6 +348,7 @@ sign_with_serial(const struct mc_ca *ca, const struct iss_plan *p, const ASN1_IN
 	lr.eku = &p->prof->eku;
 	lr.days = p->days;
 	lr.serial = serial;
+	lr.crl_url = ca->cfg.crl_url;
 	if ((is->cert = ca_leaf_sign(&lr, ca->cert, ca->key)) == NULL ||
 	    verify_issued(ca, is->cert, purpose_of(p->prof)) < 0 || fill_record(ca, p, is) < 0)
 		goto fail;
@@ -444,6 +448,20 @@ record_one(struct mc_ca *ca, struct iss_issued *is, const char *action)
 }
 
 int
+iss_record_superseding(struct mc_ca *ca, struct iss_issued *is, const struct store_cert *old)
+{
+	if (store_begin(ca->db) < 0)
+		return -1;
+	if (record_one(ca, is, "issue") < 0 || store_cert_supersede(ca->db, old->id, is->rec.id) < 0 ||
+	    store_audit(ca->db, "supersede", old->serial, "superseded_by=%s reason=issue --force",
+	    is->rec.serial) < 0 || store_commit(ca->db) < 0) {
+		store_rollback(ca->db);
+		return -1;
+	}
+	return 0;
+}
+
+int
 iss_record(struct mc_ca *ca, struct iss_issued *is, const char *action)
 {
 	return iss_record_many(ca, is, 1, action);
@@ -467,6 +485,19 @@ iss_record_many(struct mc_ca *ca, struct iss_issued *is, size_t n, const char *a
 	return 0;
 }
 
+int
+iss_record_with(struct mc_ca *ca, struct iss_issued *is, const char *action,
+    int (*extra)(struct store *db, const struct store_cert *rec, void *arg), void *arg)
+{
+	if (store_begin(ca->db) < 0)
+		return -1;
+	if (record_one(ca, is, action) < 0 || extra(ca->db, &is->rec, arg) < 0 || store_commit(ca->db) < 0) {
+		store_rollback(ca->db);
+		return -1;
+	}
+	return 0;
+}
+
 void
 iss_issued_free(struct iss_issued *is)
 {
@@ -476,183 +507,20 @@ iss_issued_free(struct iss_issued *is)
 	memset(is, 0, sizeof(*is));
 }
 
-void
-iss_leaf_file_name(const struct store_cert *c, char *out, size_t len)
-{
-	const char *src = c->cn[0] ? c->cn : (c->sans.n ? c->sans.v[0] : c->serial);
-	size_t n = 0;
-
-	if (strncmp(src, "*.", 2) == 0) {
-		n = (size_t)snprintf(out, len, "wildcard");
-		src++;
-	}
-	for (; *src && n + 1 < len; src++) {
-		char ch = *src;
-
-		out[n++] = (char)((ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') || (ch >= '0' && ch <= '9') ||
-		    ch == '.' || ch == '-' || ch == '@' || ch == '_' ? ch : '_');
-	}
-	out[n] = '\0';
-	if (out[0] == '.' || out[0] == '\0')
-		out[0] = '_';
-}
-
-static char *
-out_path(const char *dir, const char *name, const char *suffix)
-{
-	char *p = NULL;
-
-	if (asprintf(&p, "%s/%s%s", dir, name, suffix) < 0) {
-		mc_seterr("out of memory");
-		return NULL;
-	}
-	return p;
-}
-
-/* The folder must be one, or be creatable, before anything is signed:
- * files are written only after the rows are committed. */
 static int
-check_out_dir(const char *dir)
+keep_csr_key(const struct store_cert *c, struct iss_plan *plan)
 {
-	struct stat st;
-	char *copy, *parent;
-	int rc = 0;
+	X509 *x = ca_cert_from_pem(c->pem, strlen(c->pem));
 
-	if (stat(dir, &st) == 0) {
-		if (S_ISDIR(st.st_mode))
-			return 0;
-		mc_seterr("--out '%s' is not a folder", dir);
+	if (x == NULL)
+		return -1;
+	plan->csr_key = X509_get_pubkey(x);
+	X509_free(x);
+	if (plan->csr_key == NULL) {
+		mc_seterr_ssl("cannot read the public key of certificate %s", c->serial);
 		return -1;
 	}
-	if (errno != ENOENT) {
-		mc_seterr("cannot use --out '%s': %s", dir, strerror(errno));
-		return -1;
-	}
-	if ((copy = mc_strdup(dir)) == NULL)
-		return -1;
-	parent = dirname(copy);
-	if (stat(parent, &st) < 0 || !S_ISDIR(st.st_mode)) {
-		mc_seterr("cannot create --out '%s': '%s' is not a folder", dir, parent);
-		rc = -1;
-	}
-	free(copy);
-	return rc;
-}
-
-int
-iss_leaf_files_check(const char *dir, const char *name, int with_key)
-{
-	char *kp;
-	struct stat st;
-	int rc = 0;
-
-	if (check_out_dir(dir) < 0)
-		return -1;
-	if (!with_key)
-		return 0;
-	if ((kp = out_path(dir, name, ".key")) == NULL)
-		return -1;
-	if (lstat(kp, &st) == 0) {
-		mc_seterr("'%s' already exists; minica never overwrites a key (move it away or use --out DIR)", kp);
-		rc = -1;
-	}
-	free(kp);
-	return rc;
-}
-
-/* Temp files a killed minica left in the out folder (see iss_ca_lock). */
-static int
-sweep_out(struct mc_ca *ca, const char *dir)
-{
-	struct mc_strv removed = { 0 };
-
-	if (ca->locked_at.tv_sec == 0)
-		return 0;
-	if (ca_file_sweep_tmp(dir, &ca->locked_at, &removed) < 0) {
-		mc_strv_free(&removed);
-		return -1;
-	}
-	for (size_t i = 0; i < removed.n; i++)
-		iss_warn(ca, "removed '%s', left by an interrupted minica", removed.v[i]);
-	mc_strv_free(&removed);
 	return 0;
-}
-
-struct ca_fileset *
-iss_leaf_fileset(struct mc_ca *ca, const char *dir)
-{
-	if (mkdir(dir, 0700) < 0 && errno != EEXIST) {
-		mc_seterr("cannot create folder '%s': %s", dir, strerror(errno));
-		return NULL;
-	}
-	if (sweep_out(ca, dir) < 0)
-		return NULL;
-	return ca_fileset_new(dir);
-}
-
-/*
- * NAME.crt and NAME-fullchain.crt.  Under an intermediate both hold the
- * leaf then the intermediate: a daemon pointed at either one serves a
- * chain clients can complete with the root alone.  A root-only home
- * keeps its old shapes (NAME.crt the leaf, fullchain leaf + root).
- */
-static int
-leaf_files_add(struct ca_fileset *fs, const struct mc_ca *ca, const char *name, const struct iss_issued *is,
-    int replace_key)
-{
-	struct mc_buf leaf = { 0 }, chain = { 0 }, key = { 0 };
-	char fname[300];
-	int rc = -1;
-
-	if (ca_cert_pem(is->cert, &leaf) < 0 || (ca->two_level && ca_cert_pem(ca->cert, &leaf) < 0) ||
-	    ca_cert_pem(is->cert, &chain) < 0 || ca_cert_pem(ca->cert, &chain) < 0)
-		goto out;
-	snprintf(fname, sizeof(fname), "%s.key", name);
-	if (is->key != NULL && (ca_key_plain_pem(is->key, &key) < 0 ||
-	    ca_fileset_add(fs, fname, 0600, !replace_key, key.p, key.len) < 0))
-		goto out;
-	snprintf(fname, sizeof(fname), "%s.crt", name);
-	if (ca_fileset_add(fs, fname, 0644, 0, leaf.p, leaf.len) < 0)
-		goto out;
-	snprintf(fname, sizeof(fname), "%s-fullchain.crt", name);
-	if (ca_fileset_add(fs, fname, 0644, 0, chain.p, chain.len) < 0)
-		goto out;
-	rc = 0;
-out:
-	mc_buf_free(&leaf);
-	mc_buf_free(&chain);
-	mc_buf_free(&key);
-	return rc;
-}
-
-int
-iss_leaf_files_add(struct ca_fileset *fs, const struct mc_ca *ca, const char *name, const struct iss_issued *is)
-{
-	return leaf_files_add(fs, ca, name, is, 0);
-}
-
-static int
-leaf_files_write(struct mc_ca *ca, const char *dir, const char *name, const struct iss_issued *is, int replace_key)
-{
-	struct ca_fileset *fs = iss_leaf_fileset(ca, dir);
-	int rc = -1;
-
-	if (fs != NULL && leaf_files_add(fs, ca, name, is, replace_key) == 0 && ca_fileset_commit(fs) == 0)
-		rc = 0;
-	ca_fileset_free(fs);
-	return rc;
-}
-
-int
-iss_leaf_files_write(struct mc_ca *ca, const char *dir, const char *name, const struct iss_issued *is)
-{
-	return leaf_files_write(ca, dir, name, is, 0);
-}
-
-int
-iss_leaf_files_replace(struct mc_ca *ca, const char *dir, const char *name, const struct iss_issued *is)
-{
-	return leaf_files_write(ca, dir, name, is, 1);
 }
 
 /* The request that re-issues c: same profile, names and key type, the
@@ -661,7 +529,9 @@ int
 iss_renew_plan(struct mc_ca *ca, const struct store_cert *c, struct iss_plan *plan)
 {
 	const struct pol_profile *prof = pol_profile_find(&ca->cfg, c->profile);
-	struct iss_req req = { .profile = c->profile, .key_type = c->key_type };
+	/* Names the CA already issued for: the domains record does not
+	 * stand in the way of renewing them. */
+	struct iss_req req = { .profile = c->profile, .key_type = c->key_type, .any_domain = 1 };
 	const char **sans = calloc(c->sans.n + 1, sizeof(char *)), **ips = calloc(c->sans.n + 1, sizeof(char *));
 	size_t ns = 0, ni = 0;
 	long left = (long)((ca->rec.not_after - time(NULL)) / 86400);
@@ -692,12 +562,21 @@ iss_renew_plan(struct mc_ca *ca, const struct store_cert *c, struct iss_plan *pl
 	req.days = (int)((c->not_after - c->not_before + 43200) / 86400);
 	if (req.days > prof->max_days)
 		req.days = prof->max_days;
-	/* A root near its end still renews, for as long as it lives. */
-	if (left >= 1 && req.days > left)
+	/* A root near its end still renews, for as long as it lives, and
+	 * says so: issue refuses such a lifetime outright. */
+	if (left >= 1 && req.days > left) {
+		char na[21];
+
+		mc_iso8601(ca->rec.not_after, na);
+		na[10] = '\0';
+		iss_warn(ca, "%s %s: renewed for %ld days, not %d: the root expires on %s", c->profile,
+		    req.cn ? req.cn : c->serial, left, req.days, na);
 		req.days = (int)left;
+	}
 	if (!pol_key_type_valid(req.key_type))
 		req.key_type = NULL;
-	rc = iss_plan_make(ca, &req, plan);
+	if ((rc = iss_plan_make(ca, &req, plan)) == 0 && c->key_from_csr)
+		rc = keep_csr_key(c, plan);
 out:
 	free(sans);
 	free(ips);
@@ -712,7 +591,9 @@ iss_renew_record(struct mc_ca *ca, const struct store_cert *old, struct iss_issu
 
 	if (names == NULL || store_begin(ca->db) < 0)
 		goto out;
-	if (store_cert_insert(ca->db, &is->rec) < 0 || store_cert_supersede(ca->db, old->id, is->rec.id) < 0 ||
+	if (store_cert_insert(ca->db, &is->rec) < 0 ||
+	    (strcmp(old->status, "revoked") == 0 ? store_cert_replace_revoked(ca->db, old->id, is->rec.id) :
+	    store_cert_supersede(ca->db, old->id, is->rec.id)) < 0 ||
 	    store_audit(ca->db, "renew", is->rec.serial, "renews=%s profile=%s names=%s key=%s not_after=%lld sha256=%s",
 	    old->serial, is->rec.profile, names, is->rec.key_type, (long long)is->rec.not_after,
 	    is->rec.fingerprint) < 0 ||

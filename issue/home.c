@@ -44,7 +44,7 @@ iss_new_ca_write(const struct iss_new_ca *n)
 	if (kp == NULL || dbp == NULL || cp == NULL || confp == NULL)
 		goto out;
 	if (ca_key_encrypt_pem(n->key, n->pass->p, n->pass->len, &keypem) < 0 ||
-	    ca_file_create_excl(kp, 0600, keypem.p, keypem.len) < 0 || ca_cert_pem(n->cert, &certpem) < 0 ||
+	    mc_file_create_excl(kp, 0600, keypem.p, keypem.len) < 0 || ca_cert_pem(n->cert, &certpem) < 0 ||
 	    fill_ca_row(n->cert, &certpem, n->imported, &rec) < 0)
 		goto out;
 	if ((db = store_open(dbp, 1)) == NULL || store_begin(db) < 0)
@@ -53,8 +53,8 @@ iss_new_ca_write(const struct iss_new_ca *n)
 		store_rollback(db);
 		goto out;
 	}
-	if (ca_file_create_excl(cp, 0644, certpem.p, certpem.len) < 0 ||
-	    ca_file_create_excl(confp, 0644, n->conf->p, n->conf->len) < 0)
+	if (mc_file_create_excl(cp, 0644, certpem.p, certpem.len) < 0 ||
+	    mc_file_create_excl(confp, 0644, n->conf->p, n->conf->len) < 0)
 		goto out;
 	rc = 0;
 out:

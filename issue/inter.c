@@ -80,11 +80,11 @@ write_crt(struct mc_ca *ca)
 
 	if (p == NULL)
 		return -1;
-	if (ca_file_read(p, CA_FILE_MAX, &have) == 0 && have.len == strlen(ca->rec.pem) &&
+	if (mc_file_read(p, CA_FILE_MAX, &have) == 0 && have.len == strlen(ca->rec.pem) &&
 	    memcmp(have.p, ca->rec.pem, have.len) == 0)
 		rc = 0;
 	else
-		rc = ca_file_replace(p, 0644, (uid_t)-1, (gid_t)-1, ca->rec.pem, strlen(ca->rec.pem));
+		rc = mc_file_replace(p, 0644, (uid_t)-1, (gid_t)-1, ca->rec.pem, strlen(ca->rec.pem));
 	mc_buf_free(&have);
 	free(p);
 	return rc;
@@ -112,7 +112,7 @@ iss_inter_roll_forward(struct mc_ca *ca)
 		if (strcmp(sha, ca->rec.key_sha256) != 0) {
 			iss_warn(ca, "removed '%s', left by an intermediate rotation that was "
 			    "interrupted before it was recorded", next);
-			if (unlink(next) < 0 || ca_fsync_dir(priv) < 0) {
+			if (unlink(next) < 0 || mc_fsync_dir(priv) < 0) {
 				mc_seterr("cannot remove '%s': %s", next, strerror(errno));
 				goto out;
 			}
@@ -123,7 +123,7 @@ iss_inter_roll_forward(struct mc_ca *ca)
 				mc_seterr("cannot rename '%s' to '%s': %s", next, cur, strerror(errno));
 				goto out;
 			}
-			if (ca_fsync_dir(priv) < 0)
+			if (mc_fsync_dir(priv) < 0)
 				goto out;
 		}
 	} else if (errno != ENOENT) {
@@ -244,7 +244,7 @@ iss_inter_new(struct mc_ca *ca, const char *key_type, int days, const char *pass
 	    mc_buf_add(&certpem, "", 1) < 0)
 		goto out;
 	ca_sha256_hex(keypem.p, keypem.len, sha);
-	if (ca_file_create_excl(next, 0600, keypem.p, keypem.len) < 0)
+	if (mc_file_create_excl(next, 0600, keypem.p, keypem.len) < 0)
 		goto out;
 	written = 1;
 	if (fill_row(cert, certpem.p, ca, key_type, sha, &row) < 0 || record_new(ca, &row) < 0)

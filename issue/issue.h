@@ -42,6 +42,9 @@ struct mc_ca {
 	struct timespec locked_at;	/* when the lock was taken; 0: not held */
 	iss_warn_fn *warn;	/* NULL: warnings are dropped */
 	void *warn_arg;
+	/* Test seam: the serial source (NULL: ca_serial_random). */
+	int (*serial_rng)(void *arg, ASN1_INTEGER *serial);
+	void *serial_rng_arg;
 };
 
 #define ISS_LOCK_WAIT_MS 60000
@@ -57,6 +60,12 @@ int iss_ca_open(struct mc_ca *ca, const char *home);
  * to wait_ms for the lock, then fails "CA busy: held by pid N (WHO)".
  * who names this holder for others to see (e.g. "minica issue"). */
 int iss_ca_lock(struct mc_ca *ca, const char *who, int wait_ms);
+/* A deployment a kill or a full disk left pending is settled by whatever
+ * opens the CA next: rolled forward from its staged files (and its
+ * service reloaded) or back, under the lock (taken, then kept for the
+ * rest of the command).  What was done goes to ca->warn.  0 nothing
+ * left, 1 something could not be settled (said), -1 error. */
+int iss_ca_settle(struct mc_ca *ca, const char *who, int wait_ms);
 /* Decrypts the issuing key (private/intermediate.key, or private/ca.key
  * when the root issues) with pass and checks it matches the issuing
  * certificate.  The key stays in the handle until iss_ca_close. */
@@ -108,8 +117,11 @@ int iss_inter_roll_forward(struct mc_ca *ca);
 int iss_inter_revoke(struct mc_ca *ca, const struct store_ca *inter, const char *reason);
 /* The CRL of the issuing CA (leaves it signed), or with root set the
  * root's (revoked intermediates and leaves the root signed itself), with
- * the CA's next CRL number; *number and *count (entries) for messages. */
-int iss_crl_make(struct mc_ca *ca, int root, int days, struct mc_buf *pem, long *number, size_t *count);
+ * the CA's next CRL number, recorded (audit crl or crl-root, path= last:
+ * where the caller writes it, absolute); *number and *count (entries)
+ * for messages. */
+int iss_crl_make(struct mc_ca *ca, int root, int days, const char *path, struct mc_buf *pem, long *number,
+    size_t *count);
 /* CRL_REASON_* for "keyCompromise" etc.; -1 for an unknown name. */
 int iss_reason_code(const char *name);
 
@@ -123,6 +135,7 @@ struct iss_req {
 	int days;		/* 0: profile default */
 	const char *key_type;	/* NULL: profile default */
 	const char *csr_path;
+	int any_domain;		/* --any-domain: past [minica] domains */
 };
 
 struct iss_plan {
@@ -133,6 +146,7 @@ struct iss_plan {
 	int days;
 	char key_type[16];
 	EVP_PKEY *csr_key;	/* public key from --csr */
+	EVP_PKEY *key;		/* a staged key to certify instead of a new one (owned) */
 };
 
 struct iss_issued {
@@ -144,6 +158,10 @@ struct iss_issued {
 /* Policy: profile, names, name constraints, lifetime, key type. */
 int iss_plan_make(struct mc_ca *ca, const struct iss_req *req, struct iss_plan *plan);
 void iss_plan_free(struct iss_plan *plan);
+/* Idempotence for configuration management: 1 (and *out filled) when a
+ * valid certificate for the plan's profile and names exists that is not
+ * due for renewal; 0 when none is (or it is due); -1 on error. */
+int iss_find_current(struct mc_ca *ca, const struct iss_plan *p, time_t now, struct store_cert *out);
 /* Key generation (unless CSR), signing with a serial unique in the store,
  * and the strict self-check. */
 int iss_sign(struct mc_ca *ca, const struct iss_plan *plan, struct iss_issued *out);
@@ -159,6 +177,13 @@ int iss_sign_many(struct mc_ca *ca, struct iss_plan *const *plans, size_t n, int
     struct iss_issued *out, size_t *failed_at);
 /* One transaction: the certificate row and its audit event. */
 int iss_record(struct mc_ca *ca, struct iss_issued *is, const char *action);
+/* issue --force: the row, and old (the current certificate of the same
+ * profile and names) superseded by it, not revoked; one transaction. */
+int iss_record_superseding(struct mc_ca *ca, struct iss_issued *is, const struct store_cert *old);
+/* The same with extra(db, &is->rec, arg) run inside that transaction
+ * (the ACME server links its order to the row), so both or neither last. */
+int iss_record_with(struct mc_ca *ca, struct iss_issued *is, const char *action,
+    int (*extra)(struct store *db, const struct store_cert *rec, void *arg), void *arg);
 /* One transaction for n rows and their audit events: all or none. */
 int iss_record_many(struct mc_ca *ca, struct iss_issued *is, size_t n, const char *action);
 void iss_issued_free(struct iss_issued *is);
@@ -166,13 +191,15 @@ void iss_issued_free(struct iss_issued *is);
  * exclusive) in dir (created 0700), chained to ca->cert.  Check first,
  * write after commit. */
 int iss_leaf_files_check(const char *dir, const char *name, int with_key);
+/* Only the folder: there or creatable, and writable (a probe file). */
+int iss_out_dir_check(const char *dir);
 int iss_leaf_files_write(struct mc_ca *ca, const char *dir, const char *name, const struct iss_issued *is);
-/* The same in steps, for many leaves with one sync (ca_fileset): the
+/* The same in steps, for many leaves with one sync (mc_fileset): the
  * folder created 0700 if missing (temp files a killed minica left there
  * removed, each one a warning), each leaf's files added (thread-safe),
- * then ca_fileset_commit. */
-struct ca_fileset *iss_leaf_fileset(struct mc_ca *ca, const char *dir);
-int iss_leaf_files_add(struct ca_fileset *fs, const struct mc_ca *ca, const char *name, const struct iss_issued *is);
+ * then mc_fileset_commit. */
+struct mc_fileset *iss_leaf_fileset(struct mc_ca *ca, const char *dir);
+int iss_leaf_files_add(struct mc_fileset *fs, const struct mc_ca *ca, const char *name, const struct iss_issued *is);
 /* Same, replacing an existing key (renew: the old key's certificate is
  * superseded). */
 int iss_leaf_files_replace(struct mc_ca *ca, const char *dir, const char *name, const struct iss_issued *is);
@@ -180,8 +207,49 @@ int iss_leaf_files_replace(struct mc_ca *ca, const char *dir, const char *name, 
 int iss_renew_plan(struct mc_ca *ca, const struct store_cert *c, struct iss_plan *plan);
 /* One transaction: new row, old one superseded and linked, audit event. */
 int iss_renew_record(struct mc_ca *ca, const struct store_cert *old, struct iss_issued *is);
+/* Renews old[0..n): plans, signs (on up to jobs threads), then calls
+ * finish for each new certificate (record it with iss_renew_record and
+ * put its files or deployment in place); fail(arg, old) is called, with
+ * mc_err set, for each one that could not be renewed.  Returns how many
+ * failed; the others are kept. */
+typedef int iss_renew_finish_fn(void *arg, const struct store_cert *old, struct iss_issued *is);
+typedef void iss_renew_fail_fn(void *arg, const struct store_cert *old);
+size_t iss_renew_each(struct mc_ca *ca, const struct store_cert *old, size_t n, int jobs,
+    iss_renew_finish_fn *finish, iss_renew_fail_fn *fail, void *arg);
+/* The same, certifying keys[i] (if not NULL) for old[i] instead of a new
+ * key: the next key staged for a DANE rollover. */
+size_t iss_renew_each_keys(struct mc_ca *ca, const struct store_cert *old, EVP_PKEY *const *keys, size_t n,
+    int jobs, iss_renew_finish_fn *finish, iss_renew_fail_fn *fail, void *arg);
+/* The DANE side of renew (dane_renew.c). */
+struct iss_dane_renew_req {
+	const char *pass;		/* the CA passphrase: it opens the staged keys */
+	size_t passlen;
+	int force;			/* renew even where DANE would break */
+};
+struct iss_dane_renew {
+	size_t n, nok;			/* old[0..nok) are to be renewed */
+	EVP_PKEY **keys;		/* keys[i]: old[i]'s staged next key, or NULL */
+	char **why;			/* why[i]: why old[i] is refused, or NULL */
+	char *dir;
+};
+/* For each certificate of a DANE profile that is the one deployed: its
+ * staged next key (decrypted with pass, checked against its public half)
+ * and, unless force, the TLSA records in DNS: where they would all stop
+ * matching once the key changes, old[i] is refused: moved behind the
+ * others (old is reordered with the slots) and reported to fail with
+ * mc_err saying what to publish.  A DNS failure is a warning, never a
+ * refusal.  Returns how many were refused, or -1. */
+long iss_dane_renew_prepare(struct mc_ca *ca, struct store_cert *old, size_t n, const struct iss_dane_renew_req *r,
+    iss_renew_fail_fn *fail, void *arg, struct iss_dane_renew *d);
+/* iss_renew_each_keys over old[0..d->nok) with their staged keys; each
+ * staged key is removed once its certificate is renewed and in place. */
+size_t iss_renew_each_dane(struct mc_ca *ca, const struct store_cert *old, const struct iss_dane_renew *d, int jobs,
+    iss_renew_finish_fn *finish, iss_renew_fail_fn *fail, void *arg);
+void iss_dane_renew_free(struct iss_dane_renew *d);
 /* A file name for a certificate: its CN or first name, made safe. */
 void iss_leaf_file_name(const struct store_cert *c, char *out, size_t len);
+/* The same for the certificate a plan will make. */
+void iss_plan_file_name(const struct iss_plan *p, char *out, size_t len);
 
 /* ---- a new CA home (home.c), shared by init and import ---- */
 
@@ -203,11 +271,48 @@ int iss_new_ca_write(const struct iss_new_ca *n);
 /* The files a new CA home gets, in creation order (NULL-terminated). */
 extern const char *const iss_home_files[];
 
+/* ---- the batch file (batch.c) ---- */
+
+/* Reads and parses a batch file of at most max bytes.  On -1 *bad_line
+ * is the line at fault, 0 for the file as a whole, or -1 when it could
+ * not be read (mc_err then names the file). */
+int iss_batch_load(const char *path, size_t max, struct pol_batch *out, int *bad_line);
+/* Leaves whose files would collide: the first equal pair of names in
+ * (name, index) order.  1 and *first < *second their indices, 0 none,
+ * -1 no memory. */
+int iss_first_duplicate(const char *const *names, size_t n, size_t *first, size_t *second);
+
 /* ---- import rows (importrows.c) ---- */
 
 /* A store row for a certificate found by 'minica import'; profile NULL:
  * "server" or "client" from its extendedKeyUsage. */
 int iss_import_row(const struct ca_imported *e, const char *profile, struct store_cert *r);
+/* importadd.c: the rows an import records, and each certificate found
+ * at a profile's targets with its key as that profile's deployment. */
+struct iss_import_req {
+	/* The profile asked for a certificate read from source; NULL: none. */
+	const char *(*profile_for)(const void *arg, const char *source);
+	const void *arg;
+	const struct pol_config *cfg;	/* profiles (targets, server or not) */
+	const char *root;		/* resolved --root; NULL: no deployments */
+};
+struct iss_import_rows {
+	struct store_cert *rows;
+	struct store_deployment *deps;	/* deps[i] is rows[i]'s if has_dep[i] */
+	int *has_dep;
+	size_t n, revoked, ndeps;
+	size_t long_lived, no_san;	/* valid server certificates clients may refuse */
+};
+/* Rows for every certificate of set; names (may be NULL) gets every name. */
+int iss_import_rows_make(const struct iss_import_req *q, const struct ca_import_set *set,
+    struct iss_import_rows *r, struct mc_strv *names);
+/* Inside the caller's transaction: rows, deployments, their audit events. */
+int iss_import_rows_record(struct store *db, struct iss_import_rows *r);
+void iss_import_rows_free(struct iss_import_rows *r);
+/* Into an existing CA (locked): the certificates of set the store lacks,
+ * in one transaction; *known counts those it already had. */
+int iss_import_add(struct mc_ca *ca, const struct iss_import_req *q, struct ca_import_set *set,
+    struct iss_import_rows *r, size_t *known);
 
 /* ---- deployment findings (findings.c, check_deploy.c) ---- */
 
@@ -233,5 +338,11 @@ const char *iss_sev_name(enum iss_sev s);
  * as deployed, the certificate still current, and with probe what the
  * daemons serve.  *count: how many deployments were looked at. */
 int iss_check_deployments(struct mc_ca *ca, const char *root, int probe, struct iss_findings *f, size_t *count);
+/* check --dane (check_dane.c): every profile with dane = yes that has a
+ * current deployment (under root, NULL: any): its names' TLSA records
+ * against the deployed chain and the staged next key, and with probe the
+ * served chain through OpenSSL's DANE verifier.  OK findings are
+ * information (no TLSA, a verified probe). */
+int iss_check_dane(struct mc_ca *ca, const char *root, int probe, struct iss_findings *f);
 
 #endif

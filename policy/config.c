@@ -247,6 +247,36 @@ pol_config_load(const char *path, struct pol_config *cfg)
 	return rc;
 }
 
+/* "$ENV::HOME" (also ${ENV::..}, $(ENV::..)) outside a comment: NCONF
+ * would put the caller's environment into the policy. */
+static int
+no_env_refs(const char *name, const char *data, size_t len)
+{
+	size_t line = 1;
+	int comment = 0;
+
+	for (size_t i = 0; i < len; i++) {
+		const char *c = data + i;
+
+		if (*c == '\n') {
+			line++;
+			comment = 0;
+			continue;
+		}
+		if (*c == '#')
+			comment = 1;
+		if (comment || *c != '$' || (i > 0 && data[i - 1] == '\\'))
+			continue;
+		if ((len - i > 5 && strncmp(c + 1, "ENV::", 5) == 0) ||
+		    (len - i > 6 && (c[1] == '{' || c[1] == '(') && strncmp(c + 2, "ENV::", 5) == 0)) {
+			mc_seterr("%s:%zu: $ENV:: refused: the configuration must not depend on the caller's "
+			    "environment (write the value itself, or \\$ for a literal dollar)", name, line);
+			return -1;
+		}
+	}
+	return 0;
+}
+
 int
 pol_config_load_mem(const char *name, const void *data, size_t len, struct pol_config *cfg)
 {
@@ -269,6 +299,8 @@ pol_config_load_mem(const char *name, const void *data, size_t len, struct pol_c
 		mc_seterr("%s:%zu: NUL byte in the file", name, line);
 		return -1;
 	}
+	if (no_env_refs(name, data, len) < 0)
+		return -1;
 	if ((bio = BIO_new_mem_buf(data, (int)len)) == NULL) {
 		mc_seterr_ssl("'%s': BIO_new_mem_buf", name);
 		return -1;
@@ -334,10 +366,12 @@ write_domains(const struct mc_strv *domains, int imported, struct mc_buf *out)
 		return -1;
 	if (imported == 2)
 		rc = mc_buf_printf(out, "# Domains this CA issues for: %s\n"
-		    "# Taken from the certificates 'minica import' found; edit this line to\n"
-		    "# keep the record right.  The imported root has no name constraints, so\n"
-		    "# clients accept any name it signs; only a new root made with\n"
-		    "# 'minica init --domain' carries real limits.\n", list);
+		    "# Taken from the certificates 'minica import' found and kept as\n"
+		    "# 'domains' under [minica] below: 'minica issue' refuses a name outside\n"
+		    "# them (a typo, or someone else's domain) unless --any-domain; edit\n"
+		    "# that line to keep the record right.  The imported root has no name\n"
+		    "# constraints, so clients accept any name it signs; only a new root made\n"
+		    "# with 'minica init --domain' carries real limits.\n", list);
 	else if (imported == 1)
 		rc = mc_buf_printf(out, "# Domains this CA may issue for: %s\n"
 		    "# They are the imported root certificate's name constraints, the\n"
@@ -347,6 +381,22 @@ write_domains(const struct mc_strv *domains, int imported, struct mc_buf *out)
 		    "# They are not set in this file: the root certificate's name "
 		    "constraints\n# are the source of truth, fixed by "
 		    "'minica init --domain'.\n", list);
+	free(list);
+	return rc;
+}
+
+/* The record an imported root without name constraints issues under. */
+static int
+write_domains_key(const struct mc_strv *domains, int imported, struct mc_buf *out)
+{
+	char *list;
+	int rc;
+
+	if (imported != 2 || domains == NULL || domains->n == 0)
+		return 0;
+	if ((list = mc_strv_join(domains, ", ")) == NULL)
+		return -1;
+	rc = mc_buf_printf(out, "domains = %s\n", list);
 	free(list);
 	return rc;
 }
@@ -381,12 +431,13 @@ config_text(const struct mc_strv *domains, int imported, struct mc_buf *out)
 	if (pol_config_load(NULL, &cfg) < 0)
 		return -1;
 	if (mc_buf_printf(out, "%s", head) < 0 || write_domains(domains, imported, out) < 0 ||
-	    mc_buf_printf(out, "\n[minica]\n") < 0 ||
+	    mc_buf_printf(out, "\n[minica]\n") < 0 || write_domains_key(domains, imported, out) < 0 ||
 	    write_help(out, pol_minica_keys, pol_nminica_keys) < 0 ||
 	    mc_buf_printf(out, "#reload_timeout = %d\n#ca_cert = %s\n"
-	    "#ca_cert_mode = %04o\n#ca_cert_owner = %s\n#ca_cert_group = %s\n",
+	    "#ca_cert_mode = %04o\n#ca_cert_owner = %s\n#ca_cert_group = %s\n"
+	    "#dnssec_trust_anchor = %s\n#resolver = 127.0.0.1\n",
 	    cfg.reload_timeout, cfg.ca_cert.path, (unsigned)cfg.ca_cert.mode,
-	    cfg.ca_cert.owner, cfg.ca_cert.group) < 0 ||
+	    cfg.ca_cert.owner, cfg.ca_cert.group, cfg.dnssec_trust_anchor) < 0 ||
 	    mc_buf_printf(out, "%s", profiles_head) < 0 ||
 	    write_help(out, pol_profile_keys, pol_nprofile_keys) < 0 ||
 	    mc_buf_printf(out, "%s", builtins_head) < 0)

@@ -8,7 +8,43 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <libpsl.h>
+
 #include "policy.h"
+
+/*
+ * A root constrained to "com" or "github.io" vouches for www.google.com
+ * or anyone's GitHub pages: its name constraints protect nothing.  The
+ * public suffix list (libpsl: the newer of its built-in copy and Debian's
+ * publicsuffix file, private section included) names those; a single
+ * label ("localhost", "lan") is refused too, since no one can own it.
+ */
+int
+pol_domain_scope_check(const char *domain)
+{
+	psl_ctx_t *psl;
+	int suffix;
+
+	if ((psl = psl_latest(NULL)) == NULL) {
+		mc_seterr("cannot load the public suffix list (libpsl)");
+		return -1;
+	}
+	suffix = psl_is_public_suffix2(psl, domain, PSL_TYPE_ANY | PSL_TYPE_NO_STAR_RULE);
+	psl_free(psl);
+	if (suffix) {
+		mc_seterr("'%s' is a public suffix: a root constrained to it may vouch for anyone's "
+		    "names below it; give a domain of your own, or --allow-public-suffix to "
+		    "constrain the root to it anyway", domain);
+		return -1;
+	}
+	if (strchr(domain, '.') == NULL) {
+		mc_seterr("'%s' is a single-label name, which no one owns: give a domain of your own "
+		    "(e.g. example.org), or --allow-public-suffix to constrain the root to it anyway",
+		    domain);
+		return -1;
+	}
+	return 0;
+}
 
 static const char *const second_levels[] = {
 	"ac", "co", "com", "edu", "gob", "gov", "gv", "ltd", "me", "mil", "ne", "net", "nhs",

@@ -31,6 +31,9 @@ int pol_profile_name_valid(const char *name);
 int pol_profile_set(struct pol_profile *p, const char *key, const char *val);
 /* One key = value from [minica]. */
 int pol_minica_set(struct pol_config *cfg, const char *key, const char *val);
+/* domains and crl_url from [minica] (scope.c): 0/-1, or 1 for another key. */
+int pol_minica_set_scope(struct pol_config *cfg, const char *key, const char *val);
+void pol_scope_free(struct pol_config *cfg);
 /*
  * Rules that span keys (825 days, default <= max, cert and key paired).
  * On -1, keys[0..1] name the keys involved, most likely culprit first

@@ -121,6 +121,16 @@ pol_lifetime_clamped(const struct pol_profile *p, int requested, time_t now,
 	return 0;
 }
 
+enum pol_crl_state
+pol_crl_due(time_t next_update, time_t now)
+{
+	if (next_update <= now)
+		return POL_CRL_EXPIRED;
+	if (next_update - now <= (time_t)POL_CRL_WARN_DAYS * 86400)
+		return POL_CRL_DUE;
+	return POL_CRL_OK;
+}
+
 int
 pol_cert_due(time_t not_before, time_t not_after, time_t now, int days)
 {

@@ -30,6 +30,9 @@
 char *pol_hostname_normalize(const char *in, size_t len, int allow_wildcard);
 /* local@domain with the domain normalised as above.  Caller frees. */
 char *pol_email_normalize(const char *in, size_t len);
+/* A plain-name CN (no SAN): UTF-8, no control character, at most
+ * POL_CN_MAX characters (not bytes). */
+int pol_cn_text_check(const char *cn);
 /* Parses an IPv4 or IPv6 address; *outlen is 4 or 16.  canon (>= 46
  * bytes, may be NULL) gets the canonical text form. */
 int pol_ip_parse(const char *in, unsigned char out[16], size_t *outlen, char *canon);
@@ -42,6 +45,9 @@ int pol_name_permitted(const char *name, const struct mc_strv *domains);
  * two labels; three under a two-letter TLD with a generic second level
  * like co.uk).  NULL for a single label or a bare suffix. */
 char *pol_registrable_domain(const char *name);
+/* 0 if a root may be constrained to domain (normalised); -1 for a public
+ * suffix (com, co.uk, github.io) or a single label (localhost). */
+int pol_domain_scope_check(const char *domain);
 /* The registrable parents of names (hostnames, "*.x", e-mail addresses;
  * anything else passed over), deduplicated and sorted, appended to out. */
 int pol_domains_from_names(const struct mc_strv *names, struct mc_strv *out);
@@ -72,8 +78,12 @@ struct pol_profile {
 	struct pol_target cert;	/* leaf (+ chain) */
 	struct pol_target key;
 	struct mc_strv reload;	/* argv run without a shell; empty: none */
+	struct mc_strv running;	/* argv: exit 0 = the service runs; empty: always reload */
+	int running_given;	/* running set in minica.conf (kept when reload is set) */
 	struct pol_probe *probes;
 	size_t nprobes;
+	int dane;		/* DANE on: check --dane looks up its TLSA records */
+	int dane_port;		/* the port of its TLSA owner name (_25._tcp.HOST) */
 };
 
 struct pol_config {
@@ -82,7 +92,14 @@ struct pol_config {
 	size_t nprofiles;
 	struct pol_target ca_cert;	/* /etc/ssl/certs/minica-ca.pem */
 	int reload_timeout;		/* seconds */
+	char *dnssec_trust_anchor;	/* DNSSEC trust anchor file for check --dane */
+	char *resolver;			/* "ADDR[@PORT]" to ask; NULL: /etc/resolv.conf's */
+	struct mc_strv domains;		/* [minica] domains, normalised */
+	int have_domains;		/* the key is set (perhaps empty) */
+	char *crl_url;			/* [minica] crl_url; NULL: none */
 };
+
+#define POL_ROOT_TRUST_ANCHOR "/usr/share/dns/root.key"	/* Debian's dns-root-data */
 
 #define POL_CONF_MAX (1024 * 1024)	/* bytes of minica.conf read */
 
@@ -100,8 +117,29 @@ int pol_config_default_text(const struct mc_strv *domains, struct mc_buf *out);
  * (constrained) or, guessed from its certificates, a record to edit. */
 int pol_config_import_text(const struct mc_strv *domains, int constrained, struct mc_buf *out);
 
+/* scope.c: the names a CA issues for. */
+struct pol_scope {
+	const struct mc_strv *nc;	/* the root's permitted DNS subtrees */
+	const struct mc_strv *conf;	/* [minica] domains */
+	int conf_limits;		/* names must also fall under conf */
+};
+/* conf limits names when the root has no name constraints and was
+ * imported (or the file sets domains), unless any_domain. */
+void pol_scope_init(struct pol_scope *s, const struct pol_config *cfg, const struct mc_strv *nc,
+    int imported, int any_domain);
+/* 0 if host (a normalised hostname, or an e-mail address's domain) is
+ * in scope; -1 with a message naming shown and the permitted list. */
+int pol_scope_check(const struct pol_scope *s, const char *host, const char *shown);
+
 /* lifetime.c */
 int pol_key_type_valid(const char *type);
+/* A CRL's state: verifiers refuse every certificate once nextUpdate is
+ * past, so it is refreshed POL_CRL_WARN_DAYS before. */
+#define POL_CRL_WARN_DAYS 7
+enum pol_crl_state { POL_CRL_OK, POL_CRL_DUE, POL_CRL_EXPIRED };
+enum pol_crl_state pol_crl_due(time_t next_update, time_t now);
+/* 1 if deploying p and q would write the same certificate or key file. */
+int pol_profiles_share_targets(const struct pol_profile *p, const struct pol_profile *q);
 /*
  * Days for a new certificate: requested (0 = profile default) checked
  * against the profile maximum and, for server profiles, 825 days; the

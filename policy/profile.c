@@ -8,6 +8,7 @@
  */
 #include <errno.h>
 #include <stdio.h>
+#include <sys/stat.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -20,6 +21,7 @@
 struct builtin {
 	const char *name;
 	const char *kv[24];		/* key, value, ..., NULL */
+	const char *systemd_unit;	/* running = systemctl is-active --quiet UNIT under systemd */
 };
 
 /*
@@ -33,24 +35,28 @@ static const struct builtin builtins[] = {
 		"cert_file", "/etc/ssl/certs/smtpd.crt",
 		"key_file", "/etc/ssl/private/smtpd.key",
 		"reload", "postfix reload",
+		"running", "postfix status",
 		"probe", "localhost:25/smtp, localhost:587/smtp",
-		NULL } },
+		"dane", "yes",
+		NULL }, "postfix" },
 	{ "dovecot", {
 		"description", "Dovecot IMAP server (ports 143 and 993)",
 		"eku", "serverAuth",
 		"cert_file", "/etc/ssl/certs/dovecot.pem",
 		"key_file", "/etc/ssl/private/dovecot.pem",
 		"reload", "doveadm reload",
+		"running", "start-stop-daemon --status --pidfile /run/dovecot/master.pid",
 		"probe", "localhost:143/imap, localhost:993",
-		NULL } },
+		NULL }, "dovecot" },
 	{ "nginx", {
 		"description", "nginx HTTPS server (port 443)",
 		"eku", "serverAuth",
 		"cert_file", "/etc/ssl/certs/nginx.crt",
 		"key_file", "/etc/ssl/private/nginx.key",
 		"reload", "nginx -s reload",
+		"running", "start-stop-daemon --status --pidfile /run/nginx.pid",
 		"probe", "localhost:443",
-		NULL } },
+		NULL }, "nginx" },
 	{ "server", {
 		"description", "any TLS server; files are written where you say, nothing is deployed",
 		"eku", "serverAuth",
@@ -80,8 +86,13 @@ const struct pol_keydef pol_profile_keys[] = {
 	{ "key_owner", "user owning key_file (root)" },
 	{ "key_group", "group of key_file (root)" },
 	{ "reload", "command run after deploy, without a shell, split at spaces; none: nothing" },
+	{ "running", "command (no shell) whose exit 0 means the service runs; when it fails "
+	    "the files are deployed and the reload skipped; none: always reload" },
 	{ "probe", "host:port[/smtp|/imap] list 'minica check' connects to "
 	    "(/smtp, /imap: STARTTLS); none: no probes" },
+	{ "dane", "yes: DANE for this service: 'minica dane' prints its TLSA records and "
+	    "'check --dane' looks them up (default yes for smtpd)" },
+	{ "dane_port", "the port of its TLSA records, _PORT._tcp.HOST (default 25)" },
 };
 const size_t pol_nprofile_keys = sizeof(pol_profile_keys) / sizeof(pol_profile_keys[0]);
 
@@ -93,6 +104,15 @@ const struct pol_keydef pol_minica_keys[] = {
 	{ "ca_cert_mode", "octal mode of ca_cert (0644)" },
 	{ "ca_cert_owner", "user owning ca_cert (root)" },
 	{ "ca_cert_group", "group of ca_cert (root)" },
+	{ "dnssec_trust_anchor", "DNSSEC trust anchor file (DS or DNSKEY lines) for "
+	    "'check --dane' (default " POL_ROOT_TRUST_ANCHOR ")" },
+	{ "resolver", "address[@port] of the DNS resolver 'check --dane' asks "
+	    "(default: those in /etc/resolv.conf)" },
+	{ "domains", "for a root without name constraints (one 'minica import' "
+	    "adopted): the domains issue accepts names at or below, comma-separated; "
+	    "--any-domain overrides it" },
+	{ "crl_url", "http:// URL where the CRL ('minica crl') is published: new "
+	    "certificates carry it as their CRL distribution point (default none)" },
 };
 const size_t pol_nminica_keys = sizeof(pol_minica_keys) / sizeof(pol_minica_keys[0]);
 
@@ -185,6 +205,13 @@ set_path(char **dst, const char *val)
 			mc_seterr("control character in path");
 			return -1;
 		}
+	/* "/etc/ssl/../../x" would leave --root: no . or .. components. */
+	for (const char *p = val; (p = strchr(p, '/')) != NULL; p++)
+		if ((p[1] == '.' && (p[2] == '/' || p[2] == '\0')) ||
+		    (p[1] == '.' && p[2] == '.' && (p[3] == '/' || p[3] == '\0'))) {
+			mc_seterr("'.' and '..' are refused in paths (they could leave --root); write the path itself");
+			return -1;
+		}
 	return replace(dst, val);
 }
 
@@ -249,7 +276,7 @@ bad:
 
 /* argv for execvp: no shell, so no quoting and no surprises from $ or ;. */
 static int
-set_reload(struct pol_profile *p, const char *val)
+set_command(struct mc_strv *dst, const char *val)
 {
 	struct mc_strv v = { 0 };
 	const char *s = val;
@@ -275,11 +302,11 @@ set_reload(struct pol_profile *p, const char *val)
 		s += n;
 	}
 	if (v.n == 0 && strcmp(val, "none") != 0) {
-		mc_seterr("empty command (write none for no reload)");
+		mc_seterr("empty command (write none for no command)");
 		return -1;
 	}
-	mc_strv_free(&p->reload);
-	p->reload = v;
+	mc_strv_free(dst);
+	*dst = v;
 	return 0;
 }
 
@@ -402,6 +429,11 @@ set_target(struct pol_target *t, const char *field, const char *val, int secret)
 
 		if (parse_mode(val, &m) < 0)
 			return -1;
+		if (m & 002) {
+			mc_seterr("mode %04o lets anyone replace the file (a trust anchor or a "
+			    "certificate); use 0644", (unsigned)m);
+			return -1;
+		}
 		/* Debian's ssl-cert group habit (0640) is refused on purpose:
 		 * every extra reader of a key is one more way to lose it. */
 		if (secret && (m & 077) != 0) {
@@ -464,10 +496,29 @@ pol_profile_set(struct pol_profile *p, const char *key, const char *val)
 		return set_eku(p, val);
 	if (strcmp(key, "email_cn") == 0)
 		return set_bool(&p->email_cn, val);
-	if (strcmp(key, "reload") == 0)
-		return set_reload(p, val);
+	/* The built-in running check goes with the built-in reload: a
+	 * reload of one's own drops it unless running is given too. */
+	if (strcmp(key, "reload") == 0) {
+		if (!p->running_given)
+			mc_strv_free(&p->running);
+		return set_command(&p->reload, val);
+	}
+	if (strcmp(key, "running") == 0) {
+		p->running_given = 1;
+		return set_command(&p->running, val);
+	}
 	if (strcmp(key, "probe") == 0)
 		return set_probes(p, val);
+	if (strcmp(key, "dane") == 0)
+		return set_bool(&p->dane, val);
+	if (strcmp(key, "dane_port") == 0) {
+		long v;
+
+		if (parse_uint(val, 1, 65535, &v) < 0)
+			return -1;
+		p->dane_port = (int)v;
+		return 0;
+	}
 	if (strncmp(key, "cert_", 5) == 0 && (strcmp(key + 5, "file") == 0 ||
 	    strcmp(key + 5, "mode") == 0 || strcmp(key + 5, "owner") == 0 ||
 	    strcmp(key + 5, "group") == 0))
@@ -479,10 +530,37 @@ pol_profile_set(struct pol_profile *p, const char *key, const char *val)
 	return unknown_key(pol_profile_keys, pol_nprofile_keys);
 }
 
+/* An IP address, optionally "@port", as libunbound's ub_ctx_set_fwd
+ * takes it; a name would need a resolver to find the resolver. */
+static int
+set_resolver(struct pol_config *cfg, const char *val)
+{
+	char host[64];
+	const char *at = strchr(val, '@');
+	size_t n = at != NULL ? (size_t)(at - val) : strlen(val);
+	unsigned char ip[16];
+	size_t iplen;
+	long port;
+
+	if (n == 0 || n >= sizeof(host)) {
+		mc_seterr("expected an IP address, optionally @port (127.0.0.1@5353)");
+		return -1;
+	}
+	memcpy(host, val, n);
+	host[n] = '\0';
+	if (pol_ip_parse(host, ip, &iplen, NULL) < 0 ||
+	    (at != NULL && parse_uint(at + 1, 1, 65535, &port) < 0)) {
+		mc_seterr("expected an IP address, optionally @port (127.0.0.1@5353)");
+		return -1;
+	}
+	return replace(&cfg->resolver, val);
+}
+
 int
 pol_minica_set(struct pol_config *cfg, const char *key, const char *val)
 {
 	long v;
+	int rc;
 
 	if (strcmp(key, "reload_timeout") == 0) {
 		if (parse_uint(val, 1, TIMEOUT_MAX, &v) < 0)
@@ -495,11 +573,17 @@ pol_minica_set(struct pol_config *cfg, const char *key, const char *val)
 	if (strcmp(key, "ca_cert_mode") == 0 || strcmp(key, "ca_cert_owner") == 0 ||
 	    strcmp(key, "ca_cert_group") == 0)
 		return set_target(&cfg->ca_cert, key + 8, val, 0);
-	if (strcmp(key, "domains") == 0) {
-		mc_seterr("domains are not set here: the root certificate's name "
-		    "constraints are the source of truth");
-		return -1;
+	if (strcmp(key, "dnssec_trust_anchor") == 0) {
+		if (val[0] != '/') {
+			mc_seterr("not an absolute file path");
+			return -1;
+		}
+		return replace(&cfg->dnssec_trust_anchor, val);
 	}
+	if (strcmp(key, "resolver") == 0)
+		return set_resolver(cfg, val);
+	if ((rc = pol_minica_set_scope(cfg, key, val)) <= 0)
+		return rc;
 	return unknown_key(pol_minica_keys, pol_nminica_keys);
 }
 
@@ -569,12 +653,27 @@ pol_profile_new(struct pol_config *cfg, const char *name)
 	memset(p, 0, sizeof(*p));
 	p->default_days = POL_SERVER_DEFAULT_DAYS;
 	p->max_days = POL_SERVER_MAX_DAYS;
+	p->dane_port = 25;
 	if ((p->name = mc_strdup(name)) == NULL ||
 	    (p->description = mc_strdup("")) == NULL ||
 	    (p->key_type = mc_strdup("rsa2048")) == NULL ||
 	    target_defaults(&p->cert, 0644) < 0 || target_defaults(&p->key, 0600) < 0)
 		return NULL;
 	return p;
+}
+
+/* sd_booted()'s test: where systemd is the init it knows best whether a
+ * unit runs; elsewhere the daemon's own status or pid file answers. */
+static int
+builtin_systemd(struct pol_profile *p, const char *unit)
+{
+	struct stat st;
+	char cmd[128];
+
+	if (lstat("/run/systemd/system", &st) < 0 || !S_ISDIR(st.st_mode))
+		return 0;
+	snprintf(cmd, sizeof(cmd), "systemctl is-active --quiet %s", unit);
+	return set_command(&p->running, cmd);
 }
 
 int
@@ -584,6 +683,7 @@ pol_builtins(struct pol_config *cfg)
 
 	cfg->reload_timeout = 30;
 	if (target_defaults(&cfg->ca_cert, 0644) < 0 ||
+	    (cfg->dnssec_trust_anchor = mc_strdup(POL_ROOT_TRUST_ANCHOR)) == NULL ||
 	    set_path(&cfg->ca_cert.path, "/etc/ssl/certs/minica-ca.pem") < 0)
 		return -1;
 	for (size_t i = 0; i < sizeof(builtins) / sizeof(builtins[0]); i++) {
@@ -597,6 +697,9 @@ pol_builtins(struct pol_config *cfg)
 				mc_preferr("built-in profile %s: %s", b->name, b->kv[k]);
 				return -1;
 			}
+		if (b->systemd_unit != NULL && builtin_systemd(p, b->systemd_unit) < 0)
+			return -1;
+		p->running_given = 0;
 		if (pol_profile_check(p, keys) < 0) {
 			mc_preferr("built-in profile %s", b->name);
 			return -1;
@@ -629,11 +732,15 @@ pol_config_free(struct pol_config *cfg)
 		target_free(&p->cert);
 		target_free(&p->key);
 		mc_strv_free(&p->reload);
+		mc_strv_free(&p->running);
 		probes_free(p->probes, p->nprobes);
 	}
 	free(cfg->profiles);
 	free(cfg->path);
+	free(cfg->dnssec_trust_anchor);
+	free(cfg->resolver);
 	target_free(&cfg->ca_cert);
+	pol_scope_free(cfg);
 	memset(cfg, 0, sizeof(*cfg));
 }
 
@@ -666,11 +773,12 @@ write_target(const struct pol_target *t, const char *prefix, const char *k,
 int
 pol_profile_write(const struct pol_profile *p, const char *prefix, struct mc_buf *out)
 {
-	char *eku = NULL, *reload = NULL;
+	char *eku = NULL, *reload = NULL, *running = NULL;
 	int rc = -1;
 
 	if ((eku = mc_strv_join(&p->eku, ", ")) == NULL ||
-	    (reload = mc_strv_join(&p->reload, " ")) == NULL)
+	    (reload = mc_strv_join(&p->reload, " ")) == NULL ||
+	    (running = mc_strv_join(&p->running, " ")) == NULL)
 		goto out;
 	if (mc_buf_printf(out, "%sdescription = %s\n%sdefault_days = %d\n"
 	    "%smax_days = %d\n%skey_type = %s\n%seku = %s\n%semail_cn = %s\n",
@@ -678,8 +786,8 @@ pol_profile_write(const struct pol_profile *p, const char *prefix, struct mc_buf
 	    prefix, p->key_type, prefix, eku, prefix, p->email_cn ? "yes" : "no") < 0 ||
 	    write_target(&p->cert, prefix, "cert", "cert_file", out) < 0 ||
 	    write_target(&p->key, prefix, "key", "key_file", out) < 0 ||
-	    mc_buf_printf(out, "%sreload = %s\n%sprobe = ", prefix,
-	    p->reload.n > 0 ? reload : "none", prefix) < 0)
+	    mc_buf_printf(out, "%sreload = %s\n%srunning = %s\n%sprobe = ", prefix,
+	    p->reload.n > 0 ? reload : "none", prefix, p->running.n > 0 ? running : "none", prefix) < 0)
 		goto out;
 	for (size_t i = 0; i < p->nprobes; i++) {
 		const struct pol_probe *pr = &p->probes[i];
@@ -690,9 +798,18 @@ pol_profile_write(const struct pol_profile *p, const char *prefix, struct mc_buf
 		    pr->starttls ? pr->starttls : "") < 0)
 			goto out;
 	}
-	rc = mc_buf_printf(out, "%s\n", p->nprobes > 0 ? "" : "none");
+	rc = mc_buf_printf(out, "%s\n%sdane = %s\n%sdane_port = %d\n", p->nprobes > 0 ? "" : "none",
+	    prefix, p->dane ? "yes" : "no", prefix, p->dane_port);
 out:
 	free(eku);
 	free(reload);
+	free(running);
 	return rc;
+}
+
+int
+pol_profiles_share_targets(const struct pol_profile *p, const struct pol_profile *q)
+{
+	return p == q || (p->cert.path && q->cert.path && strcmp(p->cert.path, q->cert.path) == 0) ||
+	    (p->key.path && q->key.path && strcmp(p->key.path, q->key.path) == 0);
 }

@@ -56,32 +56,70 @@ store_audit(struct store *st, const char *action, const char *serial, const char
 	return rc;
 }
 
+/* The event's strings are the statement's own, valid for one row. */
+static int
+read_event(sqlite3_stmt *stmt, void *row)
+{
+	struct store_event *ev = row;
+
+	ev->id = sqlite3_column_int64(stmt, 0);
+	ev->time = sqlite3_column_int64(stmt, 1);
+	ev->user = (char *)sqlite3_column_text(stmt, 2);
+	ev->action = (char *)sqlite3_column_text(stmt, 3);
+	ev->serial = (char *)sqlite3_column_text(stmt, 4);
+	ev->details = (char *)sqlite3_column_text(stmt, 5);
+	return 0;
+}
+
+static const struct store_rowtype event_row = { read_event, NULL };
+
+struct each_event {
+	store_event_cb cb;
+	void *arg;
+};
+
+static int
+call_event(void *row, void *arg)
+{
+	const struct each_event *e = arg;
+
+	return e->cb(row, e->arg);
+}
+
 int
 store_audit_each(struct store *st, time_t since, store_event_cb cb, void *arg)
 {
 	sqlite3_stmt *stmt = store_prepare(st,
 	    "SELECT id, time, user, action, serial, details FROM audit WHERE time >= ? ORDER BY id");
-	int rc = 0, step;
+	struct each_event e = { cb, arg };
+	struct store_event ev;
 
 	if (stmt == NULL)
 		return -1;
 	sqlite3_bind_int64(stmt, 1, since);
-	while ((step = sqlite3_step(stmt)) == SQLITE_ROW) {
-		struct store_event ev = {
-			.id = sqlite3_column_int64(stmt, 0),
-			.time = sqlite3_column_int64(stmt, 1),
-			.user = (char *)sqlite3_column_text(stmt, 2),
-			.action = (char *)sqlite3_column_text(stmt, 3),
-			.serial = (char *)sqlite3_column_text(stmt, 4),
-			.details = (char *)sqlite3_column_text(stmt, 5),
-		};
+	return store_rows_each(st, stmt, &event_row, &ev, call_event, &e, "read audit log");
+}
 
-		if ((rc = cb(&ev, arg)) != 0)
-			break;
-	}
-	if (rc == 0 && step != SQLITE_DONE) {
+int
+store_audit_last(struct store *st, const char *action, char **details, time_t *when)
+{
+	sqlite3_stmt *stmt = store_prepare(st,
+	    "SELECT details, time FROM audit WHERE action = ? ORDER BY id DESC LIMIT 1");
+	int rc = -1, step;
+
+	*details = NULL;
+	if (stmt == NULL)
+		return -1;
+	sqlite3_bind_text(stmt, 1, action, -1, SQLITE_STATIC);
+	if ((step = sqlite3_step(stmt)) == SQLITE_ROW) {
+		if ((*details = store_col_text(stmt, 0)) != NULL) {
+			*when = sqlite3_column_int64(stmt, 1);
+			rc = 1;
+		}
+	} else if (step == SQLITE_DONE) {
+		rc = 0;
+	} else {
 		store_seterr(st, "read audit log");
-		rc = -1;
 	}
 	sqlite3_finalize(stmt);
 	return rc;

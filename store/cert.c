@@ -9,12 +9,12 @@
 	"c.id, c.serial, c.profile, c.subject, c.cn, c.sans, c.key_type, c.not_before," \
 	" c.not_after, c.fingerprint_sha256, c.pem, c.status, c.superseded_by," \
 	" c.revoked_at, c.revocation_reason, c.imported, c.created_at," \
-	" (SELECT s.serial FROM certificates s WHERE s.id = c.superseded_by), c.ca_id"
+	" (SELECT s.serial FROM certificates s WHERE s.id = c.superseded_by), c.key_from_csr, c.ca_id"
 #define CERT_COLS_NO_PEM \
 	"c.id, c.serial, c.profile, c.subject, c.cn, c.sans, c.key_type, c.not_before," \
 	" c.not_after, c.fingerprint_sha256, '', c.status, c.superseded_by," \
 	" c.revoked_at, c.revocation_reason, c.imported, c.created_at," \
-	" (SELECT s.serial FROM certificates s WHERE s.id = c.superseded_by), c.ca_id"
+	" (SELECT s.serial FROM certificates s WHERE s.id = c.superseded_by), c.key_from_csr, c.ca_id"
 
 static int
 cmp_str(const void *a, const void *b)
@@ -22,8 +22,9 @@ cmp_str(const void *a, const void *b)
 	return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
-char *
-store_names_key(const char *cn, const struct mc_strv *names)
+/* Sorted, comma-joined names and CN: equal for the same set in any order. */
+static char *
+names_key(const char *cn, const struct mc_strv *names)
 {
 	struct mc_strv sorted = { 0 };
 	char *key;
@@ -70,38 +71,33 @@ split_lines(const char *s, struct mc_strv *out)
 	return 0;
 }
 
-static void
-copy_col(char *dst, size_t len, sqlite3_stmt *stmt, int col)
-{
-	const unsigned char *t = sqlite3_column_text(stmt, col);
-
-	snprintf(dst, len, "%s", t ? (const char *)t : "");
-}
-
 static int
-read_row(sqlite3_stmt *stmt, struct store_cert *c)
+read_row(sqlite3_stmt *stmt, void *row)
 {
+	struct store_cert *c = row;
+
 	memset(c, 0, sizeof(*c));
 	c->id = sqlite3_column_int64(stmt, 0);
-	copy_col(c->serial, sizeof(c->serial), stmt, 1);
+	store_col_copy(c->serial, sizeof(c->serial), stmt, 1);
 	c->profile = store_col_text(stmt, 2);
 	c->subject = store_col_text(stmt, 3);
 	c->cn = store_col_text(stmt, 4);
 	if (split_lines((const char *)sqlite3_column_text(stmt, 5), &c->sans) < 0)
 		return -1;
-	copy_col(c->key_type, sizeof(c->key_type), stmt, 6);
+	store_col_copy(c->key_type, sizeof(c->key_type), stmt, 6);
 	c->not_before = sqlite3_column_int64(stmt, 7);
 	c->not_after = sqlite3_column_int64(stmt, 8);
-	copy_col(c->fingerprint, sizeof(c->fingerprint), stmt, 9);
+	store_col_copy(c->fingerprint, sizeof(c->fingerprint), stmt, 9);
 	c->pem = store_col_text(stmt, 10);
-	copy_col(c->status, sizeof(c->status), stmt, 11);
+	store_col_copy(c->status, sizeof(c->status), stmt, 11);
 	c->superseded_by = sqlite3_column_int64(stmt, 12);
 	c->revoked_at = sqlite3_column_int64(stmt, 13);
 	c->revocation_reason = store_col_text(stmt, 14);
 	c->imported = sqlite3_column_int(stmt, 15);
 	c->created_at = sqlite3_column_int64(stmt, 16);
-	copy_col(c->superseded_by_serial, sizeof(c->superseded_by_serial), stmt, 17);
-	c->ca_id = sqlite3_column_int64(stmt, 18);
+	store_col_copy(c->superseded_by_serial, sizeof(c->superseded_by_serial), stmt, 17);
+	c->key_from_csr = sqlite3_column_int(stmt, 18);
+	c->ca_id = sqlite3_column_int64(stmt, 19);
 	if (c->profile == NULL || c->subject == NULL || c->cn == NULL || c->pem == NULL) {
 		store_cert_free(c);
 		mc_seterr("out of memory");
@@ -109,6 +105,14 @@ read_row(sqlite3_stmt *stmt, struct store_cert *c)
 	}
 	return 0;
 }
+
+static void
+drop_row(void *row)
+{
+	store_cert_free(row);
+}
+
+static const struct store_rowtype cert_row = { read_row, drop_row };
 
 void
 store_cert_free(struct store_cert *c)
@@ -123,9 +127,39 @@ store_cert_free(struct store_cert *c)
 }
 
 int
+store_serial_has_prefix(const char *serial, const char *prefix)
+{
+	char norm[64];
+
+	return store_serial_normalise(prefix, norm, sizeof(norm)) == 0 && strncmp(serial, norm, strlen(norm)) == 0;
+}
+
+int
+store_cert_dup(struct store_cert *dst, const struct store_cert *src)
+{
+	*dst = *src;
+	dst->profile = mc_strdup(src->profile);
+	dst->subject = mc_strdup(src->subject);
+	dst->cn = mc_strdup(src->cn);
+	dst->pem = mc_strdup(src->pem);
+	dst->revocation_reason = src->revocation_reason ? mc_strdup(src->revocation_reason) : NULL;
+	memset(&dst->sans, 0, sizeof(dst->sans));
+	for (size_t i = 0; i < src->sans.n; i++)
+		if (mc_strv_push(&dst->sans, src->sans.v[i]) < 0)
+			goto fail;
+	if (dst->profile && dst->subject && dst->cn && dst->pem &&
+	    (src->revocation_reason == NULL || dst->revocation_reason != NULL))
+		return 0;
+	mc_seterr("out of memory");
+fail:
+	store_cert_free(dst);
+	return -1;
+}
+
+int
 store_cert_insert(struct store *st, struct store_cert *c)
 {
-	char *sans = mc_strv_join(&c->sans, "\n"), *key = store_names_key(c->cn, &c->sans);
+	char *sans = mc_strv_join(&c->sans, "\n"), *key = names_key(c->cn, &c->sans);
 	sqlite3_stmt *stmt = NULL;
 	int rc = -1;
 
@@ -134,8 +168,8 @@ store_cert_insert(struct store *st, struct store_cert *c)
 	stmt = store_prepare(st,
 	    "INSERT INTO certificates (serial, profile, subject, cn, sans, names_key, key_type,"
 	    " not_before, not_after, fingerprint_sha256, pem, status, imported, created_at,"
-	    " revoked_at, revocation_reason, ca_id)"
-	    " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?, COALESCE(NULLIF(?, 0), " STORE_ISSUER_ID_SQL "))");
+	    " revoked_at, revocation_reason, key_from_csr, ca_id)"
+	    " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?, COALESCE(NULLIF(?, 0), " STORE_ISSUER_ID_SQL "))");
 	if (stmt == NULL)
 		goto out;
 	sqlite3_bind_text(stmt, 1, c->serial, -1, SQLITE_STATIC);
@@ -156,7 +190,8 @@ store_cert_insert(struct store *st, struct store_cert *c)
 		sqlite3_bind_int64(stmt, 15, c->revoked_at);
 	if (c->revocation_reason)
 		sqlite3_bind_text(stmt, 16, c->revocation_reason, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(stmt, 17, c->ca_id);
+	sqlite3_bind_int(stmt, 17, c->key_from_csr);
+	sqlite3_bind_int64(stmt, 18, c->ca_id);
 	rc = store_exec_stmt(st, stmt);
 	if (rc == 0)
 		c->id = sqlite3_last_insert_rowid(st->db);
@@ -164,6 +199,30 @@ out:
 	free(sans);
 	free(key);
 	return rc;
+}
+
+int
+store_cert_newest(struct store *st, const char *profile, time_t now, char serial[48])
+{
+	sqlite3_stmt *stmt = store_prepare(st, "SELECT serial FROM certificates"
+	    " WHERE profile = ? AND status = 'valid' AND not_after > ?"
+	    " ORDER BY not_before DESC, id DESC LIMIT 1");
+	int rc;
+
+	if (stmt == NULL)
+		return -1;
+	sqlite3_bind_text(stmt, 1, profile, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(stmt, 2, (sqlite3_int64)now);
+	rc = sqlite3_step(stmt);
+	if (rc == SQLITE_ROW)
+		snprintf(serial, 48, "%s", (const char *)sqlite3_column_text(stmt, 0));
+	sqlite3_finalize(stmt);
+	if (rc == SQLITE_ROW)
+		return 1;
+	if (rc == SQLITE_DONE)
+		return 0;
+	store_seterr(st, "look up the newest certificate");
+	return -1;
 }
 
 int
@@ -186,8 +245,8 @@ store_cert_serial_exists(struct store *st, const char *serial)
 }
 
 /* Serials are shown with and without colons and in either case. */
-static int
-normalise_serial(const char *in, char *out, size_t len)
+int
+store_serial_normalise(const char *in, char *out, size_t len)
 {
 	size_t n = 0;
 
@@ -209,7 +268,7 @@ store_cert_find(struct store *st, const char *serial, struct store_cert *out)
 	sqlite3_stmt *stmt;
 	int rc, found = 0;
 
-	if (normalise_serial(serial, norm, sizeof(norm)) < 0) {
+	if (store_serial_normalise(serial, norm, sizeof(norm)) < 0) {
 		mc_seterr("'%s' is not a serial number (hexadecimal digits)", serial);
 		return -1;
 	}
@@ -249,9 +308,9 @@ int
 store_cert_find_current(struct store *st, const char *profile, const char *cn,
     const struct mc_strv *names, struct store_cert *out)
 {
-	char *key = store_names_key(cn, names);
+	char *key = names_key(cn, names);
 	sqlite3_stmt *stmt = NULL;
-	int rc, found = -1;
+	int found = -1;
 
 	if (key == NULL)
 		return -1;
@@ -265,15 +324,8 @@ store_cert_find_current(struct store *st, const char *profile, const char *cn,
 		goto out;
 	sqlite3_bind_text(stmt, 1, profile, -1, SQLITE_STATIC);
 	sqlite3_bind_text(stmt, 2, key, -1, SQLITE_STATIC);
-	rc = sqlite3_step(stmt);
-	if (rc == SQLITE_ROW)
-		found = read_row(stmt, out) < 0 ? -1 : 1;
-	else if (rc == SQLITE_DONE)
-		found = 0;
-	else
-		store_seterr(st, "look up certificate");
+	found = store_rows_one(st, stmt, &cert_row, out, "look up certificate");
 out:
-	sqlite3_finalize(stmt);
 	free(key);
 	return found;
 }
@@ -294,13 +346,26 @@ static const char *const each_sql[2][2] = {
 	  "SELECT " CERT_COLS_NO_PEM " FROM certificates c WHERE ?1 IS NULL" EACH_WHERE },
 };
 
+struct each_cert {
+	store_cert_cb cb;
+	void *arg;
+};
+
+static int
+call_cert(void *row, void *arg)
+{
+	const struct each_cert *e = arg;
+
+	return e->cb(row, e->arg);
+}
+
 int
 store_cert_each(struct store *st, const struct store_cert_filter *f, store_cert_cb cb, void *arg)
 {
 	const char *status = f->status ? f->status : f->all ? NULL : "valid";
 	sqlite3_stmt *stmt = store_prepare(st, each_sql[f->no_pem ? 1 : 0][status ? 0 : 1]);
+	struct each_cert e = { cb, arg };
 	struct store_cert c;
-	int rc = 0, step;
 
 	if (stmt == NULL)
 		return -1;
@@ -310,20 +375,5 @@ store_cert_each(struct store *st, const struct store_cert_filter *f, store_cert_
 		sqlite3_bind_text(stmt, 2, f->profile, -1, SQLITE_STATIC);
 	sqlite3_bind_int64(stmt, 3, f->expiring_before);
 	sqlite3_bind_int64(stmt, 4, f->ca_id);
-	while ((step = sqlite3_step(stmt)) == SQLITE_ROW) {
-		if (read_row(stmt, &c) < 0) {
-			rc = -1;
-			break;
-		}
-		rc = cb(&c, arg);
-		store_cert_free(&c);
-		if (rc != 0)
-			break;
-	}
-	if (rc == 0 && step != SQLITE_DONE) {
-		store_seterr(st, "list certificates");
-		rc = -1;
-	}
-	sqlite3_finalize(stmt);
-	return rc;
+	return store_rows_each(st, stmt, &cert_row, &c, call_cert, &e, "list certificates");
 }

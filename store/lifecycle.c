@@ -44,6 +44,25 @@ store_cert_supersede(struct store *st, int64_t old_id, int64_t new_id)
 	return 0;
 }
 
+int
+store_cert_replace_revoked(struct store *st, int64_t old_id, int64_t new_id)
+{
+	sqlite3_stmt *stmt = store_prepare(st, "UPDATE certificates SET superseded_by = ?"
+	    " WHERE id = ? AND status = 'revoked' AND superseded_by IS NULL");
+
+	if (stmt == NULL)
+		return -1;
+	sqlite3_bind_int64(stmt, 1, new_id);
+	sqlite3_bind_int64(stmt, 2, old_id);
+	if (store_exec_stmt(st, stmt) < 0)
+		return -1;
+	if (sqlite3_changes(st->db) != 1) {
+		mc_seterr("the revoked certificate being replaced was replaced meanwhile");
+		return -1;
+	}
+	return 0;
+}
+
 int64_t
 store_crl_next_number(struct store *st)
 {

@@ -14,14 +14,29 @@ struct store;
 
 #define STORE_BUSY_MS 10000
 
-/* Opens (creating if create != 0) and migrates the database.  A database
- * whose user_version is newer than this build knows is refused. */
+/*
+ * Opens (creating if create != 0) and migrates the database.  A database
+ * whose user_version is newer than this build knows is refused.  When the
+ * file or its folder cannot be written, it is opened read-only: reads
+ * work, every write fails with a message saying the home is read-only.
+ * The whole-file check runs before the first write, not here.
+ */
 struct store *store_open(const char *path, int create);
 void store_close(struct store *st);
 int store_schema_version(struct store *st);
 int store_latest_version(void);
 
-/* BEGIN IMMEDIATE / COMMIT / ROLLBACK. */
+/* 0, or -1 with a message when the store was opened read-only. */
+int store_writable(struct store *st);
+/* How often `check` runs the whole-file check when nothing else did. */
+#define STORE_VERIFY_EVERY (20 * 3600)
+/* PRAGMA quick_check unless one passed on this store (and was recorded)
+ * less than every seconds ago; *ran (ran may be NULL) says whether it ran.  0 sound, -1 with
+ * the message when damaged or on error. */
+int store_verify(struct store *st, time_t every, int *ran);
+
+/* BEGIN IMMEDIATE (then the whole-file check before the first write of
+ * this handle) / COMMIT / ROLLBACK. */
 int store_begin(struct store *st);
 int store_commit(struct store *st);
 void store_rollback(struct store *st);
@@ -88,6 +103,9 @@ struct store_event {
 };
 typedef int (*store_event_cb)(const struct store_event *ev, void *arg);
 int store_audit_each(struct store *st, time_t since, store_event_cb cb, void *arg);
+/* The details and time of the newest event of action: 1 found (caller
+ * frees *details), 0 none, -1 error. */
+int store_audit_last(struct store *st, const char *action, char **details, time_t *when);
 
 /* deploy.c: deployments of a certificate and its key to a profile's
  * targets.  Paths are as written on disk (the --root prefix included);
@@ -98,6 +116,9 @@ struct store_deploy_file {
 	char prev_sha256[65];	/* of the file it replaced; "" when there was none */
 	char *tmp;		/* staged new file, renamed over path */
 	char *backup;		/* hard link to the previous file, kept for rollback */
+	char *saved;		/* NAME.pre-minica: a file minica did not write, kept
+				 * before the first swap; "" or NULL when none */
+	int saved_before;	/* saved was kept by an earlier deployment (not stored) */
 	int mode;
 	int64_t uid;
 	int64_t gid;
@@ -109,13 +130,19 @@ struct store_deployment {
 	char *profile;
 	char *root;
 	struct store_deploy_file cert, key;
+	char *ca_path;		/* the root file installed with it; "" or NULL: none */
+	char ca_sha256[65];
 	time_t deployed_at;
-	char state[16];		/* pending, current, replaced, failed */
-	char repair[16];	/* for pending: forward (finish the swap) or back (undo it) */
+	char state[16];		/* pending, current, replaced, failed, retired */
+	char repair[16];	/* for pending: forward (finish the swap), back (undo it),
+				 * retire, retire-remove, retire-restore (finish an undeploy) */
 	char *detail;		/* why it failed or how it was repaired */
 };
 /* Inserts d as 'pending' (repair forward) and sets d->id. */
 int store_deploy_begin(struct store *st, struct store_deployment *d);
+/* Inserts d as 'current' as it is on disk (import found it in place),
+ * inside the caller's transaction. */
+int store_deploy_adopt(struct store *st, struct store_deployment *d);
 /* Marks a pending deployment to be undone rather than finished. */
 int store_deploy_set_repair(struct store *st, int64_t id, const char *repair);
 /* One transaction: d's new state ('current' also marks every other
@@ -135,6 +162,20 @@ typedef int (*store_deploy_cb)(const struct store_deployment *d, void *arg);
 /* Calls cb for each match, newest first; a non-zero return stops and is
  * returned. */
 int store_deploy_each(struct store *st, const struct store_deploy_filter *f, store_deploy_cb cb, void *arg);
+/* 1 if a recorded deployment wrote content sha256 to path (as its
+ * certificate or key), 0 if none did, -1 on error. */
+int store_deploy_wrote(struct store *st, const char *path, const char *sha256);
+/* The NAME.pre-minica name the newest deployment to path recorded, in
+ * *saved (caller frees; NULL when none).  0 or -1. */
+int store_deploy_saved(struct store *st, const char *path, char **saved);
+/* 1 if cert_id has a current deployment (under root; NULL: any), 0 if
+ * not, -1 on error. */
+int store_deploy_is_current(struct store *st, int64_t cert_id, const char *root);
+/* Marks d pending with repair retire* before undeploy touches its files. */
+int store_deploy_begin_retire(struct store *st, struct store_deployment *d, const char *repair);
+/* Retires deployment id (undeploy) with an audit event; detail says
+ * what was done to its files. */
+int store_deploy_retire(struct store *st, struct store_deployment *d, const char *detail);
 /* By id: 1 found, 0 none, -1 error. */
 int store_deploy_get(struct store *st, int64_t id, struct store_deployment *out);
 void store_deploy_free(struct store_deployment *d);
@@ -162,8 +203,19 @@ struct store_cert {
 	int imported;
 	time_t created_at;
 	int64_t ca_id;		/* the CA that signed it; 0 on insert: the current issuer */
+	int key_from_csr;	/* the key is a CSR's: renew keeps it */
 };
 int store_cert_insert(struct store *st, struct store_cert *c);
+/* A deep copy (all or nothing: on -1 dst holds nothing to free). */
+int store_cert_dup(struct store_cert *dst, const struct store_cert *src);
+/* A serial as typed (colons, any case) in the store's form: lowercase
+ * hex.  -1 if it is not hexadecimal or does not fit. */
+int store_serial_normalise(const char *in, char *out, size_t len);
+/* 1 if prefix, as typed, starts serial (the store's form), else 0. */
+int store_serial_has_prefix(const char *serial, const char *prefix);
+/* The newest (latest notBefore, then latest row) valid certificate of
+ * profile that has not expired at now: 1 and its serial, 0 none, -1. */
+int store_cert_newest(struct store *st, const char *profile, time_t now, char serial[48]);
 /* 1 if a certificate with this serial exists, 0 if not, -1 on error. */
 int store_cert_serial_exists(struct store *st, const char *serial);
 /* By serial, any case, or a unique prefix: 1 found, 0 none, -1 error
@@ -185,17 +237,91 @@ typedef int (*store_cert_cb)(const struct store_cert *c, void *arg);
  * cb stops and is returned. */
 int store_cert_each(struct store *st, const struct store_cert_filter *f, store_cert_cb cb, void *arg);
 void store_cert_free(struct store_cert *c);
-/* Sorted, comma-joined names and CN: equal for the same set in any order. */
-char *store_names_key(const char *cn, const struct mc_strv *names);
 
 /* lifecycle.c */
 /* Marks a valid certificate revoked (time, reason); -1 if it is not valid. */
 int store_cert_revoke(struct store *st, int64_t id, time_t when, const char *reason);
 /* Marks old superseded by new (both rows must exist; old must be valid). */
+/* A revoked certificate's replacement: linked (superseded_by), status
+ * kept revoked; once. */
+int store_cert_replace_revoked(struct store *st, int64_t old_id, int64_t new_id);
 int store_cert_supersede(struct store *st, int64_t old_id, int64_t new_id);
 /* Increments and returns the current issuer's CRL number (inside the
  * caller's transaction). */
 int64_t store_crl_next_number(struct store *st);
 int store_cert_each_revoked(struct store *st, store_cert_cb cb, void *arg);
+
+/* acme.c: the ACME server's accounts, orders, authorizations, challenges
+ * and nonces.  Getters return 1 found, 0 none, -1 error. */
+struct store_acme_account {
+	int64_t id;
+	char thumbprint[64];	/* RFC 7638, base64url */
+	char *jwk;		/* JSON */
+	char *contact;		/* JSON array */
+	char status[16];	/* valid, deactivated, revoked */
+	time_t created_at;
+};
+int store_acme_account_add(struct store *st, struct store_acme_account *a);
+/* By thumbprint when it is not NULL, else by id. */
+int store_acme_account_get(struct store *st, int64_t id, const char *thumbprint, struct store_acme_account *out);
+/* NULL leaves a field as it is. */
+int store_acme_account_update(struct store *st, int64_t id, const char *contact, const char *status);
+typedef int (*store_acme_account_cb)(const struct store_acme_account *a, void *arg);
+int store_acme_account_each(struct store *st, store_acme_account_cb cb, void *arg);
+void store_acme_account_free(struct store_acme_account *a);
+
+struct store_acme_order {
+	int64_t id;
+	int64_t account_id;
+	char status[16];	/* pending, ready, processing, valid, invalid */
+	char *identifiers;	/* JSON array */
+	time_t expires;
+	char cert_serial[48];	/* "" until issued */
+	char *replaces;		/* RFC 9773 certID or NULL */
+	char *error;		/* JSON problem or NULL */
+	time_t created_at;
+};
+int store_acme_order_add(struct store *st, struct store_acme_order *o);
+int store_acme_order_get(struct store *st, int64_t id, struct store_acme_order *out);
+int store_acme_order_by_cert(struct store *st, const char *serial, struct store_acme_order *out);
+/* cert_serial and error NULL: unchanged. */
+int store_acme_order_set(struct store *st, int64_t id, const char *status, const char *cert_serial,
+    const char *error);
+void store_acme_order_free(struct store_acme_order *o);
+
+struct store_acme_authz {
+	int64_t id;
+	int64_t order_id;
+	char type[8];		/* dns, ip */
+	char value[256];
+	int wildcard;
+	char status[16];
+	time_t expires;
+};
+int store_acme_authz_add(struct store *st, struct store_acme_authz *a);
+int store_acme_authz_get(struct store *st, int64_t id, struct store_acme_authz *out);
+typedef int (*store_acme_authz_cb)(const struct store_acme_authz *a, void *arg);
+int store_acme_authz_each(struct store *st, int64_t order_id, store_acme_authz_cb cb, void *arg);
+int store_acme_authz_set(struct store *st, int64_t id, const char *status);
+
+struct store_acme_chall {
+	int64_t id;
+	int64_t authz_id;
+	char type[16];		/* http-01, dns-01, tls-alpn-01 */
+	char token[64];
+	char status[16];	/* pending, processing, valid, invalid */
+	time_t validated_at;
+	char error[512];	/* JSON problem, "" for none */
+};
+int store_acme_chall_add(struct store *st, struct store_acme_chall *c);
+int store_acme_chall_get(struct store *st, int64_t id, struct store_acme_chall *out);
+typedef int (*store_acme_chall_cb)(const struct store_acme_chall *c, void *arg);
+int store_acme_chall_each(struct store *st, int64_t authz_id, store_acme_chall_cb cb, void *arg);
+int store_acme_chall_set(struct store *st, int64_t id, const char *status, time_t validated_at, const char *error);
+
+/* Nonces: single use; only the newest keep are kept. */
+int store_acme_nonce_add(struct store *st, const char *nonce, time_t now, int keep);
+/* 1 if nonce was unused (and is now used up), 0 if not, -1 on error. */
+int store_acme_nonce_take(struct store *st, const char *nonce);
 
 #endif

@@ -9,6 +9,9 @@
 struct store {
 	sqlite3 *db;
 	char *path;
+	int readonly;	/* opened read-only: the file or its folder cannot be written */
+	int current;	/* the schema is this minica's (migrations done) */
+	int sound;	/* PRAGMA quick_check passed on this handle */
 };
 
 struct store_migration {
@@ -17,6 +20,8 @@ struct store_migration {
 };
 extern const struct store_migration store_migrations[];
 extern const size_t store_nmigrations;
+/* acme.c: the ACME tables, one step of the migration table. */
+extern const char store_acme_schema[];
 
 /* The id of the CA that signs new certificates: the newest current
  * intermediate under the current root; the root itself only in a home
@@ -37,6 +42,32 @@ int store_exec_stmt(struct store *st, sqlite3_stmt *stmt);
 void store_seterr(struct store *st, const char *what);
 /* Duplicates a text column (NULL stays NULL). */
 char *store_col_text(sqlite3_stmt *stmt, int col);
+/* Copies a text column into dst (len bytes, cut to fit; NULL: ""). */
+void store_col_copy(char *dst, size_t len, sqlite3_stmt *stmt, int col);
+
+/*
+ * The row loop, once for every kind of row: read(stmt, row) fills row
+ * from the current result row (0, or -1 with the message and row left
+ * freed), drop(row) frees it (NULL: nothing to free).
+ */
+struct store_rowtype {
+	int (*read)(sqlite3_stmt *stmt, void *row);
+	void (*drop)(void *row);
+};
+/* Steps stmt to its end: each row read into *row, passed to
+ * call(row, arg), dropped.  Stops at the first non-zero call (returned)
+ * or failure (-1; what names the query in the message).  Finalizes stmt;
+ * a NULL stmt (the prepare failed) is -1. */
+int store_rows_each(struct store *st, sqlite3_stmt *stmt, const struct store_rowtype *t, void *row,
+    int (*call)(void *row, void *arg), void *arg, const char *what);
+/* The first row of stmt into out: 1, 0 no row, -1 error.  Finalizes stmt. */
+int store_rows_one(struct store *st, sqlite3_stmt *stmt, const struct store_rowtype *t, void *out,
+    const char *what);
+/* Control statements (BEGIN, COMMIT, PRAGMA); writes go through
+ * store_exec_stmt, which checks the store first. */
 int store_exec(struct store *st, const char *sql);
+/* integrity.c: refuses on a read-only store; runs the whole-file check
+ * before the first write of this handle. */
+int store_before_write(struct store *st);
 
 #endif

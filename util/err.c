@@ -23,18 +23,16 @@ mc_seterr_ssl(const char *fmt, ...)
 {
 	va_list ap;
 	unsigned long e;
-	size_t len;
 
 	va_start(ap, fmt);
 	vsnprintf(errbuf, sizeof(errbuf), fmt, ap);
 	va_end(ap);
 	e = ERR_peek_last_error();
-	len = strlen(errbuf);
-	if (e != 0 && len + 3 < sizeof(errbuf)) {
+	if (e != 0) {
 		const char *r = ERR_reason_error_string(e);
 
 		if (r != NULL)
-			snprintf(errbuf + len, sizeof(errbuf) - len, ": %s", r);
+			(void)mc_catf(errbuf, sizeof(errbuf), ": %s", r);
 	}
 	ERR_clear_error();
 }
@@ -44,15 +42,13 @@ mc_preferr(const char *fmt, ...)
 {
 	char old[MC_ERR_MAX];
 	va_list ap;
-	size_t len;
 
 	memcpy(old, errbuf, sizeof(old));
 	va_start(ap, fmt);
 	vsnprintf(errbuf, sizeof(errbuf), fmt, ap);
 	va_end(ap);
-	len = strlen(errbuf);
-	if (old[0] != '\0' && len + 3 < sizeof(errbuf))
-		snprintf(errbuf + len, sizeof(errbuf) - len, ": %s", old);
+	if (old[0] != '\0')
+		(void)mc_catf(errbuf, sizeof(errbuf), ": %s", old);
 }
 
 const char *

@@ -20,6 +20,29 @@ mc_strdup(const char *s)
 }
 
 int
+mc_catf(char *buf, size_t size, const char *fmt, ...)
+{
+	size_t len = strnlen(buf, size);
+	va_list ap;
+	int n;
+
+	if (size == 0)
+		return -1;
+	if (len == size) {
+		buf[size - 1] = '\0';
+		return -1;
+	}
+	va_start(ap, fmt);
+	n = vsnprintf(buf + len, size - len, fmt, ap);
+	va_end(ap);
+	if (n < 0) {
+		buf[len] = '\0';
+		return -1;
+	}
+	return (size_t)n < size - len ? 0 : -1;
+}
+
+int
 mc_strv_push(struct mc_strv *sv, const char *s)
 {
 	char *d;

@@ -50,6 +50,37 @@ all_refused() {
 	refused 3 "$text" check --root "$ROOT"	# monitoring plugin: UNKNOWN
 }
 
+# Every command that writes to the store refused with TEXT (the
+# whole-file check before the first write finds what opening does not
+# look for), state as before.
+writes_refused() {
+	text=$1
+	refused 1 "$text" issue nginx --cn www.example.org --out "$CWD/o"
+	refused 1 "$text" deploy nginx --root "$ROOT"
+	refused 1 "$text" revoke "$SERIAL" --reason superseded
+	refused 1 "$text" crl --out "$CWD/crl.pem"
+}
+
+# Every command that only reads: it may work (SQLite checks only the pages
+# a query reads) or refuse with one line, and it changes nothing.
+reads_harmless() {
+	for args in "list" "show ca" "show $SERIAL" "profiles" "log" "bundle --out $CWD/kit" "snippet nginx"; do
+		before=$(snapshot)
+		set +e
+		# shellcheck disable=SC2086 # words on purpose
+		mc $args >"$T/out" 2>"$T/err"
+		got=$?
+		set -e
+		rm -rf "$CWD/kit"
+		case $got in
+		0) ;;
+		1) one_line "$T/err" ;;
+		*) cat "$T/err"; fail "minica $args: exit $got on a damaged store" ;;
+		esac
+		[ "$(snapshot)" = "$before" ] || fail "state changed by: $args"
+	done
+}
+
 CWD="$T/cwd"
 mkdir -p "$CWD"
 cd "$CWD" || exit 1

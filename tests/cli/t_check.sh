@@ -31,6 +31,15 @@ expect 1 mc check --days 120 --quiet
 contains "$T/out" "MINICA WARNING"
 expect 1 faketime -f '+80d' "$MINICA_BIN" check
 grep -Eq "expires in (19|20) days" "$T/out" || fail "days after 80"
+# Past two thirds of its life with more than 30 days left: renew would
+# renew it, so check warns (one rule for both, issue 12).
+expect 1 faketime -f '+68d' "$MINICA_BIN" check
+contains "$T/out" "WARNING: smtpd mail.example.org"
+contains "$T/out" "due for renewal"
+lacks "$T/out" "nginx"
+expect 0 faketime -f '+68d' "$MINICA_BIN" renew --dry-run
+contains "$T/out" "would renew smtpd mail.example.org"
+lacks "$T/out" "nginx"
 
 # Expired: CRITICAL.
 expect 2 faketime -f '+120d' "$MINICA_BIN" check --json

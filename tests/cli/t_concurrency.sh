@@ -29,6 +29,23 @@ done
 contains "$T/outr" "renewed nginx due.example.org"
 [ "$(sqlite3 "$MINICA_HOME/minica.db" "PRAGMA integrity_check")" = ok ] || fail "integrity"
 
+# The lock names its holder: a minica that holds it (here waiting for its
+# passphrase on a FIFO) is named by pid and command in the refusal.
+mkfifo "$T/passfifo"
+mc issue server --cn holder.example.org --out "$T/holder" --passphrase-file "$T/passfifo" \
+    >"$T/holder.out" 2>"$T/holder.err" &
+holder=$!
+for _ in 1 2 3 4 5 6 7 8 9 10; do
+	grep -q "minica issue" "$MINICA_HOME/lock" 2>/dev/null && break
+	sleep 0.3
+done
+MINICA_LOCK_TIMEOUT=0 expect 1 mc issue server --cn busy2.example.org --out "$T/busy2"
+contains "$T/err" "CA busy: held by pid $(sed -n 's/^pid \([0-9]*\) .*/\1/p' "$MINICA_HOME/lock") (minica issue)"
+one_line "$T/err"
+cat "$PASS" > "$T/passfifo"
+wait "$holder" || fail "the holder failed: $(cat "$T/holder.err")"
+[ -f "$T/holder/holder.example.org.crt" ] || fail "the holder issued nothing"
+
 # Held lock: a bounded wait, then a clear "CA busy" and nothing changed.
 rows=$(db_count certificates)
 flock "$MINICA_HOME/lock" sleep 5 &

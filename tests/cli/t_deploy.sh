@@ -41,8 +41,10 @@ serial1=$(sed -n 's/^issued smtpd certificate \([0-9a-f]*\),.*/\1/p' "$T/out")
 [ "$(stat -c '%a' "$ca")" = 644 ] || fail "root cert mode"
 ls -A "$ROOT/etc/ssl/certs" "$ROOT/etc/ssl/private" | grep -q '^\.minica-' && fail "staged or backup files left"
 
-# Leaf first, then the intermediate; no key; every block ends with a newline.
-[ "$(grep -c 'BEGIN CERTIFICATE' "$crt")" -eq 2 ] || fail "cert file should hold leaf + intermediate"
+# Leaf first, then the intermediate, then (smtpd is a DANE profile: a
+# 2 1 1 record names a certificate the server sends) the root; no key;
+# every block ends with a newline.
+[ "$(grep -c 'BEGIN CERTIFICATE' "$crt")" -eq 3 ] || fail "cert file should hold leaf + intermediate + root"
 lacks "$crt" "PRIVATE KEY"
 [ "$(tail -c 1 "$crt" | od -An -c | tr -d ' ')" = '\n' ] || fail "cert file does not end with a newline"
 grep -q -- '-----END CERTIFICATE----------BEGIN' "$crt" && fail "PEM blocks run together"
@@ -52,6 +54,8 @@ openssl x509 -in "$crt" -noout -subject | grep -q 'CN *= *mail.example.org' || f
 openssl crl2pkcs7 -nocrl -certfile "$crt" | openssl pkcs7 -print_certs -noout | sed -n 's/^subject=//p' >"$T/subjects"
 [ "$(sed -n 2p "$T/subjects")" = "$(openssl x509 -in "$MINICA_HOME/intermediate.crt" -noout -subject | sed 's/^subject=//')" ] ||
 	fail "second certificate is not the intermediate: $(cat "$T/subjects")"
+[ "$(sed -n 3p "$T/subjects")" = "$(openssl x509 -in "$MINICA_HOME/ca.crt" -noout -subject | sed 's/^subject=//')" ] ||
+	fail "third certificate is not the root: $(cat "$T/subjects")"
 cmp -s "$ca" "$MINICA_HOME/ca.crt" || fail "the ca_cert target is not the root"
 # The deployed file is the chain clients need: leaf, then the intermediate.
 verify_chain "$ca" "$crt"

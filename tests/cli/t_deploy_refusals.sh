@@ -68,9 +68,10 @@ contains "$T/err" "no certificate with serial '0123abc'"
 # ---- deploy with the wrong key, a missing key, a revoked-like status
 expect 0 mc issue smtpd --cn mail.example.org --out "$T/a" --passphrase-file "$PASS"
 s1=$(sed -n 's/^issued smtpd certificate \([0-9a-f]*\),.*/\1/p' "$T/out")
-expect 0 mc issue smtpd --cn mail.example.org --force --out "$T/b" --passphrase-file "$PASS"
+# (another certificate's key: --force would supersede s1, so another name)
+expect 0 mc issue smtpd --cn mx.example.org --out "$T/b" --passphrase-file "$PASS"
 before=$(state)
-expect 1 mc deploy "$s1" --key "$T/b/mail.example.org.key" --root "$ROOT"
+expect 1 mc deploy "$s1" --key "$T/b/mx.example.org.key" --root "$ROOT"
 one_line "$T/err"
 contains "$T/err" "is not the key of certificate $s1; nothing deployed"
 expect 1 mc deploy "$s1" --from "$T/nowhere" --root "$ROOT"

@@ -75,7 +75,7 @@ issue 1 "garbage.pem" --csr "$T/garbage.pem"
 { cat "$T/good.der"; printf 'trailing'; } > "$T/trailing.der"
 issue 1 "8 bytes of trailing data" --csr "$T/trailing.der"
 issue 1 "not a PEM certificate request" --csr "$MINICA_HOME/ca.crt"
-issue 1 "d2i_X509_REQ" --csr "$T/der"
+issue 1 "neither PEM nor DER certificate request" --csr "$T/der"
 issue 1 "not a PEM certificate request" --csr "$T/pem"
 issue 1 "not a regular file" --csr "$T"
 issue 1 "not a regular file" --csr /dev/zero

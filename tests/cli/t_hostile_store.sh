@@ -8,6 +8,9 @@ new_ca
 export MINICA_PASSPHRASE="correct horse battery staple"
 db="$MINICA_HOME/minica.db"
 expect 0 mc issue nginx --key ec256 --cn mail.example.org --out "$T/first"
+SERIAL=$(sqlite3 "$db" "SELECT serial FROM certificates LIMIT 1")
+# The last whole-file check passed long ago: the next check runs it.
+sqlite3 "$db" "UPDATE integrity SET checked_at = 1"
 cp "$db" "$T/db.good"
 restore() { cp "$T/db.good" "$db"; rm -f "$db-wal" "$db-shm"; }
 restore
@@ -15,20 +18,34 @@ restore
 # Truncated: inside the header, and at a page boundary.
 head -c 100 "$T/db.good" > "$db"
 all_refused "minica.db"
+# Opening reads the header only (the whole-file check costs O(size) and is
+# not run on every read, issue 18): reads may work; no write lands;
+# check reports the damage.
 head -c 8192 "$T/db.good" > "$db"
-all_refused "is damaged"
+writes_refused "is damaged"
+reads_harmless
+refused 3 "is damaged" check --root "$ROOT"
 # Emptied: an empty file is a valid empty SQLite database; it must not
 # be turned into a fresh, empty CA.
 : > "$db"
 all_refused "has no minica schema"
 [ ! -s "$db" ] || fail "the emptied database was written to"
-# Garbage over pages in the middle: found at open, not only when a
-# query happens to read the damaged page (show ca and profiles would not).
+# Garbage over pages in the middle: found before any write and by check,
+# not only when a query happens to read the damaged page (show ca and
+# profiles would not).
 restore
 size=$(stat -c %s "$db")
 [ "$size" -ge 20480 ] || fail "test database smaller than expected ($size)"
 dd if=/dev/urandom of="$db" bs=4096 seek=3 count=2 conv=notrunc 2>/dev/null
-all_refused "is damaged"
+writes_refused "is damaged"
+reads_harmless
+refused 3 "is damaged" check --root "$ROOT"
+# A pass recorded a minute ago: check trusts it for STORE_VERIFY_EVERY
+# (20 h), but a write still checks first.
+restore
+sqlite3 "$db" "UPDATE integrity SET checked_at = strftime('%s', 'now') - 60"
+dd if=/dev/urandom of="$db" bs=4096 seek=3 count=2 conv=notrunc 2>/dev/null
+writes_refused "is damaged"
 # All random.
 head -c 45056 /dev/urandom > "$db"
 all_refused "minica.db"

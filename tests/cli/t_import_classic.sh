@@ -103,6 +103,21 @@ contains "$T/out" "imported             yes"
 sqlite3 "$MINICA_HOME/minica.db" "SELECT details FROM audit WHERE action = 'import'" > "$T/audit"
 contains "$T/audit" "certificates=3 revoked=0"
 contains "$MINICA_HOME/minica.conf" "# Domains this CA issues for: example.org"
+grep -qx "domains = example.org" "$MINICA_HOME/minica.conf" || fail "no domains record in minica.conf"
+
+# The root has no name constraints: issue keeps to the recorded domains, so
+# a typo or someone else's name is refused unless --any-domain.
+expect 1 mc issue server --cn www.google.com --out "$T/far" --passphrase-file "$PASS"
+contains "$T/err" "'www.google.com' is outside the domains minica.conf records for this CA (example.org)"
+contains "$T/err" "--any-domain"
+one_line "$T/err"
+expect 1 mc issue server --cn mail.example.ifno --out "$T/far" --passphrase-file "$PASS"
+contains "$T/err" "'mail.example.ifno' is outside the domains"
+expect 1 mc issue server --cn host.example.org --san www.exampel.org --out "$T/far" --passphrase-file "$PASS"
+contains "$T/err" "'www.exampel.org' is outside the domains"
+[ ! -e "$T/far" ] || fail "files written for a refused name"
+expect 0 mc issue server --cn www.google.com --any-domain --out "$T/far" --passphrase-file "$PASS"
+openssl verify -CAfile cacert.pem "$T/far/www.google.com.crt" >/dev/null || fail "--any-domain leaf"
 
 # A minica leaf from the adopted root verifies against the unchanged old root.
 expect 0 mc issue server --cn host.example.org --force --out "$T/out-leaf" --passphrase-file "$PASS"

@@ -74,7 +74,11 @@ contains "$T/err" "minica: warning: version 1 root"
 contains "$T/err" "minica: warning: RSA-2048 key"
 expect 0 mc show ca
 contains "$T/out" "imported             yes"
-expect 0 mc issue server --cn www.example.com --out "$T/leaf" --passphrase-file "$PASS"
+# No certificates imported, so no domains recorded: issue says so.
+expect 1 mc issue server --cn www.example.com --out "$T/leaf" --passphrase-file "$PASS"
+contains "$T/err" "minica.conf records no domains for it"
+one_line "$T/err"
+expect 0 mc issue server --cn www.example.com --any-domain --out "$T/leaf" --passphrase-file "$PASS"
 openssl verify -CAfile v1.crt "$T/leaf/www.example.com.crt" > "$T/verify"
 contains "$T/verify" "OK"
 certtool --verify --load-ca-certificate v1.crt --infile "$T/leaf/www.example.com.crt" > "$T/gnutls" 2>&1 ||

@@ -103,14 +103,20 @@ nothing_created "intermediate as root"
 # A certificate from another CA, named; nothing imported.
 expect 1 mc import $ok_args --cert good.crt --cert stranger.crt
 contains "$T/err" "'stranger.crt': certificate 'CN=evil.example.com'"
-contains "$T/err" "not issued by the imported root (its issuer is '/CN=Other Root')"
+contains "$T/err" "was issued by 'CN=Other Root', not by the imported root 'CN=Home Root'"
 one_line "$T/err"
 nothing_created "foreign certificate"
-# ... also when it is found in a folder.
-expect 1 mc import $ok_args --certs-dir "$W"
-contains "$T/err" "not issued by the imported root"
+# In a folder, another issuer's certificate is passed over (one note), but
+# one that names this root without its signature is refused all the same.
+mkroot fake "Home Root"
+mkleaf fake forged forged.example.org
+mkdir "$T/f"
+cp forged.crt stranger.crt good.crt "$T/f/"
+expect 1 mc import $ok_args --certs-dir "$T/f"
+contains "$T/err" "'$T/f/forged.crt': certificate 'CN=forged.example.org'"
+contains "$T/err" "names the imported root 'CN=Home Root' as its issuer, but the root's key did not sign it"
 one_line "$T/err"
-nothing_created "foreign certificate in a folder"
+nothing_created "forged certificate in a folder"
 
 # A certificate for neither server nor client needs --profile.
 expect 1 mc import $ok_args --cert smime.crt

@@ -14,6 +14,22 @@ contains "$T/err" "bad..example"
 one_line "$T/err"
 nothing_created "bad domain"
 
+# A public suffix or a single label: name constraints that protect nothing.
+for d in com org CO.UK. github.io localhost; do
+	expect 1 mc init --domain example.org --domain "$d" --passphrase-file "$PASS"
+	contains "$T/err" "--allow-public-suffix"
+	one_line "$T/err"
+	nothing_created "--domain $d"
+done
+contains "$T/err" "'localhost' is a single-label name"
+expect 1 mc init --domain github.io --passphrase-file "$PASS"
+contains "$T/err" "'github.io' is a public suffix"
+expect 1 mc init --domain co.uk --passphrase-file "$PASS"
+contains "$T/err" "'co.uk' is a public suffix"
+expect 0 mc init --domain localhost --allow-public-suffix --passphrase-file "$PASS" --root-passphrase-file "$ROOTPASS"
+contains "$T/out" "permitted:DNS:localhost"
+rm -rf "$MINICA_HOME"
+
 expect 1 mc init --domain example.org --permit-ip 10.0.0.1/8 --passphrase-file "$PASS"
 contains "$T/err" "10.0.0.1/8"
 nothing_created "bad cidr"

@@ -35,7 +35,9 @@ for profile in smtpd dovecot nginx server client; do
 		openssl x509 -in "$crt" -noout -text > "$T/text"
 		grep -A1 "Basic Constraints: critical" "$T/text" | grep -q "CA:FALSE" || fail "basicConstraints"
 		case $key in
-		rsa*) grep -A1 "Key Usage: critical" "$T/text" | grep -q "Digital Signature, Key Encipherment$" || fail "RSA keyUsage" ;;
+		# RFC 5280 4.2.1.12: a TLS client only signs; keyEncipherment is for RSA servers.
+		rsa*) if [ "$profile" = client ]; then ku='Digital Signature$'; else ku='Digital Signature, Key Encipherment$'; fi
+			grep -A1 "Key Usage: critical" "$T/text" | grep -q "$ku" || fail "RSA keyUsage for $profile" ;;
 		ec*) grep -A1 "Key Usage: critical" "$T/text" | grep -q "Digital Signature$" || fail "EC keyUsage" ;;
 		esac
 		if [ "$profile" = client ]; then
@@ -61,6 +63,13 @@ done
 [ "$(sqlite3 "$MINICA_HOME/minica.db" "SELECT count(*) FROM audit WHERE action = 'issue'")" = "$i" ] || fail "audit count"
 [ "$(sqlite3 "$MINICA_HOME/minica.db" "SELECT count(DISTINCT serial) FROM certificates")" = "$i" ] || fail "serials not unique"
 
+# A person's name of 40 x U+00E9 (80 bytes) is 40 characters: it fits a CN.
+name=$(python3 -c 'print("\u00e9" * 40)')
+expect 0 mc issue client --cn "$name" --san carol@example.org --out "$T/e40"
+crt=$(ls "$T"/e40/*.crt | grep -v fullchain)
+openssl x509 -in "$crt" -noout -subject -nameopt utf8,sep_multiline | grep -q "CN=$name" ||
+	fail "CN of 40 x e-acute"
+
 # Default lifetime 397 days; a chosen one; key type default rsa2048.
 expect 0 mc issue nginx --cn www.example.org --out "$T/w" --json
 python3 -c '
@@ -73,6 +82,11 @@ assert d["not_after"].endswith("Z") and len(d["serial"]) >= 30 and d["serial"] =
 expect 0 mc issue server --cn short.example.org --days 30 --out "$T/s"
 end=$(date -d "$(openssl x509 -in "$T/s/short.example.org.crt" -noout -enddate | cut -d= -f2)" +%s)
 [ $(( (end - $(date +%s)) / 86400 )) -ge 29 ] || fail "--days 30"
+# Exactly 30 days, both ends counted (RFC 5280), starting 5 minutes back.
+start=$(date -d "$(openssl x509 -in "$T/s/short.example.org.crt" -noout -startdate | cut -d= -f2)" +%s)
+[ $((end - start)) -eq $((30 * 86400 - 1)) ] || fail "validity is $((end - start)) s, not 30 days"
+back=$(($(date +%s) - start))
+[ "$back" -ge 300 ] && [ "$back" -le 360 ] || fail "notBefore backdated $back s, not 300"
 
 # Names are normalised: case, trailing dot, IDN to A-label.
 expect 0 mc issue server --cn "MiXed.Example.ORG." --san "bücher.example.org" --out "$T/n"
@@ -81,16 +95,29 @@ contains "$T/san" "DNS:mixed.example.org, DNS:xn--bcher-kva.example.org"
 
 # IPs only through --ip, and only where the root permits them.
 expect 1 mc issue server --cn ip.example.org --ip 192.0.2.7 --out "$T/ip0"
-contains "$T/err" "outside the root's name constraints"
+contains "$T/err" "outside the root's name constraints (a root made without 'init --permit-ip CIDR' may not vouch for any IP)"
 expect 0 mc --home "$T/iphome" init --domain example.org --permit-ip 192.0.2.0/24 --permit-ip 2001:db8::/32 \
 	--root-passphrase-file "$ROOTPASS"
+# IP ranges read as CIDR everywhere (GENERAL_NAME_print says "<invalid length=8>").
+ipnc="permitted:DNS:example.org, permitted:email:example.org, permitted:email:.example.org, permitted:IP:192.0.2.0/24, permitted:IP:2001:db8::/32"
+contains "$T/out" "$ipnc"
+lacks "$T/out" "invalid"
+expect 0 mc --home "$T/iphome" show ca
+contains "$T/out" "name constraints     $ipnc"
+expect 0 mc --home "$T/iphome" show ca --json
+python3 -c 'import json, sys; d = json.load(open(sys.argv[1])); assert d["name_constraints"] == sys.argv[2], d' "$T/out" "$ipnc" ||
+	fail "show ca --json name_constraints"
+expect 0 mc --home "$T/iphome" log
+contains "$T/out" "constraints=$ipnc"
+lacks "$T/out" "invalid"
 expect 0 mc --home "$T/iphome" issue server --cn ip.example.org --ip 192.0.2.7 --ip 2001:DB8::1 --out "$T/ip"
 openssl x509 -in "$T/ip/ip.example.org.crt" -noout -ext subjectAltName > "$T/san"
 contains "$T/san" "DNS:ip.example.org, IP Address:192.0.2.7, IP Address:2001:DB8:0:0:0:0:0:1"
 openssl verify -x509_strict -purpose sslserver -verify_ip 192.0.2.7 -CAfile "$T/iphome/ca.crt" -untrusted "$T/ip/ip.example.org.crt" "$T/ip/ip.example.org.crt" >/dev/null ||
 	fail "IP verify"
 expect 1 mc --home "$T/iphome" issue server --cn ip2.example.org --ip 198.51.100.1 --out "$T/ip2"
-contains "$T/err" "198.51.100.1"
+contains "$T/err" "IP address 198.51.100.1 is outside the root's name constraints (permitted: 192.0.2.0/24, 2001:db8::/32)"
+one_line "$T/err"
 
 # A wildcard, verified for a name it covers.
 expect 0 mc issue nginx --cn "*.example.org" --out "$T/wc"

@@ -35,6 +35,18 @@ refused 1 "outside the root's name constraints" client --cn bob@example.com
 refused 64 "--days" nginx --cn www.example.org --days abc
 refused 64 "--days" nginx --cn www.example.org --days 0
 refused 1 "unknown key type 'rsa1024'" nginx --cn www.example.org --key rsa1024
+# A plain-name CN is measured in characters: 65 x U+00E9 is refused as such.
+long=$(python3 -c 'print("\u00e9" * 65)')
+refused 1 "is 65 characters long, more than 64" client --cn "$long"
+# A CSR key policy does not issue for is refused by the CSR check, saying what
+# policy says (the CSR is read before any name is looked at).
+openssl req -new -newkey rsa:3000 -nodes -keyout /dev/null -subj "/CN=www.example.org" -out "$T/r3000.csr" 2>/dev/null
+mv "$T/r3000.csr" "$T/r3000.pem"
+refused 1 "rsa key of 3000 bits is not one of rsa2048, rsa3072, rsa4096, ec256 (P-256), ec384 (P-384)" \
+	nginx --csr "$T/r3000.pem"
+# data/rsa8192.csr: made once by openssl req -newkey rsa:8192 (11 s), key thrown away.
+cp "$(dirname "$0")/data/rsa8192.csr" "$T/r8192.pem"
+refused 1 "rsa key of 8192 bits is not one of rsa2048" nginx --csr "$T/r8192.pem"
 refused 64 "unknown option" nginx --cn www.example.org --bogus
 refused 64 "exactly one PROFILE" nginx extra --cn www.example.org
 

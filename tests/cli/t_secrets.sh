@@ -64,7 +64,7 @@ exec 4>"$T/fifo"
 # then until it has turned core dumps off.
 running() {
 	[ "$(tr '\0' '\n' < "/proc/$pid/cmdline" | head -n 1)" = "$MINICA_BIN" ] &&
-	    grep -q "^Max core file size *0 *0 " "/proc/$pid/limits" &&
+	    grep -q "^Max core file size *0 " "/proc/$pid/limits" &&
 	    [ "$(stat -c %u "/proc/$pid/environ")" -eq 0 ]
 }
 i=0

@@ -32,10 +32,13 @@ cat >>"$MINICA_HOME/minica.conf" <<EOF
 reload_timeout = 20
 [profile.smtpd]
 reload = postfix -c $E2E_DIR/postfix/conf reload
+running = postfix -c $E2E_DIR/postfix/conf status
 [profile.dovecot]
 reload = doveadm -c $E2E_DIR/dovecot/dovecot.conf reload
+running = start-stop-daemon --status --pidfile $E2E_DIR/dovecot/run/master.pid
 [profile.nginx]
 reload = nginx -p $E2E_DIR/nginx -c $E2E_DIR/nginx/conf/nginx.conf -e $E2E_DIR/nginx/logs/error.log -s reload
+running = start-stop-daemon --status --pidfile $E2E_DIR/nginx/nginx.pid
 EOF
 ca=$root/etc/ssl/certs/minica-ca.pem
 smtpd_crt=$root/etc/ssl/certs/smtpd.crt
@@ -54,11 +57,18 @@ deploy() {
 }
 mkdir "$E2E_DIR/cwd"
 
-# ---- 1: first deployment; the daemons do not run yet, so no reload
-deploy smtpd --no-reload
-deploy dovecot --no-reload
-deploy nginx --san "$web" --no-reload
-for f in "$smtpd_crt" "$dovecot_crt" "$nginx_crt"; do
+# ---- 1: first deployment; the daemons do not run yet: each running check
+# says so, the reload is skipped, exit 0 (no --no-reload needed)
+deploy smtpd
+deploy dovecot
+deploy nginx --san "$web"
+for p in smtpd dovecot nginx; do
+	grep -q "$p is not running" "$E2E_DIR/issue-$p.out" ||
+		{ e2e_show_log "$E2E_DIR/issue-$p.out"; e2e_fail "a stopped $p was not reported as not running"; }
+done
+# smtpd is a DANE profile: its file ends with the root a 2 1 1 record names.
+[ "$(grep -c 'BEGIN CERTIFICATE' "$smtpd_crt")" -eq 3 ] || e2e_fail "'$smtpd_crt' is not leaf + intermediate + root"
+for f in "$dovecot_crt" "$nginx_crt"; do
 	[ "$(grep -c 'BEGIN CERTIFICATE' "$f")" -eq 2 ] || e2e_fail "'$f' is not leaf + intermediate"
 	openssl verify -x509_strict -CAfile "$ca" -untrusted "$f" "$f" >/dev/null || e2e_fail "openssl verify '$f'"
 done

@@ -35,6 +35,8 @@ fx_key(const char *type)
 		k = EVP_PKEY_Q_keygen(NULL, NULL, "EC", "P-384");
 	else if (strcmp(type, "ec521") == 0)
 		k = EVP_PKEY_Q_keygen(NULL, NULL, "EC", "P-521");
+	else if (strcmp(type, "rsa3000") == 0)
+		k = EVP_PKEY_Q_keygen(NULL, NULL, "RSA", (size_t)3000);
 	else if (strcmp(type, "rsa1024") == 0)
 		k = EVP_PKEY_Q_keygen(NULL, NULL, "RSA", (size_t)1024);
 	else if (strcmp(type, "ed25519") == 0)

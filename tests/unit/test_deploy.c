@@ -109,6 +109,7 @@ smtpd(const char *reload)
 	char *copy = mc_strdup(reload), *save = NULL;
 
 	mc_strv_free(&p->reload);
+	mc_strv_free(&p->running);	/* the built-in check asks the real postfix */
 	for (char *w = strtok_r(copy, " ", &save); w != NULL; w = strtok_r(NULL, " ", &save))
 		mc_strv_push(&p->reload, w);
 	free(copy);
@@ -196,7 +197,7 @@ Test(deploy, writes_pair_leaf_first_with_modes)
 	cr_assert_str_eq(res.cert_path, p);
 	cr_assert_eq(lstat(p, &sc), 0);
 	cr_assert_eq(sc.st_mode & 07777, 0644);
-	cr_assert_eq(ca_file_read(p, CA_FILE_MAX, &b), 0);
+	cr_assert_eq(mc_file_read(p, CA_FILE_MAX, &b), 0);
 	cr_assert_eq(ca_cert_pem(a.cert, &leafpem), 0);
 	cr_assert_eq(memcmp(b.p, leafpem.p, leafpem.len), 0, "the leaf comes first");
 	cr_assert_null(strstr(b.p, "PRIVATE KEY"));
@@ -256,7 +257,7 @@ Test(deploy, inspect_reports_drift)
 	dep_report_free(&r);
 	/* Another key in place of the deployed one. */
 	cr_assert_eq(ca_key_plain_pem(b.key, &pem), 0);
-	cr_assert_eq(ca_file_replace(kp, 0600, 0, 0, pem.p, pem.len), 0);
+	cr_assert_eq(mc_file_replace(kp, 0600, 0, 0, pem.p, pem.len), 0);
 	cr_assert_gt(dep_inspect(&d, &r), 0);
 	cr_assert(has_kind(&r, DEP_CHANGED));
 	cr_assert(has_kind(&r, DEP_MISMATCH));
@@ -310,9 +311,9 @@ Test(deploy, symlinked_target_refused)
 
 	make_leaf(&a);
 	path(p, sizeof(p), "/etc/ssl/certs");
-	cr_assert_eq(ca_mkdir_p(p, 0755), 0);
+	cr_assert_eq(mc_mkdir_p(p, 0755), 0);
 	snprintf(target, sizeof(target), "%s/elsewhere", dir);
-	cr_assert_eq(ca_file_create_excl(target, 0644, "keep\n", 5), 0);
+	cr_assert_eq(mc_file_create_excl(target, 0644, "keep\n", 5), 0);
 	path(p, sizeof(p), "/etc/ssl/certs/smtpd.crt");
 	cr_assert_eq(symlink(target, p), 0);
 	cr_assert_eq(deploy(&a, "/bin/true", &res), -1);
@@ -322,7 +323,7 @@ Test(deploy, symlinked_target_refused)
 	{
 		struct mc_buf b = { 0 };
 
-		cr_assert_eq(ca_file_read(target, 100, &b), 0);
+		cr_assert_eq(mc_file_read(target, 100, &b), 0);
 		cr_assert_eq(b.len, 5);
 		mc_buf_free(&b);
 	}
@@ -495,4 +496,148 @@ Test(deploy, run_reports_exit_timeout_and_missing)
 	argv_of(&sv, "true", NULL, NULL);
 	cr_assert_eq(dep_run(&sv, 5, &r), 0, "%s", mc_err());
 	mc_strv_free(&sv);
+}
+
+/* ---- issue 13/14: not running, foreign files, undeploy, settle, key places */
+
+static void
+write_file(const char *rel, const char *text, mode_t mode)
+{
+	char p[400], d[480];
+	FILE *f;
+
+	path(p, sizeof(p), rel);
+	snprintf(d, sizeof(d), "mkdir -p \"$(dirname '%s')\"", p);
+	cr_assert_eq(system(d), 0);
+	cr_assert_not_null(f = fopen(p, "w"));
+	fputs(text, f);
+	fclose(f);
+	cr_assert_eq(chmod(p, mode), 0);
+}
+
+Test(deploy, not_running_skips_the_reload)
+{
+	struct pol_profile *p;
+	struct dep_result res;
+	struct leaf a;
+
+	make_leaf(&a);
+	p = smtpd("/bin/false");
+	mc_strv_push(&p->running, "/bin/false");
+	/* A failing reload would fail the deploy: it is not run. */
+	cr_assert_eq(dep_deploy(st, &(struct dep_req){ .cfg = &cfg, .prof = p, .root = root, .rec = &a.rec,
+	    .cert = a.cert, .key = a.key, .ca = ca_cert, .reload = 1 }, memset(&res, 0, sizeof(res))), 0, "%s", mc_err());
+	cr_assert(res.not_running);
+	cr_assert(!res.reloaded);
+	expect_pair(&a);
+	dep_result_free(&res);
+	mc_strv_free(&p->running);
+	free_leaf(&a);
+}
+
+Test(deploy, foreign_files_kept_and_restored)
+{
+	struct dep_undeploy_req u = { .profile = "smtpd", .restore = 1 };
+	struct mc_strv notes = { 0 };
+	struct dep_result res;
+	struct stat sb;
+	struct leaf a;
+	char p[400], h[CA_FPR_LEN], hk[CA_FPR_LEN];
+	size_t n;
+
+	make_leaf(&a);
+	write_file("/etc/ssl/certs/smtpd.crt", "hand-made certificate\n", 0644);
+	write_file("/etc/ssl/private/smtpd.key", "hand-made key\n", 0640);
+	hash("/etc/ssl/private/smtpd.key", hk);
+	cr_assert_eq(deploy(&a, "/bin/true", &res), 0, "%s", mc_err());
+	expect_pair(&a);
+	path(p, sizeof(p), "/etc/ssl/private/smtpd.key.pre-minica");
+	cr_assert_eq(lstat(p, &sb), 0, "the hand-made key was not kept");
+	cr_assert_eq(sb.st_mode & 07777, 0640);
+	hash("/etc/ssl/private/smtpd.key.pre-minica", h);
+	cr_assert_str_eq(h, hk);
+	dep_result_free(&res);
+	u.root = root;
+	cr_assert_eq(dep_undeploy(st, &u, &notes, &n), 0, "%s", mc_err());
+	cr_assert_eq(n, 1);
+	hash("/etc/ssl/private/smtpd.key", h);
+	cr_assert_str_eq(h, hk, "the hand-made key is back");
+	cr_assert_neq(lstat(p, &sb), 0);
+	cr_assert_eq(rows("current"), 0);
+	cr_assert_eq(rows("retired"), 1);
+	mc_strv_free(&notes);
+	free_leaf(&a);
+}
+
+Test(deploy, undeploy_remove_files_leaves_a_changed_file)
+{
+	struct dep_undeploy_req u = { .profile = "smtpd", .remove_files = 1 };
+	struct mc_strv notes = { 0 };
+	struct dep_result res;
+	struct stat sb;
+	struct leaf a;
+	char p[400];
+	size_t n;
+
+	make_leaf(&a);
+	cr_assert_eq(deploy(&a, "/bin/true", &res), 0, "%s", mc_err());
+	dep_result_free(&res);
+	write_file("/etc/ssl/private/smtpd.key", "changed by hand\n", 0600);
+	u.root = root;
+	cr_assert_eq(dep_undeploy(st, &u, &notes, &n), 0, "%s", mc_err());
+	path(p, sizeof(p), "/etc/ssl/certs/smtpd.crt");
+	cr_assert_neq(lstat(p, &sb), 0, "minica's certificate was not removed");
+	path(p, sizeof(p), "/etc/ssl/private/smtpd.key");
+	cr_assert_eq(lstat(p, &sb), 0, "a changed file was removed");
+	mc_strv_free(&notes);
+	free_leaf(&a);
+}
+
+Test(deploy, settle_rolls_forward_and_reloads)
+{
+	struct mc_strv notes = { 0 };
+	struct leaf a, b;
+	size_t n;
+	int reloaded = 0;
+
+	make_leaf(&a);
+	make_leaf(&b);
+	crash(&a, &b, 2, 0);
+	cr_assert_eq(dep_pending_count(st, &n), 0);
+	cr_assert_eq(n, 1);
+	smtpd("/bin/true");
+	cr_assert_eq(dep_settle(st, &cfg, &notes), 0, "%s", mc_err());
+	for (size_t i = 0; i < notes.n; i++)
+		reloaded |= strstr(notes.v[i], "reloaded smtpd") != NULL;
+	cr_assert(reloaded, "the service was not reloaded after the roll forward");
+	expect_pair(&b);
+	cr_assert_eq(dep_pending_count(st, &n), 0);
+	cr_assert_eq(n, 0);
+	mc_strv_free(&notes);
+	free_leaf(&a);
+	free_leaf(&b);
+}
+
+Test(deploy, key_found_at_the_target)
+{
+	struct mc_strv places = { 0 };
+	struct dep_result res;
+	struct leaf a, b;
+	EVP_PKEY *k;
+	char *found = NULL, p[400];
+
+	make_leaf(&a);
+	make_leaf(&b);
+	cr_assert_eq(deploy(&a, "/bin/true", &res), 0, "%s", mc_err());
+	dep_result_free(&res);
+	cr_assert_eq(dep_key_places(dir, "mail.example.org", a.rec.serial, smtpd("/bin/true"), root, &places), 0);
+	cr_assert_not_null(k = dep_key_find(a.cert, &places, &found), "%s", mc_err());
+	path(p, sizeof(p), "/etc/ssl/private/smtpd.key");
+	cr_assert_str_eq(found, p);
+	EVP_PKEY_free(k);
+	free(found);
+	cr_assert_null(dep_key_find(b.cert, &places, &found), "another certificate's key was taken");
+	mc_strv_free(&places);
+	free_leaf(&a);
+	free_leaf(&b);
 }

@@ -81,7 +81,7 @@ Test(fs, sweep_removes_only_stale_temp_files_of_ours)
 	cr_assert_eq(mkdir(at(".minica-tmp.dir.AAAAAA"), 0700), 0);
 	clock_gettime(CLOCK_REALTIME, &now);
 
-	cr_assert_eq(ca_file_sweep_tmp(dir, &now, &removed), 2, "%s", mc_err());
+	cr_assert_eq(mc_file_sweep_tmp(dir, &now, &removed), 2, "%s", mc_err());
 	cr_assert_eq(removed.n, 2);
 	cr_assert(!exists(".minica-tmp.smtpd.crt.aB3dE9"));
 	cr_assert(!exists(".minica-tmp.smtpd.key.Zz0000"));
@@ -100,7 +100,7 @@ Test(fs, sweep_of_a_missing_folder_is_nothing)
 	struct timespec now;
 
 	clock_gettime(CLOCK_REALTIME, &now);
-	cr_assert_eq(ca_file_sweep_tmp(at("nope"), &now, NULL), 0);
+	cr_assert_eq(mc_file_sweep_tmp(at("nope"), &now, NULL), 0);
 }
 
 Test(fs, create_excl_is_whole_and_leaves_no_temp_file)
@@ -109,8 +109,8 @@ Test(fs, create_excl_is_whole_and_leaves_no_temp_file)
 	struct stat st;
 	struct timespec now;
 
-	cr_assert_eq(ca_file_create_excl(at("k.key"), 0600, "KEY\n", 4), 0, "%s", mc_err());
-	cr_assert_eq(ca_file_read(at("k.key"), 100, &b), 0);
+	cr_assert_eq(mc_file_create_excl(at("k.key"), 0600, "KEY\n", 4), 0, "%s", mc_err());
+	cr_assert_eq(mc_file_read(at("k.key"), 100, &b), 0);
 	cr_assert_eq(b.len, 4);
 	cr_assert_eq(memcmp(b.p, "KEY\n", 4), 0);
 	mc_buf_free(&b);
@@ -118,12 +118,12 @@ Test(fs, create_excl_is_whole_and_leaves_no_temp_file)
 	cr_assert_eq(st.st_mode & 07777, 0600);
 	cr_assert_eq(st.st_nlink, 1, "the temp name still links to it");
 	/* Refused, the first content kept, no temp file left. */
-	cr_assert_eq(ca_file_create_excl(at("k.key"), 0600, "OTHER\n", 6), -1);
+	cr_assert_eq(mc_file_create_excl(at("k.key"), 0600, "OTHER\n", 6), -1);
 	cr_assert(strstr(mc_err(), "already exists") != NULL, "%s", mc_err());
-	cr_assert_eq(ca_file_read(at("k.key"), 100, &b), 0);
+	cr_assert_eq(mc_file_read(at("k.key"), 100, &b), 0);
 	cr_assert_eq(b.len, 4);
 	mc_buf_free(&b);
 	clock_gettime(CLOCK_REALTIME, &now);
 	now.tv_sec += 10;
-	cr_assert_eq(ca_file_sweep_tmp(dir, &now, NULL), 0, "a temp file was left behind");
+	cr_assert_eq(mc_file_sweep_tmp(dir, &now, NULL), 0, "a temp file was left behind");
 }

@@ -172,3 +172,16 @@ Test(findings, v1_and_not_a_ca)
 	EVP_PKEY_free(k1);
 	EVP_PKEY_free(k2);
 }
+
+Test(domains, public_suffix_and_single_label_refused)
+{
+	const char *bad[] = { "com", "org", "co.uk", "github.io", "localhost", "internal", "xn--p1ai" };
+	const char *good[] = { "example.org", "bruant.info", "example.co.uk", "me.github.io", "home.arpa" };
+
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		cr_expect_eq(pol_domain_scope_check(bad[i]), -1, "%s accepted", bad[i]);
+		cr_expect(strstr(mc_err(), bad[i]) != NULL, "%s", mc_err());
+	}
+	for (size_t i = 0; i < sizeof(good) / sizeof(good[0]); i++)
+		cr_expect_eq(pol_domain_scope_check(good[i]), 0, "%s: %s", good[i], mc_err());
+}

@@ -60,7 +60,7 @@ holds(const char *name, const char *data)
 	struct mc_buf b = { 0 };
 	int same;
 
-	if (ca_file_read(at(name), CA_FILE_MAX, &b) < 0)
+	if (mc_file_read(at(name), CA_FILE_MAX, &b) < 0)
 		return 0;
 	same = b.len == strlen(data) && memcmp(b.p, data, b.len) == 0;
 	mc_buf_free(&b);

@@ -76,8 +76,9 @@ check_common(X509 *x, EVP_PKEY *key)
 	int crit;
 
 	cr_assert_eq(X509_get_version(x), X509_VERSION_3);
-	cr_assert_eq(X509_get_signature_nid(x) == NID_sha256WithRSAEncryption ||
-	    X509_get_signature_nid(x) == NID_ecdsa_with_SHA256, 1);
+	/* The hash follows the root's key (P-384 root: SHA-384). */
+	cr_assert_eq(X509_get_signature_nid(x), EVP_PKEY_is_a(rkey, "RSA") ?
+	    NID_sha256WithRSAEncryption : NID_ecdsa_with_SHA384);
 	cr_assert_eq(X509_NAME_cmp(X509_get_issuer_name(x), X509_get_subject_name(root)), 0);
 	cr_assert_eq(X509_verify(x, rkey), 1);
 	cr_assert_eq(X509_get_ext_count(x), 6);
@@ -148,10 +149,15 @@ check_server_leaf(EVP_PKEY *key)
 	{
 		int pday, psec;
 
+		/* RFC 5280 4.1.2.5: both ends count, so 397 days end a second
+		 * before notBefore + 397 days; notBefore is backdated 300 s. */
 		cr_assert(ASN1_TIME_diff(&pday, &psec, X509_get0_notBefore(x), X509_get0_notAfter(x)));
-		cr_assert(pday == 397 && psec == 0, "notAfter = notBefore + days");
-		cr_assert(X509_cmp_time(X509_get0_notBefore(x), &(time_t){ time(NULL) + 5 }) < 0);
-		cr_assert(X509_cmp_time(X509_get0_notBefore(x), &(time_t){ time(NULL) - 60 }) > 0);
+		cr_assert(pday == 396 && psec == 86399, "inclusive period of 397 days: %d d %d s",
+		    pday, psec);
+		cr_assert(X509_cmp_time(X509_get0_notBefore(x),
+		    &(time_t){ time(NULL) - CA_BACKDATE_SECS + 5 }) < 0);
+		cr_assert(X509_cmp_time(X509_get0_notBefore(x),
+		    &(time_t){ time(NULL) - CA_BACKDATE_SECS - 60 }) > 0);
 	}
 	cr_assert_eq(fx_verify(root, x, "www.example.org", X509_PURPOSE_SSL_SERVER, NULL), X509_V_OK);
 	cr_assert_eq(fx_verify(root, x, "example.org", X509_PURPOSE_SSL_SERVER, NULL), X509_V_OK);
@@ -190,7 +196,7 @@ Test(leaf_ec, rsa_and_ec_keys_under_ec_root)
 	check_server_leaf(k);
 	check_server_leaf(k2);
 	x = sign_server(k2, "example.org", &dns);
-	cr_assert_eq(X509_get_signature_nid(x), NID_ecdsa_with_SHA256);
+	cr_assert_eq(X509_get_signature_nid(x), NID_ecdsa_with_SHA384);
 	X509_free(x);
 	EVP_PKEY_free(k);
 	EVP_PKEY_free(k2);
@@ -260,6 +266,7 @@ Test(leaf, given_serial_and_not_before)
 	cr_assert_not_null(x, "%s", mc_err());
 	cr_assert_eq(ASN1_INTEGER_cmp(X509_get0_serialNumber(x), s), 0);
 	cr_assert_eq(ASN1_TIME_cmp_time_t(X509_get0_notBefore(x), nb), 0);
+	cr_assert_eq(ASN1_TIME_cmp_time_t(X509_get0_notAfter(x), nb + 60 * 86400 - 1), 0);
 	/* RFC 5280 4.1.2.5: UTCTime through 2049, GeneralizedTime from 2050. */
 	cr_assert_eq(ASN1_STRING_type(X509_get0_notBefore(x)), V_ASN1_UTCTIME);
 	cr_assert_eq(ASN1_STRING_type(X509_get0_notAfter(x)), V_ASN1_GENERALIZEDTIME);
@@ -386,6 +393,41 @@ Test(leaf, client_cert_with_email)
 	EVP_PKEY_free(k);
 	mc_strv_free(&em);
 	mc_strv_free(&eku);
+}
+
+/* keyUsage follows key type and EKU (RFC 5280 4.2.1.12, zlint
+ * e_key_usage_and_extended_key_usage_inconsistent). */
+Test(leaf, key_usage_follows_key_and_eku)
+{
+	static const struct {
+		const char *key, *eku1, *eku2;
+		int ku;
+	} rows[] = {
+		{ "rsa2048", "serverAuth", NULL, KU_DIGITAL_SIGNATURE | KU_KEY_ENCIPHERMENT },
+		{ "rsa2048", "clientAuth", NULL, KU_DIGITAL_SIGNATURE },
+		{ "rsa2048", "serverAuth", "clientAuth", KU_DIGITAL_SIGNATURE | KU_KEY_ENCIPHERMENT },
+		{ "rsa2048", "emailProtection", NULL, KU_DIGITAL_SIGNATURE | KU_KEY_ENCIPHERMENT },
+		{ "ec256", "clientAuth", NULL, KU_DIGITAL_SIGNATURE },
+		{ "ec256", "serverAuth", NULL, KU_DIGITAL_SIGNATURE },
+	};
+
+	for (size_t i = 0; i < sizeof(rows) / sizeof(rows[0]); i++) {
+		EVP_PKEY *k = fx_key(rows[i].key);
+		struct mc_strv eku = fx_strv(rows[i].eku1, rows[i].eku2, NULL);
+		struct mc_strv dns = fx_strv("host.example.org", NULL);
+		struct ca_leaf_req req = {
+			.pubkey = k, .cn = "host.example.org", .dns = &dns, .eku = &eku, .days = 30,
+		};
+		X509 *x = ca_leaf_sign(&req, root, rkey);
+
+		cr_assert_not_null(x, "%s", mc_err());
+		cr_assert_eq(X509_get_key_usage(x), (uint32_t)rows[i].ku, "row %zu: %s %s: ku %x",
+		    i, rows[i].key, rows[i].eku1, X509_get_key_usage(x));
+		X509_free(x);
+		EVP_PKEY_free(k);
+		mc_strv_free(&eku);
+		mc_strv_free(&dns);
+	}
 }
 
 Test(leaf, cn_only_has_no_san)

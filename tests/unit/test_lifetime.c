@@ -142,3 +142,15 @@ Test(lifetime, clamped_to_the_intermediate)
 	cr_assert_eq(pol_lifetime_clamped(&server_p, 0, NOW, NOW - DAY, &days, &clamped), -1);
 	cr_assert(strstr(mc_err(), "expired on 2025-12-31") != NULL, "%s", mc_err());
 }
+
+Test(crl_due, seven_days_warning_past_expired)
+{
+	time_t now = 1800000000;
+
+	cr_expect_eq(pol_crl_due(now + 30 * 86400, now), POL_CRL_OK);
+	cr_expect_eq(pol_crl_due(now + 7 * 86400 + 1, now), POL_CRL_OK);
+	cr_expect_eq(pol_crl_due(now + 7 * 86400, now), POL_CRL_DUE);
+	cr_expect_eq(pol_crl_due(now + 1, now), POL_CRL_DUE);
+	cr_expect_eq(pol_crl_due(now, now), POL_CRL_EXPIRED);
+	cr_expect_eq(pol_crl_due(now - 86400, now), POL_CRL_EXPIRED);
+}

@@ -80,6 +80,11 @@ static const struct name_case hostnames[] = {
 	{ "xn--bcher-kva.example", 0, "xn--bcher-kva.example", NULL },
 	{ "XN--BCHER-KVA.example", 0, "xn--bcher-kva.example", NULL },
 	{ "xn--zz.example", 0, NULL, "not a valid A-label" },
+	/* IDNA2008 disallows these; UTS #46 transitional would admit them. */
+	{ "xn--zz-zzzzz.example", 0, NULL, "not a valid A-label" },	/* z⨜⦌z */
+	{ "xn--n3h.example", 0, NULL, "not a valid A-label" },		/* snowman */
+	{ "\xe2\x98\x83.example", 0, NULL, "disallowed character" },	/* U+2603 */
+	{ "xn--zca.example", 0, "xn--zca.example", NULL },		/* sharp s */
 	{ "xn--.example", 0, NULL, "may not start or end with a hyphen" },
 	{ "xn--garbage-.example", 0, NULL, "hyphen" },
 	{ "b\xfc" "cher.example", 0, NULL, "invalid hostname 'b\\xfccher.example': not valid UTF-8" },	/* Latin-1 ü */
@@ -427,4 +432,25 @@ Test(permitted, email_domain_part)
 	cr_expect_eq(pol_name_permitted("xn--bcher-kvb.example", &doms), 0);
 	free(e);
 	mc_strv_free(&doms);
+}
+
+/* ub-common-name counts characters: 40 x U+00E9 is 80 bytes and fits. */
+Test(cn_text, characters_not_bytes)
+{
+	char buf[200] = "";
+
+	for (int i = 0; i < 40; i++)
+		strcat(buf, "\xc3\xa9");
+	cr_expect_eq(pol_cn_text_check(buf), 0, "%s", mc_err());
+	buf[0] = '\0';
+	for (int i = 0; i < 64; i++)
+		strcat(buf, "\xc3\xa9");
+	cr_expect_eq(pol_cn_text_check(buf), 0, "64 characters: %s", mc_err());
+	strcat(buf, "e");
+	cr_expect_eq(pol_cn_text_check(buf), -1);
+	cr_expect(strstr(mc_err(), "is 65 characters long, more than 64") != NULL, "%s", mc_err());
+	cr_expect_eq(pol_cn_text_check("Alice \x1b[31m"), -1);
+	cr_expect(strstr(mc_err(), "control character") != NULL, "%s", mc_err());
+	cr_expect_eq(pol_cn_text_check("Alice \xc3"), -1);
+	cr_expect(strstr(mc_err(), "UTF-8") != NULL, "%s", mc_err());
 }

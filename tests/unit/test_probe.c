@@ -1,5 +1,5 @@
 /*
- * ca_probe against real servers on 127.0.0.1 (and ::1 when present):
+ * dep_probe against real servers on 127.0.0.1 (and ::1 when present):
  * `openssl s_server` for implicit TLS, and fake SMTP/IMAP servers forked
  * here (plaintext script, then libssl server side) for STARTTLS and for
  * every way a server can misbehave: refusing, staying silent, not
@@ -20,6 +20,7 @@
 
 #include <openssl/ssl.h>
 
+#include "deploy/deploy.h"
 #include "leaf_fixture.h"
 
 #define TMO 3000		/* ms, for probes expected to succeed */
@@ -105,7 +106,7 @@ write_pem(const char *name, X509 *x, EVP_PKEY *k)
 	cr_assert_eq(fclose(f), 0);
 }
 
-/* `openssl x509 -fingerprint -sha256` of tmpdir/a.crt, as ca_probe writes
+/* `openssl x509 -fingerprint -sha256` of tmpdir/a.crt, as dep_probe writes
  * it (lowercase, no colons): an independent reading of the file served. */
 static void
 openssl_fpr(char out[CA_FPR_LEN])
@@ -190,7 +191,7 @@ Test(probe, implicit_tls_openssl_s_server, .init = setup, .fini = teardown, .tim
 	char want[CA_FPR_LEN];
 
 	cr_assert(port > 0, "openssl s_server did not start");
-	cr_assert_eq(ca_probe("127.0.0.1", port, NULL, "mail.example.org", TMO, fpr), 0, "%s", mc_err());
+	cr_assert_eq(dep_probe("127.0.0.1", port, NULL, "mail.example.org", TMO, fpr), 0, "%s", mc_err());
 	cr_assert_str_eq(fpr, fpr_a);
 	openssl_fpr(want);
 	cr_assert_str_eq(fpr, want);
@@ -211,7 +212,7 @@ Test(probe, implicit_tls_ipv6, .init = setup, .fini = teardown, .timeout = TEST_
 	close(s);
 	port = s_server_start("[::1]");
 	cr_assert(port > 0, "openssl s_server did not start on ::1");
-	cr_assert_eq(ca_probe("::1", port, NULL, NULL, TMO, fpr), 0, "%s", mc_err());
+	cr_assert_eq(dep_probe("::1", port, NULL, NULL, TMO, fpr), 0, "%s", mc_err());
 	cr_assert_str_eq(fpr, fpr_a);
 }
 
@@ -412,7 +413,7 @@ fake_start(enum script s)
 	return ntohs(sa.sin_port);
 }
 
-/* Runs one probe against a fake server; returns ca_probe's result and
+/* Runs one probe against a fake server; returns dep_probe's result and
  * the elapsed time. */
 static int
 probe_fake(enum script s, const char *starttls, const char *sni, int tmo, char fpr[CA_FPR_LEN],
@@ -421,7 +422,7 @@ probe_fake(enum script s, const char *starttls, const char *sni, int tmo, char f
 	int port = fake_start(s), rc;
 	long long t0 = ms_now();
 
-	rc = ca_probe("127.0.0.1", port, starttls, sni, tmo, fpr);
+	rc = dep_probe("127.0.0.1", port, starttls, sni, tmo, fpr);
 	if (elapsed != NULL)
 		*elapsed = ms_now() - t0;
 	return rc;
@@ -465,7 +466,7 @@ ParameterizedTest(struct good *g, probe, served, .init = setup, .fini = teardown
 	char fpr[CA_FPR_LEN];
 	int port = fake_start(g->s);
 
-	cr_assert_eq(ca_probe(g->host, port, nul(g->starttls), nul(g->sni), TMO, fpr), 0, "%s", mc_err());
+	cr_assert_eq(dep_probe(g->host, port, nul(g->starttls), nul(g->sni), TMO, fpr), 0, "%s", mc_err());
 	cr_assert_str_eq(fpr, g->want_b ? fpr_b : fpr_a, "script %d sni %s", g->s,
 	    g->sni);
 }
@@ -538,7 +539,7 @@ Test(probe, connection_refused, .init = setup, .fini = teardown, .timeout = TEST
 	/* Bound, never listening: the port is ours and refuses. */
 	cr_assert_eq(bind(s, (struct sockaddr *)&sa, sizeof(sa)), 0);
 	cr_assert_eq(getsockname(s, (struct sockaddr *)&sa, &len), 0);
-	cr_assert_eq(ca_probe("127.0.0.1", ntohs(sa.sin_port), "smtp", NULL, TMO, fpr), -1);
+	cr_assert_eq(dep_probe("127.0.0.1", ntohs(sa.sin_port), "smtp", NULL, TMO, fpr), -1);
 	snprintf(want, sizeof(want), "cannot probe 127.0.0.1:%d: connection refused", ntohs(sa.sin_port));
 	cr_assert_str_eq(mc_err(), want);
 	cr_assert_eq(fpr[0], '\0');
@@ -563,7 +564,7 @@ Test(probe, connect_times_out, .init = setup, .fini = teardown, .timeout = TEST_
 	}
 	usleep(100000);
 	t0 = ms_now();
-	cr_assert_eq(ca_probe("127.0.0.1", ntohs(sa.sin_port), NULL, NULL, SHORT_TMO, fpr), -1);
+	cr_assert_eq(dep_probe("127.0.0.1", ntohs(sa.sin_port), NULL, NULL, SHORT_TMO, fpr), -1);
 	elapsed = ms_now() - t0;
 	cr_assert_not_null(strstr(mc_err(), "timed out after 500 ms connecting"), "%s", mc_err());
 	cr_assert(elapsed >= SHORT_TMO - 50 && elapsed < 2 * SHORT_TMO, "%lld ms", elapsed);
@@ -598,7 +599,7 @@ ParameterizedTest(struct args *a, probe, bad_args)
 {
 	char fpr[CA_FPR_LEN] = "x";
 
-	cr_assert_eq(ca_probe(a->host, a->port, nul(a->starttls), NULL, a->tmo, fpr), -1);
+	cr_assert_eq(dep_probe(a->host, a->port, nul(a->starttls), NULL, a->tmo, fpr), -1);
 	cr_assert_not_null(strstr(mc_err(), a->want), "%s", mc_err());
 	cr_assert_eq(fpr[0], '\0');
 }

@@ -23,7 +23,7 @@
 #include <openssl/err.h>
 #include <openssl/ssl.h>
 
-#include "ca.h"
+#include "deploy.h"
 
 struct probe {
 	int fd;
@@ -31,9 +31,13 @@ struct probe {
 	int timeout_ms;
 	char where[300];	/* "localhost:25" or "[::1]:993" */
 	const char *proto;	/* "SMTP", "IMAP" */
-	char buf[CA_PROBE_LINE_MAX];
+	char buf[DEP_PROBE_LINE_MAX];
 	size_t len;		/* bytes buffered in buf */
 	int lines;		/* lines read so far */
+	const char *dane_domain;	/* non-NULL: verify with OpenSSL's DANE */
+	const struct ca_tlsa_rr *rr;
+	size_t nrr;
+	struct dep_dane_result *dres;
 };
 
 static long long
@@ -179,23 +183,23 @@ probe_quote(const char *line, char out[81])
 }
 
 /* Reads one line (CRLF or LF stripped) into line.  Bounded: at most
- * CA_PROBE_LINE_MAX bytes per line and CA_PROBE_LINES lines per probe. */
+ * DEP_PROBE_LINE_MAX bytes per line and DEP_PROBE_LINES lines per probe. */
 static int
-probe_line(struct probe *p, char line[CA_PROBE_LINE_MAX], const char *doing)
+probe_line(struct probe *p, char line[DEP_PROBE_LINE_MAX], const char *doing)
 {
 	char *nl;
 	size_t n;
 	ssize_t r;
 
-	if (p->lines >= CA_PROBE_LINES) {
+	if (p->lines >= DEP_PROBE_LINES) {
 		mc_seterr("cannot probe %s: the %s server sent more than %d lines", p->where,
-		    p->proto, CA_PROBE_LINES);
+		    p->proto, DEP_PROBE_LINES);
 		return -1;
 	}
 	while ((nl = memchr(p->buf, '\n', p->len)) == NULL) {
 		if (p->len == sizeof(p->buf)) {
 			mc_seterr("cannot probe %s: the %s server sent a line longer than %d bytes",
-			    p->where, p->proto, CA_PROBE_LINE_MAX);
+			    p->where, p->proto, DEP_PROBE_LINE_MAX);
 			return -1;
 		}
 		r = recv(p->fd, p->buf + p->len, sizeof(p->buf) - p->len, MSG_DONTWAIT);
@@ -234,7 +238,7 @@ probe_line(struct probe *p, char line[CA_PROBE_LINE_MAX], const char *doing)
 static int
 smtp_reply(struct probe *p, const char *want, int *has_starttls, const char *doing)
 {
-	char line[CA_PROBE_LINE_MAX], q[81];
+	char line[DEP_PROBE_LINE_MAX], q[81];
 
 	for (;;) {
 		if (probe_line(p, line, doing) < 0)
@@ -277,7 +281,7 @@ smtp_starttls(struct probe *p)
 static int
 imap_tagged(struct probe *p, const char *doing)
 {
-	char line[CA_PROBE_LINE_MAX], q[81];
+	char line[DEP_PROBE_LINE_MAX], q[81];
 
 	for (;;) {
 		if (probe_line(p, line, doing) < 0)
@@ -298,7 +302,7 @@ imap_tagged(struct probe *p, const char *doing)
 static int
 imap_starttls(struct probe *p)
 {
-	char line[CA_PROBE_LINE_MAX], q[81];
+	char line[DEP_PROBE_LINE_MAX], q[81];
 
 	if (probe_line(p, line, "waiting for the IMAP banner") < 0)
 		return -1;
@@ -340,6 +344,56 @@ tls_failed(struct probe *p, SSL *ssl, int r)
 	ERR_clear_error();
 }
 
+/* The DANE verifier (as Postfix sets it up): records that OpenSSL
+ * finds unusable are skipped, as an SMTP client skips them; the
+ * handshake goes on and the verdict is read afterwards. */
+static int
+dane_setup(struct probe *p, SSL *ssl)
+{
+	size_t usable = 0;
+	int r;
+
+	if (SSL_dane_enable(ssl, p->dane_domain) <= 0) {
+		mc_seterr_ssl("cannot probe %s: SSL_dane_enable", p->where);
+		return -1;
+	}
+	/* RFC 7672 3.1.1: a DANE-EE(3) record binds the key, not a name. */
+	SSL_dane_set_flags(ssl, DANE_FLAG_NO_DANE_EE_NAMECHECKS);
+	for (size_t i = 0; i < p->nrr; i++) {
+		r = SSL_dane_tlsa_add(ssl, (uint8_t)p->rr[i].usage, (uint8_t)p->rr[i].selector,
+		    (uint8_t)p->rr[i].mtype, p->rr[i].data, p->rr[i].len);
+		if (r < 0) {
+			mc_seterr_ssl("cannot probe %s: SSL_dane_tlsa_add", p->where);
+			return -1;
+		}
+		usable += r > 0;
+	}
+	ERR_clear_error();
+	if (usable == 0)
+		snprintf(p->dres->why, sizeof(p->dres->why), "no usable TLSA record");
+	return 0;
+}
+
+static void
+dane_verdict(struct probe *p, SSL *ssl)
+{
+	long v = SSL_get_verify_result(ssl);
+	uint8_t u = 0, s = 0, m = 0;
+	int depth = SSL_get0_dane_tlsa(ssl, &u, &s, &m, NULL, NULL);
+
+	if (v == X509_V_OK && depth >= 0) {
+		p->dres->verified = 1;
+		p->dres->usage = u;
+		p->dres->selector = s;
+		p->dres->mtype = m;
+		p->dres->depth = depth;
+		p->dres->why[0] = '\0';
+	} else if (p->dres->why[0] == '\0') {
+		snprintf(p->dres->why, sizeof(p->dres->why), "%s",
+		    v != X509_V_OK ? X509_verify_cert_error_string(v) : "no TLSA record matched");
+	}
+}
+
 static int
 probe_tls(struct probe *p, const char *sni, char fpr[CA_FPR_LEN])
 {
@@ -350,12 +404,16 @@ probe_tls(struct probe *p, const char *sni, char fpr[CA_FPR_LEN])
 
 	ERR_clear_error();
 	if ((ctx = SSL_CTX_new(TLS_client_method())) == NULL ||
+	    (p->dane_domain != NULL && SSL_CTX_dane_enable(ctx) <= 0) ||
 	    (ssl = SSL_new(ctx)) == NULL) {
 		mc_seterr_ssl("cannot probe %s: SSL_new", p->where);
 		goto out;
 	}
-	/* We only look at what is served: no verification at all. */
+	/* We only look at what is served: no verification at all, or
+	 * DANE's verdict read after the handshake. */
 	SSL_set_verify(ssl, SSL_VERIFY_NONE, NULL);
+	if (p->dane_domain != NULL && dane_setup(p, ssl) < 0)
+		goto out;
 	if (SSL_set_fd(ssl, p->fd) != 1 ||
 	    (sni != NULL && *sni != '\0' && !is_ip_literal(sni) &&
 	     SSL_set_tlsext_host_name(ssl, sni) != 1)) {
@@ -385,6 +443,8 @@ probe_tls(struct probe *p, const char *sni, char fpr[CA_FPR_LEN])
 		mc_seterr_ssl("cannot probe %s: cannot fingerprint the served certificate", p->where);
 		goto out;
 	}
+	if (p->dane_domain != NULL)
+		dane_verdict(p, ssl);
 	(void)SSL_shutdown(ssl);	/* one close_notify, not waiting for the peer's */
 	rc = 0;
 out:
@@ -419,9 +479,9 @@ probe_run(struct probe *p, const char *host, int port, const char *starttls,
 	return probe_tls(p, sni, fpr);
 }
 
-int
-ca_probe(const char *host, int port, const char *starttls, const char *sni, int timeout_ms,
-    char fpr[CA_FPR_LEN])
+static int
+probe_main(const char *host, int port, const char *starttls, const char *sni, int timeout_ms,
+    char fpr[CA_FPR_LEN], const struct probe *dane)
 {
 	struct probe *p = NULL;
 	sigset_t pipe, old, pending;
@@ -437,6 +497,12 @@ ca_probe(const char *host, int port, const char *starttls, const char *sni, int 
 	if ((p = calloc(1, sizeof(*p))) == NULL) {
 		mc_seterr("cannot probe: out of memory");
 		return -1;
+	}
+	if (dane != NULL) {
+		p->dane_domain = dane->dane_domain;
+		p->rr = dane->rr;
+		p->nrr = dane->nrr;
+		p->dres = dane->dres;
 	}
 	p->fd = -1;
 	p->timeout_ms = timeout_ms;
@@ -470,4 +536,26 @@ ca_probe(const char *host, int port, const char *starttls, const char *sni, int 
 	OPENSSL_cleanse(p->buf, sizeof(p->buf));
 	free(p);
 	return rc;
+}
+
+int
+dep_probe(const char *host, int port, const char *starttls, const char *sni, int timeout_ms,
+    char fpr[CA_FPR_LEN])
+{
+	return probe_main(host, port, starttls, sni, timeout_ms, fpr, NULL);
+}
+
+int
+dep_probe_dane(const char *host, int port, const char *starttls, const char *domain,
+    const struct ca_tlsa_rr *rr, size_t n, int timeout_ms, struct dep_dane_result *res)
+{
+	struct probe d = { .dane_domain = domain, .rr = rr, .nrr = n, .dres = res };
+
+	memset(res, 0, sizeof(*res));
+	if (domain == NULL || *domain == '\0') {
+		mc_seterr("cannot probe %s:%d with DANE: no TLSA base domain", host != NULL ? host : "", port);
+		return -1;
+	}
+	/* SNI is the TLSA base domain, as RFC 7672 8.1 has SMTP clients send. */
+	return probe_main(host, port, starttls, domain, timeout_ms, res->fpr, &d);
 }

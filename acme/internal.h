@@ -1,0 +1,61 @@
+/* Internal to acme/: the server, one request, one response. */
+#ifndef MINICA_ACME_INTERNAL_H
+#define MINICA_ACME_INTERNAL_H
+
+#include <microhttpd.h>
+
+#include "acme.h"
+
+struct acme_server {
+	struct MHD_Daemon *daemon;
+	struct store *db;		/* used on the daemon's one thread only */
+	struct acme_config cfg;
+};
+
+struct acme_resp {
+	int status;
+	json_t *json;			/* body (owned), or */
+	char *text;			/* body (owned), with ctype */
+	const char *ctype;
+	char location[512];
+	char link[512];			/* an extra Link header (rel="up", "alternate") */
+	int retry_after;		/* seconds; 0: none */
+};
+
+/* A verified POST: the account is loaded unless the JWS carried a jwk. */
+struct acme_post {
+	struct acme_jws jws;
+	json_t *payload;		/* NULL for POST-as-GET */
+	struct store_acme_account acct;	/* id 0: none (jwk requests) */
+	EVP_PKEY *key;			/* the key that signed */
+};
+
+/* server.c */
+void acme_resp_problem(struct acme_resp *r, const struct acme_problem *p);
+void acme_resp_json(struct acme_resp *r, int status, json_t *body);
+/* base_url + fmt, into out. */
+void acme_url(const struct acme_server *s, char *out, size_t len, const char *fmt, ...)
+	__attribute__((format(printf, 4, 5)));
+/* The same, as a new JSON string. */
+json_t *acme_url_json(const struct acme_server *s, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+void acme_internal_error(struct acme_resp *r);
+
+/* account.c */
+void acme_new_account(struct acme_server *s, struct acme_post *req, struct acme_resp *r);
+void acme_account(struct acme_server *s, struct acme_post *req, int64_t id, struct acme_resp *r);
+json_t *acme_account_json(const struct acme_server *s, const struct store_acme_account *a);
+
+/* order.c */
+void acme_new_order(struct acme_server *s, struct acme_post *req, struct acme_resp *r);
+void acme_order(struct acme_server *s, struct acme_post *req, int64_t id, struct acme_resp *r);
+void acme_authz(struct acme_server *s, struct acme_post *req, int64_t id, struct acme_resp *r);
+void acme_challenge(struct acme_server *s, struct acme_post *req, int64_t id, struct acme_resp *r);
+/* finalize.c */
+void acme_finalize(struct acme_server *s, struct acme_post *req, int64_t id, struct acme_resp *r);
+void acme_certificate(struct acme_server *s, struct acme_post *req, int64_t id, struct acme_resp *r);
+void acme_revoke(struct acme_server *s, struct acme_post *req, struct acme_resp *r);
+void acme_renewal_info(struct acme_server *s, const char *certid, struct acme_resp *r);
+/* The order's status from its authorizations (pending -> ready, or invalid). */
+int acme_order_refresh(struct acme_server *s, struct store_acme_order *o);
+
+#endif

@@ -1,0 +1,213 @@
+/* minica acme serve | accounts | deactivate ACCOUNT */
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <curl/curl.h>
+
+#include "acme_cmd.h"
+
+struct serve_opts {
+	char *listen;		/* ADDR:PORT */
+	char *hostname;
+	char *profile;
+	char *resolver;
+	int http01_port;
+	int no_tls;
+};
+
+static int
+split_listen(const char *s, char *addr, size_t len, int *port)
+{
+	const char *colon = strrchr(s, ':');
+	char *end;
+	long p;
+
+	if (colon == NULL || (size_t)(colon - s) >= len || colon == s)
+		return -1;
+	p = strtol(colon + 1, &end, 10);
+	if (*end != '\0' || p < 1 || p > 65535)
+		return -1;
+	memcpy(addr, s, (size_t)(colon - s));
+	addr[colon - s] = '\0';
+	*port = (int)p;
+	return 0;
+}
+
+/* Runs until SIGINT or SIGTERM. */
+static int
+run_server(struct cmd_ctx *ctx, struct acme_config *cfg)
+{
+	struct acme_server *srv;
+	char *db = cmd_home_path(ctx, "minica.db");
+	sigset_t set;
+	int sig;
+
+	sigemptyset(&set);
+	sigaddset(&set, SIGINT);
+	sigaddset(&set, SIGTERM);
+	/* Blocked before the server thread starts, so only sigwait sees them. */
+	pthread_sigmask(SIG_BLOCK, &set, NULL);
+	if (db == NULL || (srv = acme_server_start(cfg, db)) == NULL) {
+		free(db);
+		return cmd_fail();
+	}
+	free(db);
+	fprintf(stderr, "minica: ACME directory at %s/acme/directory\n", cfg->base_url);
+	sigwait(&set, &sig);
+	acme_server_stop(srv);
+	fprintf(stderr, "minica: ACME server stopped (signal %d)\n", sig);
+	return EXIT_OK;
+}
+
+static int
+serve(struct cmd_ctx *ctx, const struct serve_opts *o)
+{
+	struct acme_issuing ai = { .ca = &ctx->ca, .profile = o->profile != NULL ? o->profile : "server" };
+	struct acme_config cfg = { .http01_port = o->http01_port > 0 ? o->http01_port : 80 };
+	struct mc_buf cert = { 0 }, key = { 0 };
+	char addr[64], base[600];
+	int rc = EXIT_ERR;
+
+	if (split_listen(o->listen != NULL ? o->listen : "127.0.0.1:443", addr, sizeof(addr), &cfg.port) < 0)
+		return cmd_usage_error("acme serve", "--listen wants ADDR:PORT, e.g. 127.0.0.1:14000");
+	if (o->hostname == NULL)
+		return cmd_usage_error("acme serve", "--hostname NAME is needed (the name in every URL)");
+	if (o->no_tls && strcmp(addr, "127.0.0.1") != 0)
+		return cmd_usage_error("acme serve", "--no-tls listens on 127.0.0.1 only (behind a local proxy)");
+	/* A long-running server must not hold the CA lock: it locks per signing. */
+	ctx->flags &= ~(unsigned)LOCKS_CA;
+	if ((rc = cmd_setup(ctx)) != 0 || (rc = cmd_unlock(ctx)) != 0)
+		return rc;
+	rc = EXIT_ERR;
+	curl_global_init(CURL_GLOBAL_DEFAULT);
+	if (!o->no_tls && acme_cmd_tls_cert(&ai, o->hostname, &cert, &key) < 0) {
+		mc_preferr("cannot issue the server's certificate for '%s'", o->hostname);
+		cmd_fail();
+		goto out;
+	}
+	snprintf(base, sizeof(base), "%s://%s:%d", o->no_tls ? "http" : "https", o->hostname, cfg.port);
+	cfg.listen_addr = addr;
+	cfg.resolver = o->resolver;
+	cfg.base_url = base;
+	cfg.tls_cert_pem = o->no_tls ? NULL : cert.p;
+	cfg.tls_key_pem = o->no_tls ? NULL : key.p;
+	/* The issuing certificate follows the leaf, even when it is the root:
+	 * certbot refuses a chain of one. */
+	cfg.chain_pem = ctx->ca.rec.pem;
+	cfg.issuer = (struct acme_issuer){ acme_cmd_issue, acme_cmd_check_name, acme_cmd_revoke, &ai };
+	rc = run_server(ctx, &cfg);
+out:
+	mc_buf_free(&cert);
+	mc_buf_free(&key);
+	curl_global_cleanup();
+	return rc;
+}
+
+static int
+cmd_acme_serve(struct cmd_ctx *ctx)
+{
+	struct serve_opts o = { 0 };
+	struct poptOption opts[] = {
+		{ "listen", 0, POPT_ARG_STRING, &o.listen, 0, "address and port (default 127.0.0.1:443)", "ADDR:PORT" },
+		{ "hostname", 0, POPT_ARG_STRING, &o.hostname, 0, "the server's name in URLs and its certificate", "NAME" },
+		{ "profile", 0, POPT_ARG_STRING, &o.profile, 0, "profile of ACME certificates (default server)", "NAME" },
+		{ "http01-port", 0, POPT_ARG_INT, &o.http01_port, 0, "port http-01 validation connects to (default 80)", "N" },
+		{ "resolver", 0, POPT_ARG_STRING, &o.resolver, 0, "DNS server for dns-01 lookups (default the system's)",
+		  "HOST:PORT" },
+		{ "no-tls", 0, POPT_ARG_NONE, &o.no_tls, 0, "plain HTTP on 127.0.0.1, behind a local proxy", NULL },
+		CMD_COMMON_OPTIONS
+		POPT_TABLEEND
+	};
+	int rc;
+
+	if ((rc = cmd_args(ctx, opts, "", 0)) != 0)
+		return rc;
+	if (o.http01_port < 0 || o.http01_port > 65535)
+		return cmd_usage_error("acme serve", "--http01-port must be 1-65535");
+	return serve(ctx, &o);
+}
+
+static int
+print_account(const struct store_acme_account *a, void *arg)
+{
+	int json = *(int *)arg;
+	char when[21];
+
+	mc_iso8601(a->created_at, when);
+	if (json) {
+		printf("{\"id\": %lld, \"status\": ", (long long)a->id);
+		cmd_json_str(stdout, a->status);
+		printf(", \"contact\": %s, \"thumbprint\": ", a->contact);
+		cmd_json_str(stdout, a->thumbprint);
+		printf(", \"created\": \"%s\"}\n", when);
+	} else {
+		printf("%-6lld %-12s %s %s %s\n", (long long)a->id, a->status, when, a->thumbprint, a->contact);
+	}
+	return 0;
+}
+
+static int
+deactivate(struct mc_ca *ca, const char *arg)
+{
+	struct store_acme_account a;
+	char *end;
+	long long id = strtoll(arg, &end, 10);
+	int found;
+
+	if (id <= 0 || *end != '\0')
+		return cmd_usage_error("acme deactivate", "ACCOUNT is a number (see 'minica acme accounts')");
+	if ((found = store_acme_account_get(ca->db, id, NULL, &a)) <= 0)
+		return found == 0 ? (cmd_error("no ACME account %lld", id), EXIT_ERR) : cmd_fail();
+	store_acme_account_free(&a);
+	if (store_begin(ca->db) < 0)
+		return cmd_fail();
+	if (store_acme_account_update(ca->db, id, NULL, "deactivated") < 0 ||
+	    store_audit(ca->db, "acme-deactivate", NULL, "account=%lld", id) < 0 || store_commit(ca->db) < 0) {
+		store_rollback(ca->db);
+		return cmd_fail();
+	}
+	printf("deactivated ACME account %lld\n", id);
+	return EXIT_OK;
+}
+
+static int
+cmd_acme_accounts(struct cmd_ctx *ctx, int deact)
+{
+	int json = 0, rc;
+	struct poptOption opts[] = {
+		{ "json", 0, POPT_ARG_NONE, &json, 0, "one JSON object a line", NULL },
+		CMD_COMMON_OPTIONS
+		POPT_TABLEEND
+	};
+
+	if ((rc = cmd_args(ctx, opts, deact ? "ACCOUNT" : "", deact ? 1 : 0)) != 0)
+		return rc;
+	if (deact && ctx->nargs != 1)
+		return cmd_usage_error("acme deactivate", "give exactly one ACCOUNT");
+	ctx->flags &= ~(unsigned)(NEEDS_KEY | LATE_KEY);
+	if (!deact)
+		ctx->flags &= ~(unsigned)LOCKS_CA;
+	if ((rc = cmd_setup(ctx)) != 0)
+		return rc;
+	if (deact)
+		return deactivate(&ctx->ca, ctx->args[0]);
+	return store_acme_account_each(ctx->ca.db, print_account, &json) < 0 ? cmd_fail() : EXIT_OK;
+}
+
+int
+cmd_acme(struct cmd_ctx *ctx)
+{
+	const char *sub = ctx->argc >= 2 ? ctx->argv[1] : "";
+
+	/* The subcommand's own argv: popt sees "serve --listen ...". */
+	ctx->argc--;
+	ctx->argv++;
+	if (strcmp(sub, "serve") == 0)
+		return cmd_acme_serve(ctx);
+	if (strcmp(sub, "accounts") == 0)
+		return cmd_acme_accounts(ctx, 0);
+	if (strcmp(sub, "deactivate") == 0)
+		return cmd_acme_accounts(ctx, 1);
+	return cmd_usage_error("acme", "give one of: serve, accounts, deactivate ACCOUNT");
+}

@@ -1,0 +1,160 @@
+/*
+ * The ACME server's issuer: acme/'s function-pointer interface wired to
+ * the issuing pipeline 'minica issue' uses (plan -> sign -> record).
+ * The CA key is unlocked once at start; the CA lock is taken for each
+ * signing only, so 'minica issue' and friends run while the server does.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "acme_cmd.h"
+
+/* The CSR as a file for the pipeline's --csr path: 0600 in private/. */
+static char *
+csr_file(const char *home, const unsigned char *csr, size_t len)
+{
+	char *path = iss_home_path(home, "private/acme-csr-XXXXXX");
+	int fd;
+
+	if (path == NULL || (fd = mkstemp(path)) < 0) {
+		mc_seterr("cannot create a temporary CSR file: %s", strerror(errno));
+		free(path);
+		return NULL;
+	}
+	if (write(fd, csr, len) != (ssize_t)len || close(fd) < 0) {
+		mc_seterr("cannot write '%s': %s", path, strerror(errno));
+		unlink(path);
+		free(path);
+		return NULL;
+	}
+	return path;
+}
+
+/* Held for one signing or revocation, never between requests. */
+static int
+lock(struct mc_ca *ca)
+{
+	return iss_ca_lock(ca, "minica acme serve", ISS_LOCK_WAIT_MS);
+}
+
+static void
+unlock(struct mc_ca *ca)
+{
+	if (ca->lock_fd >= 0)
+		close(ca->lock_fd);
+	ca->lock_fd = -1;
+	memset(&ca->locked_at, 0, sizeof(ca->locked_at));
+}
+
+/* Inside the certificate's transaction: the order is valid with it. */
+static int
+link_order(struct store *db, const struct store_cert *rec, void *arg)
+{
+	int64_t order_id = *(int64_t *)arg;
+
+	return order_id > 0 ? store_acme_order_set(db, order_id, "valid", rec->serial, NULL) : 0;
+}
+
+/* Sign and record under the CA lock; -2 (the server's trouble) on failure. */
+static int
+sign_record(struct acme_issuing *ai, const struct iss_plan *plan, const char *action, int64_t order_id,
+    struct iss_issued *is)
+{
+	int rc = -2;
+
+	if (lock(ai->ca) < 0)
+		return -2;
+	if (iss_sign(ai->ca, plan, is) < 0 || iss_record_with(ai->ca, is, action, link_order, &order_id) < 0)
+		goto out;
+	rc = 0;
+out:
+	unlock(ai->ca);
+	return rc;
+}
+
+int
+acme_cmd_issue(void *arg, const unsigned char *csr, size_t len, int64_t order_id, char serial[48])
+{
+	struct acme_issuing *ai = arg;
+	struct iss_req req = { .profile = ai->profile };
+	struct iss_plan plan = { 0 };
+	struct iss_issued is = { 0 };
+	int rc = -1;
+
+	if ((req.csr_path = csr_file(ai->ca->home, csr, len)) == NULL)
+		return -2;
+	if (iss_plan_make(ai->ca, &req, &plan) < 0)
+		goto out;
+	if ((rc = sign_record(ai, &plan, "acme-issue", order_id, &is)) < 0)
+		goto out;
+	snprintf(serial, 48, "%s", is.rec.serial);
+	rc = 0;
+out:
+	unlink(req.csr_path);
+	free((char *)req.csr_path);
+	iss_plan_free(&plan);
+	iss_issued_free(&is);
+	return rc;
+}
+
+int
+acme_cmd_check_name(void *arg, const char *name)
+{
+	struct acme_issuing *ai = arg;
+	struct iss_req req = { .profile = ai->profile, .cn = name };
+	struct iss_plan plan = { 0 };
+	int rc = iss_plan_make(ai->ca, &req, &plan);
+
+	iss_plan_free(&plan);
+	return rc;
+}
+
+int
+acme_cmd_revoke(void *arg, const char *serial, const char *reason)
+{
+	struct acme_issuing *ai = arg;
+	struct store_cert c = { 0 };
+	int rc = -1;
+
+	if (lock(ai->ca) < 0)
+		return -1;
+	if (store_cert_find(ai->ca->db, serial, &c) <= 0)
+		goto out;
+	if (store_begin(ai->ca->db) < 0 || store_cert_revoke(ai->ca->db, c.id, time(NULL), reason) < 0 ||
+	    store_audit(ai->ca->db, "revoke", c.serial, "profile=%s cn=%s reason=%s via=acme", c.profile, c.cn,
+		reason) < 0 || store_commit(ai->ca->db) < 0) {
+		store_rollback(ai->ca->db);
+		goto out;
+	}
+	rc = 0;
+out:
+	unlock(ai->ca);
+	store_cert_free(&c);
+	return rc;
+}
+
+/* The server's own TLS certificate for hostname, issued and recorded like any other. */
+int
+acme_cmd_tls_cert(struct acme_issuing *ai, const char *hostname, struct mc_buf *cert, struct mc_buf *key)
+{
+	struct iss_req req = { .profile = "server", .cn = hostname };
+	struct iss_plan plan = { 0 };
+	struct iss_issued is = { 0 };
+	int rc = -1;
+
+	if (iss_plan_make(ai->ca, &req, &plan) < 0 || sign_record(ai, &plan, "acme-tls", 0, &is) < 0)
+		goto out;
+	/* Leaf, then the intermediate: clients hold the root only. */
+	if (ca_cert_pem(is.cert, cert) < 0 || (ai->ca->two_level && ca_cert_pem(ai->ca->cert, cert) < 0) ||
+	    ca_key_plain_pem(is.key, key) < 0 || mc_buf_add(cert, "", 1) < 0 ||
+	    mc_buf_add(key, "", 1) < 0)
+		goto out;
+	rc = 0;
+out:
+	iss_plan_free(&plan);
+	iss_issued_free(&is);
+	return rc;
+}

@@ -1,0 +1,408 @@
+/*
+ * The ACME server's rows: accounts, orders, authorizations, challenges
+ * and nonces (schema: store_acme_schema, a step in schema.c's table).
+ * Every statement prepared, every value bound.
+ */
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "store_private.h"
+
+const char store_acme_schema[] =
+    "CREATE TABLE acme_accounts ("
+    "  id INTEGER PRIMARY KEY,"
+    "  thumbprint TEXT NOT NULL UNIQUE,"	/* RFC 7638, of the current key */
+    "  jwk TEXT NOT NULL,"
+    "  contact TEXT NOT NULL DEFAULT '[]',"	/* JSON array */
+    "  status TEXT NOT NULL DEFAULT 'valid'"
+    "    CHECK (status IN ('valid', 'deactivated', 'revoked')),"
+    "  created_at INTEGER NOT NULL"
+    ");"
+    "CREATE TABLE acme_orders ("
+    "  id INTEGER PRIMARY KEY,"
+    "  account_id INTEGER NOT NULL REFERENCES acme_accounts(id),"
+    "  status TEXT NOT NULL DEFAULT 'pending'"
+    "    CHECK (status IN ('pending', 'ready', 'processing', 'valid', 'invalid')),"
+    "  identifiers TEXT NOT NULL,"		/* JSON array, as the client sent it */
+    "  expires INTEGER NOT NULL,"
+    "  cert_serial TEXT,"
+    "  replaces TEXT,"				/* RFC 9773 certID */
+    "  error TEXT,"
+    "  created_at INTEGER NOT NULL"
+    ");"
+    "CREATE INDEX acme_orders_account ON acme_orders(account_id);"
+    "CREATE INDEX acme_orders_cert ON acme_orders(cert_serial);"
+    "CREATE TABLE acme_authz ("
+    "  id INTEGER PRIMARY KEY,"
+    "  order_id INTEGER NOT NULL REFERENCES acme_orders(id),"
+    "  type TEXT NOT NULL CHECK (type IN ('dns', 'ip')),"
+    "  value TEXT NOT NULL,"
+    "  wildcard INTEGER NOT NULL DEFAULT 0,"
+    "  status TEXT NOT NULL DEFAULT 'pending'"
+    "    CHECK (status IN ('pending', 'valid', 'invalid', 'deactivated', 'expired', 'revoked')),"
+    "  expires INTEGER NOT NULL"
+    ");"
+    "CREATE INDEX acme_authz_order ON acme_authz(order_id);"
+    "CREATE TABLE acme_challenges ("
+    "  id INTEGER PRIMARY KEY,"
+    "  authz_id INTEGER NOT NULL REFERENCES acme_authz(id),"
+    "  type TEXT NOT NULL,"
+    "  token TEXT NOT NULL UNIQUE,"
+    "  status TEXT NOT NULL DEFAULT 'pending'"
+    "    CHECK (status IN ('pending', 'processing', 'valid', 'invalid')),"
+    "  validated_at INTEGER,"
+    "  error TEXT"
+    ");"
+    "CREATE INDEX acme_challenges_authz ON acme_challenges(authz_id);"
+    "CREATE TABLE acme_nonces ("
+    "  nonce TEXT PRIMARY KEY,"
+    "  created_at INTEGER NOT NULL"
+    ");";
+
+/* Prepares sql and binds args by types: 't' text (may be NULL), 'i' int64. */
+static sqlite3_stmt *
+prep(struct store *st, const char *sql, const char *types, ...)
+{
+	sqlite3_stmt *stmt = store_prepare(st, sql);
+	va_list ap;
+
+	if (stmt == NULL)
+		return NULL;
+	va_start(ap, types);
+	for (int i = 0; types[i] != '\0'; i++) {
+		if (types[i] == 't') {
+			const char *s = va_arg(ap, const char *);
+
+			if (s == NULL)
+				sqlite3_bind_null(stmt, i + 1);
+			else
+				sqlite3_bind_text(stmt, i + 1, s, -1, SQLITE_TRANSIENT);
+		} else {
+			sqlite3_bind_int64(stmt, i + 1, va_arg(ap, int64_t));
+		}
+	}
+	va_end(ap);
+	return stmt;
+}
+
+static int
+run(struct store *st, sqlite3_stmt *stmt, int64_t *rowid)
+{
+	if (stmt == NULL || store_exec_stmt(st, stmt) < 0)
+		return -1;
+	if (rowid != NULL)
+		*rowid = sqlite3_last_insert_rowid(st->db);
+	return 0;
+}
+
+static void
+col_copy(sqlite3_stmt *stmt, int col, char *out, size_t len)
+{
+	const unsigned char *t = sqlite3_column_text(stmt, col);
+
+	snprintf(out, len, "%s", t != NULL ? (const char *)t : "");
+}
+
+/* Steps a SELECT once: 1 with a row, 0 without, -1 on error (finalized then). */
+static int
+step_row(struct store *st, sqlite3_stmt *stmt)
+{
+	int rc;
+
+	if (stmt == NULL)
+		return -1;
+	rc = sqlite3_step(stmt);
+	if (rc == SQLITE_ROW)
+		return 1;
+	if (rc == SQLITE_DONE)
+		return 0;
+	store_seterr(st, "read ACME rows");
+	return -1;
+}
+
+/* ---- nonces ---- */
+
+int
+store_acme_nonce_add(struct store *st, const char *nonce, time_t now, int keep)
+{
+	if (run(st, prep(st, "INSERT INTO acme_nonces (nonce, created_at) VALUES (?, ?)", "ti", nonce,
+	    (int64_t)now), NULL) < 0)
+		return -1;
+	/* Bounded: a flood of newNonce requests costs only the oldest nonces. */
+	return run(st, prep(st, "DELETE FROM acme_nonces WHERE rowid <= (SELECT max(rowid) FROM acme_nonces) - ?",
+	    "i", (int64_t)keep), NULL);
+}
+
+int
+store_acme_nonce_take(struct store *st, const char *nonce)
+{
+	if (run(st, prep(st, "DELETE FROM acme_nonces WHERE nonce = ?", "t", nonce), NULL) < 0)
+		return -1;
+	return sqlite3_changes(st->db) == 1;
+}
+
+/* ---- accounts ---- */
+
+int
+store_acme_account_add(struct store *st, struct store_acme_account *a)
+{
+	return run(st, prep(st, "INSERT INTO acme_accounts (thumbprint, jwk, contact, status, created_at)"
+	    " VALUES (?, ?, ?, 'valid', ?)", "ttti", a->thumbprint, a->jwk, a->contact, (int64_t)a->created_at),
+	    &a->id);
+}
+
+int
+store_acme_account_get(struct store *st, int64_t id, const char *thumbprint, struct store_acme_account *out)
+{
+	sqlite3_stmt *stmt = thumbprint != NULL ?
+	    prep(st, "SELECT id, thumbprint, jwk, contact, status, created_at FROM acme_accounts"
+		" WHERE thumbprint = ?", "t", thumbprint) :
+	    prep(st, "SELECT id, thumbprint, jwk, contact, status, created_at FROM acme_accounts"
+		" WHERE id = ?", "i", id);
+	int rc = step_row(st, stmt);
+
+	memset(out, 0, sizeof(*out));
+	if (rc == 1) {
+		out->id = sqlite3_column_int64(stmt, 0);
+		col_copy(stmt, 1, out->thumbprint, sizeof(out->thumbprint));
+		out->jwk = store_col_text(stmt, 2);
+		out->contact = store_col_text(stmt, 3);
+		col_copy(stmt, 4, out->status, sizeof(out->status));
+		out->created_at = sqlite3_column_int64(stmt, 5);
+		if (out->jwk == NULL || out->contact == NULL) {
+			store_acme_account_free(out);
+			rc = -1;
+		}
+	}
+	sqlite3_finalize(stmt);
+	return rc;
+}
+
+int
+store_acme_account_update(struct store *st, int64_t id, const char *contact, const char *status)
+{
+	return run(st, prep(st, "UPDATE acme_accounts SET contact = coalesce(?, contact),"
+	    " status = coalesce(?, status) WHERE id = ?", "tti", contact, status, id), NULL);
+}
+
+int
+store_acme_account_each(struct store *st, store_acme_account_cb cb, void *arg)
+{
+	sqlite3_stmt *stmt = prep(st, "SELECT id FROM acme_accounts ORDER BY id", "");
+	int rc = 0, r;
+
+	while (rc == 0 && (r = step_row(st, stmt)) == 1) {
+		struct store_acme_account a;
+		int64_t id = sqlite3_column_int64(stmt, 0);
+
+		if (store_acme_account_get(st, id, NULL, &a) != 1)
+			rc = -1;
+		else
+			rc = cb(&a, arg);
+		store_acme_account_free(&a);
+	}
+	if (stmt == NULL || r < 0)
+		rc = -1;
+	sqlite3_finalize(stmt);
+	return rc;
+}
+
+void
+store_acme_account_free(struct store_acme_account *a)
+{
+	free(a->jwk);
+	free(a->contact);
+	memset(a, 0, sizeof(*a));
+}
+
+/* ---- orders ---- */
+
+int
+store_acme_order_add(struct store *st, struct store_acme_order *o)
+{
+	return run(st, prep(st, "INSERT INTO acme_orders (account_id, identifiers, expires, replaces, created_at)"
+	    " VALUES (?, ?, ?, ?, ?)", "ititi", o->account_id, o->identifiers,
+	    (int64_t)o->expires, o->replaces, (int64_t)o->created_at), &o->id);
+}
+
+static int
+order_row(struct store *st, sqlite3_stmt *stmt, struct store_acme_order *out)
+{
+	int rc = step_row(st, stmt);
+
+	memset(out, 0, sizeof(*out));
+	if (rc == 1) {
+		out->id = sqlite3_column_int64(stmt, 0);
+		out->account_id = sqlite3_column_int64(stmt, 1);
+		col_copy(stmt, 2, out->status, sizeof(out->status));
+		out->identifiers = store_col_text(stmt, 3);
+		out->expires = sqlite3_column_int64(stmt, 4);
+		col_copy(stmt, 5, out->cert_serial, sizeof(out->cert_serial));
+		out->replaces = store_col_text(stmt, 6);
+		out->error = store_col_text(stmt, 7);
+		out->created_at = sqlite3_column_int64(stmt, 8);
+		if (out->identifiers == NULL) {
+			store_acme_order_free(out);
+			rc = -1;
+		}
+	}
+	sqlite3_finalize(stmt);
+	return rc;
+}
+
+#define ORDER_COLS "id, account_id, status, identifiers, expires, cert_serial, replaces, error, created_at"
+
+int
+store_acme_order_get(struct store *st, int64_t id, struct store_acme_order *out)
+{
+	return order_row(st, prep(st, "SELECT " ORDER_COLS " FROM acme_orders WHERE id = ?", "i", id), out);
+}
+
+int
+store_acme_order_by_cert(struct store *st, const char *serial, struct store_acme_order *out)
+{
+	return order_row(st, prep(st, "SELECT " ORDER_COLS " FROM acme_orders WHERE cert_serial = ?",
+	    "t", serial), out);
+}
+
+int
+store_acme_order_set(struct store *st, int64_t id, const char *status, const char *cert_serial,
+    const char *error)
+{
+	return run(st, prep(st, "UPDATE acme_orders SET status = ?, cert_serial = coalesce(?, cert_serial),"
+	    " error = coalesce(?, error) WHERE id = ?", "ttti", status, cert_serial, error, id), NULL);
+}
+
+void
+store_acme_order_free(struct store_acme_order *o)
+{
+	free(o->identifiers);
+	free(o->replaces);
+	free(o->error);
+	memset(o, 0, sizeof(*o));
+}
+
+/* ---- authorizations ---- */
+
+int
+store_acme_authz_add(struct store *st, struct store_acme_authz *a)
+{
+	return run(st, prep(st, "INSERT INTO acme_authz (order_id, type, value, wildcard, expires)"
+	    " VALUES (?, ?, ?, ?, ?)", "ittii", a->order_id, a->type, a->value, (int64_t)a->wildcard,
+	    (int64_t)a->expires), &a->id);
+}
+
+static void
+authz_cols(sqlite3_stmt *stmt, struct store_acme_authz *out)
+{
+	out->id = sqlite3_column_int64(stmt, 0);
+	out->order_id = sqlite3_column_int64(stmt, 1);
+	col_copy(stmt, 2, out->type, sizeof(out->type));
+	col_copy(stmt, 3, out->value, sizeof(out->value));
+	out->wildcard = sqlite3_column_int(stmt, 4);
+	col_copy(stmt, 5, out->status, sizeof(out->status));
+	out->expires = sqlite3_column_int64(stmt, 6);
+}
+
+#define AUTHZ_COLS "id, order_id, type, value, wildcard, status, expires"
+
+int
+store_acme_authz_get(struct store *st, int64_t id, struct store_acme_authz *out)
+{
+	sqlite3_stmt *stmt = prep(st, "SELECT " AUTHZ_COLS " FROM acme_authz WHERE id = ?", "i", id);
+	int rc = step_row(st, stmt);
+
+	memset(out, 0, sizeof(*out));
+	if (rc == 1)
+		authz_cols(stmt, out);
+	sqlite3_finalize(stmt);
+	return rc;
+}
+
+int
+store_acme_authz_each(struct store *st, int64_t order_id, store_acme_authz_cb cb, void *arg)
+{
+	sqlite3_stmt *stmt = prep(st, "SELECT " AUTHZ_COLS " FROM acme_authz WHERE order_id = ? ORDER BY id",
+	    "i", order_id);
+	int rc = 0, r;
+
+	while (rc == 0 && (r = step_row(st, stmt)) == 1) {
+		struct store_acme_authz a;
+
+		authz_cols(stmt, &a);
+		rc = cb(&a, arg);
+	}
+	if (stmt == NULL || r < 0)
+		rc = -1;
+	sqlite3_finalize(stmt);
+	return rc;
+}
+
+int
+store_acme_authz_set(struct store *st, int64_t id, const char *status)
+{
+	return run(st, prep(st, "UPDATE acme_authz SET status = ? WHERE id = ?", "ti", status, id), NULL);
+}
+
+/* ---- challenges ---- */
+
+int
+store_acme_chall_add(struct store *st, struct store_acme_chall *c)
+{
+	return run(st, prep(st, "INSERT INTO acme_challenges (authz_id, type, token) VALUES (?, ?, ?)",
+	    "itt", c->authz_id, c->type, c->token), &c->id);
+}
+
+static void
+chall_cols(sqlite3_stmt *stmt, struct store_acme_chall *out)
+{
+	out->id = sqlite3_column_int64(stmt, 0);
+	out->authz_id = sqlite3_column_int64(stmt, 1);
+	col_copy(stmt, 2, out->type, sizeof(out->type));
+	col_copy(stmt, 3, out->token, sizeof(out->token));
+	col_copy(stmt, 4, out->status, sizeof(out->status));
+	out->validated_at = sqlite3_column_int64(stmt, 5);
+	col_copy(stmt, 6, out->error, sizeof(out->error));
+}
+
+#define CHALL_COLS "id, authz_id, type, token, status, validated_at, error"
+
+int
+store_acme_chall_get(struct store *st, int64_t id, struct store_acme_chall *out)
+{
+	sqlite3_stmt *stmt = prep(st, "SELECT " CHALL_COLS " FROM acme_challenges WHERE id = ?", "i", id);
+	int rc = step_row(st, stmt);
+
+	memset(out, 0, sizeof(*out));
+	if (rc == 1)
+		chall_cols(stmt, out);
+	sqlite3_finalize(stmt);
+	return rc;
+}
+
+int
+store_acme_chall_each(struct store *st, int64_t authz_id, store_acme_chall_cb cb, void *arg)
+{
+	sqlite3_stmt *stmt = prep(st, "SELECT " CHALL_COLS " FROM acme_challenges WHERE authz_id = ? ORDER BY id",
+	    "i", authz_id);
+	int rc = 0, r;
+
+	while (rc == 0 && (r = step_row(st, stmt)) == 1) {
+		struct store_acme_chall c;
+
+		chall_cols(stmt, &c);
+		rc = cb(&c, arg);
+	}
+	if (stmt == NULL || r < 0)
+		rc = -1;
+	sqlite3_finalize(stmt);
+	return rc;
+}
+
+int
+store_acme_chall_set(struct store *st, int64_t id, const char *status, time_t validated_at, const char *error)
+{
+	return run(st, prep(st, "UPDATE acme_challenges SET status = ?, validated_at = ?, error = ? WHERE id = ?",
+	    "titi", status, (int64_t)validated_at, error, id), NULL);
+}

@@ -1,0 +1,42 @@
+#!/bin/sh
+# 'minica acme serve' against hostile requests (acme_hostile.py): replayed
+# and made-up nonces, url mismatch, unknown kid, a signature by another
+# key, jwk where kid is due, a body over 64 KiB, garbage, names outside
+# the CA's domains, finalize before validation, another account's order,
+# a deactivated account, and 1,000 nonce requests.
+set -u
+here=$(cd "$(dirname "$0")" && pwd)
+if [ "${ACME_E2E_NS:-}" != 1 ]; then
+	ACME_E2E_NS=1 exec unshare -m sh "$0" "$@"
+fi
+# shellcheck source=tests/e2e/lib.sh
+. "$here/lib.sh"
+
+e2e_init
+export MINICA_HOME="$E2E_DIR/home" MINICA_PASSPHRASE=acme-e2e-pass MINICA_ROOT_PASSPHRASE=acme-e2e-root-pass
+acme=acme.example.test
+"$MINICA_BIN" init --domain example.test >"$E2E_DIR/init.log" 2>&1 || { e2e_show_log "$E2E_DIR/init.log"; e2e_fail "init"; }
+cp /etc/hosts "$E2E_DIR/hosts"
+echo "127.0.0.1 $acme" >>"$E2E_DIR/hosts"
+mount --bind "$E2E_DIR/hosts" /etc/hosts || e2e_fail "cannot bind-mount a private /etc/hosts"
+port=$(e2e_port) || e2e_fail "no free port"
+
+e2e_acme_pid() { e2e_read_pid "$1/acme.pid"; }
+mkdir "$E2E_DIR/acme"
+"$MINICA_BIN" acme serve --listen "127.0.0.1:$port" --hostname "$acme" >"$E2E_DIR/acme/log" 2>&1 &
+echo $! >"$E2E_DIR/acme/acme.pid"
+e2e_register acme "$E2E_DIR/acme"
+e2e_wait_port "minica acme serve" "$port" "$(cat "$E2E_DIR/acme/acme.pid")" "$E2E_DIR/acme/log"
+
+REQUESTS_CA_BUNDLE="$MINICA_HOME/ca.crt" timeout 300 /usr/bin/python3 "$here/acme_hostile.py" "https://$acme:$port/acme/directory" "$MINICA_HOME/ca.crt" \
+	>"$E2E_DIR/hostile.log" 2>&1 || { e2e_show_log "$E2E_DIR/hostile.log"; e2e_show_log "$E2E_DIR/acme/log"; e2e_fail "hostile requests"; }
+e2e_log "$(grep -c '^ok' "$E2E_DIR/hostile.log") hostile cases answered as RFC 8555 says"
+"$MINICA_BIN" acme accounts | grep -q deactivated || e2e_fail "the deactivated account is not listed as such"
+# The running server does not hold the CA lock between requests.
+MINICA_LOCK_TIMEOUT=2 "$MINICA_BIN" issue server --cn cli.example.test --out "$E2E_DIR/cli" >"$E2E_DIR/issue.log" 2>&1 ||
+	{ e2e_show_log "$E2E_DIR/issue.log"; e2e_fail "minica issue while the ACME server runs"; }
+"$MINICA_BIN" acme serve --listen 127.0.0.1:1 >/dev/null 2>&1
+[ $? -eq 64 ] || e2e_fail "acme serve without --hostname is not a usage error"
+"$MINICA_BIN" acme deactivate nine >/dev/null 2>&1
+[ $? -eq 64 ] || e2e_fail "acme deactivate with a non-number is not a usage error"
+e2e_pid_alive "$(cat "$E2E_DIR/acme/acme.pid")" || e2e_fail "the server died"

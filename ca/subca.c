@@ -206,9 +206,11 @@ out:
 
 /*
  * The successor keeps the old root's subject exactly: the cross-
- * certificate is then self-issued (RFC 5280 6.1.4 (l)), so it does not
- * count against the old root's pathlen 1, and old-root clients still
- * build leaf -> intermediate -> cross -> old root.
+ * certificate is then self-issued (RFC 5280 6.1.4 (l)), so OpenSSL and
+ * NSS do not count it against the old root's pathlen, and old-root
+ * clients build leaf -> intermediate -> cross -> old root.  GnuTLS and
+ * Go do count it, so roots carry pathlen 2 (an old root with pathlen 1
+ * gets the cross chain past OpenSSL and NSS only).
  */
 X509 *
 ca_root_successor(X509 *old_root, EVP_PKEY *new_key, int days)
@@ -225,15 +227,15 @@ ca_root_successor(X509 *old_root, EVP_PKEY *new_key, int days)
 		goto out;
 	}
 	if (start_cert(x, old_root, new_key) < 0 ||
-	    !X509_set_subject_name(x, X509_get_subject_name(old_root)) ||
-	    X509_gmtime_adj(X509_getm_notBefore(x), 0) == NULL ||
-	    X509_time_adj_ex(X509_getm_notAfter(x), days, 0, NULL) == NULL) {
+	    !X509_set_subject_name(x, X509_get_subject_name(old_root))) {
 		mc_seterr_ssl("cannot fill in the new root");
 		goto out;
 	}
+	if (ca_set_validity(x, 0, days) < 0)
+		goto out;
 	X509V3_set_ctx_nodb(&ctx);
 	X509V3_set_ctx(&ctx, x, x, NULL, NULL, 0);
-	if (ca_ext_add(x, &ctx, NID_basic_constraints, "critical,CA:TRUE,pathlen:1") < 0 ||
+	if (ca_ext_add(x, &ctx, NID_basic_constraints, "critical,CA:TRUE,pathlen:2") < 0 ||
 	    ca_ext_add(x, &ctx, NID_key_usage, "critical,keyCertSign,cRLSign") < 0 ||
 	    ca_ext_add(x, &ctx, NID_subject_key_identifier, "hash") < 0 ||
 	    copy_ext(x, old_root, NID_name_constraints, 1) < 0 ||

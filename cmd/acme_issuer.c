@@ -149,6 +149,7 @@ acme_cmd_tls_cert(struct acme_issuing *ai, const char *hostname, struct mc_buf *
 		goto out;
 	/* Leaf, then the intermediate: clients hold the root only. */
 	if (ca_cert_pem(is.cert, cert) < 0 || (ai->ca->two_level && ca_cert_pem(ai->ca->cert, cert) < 0) ||
+	    (ai->ca->cross != NULL && ca_cert_pem(ai->ca->cross, cert) < 0) ||
 	    ca_key_plain_pem(is.key, key) < 0 || mc_buf_add(cert, "", 1) < 0 ||
 	    mc_buf_add(key, "", 1) < 0)
 		goto out;

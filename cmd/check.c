@@ -6,7 +6,7 @@
 #include "../deploy/deploy.h"
 #include "cmd.h"
 
-#define ROOT_WARN_DAYS 180
+#define ROOT_WARN_DAYS 365	/* a year: every device gets the new kit in time */
 
 struct check_state {
 	struct iss_findings f;
@@ -65,7 +65,8 @@ check_root(struct mc_ca *ca, struct check_state *s)
 	if (r->not_after <= s->now)
 		return iss_finding_add(&s->f, SEV_CRITICAL, r->serial, "root", "the root expired on %s", date);
 	if (left < ROOT_WARN_DAYS && iss_finding_add(&s->f, SEV_WARNING, r->serial, "root",
-	    "the root expires in %ld days, on %s; plan a new root and hand out its trust kit", left, date) < 0)
+	    "the root expires in %ld days, on %s; run 'minica root rotate' and hand out the new trust kit",
+	    left, date) < 0)
 		return -1;
 	if (!ca->two_level)
 		return 0;

@@ -165,6 +165,8 @@ int cmd_root_passphrase(const struct cmd_ctx *ctx, const char *prompt, int confi
 /* Reads the root passphrase ("root passphrase") and decrypts the root key
  * (the home's, or --root-key) into ctx->ca.  0 or EXIT_ERR printed. */
 int cmd_unlock_root(struct cmd_ctx *ctx);
+/* The same, handing back the root passphrase (wiped by mc_buf_free). */
+int cmd_unlock_root_keep(struct cmd_ctx *ctx, struct mc_buf *pass);
 /* Reads a passphrase from a file or fd with the same rules (for the p12 or
  * old-CA passphrase). */
 int cmd_passphrase_from(const char *file, int fd, const char *envname, const char *prompt, int confirm, struct mc_buf *out);
@@ -227,6 +229,9 @@ struct cmd_crl_info {
 	enum pol_crl_state state;	/* a file that cannot be read: DUE */
 	char problem[256];		/* why it cannot be read; "" if it can */
 };
+/* After a new issuer (intermediate new|rotate, root rotate): the last CRL
+ * written again, by it, where check watches it.  EXIT_OK or printed. */
+int cmd_crl_refresh(struct mc_ca *ca);
 /* The last CRL 'minica crl' wrote: 1 (free info->path), 0 none, -1 error. */
 int cmd_crl_last(struct mc_ca *ca, struct cmd_crl_info *info);
 /* renew's part: 1 (info filled; free info->path) if the last CRL needs

@@ -38,23 +38,6 @@ inter_passphrase(struct cmd_ctx *ctx, const struct inter_opts *o, const struct m
 	return 0;
 }
 
-/* The root key, keeping its passphrase to compare with the new one. */
-static int
-unlock_root(struct cmd_ctx *ctx, struct mc_buf *root_pass)
-{
-	int here;
-
-	if (ctx->opt.root_key == NULL && (here = iss_root_key_here(&ctx->ca)) <= 0) {
-		if (here == 0)
-			iss_ca_unlock_root(&ctx->ca, NULL, "", 0);
-		return cmd_fail(), -1;
-	}
-	if (cmd_root_passphrase(ctx, "root passphrase", 0, root_pass) < 0 ||
-	    iss_ca_unlock_root(&ctx->ca, ctx->opt.root_key, root_pass->p, root_pass->len) < 0)
-		return cmd_fail(), -1;
-	return 0;
-}
-
 static void
 print_done(struct mc_ca *ca, const char *old)
 {
@@ -69,26 +52,6 @@ print_done(struct mc_ca *ca, const char *old)
 	printf("  certificate %s/" ISS_INTER_CRT ", key %s/" ISS_INTER_KEY "\n", ca->home, ca->home);
 	if (iss_root_key_here(ca) == 1)
 		printf("  the root key is in the home: 'minica root offline --to DIR' moves it out\n");
-}
-
-/* The CRL 'minica crl' last wrote (the one check watches and the cron
- * line refreshes) now comes from the new issuer: written at once, so
- * check does not find a CRL of another CA there. */
-static int
-refresh_crl(struct mc_ca *ca)
-{
-	struct cmd_crl_info info;
-	int found = cmd_crl_last(ca, &info), rc = EXIT_OK;
-
-	if (found < 0)
-		return cmd_fail();
-	if (found > 0 && cmd_crl_write(ca, info.path, info.days, stdout) < 0) {
-		mc_preferr("the new intermediate is in place, but its CRL was not written");
-		rc = cmd_fail();
-	}
-	if (found > 0)
-		free(info.path);
-	return rc;
 }
 
 static int
@@ -112,14 +75,14 @@ run(struct cmd_ctx *ctx, const struct inter_opts *o)
 	}
 	if (ca->two_level && !ca->no_issuer)
 		snprintf(old, sizeof(old), "%s", ca->rec.serial);
-	if (unlock_root(ctx, &root_pass) < 0 || inter_passphrase(ctx, o, &root_pass, &pass) < 0)
+	if (cmd_unlock_root_keep(ctx, &root_pass) != 0 || inter_passphrase(ctx, o, &root_pass, &pass) < 0)
 		goto out;
 	if (iss_inter_new(ca, o->key, o->days, pass.p, pass.len) < 0) {
 		cmd_fail();
 		goto out;
 	}
 	print_done(ca, old);
-	rc = refresh_crl(ca);
+	rc = cmd_crl_refresh(ca);
 out:
 	mc_buf_free(&pass);
 	mc_buf_free(&root_pass);

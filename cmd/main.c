@@ -32,7 +32,7 @@ const struct cmd cmd_table[] = {
 	{ "crl", cmd_crl, NEEDS_CA | LOCKS_CA | NEEDS_KEY | LATE_KEY, 0, "write the issuing CA's CRL (--root: the root's)" },
 	{ "intermediate", cmd_intermediate, NEEDS_CA | LOCKS_CA, 0,
 	  "add or rotate the issuing intermediate (a root operation)" },
-	{ "root", cmd_root, NEEDS_CA | LOCKS_CA, 0, "move the root key offline and back" },
+	{ "root", cmd_root, NEEDS_CA | LOCKS_CA, 0, "move the root key offline and back; rotate the root" },
 	{ "log", cmd_log, NEEDS_CA, 0, "print the audit trail" },
 	/* serve and accounts clear LOCKS_CA: the server locks per signing. */
 	{ "acme", cmd_acme, NEEDS_CA | LOCKS_CA | NEEDS_KEY | LATE_KEY, 0,

@@ -248,10 +248,9 @@ cmd_root_passphrase(const struct cmd_ctx *ctx, const char *prompt, int confirm, 
 }
 
 int
-cmd_unlock_root(struct cmd_ctx *ctx)
+cmd_unlock_root_keep(struct cmd_ctx *ctx, struct mc_buf *pass)
 {
-	struct mc_buf pass = { 0 };
-	int rc = EXIT_ERR, here = 0;
+	int here = 0;
 
 	/* Say the key is missing before asking for its passphrase. */
 	if (ctx->opt.root_key == NULL && (here = iss_root_key_here(&ctx->ca)) <= 0) {
@@ -259,11 +258,20 @@ cmd_unlock_root(struct cmd_ctx *ctx)
 			iss_ca_unlock_root(&ctx->ca, NULL, "", 0);
 		return cmd_fail();
 	}
-	if (cmd_root_passphrase(ctx, "root passphrase", 0, &pass) < 0 ||
-	    iss_ca_unlock_root(&ctx->ca, ctx->opt.root_key, pass.p, pass.len) < 0)
-		cmd_fail();
-	else
-		rc = 0;
+	if (cmd_root_passphrase(ctx, "root passphrase", 0, pass) < 0 ||
+	    iss_ca_unlock_root(&ctx->ca, ctx->opt.root_key, pass->p, pass->len) < 0) {
+		mc_buf_free(pass);
+		return cmd_fail();
+	}
+	return 0;
+}
+
+int
+cmd_unlock_root(struct cmd_ctx *ctx)
+{
+	struct mc_buf pass = { 0 };
+	int rc = cmd_unlock_root_keep(ctx, &pass);
+
 	mc_buf_free(&pass);
 	return rc;
 }

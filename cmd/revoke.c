@@ -172,6 +172,26 @@ cmd_crl_due(struct cmd_ctx *ctx, int dry_run, struct cmd_crl_info *info)
 	return 1;
 }
 
+/* The CRL 'minica crl' last wrote (the one check watches and the cron
+ * line refreshes) now comes from the new issuer: written at once, so
+ * check does not find a CRL of another CA there. */
+int
+cmd_crl_refresh(struct mc_ca *ca)
+{
+	struct cmd_crl_info info;
+	int found = cmd_crl_last(ca, &info), rc = EXIT_OK;
+
+	if (found < 0)
+		return cmd_fail();
+	if (found > 0 && cmd_crl_write(ca, info.path, info.days, stdout) < 0) {
+		mc_preferr("the new intermediate is in place, but its CRL was not written");
+		rc = cmd_fail();
+	}
+	if (found > 0)
+		free(info.path);
+	return rc;
+}
+
 static int
 do_crl(struct cmd_ctx *ctx, const char *out, int days, int root)
 {

@@ -123,7 +123,7 @@ iss_ca_open(struct mc_ca *ca, const char *home)
 		goto out;
 	}
 	if ((ca->root = ca_cert_from_pem(ca->root_rec.pem, strlen(ca->root_rec.pem))) == NULL ||
-	    open_issuer(ca) < 0 || pol_config_load(conf, &ca->cfg) < 0)
+	    open_issuer(ca) < 0 || iss_ca_load_cross(ca) < 0 || pol_config_load(conf, &ca->cfg) < 0)
 		goto out;
 	rc = 0;
 out:
@@ -230,7 +230,7 @@ iss_ca_unlock(struct mc_ca *ca, const char *pass, size_t passlen)
 		    "'minica intermediate rotate' (a root operation)");
 		return -1;
 	}
-	if (ca->two_level && iss_inter_roll_forward(ca) < 0)
+	if (ca->two_level && (iss_root_roll_forward(ca) < 0 || iss_inter_roll_forward(ca) < 0))
 		return -1;
 	if ((keypath = iss_home_path(ca->home, ca->two_level ? ISS_INTER_KEY : ISS_ROOT_KEY)) == NULL)
 		return -1;
@@ -266,6 +266,8 @@ iss_ca_close(struct mc_ca *ca)
 	store_ca_free(&ca->root_rec);
 	X509_free(ca->cert);
 	X509_free(ca->root);
+	X509_free(ca->cross);
+	X509_free(ca->prev_root);
 	EVP_PKEY_free(ca->key);	/* OpenSSL clears private key material on free */
 	EVP_PKEY_free(ca->root_key);
 	free(ca->home);

@@ -163,16 +163,54 @@ iss_leaf_fileset(struct mc_ca *ca, const char *dir)
  * chain clients can complete with the root alone.  A root-only home
  * keeps its old shapes (NAME.crt the leaf, fullchain leaf + root).
  */
+int
+iss_chain_of(const struct mc_ca *ca, int64_t ca_id, X509 **inter, X509 **cross)
+{
+	struct store_ca row = { 0 };
+	const struct store_ca *r = &ca->rec;
+	X509 *x = ca->cert;
+	int rc = -1;
+
+	*inter = *cross = NULL;
+	if (ca_id != 0 && ca_id != ca->rec.id) {
+		if (store_ca_by_id(ca->db, ca_id, &row) != 1) {
+			mc_seterr("the store names no CA %lld for this certificate", (long long)ca_id);
+			return -1;
+		}
+		r = &row;
+		if ((x = ca_cert_from_pem(row.pem, strlen(row.pem))) == NULL)
+			goto out;
+	} else if (!X509_up_ref(x)) {
+		goto out;
+	}
+	rc = 0;
+	if (strcmp(r->role, "intermediate") != 0 || (ca_id == 0 && !ca->two_level)) {
+		X509_free(x);	/* a root signed it: nothing between */
+		goto out;
+	}
+	*inter = x;
+	if (ca->cross != NULL && r->parent_id == ca->root_rec.id && X509_up_ref(ca->cross))
+		*cross = ca->cross;
+out:
+	store_ca_free(&row);
+	return rc;
+}
+
 static int
 leaf_files_add(struct mc_fileset *fs, const struct mc_ca *ca, const char *name, const struct iss_issued *is,
     int replace_key)
 {
 	struct mc_buf leaf = { 0 }, chain = { 0 }, key = { 0 };
+	X509 *inter = NULL, *cross = NULL;
 	char fname[300];
 	int rc = -1;
 
-	if (ca_cert_pem(is->cert, &leaf) < 0 || (ca->two_level && ca_cert_pem(ca->cert, &leaf) < 0) ||
-	    ca_cert_pem(is->cert, &chain) < 0 || ca_cert_pem(ca->cert, &chain) < 0)
+	/* Root-only: NAME.crt the leaf, fullchain leaf + root.  Else both
+	 * leaf + intermediate (+ the cross-certificate after a rotation). */
+	if (iss_chain_of(ca, is->rec.ca_id, &inter, &cross) < 0 || ca_cert_pem(is->cert, &leaf) < 0 ||
+	    (inter != NULL && ca_cert_pem(inter, &leaf) < 0) || (cross != NULL && ca_cert_pem(cross, &leaf) < 0) ||
+	    ca_cert_pem(is->cert, &chain) < 0 || ca_cert_pem(inter != NULL ? inter : ca->cert, &chain) < 0 ||
+	    (cross != NULL && ca_cert_pem(cross, &chain) < 0))
 		goto out;
 	snprintf(fname, sizeof(fname), "%s.key", name);
 	if (is->key != NULL && (ca_key_plain_pem(is->key, &key) < 0 ||
@@ -186,6 +224,8 @@ leaf_files_add(struct mc_fileset *fs, const struct mc_ca *ca, const char *name, 
 		goto out;
 	rc = 0;
 out:
+	X509_free(inter);
+	X509_free(cross);
 	mc_buf_free(&leaf);
 	mc_buf_free(&chain);
 	mc_buf_free(&key);

@@ -22,8 +22,8 @@
 
 static const char *const inter_key_types[] = { "ec256", "ec384", "rsa3072", "rsa4096" };
 
-static int
-key_type_ok(const char *t)
+int
+iss_inter_key_type_ok(const char *t)
 {
 	for (size_t i = 0; i < sizeof(inter_key_types) / sizeof(inter_key_types[0]); i++)
 		if (strcmp(t, inter_key_types[i]) == 0)
@@ -71,20 +71,20 @@ keep_old_key(struct mc_ca *ca, const char *cur)
 	return rc;
 }
 
-static int
-write_crt(struct mc_ca *ca)
+int
+iss_home_pem_put(struct mc_ca *ca, const char *rel, const char *pem)
 {
-	char *p = iss_home_path(ca->home, ISS_INTER_CRT);
+	char *p = iss_home_path(ca->home, rel);
 	struct mc_buf have = { 0 };
 	int rc = -1;
 
 	if (p == NULL)
 		return -1;
-	if (mc_file_read(p, CA_FILE_MAX, &have) == 0 && have.len == strlen(ca->rec.pem) &&
-	    memcmp(have.p, ca->rec.pem, have.len) == 0)
+	if (mc_file_read(p, CA_FILE_MAX, &have) == 0 && have.len == strlen(pem) &&
+	    memcmp(have.p, pem, have.len) == 0)
 		rc = 0;
 	else
-		rc = mc_file_replace(p, 0644, (uid_t)-1, (gid_t)-1, ca->rec.pem, strlen(ca->rec.pem));
+		rc = mc_file_replace(p, 0644, (uid_t)-1, (gid_t)-1, pem, strlen(pem));
 	mc_buf_free(&have);
 	free(p);
 	return rc;
@@ -130,7 +130,7 @@ iss_inter_roll_forward(struct mc_ca *ca)
 		mc_seterr("cannot inspect '%s': %s", next, strerror(errno));
 		goto out;
 	}
-	rc = write_crt(ca);
+	rc = iss_home_pem_put(ca, ISS_INTER_CRT, ca->rec.pem);
 out:
 	free(next);
 	free(cur);
@@ -138,17 +138,17 @@ out:
 	return rc;
 }
 
-static int
-fill_row(X509 *cert, const char *pem, const struct mc_ca *ca, const char *key_type, const char *sha,
-    struct store_ca *r)
+int
+iss_ca_row(X509 *cert, const char *pem, const char *role, int64_t parent_id, const char *key_type,
+    const char *sha, struct store_ca *r)
 {
 	memset(r, 0, sizeof(*r));
 	r->subject = ca_cert_subject(cert);
 	r->pem = (char *)pem;
 	r->constraints = ca_cert_constraints_text(cert);
 	r->created_at = time(NULL);
-	r->parent_id = ca->root_rec.id;
-	snprintf(r->role, sizeof(r->role), "intermediate");
+	r->parent_id = parent_id;
+	snprintf(r->role, sizeof(r->role), "%s", role);
 	snprintf(r->key_type, sizeof(r->key_type), "%s", key_type);
 	snprintf(r->key_sha256, sizeof(r->key_sha256), "%s", sha);
 	ca_cert_fingerprint(cert, r->fingerprint);
@@ -194,20 +194,20 @@ adopt(struct mc_ca *ca, X509 *cert, EVP_PKEY *key, int64_t id)
 	return 0;
 }
 
-static X509 *
-build(struct mc_ca *ca, EVP_PKEY *key, int days)
+X509 *
+iss_inter_cert(X509 *root, EVP_PKEY *root_key, EVP_PKEY *key, int days)
 {
 	char cn[CA_CN_MAX + 1];
 	struct ca_inter_req req = { .cn = cn, .days = days };
 	STACK_OF(X509) *roots = sk_X509_new_null();
 	X509 *cert = NULL;
 
-	if (roots == NULL || !sk_X509_push(roots, ca->root)) {
+	if (roots == NULL || !sk_X509_push(roots, root)) {
 		mc_seterr("out of memory");
 		goto out;
 	}
-	if (ca_inter_default_name(ca->root, key, cn, sizeof(cn)) < 0 ||
-	    (cert = ca_inter_build(key, &req, ca->root, ca->root_key)) == NULL)
+	if (ca_inter_default_name(root, key, cn, sizeof(cn)) < 0 ||
+	    (cert = ca_inter_build(key, &req, root, root_key)) == NULL)
 		goto out;
 	/* The same strict check as every leaf gets before it leaves. */
 	if (ca_verify_chain(cert, NULL, roots, NULL, 0) < 0) {
@@ -231,7 +231,7 @@ iss_inter_new(struct mc_ca *ca, const char *key_type, int days, const char *pass
 
 	if (key_type == NULL)
 		key_type = "ec256";
-	if (next == NULL || !key_type_ok(key_type))
+	if (next == NULL || !iss_inter_key_type_ok(key_type))
 		goto out;
 	if (ca->root_key == NULL) {
 		mc_seterr("the root key is not unlocked");
@@ -239,7 +239,7 @@ iss_inter_new(struct mc_ca *ca, const char *key_type, int days, const char *pass
 	}
 	if (ca_root_can_delegate(ca->root) < 0 || iss_inter_roll_forward(ca) < 0)
 		goto out;
-	if ((key = ca_key_generate(key_type, NULL)) == NULL || (cert = build(ca, key, days)) == NULL ||
+	if ((key = ca_key_generate(key_type, NULL)) == NULL || (cert = iss_inter_cert(ca->root, ca->root_key, key, days)) == NULL ||
 	    ca_key_encrypt_pem(key, pass, passlen, &keypem) < 0 || ca_cert_pem(cert, &certpem) < 0 ||
 	    mc_buf_add(&certpem, "", 1) < 0)
 		goto out;
@@ -247,7 +247,7 @@ iss_inter_new(struct mc_ca *ca, const char *key_type, int days, const char *pass
 	if (mc_file_create_excl(next, 0600, keypem.p, keypem.len) < 0)
 		goto out;
 	written = 1;
-	if (fill_row(cert, certpem.p, ca, key_type, sha, &row) < 0 || record_new(ca, &row) < 0)
+	if (iss_ca_row(cert, certpem.p, "intermediate", ca->root_rec.id, key_type, sha, &row) < 0 || record_new(ca, &row) < 0)
 		goto out;
 	written = 0;	/* recorded: from here on it is the key */
 	if (adopt(ca, cert, key, row.id) < 0)

@@ -36,6 +36,10 @@ struct mc_ca {
 					 * the root issues) */
 	X509 *root;		/* the root certificate: what clients trust */
 	EVP_PKEY *root_key;	/* only after iss_ca_unlock_root */
+	X509 *cross;		/* after a root rotation, until the old root
+				 * expires: the new root issued by the old one,
+				 * last in every chain minica writes */
+	X509 *prev_root;	/* that old root (the trust kit carries it too) */
 	int two_level;		/* the root has (or had) an intermediate */
 	int no_issuer;		/* two_level, but none is current (revoked) */
 	int lock_fd;		/* >= 0 while iss_ca_lock holds the CA */
@@ -81,6 +85,8 @@ void iss_warn(const struct mc_ca *ca, const char *fmt, ...) __attribute__((forma
 #define ISS_INTER_KEY "private/intermediate.key"
 #define ISS_INTER_KEY_NEXT "private/intermediate.key.next"
 #define ISS_INTER_CRT "intermediate.crt"
+#define ISS_ROOT_KEY_NEXT "private/ca.key.next"
+#define ISS_CROSS_CRT "cross.crt"
 #define ISS_INTER_WARN_DAYS 90	/* check warns this long before it expires */
 
 /* 1 if the root key is in the home (private/ca.key), 0 if not (offline),
@@ -109,6 +115,46 @@ int iss_root_online(struct mc_ca *ca, const char *from, char **src);
  * private/intermediate.key.next first, the store records its digest,
  * and iss_inter_roll_forward finishes an interrupted switch. */
 int iss_inter_new(struct mc_ca *ca, const char *key_type, int days, const char *pass, size_t passlen);
+/* Root rotation (rotate.c): a new root (RSA-4096, the old root's subject
+ * and name constraints, pathlen 2, days 0: 3650), the cross-certificate
+ * (the new root's name and key issued by the old root, ca->root_key) and
+ * a new intermediate (inter_key NULL: ec256) under the new root, recorded
+ * in one transaction that retires the old root, intermediate and cross.
+ * The new root key is encrypted with root_pass (the old root's: unlocked
+ * with it), the new intermediate's with pass (the current one's, so
+ * cron's file keeps working).  Crash-safe as iss_inter_new: both keys go
+ * to *.next files first, whose digests the store records; then
+ * iss_root_roll_forward and iss_inter_roll_forward put them in place
+ * (the old root key, if in the home, kept as private/root-SERIAL.key). */
+struct iss_root_rotate {
+	int days;
+	const char *inter_key;
+	const char *root_pass, *pass;
+	size_t root_passlen, passlen;
+};
+int iss_root_rotate(struct mc_ca *ca, const struct iss_root_rotate *r);
+/* Finishes what an interrupted rotation left (lock held): a
+ * private/ca.key.next the store recorded replaces private/ca.key, any
+ * other is removed; ca.crt and cross.crt are rewritten when they differ. */
+int iss_root_roll_forward(struct mc_ca *ca);
+/* Fills ca->cross and ca->prev_root from the store (none, or an expired
+ * cross-certificate: both NULL).  Part of iss_ca_open. */
+int iss_ca_load_cross(struct mc_ca *ca);
+/* What follows a leaf of CA ca_id (0: the current issuer) in the files
+ * minica writes: its intermediate (NULL when a root signed it) and, for
+ * one under the current root while a cross-certificate lives, the cross
+ * (else NULL).  New references: the caller frees them.  0 or -1. */
+int iss_chain_of(const struct mc_ca *ca, int64_t ca_id, X509 **inter, X509 **cross);
+/* An intermediate certificate for key under root (verified against it). */
+X509 *iss_inter_cert(X509 *root, EVP_PKEY *root_key, EVP_PKEY *key, int days);
+/* 1 if t is a key type offered for an intermediate, else 0 (mc_err set). */
+int iss_inter_key_type_ok(const char *t);
+/* Writes pem to home/rel (0644) unless it holds exactly that already. */
+int iss_home_pem_put(struct mc_ca *ca, const char *rel, const char *pem);
+/* A store row for a CA certificate minica made (subject and constraints
+ * allocated: the caller frees them; pem is borrowed). */
+int iss_ca_row(X509 *cert, const char *pem, const char *role, int64_t parent_id, const char *key_type,
+    const char *key_sha256, struct store_ca *r);
 /* Completes or discards what an interrupted iss_inter_new left: a .next
  * key the store recorded replaces intermediate.key; one it did not is
  * removed.  intermediate.crt is rewritten when it differs. */

@@ -41,6 +41,9 @@ iss_ca_unlock_root(struct mc_ca *ca, const char *key_file, const char *pass, siz
 
 	if (p == NULL)
 		return -1;
+	/* A rotation a crash interrupted puts the new root key in place first. */
+	if (ca->two_level && iss_root_roll_forward(ca) < 0)
+		goto out;
 	if (key_file == NULL && (here = iss_root_key_here(ca)) <= 0) {
 		if (here == 0)
 			mc_seterr("the root key is offline (not in '%s'): this is a root operation; "

@@ -52,13 +52,15 @@ assert p["smtpd mail.example.org"]["severity"] == "CRITICAL" and "expired" in p[
 assert d["summary"].startswith("MINICA CRITICAL - 2 certificates")
 ' "$T/out" || fail "check --json CRITICAL"
 
-# The root within 180 days of its end: WARNING even with nothing else due.
-expect 0 mc --home "$T/h2" init --domain example.org --days 200 --passphrase-file "$PASS" \
+# The root within a year of its end: WARNING even with nothing else due,
+# naming the command.
+expect 0 mc --home "$T/h2" init --domain example.org --days 400 --passphrase-file "$PASS" \
 	--root-passphrase-file "$ROOTPASS"
 expect 0 mc --home "$T/h2" check
-expect 1 faketime -f '+30d' "$MINICA_BIN" --home "$T/h2" check
+expect 1 faketime -f '+40d' "$MINICA_BIN" --home "$T/h2" check
 contains "$T/out" "WARNING: root"
 contains "$T/out" "the root expires in"
+contains "$T/out" "run 'minica root rotate'"
 
 # Revoked and superseded certificates are not current: not reported.
 serial=$(openssl x509 -in "$T/o/mail.example.org.crt" -noout -serial | cut -d= -f2)

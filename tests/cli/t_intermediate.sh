@@ -98,6 +98,13 @@ NSERIAL=$(openssl x509 -in "$H/intermediate.crt" -noout -serial | cut -d= -f2)
 expect 0 mc issue nginx --cn new.example.org --passphrase-file "$PASS" --out "$T/o"
 verify_chain "$H/ca.crt" "$T/o/new.example.org.crt"
 verify_chain "$H/ca.crt" "$T/old-chain.crt"
+# A leaf of the retired intermediate deployed now carries its own issuer.
+WSERIAL=$(openssl x509 -in "$T/o/www.example.org.crt" -noout -serial | cut -d= -f2 | tr A-F a-f)
+expect 0 mc deploy "$WSERIAL" --key "$T/o/www.example.org.key" --root "$ROOT" --no-reload
+awk '/BEGIN/{n++} n==2' "$ROOT/etc/ssl/certs/nginx.crt" > "$T/dep2.pem"
+[ "$(openssl x509 -in "$T/dep2.pem" -noout -serial | cut -d= -f2)" = "$ISERIAL" ] ||
+	fail "the deployed old leaf is not followed by its own intermediate"
+verify_chain "$H/ca.crt" "$ROOT/etc/ssl/certs/nginx.crt"
 [ "$(sqlite3 "$H/minica.db" "SELECT status FROM ca WHERE role = 'intermediate' ORDER BY id")" = "retired
 current" ] || fail "intermediate rows"
 

@@ -106,7 +106,9 @@ cmd_root(struct cmd_ctx *ctx)
 	if ((rc = cmd_args(ctx, opts, "offline --to DIR | online --from DIR | rotate", -1)) != 0)
 		return rc;
 	what = ctx->args[0];
-	if (ctx->nargs == 1 && strcmp(what, "rotate") == 0 && to == NULL && from == NULL) {
+	if (ctx->nargs == 1 && strcmp(what, "rotate") == 0) {
+		if (to != NULL || from != NULL)
+			return cmd_usage_error("root", "--to and --from are for 'root offline' and 'root online'");
 		if (days < 0 || days > 36500)
 			return cmd_usage_error("root", "--days must be between 1 and 36500");
 		return rotate(ctx, days, inter_key);

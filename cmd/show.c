@@ -95,6 +95,15 @@ show_ca_text(const struct mc_ca *ca, int pem)
 	level_text(&ca->root_rec, where, pem);
 	if (ca->root_rec.imported)
 		printf("imported             yes\n");
+	if (ca->cross != NULL) {
+		time_t nb = 0, na = 0;
+		char date[21];
+
+		ca_cert_validity(ca->cross, &nb, &na);
+		mc_iso8601(na, date);
+		printf("cross-certificate    %s/" ISS_CROSS_CRT ": the root issued by the previous one; every chain\n"
+		    "                     ends with it until %s\n", ca->home, date);
+	}
 	if (!ca->two_level)
 		return;
 	printf("\nissuing intermediate (signs every new certificate)\n");

@@ -89,6 +89,7 @@ openssl crl -in "$H/crl.pem" -noout -verify -CAfile "$H/intermediate.crt" 2>/dev
 	fail "crl.pem is not the new intermediate's"
 expect 0 mc show ca
 contains "$T/out" "$(openssl x509 -in "$T/new-root.pem" -noout -serial | cut -d= -f2 | tr A-F a-f)"
+contains "$T/out" "cross-certificate    $H/cross.crt"
 
 # Deployed: smtpd (DANE) is leaf + intermediate + cross: 2 1 1 is the new
 # root's key, which the cross-certificate carries (the self-signed new

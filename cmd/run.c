@@ -243,6 +243,7 @@ run_cmd(const struct cmd *c, int argc, const char **argv, const char *global_hom
 	int rc;
 
 	ctx.opt.pass_fd = -1;
+	ctx.opt.root_pass_fd = -1;
 	ctx.args = none;
 	ctx.ca.lock_fd = -1;	/* a closed handle (0 would be stdin) */
 	fill_common_tab(&ctx);

@@ -147,6 +147,11 @@ int pol_profiles_share_targets(const struct pol_profile *p, const struct pol_pro
  * ca_not_after <= 0 means the root's expiry is unknown: not checked.
  */
 int pol_lifetime(const struct pol_profile *p, int requested, time_t now, time_t ca_not_after, int *days);
+/* The same for a leaf of an intermediate: instead of refusing, the days
+ * are cut to the whole days the intermediate has left (*clamped = 1);
+ * refused only when less than one day is left. */
+int pol_lifetime_clamped(const struct pol_profile *p, int requested, time_t now,
+    time_t issuer_not_after, int *days, int *clamped);
 /* The renewal rule, one for renew and check (a check WARNING means
  * exactly "renew would renew this"): due when within days of not_after
  * or past two thirds of its lifetime. */

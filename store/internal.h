@@ -23,6 +23,17 @@ extern const size_t store_nmigrations;
 /* acme.c: the ACME tables, one step of the migration table. */
 extern const char store_acme_schema[];
 
+/* The id of the CA that signs new certificates: the newest current
+ * intermediate under the current root; the root itself only in a home
+ * that never had an intermediate under it (once it has, a revoked or
+ * retired one leaves no issuer until the next: never the root again). */
+#define STORE_ISSUER_ID_SQL \
+	"(SELECT coalesce((SELECT i.id FROM ca i WHERE i.role = 'intermediate'" \
+	" AND i.status = 'current' AND i.parent_id = r.id ORDER BY i.id DESC LIMIT 1)," \
+	" CASE WHEN EXISTS (SELECT 1 FROM ca j WHERE j.role = 'intermediate' AND j.parent_id = r.id)" \
+	" THEN NULL ELSE r.id END)" \
+	" FROM ca r WHERE r.role = 'root' AND r.status = 'current' ORDER BY r.id DESC LIMIT 1)"
+
 /* Prepares sql; on failure sets the error and returns NULL. */
 sqlite3_stmt *store_prepare(struct store *st, const char *sql);
 /* Steps a statement expected to finish (INSERT/UPDATE); finalizes it. */

@@ -49,19 +49,17 @@ store_cert_replace_revoked(struct store *st, int64_t old_id, int64_t new_id)
 int64_t
 store_crl_next_number(struct store *st)
 {
-	sqlite3_stmt *stmt;
-	int64_t n = -1;
+	struct store_ca ca;
+	int64_t n;
+	int found = store_issuer_get(st, &ca);
 
-	if ((stmt = store_prepare(st, "UPDATE ca SET crl_number = crl_number + 1 WHERE id = (SELECT max(id) FROM ca)")) == NULL ||
-	    store_exec_stmt(st, stmt) < 0)
+	if (found <= 0) {
+		if (found == 0)
+			mc_seterr("database '%s' holds no current CA", st->path);
 		return -1;
-	if ((stmt = store_prepare(st, "SELECT crl_number FROM ca ORDER BY id DESC LIMIT 1")) == NULL)
-		return -1;
-	if (sqlite3_step(stmt) == SQLITE_ROW)
-		n = sqlite3_column_int64(stmt, 0);
-	else
-		store_seterr(st, "read CRL number");
-	sqlite3_finalize(stmt);
+	}
+	n = store_ca_crl_next(st, ca.id);
+	store_ca_free(&ca);
 	return n;
 }
 

@@ -44,7 +44,9 @@ printf 'correct horse battery staple\n' >"$PASS"
 if [ -n "${MINICA_SHARED_CA:-}" ] && [ -d "$MINICA_SHARED_CA" ]; then
 	cp -a "$MINICA_SHARED_CA" "$W/ca"
 	cp "$(dirname "$MINICA_SHARED_CA")/pass" "$PASS" 2>/dev/null || true
-elif ! "$MINICA_BIN" --home "$W/ca" init --domain example.org --passphrase-file "$PASS" >/dev/null; then
+elif ! printf 'crash root passphrase\n' >"$W/rootpass" ||
+    ! "$MINICA_BIN" --home "$W/ca" init --domain example.org --passphrase-file "$PASS" \
+	--root-passphrase-file "$W/rootpass" >/dev/null; then
 	echo "crash: cannot create the test CA" >&2
 	exit 1
 fi

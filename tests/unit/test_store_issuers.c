@@ -10,7 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "store/store_private.h"
+#include "store/internal.h"
 
 static char dir[] = "/tmp/minica-issuers.XXXXXX";
 static char path[256];

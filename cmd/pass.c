@@ -227,6 +227,14 @@ cmd_passphrase_from(const char *file, int fd, const char *envname, const char *p
 }
 
 int
+cmd_passphrase_asks_tty(const char *file, int fd, const char *envname)
+{
+	size_t len;
+
+	return file == NULL && fd < 0 && captured_env(envname, &len) == NULL;
+}
+
+int
 cmd_passphrase(const struct cmd_ctx *ctx, const char *prompt, int confirm, struct mc_buf *out)
 {
 	int rc = cmd_passphrase_from(ctx->opt.pass_file, ctx->opt.pass_fd, "MINICA_PASSPHRASE", prompt, confirm, out);
@@ -250,7 +258,8 @@ cmd_root_passphrase(const struct cmd_ctx *ctx, const char *prompt, int confirm, 
 int
 cmd_unlock_root_keep(struct cmd_ctx *ctx, struct mc_buf *pass)
 {
-	int here = 0;
+	int64_t ver = 0;
+	int here = 0, paused;
 
 	/* Say the key is missing before asking for its passphrase. */
 	if (ctx->opt.root_key == NULL && (here = iss_root_key_here(&ctx->ca)) <= 0) {
@@ -258,7 +267,10 @@ cmd_unlock_root_keep(struct cmd_ctx *ctx, struct mc_buf *pass)
 			iss_ca_unlock_root(&ctx->ca, NULL, "", 0);
 		return cmd_fail();
 	}
-	if (cmd_root_passphrase(ctx, "root passphrase", 0, pass) < 0 ||
+	paused = cmd_lock_pause(ctx, cmd_passphrase_asks_tty(ctx->opt.root_pass_file, ctx->opt.root_pass_fd,
+	    "MINICA_ROOT_PASSPHRASE"), &ver);
+	if (paused < 0 || cmd_root_passphrase(ctx, "root passphrase", 0, pass) < 0 ||
+	    cmd_lock_resume(ctx, paused, ver) < 0 ||
 	    iss_ca_unlock_root(&ctx->ca, ctx->opt.root_key, pass->p, pass->len) < 0) {
 		mc_buf_free(pass);
 		return cmd_fail();

@@ -30,13 +30,17 @@ for t in $(for p in ${*:-t_}; do ls "$here"/"$p"*.sh 2>/dev/null; done | sort -u
 	total=$((total + 1))
 	name=$(basename "$t" .sh)
 	t0=$(date +%s)
-	if out=$(sh "$t" 2>&1); then
+	# Each test runs in a scratch folder: a key kept "in the current
+	# folder" (a failed deploy) must not land in the source tree.
+	scratch=$(mktemp -d "${TMPDIR:-/tmp}/minica-cwd.XXXXXX")
+	if out=$(cd "$scratch" && sh "$t" 2>&1); then
 		echo "ok   $name ($(($(date +%s) - t0))s)"
 	else
 		echo "FAIL $name ($(($(date +%s) - t0))s)"
 		printf '%s\n' "$out" | sed 's/^/     /'
 		failed=$((failed + 1))
 	fi
+	rm -rf "$scratch"
 done
 echo "cli: $((total - failed))/$total passed"
 [ "$failed" -eq 0 ]

@@ -11,13 +11,17 @@ for t in "$here"/${1:-t_}*.sh; do
 	[ -e "$t" ] || continue
 	total=$((total + 1))
 	name=$(basename "$t" .sh)
-	if out=$(sh "$t" 2>&1); then
+	# Each test runs in a scratch folder: a key kept "in the current
+	# folder" (a failed deploy) must not land in the source tree.
+	scratch=$(mktemp -d "${TMPDIR:-/tmp}/minica-cwd.XXXXXX")
+	if out=$(cd "$scratch" && sh "$t" 2>&1); then
 		echo "ok   $name"
 	else
 		echo "FAIL $name"
 		printf '%s\n' "$out" | sed 's/^/     /'
 		failed=$((failed + 1))
 	fi
+	rm -rf "$scratch"
 done
 echo "e2e: $((total - failed))/$total passed"
 [ "$failed" -eq 0 ]

@@ -72,6 +72,10 @@ struct cmd_common {
 	char *home_opt;		/* --home (after the command) */
 	char *pass_file;	/* --passphrase-file */
 	int pass_fd;		/* --passphrase-fd, -1 if unset */
+	/* CMD_ROOT_OPTIONS, for the commands that can do root operations */
+	char *root_pass_file;	/* --root-passphrase-file */
+	int root_pass_fd;	/* --root-passphrase-fd, -1 if unset */
+	char *root_key;		/* --root-key: the offline copy of the root key */
 };
 
 /* One run of one command. */
@@ -95,6 +99,17 @@ struct cmd_ctx {
 	size_t nowned_v;
 	char home_buf[4096];
 };
+
+/* --root-passphrase-file, --root-passphrase-fd, --root-key: in the popt
+ * table of a command that can do root operations (before
+ * CMD_COMMON_OPTIONS). */
+#define CMD_ROOT_OPTIONS(ctx) \
+	{ "root-passphrase-file", 0, POPT_ARG_STRING, &(ctx)->opt.root_pass_file, 0, \
+	  "read the root passphrase from FILE", "FILE" }, \
+	{ "root-passphrase-fd", 0, POPT_ARG_INT, &(ctx)->opt.root_pass_fd, 0, \
+	  "read the root passphrase from file descriptor N", "N" }, \
+	{ "root-key", 0, POPT_ARG_STRING, &(ctx)->opt.root_key, 0, \
+	  "the root key's offline copy (when not in the home)", "FILE" }
 
 /* The common options' slot in a command's popt table. */
 #define CMD_COMMON_OPTIONS \
@@ -143,7 +158,25 @@ void cmd_print_warning(void *arg, const char *msg);
 /* pass.c */
 /* --passphrase-file, --passphrase-fd, MINICA_PASSPHRASE, else the terminal
  * (twice when confirm).  Empty refused.  out is wiped by mc_buf_free. */
+/* 1 when the passphrase would be read from the terminal (no file, fd or
+ * environment variable given). */
+int cmd_passphrase_asks_tty(const char *file, int fd, const char *envname);
+/* lock.c: MINICA_LOCK_TIMEOUT (seconds) as the lock wait, in *ms. */
+int cmd_lock_wait_ms(int *ms);
+/* With tty set, lets the CA lock go for the prompt: -1 (printed), 0 not
+ * held, 1 let go; cmd_lock_resume takes it back (printed on failure,
+ * e.g. the CA changed meanwhile). */
+int cmd_lock_pause(struct cmd_ctx *ctx, int tty, int64_t *version);
+int cmd_lock_resume(struct cmd_ctx *ctx, int paused, int64_t version);
 int cmd_passphrase(const struct cmd_ctx *ctx, const char *prompt, int confirm, struct mc_buf *out);
+/* The root's: --root-passphrase-file, --root-passphrase-fd,
+ * MINICA_ROOT_PASSPHRASE, else the terminal. */
+int cmd_root_passphrase(const struct cmd_ctx *ctx, const char *prompt, int confirm, struct mc_buf *out);
+/* Reads the root passphrase ("root passphrase") and decrypts the root key
+ * (the home's, or --root-key) into ctx->ca.  0 or EXIT_ERR printed. */
+int cmd_unlock_root(struct cmd_ctx *ctx);
+/* The same, handing back the root passphrase (wiped by mc_buf_free). */
+int cmd_unlock_root_keep(struct cmd_ctx *ctx, struct mc_buf *pass);
 /* Reads a passphrase from a file or fd with the same rules (for the p12 or
  * old-CA passphrase). */
 int cmd_passphrase_from(const char *file, int fd, const char *envname, const char *prompt, int confirm, struct mc_buf *out);
@@ -187,7 +220,6 @@ int cmd_version(struct cmd_ctx *ctx);
 const char *cmd_cert_status(const struct store_cert *c, time_t now);
 long cmd_days_left(time_t not_after, time_t now);
 void cmd_cert_json(FILE *f, const struct store_cert *c, int with_pem);
-void cmd_cert_text(FILE *f, const struct store_cert *c, int with_pem);
 
 int cmd_import(struct cmd_ctx *ctx);
 int cmd_issue(struct cmd_ctx *ctx);
@@ -195,6 +227,8 @@ int cmd_revoke(struct cmd_ctx *ctx);
 int cmd_renew(struct cmd_ctx *ctx);
 int cmd_check(struct cmd_ctx *ctx);
 int cmd_crl(struct cmd_ctx *ctx);
+int cmd_intermediate(struct cmd_ctx *ctx);
+int cmd_root(struct cmd_ctx *ctx);
 /* revoke.c: the CRL.  cmd_crl_write needs the CA locked and unlocked. */
 int cmd_crl_write(struct mc_ca *ca, const char *out, int days, FILE *report);
 struct cmd_crl_info {
@@ -204,6 +238,9 @@ struct cmd_crl_info {
 	enum pol_crl_state state;	/* a file that cannot be read: DUE */
 	char problem[256];		/* why it cannot be read; "" if it can */
 };
+/* After a new issuer (intermediate new|rotate, root rotate): the last CRL
+ * written again, by it, where check watches it.  EXIT_OK or printed. */
+int cmd_crl_refresh(struct mc_ca *ca);
 /* The last CRL 'minica crl' wrote: 1 (free info->path), 0 none, -1 error. */
 int cmd_crl_last(struct mc_ca *ca, struct cmd_crl_info *info);
 /* renew's part: 1 (info filled; free info->path) if the last CRL needs

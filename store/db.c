@@ -6,7 +6,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "store_private.h"
+#include "internal.h"
 
 void
 store_seterr(struct store *st, const char *what)
@@ -53,6 +53,18 @@ store_exec_stmt(struct store *st, sqlite3_stmt *stmt)
 		return -1;
 	}
 	sqlite3_finalize(stmt);
+	return 0;
+}
+
+int
+store_exec_one(struct store *st, sqlite3_stmt *stmt, const char *none)
+{
+	if (store_exec_stmt(st, stmt) < 0)
+		return -1;
+	if (sqlite3_changes(st->db) != 1) {
+		mc_seterr("%s", none);
+		return -1;
+	}
 	return 0;
 }
 
@@ -156,6 +168,24 @@ store_schema_version(struct store *st)
 	}
 	sqlite3_finalize(stmt);
 	return v < 0 ? -1 : v;
+}
+
+int
+store_data_version(struct store *st, int64_t *out)
+{
+	sqlite3_stmt *stmt = store_prepare(st, "PRAGMA data_version");
+	int rc = -1;
+
+	if (stmt == NULL)
+		return -1;
+	if (sqlite3_step(stmt) == SQLITE_ROW) {
+		*out = sqlite3_column_int64(stmt, 0);
+		rc = 0;
+	} else {
+		store_seterr(st, "read data version");
+	}
+	sqlite3_finalize(stmt);
+	return rc;
 }
 
 /* Only init makes a schema: an emptied or foreign file is not quietly

@@ -47,6 +47,7 @@ it with make and installs it with make install:
   PREFIX/share/man/man1/minica.1
   /etc/cron.d/minica                 daily 'minica check --quiet'
   /etc/systemd/system/minica-check.{service,timer}
+  /etc/systemd/system/minica-acme.service
                                      only where systemd is the init; not enabled
 
 Options:
@@ -292,7 +293,11 @@ if [ -d /run/systemd/system ]; then
 	install_file contrib/minica-check.service "$UNIT_DIR/minica-check.service"
 	svc=$file_note
 	install_file contrib/minica-check.timer "$UNIT_DIR/minica-check.timer"
-	if [ "$svc" = installed ] || [ "$file_note" = installed ]; then
+	tmr=$file_note
+	# The ACME server's unit: installed, never enabled (it needs a hostname
+	# and an encrypted passphrase credential first; see the unit's header).
+	install_file contrib/minica-acme.service "$UNIT_DIR/minica-acme.service"
+	if [ "$svc" = installed ] || [ "$tmr" = installed ] || [ "$file_note" = installed ]; then
 		systemctl daemon-reload || say "warning: systemctl daemon-reload failed"
 		units_note="installed, not enabled"
 	else

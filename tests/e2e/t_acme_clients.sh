@@ -65,6 +65,12 @@ verify_leaf() {
 	[ -f "$chain" ] || chain=$1
 	openssl verify -x509_strict -CAfile "$root" -untrusted "$chain" "$1" >/dev/null 2>&1 ||
 		e2e_fail "$1 does not verify against the root"
+	# Signed by the intermediate, not the root: the root alone does not
+	# verify it, and the chain served is the intermediate only (no root).
+	! openssl verify -x509_strict -CAfile "$root" "$1" >/dev/null 2>&1 || [ "$chain" = "$1" ] ||
+		e2e_fail "$1 verifies against the root alone: not issued by the intermediate"
+	[ "$chain" = "$1" ] || [ "$(grep -c 'BEGIN CERTIFICATE' "$chain")" -eq 1 ] ||
+		e2e_fail "$chain is not the intermediate alone"
 	openssl x509 -in "$1" -noout -ext subjectAltName | grep -q "DNS:$2" || e2e_fail "$1 does not name $2"
 	s=$(openssl x509 -in "$1" -noout -serial | sed 's/serial=//' | tr 'A-F' 'a-f')
 	"$MINICA_BIN" show "$s" >"$E2E_DIR/show.out" 2>&1 || e2e_fail "minica show $s: $(cat "$E2E_DIR/show.out")"

@@ -53,6 +53,7 @@ enum cmd_flags {
 	LOCKS_CA = 1 << 1,	/* take the CA lock (implies NEEDS_CA) */
 	NEEDS_KEY = 1 << 2,	/* unlock the signing key (implies NEEDS_CA) */
 	LATE_KEY = 1 << 3,	/* with NEEDS_KEY: the handler calls cmd_unlock */
+	ASKS_PASS = 1 << 4,	/* reads a passphrase itself (--help shows the options) */
 };
 
 struct cmd_ctx;
@@ -90,6 +91,8 @@ struct cmd_ctx {
 	/* run.c's */
 	poptContext popt;
 	struct poptOption common_tab[5];
+	char pname[64];		/* "minica NAME": popt's argv[0] */
+	const char **pargv;
 	struct mc_strv owned;	/* popt's strings, freed by run_cmd */
 	void **owned_v;		/* popt's argv arrays */
 	size_t nowned_v;
@@ -99,7 +102,30 @@ struct cmd_ctx {
 /* The common options' slot in a command's popt table. */
 #define CMD_COMMON_OPTIONS \
 	{ NULL, 0, POPT_ARG_INCLUDE_TABLE, NULL, 0, "Common options:", NULL }, \
-	POPT_AUTOHELP
+	{ NULL, 0, POPT_ARG_INCLUDE_TABLE, cmd_help_options, 0, "Help options:", NULL },
+
+/* args.c */
+#define CMD_OPT_HELP 0x3001
+#define CMD_OPT_USAGE 0x3002
+/* cmd_args' status after printing --help or --usage: run_cmd makes it 0. */
+#define CMD_HELPED 0x3000
+extern struct poptOption cmd_help_options[];
+/* The common options given before the command (main sets them). */
+struct cmd_globals {
+	const char *pass_file;
+	int pass_fd;
+};
+extern struct cmd_globals cmd_globals;
+void cmd_fill_common(struct cmd_ctx *ctx);
+
+/* suggest.c: "did you mean" for a command and for an unknown option. */
+const char *cmd_suggest_command(const char *name);
+/* The message for popt's error rc (EXIT_USAGE). */
+int cmd_bad_option(struct cmd_ctx *ctx, const struct poptOption *opts, int rc);
+
+/* usage.c: a command's --help (popt's, then examples, then for issue the
+ * profiles). */
+void cmd_help_command(struct cmd_ctx *ctx, FILE *f);
 
 /* run.c */
 /* Runs c: the handler with a fresh context, then closes the CA and frees

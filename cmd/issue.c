@@ -253,6 +253,8 @@ cmd_issue(struct cmd_ctx *ctx)
 		return issue_batch(ctx, &o);
 	if (ctx->nargs != 1)
 		return cmd_usage_error("issue", "give exactly one PROFILE (see 'minica profiles')");
+	if (o.req.cn == NULL && o.req.csr_path == NULL)
+		return cmd_usage_error("issue", "give --cn NAME (or --csr FILE)");
 	if (!o.deploy && (o.dep.root || o.dep.no_reload || o.dep.system_trust))
 		return cmd_usage_error("issue", "--root, --no-reload and --system-trust go with --deploy");
 	if (o.req.csr_path != NULL && o.req.key_type != NULL)

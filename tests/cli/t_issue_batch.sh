@@ -123,7 +123,7 @@ server ok2.example.org key=ec256'
 printf '%s\nserver bad_host!.example.org key=ec256\nserver ok3.example.org\n' "$good" > "$T/bad.txt"
 refuse 5 "invalid hostname 'bad_host!.example.org'"
 printf '%s\nsmtp ok9.example.org\n' "$good" > "$T/bad.txt"
-refuse 5 "unknown profile 'smtp' (see 'minica profiles')"
+refuse 5 "unknown profile 'smtp'; did you mean 'smtpd'?"
 printf '%s\nserver ok9.example.org days=ten\n' "$good" > "$T/bad.txt"
 refuse 5 "'days=ten' is not a number of days"
 printf '%s\nserver ok9.example.org days=900\n' "$good" > "$T/bad.txt"

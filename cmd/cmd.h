@@ -176,6 +176,8 @@ int cmd_passphrase_from(const char *file, int fd, const char *envname, const cha
 /* tty.c: prompt (and, with confirm, prompt again) on the terminal with
  * echo off; envname names the other sources in the error without one. */
 int cmd_tty_passphrase(const char *prompt, const char *envname, int confirm, struct mc_buf *out);
+/* The terminal's width when stdout is a terminal (100 if unknown), else 0. */
+int cmd_term_columns(void);
 /* Called once at start: takes MINICA_PASSPHRASE out of the environment so
  * no child ever inherits it. */
 void cmd_passphrase_capture_env(void);

@@ -61,7 +61,7 @@ void
 cmd_cert_text(FILE *f, const struct store_cert *c, int with_pem)
 {
 	time_t now = time(NULL);
-	char nb[21], na[21];
+	char nb[21], na[21], grouped[CA_FPR_GROUPED_LEN];
 
 	mc_iso8601(c->not_before, nb);
 	mc_iso8601(c->not_after, na);
@@ -82,7 +82,8 @@ cmd_cert_text(FILE *f, const struct store_cert *c, int with_pem)
 		mc_iso8601(c->revoked_at, na);
 		fprintf(f, "revoked              %s (%s)\n", na, c->revocation_reason ? c->revocation_reason : "unspecified");
 	}
-	fprintf(f, "SHA-256 fingerprint  %s\n", c->fingerprint);
+	ca_fpr_grouped(c->fingerprint, grouped);
+	fprintf(f, "SHA-256 fingerprint  %s\n", grouped);
 	if (c->imported)
 		fprintf(f, "imported             yes\n");
 	if (with_pem)

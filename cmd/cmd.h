@@ -170,6 +170,8 @@ void cmd_print_warning(void *arg, const char *msg);
 /* --passphrase-file, --passphrase-fd, MINICA_PASSPHRASE, else the terminal
  * (twice when confirm).  Empty refused.  out is wiped by mc_buf_free. */
 int cmd_passphrase(const struct cmd_ctx *ctx, const char *prompt, int confirm, struct mc_buf *out);
+/* 1 when cmd_passphrase would ask the terminal (no file, fd or variable). */
+int cmd_passphrase_asks_tty(const struct cmd_ctx *ctx);
 /* Reads a passphrase from a file or fd with the same rules (for the p12 or
  * old-CA passphrase). */
 int cmd_passphrase_from(const char *file, int fd, const char *envname, const char *prompt, int confirm, struct mc_buf *out);

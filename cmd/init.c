@@ -17,14 +17,15 @@ struct init_opts {
 	int allow_ps;	/* --allow-public-suffix */
 };
 
+/* On a terminal: one labelled line that turns while primes are tried. */
 static int
 progress(EVP_PKEY_CTX *ctx)
 {
-	static const char marks[] = ".+*\n";
-	int p = EVP_PKEY_CTX_get_keygen_info(ctx, 0);
+	static const char spin[] = "|/-\\";
+	static unsigned n;
 
-	if (p >= 0 && p <= 3) {
-		fputc(marks[p], stderr);
+	if (EVP_PKEY_CTX_get_keygen_info(ctx, 0) == 0 && n++ % 8 == 0) {
+		fprintf(stderr, "\rgenerating the 4096-bit root key (a few seconds) %c", spin[(n / 8) % 4]);
 		fflush(stderr);
 	}
 	return 1;
@@ -76,7 +77,12 @@ create_ca(const struct cmd_ctx *ctx, const struct init_opts *o, const struct mc_
 	X509 *cert = NULL;
 	int rc = -1;
 
-	if ((key = ca_key_generate("rsa4096", isatty(2) ? progress : NULL)) == NULL ||
+	if (isatty(2))
+		fprintf(stderr, "generating the 4096-bit root key (a few seconds)  ");
+	key = ca_key_generate("rsa4096", isatty(2) ? progress : NULL);
+	if (isatty(2))
+		fprintf(stderr, "\rgenerating the 4096-bit root key: %s\n", key != NULL ? "done          " : "failed        ");
+	if (key == NULL ||
 	    (cert = ca_root_build(key, &req)) == NULL || pol_config_default_text(domains, &conf) < 0)
 		goto out;
 	n.key = key;
@@ -96,22 +102,28 @@ out:
 }
 
 static void
-print_root(const struct cmd_ctx *ctx, X509 *cert)
+print_root(const struct cmd_ctx *ctx, X509 *cert, const char *domain)
 {
-	char fpr[CA_FPR_LEN], nb[21], na[21];
+	char fpr[CA_FPR_LEN], grouped[CA_FPR_GROUPED_LEN], nb[21], na[21];
 	char *subject = ca_cert_subject(cert), *nc = ca_cert_constraints_text(cert);
 	time_t b = 0, a = 0;
 
 	ca_cert_fingerprint(cert, fpr);
+	ca_fpr_grouped(fpr, grouped);
 	ca_cert_validity(cert, &b, &a);
 	mc_iso8601(b, nb);
 	mc_iso8601(a, na);
 	printf("created CA '%s' in %s\n", subject ? subject : "?", ctx->home);
-	printf("  SHA-256 fingerprint  %s\n", fpr);
+	printf("  SHA-256 fingerprint  %s\n", grouped);
 	printf("  valid                %s to %s\n", nb, na);
 	printf("  name constraints     %s\n", nc && *nc ? nc : "none");
 	printf("  root certificate     %s/ca.crt\n", ctx->home);
 	printf("  encrypted key        %s/private/ca.key\n", ctx->home);
+	printf("\nnext steps:\n"
+	    "  1. issue a certificate    minica issue nginx --cn www.%s --deploy\n"
+	    "  2. trust it on clients    minica bundle --out ./kit  (an install script per system)\n"
+	    "  3. back up %s and the passphrase, in two separate places: the key is\n"
+	    "     useless without the passphrase, and neither can be recovered\n", domain, ctx->home);
 	free(subject);
 	free(nc);
 }
@@ -175,7 +187,7 @@ cmd_init(struct cmd_ctx *ctx)
 		cmd_fail();
 		goto cleanup;
 	}
-	print_root(ctx, cert);
+	print_root(ctx, cert, domains.n ? domains.v[0] : "example.org");
 	rc = EXIT_OK;
 	goto out;
 cleanup:

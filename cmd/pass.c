@@ -226,9 +226,24 @@ cmd_passphrase_from(const char *file, int fd, const char *envname, const char *p
 }
 
 int
+cmd_passphrase_asks_tty(const struct cmd_ctx *ctx)
+{
+	size_t len;
+
+	return ctx->opt.pass_file == NULL && ctx->opt.pass_fd < 0 && captured_env("MINICA_PASSPHRASE", &len) == NULL;
+}
+
+/* A new CA passphrase under this many characters gets a warning. */
+#define PASS_WARN_LEN 12
+
+int
 cmd_passphrase(const struct cmd_ctx *ctx, const char *prompt, int confirm, struct mc_buf *out)
 {
 	int rc = cmd_passphrase_from(ctx->opt.pass_file, ctx->opt.pass_fd, "MINICA_PASSPHRASE", prompt, confirm, out);
+
+	if (rc == 0 && confirm && out->len < PASS_WARN_LEN)
+		cmd_warn("the new CA passphrase has only %zu characters; anyone who copies the home can try "
+		    "passphrases that short quickly: use %d or more", out->len, PASS_WARN_LEN);
 
 	/* Read once per run: the only copy left is the caller's, wiped as
 	 * soon as the key is unlocked, not at exit. */

@@ -10,15 +10,22 @@
 
 #include "cmd.h"
 
+/* At a terminal a wrong passphrase gets three tries, as ssh and sudo give. */
 int
 cmd_unlock_keep(struct cmd_ctx *ctx, struct mc_buf *pass)
 {
-	if (cmd_passphrase(ctx, "CA passphrase", 0, pass) < 0 ||
-	    iss_ca_unlock(&ctx->ca, pass->p, pass->len) < 0) {
+	int tries = cmd_passphrase_asks_tty(ctx) ? 3 : 1;
+
+	for (int i = 0; i < tries; i++) {
+		if (cmd_passphrase(ctx, "CA passphrase", 0, pass) == 0 &&
+		    iss_ca_unlock(&ctx->ca, pass->p, pass->len) == 0)
+			return 0;
 		mc_buf_free(pass);
-		return cmd_fail();
+		if (i + 1 == tries || strstr(mc_err(), "wrong passphrase") == NULL)
+			break;
+		fprintf(stderr, "minica: wrong passphrase; try again\n");
 	}
-	return 0;
+	return cmd_fail();
 }
 
 int

@@ -33,14 +33,15 @@ show_ca_json(const struct mc_ca *ca, int pem)
 static void
 show_ca_text(const struct mc_ca *ca, int pem)
 {
-	char nb[21], na[21], *nc = ca_cert_constraints_text(ca->cert);
+	char nb[21], na[21], grouped[CA_FPR_GROUPED_LEN], *nc = ca_cert_constraints_text(ca->cert);
 	const char *kt = ca_key_type_name(X509_get0_pubkey(ca->cert));
 
 	mc_iso8601(ca->rec.not_before, nb);
 	mc_iso8601(ca->rec.not_after, na);
 	printf("subject              %s\n", ca->rec.subject);
 	printf("serial               %s\n", ca->rec.serial);
-	printf("SHA-256 fingerprint  %s\n", ca->rec.fingerprint);
+	ca_fpr_grouped(ca->rec.fingerprint, grouped);
+	printf("SHA-256 fingerprint  %s\n", grouped);
 	printf("key                  %s, %s/private/ca.key\n", kt ? kt : "other", ca->home);
 	printf("not before           %s\n", nb);
 	printf("not after            %s (%ld days left)\n", na, cmd_days_left(ca->rec.not_after, time(NULL)));

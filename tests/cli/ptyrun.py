@@ -37,6 +37,8 @@ while time.time() < deadline:
     if lines and (tail.rstrip(b" ").endswith(b":") or tail.rstrip(b" ").endswith(b"?")):
         os.write(fd, (lines.pop(0) + "\n").encode())
         sent_at = len(out)
+if time.time() >= deadline:
+    os.kill(pid, 9)   # bounded: a hung prompt fails the test
 _, status = os.waitpid(pid, 0)
 sys.stdout.write(out.decode("utf-8", "replace").replace("\r\n", "\n"))
 sys.exit(os.waitstatus_to_exitcode(status))

@@ -217,6 +217,14 @@ int cmd_version(struct cmd_ctx *ctx);
 const char *cmd_cert_status(const struct store_cert *c, time_t now);
 long cmd_days_left(time_t not_after, time_t now);
 void cmd_cert_json(FILE *f, const struct store_cert *c, int with_pem);
+struct cmd_json_files {
+	int issued;		/* 1: signed now; 0: an existing one kept */
+	const char *dir;	/* NULL: no files written */
+	const char *name;	/* base name in dir */
+	int with_key;
+	const char *p12;	/* NULL: none */
+};
+void cmd_cert_json_result(FILE *f, const struct store_cert *c, const struct cmd_json_files *w);
 void cmd_cert_text(FILE *f, const struct store_cert *c, int with_pem);
 
 int cmd_import(struct cmd_ctx *ctx);

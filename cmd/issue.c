@@ -43,13 +43,14 @@ p12_prepare(const struct issue_opts *o, const struct iss_plan *plan, struct mc_b
 }
 
 static void
-print_issued(const struct iss_issued *is, const char *dir, const char *name, int json)
+print_issued(const struct iss_issued *is, const char *dir, const char *name, int json, const char *p12)
 {
 	char na[21];
 
 	if (json) {
-		cmd_cert_json(stdout, &is->rec, 0);
-		fputc('\n', stdout);
+		struct cmd_json_files w = { 1, dir, name, is->key != NULL, p12 };
+
+		cmd_cert_json_result(stdout, &is->rec, &w);
 		return;
 	}
 	mc_iso8601(is->rec.not_after, na);
@@ -91,7 +92,7 @@ keep_dir_check(const char *dir)
 {
 	if (iss_out_dir_check(dir) == 0)
 		return 0;
-	mc_preferr("--deploy keeps the key in the current folder if the deploy fails, but it cannot (give --out DIR)");
+	mc_preferr("--deploy and --p12 keep the key in the current folder if they fail, but it cannot (give --out DIR)");
 	return -1;
 }
 
@@ -103,7 +104,8 @@ run_issue(struct cmd_ctx *ctx, struct issue_opts *o)
 	struct mc_buf p12pass = { 0 };
 	struct mc_ca *ca = &ctx->ca;
 	const char *dir = o->out ? o->out : ".";
-	int files = o->out != NULL || !o->deploy;	/* --deploy alone: targets only */
+	/* --deploy alone: targets only; --p12 alone: only the PKCS#12 file. */
+	int files = o->out != NULL || (!o->deploy && o->p12 == NULL);
 	char name[256], *root = NULL;
 	int rc = EXIT_ERR, cur, in_place = 0, prev_found = 0;
 	struct store_cert prev = { 0 };
@@ -155,9 +157,11 @@ run_issue(struct cmd_ctx *ctx, struct issue_opts *o)
 	}
 	if (o->p12 != NULL && ca_p12_write(o->p12, is.key, is.cert, ca->cert, p12pass.p, p12pass.len, o->p12_legacy) < 0) {
 		cmd_error("certificate %s is recorded but '%s' could not be written: %s", is.rec.serial, o->p12, mc_err());
+		if (!files)
+			cmd_keep_key(ca, dir, &is);	/* a key minica signed for is never lost */
 		goto out;
 	}
-	print_issued(&is, files ? dir : NULL, name, o->json);
+	print_issued(&is, files ? dir : NULL, name, o->json, o->p12);
 	if (o->p12 != NULL && !o->json)
 		printf("  PKCS#12      %s (%s)\n", o->p12, o->p12_legacy ? "legacy 3DES/SHA-1" : "AES-256, PBKDF2");
 	if (o->deploy && cmd_deploy_cert2(ca, &is.rec, is.cert, is.key, &o->dep, &in_place) < 0) {

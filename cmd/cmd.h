@@ -230,6 +230,9 @@ void cmd_cert_text(FILE *f, const struct store_cert *c, int with_pem);
 int cmd_import(struct cmd_ctx *ctx);
 int cmd_issue(struct cmd_ctx *ctx);
 int cmd_revoke(struct cmd_ctx *ctx);
+/* confirm.c: names the current deployments of c (they go CRITICAL) and,
+ * on a terminal without --yes, asks.  0: go on; else the exit status. */
+int cmd_revoke_confirm(struct cmd_ctx *ctx, const struct store_cert *c, int yes);
 int cmd_renew(struct cmd_ctx *ctx);
 int cmd_check(struct cmd_ctx *ctx);
 int cmd_crl(struct cmd_ctx *ctx);

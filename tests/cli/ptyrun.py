@@ -32,9 +32,9 @@ while time.time() < deadline:
         if not data:
             break
         out += data
-    # A prompt ends with ": " (or "? ") and no newline after it.
+    # A prompt ends with ": ", "? " or "] " and no newline after it.
     tail = out[sent_at:]
-    if lines and (tail.rstrip(b" ").endswith(b":") or tail.rstrip(b" ").endswith(b"?")):
+    if lines and tail.rstrip(b" ")[-1:] in (b":", b"?", b"]"):
         os.write(fd, (lines.pop(0) + "\n").encode())
         sent_at = len(out)
 if time.time() >= deadline:

@@ -122,6 +122,9 @@ void cmd_fill_common(struct cmd_ctx *ctx);
 const char *cmd_suggest_command(const char *name);
 /* The message for popt's error rc (EXIT_USAGE). */
 int cmd_bad_option(struct cmd_ctx *ctx, const struct poptOption *opts, int rc);
+/* The one numeric message: "OPT: 'VAL' is not a whole number from MIN to
+ * MAX" (no range when min > max).  EXIT_USAGE. */
+int cmd_number_error(const char *cmdname, const char *opt, const char *val, long min, long max);
 
 /* usage.c: a command's --help (popt's, then examples, then for issue the
  * profiles). */

@@ -158,7 +158,8 @@ cmd_init(struct cmd_ctx *ctx)
 		goto out;
 	}
 	if (o.days < 1 || o.days > 36500) {
-		cmd_usage_error("init", "--days must be between 1 and 36500");
+		snprintf(defname, sizeof(defname), "%d", o.days);
+		cmd_number_error("init", "--days", defname, 1, 36500);
 		goto out;
 	}
 	if (o.no_nc && o.permit_ip != NULL) {

@@ -215,7 +215,12 @@ issue_batch(struct cmd_ctx *ctx, const struct issue_opts *o)
 	if (o->jobs == -1)
 		bo.jobs = mc_cpu_count();
 	else if (o->jobs < 1 || o->jobs > MC_POOL_MAX)
-		return cmd_usage_error("issue", "--jobs must be 1 to %d", MC_POOL_MAX);
+	{
+		char v[16];
+
+		snprintf(v, sizeof(v), "%d", o->jobs);
+		return cmd_number_error("issue", "--jobs", v, 1, MC_POOL_MAX);
+	}
 	return cmd_issue_batch(ctx, &bo);
 }
 
@@ -264,6 +269,6 @@ cmd_issue(struct cmd_ctx *ctx)
 	if (o.req.csr_path != NULL && o.req.key_type != NULL)
 		return cmd_usage_error("issue", "--key makes a new key, --csr brings its own; give one of them");
 	if (parse_days(o.days_s, &o.req.days) < 0)
-		return cmd_usage_error("issue", "--days '%s' is not a number of days", o.days_s);
+		return cmd_number_error("issue", "--days", o.days_s, 1, 100000);
 	return run_issue(ctx, &o);
 }

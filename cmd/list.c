@@ -103,7 +103,12 @@ cmd_list(struct cmd_ctx *ctx)
 	if ((rc = cmd_args(ctx, opts, NULL, 0)) != 0)
 		return rc;
 	if (expiring != -1 && expiring < 0)
-		return cmd_usage_error("list", "--expiring needs a number of days >= 0");
+	{
+		char v[16];
+
+		snprintf(v, sizeof(v), "%d", expiring);
+		return cmd_number_error("list", "--expiring", v, 0, 36500);
+	}
 	s.cols = s.wide ? 0 : cmd_term_columns();
 	if (expiring >= 0)
 		f.expiring_before = s.now + (time_t)expiring * 86400;

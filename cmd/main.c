@@ -79,7 +79,7 @@ global_fd(const char *v)
 	long n = strtol(v, &end, 10);
 
 	if (*v == '\0' || *end != '\0' || n < 0 || n > 65535) {
-		cmd_error("--passphrase-fd: '%s' is not a number (0-65535)", v);
+		cmd_error("--passphrase-fd: '%s' is not a whole number from 0 to 65535; see 'minica help'", v);
 		return -1;
 	}
 	cmd_globals.pass_fd = (int)n;

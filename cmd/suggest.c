@@ -30,6 +30,29 @@ collect(const struct poptOption *t, const char **names, size_t *n, int depth)
 	}
 }
 
+/* The option whose value bad is, as typed: "--days x". */
+static void
+option_of_value(const struct cmd_ctx *ctx, const char *bad, char *out, size_t len)
+{
+	snprintf(out, len, "%s", "value");
+	for (int i = 1; i < ctx->argc; i++) {
+		const char *a = ctx->argv[i];
+
+		if (strcmp(a, bad) == 0 && i > 1 && ctx->argv[i - 1][0] == '-') {
+			snprintf(out, len, "%s", ctx->argv[i - 1]);
+			return;
+		}
+	}
+}
+
+int
+cmd_number_error(const char *cmdname, const char *opt, const char *val, long min, long max)
+{
+	if (min > max)
+		return cmd_usage_error(cmdname, "%s: '%s' is not a whole number", opt, val);
+	return cmd_usage_error(cmdname, "%s: '%s' is not a whole number from %ld to %ld", opt, val, min, max);
+}
+
 int
 cmd_bad_option(struct cmd_ctx *ctx, const struct poptOption *opts, int rc)
 {
@@ -38,6 +61,21 @@ cmd_bad_option(struct cmd_ctx *ctx, const struct poptOption *opts, int rc)
 	char word[128];
 	size_t n = 0;
 
+	if (rc == POPT_ERROR_BADNUMBER || rc == POPT_ERROR_OVERFLOW) {
+		const char *eq = strchr(bad, '=');
+
+		/* popt names the value ("x") or the whole "--days=x" / "-jx". */
+		if (bad[0] == '-' && eq != NULL) {
+			snprintf(word, sizeof(word), "%.*s", (int)(eq - bad), bad);
+			return cmd_number_error(ctx->cmd->name, word, eq + 1, 1, 0);
+		}
+		if (bad[0] == '-' && bad[1] != '-' && bad[1] != '\0') {
+			snprintf(word, sizeof(word), "-%c", bad[1]);
+			return cmd_number_error(ctx->cmd->name, word, bad + 2, 1, 0);
+		}
+		option_of_value(ctx, bad, word, sizeof(word));
+		return cmd_number_error(ctx->cmd->name, word, bad, 1, 0);
+	}
 	if (rc == POPT_ERROR_BADOPT && strncmp(bad, "--", 2) == 0) {
 		snprintf(word, sizeof(word), "%s", bad + 2);
 		word[strcspn(word, "=")] = '\0';

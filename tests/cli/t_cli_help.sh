@@ -61,7 +61,7 @@ expect 0 mc --passphrase-file "$PASS" issue server --cn before.example.org --out
 contains "$T/out" "issued server certificate"
 expect 0 mc --passphrase-fd 3 issue server --cn before2.example.org --out "$T" 3<"$PASS"
 expect 64 mc --passphrase-fd x list
-contains "$T/err" "--passphrase-fd: 'x' is not a number"
+contains "$T/err" "--passphrase-fd: 'x' is not a whole number from 0 to 65535"
 
 # A single-valued option given twice is refused, not last-one-wins.
 expect 64 mc issue smtpd --cn a.example.org --cn b.example.org --passphrase-file "$PASS"
@@ -69,3 +69,14 @@ contains "$T/err" "--cn given more than once"
 expect 64 mc issue server --cn a.example.org --out "$T/a" --out "$T/b" --passphrase-file "$PASS"
 contains "$T/err" "--out given more than once"
 [ "$(db_count certificates)" -eq 3 ] || fail "a refused issue recorded something"
+
+# Numeric errors read the same everywhere: OPTION: 'VALUE' is not a whole number.
+for args in "init --domain example.org --days x" "list --expiring x" "crl --days=x" "check --days x" \
+    "issue nginx --cn n.example.org --days x" "issue --batch f -jx"; do
+	# shellcheck disable=SC2086 # words on purpose
+	expect 64 mc $args
+	grep -Eq "^minica: [a-z]+: (--days|--expiring|-j): 'x' is not a whole number" "$T/err" || { cat "$T/err"; fail "numeric error of: $args"; }
+	one_line "$T/err"
+done
+expect 64 mc issue nginx --cn n.example.org --days 0
+contains "$T/err" "--days: '0' is not a whole number from 1 to 100000"

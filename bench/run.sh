@@ -32,6 +32,8 @@ W=$(mktemp -d /var/tmp/minica-bench.XXXXXX)
 umask 077
 PASS="$W/pass"
 printf 'bench passphrase, not a secret\n' > "$PASS"
+ROOTPASS="$W/rootpass"
+printf 'bench root passphrase, not a secret\n' > "$ROOTPASS"
 EASYRSA=${EASYRSA:-/usr/share/easy-rsa/easyrsa}
 declare -A R		# name -> median ms (or a rate)
 declare -A CPU		# name -> mean user+sys ms
@@ -79,7 +81,7 @@ if [ "$ONLY" = all ]; then
 # ---- 1. init: RSA-4096 root, key encrypted at rest ----
 log "1. init"
 hf init "$INIT_RUNS" -N --prepare "rm -rf $W/init" -- \
-	"$MINICA_BIN --home $W/init init --domain example.org --passphrase-file $PASS"
+	"$MINICA_BIN --home $W/init init --domain example.org --passphrase-file $PASS --root-passphrase-file $ROOTPASS"
 cat > "$W/openssl-init.sh" <<EOF
 set -e
 openssl genpkey -algorithm RSA -pkeyopt rsa_keygen_bits:4096 -aes-256-cbc -pass file:$PASS -out $W/oinit/ca.key 2>/dev/null
@@ -90,8 +92,9 @@ hf openssl_init "$INIT_RUNS" --prepare "rm -rf $W/oinit && mkdir $W/oinit" -- "s
 fi
 
 # The CA every later step uses.
-"$MINICA_BIN" --home "$W/ca" init --domain example.org --passphrase-file "$PASS" >/dev/null
-CA_CRT="$W/ca/ca.crt" CA_KEY="$W/ca/private/ca.key"
+"$MINICA_BIN" --home "$W/ca" init --domain example.org --passphrase-file "$PASS" --root-passphrase-file "$ROOTPASS" >/dev/null
+# Leaves come from the issuing intermediate (EC P-256); clients trust the root.
+ROOT_CRT="$W/ca/ca.crt" CA_CRT="$W/ca/intermediate.crt" CA_KEY="$W/ca/private/intermediate.key"
 
 if [ "$ONLY" = all ]; then
 
@@ -124,11 +127,12 @@ EOF
 for kt in rsa2048 ec256; do
 	hf "classic_$kt" "$ISSUE_RUNS" --warmup 1 --prepare "rm -rf $W/cone" -- "sh $W/classic.sh $kt 1 $W/cone"
 done
-openssl verify -x509_strict -CAfile "$CA_CRT" "$W/cone/c1.example.org.crt" >/dev/null
+openssl verify -x509_strict -CAfile "$ROOT_CRT" -untrusted "$CA_CRT" "$W/cone/c1.example.org.crt" >/dev/null
 log "  parts ($PARTS_RUNS runs each)"
 while read -r k v; do R[$k]=$v; done < <("$PARTS_BIN" "$W/ca" "$PASS" "$PARTS_RUNS")
-# One RSA-4096 signature: CPU time (openssl speed's default), like parts.
-R[rsa4096_sign]=$(openssl speed -seconds 3 rsa4096 2>/dev/null | awk '/^rsa 4096 bits/ { printf "%.3f", 1000 / $6 }')
+# One signature of the issuing intermediate (EC P-256): CPU time (openssl
+# speed's default), like parts.
+R[issuer_sign]=$(openssl speed -seconds 3 ecdsap256 2>/dev/null | awk '/nistp256/ && /ecdsa/ { printf "%.3f", 1000 / $7 }')
 
 # ---- 3. many leaves ----
 log "3. many leaves"
@@ -143,7 +147,7 @@ done
 median() { sort -n | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }'; }
 R[batch_ec]=$(for run in $(seq 1 "$EC_RUNS"); do echo "${R[batch_ec_$run]}"; done | median)
 CPU[batch_ec]=$(for run in $(seq 1 "$EC_RUNS"); do echo "${CPU[batch_ec_$run]}"; done | median)
-openssl verify -x509_strict -CAfile "$CA_CRT" "$W/bec1/e1-1.example.org.crt" "$W/brsa/r1.example.org.crt" >/dev/null
+openssl verify -x509_strict -CAfile "$ROOT_CRT" -untrusted "$CA_CRT" "$W/bec1/e1-1.example.org.crt" "$W/brsa/r1.example.org.crt" >/dev/null
 
 # The floor: JOBS parallel `openssl speed` processes, their sign rates summed.
 log "  openssl speed x $JOBS"
@@ -153,6 +157,7 @@ done
 wait
 R[floor_rsa4096]=$(cat "$W"/speed.* | awk '/^rsa 4096 bits/ { s += $6 } END { printf "%.1f", s }')
 R[floor_ecdsap256]=$(cat "$W"/speed.* | awk '/nistp256/ && /ecdsa/ { s += $7 } END { printf "%.1f", s }')
+R[floor_ecdsap256_verify]=$(cat "$W"/speed.* | awk '/nistp256/ && /ecdsa/ { s += $8 } END { printf "%.1f", s }')
 
 once classic_many_rsa2048 sh "$W/classic.sh" rsa2048 "$COMP_N" "$W/crsa"
 once classic_many_ec256 sh "$W/classic.sh" ec256 "$COMP_N" "$W/cec"
@@ -214,11 +219,12 @@ fi
 log "4. list, check, show on big stores"
 HAS_CHECK=0
 "$MINICA_BIN" help 2>/dev/null | grep -q '^ *check ' && HAS_CHECK=1
-# n-1 copies of one real row with distinct serials, names and expiry.
+# n-1 copies of one real (valid: issue --force superseded the others) row
+# with distinct serials, names and expiry.
 make_store() { # N DIR
 	rm -rf "$2"
 	cp -a "$W/ca" "$2"
-	sqlite3 "$2/minica.db" "DELETE FROM audit WHERE 0; DELETE FROM certificates WHERE id <> (SELECT min(id) FROM certificates);
+	sqlite3 "$2/minica.db" "DELETE FROM audit WHERE 0; DELETE FROM deployments; DELETE FROM certificates WHERE id <> (SELECT min(id) FROM certificates WHERE status = 'valid');
 WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < $1 - 1)
 INSERT INTO certificates (ca_id, serial, profile, subject, cn, sans, names_key, key_type, not_before,
     not_after, fingerprint_sha256, pem, status, imported, created_at)
@@ -264,7 +270,7 @@ LOAD_END=$(cut -d' ' -f1-3 /proc/loadavg)
 
 # ---- the report ----
 r() { echo "${R[$1]}"; }
-[ "$ONLY" = all ] && kdf=$(r kdf_ca_key_load) sig=$(r rsa4096_sign)
+[ "$ONLY" = all ] && kdf=$(r kdf_ca_key_load) sig=$(r issuer_sign)
 echo "## minica benchmark, $(date -u +%Y-%m-%d)"
 echo
 echo "Machine: $JOBS processors (nproc), $CPU_MODEL, $(uname -sr), $(openssl version | cut -d' ' -f1-2)," \
@@ -289,9 +295,9 @@ echo "| classic \`openssl genrsa/genpkey \| req \| x509 -req\` (same encrypted r
 echo "| \`minica issue\` | $(fmt_ms "$(r issue_rsa2048)") | $(fmt_ms "$(r issue_ec256)") |"
 echo "| ratio minica / classic | $(calc "$(r issue_rsa2048) / $(r classic_rsa2048)") | $(calc "$(r issue_ec256) / $(r classic_ec256)") |"
 echo "| mean CPU time (user + system) of \`minica issue\` | $(fmt_ms "${CPU[issue_rsa2048]}") | $(fmt_ms "${CPU[issue_ec256]}") |"
-echo "| root key decryption (scrypt N=2^14 r=8 p=5, \`ca_key_load\` in a fresh process) | $(fmt_ms "$kdf") | $(fmt_ms "$kdf") |"
+echo "| issuing key decryption (scrypt N=2^14 r=8 p=5, \`ca_key_load\` in a fresh process) | $(fmt_ms "$kdf") | $(fmt_ms "$kdf") |"
 echo "| leaf key generation (\`ca_key_generate\`, median; RSA mean $(fmt_ms "$(r keygen_rsa2048_mean)")) | $(fmt_ms "$(r keygen_rsa2048)") | $(fmt_ms "$(r keygen_ec256)") |"
-echo "| RSA-4096 signature (\`openssl speed rsa4096\`) | $(fmt_ms "$sig") | $(fmt_ms "$sig") |"
+echo "| the intermediate's EC P-256 signature (\`openssl speed ecdsap256\`) | $(fmt_ms "$sig") | $(fmt_ms "$sig") |"
 echo "| (\`ca_leaf_sign\`: build + sign; \`ca_verify_leaf\`: strict self-check) | $(fmt_ms "$(r leaf_sign_rsa2048)") + $(fmt_ms "$(r leaf_verify_rsa2048)") | $(fmt_ms "$(r leaf_sign_ec256)") + $(fmt_ms "$(r leaf_verify_ec256)") |"
 for kt in rsa2048 ec256; do
 	unav=$(calc "$kdf + $(r keygen_$kt) + $sig" 3)
@@ -309,11 +315,13 @@ echo "The parts are CPU time of one thread (bench/parts.c, medians); RSA key gen
 echo
 echo "### 3. many leaves (one run each; $JOBS threads for minica)"
 echo
-floor_ec=$(calc "1000 * $EC_N / $(r floor_rsa4096)" 1)
-floor_rsa=$(calc "1000 * $RSA_N / $(r floor_rsa4096) + $RSA_N * $(r keygen_rsa2048_mean) / $JOBS" 1)
+# Per leaf: its key, one P-256 signature by the intermediate and the
+# strict self-check's P-256 verification, spread over JOBS cores.
+floor_ec=$(calc "1000 * $EC_N / $(r floor_ecdsap256) + 1000 * $EC_N / $(r floor_ecdsap256_verify) + $EC_N * $(r keygen_ec256) / $JOBS" 1)
+floor_rsa=$(calc "1000 * $RSA_N / $(r floor_ecdsap256) + 1000 * $RSA_N / $(r floor_ecdsap256_verify) + $RSA_N * $(r keygen_rsa2048_mean) / $JOBS" 1)
 echo "| what | time | leaves/s | ratio |"
 echo "|---|---:|---:|---:|"
-echo "| floor for $RSA_N RSA-2048 leaves: $RSA_N root signatures at $(r floor_rsa4096)/s + $RSA_N keygens (mean $(fmt_ms "$(r keygen_rsa2048_mean)")) on $JOBS cores | $(fmt_ms "$floor_rsa") | $(calc "1000 * $RSA_N / $floor_rsa" 1) | 1.00 |"
+echo "| floor for $RSA_N RSA-2048 leaves: $RSA_N P-256 signatures at $(r floor_ecdsap256)/s and verifications at $(r floor_ecdsap256_verify)/s + $RSA_N keygens (mean $(fmt_ms "$(r keygen_rsa2048_mean)")) on $JOBS cores | $(fmt_ms "$floor_rsa") | $(calc "1000 * $RSA_N / $floor_rsa" 1) | 1.00 |"
 echo "| \`minica issue --batch\`, $RSA_N RSA-2048 | $(fmt_ms "$(r batch_rsa)") | $(calc "1000 * $RSA_N / $(r batch_rsa)" 1) | $(calc "$(r batch_rsa) / $floor_rsa") |"
 best="" best_t=""
 for c in classic_many_rsa2048 $COMPETITORS; do
@@ -327,9 +335,9 @@ for c in classic_many_rsa2048 $COMPETITORS; do
 		best=$c best_t=$t
 	fi
 done
-echo "| floor for $EC_N EC P-256 leaves: $EC_N root signatures at $(r floor_rsa4096)/s | $(fmt_ms "$floor_ec") | $(r floor_rsa4096) | 1.00 |"
+echo "| floor for $EC_N EC P-256 leaves under the P-256 intermediate: $EC_N keygens ($(fmt_ms "$(r keygen_ec256)")), signatures at $(r floor_ecdsap256)/s, verifications at $(r floor_ecdsap256_verify)/s on $JOBS cores | $(fmt_ms "$floor_ec") | $(calc "1000 * $EC_N / $floor_ec" 1) | 1.00 |"
 echo "| \`minica issue --batch\`, $EC_N EC P-256 (median of $EC_RUNS) | $(fmt_ms "$(r batch_ec)") | $(calc "1000 * $EC_N / $(r batch_ec)" 1) | $(calc "$(r batch_ec) / $floor_ec") |"
-echo "| (its CPU time, user + system; root signatures' share of it) | $(fmt_ms "${CPU[batch_ec]}") | | $(calc "100 * $EC_N * $sig / ${CPU[batch_ec]}" 0)% |"
+echo "| (its CPU time, user + system; the floor's share of it) | $(fmt_ms "${CPU[batch_ec]}") | | $(calc "100 * $floor_ec * $JOBS / ${CPU[batch_ec]}" 0)% |"
 t=$(calc "$(r classic_many_ec256) * $EC_N / $COMP_N" 3)
 echo "| classic openssl flow, EC P-256 ($COMP_N measured, scaled to $EC_N) | $(fmt_ms "$t") | $(calc "1000 * $EC_N / $t" 1) | $(calc "$t / $floor_ec") |"
 echo
@@ -373,7 +381,7 @@ echo "| target | measured | |"
 echo "|---|---|---|"
 if [ "$ONLY" = all ]; then
 ec_share=$(calc "$floor_ec / $(r batch_ec)" 2)
-echo "| batch EC P-256 >= 80% of the RSA-4096 signing rate on all cores | $(calc "100 * $ec_share" 0)% | $(verdict "$ec_share >= 0.8") |"
+echo "| batch EC P-256 under the intermediate >= 50% of the floor (keygen + P-256 signature + verification per leaf) on all cores | $(calc "100 * $ec_share" 0)% | $(verdict "$ec_share >= 0.5") |"
 if [ -n "$best" ]; then
 	rr=$(calc "$(r batch_rsa) / $best_t" 2)
 	echo "| $RSA_N RSA-2048 leaves <= 0.6 x the fastest of mkcert, cfssl, easy-rsa ($best) | $rr | $(verdict "$rr <= 0.6") |"

@@ -16,8 +16,7 @@
 #include <openssl/pkcs7.h>
 #include <openssl/x509.h>
 
-#include "bundle_text.h"
-#include "ca.h"
+#include "internal.h"
 
 /* uuid5(NAMESPACE_URL, "urn:minica:bundle"); never change it, or every
  * profile already installed gets a twin instead of an update. */

@@ -103,16 +103,55 @@ X509 *ca_root_build(EVP_PKEY *key, const struct ca_root_req *req);
 /* Parses "10.0.0.0/8" or "fd00::/8" into OpenSSL's "IP:addr/mask" form. */
 char *ca_cidr_to_conf(const char *cidr);
 
+/* subca.c: CA certificates a root signs. */
+#define CA_INTER_DAYS 1825	/* 5 years, clamped to the root's notAfter */
+struct ca_inter_req {
+	const char *cn;			/* subject CN; the root's other entries are kept */
+	int days;			/* 0: CA_INTER_DAYS */
+};
+/* An issuing intermediate for pub, signed by root with the hash its key
+ * calls for: basicConstraints critical CA:TRUE pathlen:0, keyUsage
+ * critical keyCertSign cRLSign, EKU serverAuth clientAuth, SKI, AKI, the
+ * root's nameConstraints (critical) when it has any; notAfter never past
+ * the root's. */
+X509 *ca_inter_build(EVP_PKEY *pub, const struct ca_inter_req *req, X509 *root, EVP_PKEY *root_key);
+/* 0 if root may sign an intermediate (CA, keyCertSign, pathlen not 0). */
+int ca_root_can_delegate(X509 *root);
+/* "<root CN> issuing <8 hex of SHA-256 of pub's SubjectPublicKeyInfo>". */
+int ca_inter_default_name(X509 *root, EVP_PKEY *pub, char *out, size_t size);
+/* Root rotation: a self-signed successor of old_root for new_key with the
+ * same subject and nameConstraints (pathlen 1), and the cross-certificate
+ * of new_root signed by old_key (new_root's subject, key, basicConstraints,
+ * keyUsage, SKI and nameConstraints; valid no longer than either root). */
+X509 *ca_root_successor(X509 *old_root, EVP_PKEY *new_key, int days);
+X509 *ca_cross_build(X509 *new_root, X509 *old_root, EVP_PKEY *old_key);
+
 /* verify.c */
 /* Chain-verifies leaf against root as strict clients do (X509_STRICT,
  * name constraints, purpose "sslserver"/"sslclient"/NULL). */
 int ca_verify_leaf(X509 *leaf, X509 *root, const char *purpose);
+/* The same through untrusted intermediates (NULL: none) to one of roots;
+ * at_time 0: now. */
+int ca_verify_chain(X509 *leaf, STACK_OF(X509) *untrusted, STACK_OF(X509) *roots,
+    const char *purpose, time_t at_time);
 
 /* fs.c (writing files is util/fs.c's) */
 #define CA_FILE_MAX (1 << 20)	/* certificates and keys we read back */
 /* SHA-256 of data / of a regular file (no symlink followed), lowercase hex. */
 void ca_sha256_hex(const void *data, size_t len, char out[CA_FPR_LEN]);
 int ca_file_sha256(const char *path, char out[CA_FPR_LEN]);
+
+/* keymove.c: the root key to an offline folder and back.  Both copy
+ * src to dst (dst must not exist, or hold exactly src's bytes; a symlink
+ * or the same file is refused): temp name, fsync, rename, folder fsync,
+ * then read back past the page cache and compared.  sha256 (may be NULL)
+ * gets the content's digest.  ca_move_verified then removes src and
+ * syncs its folder; on any failure src is untouched. */
+int ca_copy_verified(const char *src, const char *dst, char sha256[CA_FPR_LEN]);
+int ca_move_verified(const char *src, const char *dst, char sha256[CA_FPR_LEN]);
+/* "minica-root-<16 hex of the root's SHA-256>.<ext>": the name the root's
+ * key ("key") and certificate ("crt") have in an offline folder. */
+int ca_root_key_offline_name(X509 *root, const char *ext, char *out, size_t size);
 
 /* ---- leaf.c, csr.c, crl.c (leaf signing, CSRs, CRLs) ---- */
 

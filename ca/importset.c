@@ -70,6 +70,33 @@ note_foreign(struct ca_import_set *s, X509 *x, const char *source, const char *s
 	return rc;
 }
 
+/* A new entry at the end of s (its cert still NULL). */
+static struct ca_imported *
+append(struct ca_import_set *s, const char *source, const char fpr[CA_FPR_LEN], const char serial[CA_SERIAL_LEN])
+{
+	struct ca_imported *e;
+
+	if (s->n == s->cap) {
+		size_t cap = s->cap ? s->cap * 2 : 16;
+		struct ca_imported *v = realloc(s->v, cap * sizeof(*v));
+
+		if (v == NULL) {
+			mc_seterr("out of memory");
+			return NULL;
+		}
+		s->v = v;
+		s->cap = cap;
+	}
+	e = &s->v[s->n];
+	memset(e, 0, sizeof(*e));
+	if ((e->source = mc_strdup(source)) == NULL)
+		return NULL;
+	memcpy(e->fingerprint, fpr, CA_FPR_LEN);
+	memcpy(e->serial, serial, CA_SERIAL_LEN);
+	s->n++;
+	return e;
+}
+
 /* Takes x.  Returns the entry (new, or the same certificate seen before)
  * or NULL for the root itself and a foreign certificate in a folder
  * (skipped) and on error (mc_err set). */
@@ -113,28 +140,10 @@ add_cert(struct ca_import_set *s, X509 *x, const char *source, int in_dir, int *
 		    serial, same->source, source);
 		goto out;
 	}
-	if (s->n == s->cap) {
-		size_t cap = s->cap ? s->cap * 2 : 16;
-		struct ca_imported *v = realloc(s->v, cap * sizeof(*v));
-
-		if (v == NULL) {
-			mc_seterr("out of memory");
-			goto out;
-		}
-		s->v = v;
-		s->cap = cap;
-	}
-	e = &s->v[s->n];
-	memset(e, 0, sizeof(*e));
-	if ((e->source = mc_strdup(source)) == NULL) {
-		e = NULL;
+	if ((e = append(s, source, fpr, serial)) == NULL)
 		goto out;
-	}
 	e->cert = x;
 	x = NULL;
-	memcpy(e->fingerprint, fpr, sizeof(fpr));
-	memcpy(e->serial, serial, sizeof(serial));
-	s->n++;
 	*err = 0;
 out:
 	X509_free(x);

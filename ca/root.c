@@ -135,8 +135,11 @@ root_extensions(X509 *cert, const struct ca_root_req *req)
 
 	X509V3_set_ctx_nodb(&ctx);
 	X509V3_set_ctx(&ctx, cert, cert, NULL, NULL, 0);
-	/* pathlen 1 leaves room for one issuing intermediate later. */
-	if (ca_ext_add(cert, &ctx, NID_basic_constraints, "critical,CA:TRUE,pathlen:1") < 0 ||
+	/* pathlen 2: the issuing intermediate, and after a root rotation
+	 * the cross-certificate above it (GnuTLS and Go count that
+	 * self-issued certificate against the old root's pathlen, which
+	 * RFC 5280 6.1.4 (l) does not). */
+	if (ca_ext_add(cert, &ctx, NID_basic_constraints, "critical,CA:TRUE,pathlen:2") < 0 ||
 	    ca_ext_add(cert, &ctx, NID_key_usage, "critical,keyCertSign,cRLSign") < 0 ||
 	    ca_ext_add(cert, &ctx, NID_subject_key_identifier, "hash") < 0)
 		goto out;

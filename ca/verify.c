@@ -35,17 +35,24 @@ forgive_root(int ok, X509_STORE_CTX *ctx)
 }
 
 int
-ca_verify_leaf(X509 *leaf, X509 *root, const char *purpose)
+ca_verify_chain(X509 *leaf, STACK_OF(X509) *untrusted, STACK_OF(X509) *roots, const char *purpose,
+    time_t at_time)
 {
 	X509_STORE *store = X509_STORE_new();
 	X509_STORE_CTX *ctx = X509_STORE_CTX_new();
 	int rc = -1;
 
-	if (store == NULL || ctx == NULL || !X509_STORE_add_cert(store, root) ||
-	    !X509_STORE_CTX_init(ctx, store, leaf, NULL)) {
+	for (int i = 0; store != NULL && i < sk_X509_num(roots); i++)
+		if (!X509_STORE_add_cert(store, sk_X509_value(roots, i))) {
+			mc_seterr_ssl("X509_STORE_add_cert failed");
+			goto out;
+		}
+	if (store == NULL || ctx == NULL || !X509_STORE_CTX_init(ctx, store, leaf, untrusted)) {
 		mc_seterr_ssl("cannot set up verification");
 		goto out;
 	}
+	if (at_time != 0)
+		X509_STORE_CTX_set_time(ctx, 0, at_time);
 	/* Strict mode and the purpose are what clients apply; name
 	 * constraints are checked as part of the chain. */
 	X509_STORE_CTX_set_flags(ctx, X509_V_FLAG_X509_STRICT);
@@ -67,5 +74,19 @@ ca_verify_leaf(X509 *leaf, X509 *root, const char *purpose)
 out:
 	X509_STORE_CTX_free(ctx);
 	X509_STORE_free(store);
+	return rc;
+}
+
+int
+ca_verify_leaf(X509 *leaf, X509 *root, const char *purpose)
+{
+	STACK_OF(X509) *roots = sk_X509_new_null();
+	int rc = -1;
+
+	if (roots == NULL || !sk_X509_push(roots, root))
+		mc_seterr("out of memory");
+	else
+		rc = ca_verify_chain(leaf, NULL, roots, purpose, 0);
+	sk_X509_free(roots);
 	return rc;
 }

@@ -65,7 +65,7 @@ serve(struct cmd_ctx *ctx, const struct serve_opts *o)
 {
 	struct acme_issuing ai = { .ca = &ctx->ca, .profile = o->profile != NULL ? o->profile : "server" };
 	struct acme_config cfg = { .http01_port = o->http01_port > 0 ? o->http01_port : 80 };
-	struct mc_buf cert = { 0 }, key = { 0 };
+	struct mc_buf cert = { 0 }, key = { 0 }, chain = { 0 };
 	char addr[64], base[600];
 	int rc = EXIT_ERR;
 
@@ -94,12 +94,18 @@ serve(struct cmd_ctx *ctx, const struct serve_opts *o)
 	cfg.tls_key_pem = o->no_tls ? NULL : key.p;
 	/* The issuing certificate follows the leaf, even when it is the root:
 	 * certbot refuses a chain of one. */
-	cfg.chain_pem = ctx->ca.rec.pem;
+	if (ca_cert_pem(ctx->ca.cert, &chain) < 0 || (ctx->ca.cross != NULL && ca_cert_pem(ctx->ca.cross, &chain) < 0) ||
+	    mc_buf_add(&chain, "", 1) < 0) {
+		cmd_fail();
+		goto out;
+	}
+	cfg.chain_pem = chain.p;
 	cfg.issuer = (struct acme_issuer){ acme_cmd_issue, acme_cmd_check_name, acme_cmd_revoke, &ai };
 	rc = run_server(ctx, &cfg);
 out:
 	mc_buf_free(&cert);
 	mc_buf_free(&key);
+	mc_buf_free(&chain);
 	curl_global_cleanup();
 	return rc;
 }

@@ -147,7 +147,10 @@ acme_cmd_tls_cert(struct acme_issuing *ai, const char *hostname, struct mc_buf *
 
 	if (iss_plan_make(ai->ca, &req, &plan) < 0 || sign_record(ai, &plan, "acme-tls", 0, &is) < 0)
 		goto out;
-	if (ca_cert_pem(is.cert, cert) < 0 || ca_key_plain_pem(is.key, key) < 0 || mc_buf_add(cert, "", 1) < 0 ||
+	/* Leaf, then the intermediate: clients hold the root only. */
+	if (ca_cert_pem(is.cert, cert) < 0 || (ai->ca->two_level && ca_cert_pem(ai->ca->cert, cert) < 0) ||
+	    (ai->ca->cross != NULL && ca_cert_pem(ai->ca->cross, cert) < 0) ||
+	    ca_key_plain_pem(is.key, key) < 0 || mc_buf_add(cert, "", 1) < 0 ||
 	    mc_buf_add(key, "", 1) < 0)
 		goto out;
 	rc = 0;

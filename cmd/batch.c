@@ -157,7 +157,7 @@ add_files_one(void *arg, size_t i)
 {
 	struct batch *b = arg;
 
-	return iss_leaf_files_add(b->fs, b->todo_items[i]->name, &b->issued[i], b->ca->cert);
+	return iss_leaf_files_add(b->fs, b->ca, b->todo_items[i]->name, &b->issued[i]);
 }
 
 /* Sign everything, commit everything, then (only then) write files. */

@@ -41,11 +41,25 @@ cmd_bundle(struct cmd_ctx *ctx)
 		return cmd_usage_error("bundle", "--out DIR is required");
 	if (ca_bundle_name_check(kit) < 0)
 		return cmd_usage_error("bundle", "%s", mc_err());
-	/* The kit is public: the CA's certificate only, no passphrase. */
+	/* The kit is public: the root certificate only, no passphrase.  Not
+	 * the intermediate: the root's fingerprint survives every rotation,
+	 * so no device ever needs the kit again for one. */
 	if ((rc = cmd_setup(ctx)) != 0)
 		return rc;
-	if (ca_bundle_write(ctx->ca.cert, out, kit) < 0)
+	/* After a root rotation, until the old root expires, its files too
+	 * (NAME-previous.*: what leaves not yet renewed chain to); written
+	 * first, so README.txt and the install scripts are the new root's. */
+	if (ctx->ca.prev_root != NULL) {
+		char prev[CA_BUNDLE_NAME_MAX + 16];
+
+		snprintf(prev, sizeof(prev), "%s-previous", kit);
+		if (ca_bundle_name_check(prev) < 0 || ca_bundle_write(ctx->ca.prev_root, out, prev) < 0)
+			return cmd_fail();
+		printf("the previous root (until it expires), as %s.*:\n", prev);
+		print_kit(out, prev, ctx->ca.prev_root);
+	}
+	if (ca_bundle_write(ctx->ca.root, out, kit) < 0)
 		return cmd_fail();
-	print_kit(out, kit, ctx->ca.cert);
+	print_kit(out, kit, ctx->ca.root);
 	return EXIT_OK;
 }

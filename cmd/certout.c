@@ -89,8 +89,8 @@ cmd_cert_json_result(FILE *f, const struct store_cert *c, const struct cmd_json_
 	fputs("}}\n", f);
 }
 
-void
-cmd_cert_text(FILE *f, const struct store_cert *c, int with_pem)
+static void
+cert_text(FILE *f, const struct store_cert *c, int with_pem)
 {
 	time_t now = time(NULL);
 	char nb[21], na[21], grouped[CA_FPR_GROUPED_LEN];
@@ -138,7 +138,7 @@ cmd_show_cert(struct mc_ca *ca, const char *serial, int json, int pem)
 		cmd_cert_json(stdout, &c, pem);
 		fputc('\n', stdout);
 	} else {
-		cmd_cert_text(stdout, &c, pem);
+		cert_text(stdout, &c, pem);
 		if (cmd_print_deployed_at(ca, &c) < 0) {
 			store_cert_free(&c);
 			return cmd_fail();

@@ -6,7 +6,7 @@
 #include "../deploy/deploy.h"
 #include "cmd.h"
 
-#define ROOT_WARN_DAYS 180
+#define ROOT_WARN_DAYS 365	/* a year: every device gets the new kit in time */
 
 struct check_state {
 	struct iss_findings f;
@@ -56,16 +56,34 @@ check_cert(const struct store_cert *c, void *arg)
 static int
 check_root(struct mc_ca *ca, struct check_state *s)
 {
-	long left = cmd_days_left(ca->rec.not_after, s->now);
+	const struct store_ca *r = &ca->root_rec, *i = &ca->rec;
+	long left = cmd_days_left(r->not_after, s->now);
 	char date[21];
 
-	mc_iso8601(ca->rec.not_after, date);
+	mc_iso8601(r->not_after, date);
 	date[10] = '\0';
-	if (ca->rec.not_after <= s->now)
-		return iss_finding_add(&s->f, SEV_CRITICAL, ca->rec.serial, "root", "the root expired on %s", date);
-	if (left < ROOT_WARN_DAYS)
-		return iss_finding_add(&s->f, SEV_WARNING, ca->rec.serial, "root",
-		    "the root expires in %ld days, on %s; plan a new root and hand out its trust kit", left, date);
+	if (r->not_after <= s->now)
+		return iss_finding_add(&s->f, SEV_CRITICAL, r->serial, "root", "the root expired on %s", date);
+	if (left < ROOT_WARN_DAYS && iss_finding_add(&s->f, SEV_WARNING, r->serial, "root",
+	    "the root expires in %ld days, on %s; run 'minica root rotate' and hand out the new trust kit",
+	    left, date) < 0)
+		return -1;
+	if (!ca->two_level)
+		return 0;
+	if (ca->no_issuer)
+		return iss_finding_add(&s->f, SEV_CRITICAL, "", "intermediate",
+		    "no current intermediate (revoked or retired): nothing can be issued or renewed; "
+		    "run 'minica intermediate rotate'");
+	left = cmd_days_left(i->not_after, s->now);
+	mc_iso8601(i->not_after, date);
+	date[10] = '\0';
+	if (i->not_after <= s->now)
+		return iss_finding_add(&s->f, SEV_CRITICAL, i->serial, "intermediate",
+		    "the intermediate expired on %s; run 'minica intermediate rotate'", date);
+	if (left < ISS_INTER_WARN_DAYS)
+		return iss_finding_add(&s->f, SEV_WARNING, i->serial, "intermediate",
+		    "the intermediate expires in %ld days, on %s; run 'minica intermediate rotate' "
+		    "(new leaves are cut short until then)", left, date);
 	return 0;
 }
 
@@ -125,10 +143,12 @@ summary(const struct check_state *s, char *out, size_t len)
 }
 
 static void
-print_json(const struct check_state *s, const char *line)
+print_json(const struct check_state *s, const char *line, int root_key)
 {
 	printf("{\"status\":\"%s\",\"code\":%d,\"summary\":", iss_sev_name(s->f.worst), (int)s->f.worst);
 	cmd_json_str(stdout, line);
+	if (root_key >= 0)
+		printf(",\"root_key\":\"%s\"", root_key ? "here" : "offline");
 	printf(",\"certificates\":%zu,\"deployments\":%zu,\"problems\":[", s->count, s->deployments);
 	for (size_t i = 0; i < s->f.n; i++) {
 		const struct iss_finding *x = &s->f.v[i];
@@ -150,7 +170,7 @@ run_check(struct cmd_ctx *ctx, struct check_state *s, int json, int quiet)
 	struct store_cert_filter filter = { .no_pem = 1 };
 	struct mc_ca *ca = &ctx->ca;
 	char line[512];
-	int rc;
+	int rc, root_key;
 
 	if (s->root != NULL) {
 		char *r = dep_root_resolve(s->root);
@@ -181,15 +201,20 @@ run_check(struct cmd_ctx *ctx, struct check_state *s, int json, int quiet)
 		printf("MINICA UNKNOWN - %s\n", mc_err());
 		return SEV_UNKNOWN;
 	}
+	root_key = ca->two_level ? iss_root_key_here(ca) : -1;
 	summary(s, line, sizeof(line));
 	if (json) {
-		print_json(s, line);
+		print_json(s, line, root_key);
 	} else if (!quiet || s->f.worst != SEV_OK) {
 		printf("%s\n", line);
 		for (size_t i = 0; i < s->f.n; i++)
 			printf("%s: %s%s%s: %s\n", s->f.v[i].sev == SEV_OK ? "INFO" : iss_sev_name(s->f.v[i].sev),
 			    s->f.v[i].what,
 			    s->f.v[i].serial[0] ? " " : "", s->f.v[i].serial, s->f.v[i].message);
+		/* Information, not a finding: offline is where it belongs. */
+		if (root_key >= 0)
+			printf("info: root key %s\n", root_key ? "in the CA home (move it out with "
+			    "'minica root offline --to DIR')" : "offline");
 	}
 	return (int)s->f.worst;
 }

@@ -73,6 +73,10 @@ struct cmd_common {
 	char *home_opt;		/* --home (after the command) */
 	char *pass_file;	/* --passphrase-file */
 	int pass_fd;		/* --passphrase-fd, -1 if unset */
+	/* CMD_ROOT_OPTIONS, for the commands that can do root operations */
+	char *root_pass_file;	/* --root-passphrase-file */
+	int root_pass_fd;	/* --root-passphrase-fd, -1 if unset */
+	char *root_key;		/* --root-key: the offline copy of the root key */
 };
 
 /* One run of one command. */
@@ -98,6 +102,17 @@ struct cmd_ctx {
 	size_t nowned_v;
 	char home_buf[4096];
 };
+
+/* --root-passphrase-file, --root-passphrase-fd, --root-key: in the popt
+ * table of a command that can do root operations (before
+ * CMD_COMMON_OPTIONS). */
+#define CMD_ROOT_OPTIONS(ctx) \
+	{ "root-passphrase-file", 0, POPT_ARG_STRING, &(ctx)->opt.root_pass_file, 0, \
+	  "read the root passphrase from FILE", "FILE" }, \
+	{ "root-passphrase-fd", 0, POPT_ARG_INT, &(ctx)->opt.root_pass_fd, 0, \
+	  "read the root passphrase from file descriptor N", "N" }, \
+	{ "root-key", 0, POPT_ARG_STRING, &(ctx)->opt.root_key, 0, \
+	  "the root key's offline copy (when not in the home)", "FILE" }
 
 /* The common options' slot in a command's popt table. */
 #define CMD_COMMON_OPTIONS \
@@ -175,6 +190,14 @@ void cmd_print_warning(void *arg, const char *msg);
 int cmd_passphrase(const struct cmd_ctx *ctx, const char *prompt, int confirm, struct mc_buf *out);
 /* 1 when cmd_passphrase would ask the terminal (no file, fd or variable). */
 int cmd_passphrase_asks_tty(const struct cmd_ctx *ctx);
+/* The root's: --root-passphrase-file, --root-passphrase-fd,
+ * MINICA_ROOT_PASSPHRASE, else the terminal. */
+int cmd_root_passphrase(const struct cmd_ctx *ctx, const char *prompt, int confirm, struct mc_buf *out);
+/* Reads the root passphrase ("root passphrase") and decrypts the root key
+ * (the home's, or --root-key) into ctx->ca.  0 or EXIT_ERR printed. */
+int cmd_unlock_root(struct cmd_ctx *ctx);
+/* The same, handing back the root passphrase (wiped by mc_buf_free). */
+int cmd_unlock_root_keep(struct cmd_ctx *ctx, struct mc_buf *pass);
 /* Reads a passphrase from a file or fd with the same rules (for the p12 or
  * old-CA passphrase). */
 int cmd_passphrase_from(const char *file, int fd, const char *envname, const char *prompt, int confirm, struct mc_buf *out);
@@ -228,7 +251,6 @@ struct cmd_json_files {
 	const char *p12;	/* NULL: none */
 };
 void cmd_cert_json_result(FILE *f, const struct store_cert *c, const struct cmd_json_files *w);
-void cmd_cert_text(FILE *f, const struct store_cert *c, int with_pem);
 
 int cmd_import(struct cmd_ctx *ctx);
 int cmd_issue(struct cmd_ctx *ctx);
@@ -239,6 +261,8 @@ int cmd_revoke_confirm(struct cmd_ctx *ctx, const struct store_cert *c, int yes)
 int cmd_renew(struct cmd_ctx *ctx);
 int cmd_check(struct cmd_ctx *ctx);
 int cmd_crl(struct cmd_ctx *ctx);
+int cmd_intermediate(struct cmd_ctx *ctx);
+int cmd_root(struct cmd_ctx *ctx);
 /* revoke.c: the CRL.  cmd_crl_write needs the CA locked and unlocked. */
 int cmd_crl_write(struct mc_ca *ca, const char *out, int days, FILE *report);
 struct cmd_crl_info {
@@ -248,6 +272,9 @@ struct cmd_crl_info {
 	enum pol_crl_state state;	/* a file that cannot be read: DUE */
 	char problem[256];		/* why it cannot be read; "" if it can */
 };
+/* After a new issuer (intermediate new|rotate, root rotate): the last CRL
+ * written again, by it, where check watches it.  EXIT_OK or printed. */
+int cmd_crl_refresh(struct mc_ca *ca);
 /* The last CRL 'minica crl' wrote: 1 (free info->path), 0 none, -1 error. */
 int cmd_crl_last(struct mc_ca *ca, struct cmd_crl_info *info);
 /* renew's part: 1 (info filled; free info->path) if the last CRL needs

@@ -13,7 +13,8 @@
 static int
 differs(const struct store_cert *c, const struct iss_plan *p, const struct iss_req *req, char *out, size_t len)
 {
-	long days = (long)((c->not_after - c->not_before) / 86400);
+	/* RFC 5280 counts both ends: N days end a second before nb + N days. */
+	long days = (long)((c->not_after - c->not_before + 1) / 86400);
 	X509 *x = NULL;
 	EVP_PKEY *pub = NULL;
 	int rc = 0;
@@ -133,28 +134,10 @@ cmd_issue_current(struct mc_ca *ca, const struct iss_plan *p, const struct iss_r
 	return rc;
 }
 
-/* NAME.key of another profile's certificate (the smtpd and dovecot
- * certificates of one host, in one folder) is never written over: this
- * one's files are then PROFILE-NAME.*.  Of the same profile, NAME stays
- * (and a new key there is refused, a renewal replaces its predecessor's). */
+/* See iss_leaf_out_name: a new certificate's name never fails. */
 void
 cmd_leaf_file_name_in(struct mc_ca *ca, const char *dir, const struct store_cert *c, const char *profile,
     char *out, size_t len)
 {
-	char base[256], serial[CA_SERIAL_LEN + 8], *cp = NULL;
-	struct store_cert other = { 0 };
-	X509 *x = NULL;
-
-	iss_leaf_file_name(c, base, sizeof(base));
-	snprintf(out, len, "%s", base);
-	if (asprintf(&cp, "%s/%s.crt", dir, base) < 0)
-		return;
-	if ((x = ca_cert_load(cp)) != NULL && ca_cert_serial_hex(x, serial) == 0 &&
-	    store_cert_find(ca->db, serial, &other) > 0) {
-		if (strcmp(other.profile, profile) != 0)
-			snprintf(out, len, "%s-%s", profile, base);
-		store_cert_free(&other);
-	}
-	X509_free(x);
-	free(cp);
+	(void)iss_leaf_out_name(ca, dir, c, profile, NULL, out, len);
 }

@@ -110,7 +110,7 @@ run_dane(struct cmd_ctx *ctx, struct dane_opts *o)
 	r.cn = c.cn;
 	r.names = &c.sans;
 	r.port = o->port ? o->port : p->dane_port;
-	r.ta = ca->cert;
+	r.ta = ca->root;	/* 2 1 1: what clients trust, not the intermediate */
 	if ((leaf = ca_cert_from_pem(c.pem, strlen(c.pem))) == NULL || (r.leaf = leaf) == NULL ||
 	    (dir = iss_home_path(ca->home, "private/dane-next")) == NULL) {
 		cmd_fail();

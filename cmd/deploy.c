@@ -51,12 +51,14 @@ cmd_deploy_cert2(struct mc_ca *ca, const struct store_cert *rec, X509 *cert, EVP
 {
 	struct dep_result res = { 0 };
 	struct dep_req req = {
-		.cfg = &ca->cfg, .root = o->root, .rec = rec, .cert = cert, .key = key, .ca = ca->cert,
+		.cfg = &ca->cfg, .root = o->root, .rec = rec, .cert = cert, .key = key, .ca = ca->root,
 		.reload = !o->no_reload, .stale_before = ca->locked_at.tv_sec ? &ca->locked_at : NULL,
 	};
 	int rc = -1;
 
-	if ((req.prof = pol_profile_find(&ca->cfg, rec->profile)) == NULL) {
+	/* The leaf's own intermediate (an older one's leaf keeps its own). */
+	if ((req.prof = pol_profile_find(&ca->cfg, rec->profile)) == NULL ||
+	    iss_chain_of(ca, rec->ca_id, &req.chain, &req.cross) < 0) {
 		cmd_fail();
 		return -1;
 	}
@@ -72,7 +74,7 @@ cmd_deploy_cert2(struct mc_ca *ca, const struct store_cert *rec, X509 *cert, EVP
 		cmd_error("cannot deploy certificate %s: %s", rec->serial, mc_err());
 		goto out;
 	}
-	if (o->system_trust && dep_system_trust(o->root, ca->cert, ca->cfg.reload_timeout, &res.notes) < 0) {
+	if (o->system_trust && dep_system_trust(o->root, ca->root, ca->cfg.reload_timeout, &res.notes) < 0) {
 		cmd_error("certificate %s is deployed, but installing the root for the system failed: %s",
 		    rec->serial, mc_err());
 		rc = -1;
@@ -81,6 +83,8 @@ cmd_deploy_cert2(struct mc_ca *ca, const struct store_cert *rec, X509 *cert, EVP
 out:
 	if (in_place != NULL)
 		*in_place = rc == 0 || res.in_place;
+	X509_free(req.chain);
+	X509_free(req.cross);
 	dep_result_free(&res);
 	return rc;
 }

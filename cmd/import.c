@@ -144,9 +144,9 @@ import_add(struct cmd_ctx *ctx, const struct import_opts *o)
 	if (cmd_setup(ctx) != 0)
 		return EXIT_ERR;
 	q.cfg = &ca->cfg;
-	set.root = ca->cert;
+	set.root = ca->root;
 	if (o->root_path != NULL && ((given = ca_cert_load(o->root_path)) == NULL ||
-	    X509_cmp(given, ca->cert) != 0)) {
+	    X509_cmp(given, ca->root) != 0)) {
 		if (given != NULL)
 			mc_seterr("'%s' is not the root of the CA in '%s'; nothing was imported",
 			    o->root_path, ctx->home);
@@ -156,7 +156,7 @@ import_add(struct cmd_ctx *ctx, const struct import_opts *o)
 		goto fail;
 	for (size_t i = 0; i < set.skipped.n; i++)
 		cmd_warn("%s", set.skipped.v[i]);
-	subj = ca_cert_subject(ca->cert);
+	subj = ca_cert_subject(ca->root);
 	printf("added %zu certificate%s (%zu revoked, %zu deployed) to CA '%s'; %zu already recorded\n",
 	    r.n, r.n == 1 ? "" : "s", r.revoked, r.ndeps, subj ? subj : "?", known);
 	rc = EXIT_OK;

@@ -1,4 +1,4 @@
-/* minica init: the root CA. */
+/* minica init: the root CA and (unless --no-intermediate) its issuing intermediate. */
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
@@ -15,6 +15,8 @@ struct init_opts {
 	int days;
 	int no_nc;
 	int allow_ps;	/* --allow-public-suffix */
+	int no_inter;		/* --no-intermediate: the root signs leaves */
+	char *inter_key;	/* --intermediate-key */
 };
 
 /* On a terminal: one labelled line that turns while primes are tried. */
@@ -66,9 +68,39 @@ record_init(struct store *db, const struct store_ca *rec, void *arg)
 	    rec->subject, rec->fingerprint, *rec->constraints ? rec->constraints : "none");
 }
 
+/* The issuing intermediate under the new root, while its key is still
+ * in memory: the root passphrase is not asked for twice. */
+static int
+create_intermediate(struct cmd_ctx *ctx, const struct init_opts *o, EVP_PKEY *root_key, const struct mc_buf *pass)
+{
+	int rc = -1;
+
+	ctx->flags |= NEEDS_CA | LOCKS_CA;
+	if (cmd_setup(ctx) != 0)
+		goto out;
+	if (!EVP_PKEY_up_ref(root_key)) {
+		mc_seterr("out of memory");
+		cmd_fail();
+		goto out;
+	}
+	ctx->ca.root_key = root_key;
+	if (iss_inter_new(&ctx->ca, o->inter_key, 0, pass->p, pass->len) < 0) {
+		cmd_fail();
+		goto out;
+	}
+	printf("  issuing intermediate %s (%s), %s/" ISS_INTER_CRT "\n", ctx->ca.rec.subject, ctx->ca.rec.key_type,
+	    ctx->home);
+	printf("  its encrypted key    %s/" ISS_INTER_KEY "\n", ctx->home);
+	rc = 0;
+out:
+	/* Closed before a failed init removes the home. */
+	iss_ca_close(&ctx->ca);
+	return rc;
+}
+
 static int
 create_ca(const struct cmd_ctx *ctx, const struct init_opts *o, const struct mc_strv *domains, const struct mc_strv *ips,
-    const struct mc_buf *pass, X509 **certp)
+    const struct mc_buf *pass, X509 **certp, EVP_PKEY **keyp)
 {
 	struct ca_root_req req = { o->name, o->days, domains, ips, !o->no_nc };
 	struct iss_new_ca n = { .pass = pass, .record = record_init };
@@ -93,6 +125,8 @@ create_ca(const struct cmd_ctx *ctx, const struct init_opts *o, const struct mc_
 		goto out;
 	*certp = cert;
 	cert = NULL;
+	*keyp = key;
+	key = NULL;
 	rc = 0;
 out:
 	mc_buf_free(&conf);
@@ -102,7 +136,7 @@ out:
 }
 
 static void
-print_root(const struct cmd_ctx *ctx, X509 *cert, const char *domain)
+print_root(const struct cmd_ctx *ctx, X509 *cert)
 {
 	char fpr[CA_FPR_LEN], grouped[CA_FPR_GROUPED_LEN], nb[21], na[21];
 	char *subject = ca_cert_subject(cert), *nc = ca_cert_constraints_text(cert);
@@ -118,14 +152,37 @@ print_root(const struct cmd_ctx *ctx, X509 *cert, const char *domain)
 	printf("  valid                %s to %s\n", nb, na);
 	printf("  name constraints     %s\n", nc && *nc ? nc : "none");
 	printf("  root certificate     %s/ca.crt\n", ctx->home);
-	printf("  encrypted key        %s/private/ca.key\n", ctx->home);
+	printf("  encrypted root key   %s/private/ca.key\n", ctx->home);
+	free(subject);
+	free(nc);
+}
+
+static void
+print_next_steps(const struct cmd_ctx *ctx, const char *domain)
+{
 	printf("\nnext steps:\n"
 	    "  1. issue a certificate    minica issue nginx --cn www.%s --deploy\n"
 	    "  2. trust it on clients    minica bundle --out ./kit  (an install script per system)\n"
 	    "  3. back up %s and the passphrase, in two separate places: the key is\n"
 	    "     useless without the passphrase, and neither can be recovered\n", domain, ctx->home);
-	free(subject);
-	free(nc);
+}
+
+/* Root-only: the one passphrase of today.  Two levels: the root's and
+ * the intermediate's, which must differ (the intermediate's is the one
+ * that may end up in a file for cron). */
+static int
+read_passphrases(const struct cmd_ctx *ctx, const struct init_opts *o, struct mc_buf *pass, struct mc_buf *root_pass)
+{
+	if (cmd_passphrase(ctx, o->no_inter ? "New CA passphrase" : "New intermediate passphrase", 1, pass) < 0)
+		return cmd_fail(), -1;
+	if (!o->no_inter && cmd_root_passphrase(ctx, "New root passphrase", 1, root_pass) < 0)
+		return cmd_fail(), -1;
+	if (!o->no_inter && pass->len == root_pass->len && memcmp(pass->p, root_pass->p, pass->len) == 0) {
+		cmd_error("the root and the intermediate need different passphrases: the intermediate's "
+		    "may be kept in a file for unattended renewal, the root's never; nothing was created");
+		return -1;
+	}
+	return 0;
 }
 
 int
@@ -140,12 +197,17 @@ cmd_init(struct cmd_ctx *ctx)
 		{ "no-name-constraints", 0, POPT_ARG_NONE, &o.no_nc, 0, "allow the CA to issue for any name", NULL },
 		{ "allow-public-suffix", 0, POPT_ARG_NONE, &o.allow_ps, 0,
 		  "accept a public suffix or single-label --domain", NULL },
+		{ "no-intermediate", 0, POPT_ARG_NONE, &o.no_inter, 0, "root only: the root signs leaves itself", NULL },
+		{ "intermediate-key", 0, POPT_ARG_STRING, &o.inter_key, 0,
+		  "the intermediate's key: ec256 (default), ec384, rsa3072, rsa4096", "TYPE" },
+		CMD_ROOT_OPTIONS(ctx),
 		CMD_COMMON_OPTIONS
 		POPT_TABLEEND
 	};
 	struct mc_strv domains = { 0 }, ips = { 0 };
-	struct mc_buf pass = { 0 };
+	struct mc_buf pass = { 0 }, root_pass = { 0 };
 	struct cmd_home_made made = { 0 };
+	EVP_PKEY *key = NULL;
 	char defname[300];
 	int rc = EXIT_ERR;
 	X509 *cert = NULL;
@@ -166,6 +228,10 @@ cmd_init(struct cmd_ctx *ctx)
 		cmd_usage_error("init", "--permit-ip makes no sense with --no-name-constraints");
 		goto out;
 	}
+	if (o.no_inter && o.inter_key != NULL) {
+		cmd_usage_error("init", "--intermediate-key makes no sense with --no-intermediate");
+		goto out;
+	}
 	rc = EXIT_ERR;
 	if (normalize_domains(&o, &domains, &ips) < 0) {
 		cmd_fail();
@@ -178,24 +244,27 @@ cmd_init(struct cmd_ctx *ctx)
 	}
 	if (cmd_resolve_home(ctx) < 0 || cmd_home_refuse_existing(ctx))
 		goto out;
-	if (cmd_passphrase(ctx, "New CA passphrase", 1, &pass) < 0) {
-		cmd_fail();
+	if (read_passphrases(ctx, &o, &pass, &root_pass) < 0)
 		goto out;
-	}
 	if (cmd_home_make(ctx, &made) < 0)
 		goto cleanup;
-	if (create_ca(ctx, &o, &domains, &ips, &pass, &cert) < 0) {
+	if (create_ca(ctx, &o, &domains, &ips, o.no_inter ? &pass : &root_pass, &cert, &key) < 0) {
 		cmd_fail();
 		goto cleanup;
 	}
-	print_root(ctx, cert, domains.n ? domains.v[0] : "example.org");
+	print_root(ctx, cert);
+	if (!o.no_inter && create_intermediate(ctx, &o, key, &pass) < 0)
+		goto cleanup;
+	print_next_steps(ctx, domains.n ? domains.v[0] : "example.org");
 	rc = EXIT_OK;
 	goto out;
 cleanup:
 	cmd_home_remove_partial(ctx, &made);
 out:
 	X509_free(cert);
+	EVP_PKEY_free(key);
 	mc_buf_free(&pass);
+	mc_buf_free(&root_pass);
 	mc_strv_free(&domains);
 	mc_strv_free(&ips);
 	return rc;

@@ -88,11 +88,12 @@ deploy_check(const struct mc_ca *ca, const struct iss_plan *plan, struct issue_o
 /* --deploy alone: the key goes to the current folder if the deploy
  * fails, so that folder must take it; said before anything is signed. */
 static int
-keep_dir_check(const char *dir)
+keep_dir_check(const char *dir, int deploy)
 {
 	if (iss_out_dir_check(dir) == 0)
 		return 0;
-	mc_preferr("--deploy and --p12 keep the key in the current folder if they fail, but it cannot (give --out DIR)");
+	mc_preferr(deploy ? "--deploy keeps the key in the current folder if the deploy fails, but it cannot (give --out DIR)" :
+	    "--p12 keeps the key in the current folder if the PKCS#12 file cannot be written, but it cannot (give --out DIR)");
 	return -1;
 }
 
@@ -134,7 +135,7 @@ run_issue(struct cmd_ctx *ctx, struct issue_opts *o)
 		cmd_leaf_file_name_in(ca, dir, &probe, plan.prof->name, name, sizeof(name));
 	}
 	if ((files && iss_leaf_files_check(dir, name, plan.csr_key == NULL) < 0) ||
-	    (!files && keep_dir_check(dir) < 0) ||
+	    (!files && keep_dir_check(dir, o->deploy) < 0) ||
 	    p12_prepare(o, &plan, &p12pass) < 0) {
 		cmd_fail();
 		goto out;

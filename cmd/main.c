@@ -13,7 +13,7 @@
 /* name, handler, what run_cmd prepares, exit status when stdout fails
  * (0: EXIT_ERR; check is a monitoring plugin: UNKNOWN), summary. */
 const struct cmd cmd_table[] = {
-	{ "init", cmd_init, ASKS_PASS, 0, "create the root CA (RSA-4096, key encrypted at rest)" },
+	{ "init", cmd_init, ASKS_PASS, 0, "create the CA: RSA-4096 root and an issuing intermediate" },
 	{ "import", cmd_import, ASKS_PASS, 0, "adopt a root CA made by hand (openssl, easy-rsa) and what it issued" },
 	{ "issue", cmd_issue, NEEDS_CA | LOCKS_CA | NEEDS_KEY | LATE_KEY, 0,
 	  "issue a service certificate (smtpd, dovecot, nginx, server, client)" },
@@ -29,7 +29,10 @@ const struct cmd cmd_table[] = {
 	{ "check", cmd_check, NEEDS_CA, 3, "what expires, what drifted (monitoring-plugin exit codes)" },
 	{ "renew", cmd_renew, NEEDS_CA | LOCKS_CA | NEEDS_KEY | LATE_KEY, 0, "re-issue what is due, redeploy, reload" },
 	{ "revoke", cmd_revoke, NEEDS_CA | LOCKS_CA, 0, "revoke a certificate" },
-	{ "crl", cmd_crl, NEEDS_CA | LOCKS_CA | NEEDS_KEY, 0, "write a CRL signed by the root" },
+	{ "crl", cmd_crl, NEEDS_CA | LOCKS_CA | NEEDS_KEY | LATE_KEY, 0, "write the issuing CA's CRL (--root: the root's)" },
+	{ "intermediate", cmd_intermediate, NEEDS_CA | LOCKS_CA | ASKS_PASS, 0,
+	  "add or rotate the issuing intermediate (a root operation)" },
+	{ "root", cmd_root, NEEDS_CA | LOCKS_CA | ASKS_PASS, 0, "move the root key offline and back; rotate the root" },
 	{ "log", cmd_log, NEEDS_CA, 0, "print the audit trail" },
 	/* serve and accounts clear LOCKS_CA: the server locks per signing. */
 	{ "acme", cmd_acme, NEEDS_CA | LOCKS_CA | NEEDS_KEY | LATE_KEY, 0,

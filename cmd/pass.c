@@ -24,6 +24,7 @@ static struct {
 	{ "MINICA_PASSPHRASE", NULL, 0 },
 	{ "MINICA_P12_PASSPHRASE", NULL, 0 },
 	{ "MINICA_OLD_PASSPHRASE", NULL, 0 },
+	{ "MINICA_ROOT_PASSPHRASE", NULL, 0 },
 };
 
 /* Wipes the captured copy of one variable (NULL: all of them). */
@@ -248,5 +249,44 @@ cmd_passphrase(const struct cmd_ctx *ctx, const char *prompt, int confirm, struc
 	/* Read once per run: the only copy left is the caller's, wiped as
 	 * soon as the key is unlocked, not at exit. */
 	forget_env("MINICA_PASSPHRASE");
+	return rc;
+}
+
+int
+cmd_root_passphrase(const struct cmd_ctx *ctx, const char *prompt, int confirm, struct mc_buf *out)
+{
+	int rc = cmd_passphrase_from(ctx->opt.root_pass_file, ctx->opt.root_pass_fd, "MINICA_ROOT_PASSPHRASE",
+	    prompt, confirm, out);
+
+	forget_env("MINICA_ROOT_PASSPHRASE");
+	return rc;
+}
+
+int
+cmd_unlock_root_keep(struct cmd_ctx *ctx, struct mc_buf *pass)
+{
+	int here = 0;
+
+	/* Say the key is missing before asking for its passphrase. */
+	if (ctx->opt.root_key == NULL && (here = iss_root_key_here(&ctx->ca)) <= 0) {
+		if (here == 0)
+			iss_ca_unlock_root(&ctx->ca, NULL, "", 0);
+		return cmd_fail();
+	}
+	if (cmd_root_passphrase(ctx, "root passphrase", 0, pass) < 0 ||
+	    iss_ca_unlock_root(&ctx->ca, ctx->opt.root_key, pass->p, pass->len) < 0) {
+		mc_buf_free(pass);
+		return cmd_fail();
+	}
+	return 0;
+}
+
+int
+cmd_unlock_root(struct cmd_ctx *ctx)
+{
+	struct mc_buf pass = { 0 };
+	int rc = cmd_unlock_root_keep(ctx, &pass);
+
+	mc_buf_free(&pass);
 	return rc;
 }

@@ -18,103 +18,6 @@ struct renew_opts {
 	int *matched;		/* per argument: did it select anything */
 };
 
-struct due_list {
-	struct store_cert *v;
-	size_t n, cap;
-	size_t current;		/* valid certificates seen */
-	struct renew_opts *o;
-	struct store *db;
-	time_t now;
-};
-
-static int
-selected(struct renew_opts *o, const struct store_cert *c)
-{
-	int any = o->nonly == 0;
-
-	for (size_t i = 0; i < o->nonly; i++) {
-		/* A serial prefix in any case, with or without colons, as show
-		 * and revoke take it. */
-		if (strcmp(o->only[i], c->profile) != 0 && !store_serial_has_prefix(c->serial, o->only[i]))
-			continue;
-		o->matched[i] = 1;
-		any = 1;
-	}
-	return any;
-}
-
-static int
-is_predecessor(const struct store_deployment *d, void *arg)
-{
-	return d->cert_id != *(const int64_t *)arg;
-}
-
-/* A renew cut short between recording the new certificate and deploying
- * it leaves its predecessor deployed: renewing again puts the lineage's
- * newest certificate there, so the stranded one does not expire in use. */
-static int
-stranded(struct store *db, const struct store_cert *c, const char *root)
-{
-	struct store_deploy_filter f = { .state = "current", .root = root, .lineage_of = c->id };
-
-	return store_deploy_each(db, &f, is_predecessor, (void *)&c->id);
-}
-
-static int push_due(struct due_list *l, const struct store_cert *c);
-
-static int
-collect_due(const struct store_cert *c, void *arg)
-{
-	struct due_list *l = arg;
-	int due;
-
-	l->current++;
-	if (!selected(l->o, c))
-		return 0;
-	due = l->o->force || pol_cert_due(c->not_before, c->not_after, l->now, l->o->days);
-	if (!due && (due = stranded(l->db, c, l->o->root)) < 0)
-		return -1;
-	if (!due)
-		return 0;
-	return push_due(l, c);
-}
-
-/* A revoked certificate still deployed is replaced (its renewal is
- * linked to it; it stays revoked), once. */
-static int
-collect_revoked(const struct store_cert *c, void *arg)
-{
-	struct due_list *l = arg;
-	int r;
-
-	if (c->superseded_by != 0 || !selected(l->o, c))
-		return 0;
-	if ((r = store_deploy_is_current(l->db, c->id, l->o->root)) < 0)
-		return -1;
-	return r == 1 ? push_due(l, c) : 0;
-}
-
-static int
-push_due(struct due_list *l, const struct store_cert *c)
-{
-	if (l->n == l->cap) {
-		size_t ncap = l->cap ? 2 * l->cap : 8;
-		struct store_cert *nv = realloc(l->v, ncap * sizeof(*nv));
-
-		if (nv == NULL) {
-			mc_seterr("out of memory");
-			return -1;
-		}
-		l->v = nv;
-		l->cap = ncap;
-	}
-	/* store_cert_each frees c after this returns. */
-	if (store_cert_dup(&l->v[l->n], c) < 0)
-		return -1;
-	l->n++;
-	return 0;
-}
-
 static int
 collect_roots(const struct store_deployment *d, void *arg)
 {
@@ -166,7 +69,7 @@ redeploy(struct mc_ca *ca, const struct store_cert *old, struct iss_issued *is, 
 static int
 finish_one(struct mc_ca *ca, const struct store_cert *old, struct iss_issued *is, const struct renew_opts *o)
 {
-	char name[256], na[21], err[MC_ERR_MAX] = "";
+	char name[256] = "", na[21], err[MC_ERR_MAX] = "";
 	const char *dir = o->out ? o->out : ".";
 	int deployed = 0, dep_rc;
 
@@ -174,8 +77,10 @@ finish_one(struct mc_ca *ca, const struct store_cert *old, struct iss_issued *is
 		return -1;
 	if ((dep_rc = redeploy(ca, old, is, o, &deployed)) < 0)
 		snprintf(err, sizeof(err), "%s", mc_err());
-	cmd_leaf_file_name_in(ca, dir, &is->rec, is->rec.profile, name, sizeof(name));
-	if ((deployed == 0 || o->out != NULL) && iss_leaf_files_replace(ca, dir, name, is) < 0) {
+	/* Files also when one of several roots failed: the message says so. */
+	if ((deployed == 0 || dep_rc < 0 || o->out != NULL) &&
+	    (iss_leaf_out_name(ca, dir, &is->rec, is->rec.profile, old, name, sizeof(name)) < 0 ||
+	    iss_leaf_files_replace(ca, dir, name, is) < 0)) {
 		mc_preferr("renewed as %s and recorded, but its files could not be written", is->rec.serial);
 		return -1;
 	}
@@ -217,12 +122,26 @@ fail_cb(void *arg, const struct store_cert *old)
 	    old->serial, mc_err());
 }
 
-static int
-run_renew(struct cmd_ctx *ctx, struct renew_opts *o)
+/* --dry-run: what would be renewed, and nothing else. */
+static void
+say_due(struct cmd_ctx *ctx, const struct iss_due *l, time_t now)
 {
-	struct due_list l = { .o = o, .now = time(NULL) };
-	struct store_cert_filter f = { 0 };
-	struct cmd_crl_info crl = { 0 };
+	for (size_t i = 0; i < l->n; i++) {
+		/* --json: the certificates that would be renewed, one a line. */
+		if (ctx->json) {
+			cmd_cert_json(stdout, &l->v[i], 0);
+			fputc('\n', stdout);
+		}
+		cmd_say(ctx, "would renew %s %s (%s), expires in %ld days\n", l->v[i].profile,
+		    l->v[i].cn[0] ? l->v[i].cn : l->v[i].sans.v[0], l->v[i].serial, cmd_days_left(l->v[i].not_after, now));
+	}
+}
+
+/* Unlocks the key (left unlocked for the CRL) and renews l->v[] (their
+ * DANE keys staged first); *err set when nothing could be tried. */
+static size_t
+renew_all(struct cmd_ctx *ctx, const struct iss_due *l, struct renew_opts *o, int *err)
+{
 	struct mc_ca *ca = &ctx->ca;
 	struct iss_dane_renew dane = { 0 };
 	struct iss_dane_renew_req dr;
@@ -230,20 +149,46 @@ run_renew(struct cmd_ctx *ctx, struct renew_opts *o)
 	struct mc_buf pass = { 0 };
 	long refused;
 	size_t failed = 0;
-	int rc = EXIT_ERR, crl_due;
+
+	*err = 1;
+	/* Renewals of certificates not deployed write there: known before signing. */
+	if (iss_out_dir_check(o->out ? o->out : ".") < 0) {
+		cmd_fail();
+		goto out;
+	}
+	/* The passphrase opens the staged DANE keys too (dane --next). */
+	if (cmd_unlock_keep(ctx, &pass) != 0)
+		goto out;
+	dr = (struct iss_dane_renew_req){ pass.p, pass.len, o->force };
+	if ((refused = iss_dane_renew_prepare(ca, l->v, l->n, &dr, fail_cb, NULL, &dane)) < 0) {
+		cmd_fail();
+		goto out;
+	}
+	*err = 0;
+	failed = (size_t)refused + iss_renew_each_dane(ca, l->v, &dane, mc_cpu_count(), finish_cb, fail_cb, &fa);
+	if (failed > 0)
+		cmd_error("%zu of %zu renewals failed; the others were kept", failed, l->n);
+out:
+	mc_buf_free(&pass);
+	iss_dane_renew_free(&dane);
+	return failed;
+}
+
+static int
+run_renew(struct cmd_ctx *ctx, struct renew_opts *o)
+{
+	struct iss_due l = { 0 };
+	struct iss_due_sel sel = { o->root, o->days, o->force, time(NULL), o->only, o->nonly, o->matched };
+	struct cmd_crl_info crl = { 0 };
+	size_t failed;
+	int rc = EXIT_ERR, crl_due, err;
 
 	/* A dry run changes nothing: no lock, no key. */
 	if (o->dry_run)
 		ctx->flags &= ~(unsigned)(LOCKS_CA | NEEDS_KEY);
 	if (cmd_setup(ctx) != 0)
 		return EXIT_ERR;
-	l.db = ca->db;
-	if (store_cert_each(ca->db, &f, collect_due, &l) < 0) {
-		cmd_fail();
-		goto out;
-	}
-	f.status = "revoked";
-	if (store_cert_each(ca->db, &f, collect_revoked, &l) < 0) {
+	if (iss_renew_due(&ctx->ca, &sel, &l) < 0) {
 		cmd_fail();
 		goto out;
 	}
@@ -262,44 +207,20 @@ run_renew(struct cmd_ctx *ctx, struct renew_opts *o)
 		rc = EXIT_OK;
 		goto out;
 	}
-	for (size_t i = 0; o->dry_run && i < l.n; i++) {
-		/* --json: the certificates that would be renewed, one a line. */
-		if (ctx->json) {
-			cmd_cert_json(stdout, &l.v[i], 0);
-			fputc('\n', stdout);
-		}
-		cmd_say(ctx, "would renew %s %s (%s), expires in %ld days\n", l.v[i].profile,
-		    l.v[i].cn[0] ? l.v[i].cn : l.v[i].sans.v[0], l.v[i].serial, cmd_days_left(l.v[i].not_after, l.now));
-	}
 	if (o->dry_run) {
+		say_due(ctx, &l, sel.now);
 		rc = EXIT_OK;
 		goto out;
 	}
-	/* Renewals of certificates not deployed write there: known before signing. */
-	if (iss_out_dir_check(o->out ? o->out : ".") < 0) {
-		cmd_fail();
+	/* Also with only the CRL due: signing it needs the key. */
+	failed = renew_all(ctx, &l, o, &err);
+	if (err)
 		goto out;
-	}
-	/* The passphrase opens the staged DANE keys too (dane --next). */
-	if (cmd_unlock_keep(ctx, &pass) != 0)
-		goto out;
-	dr = (struct iss_dane_renew_req){ pass.p, pass.len, o->force };
-	if ((refused = iss_dane_renew_prepare(ca, l.v, l.n, &dr, fail_cb, NULL, &dane)) < 0) {
-		cmd_fail();
-		goto out;
-	}
-	failed = (size_t)refused + iss_renew_each_dane(ca, l.v, &dane, mc_cpu_count(), finish_cb, fail_cb, &fa);
-	if (failed > 0)
-		cmd_error("%zu of %zu renewals failed; the others were kept", failed, l.n);
-	failed += crl_due && cmd_crl_write(ca, crl.path, crl.days, cmd_human(ctx)) < 0 && cmd_fail();
+	failed += crl_due && cmd_crl_write(&ctx->ca, crl.path, crl.days, cmd_human(ctx)) < 0 && cmd_fail();
 	rc = failed ? EXIT_ERR : EXIT_OK;
 out:
-	mc_buf_free(&pass);
-	iss_dane_renew_free(&dane);
 	free(crl.path);
-	for (size_t i = 0; i < l.n; i++)
-		store_cert_free(&l.v[i]);
-	free(l.v);
+	iss_due_free(&l);
 	return rc;
 }
 

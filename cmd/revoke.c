@@ -1,31 +1,26 @@
-/* minica revoke SERIAL [--reason R], minica crl [--out FILE] [--days N] */
+/* minica revoke SERIAL [--reason R], minica crl [--root] [--out FILE] [--days N] */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
-#include <openssl/x509v3.h>
-
 #include "cmd.h"
 
-static const struct {
-	const char *name;
-	int code;
-} reasons[] = {
-	{ "unspecified", CRL_REASON_UNSPECIFIED },
-	{ "keyCompromise", CRL_REASON_KEY_COMPROMISE },
-	{ "affiliationChanged", CRL_REASON_AFFILIATION_CHANGED },
-	{ "superseded", CRL_REASON_SUPERSEDED },
-	{ "cessationOfOperation", CRL_REASON_CESSATION_OF_OPERATION },
-};
-
+/* An intermediate: a root operation, published by the root's CRL. */
 static int
-reason_code(const char *name)
+revoke_intermediate(struct cmd_ctx *ctx, const struct store_ca *inter, const char *reason)
 {
-	for (size_t i = 0; i < sizeof(reasons) / sizeof(reasons[0]); i++)
-		if (strcmp(reasons[i].name, name) == 0)
-			return reasons[i].code;
-	return -1;
+	struct mc_ca *ca = &ctx->ca;
+
+	if (cmd_unlock_root(ctx) != 0)
+		return EXIT_ERR;
+	if (iss_inter_revoke(ca, inter, reason) < 0) {
+		mc_preferr("cannot revoke %s", inter->serial);
+		return cmd_fail();
+	}
+	printf("revoked intermediate %s (%s); publish with 'minica crl --root'%s\n", inter->serial, reason,
+	    ca->no_issuer ? "; nothing can be issued until 'minica intermediate rotate'" : "");
+	return EXIT_OK;
 }
 
 static int
@@ -37,10 +32,19 @@ do_revoke(struct cmd_ctx *ctx, const char *serial, const char *reason, int yes)
 
 	if (cmd_setup(ctx) != 0)
 		return EXIT_ERR;
-	if ((found = store_cert_find(ca->db, serial, &c)) <= 0) {
+	if ((found = store_cert_find(ca->db, serial, &c)) == 0) {
+		struct store_ca inter;
+
+		if ((found = store_ca_find(ca->db, serial, &inter)) == 1) {
+			rc = revoke_intermediate(ctx, &inter, reason);
+			store_ca_free(&inter);
+			goto out;
+		}
 		if (found == 0)
 			cmd_error("no certificate with serial '%s' (see 'minica list --all')", serial);
-		else
+	}
+	if (found <= 0) {
+		if (found < 0)
 			cmd_fail();
 		goto out;
 	}
@@ -71,6 +75,7 @@ cmd_revoke(struct cmd_ctx *ctx)
 		{ "reason", 0, POPT_ARG_STRING, &reason, 0,
 		  "unspecified (default), keyCompromise, superseded, cessationOfOperation, affiliationChanged", "REASON" },
 		{ "yes", 'y', POPT_ARG_NONE, &yes, 0, "do not ask before revoking a deployed certificate", NULL },
+		CMD_ROOT_OPTIONS(ctx),
 		CMD_COMMON_OPTIONS
 		POPT_TABLEEND
 	};
@@ -80,54 +85,21 @@ cmd_revoke(struct cmd_ctx *ctx)
 		return rc;
 	if (ctx->nargs != 1)
 		return cmd_usage_error("revoke", "give exactly one SERIAL");
-	if (reason != NULL && reason_code(reason) < 0)
+	if (reason != NULL && iss_reason_code(reason) < 0)
 		return cmd_usage_error("revoke", "unknown reason '%s'", reason);
 	return do_revoke(ctx, ctx->args[0], reason ? reason : "unspecified", yes);
 }
 
-struct revoked_list {
-	struct ca_revoked *r;
-	char (*serials)[48];
-	size_t n, cap;
-};
-
+/* With ca locked and the key unlocked (the root's with root): the CRL
+ * signed, recorded (with where it went, which check and renew read back)
+ * and written to out. */
 static int
-collect_revoked(const struct store_cert *c, void *arg)
+crl_write(struct mc_ca *ca, const char *out, int days, int root, FILE *report)
 {
-	struct revoked_list *l = arg;
-
-	if (l->n == l->cap) {
-		size_t ncap = l->cap ? l->cap * 2 : 16;
-		struct ca_revoked *nr = realloc(l->r, ncap * sizeof(*nr));
-		char (*ns)[48] = realloc(l->serials, ncap * sizeof(*ns));
-
-		if (nr != NULL)
-			l->r = nr;
-		if (ns != NULL)
-			l->serials = ns;
-		if (nr == NULL || ns == NULL) {
-			mc_seterr("out of memory");
-			return -1;
-		}
-		l->cap = ncap;
-	}
-	snprintf(l->serials[l->n], sizeof(l->serials[0]), "%s", c->serial);
-	l->r[l->n].when = c->revoked_at;
-	l->r[l->n].reason = reason_code(c->revocation_reason ? c->revocation_reason : "unspecified");
-	l->n++;
-	return 0;
-}
-
-/* With ca locked and unlocked: the CRL signed, recorded (with where it
- * went, which check and renew read back) and written to out. */
-int
-cmd_crl_write(struct mc_ca *ca, const char *out, int days, FILE *report)
-{
-	struct revoked_list l = { 0 };
 	struct mc_buf pem = { 0 };
-	X509_CRL *crl = NULL;
 	char cwd[4096], *abs = NULL;
-	int64_t number;
+	long number;
+	size_t n;
 	int rc = -1;
 
 	/* Recorded absolute, so check and renew find it from any folder. */
@@ -139,35 +111,22 @@ cmd_crl_write(struct mc_ca *ca, const char *out, int days, FILE *report)
 		}
 		out = abs;
 	}
-	if (store_begin(ca->db) < 0)
+	if (iss_crl_make(ca, root, days, out, &pem, &number, &n) < 0 ||
+	    mc_file_replace(out, 0644, (uid_t)-1, (gid_t)-1, pem.p, pem.len) < 0)
 		goto out;
-	if (store_cert_each_revoked(ca->db, collect_revoked, &l) < 0 ||
-	    (number = store_crl_next_number(ca->db)) < 0) {
-		store_rollback(ca->db);
-		goto out;
-	}
-	for (size_t i = 0; i < l.n; i++)
-		l.r[i].serial_hex = l.serials[i];
-	/* path= last: it runs to the end of the details. */
-	if ((crl = ca_crl_build(ca->cert, ca->key, l.r, l.n, (long)number, days)) == NULL ||
-	    ca_crl_pem(crl, &pem) < 0 ||
-	    store_audit(ca->db, "crl", NULL, "number=%lld revoked=%zu days=%d path=%s",
-	    (long long)number, l.n, days, out) < 0 || store_commit(ca->db) < 0) {
-		store_rollback(ca->db);
-		goto out;
-	}
-	if (mc_file_replace(out, 0644, (uid_t)-1, (gid_t)-1, pem.p, pem.len) < 0)
-		goto out;
-	fprintf(report, "wrote CRL number %lld with %zu revoked certificate%s to %s (next update in %d days)\n",
-	    (long long)number, l.n, l.n == 1 ? "" : "s", out, days);
+	fprintf(report, "wrote %sCRL number %ld with %zu revoked certificate%s to %s (next update in %d days)\n",
+	    root && ca->two_level ? "the root's " : "", number, n, n == 1 ? "" : "s", out, days);
 	rc = 0;
 out:
 	free(abs);
-	X509_CRL_free(crl);
 	mc_buf_free(&pem);
-	free(l.r);
-	free(l.serials);
 	return rc;
+}
+
+int
+cmd_crl_write(struct mc_ca *ca, const char *out, int days, FILE *report)
+{
+	return crl_write(ca, out, days, 0, report);
 }
 
 int
@@ -218,12 +177,32 @@ cmd_crl_due(struct cmd_ctx *ctx, int dry_run, struct cmd_crl_info *info)
 	return 1;
 }
 
-static int
-do_crl(struct cmd_ctx *ctx, const char *out, int days)
+/* The CRL 'minica crl' last wrote (the one check watches and the cron
+ * line refreshes) now comes from the new issuer: written at once, so
+ * check does not find a CRL of another CA there. */
+int
+cmd_crl_refresh(struct mc_ca *ca)
 {
-	if (cmd_setup(ctx) != 0)
+	struct cmd_crl_info info;
+	int found = cmd_crl_last(ca, &info), rc = EXIT_OK;
+
+	if (found < 0)
+		return cmd_fail();
+	if (found > 0 && cmd_crl_write(ca, info.path, info.days, stdout) < 0) {
+		mc_preferr("the new intermediate is in place, but its CRL was not written");
+		rc = cmd_fail();
+	}
+	if (found > 0)
+		free(info.path);
+	return rc;
+}
+
+static int
+do_crl(struct cmd_ctx *ctx, const char *out, int days, int root)
+{
+	if (cmd_setup(ctx) != 0 || (root ? cmd_unlock_root(ctx) : cmd_unlock(ctx)) != 0)
 		return EXIT_ERR;
-	if (cmd_crl_write(&ctx->ca, out, days, stdout) < 0)
+	if (crl_write(&ctx->ca, out, days, root, stdout) < 0)
 		return cmd_fail();
 	return EXIT_OK;
 }
@@ -232,10 +211,13 @@ int
 cmd_crl(struct cmd_ctx *ctx)
 {
 	char *out = NULL, *def = NULL;
-	int days = 30;
+	int days = 30, root = 0;
 	struct poptOption opts[] = {
-		{ "out", 0, POPT_ARG_STRING, &out, 0, "where to write the CRL (default: HOME/crl.pem)", "FILE" },
+		{ "out", 0, POPT_ARG_STRING, &out, 0, "where to write the CRL (default: HOME/crl.pem, "
+		  "with --root HOME/root-crl.pem)", "FILE" },
 		{ "days", 0, POPT_ARG_INT, &days, 0, "days until the next update (default 30)", "N" },
+		{ "root", 0, POPT_ARG_NONE, &root, 0, "the root's CRL (revoked intermediates; a root operation)", NULL },
+		CMD_ROOT_OPTIONS(ctx),
 		CMD_COMMON_OPTIONS
 		POPT_TABLEEND
 	};
@@ -245,10 +227,10 @@ cmd_crl(struct cmd_ctx *ctx)
 		return rc;
 	if (days < 1 || days > 3650)
 		rc = cmd_usage_error("crl", "--days must be between 1 and 3650");
-	else if (out == NULL && (cmd_resolve_home(ctx) < 0 || (def = cmd_home_path(ctx, "crl.pem")) == NULL))
+	else if (out == NULL && (cmd_resolve_home(ctx) < 0 || (def = cmd_home_path(ctx, root ? "root-crl.pem" : "crl.pem")) == NULL))
 		rc = EXIT_ERR;
 	else
-		rc = do_crl(ctx, out ? out : def, days);
+		rc = do_crl(ctx, out ? out : def, days, root);
 	free(def);
 	return rc;
 }

@@ -95,6 +95,7 @@ run_cmd(const struct cmd *c, int argc, const char **argv, const char *global_hom
 	static const char *none[] = { NULL };
 	int rc;
 
+	ctx.opt.root_pass_fd = -1;	/* pass_fd: cmd_fill_common */
 	ctx.args = none;
 	ctx.ca.lock_fd = -1;	/* a closed handle (0 would be stdin) */
 	cmd_fill_common(&ctx);

@@ -4,55 +4,116 @@
 
 #include "cmd.h"
 
+/* The key type and name constraints from the certificate: older stores
+ * hold the text OpenSSL printed for an IP range ("IP Address:<invalid
+ * length=8>"). */
+static const char *
+level_info(const struct store_ca *r, char **nc)
+{
+	X509 *x = ca_cert_from_pem(r->pem, strlen(r->pem));
+	const char *kt = x != NULL ? ca_key_type_name(X509_get0_pubkey(x)) : NULL;
+
+	*nc = x != NULL ? ca_cert_constraints_text(x) : NULL;
+	if (*nc == NULL)
+		*nc = mc_strdup(r->constraints);
+	X509_free(x);
+	return kt != NULL ? kt : "other";
+}
+
+static void
+level_json(const struct store_ca *r, int pem)
+{
+	char nb[21], na[21], *nc = NULL;
+	const char *kt = level_info(r, &nc);
+
+	mc_iso8601(r->not_before, nb);
+	mc_iso8601(r->not_after, na);
+	printf("\"subject\":");
+	cmd_json_str(stdout, r->subject);
+	printf(",\"serial\":\"%s\",\"fingerprint_sha256\":\"%s\",\"not_before\":\"%s\","
+	    "\"not_after\":\"%s\",\"days_left\":%ld,\"key_type\":\"%s\",\"name_constraints\":",
+	    r->serial, r->fingerprint, nb, na, cmd_days_left(r->not_after, time(NULL)), kt);
+	cmd_json_str(stdout, nc ? nc : "");
+	free(nc);
+	if (pem) {
+		printf(",\"pem\":");
+		cmd_json_str(stdout, r->pem);
+	}
+}
+
+/* The root's fields at the top (as before there were two levels), the
+ * issuing intermediate in "intermediate" (null when the root issues). */
 static void
 show_ca_json(const struct mc_ca *ca, int pem)
 {
-	/* From the certificate: older stores hold the text OpenSSL printed
-	 * for an IP range ("IP Address:<invalid length=8>"). */
-	char nb[21], na[21], *nc = ca_cert_constraints_text(ca->cert);
+	int here = iss_root_key_here(ca);
 
-	mc_iso8601(ca->rec.not_before, nb);
-	mc_iso8601(ca->rec.not_after, na);
-	printf("{\"subject\":");
-	cmd_json_str(stdout, ca->rec.subject);
-	printf(",\"serial\":\"%s\",\"fingerprint_sha256\":\"%s\",\"not_before\":\"%s\","
-	    "\"not_after\":\"%s\",\"days_left\":%ld,\"key_type\":\"%s\",\"name_constraints\":",
-	    ca->rec.serial, ca->rec.fingerprint, nb, na, cmd_days_left(ca->rec.not_after, time(NULL)),
-	    ca_key_type_name(X509_get0_pubkey(ca->cert)) ? ca_key_type_name(X509_get0_pubkey(ca->cert)) : "other");
-	cmd_json_str(stdout, nc ? nc : ca->rec.constraints);
-	printf(",\"imported\":%s,\"home\":", ca->rec.imported ? "true" : "false");
+	putchar('{');
+	level_json(&ca->root_rec, pem);
+	printf(",\"imported\":%s,\"home\":", ca->root_rec.imported ? "true" : "false");
 	cmd_json_str(stdout, ca->home);
-	if (pem) {
-		printf(",\"pem\":");
-		cmd_json_str(stdout, ca->rec.pem);
+	printf(",\"root_key\":\"%s\",\"intermediate\":", here == 1 ? "here" : "offline");
+	if (ca->two_level && !ca->no_issuer) {
+		putchar('{');
+		level_json(&ca->rec, pem);
+		putchar('}');
+	} else {
+		printf("null");
 	}
 	printf("}\n");
+}
+
+static void
+level_text(const struct store_ca *r, const char *keyfile, int pem)
+{
+	char nb[21], na[21], grouped[CA_FPR_GROUPED_LEN], *nc = NULL;
+	const char *kt = level_info(r, &nc);
+
+	mc_iso8601(r->not_before, nb);
+	mc_iso8601(r->not_after, na);
+	printf("subject              %s\n", r->subject);
+	printf("serial               %s\n", r->serial);
+	ca_fpr_grouped(r->fingerprint, grouped);
+	printf("SHA-256 fingerprint  %s\n", grouped);
+	printf("key                  %s, %s\n", kt, keyfile);
+	printf("not before           %s\n", nb);
+	printf("not after            %s (%ld days left)\n", na, cmd_days_left(r->not_after, time(NULL)));
+	printf("name constraints     %s\n", nc && *nc ? nc : "none");
 	free(nc);
+	if (pem)
+		fputs(r->pem, stdout);
 }
 
 static void
 show_ca_text(const struct mc_ca *ca, int pem)
 {
-	char nb[21], na[21], grouped[CA_FPR_GROUPED_LEN], *nc = ca_cert_constraints_text(ca->cert);
-	const char *kt = ca_key_type_name(X509_get0_pubkey(ca->cert));
+	char where[4200];
+	int here = iss_root_key_here(ca);
 
-	mc_iso8601(ca->rec.not_before, nb);
-	mc_iso8601(ca->rec.not_after, na);
-	printf("subject              %s\n", ca->rec.subject);
-	printf("serial               %s\n", ca->rec.serial);
-	ca_fpr_grouped(ca->rec.fingerprint, grouped);
-	printf("SHA-256 fingerprint  %s\n", grouped);
-	printf("key                  %s, %s/private/ca.key\n", kt ? kt : "other", ca->home);
-	printf("not before           %s\n", nb);
-	printf("not after            %s (%ld days left)\n", na, cmd_days_left(ca->rec.not_after, time(NULL)));
-	if (nc == NULL)
-		nc = mc_strdup(ca->rec.constraints);
-	printf("name constraints     %s\n", nc && *nc ? nc : "none");
-	free(nc);
-	if (ca->rec.imported)
+	snprintf(where, sizeof(where), here == 1 ? "%s/private/ca.key" : "offline (not in %s/private)", ca->home);
+	if (ca->two_level)
+		printf("root (what clients trust; kept offline)\n");
+	level_text(&ca->root_rec, where, pem);
+	if (ca->root_rec.imported)
 		printf("imported             yes\n");
-	if (pem)
-		fputs(ca->rec.pem, stdout);
+	if (ca->cross != NULL) {
+		time_t nb = 0, na = 0;
+		char date[21];
+
+		ca_cert_validity(ca->cross, &nb, &na);
+		mc_iso8601(na, date);
+		printf("cross-certificate    %s/" ISS_CROSS_CRT ": the root issued by the previous one; every chain\n"
+		    "                     ends with it until %s\n", ca->home, date);
+	}
+	if (!ca->two_level)
+		return;
+	printf("\nissuing intermediate (signs every new certificate)\n");
+	if (ca->no_issuer) {
+		printf("none current: revoked or retired; run 'minica intermediate rotate'\n");
+		return;
+	}
+	snprintf(where, sizeof(where), "%s/" ISS_INTER_KEY, ca->home);
+	level_text(&ca->rec, where, pem);
 }
 
 int

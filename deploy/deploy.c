@@ -338,8 +338,17 @@ content(const struct dep_req *req, struct mc_buf *cert, struct mc_buf *key)
 		mc_seterr("the key does not match certificate %s; nothing deployed", req->rec->serial);
 		return -1;
 	}
-	/* Leaf first, then the chain (our root): what every daemon expects. */
-	if (ca_cert_pem(req->cert, cert) < 0 || ca_cert_pem(req->ca, cert) < 0 ||
+	/* Leaf first, then its issuer (the intermediate, or a root that
+	 * signs leaves itself): what every daemon expects; after a root
+	 * rotation the cross-certificate.  A DANE profile serves the root
+	 * too: a 2 1 1 record names a key the server must send (RFC 7671
+	 * section 5.2.2).  The cross-certificate carries the new root's key,
+	 * and the self-signed new root beside it would lead NSS clients that
+	 * trust only the old root astray, so with one the root stays out. */
+	if (ca_cert_pem(req->cert, cert) < 0 || ca_cert_pem(req->chain ? req->chain : req->ca, cert) < 0 ||
+	    (req->chain != NULL && req->cross != NULL && ca_cert_pem(req->cross, cert) < 0) ||
+	    (req->chain != NULL && req->cross == NULL && req->prof != NULL && req->prof->dane &&
+	    ca_cert_pem(req->ca, cert) < 0) ||
 	    ca_key_plain_pem(req->key, key) < 0)
 		return -1;
 	return 0;

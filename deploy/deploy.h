@@ -46,7 +46,11 @@ struct dep_req {
 	const struct store_cert *rec;	/* the certificate's row */
 	X509 *cert;
 	EVP_PKEY *key;
-	X509 *ca;			/* the root: the chain after the leaf */
+	X509 *ca;			/* the root (the ca_cert target gets it) */
+	X509 *chain;			/* the issuing intermediate, after the leaf;
+					 * NULL: a root-issued leaf, ca follows it */
+	X509 *cross;			/* after chain: the cross-certificate of a
+					 * root rotation (NULL: none) */
 	int reload;			/* run the profile's reload command */
 	const struct timespec *stale_before;	/* non-NULL (the CA lock is held since):
 					 * temp files of interrupted runs in the

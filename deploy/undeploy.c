@@ -1,7 +1,8 @@
 /*
  * Retiring deployments (undeploy): the row is forgotten so check stops
  * reporting it; with remove_files the files minica wrote go (never a
- * file changed since), with restore the NAME.pre-minica files minica
+ * file changed since; the root file only with the last deployment that
+ * uses it), with restore the NAME.pre-minica files minica
  * kept before its first swap are put back.
  */
 #include <errno.h>
@@ -56,6 +57,43 @@ remove_one(const struct store_deploy_file *f, struct mc_strv *notes)
 	return r == 1 ? say(notes, "removed '%s'", f->path) : 0;
 }
 
+struct ca_users {
+	const struct store_deployment *d;
+	int64_t other;		/* a deployment other than d using d's root file */
+};
+
+static int
+uses_ca_file(const struct store_deployment *o, void *arg)
+{
+	struct ca_users *u = arg;
+
+	if (o->id == u->d->id || o->ca_path == NULL || strcmp(o->ca_path, u->d->ca_path) != 0)
+		return 0;
+	if (strcmp(o->state, "current") != 0 && strcmp(o->state, "pending") != 0)
+		return 0;
+	u->other = o->id;
+	return 1;
+}
+
+/* The root file (minica-ca.pem) is shared by every deployment under its
+ * root: it goes with the last one that uses it, and only as written. */
+static int
+remove_ca_file(struct store *st, const struct store_deployment *d, struct mc_strv *notes)
+{
+	struct store_deploy_file f = { .path = d->ca_path };
+	struct store_deploy_filter all = { 0 };
+	struct ca_users u = { d, 0 };
+
+	if (d->ca_path == NULL || d->ca_path[0] == '\0')
+		return 0;
+	if (store_deploy_each(st, &all, uses_ca_file, &u) < 0)
+		return -1;
+	if (u.other != 0)
+		return say(notes, "left '%s': deployment %lld uses it too", d->ca_path, (long long)u.other);
+	memcpy(f.sha256, d->ca_sha256, sizeof(f.sha256));
+	return remove_one(&f, notes);
+}
+
 /* The kept file goes back over minica's (or into an empty place), never
  * over a file someone changed since. */
 static int
@@ -91,7 +129,8 @@ undeploy_finish(struct store *st, struct store_deployment *d, struct mc_strv *no
 	const char *detail = restore ? "files restored" : remove ? "files removed" : "files left";
 
 	if ((restore && (restore_one(&d->cert, notes) < 0 || restore_one(&d->key, notes) < 0)) ||
-	    (remove && (remove_one(&d->cert, notes) < 0 || remove_one(&d->key, notes) < 0)) ||
+	    (remove && (remove_one(&d->cert, notes) < 0 || remove_one(&d->key, notes) < 0 ||
+	    remove_ca_file(st, d, notes) < 0)) ||
 	    ((restore || remove) && swap_sync(d) < 0) || store_deploy_retire(st, d, detail) < 0) {
 		mc_preferr("cannot undeploy deployment %lld of certificate %s", (long long)d->id, d->serial);
 		return -1;

@@ -70,6 +70,31 @@ out:
 	return rc;
 }
 
+/* The issuing CA: the current intermediate, or the root of a home that
+ * never had one.  With every intermediate revoked or retired there is
+ * none: reading commands still work (cert is the root then), signing
+ * ones fail in iss_ca_unlock. */
+static int
+open_issuer(struct mc_ca *ca)
+{
+	int found = store_issuer_get(ca->db, &ca->rec);
+
+	if (found < 0)
+		return -1;
+	if (found == 0) {
+		ca->two_level = ca->no_issuer = 1;
+		if (store_ca_by_id(ca->db, ca->root_rec.id, &ca->rec) != 1)
+			return -1;
+	} else {
+		ca->two_level = ca->rec.id != ca->root_rec.id;
+	}
+	if (!ca->two_level || ca->no_issuer) {
+		ca->cert = X509_dup(ca->root);
+		return ca->cert != NULL ? 0 : -1;
+	}
+	return (ca->cert = ca_cert_from_pem(ca->rec.pem, strlen(ca->rec.pem))) != NULL ? 0 : -1;
+}
+
 int
 iss_ca_open(struct mc_ca *ca, const char *home)
 {
@@ -91,14 +116,14 @@ iss_ca_open(struct mc_ca *ca, const char *home)
 		goto out;
 	}
 	if (iss_home_check_modes(home) < 0 || (ca->db = store_open(dbpath, 0)) == NULL ||
-	    (found = store_ca_get(ca->db, &ca->rec)) < 0)
+	    (found = store_ca_get(ca->db, &ca->root_rec)) < 0)
 		goto out;
 	if (found == 0) {
 		mc_seterr("database '%s' holds no CA; was 'minica init' interrupted?", dbpath);
 		goto out;
 	}
-	if ((ca->cert = ca_cert_from_pem(ca->rec.pem, strlen(ca->rec.pem))) == NULL ||
-	    pol_config_load(conf, &ca->cfg) < 0)
+	if ((ca->root = ca_cert_from_pem(ca->root_rec.pem, strlen(ca->root_rec.pem))) == NULL ||
+	    open_issuer(ca) < 0 || iss_ca_load_cross(ca) < 0 || pol_config_load(conf, &ca->cfg) < 0)
 		goto out;
 	rc = 0;
 out:
@@ -197,16 +222,24 @@ iss_ca_settle(struct mc_ca *ca, const char *who, int wait_ms)
 int
 iss_ca_unlock(struct mc_ca *ca, const char *pass, size_t passlen)
 {
-	char *keypath = iss_home_path(ca->home, "private/ca.key");
+	char *keypath = NULL;
 	int rc = -1;
 
-	if (keypath == NULL)
+	if (ca->no_issuer) {
+		mc_seterr("no current intermediate: it was revoked or retired; make a new one with "
+		    "'minica intermediate rotate' (a root operation)");
+		return -1;
+	}
+	if (ca->two_level && (iss_root_roll_forward(ca) < 0 || iss_inter_roll_forward(ca) < 0))
+		return -1;
+	if ((keypath = iss_home_path(ca->home, ca->two_level ? ISS_INTER_KEY : ISS_ROOT_KEY)) == NULL)
 		return -1;
 	EVP_PKEY_free(ca->key);
 	if ((ca->key = ca_key_load(keypath, pass, passlen)) == NULL)
 		goto out;
 	if (X509_check_private_key(ca->cert, ca->key) != 1) {
-		mc_seterr("'%s' does not match the CA certificate in the store", keypath);
+		mc_seterr("'%s' does not match the %s certificate in the store", keypath,
+		    ca->two_level ? "intermediate" : "CA");
 		EVP_PKEY_free(ca->key);
 		ca->key = NULL;
 		goto out;
@@ -230,8 +263,13 @@ iss_ca_close(struct mc_ca *ca)
 	store_close(ca->db);
 	pol_config_free(&ca->cfg);
 	store_ca_free(&ca->rec);
+	store_ca_free(&ca->root_rec);
 	X509_free(ca->cert);
+	X509_free(ca->root);
+	X509_free(ca->cross);
+	X509_free(ca->prev_root);
 	EVP_PKEY_free(ca->key);	/* OpenSSL clears private key material on free */
+	EVP_PKEY_free(ca->root_key);
 	free(ca->home);
 	memset(ca, 0, sizeof(*ca));
 	ca->lock_fd = -1;

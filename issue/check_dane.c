@@ -18,14 +18,11 @@ struct dane_run {
 	time_t now;
 };
 
-/* Days until renew replaces the certificate (pol_cert_due's rule:
- * POL_RENEW_DAYS_DEFAULT before expiry or two thirds into its life). */
+/* Days until renew replaces the certificate (the due rule). */
 static int
 renew_in_days(const struct store_cert *c, time_t now)
 {
-	time_t a = c->not_after - (time_t)POL_RENEW_DAYS_DEFAULT * 86400;
-	time_t b = c->not_before + (c->not_after - c->not_before) * 2 / 3;
-	time_t due = a < b ? a : b;
+	time_t due = pol_cert_due_at(c->not_before, c->not_after, POL_RENEW_DAYS_DEFAULT);
 
 	return due <= now ? 0 : (int)((due - now) / 86400);
 }
@@ -40,7 +37,7 @@ dane_probe(const struct pol_profile *p)
 }
 
 /* The deployed file's chain; if it cannot be read (check reports that
- * as drift) the store's certificate and the root. */
+ * as drift) the store's certificate, the intermediate and the root. */
 static STACK_OF(X509) *
 deployed_chain(struct mc_ca *ca, const struct store_cert *c, const char *path)
 {
@@ -54,7 +51,8 @@ deployed_chain(struct mc_ca *ca, const struct store_cert *c, const char *path)
 	if (chain != NULL)
 		return chain;
 	if ((chain = sk_X509_new_null()) == NULL || (leaf = ca_cert_from_pem(c->pem, strlen(c->pem))) == NULL ||
-	    !sk_X509_push(chain, leaf) || !X509_up_ref(ca->cert) || !sk_X509_push(chain, ca->cert)) {
+	    !sk_X509_push(chain, leaf) || (ca->two_level && (!X509_up_ref(ca->cert) || !sk_X509_push(chain, ca->cert))) ||
+	    !X509_up_ref(ca->root) || !sk_X509_push(chain, ca->root)) {
 		sk_X509_pop_free(chain, X509_free);
 		mc_seterr("out of memory");
 		return NULL;

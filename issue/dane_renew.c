@@ -32,8 +32,11 @@ static int
 refuses(struct mc_ca *ca, struct dep_dns **dns, const struct pol_profile *p, const struct store_cert *c,
     EVP_PKEY *next, char **why)
 {
+	/* The renewed leaf's chain above it: the intermediate and the root
+	 * (deployed for DANE profiles), or the root alone. */
+	X509 *tas[2] = { ca->cert, ca->root };
 	struct dep_dane_renew_req r = { .cn = c->cn, .names = &c->sans, .port = p->dane_port,
-	    .tas = &ca->cert, .ntas = 1, .next = next };
+	    .tas = ca->two_level ? tas : &ca->root, .ntas = ca->two_level ? 2 : 1, .next = next };
 	struct mc_strv notes = { 0 };
 	int rc;
 

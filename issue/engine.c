@@ -183,9 +183,21 @@ iss_plan_make(struct mc_ca *ca, const struct iss_req *req, struct iss_plan *p)
 		mc_seterr("no name to issue for");
 		goto out;
 	}
-	if (plan_key_type(p, req) < 0 ||
-	    pol_lifetime(p->prof, req->days, time(NULL), ca->rec.not_after, &p->days) < 0)
+	if (plan_key_type(p, req) < 0)
 		goto out;
+	if (ca->two_level) {
+		/* An intermediate near its end shortens leaves (check has
+		 * warned for 90 days) instead of stopping cron's renewals. */
+		int clamped;
+
+		if (pol_lifetime_clamped(p->prof, req->days, time(NULL), ca->rec.not_after, &p->days, &clamped) < 0)
+			goto out;
+		if (clamped)
+			iss_warn(ca, "lifetime cut to %d days: the issuing intermediate expires then; "
+			    "replace it with 'minica intermediate rotate'", p->days);
+	} else if (pol_lifetime(p->prof, req->days, time(NULL), ca->rec.not_after, &p->days) < 0) {
+		goto out;
+	}
 	rc = 0;
 out:
 	mc_strv_free(&permitted);
@@ -287,6 +299,26 @@ pick_serial(struct mc_ca *ca, ASN1_INTEGER *serial)
 	return -1;
 }
 
+/* The strict self-check, up to the root that clients trust (through the
+ * intermediate when there is one). */
+static int
+verify_issued(const struct mc_ca *ca, X509 *leaf, const char *purpose)
+{
+	STACK_OF(X509) *u = NULL, *r = NULL;
+	int rc = -1;
+
+	if (!ca->two_level)
+		return ca_verify_leaf(leaf, ca->cert, purpose);
+	if ((u = sk_X509_new_null()) == NULL || (r = sk_X509_new_null()) == NULL ||
+	    !sk_X509_push(u, ca->cert) || !sk_X509_push(r, ca->root))
+		mc_seterr("out of memory");
+	else
+		rc = ca_verify_chain(leaf, u, r, purpose, 0);
+	sk_X509_free(u);
+	sk_X509_free(r);
+	return rc;
+}
+
 /* Key, signature, self-check and the row to record.  No store access,
  * so batch runs it on several threads at once. */
 static int
@@ -316,7 +348,7 @@ sign_with_serial(const struct mc_ca *ca, const struct iss_plan *p, const ASN1_IN
 	lr.serial = serial;
 	lr.crl_url = ca->cfg.crl_url;
 	if ((is->cert = ca_leaf_sign(&lr, ca->cert, ca->key)) == NULL ||
-	    ca_verify_leaf(is->cert, ca->cert, purpose_of(p->prof)) < 0 || fill_record(ca, p, is) < 0)
+	    verify_issued(ca, is->cert, purpose_of(p->prof)) < 0 || fill_record(ca, p, is) < 0)
 		goto fail;
 	return 0;
 fail:
@@ -473,211 +505,6 @@ iss_issued_free(struct iss_issued *is)
 	memset(is, 0, sizeof(*is));
 }
 
-void
-iss_leaf_file_name(const struct store_cert *c, char *out, size_t len)
-{
-	const char *src = c->cn[0] ? c->cn : (c->sans.n ? c->sans.v[0] : c->serial);
-	size_t n = 0;
-
-	if (strncmp(src, "*.", 2) == 0) {
-		n = (size_t)snprintf(out, len, "wildcard");
-		src++;
-	}
-	for (; *src && n + 1 < len; src++) {
-		char ch = *src;
-
-		out[n++] = (char)((ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') || (ch >= '0' && ch <= '9') ||
-		    ch == '.' || ch == '-' || ch == '@' || ch == '_' ? ch : '_');
-	}
-	out[n] = '\0';
-	if (out[0] == '.' || out[0] == '\0')
-		out[0] = '_';
-}
-
-static char *
-out_path(const char *dir, const char *name, const char *suffix)
-{
-	char *p = NULL;
-
-	if (asprintf(&p, "%s/%s%s", dir, name, suffix) < 0) {
-		mc_seterr("out of memory");
-		return NULL;
-	}
-	return p;
-}
-
-/* The folder must be one, or be creatable, before anything is signed:
- * files are written only after the rows are committed. */
-/* access(W_OK) says yes to root on a read-only mount: a real file
- * (named like our temp files, so a kill leaves nothing foreign) tells. */
-static int
-probe_writable(const char *where, const char *dir)
-{
-	char *p = NULL;
-	int fd;
-
-	if (asprintf(&p, "%s/.minica-tmp.probe.XXXXXX", where) < 0) {
-		mc_seterr("out of memory");
-		return -1;
-	}
-	if ((fd = mkstemp(p)) < 0) {
-		mc_seterr("cannot write to --out '%s': %s; nothing was issued", dir, strerror(errno));
-		free(p);
-		return -1;
-	}
-	close(fd);
-	unlink(p);
-	free(p);
-	return 0;
-}
-
-static int
-check_out_dir(const char *dir)
-{
-	struct stat st;
-	char *copy, *parent;
-	int rc = 0;
-
-	if (stat(dir, &st) == 0) {
-		if (S_ISDIR(st.st_mode))
-			return probe_writable(dir, dir);
-		mc_seterr("--out '%s' is not a folder", dir);
-		return -1;
-	}
-	if (errno != ENOENT) {
-		mc_seterr("cannot use --out '%s': %s", dir, strerror(errno));
-		return -1;
-	}
-	if ((copy = mc_strdup(dir)) == NULL)
-		return -1;
-	parent = dirname(copy);
-	if (stat(parent, &st) < 0 || !S_ISDIR(st.st_mode)) {
-		mc_seterr("cannot create --out '%s': '%s' is not a folder", dir, parent);
-		rc = -1;
-	} else {
-		rc = probe_writable(parent, dir);
-	}
-	free(copy);
-	return rc;
-}
-
-int
-iss_out_dir_check(const char *dir)
-{
-	return check_out_dir(dir);
-}
-
-int
-iss_leaf_files_check(const char *dir, const char *name, int with_key)
-{
-	char *kp;
-	struct stat st;
-	int rc = 0;
-
-	if (check_out_dir(dir) < 0)
-		return -1;
-	if (!with_key)
-		return 0;
-	if ((kp = out_path(dir, name, ".key")) == NULL)
-		return -1;
-	if (lstat(kp, &st) == 0) {
-		mc_seterr("'%s' already exists; minica never overwrites a key (move it away or use --out DIR)", kp);
-		rc = -1;
-	}
-	free(kp);
-	return rc;
-}
-
-/* Temp files a killed minica left in the out folder (see iss_ca_lock). */
-static int
-sweep_out(struct mc_ca *ca, const char *dir)
-{
-	struct mc_strv removed = { 0 };
-
-	if (ca->locked_at.tv_sec == 0)
-		return 0;
-	if (mc_file_sweep_tmp(dir, &ca->locked_at, &removed) < 0) {
-		mc_strv_free(&removed);
-		return -1;
-	}
-	for (size_t i = 0; i < removed.n; i++)
-		iss_warn(ca, "removed '%s', left by an interrupted minica", removed.v[i]);
-	mc_strv_free(&removed);
-	return 0;
-}
-
-struct mc_fileset *
-iss_leaf_fileset(struct mc_ca *ca, const char *dir)
-{
-	if (mkdir(dir, 0700) < 0 && errno != EEXIST) {
-		mc_seterr("cannot create folder '%s': %s", dir, strerror(errno));
-		return NULL;
-	}
-	if (sweep_out(ca, dir) < 0)
-		return NULL;
-	return mc_fileset_new(dir);
-}
-
-static int
-leaf_files_add(struct mc_fileset *fs, const char *name, const struct iss_issued *is, X509 *root, int replace_key)
-{
-	struct mc_buf leaf = { 0 }, chain = { 0 }, key = { 0 };
-	char fname[300];
-	int rc = -1;
-
-	if (ca_cert_pem(is->cert, &leaf) < 0 || ca_cert_pem(is->cert, &chain) < 0 ||
-	    ca_cert_pem(root, &chain) < 0)
-		goto out;
-	snprintf(fname, sizeof(fname), "%s.key", name);
-	if (is->key != NULL && (ca_key_plain_pem(is->key, &key) < 0 ||
-	    mc_fileset_add(fs, fname, 0600, !replace_key, key.p, key.len) < 0))
-		goto out;
-	snprintf(fname, sizeof(fname), "%s.crt", name);
-	if (mc_fileset_add(fs, fname, 0644, 0, leaf.p, leaf.len) < 0)
-		goto out;
-	snprintf(fname, sizeof(fname), "%s-fullchain.crt", name);
-	if (mc_fileset_add(fs, fname, 0644, 0, chain.p, chain.len) < 0)
-		goto out;
-	rc = 0;
-out:
-	mc_buf_free(&leaf);
-	mc_buf_free(&chain);
-	mc_buf_free(&key);
-	return rc;
-}
-
-int
-iss_leaf_files_add(struct mc_fileset *fs, const char *name, const struct iss_issued *is, X509 *root)
-{
-	return leaf_files_add(fs, name, is, root, 0);
-}
-
-static int
-leaf_files_write(struct mc_ca *ca, const char *dir, const char *name, const struct iss_issued *is, int replace_key)
-{
-	struct mc_fileset *fs = iss_leaf_fileset(ca, dir);
-	int rc = -1;
-
-	if (fs != NULL && leaf_files_add(fs, name, is, ca->cert, replace_key) == 0 && mc_fileset_commit(fs) == 0)
-		rc = 0;
-	mc_fileset_free(fs);
-	return rc;
-}
-
-int
-iss_leaf_files_write(struct mc_ca *ca, const char *dir, const char *name, const struct iss_issued *is)
-{
-	return leaf_files_write(ca, dir, name, is, 0);
-}
-
-int
-iss_leaf_files_replace(struct mc_ca *ca, const char *dir, const char *name, const struct iss_issued *is)
-{
-	return leaf_files_write(ca, dir, name, is, 1);
-}
-
-/* A certificate signed from a CSR is renewed for the same key: the
- * requester's machine still holds it, and minica never had it. */
 static int
 keep_csr_key(const struct store_cert *c, struct iss_plan *plan)
 {
@@ -730,7 +557,7 @@ iss_renew_plan(struct mc_ca *ca, const struct store_cert *c, struct iss_plan *pl
 	}
 	req.sans = sans;
 	req.ips = ips;
-	req.days = (int)((c->not_after - c->not_before + 43200) / 86400);
+	req.days = (int)pol_cert_days(c->not_before, c->not_after);
 	if (req.days > prof->max_days)
 		req.days = prof->max_days;
 	/* A root near its end still renews, for as long as it lives, and
@@ -776,12 +603,4 @@ iss_renew_record(struct mc_ca *ca, const struct store_cert *old, struct iss_issu
 out:
 	free(names);
 	return rc;
-}
-
-void
-iss_plan_file_name(const struct iss_plan *p, char *out, size_t len)
-{
-	struct store_cert probe = { .cn = p->cn ? p->cn : (char *)"", .sans = p->names };
-
-	iss_leaf_file_name(&probe, out, len);
 }

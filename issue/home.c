@@ -9,7 +9,8 @@
 
 /* Files a new CA home gets, in creation order. */
 const char *const iss_home_files[] = {
-	"private/ca.key", "minica.db", "minica.db-wal", "minica.db-shm", "ca.crt", "minica.conf", NULL,
+	"private/ca.key", "minica.db", "minica.db-wal", "minica.db-shm", "ca.crt", "minica.conf",
+	"lock", ISS_INTER_KEY_NEXT, ISS_INTER_KEY, ISS_INTER_CRT, NULL,
 };
 
 static int

@@ -135,6 +135,9 @@ iss_import_add(struct mc_ca *ca, const struct iss_import_req *q, struct ca_impor
 		return -1;
 	if (r->n == 0)
 		return 0;
+	/* The root signed them (set->root), not a later intermediate. */
+	for (size_t i = 0; i < r->n; i++)
+		r->rows[i].ca_id = ca->root_rec.id;
 	if (store_begin(ca->db) < 0)
 		return -1;
 	if (iss_import_rows_record(ca->db, r) < 0 ||

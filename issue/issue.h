@@ -28,9 +28,20 @@ struct mc_ca {
 	char *home;		/* the CA home folder (owned) */
 	struct store *db;
 	struct pol_config cfg;
-	struct store_ca rec;
+	struct store_ca rec;	/* the issuing CA: the intermediate, or a root
+				 * that signs leaves itself */
 	X509 *cert;		/* the issuing certificate */
 	EVP_PKEY *key;		/* only after iss_ca_unlock */
+	struct store_ca root_rec;	/* the current root (a copy of rec when
+					 * the root issues) */
+	X509 *root;		/* the root certificate: what clients trust */
+	EVP_PKEY *root_key;	/* only after iss_ca_unlock_root */
+	X509 *cross;		/* after a root rotation, until the old root
+				 * expires: the new root issued by the old one,
+				 * last in every chain minica writes */
+	X509 *prev_root;	/* that old root (the trust kit carries it too) */
+	int two_level;		/* the root has (or had) an intermediate */
+	int no_issuer;		/* two_level, but none is current (revoked) */
 	int lock_fd;		/* >= 0 while iss_ca_lock holds the CA */
 	struct timespec locked_at;	/* when the lock was taken; 0: not held */
 	iss_warn_fn *warn;	/* NULL: warnings are dropped */
@@ -59,13 +70,106 @@ int iss_ca_lock(struct mc_ca *ca, const char *who, int wait_ms);
  * rest of the command).  What was done goes to ca->warn.  0 nothing
  * left, 1 something could not be settled (said), -1 error. */
 int iss_ca_settle(struct mc_ca *ca, const char *who, int wait_ms);
-/* Decrypts private/ca.key with pass and checks it matches the CA
+/* Decrypts the issuing key (private/intermediate.key, or private/ca.key
+ * when the root issues) with pass and checks it matches the issuing
  * certificate.  The key stays in the handle until iss_ca_close. */
 int iss_ca_unlock(struct mc_ca *ca, const char *pass, size_t passlen);
 /* Frees everything (the key too) and releases the lock.  Safe twice. */
 void iss_ca_close(struct mc_ca *ca);
 /* Sends one formatted warning to ca->warn (if set). */
 void iss_warn(const struct mc_ca *ca, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+/* ---- the two levels (root.c, inter.c) ---- */
+
+#define ISS_ROOT_KEY "private/ca.key"
+#define ISS_INTER_KEY "private/intermediate.key"
+#define ISS_INTER_KEY_NEXT "private/intermediate.key.next"
+#define ISS_INTER_CRT "intermediate.crt"
+#define ISS_ROOT_KEY_NEXT "private/ca.key.next"
+#define ISS_CROSS_CRT "cross.crt"
+#define ISS_INTER_WARN_DAYS 90	/* check warns this long before it expires */
+
+/* 1 if the root key is in the home (private/ca.key), 0 if not (offline),
+ * -1 on error. */
+int iss_root_key_here(const struct mc_ca *ca);
+/* Decrypts the root key: key_file (an offline copy), or NULL for the
+ * home's private/ca.key; checks it matches the root.  Missing: one line
+ * saying how to bring it online. */
+int iss_ca_unlock_root(struct mc_ca *ca, const char *key_file, const char *pass, size_t passlen);
+/* Moves the root key (and a copy of ca.crt) to dir as
+ * minica-root-<fingerprint>.key/.crt: verified copy, digest recorded in
+ * the store with an audit event, then removed from the home.  *dst (may
+ * be NULL) gets the key's new path (caller frees). */
+int iss_root_offline(struct mc_ca *ca, const char *dir, char **dst);
+/* Brings it back from dir (or a file, if from names one): it must be
+ * byte for byte the file that went out when that was recorded. */
+int iss_root_online(struct mc_ca *ca, const char *from, char **src);
+
+/* A new intermediate signed by the unlocked root (ca->root_key): key of
+ * key_type (NULL: ec256) encrypted with pass, days (0: 5 years, clamped
+ * to the root).  The current one, if any, is retired in the same
+ * transaction (intermediate rotate; the caller has unlocked it with the
+ * same pass, so cron's passphrase file keeps working) and its key kept
+ * as private/intermediate-<serial>.key.  The handle then issues from
+ * the new one.  Crash-safe: the new key is written as
+ * private/intermediate.key.next first, the store records its digest,
+ * and iss_inter_roll_forward finishes an interrupted switch. */
+int iss_inter_new(struct mc_ca *ca, const char *key_type, int days, const char *pass, size_t passlen);
+/* Root rotation (rotate.c): a new root (RSA-4096, the old root's subject
+ * and name constraints, pathlen 2, days 0: 3650), the cross-certificate
+ * (the new root's name and key issued by the old root, ca->root_key) and
+ * a new intermediate (inter_key NULL: ec256) under the new root, recorded
+ * in one transaction that retires the old root, intermediate and cross.
+ * The new root key is encrypted with root_pass (the old root's: unlocked
+ * with it), the new intermediate's with pass (the current one's, so
+ * cron's file keeps working).  Crash-safe as iss_inter_new: both keys go
+ * to *.next files first, whose digests the store records; then
+ * iss_root_roll_forward and iss_inter_roll_forward put them in place
+ * (the old root key, if in the home, kept as private/root-SERIAL.key). */
+struct iss_root_rotate {
+	int days;
+	const char *inter_key;
+	const char *root_pass, *pass;
+	size_t root_passlen, passlen;
+};
+int iss_root_rotate(struct mc_ca *ca, const struct iss_root_rotate *r);
+/* Finishes what an interrupted rotation left (lock held): a
+ * private/ca.key.next the store recorded replaces private/ca.key, any
+ * other is removed; ca.crt and cross.crt are rewritten when they differ. */
+int iss_root_roll_forward(struct mc_ca *ca);
+/* Fills ca->cross and ca->prev_root from the store (none, or an expired
+ * cross-certificate: both NULL).  Part of iss_ca_open. */
+int iss_ca_load_cross(struct mc_ca *ca);
+/* What follows a leaf of CA ca_id (0: the current issuer) in the files
+ * minica writes: its intermediate (NULL when a root signed it) and, for
+ * one under the current root while a cross-certificate lives, the cross
+ * (else NULL).  New references: the caller frees them.  0 or -1. */
+int iss_chain_of(const struct mc_ca *ca, int64_t ca_id, X509 **inter, X509 **cross);
+/* An intermediate certificate for key under root (verified against it). */
+X509 *iss_inter_cert(X509 *root, EVP_PKEY *root_key, EVP_PKEY *key, int days);
+/* 1 if t is a key type offered for an intermediate, else 0 (mc_err set). */
+int iss_inter_key_type_ok(const char *t);
+/* Writes pem to home/rel (0644) unless it holds exactly that already. */
+int iss_home_pem_put(struct mc_ca *ca, const char *rel, const char *pem);
+/* A store row for a CA certificate minica made (subject and constraints
+ * allocated: the caller frees them; pem is borrowed). */
+int iss_ca_row(X509 *cert, const char *pem, const char *role, int64_t parent_id, const char *key_type,
+    const char *key_sha256, struct store_ca *r);
+/* Completes or discards what an interrupted iss_inter_new left: a .next
+ * key the store recorded replaces intermediate.key; one it did not is
+ * removed.  intermediate.crt is rewritten when it differs. */
+int iss_inter_roll_forward(struct mc_ca *ca);
+/* Revokes an intermediate (a root operation: the root's CRL lists it). */
+int iss_inter_revoke(struct mc_ca *ca, const struct store_ca *inter, const char *reason);
+/* The CRL of the issuing CA (leaves it signed), or with root set the
+ * root's (revoked intermediates and leaves the root signed itself), with
+ * the CA's next CRL number, recorded (audit crl or crl-root, path= last:
+ * where the caller writes it, absolute); *number and *count (entries)
+ * for messages. */
+int iss_crl_make(struct mc_ca *ca, int root, int days, const char *path, struct mc_buf *pem, long *number,
+    size_t *count);
+/* CRL_REASON_* for "keyCompromise" etc.; -1 for an unknown name. */
+int iss_reason_code(const char *name);
 
 /* ---- the pipeline (engine.c) ---- */
 
@@ -141,7 +245,7 @@ int iss_leaf_files_write(struct mc_ca *ca, const char *dir, const char *name, co
  * removed, each one a warning), each leaf's files added (thread-safe),
  * then mc_fileset_commit. */
 struct mc_fileset *iss_leaf_fileset(struct mc_ca *ca, const char *dir);
-int iss_leaf_files_add(struct mc_fileset *fs, const char *name, const struct iss_issued *is, X509 *root);
+int iss_leaf_files_add(struct mc_fileset *fs, const struct mc_ca *ca, const char *name, const struct iss_issued *is);
 /* Same, replacing an existing key (renew: the old key's certificate is
  * superseded). */
 int iss_leaf_files_replace(struct mc_ca *ca, const char *dir, const char *name, const struct iss_issued *is);
@@ -149,6 +253,29 @@ int iss_leaf_files_replace(struct mc_ca *ca, const char *dir, const char *name, 
 int iss_renew_plan(struct mc_ca *ca, const struct store_cert *c, struct iss_plan *plan);
 /* One transaction: new row, old one superseded and linked, audit event. */
 int iss_renew_record(struct mc_ca *ca, const struct store_cert *old, struct iss_issued *is);
+/* What renew renews (renew_due.c): among the current certificates the
+ * selected ones (all when nonly is 0; else those whose profile is, or
+ * whose serial starts with, one of only[]: matched[i] set to 1 for each
+ * that selected any) that are due by pol_cert_due within days (or all
+ * with force), or whose lineage's deployment under root (NULL: any)
+ * still holds a predecessor; then the revoked ones still deployed there
+ * and never renewed.  out->current counts the current certificates. */
+struct iss_due_sel {
+	const char *root;
+	int days;
+	int force;
+	time_t now;
+	const char *const *only;
+	size_t nonly;
+	int *matched;		/* nonly entries, or NULL */
+};
+struct iss_due {
+	struct store_cert *v;
+	size_t n, cap;
+	size_t current;
+};
+int iss_renew_due(struct mc_ca *ca, const struct iss_due_sel *sel, struct iss_due *out);
+void iss_due_free(struct iss_due *l);
 /* Renews old[0..n): plans, signs (on up to jobs threads), then calls
  * finish for each new certificate (record it with iss_renew_record and
  * put its files or deployment in place); fail(arg, old) is called, with
@@ -188,6 +315,11 @@ long iss_dane_renew_prepare(struct mc_ca *ca, struct store_cert *old, size_t n, 
 size_t iss_renew_each_dane(struct mc_ca *ca, const struct store_cert *old, const struct iss_dane_renew *d, int jobs,
     iss_renew_finish_fn *finish, iss_renew_fail_fn *fail, void *arg);
 void iss_dane_renew_free(struct iss_dane_renew *d);
+/* The name (no suffix) c's files get in dir (outname.c): never the
+ * files of another certificate.  old: the certificate c renews (its
+ * files are replaced), NULL for a new one.  -1 when no name is free. */
+int iss_leaf_out_name(struct mc_ca *ca, const char *dir, const struct store_cert *c, const char *profile,
+    const struct store_cert *old, char *out, size_t len);
 /* A file name for a certificate: its CN or first name, made safe. */
 void iss_leaf_file_name(const struct store_cert *c, char *out, size_t len);
 /* The same for the certificate a plan will make. */

@@ -22,6 +22,8 @@ extern const size_t pol_nminica_keys;
 
 /* Fills an empty cfg with the built-in profiles and [minica] defaults. */
 int pol_builtins(struct pol_config *cfg);
+/* A target's mode, and owner and group root. */
+int pol_target_defaults(struct pol_target *t, mode_t mode);
 /* Appends a profile named name with the defaults a new profile starts from. */
 struct pol_profile *pol_profile_new(struct pol_config *cfg, const char *name);
 /* "[a-z0-9][a-z0-9_-]*", at most 32: it is typed on the command line. */

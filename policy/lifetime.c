@@ -86,6 +86,41 @@ pol_lifetime(const struct pol_profile *p, int requested, time_t now,
 	return 0;
 }
 
+/*
+ * Under an intermediate the rule differs: the intermediate is replaced
+ * (intermediate rotate) long before the root, and cron renewals in its
+ * last months must go on working, so the lifetime is shortened to what
+ * the intermediate has left instead of refused; check warns 90 days
+ * ahead so that rarely happens.
+ */
+int
+pol_lifetime_clamped(const struct pol_profile *p, int requested, time_t now,
+    time_t issuer_not_after, int *days, int *clamped)
+{
+	char date[21];
+	long long left;
+	int d;
+
+	*clamped = 0;
+	if (pol_lifetime(p, requested, now, 0, &d) < 0)
+		return -1;
+	left = ((long long)issuer_not_after - (long long)now) / DAY;
+	if (left < 1) {
+		iso_date(issuer_not_after, date);
+		mc_seterr("the issuing intermediate %s on %s; replace it with "
+		    "'minica intermediate rotate' before issuing",
+		    issuer_not_after <= now ? "expired" : "expires less than a day from now,",
+		    date);
+		return -1;
+	}
+	if (d > left) {
+		d = (int)left;
+		*clamped = 1;
+	}
+	*days = d;
+	return 0;
+}
+
 enum pol_crl_state
 pol_crl_due(time_t next_update, time_t now)
 {
@@ -96,10 +131,25 @@ pol_crl_due(time_t next_update, time_t now)
 	return POL_CRL_OK;
 }
 
+time_t
+pol_cert_due_at(time_t not_before, time_t not_after, int days)
+{
+	time_t a = not_after - (time_t)days * DAY;
+	time_t b = not_before + (not_after - not_before) * 2 / 3;
+
+	return a < b ? a : b;
+}
+
 int
 pol_cert_due(time_t not_before, time_t not_after, time_t now, int days)
 {
-	time_t life = not_after - not_before;
+	return now >= pol_cert_due_at(not_before, not_after, days);
+}
 
-	return not_after - now <= (time_t)days * 86400 || now - not_before >= life * 2 / 3;
+long
+pol_cert_days(time_t not_before, time_t not_after)
+{
+	/* notAfter is inclusive (RFC 5280), so N days end a second short of
+	 * N * 86400; a backdated notBefore adds minutes: the nearest day. */
+	return (long)((not_after - not_before + DAY / 2) / DAY);
 }

@@ -147,11 +147,20 @@ int pol_profiles_share_targets(const struct pol_profile *p, const struct pol_pro
  * ca_not_after <= 0 means the root's expiry is unknown: not checked.
  */
 int pol_lifetime(const struct pol_profile *p, int requested, time_t now, time_t ca_not_after, int *days);
+/* The same for a leaf of an intermediate: instead of refusing, the days
+ * are cut to the whole days the intermediate has left (*clamped = 1);
+ * refused only when less than one day is left. */
+int pol_lifetime_clamped(const struct pol_profile *p, int requested, time_t now,
+    time_t issuer_not_after, int *days, int *clamped);
 /* The renewal rule, one for renew and check (a check WARNING means
  * exactly "renew would renew this"): due when within days of not_after
  * or past two thirds of its lifetime. */
 #define POL_RENEW_DAYS_DEFAULT 30
 int pol_cert_due(time_t not_before, time_t not_after, time_t now, int days);
+/* When that is: the first moment pol_cert_due says 1. */
+time_t pol_cert_due_at(time_t not_before, time_t not_after, int days);
+/* The lifetime in days a certificate was issued for (--days N gives N). */
+long pol_cert_days(time_t not_before, time_t not_after);
 
 /* batch.c: the file of `minica issue --batch`, one certificate a line:
  *     PROFILE CN [NAME ...] [days=N] [key=TYPE]   # comment

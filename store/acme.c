@@ -7,7 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "store_private.h"
+#include "internal.h"
 
 const char store_acme_schema[] =
     "CREATE TABLE acme_accounts ("

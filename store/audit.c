@@ -5,7 +5,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "store_private.h"
+#include "internal.h"
 
 /* "root", or "root (sudo alice)" so the log names the person. */
 static void

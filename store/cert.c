@@ -3,18 +3,18 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "store_private.h"
+#include "internal.h"
 
 #define CERT_COLS \
 	"c.id, c.serial, c.profile, c.subject, c.cn, c.sans, c.key_type, c.not_before," \
 	" c.not_after, c.fingerprint_sha256, c.pem, c.status, c.superseded_by," \
 	" c.revoked_at, c.revocation_reason, c.imported, c.created_at," \
-	" (SELECT s.serial FROM certificates s WHERE s.id = c.superseded_by), c.key_from_csr"
+	" (SELECT s.serial FROM certificates s WHERE s.id = c.superseded_by), c.key_from_csr, c.ca_id"
 #define CERT_COLS_NO_PEM \
 	"c.id, c.serial, c.profile, c.subject, c.cn, c.sans, c.key_type, c.not_before," \
 	" c.not_after, c.fingerprint_sha256, '', c.status, c.superseded_by," \
 	" c.revoked_at, c.revocation_reason, c.imported, c.created_at," \
-	" (SELECT s.serial FROM certificates s WHERE s.id = c.superseded_by), c.key_from_csr"
+	" (SELECT s.serial FROM certificates s WHERE s.id = c.superseded_by), c.key_from_csr, c.ca_id"
 
 static int
 cmp_str(const void *a, const void *b)
@@ -97,6 +97,7 @@ read_row(sqlite3_stmt *stmt, void *row)
 	c->created_at = sqlite3_column_int64(stmt, 16);
 	store_col_copy(c->superseded_by_serial, sizeof(c->superseded_by_serial), stmt, 17);
 	c->key_from_csr = sqlite3_column_int(stmt, 18);
+	c->ca_id = sqlite3_column_int64(stmt, 19);
 	if (c->profile == NULL || c->subject == NULL || c->cn == NULL || c->pem == NULL) {
 		store_cert_free(c);
 		mc_seterr("out of memory");
@@ -165,10 +166,10 @@ store_cert_insert(struct store *st, struct store_cert *c)
 	if (sans == NULL || key == NULL)
 		goto out;
 	stmt = store_prepare(st,
-	    "INSERT INTO certificates (ca_id, serial, profile, subject, cn, sans, names_key, key_type,"
+	    "INSERT INTO certificates (serial, profile, subject, cn, sans, names_key, key_type,"
 	    " not_before, not_after, fingerprint_sha256, pem, status, imported, created_at,"
-	    " revoked_at, revocation_reason, key_from_csr)"
-	    " VALUES ((SELECT max(id) FROM ca),?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)");
+	    " revoked_at, revocation_reason, key_from_csr, ca_id)"
+	    " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?, COALESCE(NULLIF(?, 0), " STORE_ISSUER_ID_SQL "))");
 	if (stmt == NULL)
 		goto out;
 	sqlite3_bind_text(stmt, 1, c->serial, -1, SQLITE_STATIC);
@@ -190,6 +191,7 @@ store_cert_insert(struct store *st, struct store_cert *c)
 	if (c->revocation_reason)
 		sqlite3_bind_text(stmt, 16, c->revocation_reason, -1, SQLITE_STATIC);
 	sqlite3_bind_int(stmt, 17, c->key_from_csr);
+	sqlite3_bind_int64(stmt, 18, c->ca_id);
 	rc = store_exec_stmt(st, stmt);
 	if (rc == 0)
 		c->id = sqlite3_last_insert_rowid(st->db);
@@ -334,6 +336,7 @@ out:
  * (over a second for 100,000 certificates).  Without the PEM the sort
  * --all needs stays small. */
 #define EACH_WHERE " AND (?2 IS NULL OR c.profile = ?2) AND (?3 = 0 OR c.not_after < ?3)" \
+	" AND (?4 = 0 OR c.ca_id = ?4)" \
 	" ORDER BY c.not_after, c.id"
 
 static const char *const each_sql[2][2] = {
@@ -371,5 +374,6 @@ store_cert_each(struct store *st, const struct store_cert_filter *f, store_cert_
 	if (f->profile != NULL)
 		sqlite3_bind_text(stmt, 2, f->profile, -1, SQLITE_STATIC);
 	sqlite3_bind_int64(stmt, 3, f->expiring_before);
+	sqlite3_bind_int64(stmt, 4, f->ca_id);
 	return store_rows_each(st, stmt, &cert_row, &c, call_cert, &e, "list certificates");
 }

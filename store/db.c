@@ -6,7 +6,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "store_private.h"
+#include "internal.h"
 
 void
 store_seterr(struct store *st, const char *what)
@@ -53,6 +53,18 @@ store_exec_stmt(struct store *st, sqlite3_stmt *stmt)
 		return -1;
 	}
 	sqlite3_finalize(stmt);
+	return 0;
+}
+
+int
+store_exec_one(struct store *st, sqlite3_stmt *stmt, const char *none)
+{
+	if (store_exec_stmt(st, stmt) < 0)
+		return -1;
+	if (sqlite3_changes(st->db) != 1) {
+		mc_seterr("%s", none);
+		return -1;
+	}
 	return 0;
 }
 

@@ -3,7 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "store_private.h"
+#include "internal.h"
 
 #define DEPLOY_COLS \
 	"d.id, d.cert_id, c.serial, d.profile, d.root, d.deployed_at, d.state, d.repair, d.detail," \

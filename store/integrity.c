@@ -9,7 +9,7 @@
 #include <string.h>
 #include <time.h>
 
-#include "store_private.h"
+#include "internal.h"
 
 /* A CA that recorded half of what it signed must not go on issuing.
  * quick_check is O(size): about 0.14 s on 100,000 certificates. */

@@ -1,7 +1,7 @@
 /* Revocation, supersession, CRL numbers. */
 #include <string.h>
 
-#include "store_private.h"
+#include "internal.h"
 
 int
 store_cert_revoke(struct store *st, int64_t id, time_t when, const char *reason)
@@ -15,13 +15,7 @@ store_cert_revoke(struct store *st, int64_t id, time_t when, const char *reason)
 	sqlite3_bind_int64(stmt, 1, when);
 	sqlite3_bind_text(stmt, 2, reason, -1, SQLITE_STATIC);
 	sqlite3_bind_int64(stmt, 3, id);
-	if (store_exec_stmt(st, stmt) < 0)
-		return -1;
-	if (sqlite3_changes(st->db) != 1) {
-		mc_seterr("certificate is already revoked");
-		return -1;
-	}
-	return 0;
+	return store_exec_one(st, stmt, "certificate is already revoked");
 }
 
 int
@@ -35,13 +29,8 @@ store_cert_supersede(struct store *st, int64_t old_id, int64_t new_id)
 		return -1;
 	sqlite3_bind_int64(stmt, 1, new_id);
 	sqlite3_bind_int64(stmt, 2, old_id);
-	if (store_exec_stmt(st, stmt) < 0)
-		return -1;
-	if (sqlite3_changes(st->db) != 1) {
-		mc_seterr("the certificate being renewed is no longer valid (revoked or renewed meanwhile)");
-		return -1;
-	}
-	return 0;
+	return store_exec_one(st, stmt,
+	    "the certificate being renewed is no longer valid (revoked or renewed meanwhile)");
 }
 
 int
@@ -54,31 +43,23 @@ store_cert_replace_revoked(struct store *st, int64_t old_id, int64_t new_id)
 		return -1;
 	sqlite3_bind_int64(stmt, 1, new_id);
 	sqlite3_bind_int64(stmt, 2, old_id);
-	if (store_exec_stmt(st, stmt) < 0)
-		return -1;
-	if (sqlite3_changes(st->db) != 1) {
-		mc_seterr("the revoked certificate being replaced was replaced meanwhile");
-		return -1;
-	}
-	return 0;
+	return store_exec_one(st, stmt, "the revoked certificate being replaced was replaced meanwhile");
 }
 
 int64_t
 store_crl_next_number(struct store *st)
 {
-	sqlite3_stmt *stmt;
-	int64_t n = -1;
+	struct store_ca ca;
+	int64_t n;
+	int found = store_issuer_get(st, &ca);
 
-	if ((stmt = store_prepare(st, "UPDATE ca SET crl_number = crl_number + 1 WHERE id = (SELECT max(id) FROM ca)")) == NULL ||
-	    store_exec_stmt(st, stmt) < 0)
+	if (found <= 0) {
+		if (found == 0)
+			mc_seterr("database '%s' holds no current CA", st->path);
 		return -1;
-	if ((stmt = store_prepare(st, "SELECT crl_number FROM ca ORDER BY id DESC LIMIT 1")) == NULL)
-		return -1;
-	if (sqlite3_step(stmt) == SQLITE_ROW)
-		n = sqlite3_column_int64(stmt, 0);
-	else
-		store_seterr(st, "read CRL number");
-	sqlite3_finalize(stmt);
+	}
+	n = store_ca_crl_next(st, ca.id);
+	store_ca_free(&ca);
 	return n;
 }
 

@@ -3,7 +3,7 @@
  * by PRAGMA user_version, each step in its own BEGIN IMMEDIATE.  Append
  * new steps; never edit one that has shipped.
  */
-#include "store_private.h"
+#include "internal.h"
 
 const struct store_migration store_migrations[] = {
 	{ 1,
@@ -165,6 +165,31 @@ const struct store_migration store_migrations[] = {
 	/* The ACME server (acme/): accounts, orders, authorizations,
 	 * challenges and nonces; the SQL lives with its queries. */
 	{ 5, store_acme_schema },
+	/* A two-level CA: the root (offline) signs intermediates, the
+	 * current intermediate signs leaves.  Every CA certificate the home
+	 * ever had stays a row (earlier intermediates keep verifying what
+	 * they signed, and the root's CRL lists the revoked ones); one
+	 * current root and one current intermediate at most.  key_sha256
+	 * is the root key file's digest when it went offline, so the file
+	 * brought back is known to be the same.  list and check filter by
+	 * the signing CA, so the covering index gains ca_id. */
+	{ 6,
+	  "ALTER TABLE ca ADD COLUMN role TEXT NOT NULL DEFAULT 'root'"
+	  "  CHECK (role IN ('root', 'intermediate', 'cross'));"
+	  "ALTER TABLE ca ADD COLUMN parent_id INTEGER REFERENCES ca(id);"
+	  "ALTER TABLE ca ADD COLUMN key_type TEXT NOT NULL DEFAULT '';"
+	  "ALTER TABLE ca ADD COLUMN status TEXT NOT NULL DEFAULT 'current'"
+	  "  CHECK (status IN ('current', 'retired', 'revoked'));"
+	  "ALTER TABLE ca ADD COLUMN revoked_at INTEGER;"
+	  "ALTER TABLE ca ADD COLUMN revocation_reason TEXT;"
+	  "ALTER TABLE ca ADD COLUMN key_sha256 TEXT NOT NULL DEFAULT '';"
+	  "UPDATE ca SET status = 'retired' WHERE id != (SELECT max(id) FROM ca);"
+	  "CREATE UNIQUE INDEX ca_one_current ON ca(role) WHERE status = 'current';"
+	  "DROP INDEX certificates_list;"
+	  "CREATE INDEX certificates_list ON certificates(status, not_after, id, serial, profile,"
+	  "  subject, cn, sans, key_type, not_before, fingerprint_sha256, superseded_by, revoked_at,"
+	  "  revocation_reason, imported, created_at, key_from_csr, ca_id);"
+	},
 };
 
 const size_t store_nmigrations = sizeof(store_migrations) / sizeof(store_migrations[0]);

@@ -41,6 +41,8 @@ int store_begin(struct store *st);
 int store_commit(struct store *st);
 void store_rollback(struct store *st);
 
+/* ca.c: every CA certificate the home has had: roots, intermediates
+ * (parent_id: the root that signed them) and cross-certificates. */
 struct store_ca {
 	int64_t id;
 	char *subject;
@@ -52,10 +54,40 @@ struct store_ca {
 	char *constraints;	/* human-readable, "" for none */
 	int imported;
 	time_t created_at;
+	char role[16];		/* root, intermediate, cross; "" on insert: root */
+	int64_t parent_id;	/* 0: none */
+	char key_type[16];	/* "" when not known (roots made before) */
+	char status[16];	/* current, retired, revoked; "" on insert: current */
+	time_t revoked_at;
+	char *revocation_reason;
+	char key_sha256[65];	/* key file digest: an intermediate's as made, the root's
+				 * when it went offline */
+	int64_t crl_number;	/* the last CRL number it used */
 };
 int store_ca_insert(struct store *st, struct store_ca *ca);
-/* The current CA; 1 found, 0 none, -1 error. */
+/* The current root; 1 found, 0 none, -1 error. */
 int store_ca_get(struct store *st, struct store_ca *out);
+/* The CA that signs new certificates: the current intermediate under the
+ * current root; the root itself only if it never had an intermediate.
+ * 1 found, 0 none (an intermediate was revoked or retired and none
+ * replaced it), -1 error. */
+int store_issuer_get(struct store *st, struct store_ca *out);
+/* By id, or by serial (any case, colons allowed; exact).  1/0/-1. */
+int store_ca_by_id(struct store *st, int64_t id, struct store_ca *out);
+int store_ca_find(struct store *st, const char *serial, struct store_ca *out);
+typedef int (*store_ca_cb)(const struct store_ca *ca, void *arg);
+/* Every row, oldest first; a non-zero return from cb stops and is returned. */
+int store_ca_each(struct store *st, store_ca_cb cb, void *arg);
+/* current -> retired (a rotated intermediate, a replaced root); -1 if
+ * the row is not current. */
+int store_ca_retire(struct store *st, int64_t id);
+/* Marks an intermediate or cross-certificate revoked; -1 if it already is
+ * or is a root. */
+int store_ca_revoke(struct store *st, int64_t id, time_t when, const char *reason);
+int store_ca_set_key_sha256(struct store *st, int64_t id, const char *sha256);
+/* Increments and returns this CA's CRL number (inside the caller's
+ * transaction). */
+int64_t store_ca_crl_next(struct store *st, int64_t id);
 void store_ca_free(struct store_ca *ca);
 
 /* audit.c: append-only (enforced by triggers). */
@@ -170,6 +202,7 @@ struct store_cert {
 	char *revocation_reason;
 	int imported;
 	time_t created_at;
+	int64_t ca_id;		/* the CA that signed it; 0 on insert: the current issuer */
 	int key_from_csr;	/* the key is a CSR's: renew keeps it */
 };
 int store_cert_insert(struct store *st, struct store_cert *c);
@@ -197,6 +230,7 @@ struct store_cert_filter {
 	time_t expiring_before;	/* 0: any */
 	const char *status;	/* only this status (overrides all) */
 	int no_pem;		/* pem is "": faster when it is not needed */
+	int64_t ca_id;		/* 0: any; else only what this CA signed */
 };
 typedef int (*store_cert_cb)(const struct store_cert *c, void *arg);
 /* Calls cb for each match, soonest expiry first; a non-zero return from
@@ -212,8 +246,8 @@ int store_cert_revoke(struct store *st, int64_t id, time_t when, const char *rea
  * kept revoked; once. */
 int store_cert_replace_revoked(struct store *st, int64_t old_id, int64_t new_id);
 int store_cert_supersede(struct store *st, int64_t old_id, int64_t new_id);
-/* Increments and returns the CA's CRL number (inside the caller's
- * transaction). */
+/* Increments and returns the current issuer's CRL number (inside the
+ * caller's transaction). */
 int64_t store_crl_next_number(struct store *st);
 int store_cert_each_revoked(struct store *st, store_cert_cb cb, void *arg);
 

@@ -333,7 +333,9 @@ mkdir_step(int dfd, const char *name, const char *shown, mode_t mode)
 		mc_seterr("cannot create folder '%s': %s", shown, strerror(errno));
 		return -1;
 	}
-	fd = openat(dfd, name, O_RDONLY | O_DIRECTORY | O_CLOEXEC | (made ? O_NOFOLLOW : 0));
+	/* A folder that was there is only walked through: O_PATH needs no
+	 * read permission (a 0711 parent); one made here is ours to fchmod. */
+	fd = openat(dfd, name, O_DIRECTORY | O_CLOEXEC | (made ? O_RDONLY | O_NOFOLLOW : O_PATH));
 	if (fd < 0) {
 		if (made && (errno == ELOOP || errno == ENOTDIR))
 			mc_seterr("refusing folder '%s': it was replaced while being created", shown);
@@ -363,7 +365,7 @@ mc_mkdir_p(const char *path, mode_t mode)
 		return -1;
 	}
 	memcpy(buf, path, len + 1);
-	if ((dfd = open(buf[0] == '/' ? "/" : ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0) {
+	if ((dfd = open(buf[0] == '/' ? "/" : ".", O_PATH | O_DIRECTORY | O_CLOEXEC)) < 0) {
 		mc_seterr("cannot open folder '%s': %s", buf[0] == '/' ? "/" : ".", strerror(errno));
 		return -1;
 	}

@@ -7,10 +7,15 @@ umask 077
 T=$(mktemp -d "${TMPDIR:-/tmp}/minica-test.XXXXXX")
 trap 'rm -rf "$T"' EXIT
 export MINICA_HOME="$T/home"
-unset MINICA_PASSPHRASE MINICA_P12_PASSPHRASE 2>/dev/null || true
+unset MINICA_PASSPHRASE MINICA_P12_PASSPHRASE MINICA_ROOT_PASSPHRASE 2>/dev/null || true
 PASS="$T/pass"
 printf 'correct horse battery staple\n' > "$PASS"
 chmod 600 "$PASS"
+# The root's passphrase (init, root operations); $PASS is the issuing
+# intermediate's.
+ROOTPASS="$T/rootpass"
+printf 'the root passphrase of the tests\n' > "$ROOTPASS"
+chmod 600 "$ROOTPASS"
 ROOT="$T/root"
 mkdir -p "$ROOT"
 
@@ -48,8 +53,17 @@ new_ca() {
 	if [ -n "${MINICA_SHARED_CA:-}" ] && [ -d "$MINICA_SHARED_CA" ]; then
 		cp -a "$MINICA_SHARED_CA" "$MINICA_HOME"
 	else
-		mc init --domain example.org --domain example.net --passphrase-file "$PASS" >/dev/null
+		mc init --domain example.org --domain example.net --passphrase-file "$PASS" \
+			--root-passphrase-file "$ROOTPASS" >/dev/null
 	fi
+}
+
+# verify_chain ROOT CHAIN [--bad|--client]: the five independent
+# verifiers of tests/verify/chain.sh (OpenSSL, GnuTLS, NSS twice, Go).
+verify_chain() {
+	_r=$1 _c=$2
+	shift 2
+	sh "$(dirname "$0")/../verify/chain.sh" "$@" "$_r" "$_c" || fail "chain.sh $* $_r $_c"
 }
 
 db_count() { sqlite3 "$MINICA_HOME/minica.db" "SELECT count(*) FROM $1"; }

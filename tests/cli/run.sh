@@ -6,15 +6,17 @@ umask 077
 here=$(cd "$(dirname "$0")" && pwd)
 : "${MINICA_BIN:?set MINICA_BIN to the built minica}"
 export MINICA_BIN
-# One CA shared by tests that copy it (new_ca in lib.sh).
+# One CA shared by tests that copy it (new_ca in lib.sh): a root and its
+# issuing intermediate, as init makes by default.
 shared=$(mktemp -d "${TMPDIR:-/tmp}/minica-shared.XXXXXX")
 trap 'rm -rf "$shared"' EXIT
 printf 'correct horse battery staple\n' > "$shared/pass"
-chmod 600 "$shared/pass"
+printf 'the root passphrase of the tests\n' > "$shared/rootpass"
+chmod 600 "$shared/pass" "$shared/rootpass"
 # MINICA_SETUP_BIN: make the shared CA with another binary (check-valgrind
 # does not wait a minute for RSA-4096 under valgrind; t_init covers init).
 if ! "${MINICA_SETUP_BIN:-$MINICA_BIN}" --home "$shared/ca" init --domain example.org --domain example.net \
-    --passphrase-file "$shared/pass" >/dev/null; then
+    --passphrase-file "$shared/pass" --root-passphrase-file "$shared/rootpass" >/dev/null; then
 	echo "cannot create the shared test CA" >&2
 	exit 1
 fi

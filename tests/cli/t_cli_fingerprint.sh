@@ -3,7 +3,7 @@
 # import, bundle, the kit's README.txt and install scripts): sixteen
 # groups of four upper-case hex digits, computed here with openssl.
 . "$(dirname "$0")/lib.sh"
-mc init --domain example.org --passphrase-file "$PASS" > "$T/init"
+mc init --domain example.org --passphrase-file "$PASS" --root-passphrase-file "$ROOTPASS" > "$T/init"
 grouped=$(openssl x509 -in "$MINICA_HOME/ca.crt" -noout -fingerprint -sha256 | cut -d= -f2 | tr -d : |
 	sed 's/..../& /g; s/ $//')
 [ ${#grouped} -eq 79 ] || fail "cannot compute the grouped fingerprint"
@@ -22,7 +22,7 @@ contains "$T/out" "\"fingerprint_sha256\":\"$(printf %s "$grouped" | tr -d ' ' |
 # init on a terminal: a labelled progress line and the next steps.
 here=$(cd "$(dirname "$0")" && pwd)
 MINICA_HOME="$T/h2" python3 "$here/ptyrun.py" --input "$(printf 'short\nshorx\nshort\nshort')" \
-	"$MINICA_BIN" init --domain example.org > "$T/tty"
+	"$MINICA_BIN" init --domain example.org --no-intermediate > "$T/tty"
 contains "$T/tty" "generating the 4096-bit root key: done"
 contains "$T/tty" "the two passphrases differ; type them again"
 contains "$T/tty" "has only 5 characters"

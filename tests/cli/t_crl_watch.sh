@@ -28,7 +28,7 @@ contains "$T/out" "run 'minica renew'"
 # 31 days on: CRITICAL, and openssl agrees the CRL is no good.
 expect 2 faketime -f +31d "$MINICA_BIN" check
 contains "$T/out" "CRITICAL: crl: the CRL at $T/pub/ca.crl expired at"
-if faketime -f +31d openssl verify -crl_check -CRLfile "$T/pub/ca.crl" -CAfile "$ca" "$T/o/www.example.org.crt" >"$T/v" 2>&1; then
+if faketime -f +31d openssl verify -crl_check -CRLfile "$T/pub/ca.crl" -CAfile "$ca" -untrusted "$T/o/www.example.org.crt" "$T/o/www.example.org.crt" >"$T/v" 2>&1; then
 	fail "openssl accepted an expired CRL"
 fi
 contains "$T/v" "CRL has expired"
@@ -42,7 +42,7 @@ expect 0 faketime -f +31d sh -c '"$MINICA_BIN" check --quiet >/dev/null || "$MIN
 contains "$T/out" "wrote CRL number"
 contains "$T/out" "to $T/pub/ca.crl"
 [ "$before" != "$(openssl crl -in "$T/pub/ca.crl" -noout -crlnumber)" ] || fail "CRL not refreshed"
-faketime -f +31d openssl verify -crl_check -CRLfile "$T/pub/ca.crl" -CAfile "$ca" "$T/o/www.example.org.crt" >/dev/null ||
+faketime -f +31d openssl verify -crl_check -CRLfile "$T/pub/ca.crl" -CAfile "$ca" -untrusted "$T/o/www.example.org.crt" "$T/o/www.example.org.crt" >/dev/null ||
 	fail "refreshed CRL not accepted"
 expect 0 faketime -f +31d "$MINICA_BIN" check
 lacks "$T/out" "crl"
@@ -75,7 +75,7 @@ expect 0 mc issue nginx --cn cdp.example.org --out "$T/o"
 openssl x509 -in "$T/o/cdp.example.org.crt" -noout -text > "$T/text"
 grep -A2 "X509v3 CRL Distribution Points" "$T/text" | grep -q "URI:http://ca.example.org/minica.crl" ||
 	{ cat "$T/text"; fail "no CRL distribution point"; }
-openssl verify -x509_strict -purpose sslserver -CAfile "$ca" "$T/o/cdp.example.org.crt" >/dev/null || fail "CDP leaf verify"
+openssl verify -x509_strict -purpose sslserver -CAfile "$ca" -untrusted "$T/o/cdp.example.org.crt" "$T/o/cdp.example.org.crt" >/dev/null || fail "CDP leaf verify"
 certtool --verify --load-ca-certificate "$ca" --infile "$T/o/cdp.example.org.crt" >/dev/null 2>&1 || fail "certtool CDP leaf"
 printf 'crl_url = https://ca.example.org/minica.crl\n' >> "$MINICA_HOME/minica.conf"
 expect 1 mc issue nginx --cn cdp2.example.org --out "$T/o"

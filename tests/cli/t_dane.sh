@@ -28,9 +28,13 @@ contains "$T/out" "stays valid across every renewal"
 if grep -v '^;' "$T/out" | grep -vqE '^_25\._tcp\.[a-z0-9.-]+\. IN TLSA [23] 1 1 [0-9a-f]{64}$'; then
 	cat "$T/out"; fail "a line that is not a zone record"
 fi
-# The deployed file carries the root last, as a 2 1 1 record needs.
+# The deployed file carries the intermediate, then the root last, as a
+# 2 1 1 record needs (issue 17 with issue 15's two levels).
 [ "$(spki "$crt")" = "$ee" ] || fail "leaf"
-awk '/BEGIN/{n++} n==2' "$crt" >"$T/last.pem"
+[ "$(grep -c 'BEGIN CERTIFICATE' "$crt")" -eq 3 ] || fail "the deployed file is not leaf + intermediate + root"
+awk '/BEGIN/{n++} n==2' "$crt" >"$T/mid.pem"
+[ "$(spki "$T/mid.pem")" = "$(spki "$MINICA_HOME/intermediate.crt")" ] || fail "the intermediate is not second"
+awk '/BEGIN/{n++} n==3' "$crt" >"$T/last.pem"
 [ "$(spki "$T/last.pem")" = "$ta" ] || fail "the deployed file does not end with the root"
 
 expect 0 mc dane smtpd --port 2525 --json

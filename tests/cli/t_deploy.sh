@@ -41,8 +41,10 @@ serial1=$(sed -n 's/^issued smtpd certificate \([0-9a-f]*\),.*/\1/p' "$T/out")
 [ "$(stat -c '%a' "$ca")" = 644 ] || fail "root cert mode"
 ls -A "$ROOT/etc/ssl/certs" "$ROOT/etc/ssl/private" | grep -q '^\.minica-' && fail "staged or backup files left"
 
-# Leaf first, then the root; no key; every block ends with a newline.
-[ "$(grep -c 'BEGIN CERTIFICATE' "$crt")" -eq 2 ] || fail "cert file should hold leaf + root"
+# Leaf first, then the intermediate, then (smtpd is a DANE profile: a
+# 2 1 1 record names a certificate the server sends) the root; no key;
+# every block ends with a newline.
+[ "$(grep -c 'BEGIN CERTIFICATE' "$crt")" -eq 3 ] || fail "cert file should hold leaf + intermediate + root"
 lacks "$crt" "PRIVATE KEY"
 [ "$(tail -c 1 "$crt" | od -An -c | tr -d ' ')" = '\n' ] || fail "cert file does not end with a newline"
 grep -q -- '-----END CERTIFICATE----------BEGIN' "$crt" && fail "PEM blocks run together"
@@ -50,12 +52,15 @@ openssl x509 -in "$crt" -noout -subject | grep -q 'CN *= *mail.example.org' || f
 [ "$(openssl x509 -in "$crt" -noout -serial | cut -d= -f2 | tr A-F a-f | sed 's/^0*//')" = "$(echo "$serial1" | sed 's/^0*//')" ] ||
 	fail "deployed leaf has another serial"
 openssl crl2pkcs7 -nocrl -certfile "$crt" | openssl pkcs7 -print_certs -noout | sed -n 's/^subject=//p' >"$T/subjects"
-[ "$(sed -n 2p "$T/subjects")" = "$(openssl x509 -in "$ca" -noout -subject | sed 's/^subject=//')" ] ||
-	fail "second certificate is not the root: $(cat "$T/subjects")"
-openssl verify -CAfile "$ca" "$crt" >/dev/null || fail "openssl verify of the deployed leaf"
+[ "$(sed -n 2p "$T/subjects")" = "$(openssl x509 -in "$MINICA_HOME/intermediate.crt" -noout -subject | sed 's/^subject=//')" ] ||
+	fail "second certificate is not the intermediate: $(cat "$T/subjects")"
+[ "$(sed -n 3p "$T/subjects")" = "$(openssl x509 -in "$MINICA_HOME/ca.crt" -noout -subject | sed 's/^subject=//')" ] ||
+	fail "third certificate is not the root: $(cat "$T/subjects")"
+cmp -s "$ca" "$MINICA_HOME/ca.crt" || fail "the ca_cert target is not the root"
+# The deployed file is the chain clients need: leaf, then the intermediate.
+verify_chain "$ca" "$crt"
 [ "$(openssl x509 -in "$crt" -noout -pubkey | openssl sha256)" = "$(openssl pkey -in "$key" -pubout | openssl sha256)" ] ||
 	fail "deployed key does not match the certificate"
-certtool --verify --load-ca-certificate "$ca" --infile "$crt" >/dev/null 2>&1 || fail "GnuTLS certtool --verify"
 
 # The reload ran once, with its arguments, without the passphrase.
 [ "$(cat "$CALLS")" = "smtpd reload" ] || fail "reload calls: $(cat "$CALLS")"

@@ -81,20 +81,21 @@ done
 chmod 700 "$MINICA_HOME/private"
 expect 0 mc list
 
-# private/ca.key garbage, truncated or missing: issue refuses, reads work.
-key="$MINICA_HOME/private/ca.key"
+# The issuing key (the intermediate's) garbage, truncated or missing:
+# issue refuses, reads work.
+key="$MINICA_HOME/private/intermediate.key"
 cp "$key" "$T/key.good"
 head -c 3000 /dev/urandom > "$key"
 refused 1 "cannot read private key" issue nginx --cn www.example.org --out "$CWD/o"
-head -c 1500 "$T/key.good" > "$key"
-refused 1 "ca.key" issue nginx --cn www.example.org --out "$CWD/o"
+head -c 200 "$T/key.good" > "$key"
+refused 1 "intermediate.key" issue nginx --cn www.example.org --out "$CWD/o"
 printf -- '-----BEGIN ENCRYPTED PRIVATE KEY-----\n!!!!\n-----END ENCRYPTED PRIVATE KEY-----\n' > "$key"
-refused 1 "ca.key" issue nginx --cn www.example.org --out "$CWD/o"
+refused 1 "intermediate.key" issue nginx --cn www.example.org --out "$CWD/o"
 rm "$key"
-refused 1 "ca.key" issue nginx --cn www.example.org --out "$CWD/o"
+refused 1 "intermediate.key" issue nginx --cn www.example.org --out "$CWD/o"
 # Another CA's key (a valid key of the right kind) is not this CA's.
 openssl genpkey -algorithm RSA -pkeyopt rsa_keygen_bits:2048 -aes256 -pass pass:"$MINICA_PASSPHRASE" -out "$key" 2>/dev/null
-refused 1 "does not match the CA certificate" issue nginx --cn www.example.org --out "$CWD/o"
+refused 1 "does not match the intermediate certificate" issue nginx --cn www.example.org --out "$CWD/o"
 cp "$T/key.good" "$key"
 
 # minica.conf: binary garbage, a NUL byte (NCONF would cut the line

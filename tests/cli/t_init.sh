@@ -1,8 +1,10 @@
 #!/bin/sh
-# minica init: the root, checked with openssl rather than minica itself.
+# minica init: the root (and its issuing intermediate, which
+# t_intermediate covers), checked with openssl rather than minica itself.
 . "$(dirname "$0")/lib.sh"
 
-expect 0 mc init --domain Example.ORG. --domain example.net --name "Example Private CA" --passphrase-file "$PASS"
+expect 0 mc init --domain Example.ORG. --domain example.net --name "Example Private CA" --passphrase-file "$PASS" \
+	--root-passphrase-file "$ROOTPASS"
 contains "$T/out" "SHA-256 fingerprint"
 crt="$MINICA_HOME/ca.crt"
 key="$MINICA_HOME/private/ca.key"
@@ -20,7 +22,7 @@ openssl x509 -in "$crt" -noout -text > "$T/text"
 contains "$T/text" "Public-Key: (4096 bit)"
 contains "$T/text" "Signature Algorithm: sha256WithRSAEncryption"
 contains "$T/text" "Subject: O = Example Private CA, CN = Example Private CA"
-grep -A1 "X509v3 Basic Constraints: critical" "$T/text" | grep -q "CA:TRUE, pathlen:1" || fail "basicConstraints"
+grep -A1 "X509v3 Basic Constraints: critical" "$T/text" | grep -q "CA:TRUE, pathlen:2" || fail "basicConstraints"
 grep -A1 "X509v3 Key Usage: critical" "$T/text" | grep -q "^ *Certificate Sign, CRL Sign$" || fail "keyUsage"
 contains "$T/text" "X509v3 Subject Key Identifier"
 contains "$T/text" "X509v3 Name Constraints: critical"
@@ -50,10 +52,13 @@ contains "$T/asn1" ":aes-256-cbc"
 grep -A3 ":scrypt" "$T/asn1" | grep -q "INTEGER *:4000" || fail "scrypt N"
 grep -A4 ":scrypt" "$T/asn1" | grep -q "INTEGER *:08" || fail "scrypt r"
 grep -A5 ":scrypt" "$T/asn1" | grep -q "INTEGER *:05" || fail "scrypt p"
-openssl pkey -in "$key" -passin "file:$PASS" -noout || fail "openssl pkey cannot read the key"
+# The root key has the root's passphrase, not the intermediate's.
+openssl pkey -in "$key" -passin "file:$ROOTPASS" -noout || fail "openssl pkey cannot read the key"
+if openssl pkey -in "$key" -passin "file:$PASS" -noout 2>/dev/null; then fail "root key opens with the intermediate's passphrase"; fi
+openssl pkey -in "$MINICA_HOME/private/intermediate.key" -passin "file:$PASS" -noout || fail "intermediate key"
 if openssl pkey -in "$key" -passin pass:wrong -noout 2>/dev/null; then fail "wrong passphrase accepted"; fi
 if openssl pkey -in "$key" -passin pass: -noout 2>/dev/null; then fail "empty passphrase accepted"; fi
-openssl pkey -in "$key" -passin "file:$PASS" -pubout > "$T/pub1"
+openssl pkey -in "$key" -passin "file:$ROOTPASS" -pubout > "$T/pub1"
 openssl x509 -in "$crt" -noout -pubkey > "$T/pub2"
 cmp -s "$T/pub1" "$T/pub2" || fail "key does not match ca.crt"
 
@@ -70,11 +75,13 @@ assert d["fingerprint_sha256"] == sys.argv[2], d
 assert d["key_type"] == "rsa4096"
 assert "BEGIN CERTIFICATE" in d["pem"]
 assert d["not_after"].endswith("Z")
+assert d["root_key"] == "here"
+assert d["intermediate"]["key_type"] == "ec256" and d["intermediate"]["days_left"] >= 1823, d["intermediate"]
 ' "$T/out" "$fpr" || fail "show ca --json"
 
 # The store recorded it, with an audit event.
-[ "$(db_count ca)" = 1 ] || fail "ca rows"
-[ "$(sqlite3 "$MINICA_HOME/minica.db" "SELECT action FROM audit")" = init ] || fail "audit"
+[ "$(db_count ca)" = 2 ] || fail "ca rows"
+[ "$(sqlite3 "$MINICA_HOME/minica.db" "SELECT group_concat(action) FROM audit")" = init,intermediate-new ] || fail "audit"
 [ "$(sqlite3 "$MINICA_HOME/minica.db" "PRAGMA journal_mode")" = wal ] || fail "not WAL"
 
 # A second init is refused and changes nothing.
@@ -83,3 +90,26 @@ expect 1 mc init --domain example.org --passphrase-file "$PASS"
 contains "$T/err" "a CA already exists"
 one_line "$T/err"
 [ "$(cat "$crt" "$key" "$MINICA_HOME/minica.db" | sha256sum)" = "$sum" ] || fail "second init changed files"
+
+# --no-intermediate: root only, as before, one passphrase.
+expect 0 mc --home "$T/solo" init --domain example.org --no-intermediate --passphrase-file "$PASS"
+[ ! -e "$T/solo/intermediate.crt" ] && [ ! -e "$T/solo/private/intermediate.key" ] || fail "--no-intermediate made one"
+openssl pkey -in "$T/solo/private/ca.key" -passin "file:$PASS" -noout || fail "root-only key passphrase"
+[ "$(sqlite3 "$T/solo/minica.db" "SELECT count(*) FROM ca")" = 1 ] || fail "root-only ca rows"
+expect 0 mc --home "$T/solo" issue nginx --cn www.example.org --passphrase-file "$PASS" --out "$T/solo-o"
+[ "$(grep -c BEGIN "$T/solo-o/www.example.org.crt")" = 1 ] || fail "root-only NAME.crt is not the leaf alone"
+verify_chain "$T/solo/ca.crt" "$T/solo-o/www.example.org-fullchain.crt"
+expect 1 mc --home "$T/solo" root offline --to "$T"
+contains "$T/err" "add an intermediate first"
+# ... and later an intermediate (the root's passphrase is the old CA
+# passphrase; the new one must differ): old leaves keep verifying.
+printf 'the new intermediate passphrase\n' > "$T/ipass"
+expect 1 mc --home "$T/solo" intermediate new --root-passphrase-file "$PASS" --passphrase-file "$PASS"
+contains "$T/err" "must differ"
+expect 0 mc --home "$T/solo" intermediate new --key ec384 --root-passphrase-file "$PASS" --passphrase-file "$T/ipass"
+openssl x509 -in "$T/solo/intermediate.crt" -noout -text | grep -q "ASN1 OID: secp384r1" || fail "ec384 intermediate"
+expect 1 mc --home "$T/solo" intermediate new --root-passphrase-file "$PASS" --passphrase-file "$T/ipass"
+contains "$T/err" "intermediate rotate"
+expect 0 mc --home "$T/solo" issue nginx --cn new.example.org --passphrase-file "$T/ipass" --out "$T/solo-o"
+verify_chain "$T/solo/ca.crt" "$T/solo-o/new.example.org.crt"
+verify_chain "$T/solo/ca.crt" "$T/solo-o/www.example.org-fullchain.crt"

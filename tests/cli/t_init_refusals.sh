@@ -26,7 +26,7 @@ expect 1 mc init --domain github.io --passphrase-file "$PASS"
 contains "$T/err" "'github.io' is a public suffix"
 expect 1 mc init --domain co.uk --passphrase-file "$PASS"
 contains "$T/err" "'co.uk' is a public suffix"
-expect 0 mc init --domain localhost --allow-public-suffix --passphrase-file "$PASS"
+expect 0 mc init --domain localhost --allow-public-suffix --passphrase-file "$PASS" --root-passphrase-file "$ROOTPASS"
 contains "$T/out" "permitted:DNS:localhost"
 rm -rf "$MINICA_HOME"
 
@@ -55,6 +55,12 @@ contains "$T/err" "--passphrase-file"
 one_line "$T/err"
 nothing_created "no terminal"
 
+# The root's passphrase likewise, once the intermediate's is given.
+expect 1 setsid -w "$MINICA_BIN" init --domain example.org --passphrase-file "$PASS"
+contains "$T/err" "--root-passphrase-file"
+one_line "$T/err"
+nothing_created "no terminal for the root passphrase"
+
 # The passphrase never goes on argv: there is no such option.
 expect 64 mc init --domain example.org --passphrase secret
 contains "$T/err" "unknown option"
@@ -62,7 +68,7 @@ one_line "$T/err"
 
 # A home open to others is refused, saying how to fix it.
 mkdir -m 755 "$MINICA_HOME"
-expect 1 mc init --domain example.org --passphrase-file "$PASS"
+expect 1 mc init --domain example.org --passphrase-file "$PASS" --root-passphrase-file "$ROOTPASS"
 contains "$T/err" "chmod 700"
 one_line "$T/err"
 [ -z "$(ls -A "$MINICA_HOME")" ] || fail "files left in a refused home"

@@ -1,18 +1,27 @@
 #!/bin/sh
-# Every passphrase source, and name-constraint variants.
+# Every passphrase source (the intermediate's; the root's with its own
+# options), and name-constraint variants.
 . "$(dirname "$0")/lib.sh"
 
-key_opens() { openssl pkey -in "$1/private/ca.key" -passin "pass:$2" -noout 2>/dev/null; }
+key_opens() { openssl pkey -in "$1/private/intermediate.key" -passin "pass:$2" -noout 2>/dev/null; }
+root_opens() { openssl pkey -in "$1/private/ca.key" -passin "pass:$2" -noout 2>/dev/null; }
 
-# --passphrase-fd
-expect 0 mc --home "$T/h1" init --no-name-constraints --passphrase-fd 3 3<"$PASS"
+# --passphrase-fd, --root-passphrase-fd
+expect 0 mc --home "$T/h1" init --no-name-constraints --passphrase-fd 3 3<"$PASS" --root-passphrase-fd 4 4<"$ROOTPASS"
 key_opens "$T/h1" "correct horse battery staple" || fail "--passphrase-fd"
+root_opens "$T/h1" "the root passphrase of the tests" || fail "--root-passphrase-fd"
+openssl x509 -in "$T/h1/intermediate.crt" -noout -text > "$T/text"
+lacks "$T/text" "Name Constraints"
 openssl x509 -in "$T/h1/ca.crt" -noout -text > "$T/text"
 lacks "$T/text" "Name Constraints"
 
 # MINICA_PASSPHRASE, taken out of the environment (CRLF file ending too).
-expect 0 env MINICA_PASSPHRASE="env pass phrase" "$MINICA_BIN" --home "$T/h2" init --domain example.org --permit-ip 192.0.2.0/24 --permit-ip 2001:db8::/32
+expect 0 env MINICA_PASSPHRASE="env pass phrase" MINICA_ROOT_PASSPHRASE="root env phrase" "$MINICA_BIN" \
+	--home "$T/h2" init --domain example.org --permit-ip 192.0.2.0/24 --permit-ip 2001:db8::/32
 key_opens "$T/h2" "env pass phrase" || fail "MINICA_PASSPHRASE"
+root_opens "$T/h2" "root env phrase" || fail "MINICA_ROOT_PASSPHRASE"
+openssl x509 -in "$T/h2/intermediate.crt" -noout -text >> "$T/text2"
+contains "$T/text2" "IP:192.0.2.0/255.255.255.0"
 openssl x509 -in "$T/h2/ca.crt" -noout -text > "$T/text"
 contains "$T/text" "IP:192.0.2.0/255.255.255.0"
 contains "$T/text" "IP:2001:DB8:0:0:0:0:0:0/FFFF:FFFF:0:0:0:0:0:0"
@@ -22,12 +31,13 @@ lacks "$T/text" "IP:0.0.0.0/0.0.0.0"
 # file's, not the passphrase's.
 printf 'file pass\r\n' > "$T/crlf"
 chmod 600 "$T/crlf"
-expect 0 env MINICA_PASSPHRASE=other "$MINICA_BIN" --home "$T/h3" init --domain example.org --passphrase-file "$T/crlf" --days 30
+expect 0 env MINICA_PASSPHRASE=other "$MINICA_BIN" --home "$T/h3" init --domain example.org --passphrase-file "$T/crlf" --days 30 \
+	--root-passphrase-file "$ROOTPASS"
 key_opens "$T/h3" "file pass" || fail "CRLF passphrase file"
 
 # A world-readable passphrase file works but is warned about.
 chmod 644 "$T/crlf"
-expect 0 mc --home "$T/h4" init --domain example.org --passphrase-file "$T/crlf"
+expect 0 mc --home "$T/h4" init --domain example.org --passphrase-file "$T/crlf" --root-passphrase-file "$ROOTPASS"
 contains "$T/err" "readable by group or others"
 
 # A database from a future schema version is refused clearly.

@@ -23,7 +23,7 @@ for profile in smtpd dovecot nginx server client; do
 		crt="$T/o$i/$host.crt"
 		[ "$(mode_of "$T/o$i/$host.key")" = 600 ] || fail "key mode"
 		[ "$(mode_of "$T/o$i")" = 700 ] || fail "out dir mode"
-		openssl verify -x509_strict -purpose "$purpose" -verify_hostname "alt$i.example.net" -CAfile "$ca" "$crt" >"$T/v" 2>&1 ||
+		openssl verify -x509_strict -purpose "$purpose" -verify_hostname "alt$i.example.net" -CAfile "$ca" -untrusted "$crt" "$crt" >"$T/v" 2>&1 ||
 			{ cat "$T/v"; fail "openssl verify $profile $key"; }
 		gnutls_ok "$crt" "$host"
 		# The key file matches the certificate.
@@ -47,11 +47,12 @@ for profile in smtpd dovecot nginx server client; do
 		fi
 		grep -A1 "Subject Alternative Name" "$T/text" | grep -q "DNS:$host, DNS:alt$i.example.net" || fail "SAN"
 		contains "$T/text" "Subject Key Identifier"
-		contains "$T/text" "Signature Algorithm: sha256WithRSAEncryption"
-		# AKI equals the root's SKI.
-		ski=$(openssl x509 -in "$ca" -noout -ext subjectKeyIdentifier | tail -1 | tr -d ' ')
+		# Signed by the P-256 intermediate, with its hash.
+		contains "$T/text" "Signature Algorithm: ecdsa-with-SHA256"
+		# AKI equals the intermediate's SKI.
+		ski=$(openssl x509 -in "$MINICA_HOME/intermediate.crt" -noout -ext subjectKeyIdentifier | tail -1 | tr -d ' ')
 		aki=$(openssl x509 -in "$crt" -noout -ext authorityKeyIdentifier | tail -1 | tr -d ' ' | sed 's/^keyid://')
-		[ "$ski" = "$aki" ] || fail "AKI $aki != root SKI $ski"
+		[ "$ski" = "$aki" ] || fail "AKI $aki != intermediate SKI $ski"
 		serial=$(openssl x509 -in "$crt" -noout -serial | cut -d= -f2 | tr A-F a-f)
 		[ ${#serial} -ge 30 ] && [ ${#serial} -le 40 ] || fail "serial length ${#serial}"
 		[ "$(sqlite3 "$MINICA_HOME/minica.db" "SELECT profile || ' ' || key_type FROM certificates WHERE serial = '$serial'")" = "$profile $key" ] ||
@@ -95,7 +96,8 @@ contains "$T/san" "DNS:mixed.example.org, DNS:xn--bcher-kva.example.org"
 # IPs only through --ip, and only where the root permits them.
 expect 1 mc issue server --cn ip.example.org --ip 192.0.2.7 --out "$T/ip0"
 contains "$T/err" "outside the root's name constraints (a root made without 'init --permit-ip CIDR' may not vouch for any IP)"
-expect 0 mc --home "$T/iphome" init --domain example.org --permit-ip 192.0.2.0/24 --permit-ip 2001:db8::/32
+expect 0 mc --home "$T/iphome" init --domain example.org --permit-ip 192.0.2.0/24 --permit-ip 2001:db8::/32 \
+	--root-passphrase-file "$ROOTPASS"
 # IP ranges read as CIDR everywhere (GENERAL_NAME_print says "<invalid length=8>").
 ipnc="permitted:DNS:example.org, permitted:email:example.org, permitted:email:.example.org, permitted:IP:192.0.2.0/24, permitted:IP:2001:db8::/32"
 contains "$T/out" "$ipnc"
@@ -111,7 +113,7 @@ lacks "$T/out" "invalid"
 expect 0 mc --home "$T/iphome" issue server --cn ip.example.org --ip 192.0.2.7 --ip 2001:DB8::1 --out "$T/ip"
 openssl x509 -in "$T/ip/ip.example.org.crt" -noout -ext subjectAltName > "$T/san"
 contains "$T/san" "DNS:ip.example.org, IP Address:192.0.2.7, IP Address:2001:DB8:0:0:0:0:0:1"
-openssl verify -x509_strict -purpose sslserver -verify_ip 192.0.2.7 -CAfile "$T/iphome/ca.crt" "$T/ip/ip.example.org.crt" >/dev/null ||
+openssl verify -x509_strict -purpose sslserver -verify_ip 192.0.2.7 -CAfile "$T/iphome/ca.crt" -untrusted "$T/ip/ip.example.org.crt" "$T/ip/ip.example.org.crt" >/dev/null ||
 	fail "IP verify"
 expect 1 mc --home "$T/iphome" issue server --cn ip2.example.org --ip 198.51.100.1 --out "$T/ip2"
 contains "$T/err" "IP address 198.51.100.1 is outside the root's name constraints (permitted: 192.0.2.0/24, 2001:db8::/32)"
@@ -119,7 +121,7 @@ one_line "$T/err"
 
 # A wildcard, verified for a name it covers.
 expect 0 mc issue nginx --cn "*.example.org" --out "$T/wc"
-openssl verify -x509_strict -purpose sslserver -verify_hostname foo.example.org -CAfile "$ca" "$T/wc/wildcard.example.org.crt" >/dev/null ||
+openssl verify -x509_strict -purpose sslserver -verify_hostname foo.example.org -CAfile "$ca" -untrusted "$T/wc/wildcard.example.org.crt" "$T/wc/wildcard.example.org.crt" >/dev/null ||
 	fail "wildcard verify"
 
 # A name longer than 64 characters is not a CN: empty subject, critical SAN.
@@ -129,14 +131,14 @@ openssl x509 -in "$T/l/$long.crt" -noout -subject -ext subjectAltName > "$T/text
 contains "$T/text" "subject="
 lacks "$T/text" "CN"
 openssl x509 -in "$T/l/$long.crt" -noout -text | grep -q "Subject Alternative Name: critical" || fail "SAN not critical"
-openssl verify -x509_strict -purpose sslserver -verify_hostname "$long" -CAfile "$ca" "$T/l/$long.crt" >/dev/null || fail "long name verify"
+openssl verify -x509_strict -purpose sslserver -verify_hostname "$long" -CAfile "$ca" -untrusted "$T/l/$long.crt" "$T/l/$long.crt" >/dev/null || fail "long name verify"
 gnutls_ok "$T/l/$long.crt" "$long"
 
 # Client certificates for a person: e-mail address as rfc822Name.
 expect 0 mc issue client --cn alice@Example.org --out "$T/c"
 openssl x509 -in "$T/c/alice@example.org.crt" -noout -ext subjectAltName > "$T/san"
 contains "$T/san" "email:alice@example.org"
-openssl verify -x509_strict -purpose sslclient -CAfile "$ca" "$T/c/alice@example.org.crt" >/dev/null || fail "client verify"
+openssl verify -x509_strict -purpose sslclient -CAfile "$ca" -untrusted "$T/c/alice@example.org.crt" "$T/c/alice@example.org.crt" >/dev/null || fail "client verify"
 
 # The default out dir is the current one; list and show find them.
 mkdir "$T/cwd" && cd "$T/cwd"
@@ -166,7 +168,7 @@ d = json.load(open(sys.argv[1]))
 assert d["fingerprint_sha256"] == sys.argv[2] and d["cn"] == "mx.example.net" and "BEGIN CERTIFICATE" in d["pem"]
 ' "$T/out" "$fpr" || fail "show prefix --json"
 expect 0 mc show "$(echo "$serial" | tr A-F a-f)"
-contains "$T/out" "$fpr"
+contains "$T/out" "$(printf %s "$fpr" | tr a-f A-F | sed 's/..../& /g; s/ $//')"
 expect 1 mc show 00
 contains "$T/err" "no certificate"
 expect 1 mc show xyz

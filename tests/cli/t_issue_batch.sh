@@ -50,7 +50,7 @@ for name in mail.example.org imap.example.org www.example.org h01.example.org h0
 	done
 	[ "$(mode_of "$D/$name.key")" = 600 ] || fail "$name.key mode"
 	[ "$(mode_of "$crt")" = 644 ] || fail "$name.crt mode"
-	openssl verify -x509_strict -CAfile "$CA" "$crt" >"$T/v" 2>&1 || { cat "$T/v"; fail "openssl verify $name"; }
+	openssl verify -x509_strict -CAfile "$CA" -untrusted "$crt" "$crt" >"$T/v" 2>&1 || { cat "$T/v"; fail "openssl verify $name"; }
 	openssl verify -x509_strict -CAfile "$CA" -untrusted "$D/$name-fullchain.crt" "$crt" >/dev/null 2>&1 ||
 		fail "verify $name with its chain"
 	# The key belongs to the certificate.
@@ -71,8 +71,8 @@ end=$(date -d "$(openssl x509 -in "$D/www.example.org.crt" -noout -enddate | cut
 openssl x509 -in "$D/h07.example.org.crt" -noout -text | grep -q "Public-Key: (3072 bit)" || fail "key=rsa3072"
 openssl x509 -in "$D/mail.example.org.crt" -noout -text | grep -q "Public-Key: (2048 bit)" || fail "profile default key"
 openssl x509 -in "$D/Jane_Doe.crt" -noout -subject | grep -q "CN = Jane Doe" || fail "quoted CN"
-openssl verify -x509_strict -purpose sslclient -CAfile "$CA" "$D/jane@example.org.crt" >/dev/null || fail "client purpose"
-openssl verify -x509_strict -purpose sslserver -CAfile "$CA" "$D/h06.example.net.crt" >/dev/null || fail "server purpose"
+openssl verify -x509_strict -purpose sslclient -CAfile "$CA" -untrusted "$D/jane@example.org.crt" "$D/jane@example.org.crt" >/dev/null || fail "client purpose"
+openssl verify -x509_strict -purpose sslserver -CAfile "$CA" -untrusted "$D/h06.example.net.crt" "$D/h06.example.net.crt" >/dev/null || fail "server purpose"
 
 # Idempotent: every line is current, nothing issued, nothing written.
 expect 0 mc issue --batch "$B" --out "$D" --passphrase-file /nonexistent
@@ -184,7 +184,7 @@ for p in smtpd nginx dovecot; do
 	c=$(sqlite3 "$MINICA_HOME/minica.db" "SELECT cert_path FROM deployments d JOIN certificates c ON c.id = d.cert_id WHERE c.profile = '$p' AND d.state = 'current'")
 	case $c in "$ROOT"/*) ;; *) fail "$p not deployed under --root ($c)";; esac
 	[ -f "$c" ] || fail "$p not deployed ($c)"
-	openssl verify -x509_strict -CAfile "$CA" "$c" >/dev/null 2>&1 || fail "$p deployed cert does not verify"
+	openssl verify -x509_strict -CAfile "$CA" -untrusted "$c" "$c" >/dev/null 2>&1 || fail "$p deployed cert does not verify"
 done
 [ "$(cat "$CALLS")" = "smtpd
 nginx

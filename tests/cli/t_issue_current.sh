@@ -57,6 +57,9 @@ contains "$T/err" "its key is rsa2048 (asked: ec256)"
 contains "$T/err" "--force issues one as asked"
 expect 1 mc issue smtpd --cn mail.example.org --days 90 --passphrase-file "$PASS"
 contains "$T/err" "issued for 397 days (asked: 90)"
+# asking for what it has is not a difference (notAfter is inclusive)
+expect 0 mc issue smtpd --cn mail.example.org --days 397 --passphrase-file "$PASS"
+contains "$T/out" "not due for renewal; nothing issued"
 openssl req -new -newkey rsa:2048 -nodes -keyout "$T/csr.key" -out "$T/csr.pem" -subj /CN=mail.example.org 2>/dev/null
 expect 1 mc issue smtpd --csr "$T/csr.pem" --passphrase-file "$PASS"
 contains "$T/err" "another key than the CSR's"

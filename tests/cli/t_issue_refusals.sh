@@ -82,7 +82,7 @@ expect 0 mc issue nginx --csr "$T/ca.csr" --out "$T/csrout"
 openssl x509 -in "$T/csrout/csr.example.org.crt" -noout -text > "$T/text"
 grep -A1 "Basic Constraints: critical" "$T/text" | grep -q "CA:FALSE" || fail "CSR CA:TRUE was copied"
 grep -A1 "Subject Alternative Name" "$T/text" | grep -q "DNS:csr.example.org, DNS:www.csr.example.org" || fail "CSR names"
-openssl verify -x509_strict -purpose sslserver -CAfile "$MINICA_HOME/ca.crt" "$T/csrout/csr.example.org.crt" >/dev/null || fail "CSR leaf verify"
+openssl verify -x509_strict -purpose sslserver -CAfile "$MINICA_HOME/ca.crt" -untrusted "$T/csrout/csr.example.org.crt" "$T/csrout/csr.example.org.crt" >/dev/null || fail "CSR leaf verify"
 [ "$(openssl x509 -in "$T/csrout/csr.example.org.crt" -noout -pubkey | sha256sum)" = "$(openssl pkey -in "$T/csr.key" -pubout | sha256sum)" ] ||
 	fail "CSR leaf does not carry the CSR's key"
 before=$(state)

@@ -4,6 +4,8 @@
 new_ca
 export MINICA_PASSPHRASE="correct horse battery staple"
 ca="$MINICA_HOME/ca.crt"
+# Leaves' CRLs are the issuing intermediate's.
+inter="$MINICA_HOME/intermediate.crt"
 cd "$T"
 
 expect 0 mc issue nginx --cn bad.example.org --out "$T/o"
@@ -12,7 +14,7 @@ bad=$(openssl x509 -in "$T/o/bad.example.org.crt" -noout -serial | cut -d= -f2)
 
 # An empty CRL first: valid, number 1.
 expect 0 mc crl --out "$T/crl0.pem"
-openssl crl -in "$T/crl0.pem" -noout -CAfile "$ca" -verify >"$T/v" 2>&1 || { cat "$T/v"; fail "crl0 verify"; }
+openssl crl -in "$T/crl0.pem" -noout -CAfile "$inter" -verify >"$T/v" 2>&1 || { cat "$T/v"; fail "crl0 verify"; }
 openssl crl -in "$T/crl0.pem" -noout -text > "$T/text"
 contains "$T/text" "X509v3 CRL Number:"
 grep -A1 "X509v3 CRL Number" "$T/text" | grep -q "^ *1$" || fail "CRL number 1"
@@ -30,7 +32,7 @@ contains "$T/err" "already revoked"
 one_line "$T/err"
 
 expect 0 mc crl --out "$T/crl.pem" --days 7
-openssl crl -in "$T/crl.pem" -noout -CAfile "$ca" -verify >"$T/v" 2>&1 || { cat "$T/v"; fail "crl verify"; }
+openssl crl -in "$T/crl.pem" -noout -CAfile "$inter" -verify >"$T/v" 2>&1 || { cat "$T/v"; fail "crl verify"; }
 openssl crl -in "$T/crl.pem" -noout -text > "$T/text"
 grep -A1 "X509v3 CRL Number" "$T/text" | grep -q "^ *2$" || fail "CRL number 2"
 contains "$T/text" "Serial Number: $bad"
@@ -40,13 +42,13 @@ contains "$T/text" "X509v3 Authority Key Identifier"
 next=$(date -d "$(openssl crl -in "$T/crl.pem" -noout -nextupdate | cut -d= -f2)" +%s)
 [ $(( (next - $(date +%s)) / 86400 )) -eq 6 ] || [ $(( (next - $(date +%s)) / 86400 )) -eq 7 ] || fail "nextUpdate"
 # The revoked leaf is rejected, the other accepted.
-if openssl verify -crl_check -CRLfile "$T/crl.pem" -CAfile "$ca" "$T/o/bad.example.org.crt" >"$T/v" 2>&1; then
+if openssl verify -crl_check -CRLfile "$T/crl.pem" -CAfile "$ca" -untrusted "$inter" "$T/o/bad.example.org.crt" >"$T/v" 2>&1; then
 	fail "revoked certificate accepted"
 fi
 contains "$T/v" "certificate revoked"
-openssl verify -crl_check -CRLfile "$T/crl.pem" -CAfile "$ca" "$T/o/good.example.org.crt" >/dev/null || fail "good cert rejected"
+openssl verify -crl_check -CRLfile "$T/crl.pem" -CAfile "$ca" -untrusted "$inter" "$T/o/good.example.org.crt" >/dev/null || fail "good cert rejected"
 # GnuTLS agrees.
-certtool --verify-crl --load-ca-certificate "$ca" --infile "$T/crl.pem" >/dev/null 2>&1 || fail "certtool --verify-crl"
+certtool --verify-crl --load-ca-certificate "$inter" --infile "$T/crl.pem" >/dev/null 2>&1 || fail "certtool --verify-crl"
 
 # Default output in the home; the wrong passphrase writes nothing.
 expect 0 mc crl
@@ -54,7 +56,7 @@ expect 0 mc crl
 MINICA_PASSPHRASE=wrong expect 1 mc crl --out "$T/crl-wrong.pem"
 contains "$T/err" "wrong passphrase"
 [ ! -e "$T/crl-wrong.pem" ] || fail "CRL written with a wrong passphrase"
-[ "$(sqlite3 "$MINICA_HOME/minica.db" "SELECT crl_number FROM ca")" = 3 ] || fail "CRL number consumed by a failed run"
+[ "$(sqlite3 "$MINICA_HOME/minica.db" "SELECT crl_number FROM ca WHERE role = 'intermediate'")" = 3 ] || fail "CRL number consumed by a failed run"
 
 # list shows it revoked (with --all), show gives reason and time.
 expect 0 mc list

@@ -13,7 +13,7 @@ fi
 . "$here/lib.sh"
 
 e2e_init
-export MINICA_HOME="$E2E_DIR/home" MINICA_PASSPHRASE=acme-e2e-pass
+export MINICA_HOME="$E2E_DIR/home" MINICA_PASSPHRASE=acme-e2e-pass MINICA_ROOT_PASSPHRASE=acme-e2e-root-pass
 acme=acme.example.test
 "$MINICA_BIN" init --domain example.test >"$E2E_DIR/init.log" 2>&1 || { e2e_show_log "$E2E_DIR/init.log"; e2e_fail "init"; }
 cp /etc/hosts "$E2E_DIR/hosts"

@@ -38,7 +38,9 @@ dns_dig "$mx" A >"$E2E_DIR/dig.out" 2>&1
 grep -q 'flags:.* ad' "$E2E_DIR/dig.out" || { e2e_show_log "$E2E_DIR/dig.out"; e2e_fail "unbound does not validate example.org"; }
 
 smtp=$(e2e_port) && sub=$(e2e_port) || e2e_fail "no free ports"
-mc init --domain example.org --domain example.net --passphrase-file "$pass" >"$E2E_DIR/init.out" 2>&1 ||
+(umask 077 && printf 'e2e root passphrase\n' >"$E2E_DIR/rootpass")
+mc init --domain example.org --domain example.net --passphrase-file "$pass" --root-passphrase-file "$E2E_DIR/rootpass" \
+	>"$E2E_DIR/init.out" 2>&1 ||
 	{ e2e_show_log "$E2E_DIR/init.out"; e2e_fail "minica init failed"; }
 cat >>"$MINICA_HOME/minica.conf" <<CONF
 [minica]
@@ -174,9 +176,9 @@ mc renew --days 400 --root "$root" --passphrase-file "$pass" >"$E2E_DIR/renew.ou
 [ "$(e2e_fp "$root/etc/ssl/certs/smtpd.crt")" != "$old" ] || e2e_fail "renew did not redeploy"
 e2e_wait_served openssl "$smtp" smtp "$mx" "$root/etc/ssl/certs/minica-ca.pem" "$root/etc/ssl/certs/smtpd.crt"
 check_dane 0 --probe
-has "$E2E_DIR/check.out" "(record 2 1 1, depth 1)"
+has "$E2E_DIR/check.out" "(record 2 1 1, depth 2)"
 expect_finger_verified "2 1 1 after renew"
-grep -q "Matched DANE TA certificate at depth 1: 2 1 1" "$E2E_DIR/finger.out" ||
+grep -q "Matched DANE TA certificate at depth 2: 2 1 1" "$E2E_DIR/finger.out" ||
 	{ e2e_show_log "$E2E_DIR/finger.out"; e2e_fail "posttls-finger did not match the 2 1 1 record"; }
 # The old key's 3 1 1 alone: the mail-losing case.
 dns_publish "$E2E_DIR/dns" "$(zone_lines "$E2E_DIR/dane.zone" | grep 'TLSA 3 1 1')" ""

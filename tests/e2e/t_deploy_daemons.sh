@@ -16,13 +16,15 @@ mc() { "$MINICA_BIN" "$@"; }
 export MINICA_HOME="$E2E_DIR/home"
 unset MINICA_PASSPHRASE 2>/dev/null || true
 pass=$E2E_DIR/pass
-(umask 077 && printf 'e2e passphrase for minica\n' >"$pass")
+(umask 077 && printf 'e2e passphrase for minica\n' >"$pass" && printf 'e2e root passphrase\n' >"$E2E_DIR/rootpass")
 root=$E2E_DIR/root
 mkdir -p "$root"
 name=mail.example.org
 web=www.example.org
 
-mc init --domain example.org --passphrase-file "$pass" >"$E2E_DIR/init.out" 2>&1 ||
+# Two levels, as init makes by default: the daemons serve leaf +
+# intermediate, the clients trust the root only.
+mc init --domain example.org --passphrase-file "$pass" --root-passphrase-file "$E2E_DIR/rootpass" >"$E2E_DIR/init.out" 2>&1 ||
 	{ e2e_show_log "$E2E_DIR/init.out"; e2e_fail "minica init failed"; }
 # Reload commands aimed at the throw-away instances, run by minica itself.
 cat >>"$MINICA_HOME/minica.conf" <<EOF
@@ -64,8 +66,11 @@ for p in smtpd dovecot nginx; do
 	grep -q "$p is not running" "$E2E_DIR/issue-$p.out" ||
 		{ e2e_show_log "$E2E_DIR/issue-$p.out"; e2e_fail "a stopped $p was not reported as not running"; }
 done
-for f in "$smtpd_crt" "$dovecot_crt" "$nginx_crt"; do
-	openssl verify -CAfile "$ca" "$f" >/dev/null || e2e_fail "openssl verify '$f'"
+# smtpd is a DANE profile: its file ends with the root a 2 1 1 record names.
+[ "$(grep -c 'BEGIN CERTIFICATE' "$smtpd_crt")" -eq 3 ] || e2e_fail "'$smtpd_crt' is not leaf + intermediate + root"
+for f in "$dovecot_crt" "$nginx_crt"; do
+	[ "$(grep -c 'BEGIN CERTIFICATE' "$f")" -eq 2 ] || e2e_fail "'$f' is not leaf + intermediate"
+	openssl verify -x509_strict -CAfile "$ca" -untrusted "$f" "$f" >/dev/null || e2e_fail "openssl verify '$f'"
 done
 e2e_log "issued and deployed under $root"
 

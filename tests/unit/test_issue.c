@@ -5,6 +5,7 @@
  */
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <unistd.h>
 
 #include "issue/issue.h"
@@ -350,11 +351,33 @@ Test(renew, staged_key_is_certified_with_its_type)
 	fx_ca_close(&f);
 }
 
+/* A current deployment of cert_id: DIR/NAME.crt and DIR/NAME.key, as
+ * recorded (the files need not exist). */
+static void
+fx_deploy(struct fx_ca *f, int64_t cert_id, const char *name)
+{
+	struct store_deployment d = { 0 };
+	char cp[160], kp[160];
+
+	snprintf(cp, sizeof(cp), "%s/%s.crt", f->dir, name);
+	snprintf(kp, sizeof(kp), "%s/%s.key", f->dir, name);
+	d.cert_id = cert_id;
+	d.profile = (char *)"server";
+	d.root = (char *)"/";
+	d.cert.path = cp;
+	d.key.path = kp;
+	d.cert.mode = 0644;
+	d.key.mode = 0600;
+	memset(d.cert.sha256, 'a', 64);
+	memset(d.key.sha256, 'b', 64);
+	cr_assert_eq(store_deploy_begin(f->ca.db, &d), 0, "%s", mc_err());
+	cr_assert_eq(store_deploy_finish(f->ca.db, &d, "current", "deploy", NULL), 0, "%s", mc_err());
+}
+
 /* A deployment whose files are gone, of a certificate since revoked:
  * CRITICAL for each, named by the deployment. */
 Test(findings, missing_files_and_revoked_certificate)
 {
-	struct store_deployment d = { 0 };
 	struct iss_findings fs = { 0 };
 	struct iss_issued a;
 	char cp[160], kp[160];
@@ -366,18 +389,7 @@ Test(findings, missing_files_and_revoked_certificate)
 	cr_assert_eq(issue_one(&f, "www.example.org", 30, &a), 0, "%s", mc_err());
 	snprintf(cp, sizeof(cp), "%s/www.crt", f.dir);
 	snprintf(kp, sizeof(kp), "%s/www.key", f.dir);
-	d.cert_id = a.rec.id;
-	d.profile = (char *)"server";
-	d.root = (char *)"/";
-	d.cert.path = cp;
-	d.key.path = kp;
-	d.cert.mode = 0644;
-	d.key.mode = 0600;
-	memset(d.cert.sha256, 'a', 64);
-	memset(d.key.sha256, 'b', 64);
-	d.cert.uid = d.key.uid = d.cert.gid = d.key.gid = 0;
-	cr_assert_eq(store_deploy_begin(f.ca.db, &d), 0, "%s", mc_err());
-	cr_assert_eq(store_deploy_finish(f.ca.db, &d, "current", "deploy", NULL), 0, "%s", mc_err());
+	fx_deploy(&f, a.rec.id, "www");
 	cr_assert_eq(store_cert_revoke(f.ca.db, a.rec.id, time(NULL), "keyCompromise"), 0, "%s", mc_err());
 	cr_assert_eq(iss_check_deployments(&f.ca, NULL, 0, &fs, &count), 0, "%s", mc_err());
 	cr_expect_eq(count, 1);
@@ -392,5 +404,101 @@ Test(findings, missing_files_and_revoked_certificate)
 	cr_expect_eq(revoked, 1);
 	iss_findings_free(&fs);
 	iss_issued_free(&a);
+	fx_ca_close(&f);
+}
+
+/* ---- what renew renews (iss_renew_due), the list --dry-run prints ---- */
+
+Test(renew, due_list_selection_and_revoked_deployed)
+{
+	struct iss_issued a, b, c;
+	struct iss_due l;
+	struct fx_ca f;
+	char prefix[8];
+	const char *only[2];
+	int matched[2] = { 0, 0 };
+	struct iss_due_sel sel = { .days = 30, .now = time(NULL) };
+
+	fx_ca_open(&f, 0);
+	cr_assert_eq(issue_one(&f, "a.example.org", 10, &a), 0, "%s", mc_err());	/* 10 days left: due */
+	cr_assert_eq(issue_one(&f, "b.example.org", 200, &b), 0, "%s", mc_err());	/* not due */
+	cr_assert_eq(issue_one(&f, "c.example.org", 200, &c), 0, "%s", mc_err());
+	fx_deploy(&f, c.rec.id, "c");
+	cr_assert_eq(store_cert_revoke(f.ca.db, c.rec.id, time(NULL), "keyCompromise"), 0, "%s", mc_err());
+
+	cr_assert_eq(iss_renew_due(&f.ca, &sel, &l), 0, "%s", mc_err());
+	cr_expect_eq(l.current, 2, "current certificates counted: %zu", l.current);
+	cr_assert_eq(l.n, 2);
+	cr_expect_str_eq(l.v[0].serial, a.rec.serial, "the due one first");
+	cr_expect_str_eq(l.v[1].serial, c.rec.serial, "then the revoked one still deployed");
+	iss_due_free(&l);
+	cr_expect_eq(l.n, 0);
+
+	/* A serial prefix (lower case, with a colon) selects b; --force renews it. */
+	snprintf(prefix, sizeof(prefix), "%c%c:%c%c", b.rec.serial[0], b.rec.serial[1], b.rec.serial[2],
+	    b.rec.serial[3]);
+	for (char *p = prefix; *p; p++)
+		*p = (char)(*p >= 'A' && *p <= 'F' ? *p - 'A' + 'a' : *p);
+	only[0] = prefix;
+	only[1] = "nosuchprofile";
+	sel.only = only;
+	sel.nonly = 2;
+	sel.matched = matched;
+	sel.force = 1;
+	cr_assert_eq(iss_renew_due(&f.ca, &sel, &l), 0, "%s", mc_err());
+	cr_expect_eq(matched[0], 1, "'%s' selected nothing", prefix);
+	cr_expect_eq(matched[1], 0, "a profile that does not exist selected something");
+	cr_assert_geq(l.n, 1);
+	for (size_t i = 0; i < l.n; i++)
+		cr_expect(strncasecmp(l.v[i].serial, b.rec.serial, 4) == 0, "%s is not b", l.v[i].serial);
+	iss_due_free(&l);
+	/* Not forced: b is not due, so nothing. */
+	sel.force = 0;
+	sel.nonly = 1;
+	cr_assert_eq(iss_renew_due(&f.ca, &sel, &l), 0, "%s", mc_err());
+	cr_expect_eq(l.n, 0);
+	iss_due_free(&l);
+	iss_issued_free(&a);
+	iss_issued_free(&b);
+	iss_issued_free(&c);
+	fx_ca_close(&f);
+}
+
+/* ---- file names in an out folder: never another certificate's files ---- */
+
+Test(outname, renewal_replaces_only_its_predecessor)
+{
+	struct iss_issued a, b, c;
+	char name[320], want[320], norm[64], dir[160];
+	struct fx_ca f;
+
+	fx_ca_open(&f, 0);
+	snprintf(dir, sizeof(dir), "%s/out", f.dir);
+	cr_assert_eq(issue_one(&f, "mail.example.org", 30, &a), 0, "%s", mc_err());
+	cr_assert_eq(issue_one(&f, "mail.example.org", 30, &b), 0, "%s", mc_err());
+	cr_assert_eq(issue_one(&f, "mail.example.org", 30, &c), 0, "%s", mc_err());
+	/* empty folder: CN for a new one and for a renewal */
+	cr_assert_eq(iss_leaf_out_name(&f.ca, dir, &a.rec, "server", NULL, name, sizeof(name)), 0);
+	cr_expect_str_eq(name, "mail.example.org");
+	cr_assert_eq(iss_leaf_files_write(&f.ca, dir, name, &a), 0, "%s", mc_err());
+	/* a's files are there: b renewing a replaces them ... */
+	cr_assert_eq(iss_leaf_out_name(&f.ca, dir, &b.rec, "server", &a.rec, name, sizeof(name)), 0);
+	cr_expect_str_eq(name, "mail.example.org");
+	/* ... b renewing c (whose files are not here) takes another name */
+	cr_assert_eq(iss_leaf_out_name(&f.ca, dir, &b.rec, "server", &c.rec, name, sizeof(name)), 0);
+	cr_expect_str_eq(name, "server-mail.example.org");
+	cr_assert_eq(iss_leaf_files_write(&f.ca, dir, name, &b), 0, "%s", mc_err());
+	/* both taken by others: the serial names the third */
+	cr_assert_eq(iss_leaf_out_name(&f.ca, dir, &c.rec, "server", &c.rec, name, sizeof(name)), 0);
+	cr_assert_eq(store_serial_normalise(c.rec.serial, norm, sizeof(norm)), 0);
+	norm[16] = '\0';
+	snprintf(want, sizeof(want), "server-mail.example.org-%s", norm);
+	cr_expect_str_eq(name, want);
+	/* a renewal of b finds b's files under PROFILE-CN */
+	cr_assert_eq(iss_leaf_out_name(&f.ca, dir, &c.rec, "server", &b.rec, name, sizeof(name)), 0);
+	cr_expect_str_eq(name, "server-mail.example.org");
+	iss_issued_free(&a);
+	iss_issued_free(&b);
+	iss_issued_free(&c);
 	fx_ca_close(&f);
 }

@@ -94,7 +94,7 @@ Test(root, extensions)
 	cr_assert_not_null(bc);
 	cr_assert(bc->ca);
 	cr_assert_eq(crit, 1);
-	cr_assert_eq(ASN1_INTEGER_get(bc->pathlen), 1);
+	cr_assert_eq(ASN1_INTEGER_get(bc->pathlen), 2);
 	BASIC_CONSTRAINTS_free(bc);
 	cr_assert_eq(X509_get_key_usage(x), KU_KEY_CERT_SIGN | KU_CRL_SIGN);
 	cr_assert_not_null(X509_get0_subject_key_id(x));

@@ -115,6 +115,34 @@ Test(lifetime, builtin_profiles)
 	pol_config_free(&cfg);
 }
 
+Test(lifetime, clamped_to_the_intermediate)
+{
+	int days = -1, clamped = -1;
+
+	/* Room enough: the profile's default, not clamped. */
+	cr_assert_eq(pol_lifetime_clamped(&server_p, 0, NOW, FAR, &days, &clamped), 0, "%s", mc_err());
+	cr_assert_eq(days, 397);
+	cr_assert_eq(clamped, 0);
+	/* 100 days and a half left: 100 days, clamped (requested or default). */
+	cr_assert_eq(pol_lifetime_clamped(&server_p, 0, NOW, NOW + 100 * DAY + DAY / 2, &days, &clamped), 0);
+	cr_assert_eq(days, 100);
+	cr_assert_eq(clamped, 1);
+	cr_assert_eq(pol_lifetime_clamped(&server_p, 200, NOW, NOW + 100 * DAY, &days, &clamped), 0);
+	cr_assert_eq(days, 100);
+	cr_assert_eq(clamped, 1);
+	cr_assert_eq(pol_lifetime_clamped(&server_p, 50, NOW, NOW + 100 * DAY, &days, &clamped), 0);
+	cr_assert_eq(days, 50);
+	cr_assert_eq(clamped, 0);
+	/* The profile's own limits still refuse. */
+	cr_assert_eq(pol_lifetime_clamped(&short_p, 91, NOW, FAR, &days, &clamped), -1);
+	cr_assert(strstr(mc_err(), "max_days") != NULL, "%s", mc_err());
+	/* Less than a day, or expired: refused, naming the fix. */
+	cr_assert_eq(pol_lifetime_clamped(&server_p, 0, NOW, NOW + DAY - 1, &days, &clamped), -1);
+	cr_assert(strstr(mc_err(), "intermediate rotate") != NULL, "%s", mc_err());
+	cr_assert_eq(pol_lifetime_clamped(&server_p, 0, NOW, NOW - DAY, &days, &clamped), -1);
+	cr_assert(strstr(mc_err(), "expired on 2025-12-31") != NULL, "%s", mc_err());
+}
+
 Test(crl_due, seven_days_warning_past_expired)
 {
 	time_t now = 1800000000;
@@ -125,4 +153,16 @@ Test(crl_due, seven_days_warning_past_expired)
 	cr_expect_eq(pol_crl_due(now + 1, now), POL_CRL_DUE);
 	cr_expect_eq(pol_crl_due(now, now), POL_CRL_EXPIRED);
 	cr_expect_eq(pol_crl_due(now - 86400, now), POL_CRL_EXPIRED);
+}
+
+/* --days N gives N: notAfter is inclusive (N days less a second), and a
+ * backdated notBefore adds minutes. */
+Test(cert_days, inclusive_not_after_and_backdate)
+{
+	time_t nb = 1800000000;
+
+	cr_expect_eq(pol_cert_days(nb, nb + 397 * 86400 - 1), 397);
+	cr_expect_eq(pol_cert_days(nb - 300, nb + 90 * 86400 - 1), 90);
+	cr_expect_eq(pol_cert_days(nb, nb + 1 * 86400 - 1), 1);
+	cr_expect_eq(pol_cert_days(nb, nb + 825 * 86400), 825);
 }

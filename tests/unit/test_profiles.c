@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <sys/stat.h>
 
 #include <criterion/criterion.h>
 
@@ -512,4 +513,37 @@ Test(config, default_text_without_domains)
 	cr_expect_eq(pol_config_default_text(&bad, &text), -1);
 	mc_buf_free(&text);
 	mc_strv_free(&bad);
+}
+
+/* Each built-in daemon profile says how to tell whether it runs (issue
+ * 13 item 1): systemctl where systemd is the init, else the daemon's own
+ * status or pid file; a reload of one's own drops the built-in check. */
+Test(config, builtin_running_checks)
+{
+	struct pol_config cfg;
+	const struct pol_profile *p;
+	struct stat st;
+	int systemd = lstat("/run/systemd/system", &st) == 0 && S_ISDIR(st.st_mode);
+	const char *names[] = { "smtpd", "dovecot", "nginx" };
+	const char *own[] = { "postfix", "start-stop-daemon", "start-stop-daemon" };
+
+	cr_assert_eq(pol_config_load(NULL, &cfg), 0, "%s", mc_err());
+	for (size_t i = 0; i < 3; i++) {
+		p = pol_profile_find(&cfg, names[i]);
+		cr_assert_not_null(p);
+		cr_assert_geq(p->running.n, 2, "%s has no running check", names[i]);
+		cr_expect_str_eq(p->running.v[0], systemd ? "systemctl" : own[i], "%s", names[i]);
+		cr_expect_eq(p->running_given, 0);
+	}
+	p = pol_profile_find(&cfg, "server");
+	cr_expect_eq(p->running.n, 0, "server has a running check");
+	pol_config_free(&cfg);
+	{
+		static const char conf[] = "[profile.nginx]\nreload = /bin/true\n";
+
+		cr_assert_eq(pol_config_load_mem("test", conf, sizeof(conf) - 1, &cfg), 0, "%s", mc_err());
+	}
+	p = pol_profile_find(&cfg, "nginx");
+	cr_expect_eq(p->running.n, 0, "a reload of one's own kept the built-in running check");
+	pol_config_free(&cfg);
 }

@@ -187,9 +187,17 @@ void cmd_print_warning(void *arg, const char *msg);
 /* pass.c */
 /* --passphrase-file, --passphrase-fd, MINICA_PASSPHRASE, else the terminal
  * (twice when confirm).  Empty refused.  out is wiped by mc_buf_free. */
+/* 1 when the passphrase would be read from the terminal (no file, fd or
+ * environment variable given). */
+int cmd_passphrase_asks_tty(const char *file, int fd, const char *envname);
+/* lock.c: MINICA_LOCK_TIMEOUT (seconds) as the lock wait, in *ms. */
+int cmd_lock_wait_ms(int *ms);
+/* With tty set, lets the CA lock go for the prompt: -1 (printed), 0 not
+ * held, 1 let go; cmd_lock_resume takes it back (printed on failure,
+ * e.g. the CA changed meanwhile). */
+int cmd_lock_pause(struct cmd_ctx *ctx, int tty, int64_t *version);
+int cmd_lock_resume(struct cmd_ctx *ctx, int paused, int64_t version);
 int cmd_passphrase(const struct cmd_ctx *ctx, const char *prompt, int confirm, struct mc_buf *out);
-/* 1 when cmd_passphrase would ask the terminal (no file, fd or variable). */
-int cmd_passphrase_asks_tty(const struct cmd_ctx *ctx);
 /* The root's: --root-passphrase-file, --root-passphrase-fd,
  * MINICA_ROOT_PASSPHRASE, else the terminal. */
 int cmd_root_passphrase(const struct cmd_ctx *ctx, const char *prompt, int confirm, struct mc_buf *out);

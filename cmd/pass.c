@@ -227,11 +227,11 @@ cmd_passphrase_from(const char *file, int fd, const char *envname, const char *p
 }
 
 int
-cmd_passphrase_asks_tty(const struct cmd_ctx *ctx)
+cmd_passphrase_asks_tty(const char *file, int fd, const char *envname)
 {
 	size_t len;
 
-	return ctx->opt.pass_file == NULL && ctx->opt.pass_fd < 0 && captured_env("MINICA_PASSPHRASE", &len) == NULL;
+	return file == NULL && fd < 0 && captured_env(envname, &len) == NULL;
 }
 
 /* A new CA passphrase under this many characters gets a warning. */
@@ -265,7 +265,8 @@ cmd_root_passphrase(const struct cmd_ctx *ctx, const char *prompt, int confirm, 
 int
 cmd_unlock_root_keep(struct cmd_ctx *ctx, struct mc_buf *pass)
 {
-	int here = 0;
+	int64_t ver = 0;
+	int here = 0, paused;
 
 	/* Say the key is missing before asking for its passphrase. */
 	if (ctx->opt.root_key == NULL && (here = iss_root_key_here(&ctx->ca)) <= 0) {
@@ -273,7 +274,10 @@ cmd_unlock_root_keep(struct cmd_ctx *ctx, struct mc_buf *pass)
 			iss_ca_unlock_root(&ctx->ca, NULL, "", 0);
 		return cmd_fail();
 	}
-	if (cmd_root_passphrase(ctx, "root passphrase", 0, pass) < 0 ||
+	paused = cmd_lock_pause(ctx, cmd_passphrase_asks_tty(ctx->opt.root_pass_file, ctx->opt.root_pass_fd,
+	    "MINICA_ROOT_PASSPHRASE"), &ver);
+	if (paused < 0 || cmd_root_passphrase(ctx, "root passphrase", 0, pass) < 0 ||
+	    cmd_lock_resume(ctx, paused, ver) < 0 ||
 	    iss_ca_unlock_root(&ctx->ca, ctx->opt.root_key, pass->p, pass->len) < 0) {
 		mc_buf_free(pass);
 		return cmd_fail();

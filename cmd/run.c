@@ -14,11 +14,15 @@
 int
 cmd_unlock_keep(struct cmd_ctx *ctx, struct mc_buf *pass)
 {
-	int tries = cmd_passphrase_asks_tty(ctx) ? 3 : 1;
+	int asks = cmd_passphrase_asks_tty(ctx->opt.pass_file, ctx->opt.pass_fd, "MINICA_PASSPHRASE");
+	int tries = asks ? 3 : 1;
 
 	for (int i = 0; i < tries; i++) {
-		if (cmd_passphrase(ctx, "CA passphrase", 0, pass) == 0 &&
-		    iss_ca_unlock(&ctx->ca, pass->p, pass->len) == 0)
+		int64_t ver = 0;
+		int paused = cmd_lock_pause(ctx, asks, &ver);
+
+		if (paused >= 0 && cmd_passphrase(ctx, "CA passphrase", 0, pass) == 0 &&
+		    cmd_lock_resume(ctx, paused, ver) == 0 && iss_ca_unlock(&ctx->ca, pass->p, pass->len) == 0)
 			return 0;
 		mc_buf_free(pass);
 		if (i + 1 == tries || strstr(mc_err(), "wrong passphrase") == NULL)
@@ -38,26 +42,6 @@ cmd_unlock(struct cmd_ctx *ctx)
 	return rc;
 }
 
-static int
-lock_wait_ms(int *ms)
-{
-	const char *env = getenv("MINICA_LOCK_TIMEOUT");
-	char *end;
-	long v;
-
-	*ms = CA_LOCK_WAIT_MS;
-	/* Scripts that would rather fail fast than queue set this (seconds). */
-	if (env == NULL || *env == '\0')
-		return 0;
-	v = strtol(env, &end, 10);
-	if (*end != '\0' || v < 0 || v > 3600) {
-		cmd_error("MINICA_LOCK_TIMEOUT='%s' is not a number of seconds (0-3600)", env);
-		return -1;
-	}
-	*ms = (int)v * 1000;
-	return 0;
-}
-
 int
 cmd_setup(struct cmd_ctx *ctx)
 {
@@ -75,10 +59,10 @@ cmd_setup(struct cmd_ctx *ctx)
 	snprintf(who, sizeof(who), "minica %s", ctx->cmd->name);
 	/* Any command settles an interrupted deployment first (issue 14.5),
 	 * so check, renew and deploy all see a finished one. */
-	if (dep_pending_count(ctx->ca.db, &npending) == 0 && npending > 0 && lock_wait_ms(&wait_ms) == 0)
+	if (dep_pending_count(ctx->ca.db, &npending) == 0 && npending > 0 && cmd_lock_wait_ms(&wait_ms) == 0)
 		iss_ca_settle(&ctx->ca, who, wait_ms);
 	if (ctx->flags & LOCKS_CA) {
-		if (lock_wait_ms(&wait_ms) < 0)
+		if (cmd_lock_wait_ms(&wait_ms) < 0)
 			return EXIT_ERR;
 		if (iss_ca_lock(&ctx->ca, who, wait_ms) < 0)
 			return cmd_fail();

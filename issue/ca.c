@@ -194,6 +194,43 @@ iss_ca_lock(struct mc_ca *ca, const char *who, int wait_ms)
 	return 0;
 }
 
+static void
+lock_release(struct mc_ca *ca)
+{
+	/* The holder's name goes with the lock. */
+	if (ftruncate(ca->lock_fd, 0) < 0) {
+		/* nothing to do: the flock is released by close */
+	}
+	close(ca->lock_fd);
+	ca->lock_fd = -1;
+}
+
+int
+iss_ca_lock_pause(struct mc_ca *ca, int64_t *version)
+{
+	if (ca->lock_fd < 0)
+		return 0;
+	if (store_data_version(ca->db, version) < 0)
+		return -1;
+	lock_release(ca);
+	return 1;
+}
+
+int
+iss_ca_lock_resume(struct mc_ca *ca, int64_t version, const char *who, int wait_ms)
+{
+	int64_t now;
+
+	if (iss_ca_lock(ca, who, wait_ms) < 0 || store_data_version(ca->db, &now) < 0)
+		return -1;
+	if (now != version) {
+		mc_seterr("another minica changed the CA while this one waited for the passphrase; "
+		    "nothing was done: run the command again");
+		return -1;
+	}
+	return 0;
+}
+
 int
 iss_ca_settle(struct mc_ca *ca, const char *who, int wait_ms)
 {
@@ -253,13 +290,8 @@ out:
 void
 iss_ca_close(struct mc_ca *ca)
 {
-	if (ca->lock_fd >= 0) {
-		/* The holder's name goes with the lock. */
-		if (ftruncate(ca->lock_fd, 0) < 0) {
-			/* nothing to do: the flock is released by close */
-		}
-		close(ca->lock_fd);
-	}
+	if (ca->lock_fd >= 0)
+		lock_release(ca);
 	store_close(ca->db);
 	pol_config_free(&ca->cfg);
 	store_ca_free(&ca->rec);

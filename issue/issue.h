@@ -64,6 +64,14 @@ int iss_ca_open(struct mc_ca *ca, const char *home);
  * to wait_ms for the lock, then fails "CA busy: held by pid N (WHO)".
  * who names this holder for others to see (e.g. "minica issue"). */
 int iss_ca_lock(struct mc_ca *ca, const char *who, int wait_ms);
+/* Lets the lock go while the caller waits for a person (a passphrase
+ * prompt), so nobody else waits on someone who went for coffee: 1 it was
+ * held and is let go (*version says what the store looked like), 0 it was
+ * not held.  iss_ca_lock_resume takes it back and fails ("... run the
+ * command again") when another process committed to the store meanwhile,
+ * since what the command checked before may no longer hold. */
+int iss_ca_lock_pause(struct mc_ca *ca, int64_t *version);
+int iss_ca_lock_resume(struct mc_ca *ca, int64_t version, const char *who, int wait_ms);
 /* A deployment a kill or a full disk left pending is settled by whatever
  * opens the CA next: rolled forward from its staged files (and its
  * service reloaded) or back, under the lock (taken, then kept for the

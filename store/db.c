@@ -170,6 +170,24 @@ store_schema_version(struct store *st)
 	return v < 0 ? -1 : v;
 }
 
+int
+store_data_version(struct store *st, int64_t *out)
+{
+	sqlite3_stmt *stmt = store_prepare(st, "PRAGMA data_version");
+	int rc = -1;
+
+	if (stmt == NULL)
+		return -1;
+	if (sqlite3_step(stmt) == SQLITE_ROW) {
+		*out = sqlite3_column_int64(stmt, 0);
+		rc = 0;
+	} else {
+		store_seterr(st, "read data version");
+	}
+	sqlite3_finalize(stmt);
+	return rc;
+}
+
 /* Only init makes a schema: an emptied or foreign file is not quietly
  * turned into a fresh, empty CA database. */
 static int

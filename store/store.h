@@ -26,6 +26,9 @@ void store_close(struct store *st);
 int store_schema_version(struct store *st);
 int store_latest_version(void);
 
+/* SQLite's PRAGMA data_version: it changes when another connection (another
+ * process) commits, never for this connection's own commits. */
+int store_data_version(struct store *st, int64_t *out);
 /* 0, or -1 with a message when the store was opened read-only. */
 int store_writable(struct store *st);
 /* How often `check` runs the whole-file check when nothing else did. */

@@ -3,6 +3,7 @@ PREFIX    ?= /usr/local
 DESTDIR   ?=
 BINDIR    ?= $(PREFIX)/bin
 MANDIR    ?= $(PREFIX)/share/man
+COMPDIR   ?= $(PREFIX)/share/bash-completion/completions
 CC        ?= cc
 PKG_CONFIG ?= pkg-config
 BUILD     ?= build
@@ -211,12 +212,13 @@ fuzz-run: $(FUZZ_NAMES:%=$(BUILD)/fuzzers/%)
 	done; exit $$fail
 
 install: $(BUILD)/minica
-	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR)/man1
+	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(COMPDIR)
 	install -m 0755 $(BUILD)/minica $(DESTDIR)$(BINDIR)/minica
 	install -m 0644 docs/minica.1 $(DESTDIR)$(MANDIR)/man1/minica.1
+	install -m 0644 contrib/minica.bash $(DESTDIR)$(COMPDIR)/minica
 
 uninstall:
-	rm -f $(DESTDIR)$(BINDIR)/minica $(DESTDIR)$(MANDIR)/man1/minica.1
+	rm -f $(DESTDIR)$(BINDIR)/minica $(DESTDIR)$(MANDIR)/man1/minica.1 $(DESTDIR)$(COMPDIR)/minica
 
 clean:
 	rm -rf $(BUILD) build build-*/

@@ -45,6 +45,7 @@ it with make and installs it with make install:
 
   PREFIX/bin/minica                  (PREFIX defaults to /usr/local)
   PREFIX/share/man/man1/minica.1
+  PREFIX/share/bash-completion/completions/minica
   /etc/cron.d/minica                 daily 'minica check --quiet'
   /etc/systemd/system/minica-check.{service,timer}
   /etc/systemd/system/minica-acme.service
@@ -253,7 +254,9 @@ fi
 
 bin_dest=$PREFIX/bin/minica
 man_dest=$PREFIX/share/man/man1/minica.1
-if cmp -s build/minica "$bin_dest" && cmp -s docs/minica.1 "$man_dest"; then
+# bash-completion looks in PREFIX/share (XDG_DATA_DIRS) for completions.
+comp_dest=$PREFIX/share/bash-completion/completions/minica
+if cmp -s build/minica "$bin_dest" && cmp -s docs/minica.1 "$man_dest" && cmp -s contrib/minica.bash "$comp_dest"; then
 	install_note="unchanged"
 else
 	say "installing with make install PREFIX=$PREFIX"

@@ -29,7 +29,7 @@ static const unsigned char uuid_ns[16] = {
 struct kit_info {
 	const char *name;
 	char fpr[CA_FPR_LEN];
-	char fpr_colon[CA_FPR_COLON_LEN];
+	char fpr_grouped[CA_FPR_GROUPED_LEN];
 	char sha1[41];
 	char not_after[32];
 	char *subject;
@@ -312,15 +312,17 @@ cert_pem(X509 *x, struct mc_buf *out)
 }
 
 void
-ca_fpr_colon(const char hex[CA_FPR_LEN], char out[CA_FPR_COLON_LEN])
+ca_fpr_grouped(const char hex[CA_FPR_LEN], char out[CA_FPR_GROUPED_LEN])
 {
 	size_t o = 0;
 
-	for (size_t i = 0; i + 1 < CA_FPR_LEN && hex[i] != '\0'; i += 2) {
-		if (i > 0)
-			out[o++] = ':';
+	/* Sixteen groups of four upper-case digits: easy to read aloud. */
+	for (size_t i = 0; i < CA_FPR_LEN - 1 && hex[i] != '\0'; i++) {
+		if (i > 0 && i % 4 == 0 && o + 1 < CA_FPR_GROUPED_LEN)
+			out[o++] = ' ';
+		if (o + 1 >= CA_FPR_GROUPED_LEN)
+			break;
 		out[o++] = (char)toupper((unsigned char)hex[i]);
-		out[o++] = (char)toupper((unsigned char)hex[i + 1]);
 	}
 	out[o] = '\0';
 }
@@ -334,7 +336,7 @@ kit_info_fill(X509 *root, const char *name, struct kit_info *ki)
 
 	ki->name = name;
 	ca_cert_fingerprint(root, ki->fpr);
-	ca_fpr_colon(ki->fpr, ki->fpr_colon);
+	ca_fpr_grouped(ki->fpr, ki->fpr_grouped);
 	if (ki->fpr[0] == '\0' || X509_digest(root, EVP_sha1(), md, &n) != 1 || n != 20 ||
 	    !ASN1_TIME_to_tm(X509_get0_notAfter(root), &tm)) {
 		mc_seterr_ssl("cannot read the root certificate");
@@ -351,7 +353,7 @@ render(const char *tmpl, const struct kit_info *ki, struct mc_buf *out)
 {
 	const struct { const char *key; const char *val; } vars[] = {
 		{ "@NAME@", ki->name }, { "@FPR@", ki->fpr },
-		{ "@FPR_COLON@", ki->fpr_colon }, { "@SHA1@", ki->sha1 },
+		{ "@FPR_GROUPED@", ki->fpr_grouped }, { "@SHA1@", ki->sha1 },
 		{ "@SUBJECT@", ki->subject }, { "@NOT_AFTER@", ki->not_after },
 	};
 	const char *p = tmpl, *at;

@@ -219,9 +219,9 @@ int ca_crl_file_next_update(const char *path, X509 *issuer, time_t *next);
 #define CA_BUNDLE_NAME_DEFAULT "minica-ca"
 #define CA_BUNDLE_NAME_MAX 64
 #define CA_UUID_LEN 37		/* 8-4-4-4-12 + NUL */
-#define CA_FPR_COLON_LEN 96	/* "AB:CD:..." for SHA-256 + NUL */
-/* "ab12..." -> "AB:12:...", the form openssl, browsers and Windows show. */
-void ca_fpr_colon(const char hex[CA_FPR_LEN], char out[CA_FPR_COLON_LEN]);
+#define CA_FPR_GROUPED_LEN 80	/* "8DD1 C458 ..." for SHA-256 + NUL */
+/* "ab12cd34..." -> "AB12 CD34 ...": the one form minica shows a fingerprint in. */
+void ca_fpr_grouped(const char hex[CA_FPR_LEN], char out[CA_FPR_GROUPED_LEN]);
 /* name: 1..64 of [A-Za-z0-9._-], not starting with '.' or '-'. */
 int ca_bundle_name_check(const char *name);
 /* The kit's file names for name, in the order they are written. */

@@ -215,5 +215,10 @@ cmd_acme(struct cmd_ctx *ctx)
 		return cmd_acme_accounts(ctx, 0);
 	if (strcmp(sub, "deactivate") == 0)
 		return cmd_acme_accounts(ctx, 1);
+	if (strcmp(sub, "--help") == 0 || strcmp(sub, "-h") == 0 || strcmp(sub, "-?") == 0) {
+		printf("Usage: minica acme serve|accounts|deactivate ACCOUNT [OPTION...]\n"
+		    "  'minica acme serve --help' and so on for each one's options.\n");
+		return EXIT_OK;
+	}
 	return cmd_usage_error("acme", "give one of: serve, accounts, deactivate ACCOUNT");
 }

@@ -7,16 +7,16 @@ static void
 print_kit(const char *dir, const char *name, X509 *root)
 {
 	struct mc_strv files = { 0 };
-	char fpr[CA_FPR_LEN], colon[CA_FPR_COLON_LEN];
+	char fpr[CA_FPR_LEN], grouped[CA_FPR_GROUPED_LEN];
 
 	ca_cert_fingerprint(root, fpr);
-	ca_fpr_colon(fpr, colon);
+	ca_fpr_grouped(fpr, grouped);
 	printf("trust kit written to %s:\n", dir);
 	if (ca_bundle_files(name, &files) == 0)
 		for (size_t i = 0; i < files.n; i++)
 			printf("  %s\n", files.v[i]);
 	mc_strv_free(&files);
-	printf("SHA-256 fingerprint %s\n", colon);
+	printf("SHA-256 fingerprint  %s\n", grouped);
 	printf("Give clients this fingerprint through another channel; README.txt says how to check it.\n");
 }
 

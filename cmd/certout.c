@@ -19,15 +19,15 @@ cmd_days_left(time_t not_after, time_t now)
 	return -(long)((now - not_after + 86399) / 86400);
 }
 
-void
-cmd_cert_json(FILE *f, const struct store_cert *c, int with_pem)
+static void
+cert_members(FILE *f, const struct store_cert *c, int with_pem)
 {
 	time_t now = time(NULL);
 	char nb[21], na[21];
 
 	mc_iso8601(c->not_before, nb);
 	mc_iso8601(c->not_after, na);
-	fprintf(f, "{\"serial\":\"%s\",\"profile\":", c->serial);
+	fprintf(f, "{\"serial\":\"%s\",\"profile\":", c->serial);	/* opened here, closed by the callers */
 	cmd_json_str(f, c->profile);
 	fputs(",\"cn\":", f);
 	cmd_json_str(f, c->cn);
@@ -54,14 +54,46 @@ cmd_cert_json(FILE *f, const struct store_cert *c, int with_pem)
 		fputs(",\"pem\":", f);
 		cmd_json_str(f, c->pem);
 	}
+}
+
+void
+cmd_cert_json(FILE *f, const struct store_cert *c, int with_pem)
+{
+	cert_members(f, c, with_pem);
 	fputc('}', f);
+}
+
+/* The object issue --json prints: the certificate, whether it was issued
+ * now (or an existing one kept), and the files written (null: none). */
+void
+cmd_cert_json_result(FILE *f, const struct store_cert *c, const struct cmd_json_files *w)
+{
+	static const char *const keys[] = { "certificate", "fullchain", "key", "p12" };
+	static const char *const ext[] = { ".crt", "-fullchain.crt", ".key", NULL };
+
+	cert_members(f, c, 0);
+	fprintf(f, ",\"issued\":%s,\"files\":{", w->issued ? "true" : "false");
+	for (int i = 0; i < 4; i++) {
+		char path[4352];
+		const char *v = NULL;
+
+		if (i < 3 && w->dir != NULL && (i != 2 || w->with_key)) {
+			snprintf(path, sizeof(path), "%s/%s%s", w->dir, w->name, ext[i]);
+			v = path;
+		} else if (i == 3) {
+			v = w->p12;
+		}
+		fprintf(f, "%s\"%s\":", i ? "," : "", keys[i]);
+		cmd_json_str(f, v);
+	}
+	fputs("}}\n", f);
 }
 
 static void
 cert_text(FILE *f, const struct store_cert *c, int with_pem)
 {
 	time_t now = time(NULL);
-	char nb[21], na[21];
+	char nb[21], na[21], grouped[CA_FPR_GROUPED_LEN];
 
 	mc_iso8601(c->not_before, nb);
 	mc_iso8601(c->not_after, na);
@@ -82,7 +114,8 @@ cert_text(FILE *f, const struct store_cert *c, int with_pem)
 		mc_iso8601(c->revoked_at, na);
 		fprintf(f, "revoked              %s (%s)\n", na, c->revocation_reason ? c->revocation_reason : "unspecified");
 	}
-	fprintf(f, "SHA-256 fingerprint  %s\n", c->fingerprint);
+	ca_fpr_grouped(c->fingerprint, grouped);
+	fprintf(f, "SHA-256 fingerprint  %s\n", grouped);
 	if (c->imported)
 		fprintf(f, "imported             yes\n");
 	if (with_pem)

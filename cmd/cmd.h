@@ -53,6 +53,7 @@ enum cmd_flags {
 	LOCKS_CA = 1 << 1,	/* take the CA lock (implies NEEDS_CA) */
 	NEEDS_KEY = 1 << 2,	/* unlock the signing key (implies NEEDS_CA) */
 	LATE_KEY = 1 << 3,	/* with NEEDS_KEY: the handler calls cmd_unlock */
+	ASKS_PASS = 1 << 4,	/* reads a passphrase itself (--help shows the options) */
 };
 
 struct cmd_ctx;
@@ -94,6 +95,8 @@ struct cmd_ctx {
 	/* run.c's */
 	poptContext popt;
 	struct poptOption common_tab[5];
+	char pname[64];		/* "minica NAME": popt's argv[0] */
+	const char **pargv;
 	struct mc_strv owned;	/* popt's strings, freed by run_cmd */
 	void **owned_v;		/* popt's argv arrays */
 	size_t nowned_v;
@@ -114,7 +117,33 @@ struct cmd_ctx {
 /* The common options' slot in a command's popt table. */
 #define CMD_COMMON_OPTIONS \
 	{ NULL, 0, POPT_ARG_INCLUDE_TABLE, NULL, 0, "Common options:", NULL }, \
-	POPT_AUTOHELP
+	{ NULL, 0, POPT_ARG_INCLUDE_TABLE, cmd_help_options, 0, "Help options:", NULL },
+
+/* args.c */
+#define CMD_OPT_HELP 0x3001
+#define CMD_OPT_USAGE 0x3002
+/* cmd_args' status after printing --help or --usage: run_cmd makes it 0. */
+#define CMD_HELPED 0x3000
+extern struct poptOption cmd_help_options[];
+/* The common options given before the command (main sets them). */
+struct cmd_globals {
+	const char *pass_file;
+	int pass_fd;
+};
+extern struct cmd_globals cmd_globals;
+void cmd_fill_common(struct cmd_ctx *ctx);
+
+/* suggest.c: "did you mean" for a command and for an unknown option. */
+const char *cmd_suggest_command(const char *name);
+/* The message for popt's error rc (EXIT_USAGE). */
+int cmd_bad_option(struct cmd_ctx *ctx, const struct poptOption *opts, int rc);
+/* The one numeric message: "OPT: 'VAL' is not a whole number from MIN to
+ * MAX" (no range when min > max).  EXIT_USAGE. */
+int cmd_number_error(const char *cmdname, const char *opt, const char *val, long min, long max);
+
+/* usage.c: a command's --help (popt's, then examples, then for issue the
+ * profiles). */
+void cmd_help_command(struct cmd_ctx *ctx, FILE *f);
 
 /* run.c */
 /* Runs c: the handler with a fresh context, then closes the CA and frees
@@ -183,6 +212,8 @@ int cmd_passphrase_from(const char *file, int fd, const char *envname, const cha
 /* tty.c: prompt (and, with confirm, prompt again) on the terminal with
  * echo off; envname names the other sources in the error without one. */
 int cmd_tty_passphrase(const char *prompt, const char *envname, int confirm, struct mc_buf *out);
+/* The terminal's width when stdout is a terminal (100 if unknown), else 0. */
+int cmd_term_columns(void);
 /* Called once at start: takes MINICA_PASSPHRASE out of the environment so
  * no child ever inherits it. */
 void cmd_passphrase_capture_env(void);
@@ -220,10 +251,21 @@ int cmd_version(struct cmd_ctx *ctx);
 const char *cmd_cert_status(const struct store_cert *c, time_t now);
 long cmd_days_left(time_t not_after, time_t now);
 void cmd_cert_json(FILE *f, const struct store_cert *c, int with_pem);
+struct cmd_json_files {
+	int issued;		/* 1: signed now; 0: an existing one kept */
+	const char *dir;	/* NULL: no files written */
+	const char *name;	/* base name in dir */
+	int with_key;
+	const char *p12;	/* NULL: none */
+};
+void cmd_cert_json_result(FILE *f, const struct store_cert *c, const struct cmd_json_files *w);
 
 int cmd_import(struct cmd_ctx *ctx);
 int cmd_issue(struct cmd_ctx *ctx);
 int cmd_revoke(struct cmd_ctx *ctx);
+/* confirm.c: names the current deployments of c (they go CRITICAL) and,
+ * on a terminal without --yes, asks.  0: go on; else the exit status. */
+int cmd_revoke_confirm(struct cmd_ctx *ctx, const struct store_cert *c, int yes);
 int cmd_renew(struct cmd_ctx *ctx);
 int cmd_check(struct cmd_ctx *ctx);
 int cmd_crl(struct cmd_ctx *ctx);

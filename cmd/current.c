@@ -122,8 +122,9 @@ cmd_issue_current(struct mc_ca *ca, const struct iss_plan *p, const struct iss_r
 		rc = deploy_current(ca, &c, p, o->dir, o->dep);
 	} else {
 		if (o->json) {
-			cmd_cert_json(stdout, &c, 0);
-			fputc('\n', stdout);
+			struct cmd_json_files w = { 0 };	/* kept: not issued, nothing written */
+
+			cmd_cert_json_result(stdout, &c, &w);
 		}
 		fprintf(o->json ? stderr : stdout,
 		    "%s certificate %s for %s is valid until %s and not due for renewal; nothing issued "

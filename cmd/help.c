@@ -14,27 +14,36 @@ cmd_version(struct cmd_ctx *ctx)
 int
 cmd_help(struct cmd_ctx *ctx)
 {
-	int argc = ctx->argc;
-	const char **argv = ctx->argv;
+	struct poptOption opts[] = {
+		CMD_COMMON_OPTIONS
+		POPT_TABLEEND
+	};
+	const struct cmd *c;
+	int rc;
 
-	if (argc > 1 && strcmp(argv[1], "help") != 0) {
-		for (const struct cmd *c = cmd_table; c->name != NULL; c++) {
-			if (strcmp(c->name, argv[1]) == 0) {
-				const char *sub[] = { c->name, "--help", NULL };
+	if ((rc = cmd_args(ctx, opts, "[COMMAND]", 1)) != 0)
+		return rc;
+	if (ctx->nargs == 1 && strcmp(ctx->args[0], "help") != 0) {
+		const char *sub[] = { ctx->args[0], "--help", NULL };
+		const char *near;
 
-				return run_cmd(c, 2, sub, ctx->global_home);
-			}
-		}
-		cmd_error("unknown command '%s'; see 'minica help'", argv[1]);
+		if ((c = cmd_find(ctx->args[0])) != NULL)
+			return run_cmd(c, 2, sub, ctx->global_home);
+		if ((near = cmd_suggest_command(ctx->args[0])) != NULL)
+			cmd_error("unknown command '%s'; did you mean '%s'? (see 'minica help')", ctx->args[0], near);
+		else
+			cmd_error("unknown command '%s'; see 'minica help'", ctx->args[0]);
 		return EXIT_USAGE;
 	}
-	printf("usage: minica [--home DIR] COMMAND [options]\n\n"
+	printf("usage: minica [--home DIR] [--passphrase-file FILE | --passphrase-fd N] COMMAND [options]\n\n"
 	    "A private certificate authority for your own mail and web servers.\n\n"
 	    "commands:\n");
-	for (const struct cmd *c = cmd_table; c->name != NULL; c++)
-		printf("  %-10s %s\n", c->name, c->summary);
-	printf("\nEvery command accepts --passphrase-file FILE and --passphrase-fd N;\n"
-	    "MINICA_PASSPHRASE is read too.  'minica COMMAND --help' for its options;\n"
+	for (c = cmd_table; c->name != NULL; c++)
+		printf("  %-11s %s\n", c->name, c->summary);
+	printf("\nExamples:\n  minica init --domain example.org\n"
+	    "  minica issue nginx --cn www.example.org --deploy\n  minica check --quiet || minica renew\n"
+	    "\nThe passphrase options and MINICA_PASSPHRASE serve the commands that use\n"
+	    "the CA key.  'minica COMMAND --help' (or -h) for a command's options;\n"
 	    "the CA home is --home, MINICA_HOME, or /var/lib/minica for root.\n");
 	return EXIT_OK;
 }

@@ -76,11 +76,12 @@ out:
 static void
 print_summary(const char *home, X509 *root, const struct iss_import_rows *st, const struct mc_strv *domains, int constrained)
 {
-	char fpr[CA_FPR_LEN], *subject = ca_cert_subject(root), *list = mc_strv_join(domains, ", ");
+	char fpr[CA_FPR_LEN], grouped[CA_FPR_GROUPED_LEN], *subject = ca_cert_subject(root), *list = mc_strv_join(domains, ", ");
 
 	ca_cert_fingerprint(root, fpr);
 	printf("imported CA '%s' into %s\n", subject ? subject : "?", home);
-	printf("  SHA-256 fingerprint  %s\n", fpr);
+	ca_fpr_grouped(fpr, grouped);
+	printf("  SHA-256 fingerprint  %s\n", grouped);
 	printf("  certificates         %zu (%zu revoked)\n", st->n, st->revoked);
 	for (size_t i = 0; i < st->n; i++)
 		if (st->has_dep[i])

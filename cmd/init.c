@@ -19,14 +19,15 @@ struct init_opts {
 	char *inter_key;	/* --intermediate-key */
 };
 
+/* On a terminal: one labelled line that turns while primes are tried. */
 static int
 progress(EVP_PKEY_CTX *ctx)
 {
-	static const char marks[] = ".+*\n";
-	int p = EVP_PKEY_CTX_get_keygen_info(ctx, 0);
+	static const char spin[] = "|/-\\";
+	static unsigned n;
 
-	if (p >= 0 && p <= 3) {
-		fputc(marks[p], stderr);
+	if (EVP_PKEY_CTX_get_keygen_info(ctx, 0) == 0 && n++ % 8 == 0) {
+		fprintf(stderr, "\rgenerating the 4096-bit root key (a few seconds) %c", spin[(n / 8) % 4]);
 		fflush(stderr);
 	}
 	return 1;
@@ -108,7 +109,12 @@ create_ca(const struct cmd_ctx *ctx, const struct init_opts *o, const struct mc_
 	X509 *cert = NULL;
 	int rc = -1;
 
-	if ((key = ca_key_generate("rsa4096", isatty(2) ? progress : NULL)) == NULL ||
+	if (isatty(2))
+		fprintf(stderr, "generating the 4096-bit root key (a few seconds)  ");
+	key = ca_key_generate("rsa4096", isatty(2) ? progress : NULL);
+	if (isatty(2))
+		fprintf(stderr, "\rgenerating the 4096-bit root key: %s\n", key != NULL ? "done          " : "failed        ");
+	if (key == NULL ||
 	    (cert = ca_root_build(key, &req)) == NULL || pol_config_default_text(domains, &conf) < 0)
 		goto out;
 	n.key = key;
@@ -132,22 +138,33 @@ out:
 static void
 print_root(const struct cmd_ctx *ctx, X509 *cert)
 {
-	char fpr[CA_FPR_LEN], nb[21], na[21];
+	char fpr[CA_FPR_LEN], grouped[CA_FPR_GROUPED_LEN], nb[21], na[21];
 	char *subject = ca_cert_subject(cert), *nc = ca_cert_constraints_text(cert);
 	time_t b = 0, a = 0;
 
 	ca_cert_fingerprint(cert, fpr);
+	ca_fpr_grouped(fpr, grouped);
 	ca_cert_validity(cert, &b, &a);
 	mc_iso8601(b, nb);
 	mc_iso8601(a, na);
 	printf("created CA '%s' in %s\n", subject ? subject : "?", ctx->home);
-	printf("  SHA-256 fingerprint  %s\n", fpr);
+	printf("  SHA-256 fingerprint  %s\n", grouped);
 	printf("  valid                %s to %s\n", nb, na);
 	printf("  name constraints     %s\n", nc && *nc ? nc : "none");
 	printf("  root certificate     %s/ca.crt\n", ctx->home);
 	printf("  encrypted root key   %s/private/ca.key\n", ctx->home);
 	free(subject);
 	free(nc);
+}
+
+static void
+print_next_steps(const struct cmd_ctx *ctx, const char *domain)
+{
+	printf("\nnext steps:\n"
+	    "  1. issue a certificate    minica issue nginx --cn www.%s --deploy\n"
+	    "  2. trust it on clients    minica bundle --out ./kit  (an install script per system)\n"
+	    "  3. back up %s and the passphrase, in two separate places: the key is\n"
+	    "     useless without the passphrase, and neither can be recovered\n", domain, ctx->home);
 }
 
 /* Root-only: the one passphrase of today.  Two levels: the root's and
@@ -203,7 +220,8 @@ cmd_init(struct cmd_ctx *ctx)
 		goto out;
 	}
 	if (o.days < 1 || o.days > 36500) {
-		cmd_usage_error("init", "--days must be between 1 and 36500");
+		snprintf(defname, sizeof(defname), "%d", o.days);
+		cmd_number_error("init", "--days", defname, 1, 36500);
 		goto out;
 	}
 	if (o.no_nc && o.permit_ip != NULL) {
@@ -237,6 +255,7 @@ cmd_init(struct cmd_ctx *ctx)
 	print_root(ctx, cert);
 	if (!o.no_inter && create_intermediate(ctx, &o, key, &pass) < 0)
 		goto cleanup;
+	print_next_steps(ctx, domains.n ? domains.v[0] : "example.org");
 	rc = EXIT_OK;
 	goto out;
 cleanup:

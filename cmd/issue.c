@@ -43,13 +43,14 @@ p12_prepare(const struct issue_opts *o, const struct iss_plan *plan, struct mc_b
 }
 
 static void
-print_issued(const struct iss_issued *is, const char *dir, const char *name, int json)
+print_issued(const struct iss_issued *is, const char *dir, const char *name, int json, const char *p12)
 {
 	char na[21];
 
 	if (json) {
-		cmd_cert_json(stdout, &is->rec, 0);
-		fputc('\n', stdout);
+		struct cmd_json_files w = { 1, dir, name, is->key != NULL, p12 };
+
+		cmd_cert_json_result(stdout, &is->rec, &w);
 		return;
 	}
 	mc_iso8601(is->rec.not_after, na);
@@ -87,11 +88,12 @@ deploy_check(const struct mc_ca *ca, const struct iss_plan *plan, struct issue_o
 /* --deploy alone: the key goes to the current folder if the deploy
  * fails, so that folder must take it; said before anything is signed. */
 static int
-keep_dir_check(const char *dir)
+keep_dir_check(const char *dir, int deploy)
 {
 	if (iss_out_dir_check(dir) == 0)
 		return 0;
-	mc_preferr("--deploy keeps the key in the current folder if the deploy fails, but it cannot (give --out DIR)");
+	mc_preferr(deploy ? "--deploy keeps the key in the current folder if the deploy fails, but it cannot (give --out DIR)" :
+	    "--p12 keeps the key in the current folder if the PKCS#12 file cannot be written, but it cannot (give --out DIR)");
 	return -1;
 }
 
@@ -103,7 +105,8 @@ run_issue(struct cmd_ctx *ctx, struct issue_opts *o)
 	struct mc_buf p12pass = { 0 };
 	struct mc_ca *ca = &ctx->ca;
 	const char *dir = o->out ? o->out : ".";
-	int files = o->out != NULL || !o->deploy;	/* --deploy alone: targets only */
+	/* --deploy alone: targets only; --p12 alone: only the PKCS#12 file. */
+	int files = o->out != NULL || (!o->deploy && o->p12 == NULL);
 	char name[256], *root = NULL;
 	int rc = EXIT_ERR, cur, in_place = 0, prev_found = 0;
 	struct store_cert prev = { 0 };
@@ -132,7 +135,7 @@ run_issue(struct cmd_ctx *ctx, struct issue_opts *o)
 		cmd_leaf_file_name_in(ca, dir, &probe, plan.prof->name, name, sizeof(name));
 	}
 	if ((files && iss_leaf_files_check(dir, name, plan.csr_key == NULL) < 0) ||
-	    (!files && keep_dir_check(dir) < 0) ||
+	    (!files && keep_dir_check(dir, o->deploy) < 0) ||
 	    p12_prepare(o, &plan, &p12pass) < 0) {
 		cmd_fail();
 		goto out;
@@ -155,9 +158,11 @@ run_issue(struct cmd_ctx *ctx, struct issue_opts *o)
 	}
 	if (o->p12 != NULL && ca_p12_write(o->p12, is.key, is.cert, ca->cert, p12pass.p, p12pass.len, o->p12_legacy) < 0) {
 		cmd_error("certificate %s is recorded but '%s' could not be written: %s", is.rec.serial, o->p12, mc_err());
+		if (!files)
+			cmd_keep_key(ca, dir, &is);	/* a key minica signed for is never lost */
 		goto out;
 	}
-	print_issued(&is, files ? dir : NULL, name, o->json);
+	print_issued(&is, files ? dir : NULL, name, o->json, o->p12);
 	if (o->p12 != NULL && !o->json)
 		printf("  PKCS#12      %s (%s)\n", o->p12, o->p12_legacy ? "legacy 3DES/SHA-1" : "AES-256, PBKDF2");
 	if (o->deploy && cmd_deploy_cert2(ca, &is.rec, is.cert, is.key, &o->dep, &in_place) < 0) {
@@ -211,7 +216,12 @@ issue_batch(struct cmd_ctx *ctx, const struct issue_opts *o)
 	if (o->jobs == -1)
 		bo.jobs = mc_cpu_count();
 	else if (o->jobs < 1 || o->jobs > MC_POOL_MAX)
-		return cmd_usage_error("issue", "--jobs must be 1 to %d", MC_POOL_MAX);
+	{
+		char v[16];
+
+		snprintf(v, sizeof(v), "%d", o->jobs);
+		return cmd_number_error("issue", "--jobs", v, 1, MC_POOL_MAX);
+	}
 	return cmd_issue_batch(ctx, &bo);
 }
 
@@ -253,11 +263,13 @@ cmd_issue(struct cmd_ctx *ctx)
 		return issue_batch(ctx, &o);
 	if (ctx->nargs != 1)
 		return cmd_usage_error("issue", "give exactly one PROFILE (see 'minica profiles')");
+	if (o.req.cn == NULL && o.req.csr_path == NULL)
+		return cmd_usage_error("issue", "give --cn NAME (or --csr FILE)");
 	if (!o.deploy && (o.dep.root || o.dep.no_reload || o.dep.system_trust))
 		return cmd_usage_error("issue", "--root, --no-reload and --system-trust go with --deploy");
 	if (o.req.csr_path != NULL && o.req.key_type != NULL)
 		return cmd_usage_error("issue", "--key makes a new key, --csr brings its own; give one of them");
 	if (parse_days(o.days_s, &o.req.days) < 0)
-		return cmd_usage_error("issue", "--days '%s' is not a number of days", o.days_s);
+		return cmd_number_error("issue", "--days", o.days_s, 1, 100000);
 	return run_issue(ctx, &o);
 }

@@ -234,10 +234,17 @@ cmd_passphrase_asks_tty(const char *file, int fd, const char *envname)
 	return file == NULL && fd < 0 && captured_env(envname, &len) == NULL;
 }
 
+/* A new CA passphrase under this many characters gets a warning. */
+#define PASS_WARN_LEN 12
+
 int
 cmd_passphrase(const struct cmd_ctx *ctx, const char *prompt, int confirm, struct mc_buf *out)
 {
 	int rc = cmd_passphrase_from(ctx->opt.pass_file, ctx->opt.pass_fd, "MINICA_PASSPHRASE", prompt, confirm, out);
+
+	if (rc == 0 && confirm && out->len < PASS_WARN_LEN)
+		cmd_warn("the new CA passphrase has only %zu characters; anyone who copies the home can try "
+		    "passphrases that short quickly: use %d or more", out->len, PASS_WARN_LEN);
 
 	/* Read once per run: the only copy left is the caller's, wiped as
 	 * soon as the key is unlocked, not at exit. */

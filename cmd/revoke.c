@@ -24,7 +24,7 @@ revoke_intermediate(struct cmd_ctx *ctx, const struct store_ca *inter, const cha
 }
 
 static int
-do_revoke(struct cmd_ctx *ctx, const char *serial, const char *reason)
+do_revoke(struct cmd_ctx *ctx, const char *serial, const char *reason, int yes)
 {
 	struct store_cert c = { 0 };
 	struct mc_ca *ca = &ctx->ca;
@@ -48,6 +48,9 @@ do_revoke(struct cmd_ctx *ctx, const char *serial, const char *reason)
 			cmd_fail();
 		goto out;
 	}
+	if ((rc = cmd_revoke_confirm(ctx, &c, yes)) != 0)
+		goto out;
+	rc = EXIT_ERR;
 	if (store_begin(ca->db) < 0 || store_cert_revoke(ca->db, c.id, time(NULL), reason) < 0 ||
 	    store_audit(ca->db, "revoke", c.serial, "profile=%s cn=%s reason=%s", c.profile, c.cn, reason) < 0 ||
 	    store_commit(ca->db) < 0) {
@@ -67,9 +70,11 @@ int
 cmd_revoke(struct cmd_ctx *ctx)
 {
 	char *reason = NULL;
+	int yes = 0;
 	struct poptOption opts[] = {
 		{ "reason", 0, POPT_ARG_STRING, &reason, 0,
 		  "unspecified (default), keyCompromise, superseded, cessationOfOperation, affiliationChanged", "REASON" },
+		{ "yes", 'y', POPT_ARG_NONE, &yes, 0, "do not ask before revoking a deployed certificate", NULL },
 		CMD_ROOT_OPTIONS(ctx),
 		CMD_COMMON_OPTIONS
 		POPT_TABLEEND
@@ -82,7 +87,7 @@ cmd_revoke(struct cmd_ctx *ctx)
 		return cmd_usage_error("revoke", "give exactly one SERIAL");
 	if (reason != NULL && iss_reason_code(reason) < 0)
 		return cmd_usage_error("revoke", "unknown reason '%s'", reason);
-	return do_revoke(ctx, ctx->args[0], reason ? reason : "unspecified");
+	return do_revoke(ctx, ctx->args[0], reason ? reason : "unspecified", yes);
 }
 
 /* With ca locked and the key unlocked (the root's with root): the CRL

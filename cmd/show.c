@@ -66,14 +66,15 @@ show_ca_json(const struct mc_ca *ca, int pem)
 static void
 level_text(const struct store_ca *r, const char *keyfile, int pem)
 {
-	char nb[21], na[21], *nc = NULL;
+	char nb[21], na[21], grouped[CA_FPR_GROUPED_LEN], *nc = NULL;
 	const char *kt = level_info(r, &nc);
 
 	mc_iso8601(r->not_before, nb);
 	mc_iso8601(r->not_after, na);
 	printf("subject              %s\n", r->subject);
 	printf("serial               %s\n", r->serial);
-	printf("SHA-256 fingerprint  %s\n", r->fingerprint);
+	ca_fpr_grouped(r->fingerprint, grouped);
+	printf("SHA-256 fingerprint  %s\n", grouped);
 	printf("key                  %s, %s\n", kt, keyfile);
 	printf("not before           %s\n", nb);
 	printf("not after            %s (%ld days left)\n", na, cmd_days_left(r->not_after, time(NULL)));

@@ -2,8 +2,10 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <termios.h>
 #include <unistd.h>
 
@@ -60,8 +62,10 @@ read_tty(const char *prompt, const char *envname, struct mc_buf *out)
 	signal(SIGINT, restore_tty);
 	signal(SIGTERM, restore_tty);
 	signal(SIGTSTP, SIG_IGN);
-	if (write(tty_fd, prompt, strlen(prompt)) < 0 || write(tty_fd, ": ", 2) < 0 ||
-	    tcsetattr(tty_fd, TCSAFLUSH, &tio) < 0) {
+	/* Echo off before the prompt: what is typed once it shows is kept
+	 * (TCSAFLUSH drops only what came before). */
+	if (tcsetattr(tty_fd, TCSAFLUSH, &tio) < 0 || write(tty_fd, prompt, strlen(prompt)) < 0 ||
+	    write(tty_fd, ": ", 2) < 0) {
 		mc_seterr("cannot prompt on the terminal: %s", strerror(errno));
 		goto out;
 	}
@@ -88,6 +92,8 @@ out:
 	return rc;
 }
 
+/* A new passphrase is typed twice; when the two differ it is asked for
+ * again, three times at most. */
 int
 cmd_tty_passphrase(const char *prompt, const char *envname, int confirm, struct mc_buf *out)
 {
@@ -95,20 +101,39 @@ cmd_tty_passphrase(const char *prompt, const char *envname, int confirm, struct 
 	char p2[256];
 	int rc = -1;
 
-	if (read_tty(prompt, envname, out) < 0)
-		goto out;
-	if (confirm) {
+	for (int tries = 0; tries < 3; tries++) {
+		mc_buf_free(out);
+		mc_buf_free(&again);
+		if (read_tty(prompt, envname, out) < 0)
+			goto out;
+		if (!confirm) {
+			rc = 0;
+			goto out;
+		}
 		snprintf(p2, sizeof(p2), "%s (again)", prompt);
 		if (read_tty(p2, envname, &again) < 0)
 			goto out;
-		if (again.len != out->len || CRYPTO_memcmp(again.p, out->p, out->len) != 0) {
-			mc_seterr("the two passphrases differ; nothing was changed");
+		if (again.len == out->len && CRYPTO_memcmp(again.p, out->p, out->len) == 0) {
+			rc = 0;
 			goto out;
 		}
+		if (tries < 2)
+			fprintf(stderr, "minica: the two passphrases differ; type them again\n");
 	}
-	rc = 0;
+	mc_seterr("the two passphrases differ, three times; nothing was changed");
 out:
 	mc_buf_free(&again);
 	return rc;
 }
 
+int
+cmd_term_columns(void)
+{
+	struct winsize ws;
+
+	if (!isatty(STDOUT_FILENO))
+		return 0;
+	if (ioctl(STDOUT_FILENO, TIOCGWINSZ, &ws) < 0 || ws.ws_col == 0)
+		return 100;
+	return ws.ws_col;
+}

@@ -159,10 +159,8 @@ iss_plan_make(struct mc_ca *ca, const struct iss_req *req, struct iss_plan *p)
 	int rc = -1;
 
 	memset(p, 0, sizeof(*p));
-	if ((p->prof = pol_profile_find(&ca->cfg, req->profile)) == NULL) {
-		mc_seterr("unknown profile '%s' (see 'minica profiles')", req->profile);
-		return -1;
-	}
+	if ((p->prof = pol_profile_find(&ca->cfg, req->profile)) == NULL)
+		return -1;	/* pol's message: the known ones, a near one */
 	if (req->cn == NULL && req->csr_path == NULL) {
 		mc_seterr("give --cn NAME (or --csr FILE)");
 		return -1;

@@ -7,6 +7,7 @@
 #include <sys/stat.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "internal.h"
 
@@ -644,19 +645,31 @@ pol_config_free(struct pol_config *cfg)
 	memset(cfg, 0, sizeof(*cfg));
 }
 
+/* Exact first, then ignoring case (profile names are typed as serials are). */
 const struct pol_profile *
 pol_profile_find(const struct pol_config *cfg, const char *name)
 {
 	struct mc_buf known = { 0 };
+	const char *names[64], *near;
+	size_t n = 0;
 
 	for (size_t i = 0; cfg != NULL && name != NULL && i < cfg->nprofiles; i++)
 		if (strcmp(cfg->profiles[i].name, name) == 0)
 			return &cfg->profiles[i];
-	for (size_t i = 0; cfg != NULL && i < cfg->nprofiles; i++)
+	for (size_t i = 0; cfg != NULL && name != NULL && i < cfg->nprofiles; i++)
+		if (strcasecmp(cfg->profiles[i].name, name) == 0)
+			return &cfg->profiles[i];
+	for (size_t i = 0; cfg != NULL && i < cfg->nprofiles; i++) {
+		if (n < 64)
+			names[n++] = cfg->profiles[i].name;
 		if (mc_buf_printf(&known, "%s%s", i ? ", " : "", cfg->profiles[i].name) < 0)
 			return NULL;
-	mc_seterr("unknown profile '%s' (known: %s)", name != NULL ? name : "",
-	    known.p != NULL ? known.p : "none");
+	}
+	if ((near = mc_suggest(name, names, n)) != NULL)
+		mc_seterr("unknown profile '%s'; did you mean '%s'? (known: %s)", name, near, known.p);
+	else
+		mc_seterr("unknown profile '%s' (known: %s)", name != NULL ? name : "",
+		    known.p != NULL ? known.p : "none");
 	mc_buf_free(&known);
 	return NULL;
 }

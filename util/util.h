@@ -166,4 +166,9 @@ void mc_fileset_free(struct mc_fileset *fs);
  * returns the fd to close to release it, or -1 ("CA busy"). */
 int mc_lock_file(const char *path, int timeout_ms);
 
+/* suggest.c: the candidate nearest to word (ignoring case; one edit
+ * for short words, up to three for long ones; a candidate that word
+ * begins counts as near), or NULL when none is near: for "did you mean". */
+const char *mc_suggest(const char *word, const char *const *cands, size_t n);
+
 #endif

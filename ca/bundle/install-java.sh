@@ -13,7 +13,7 @@
 #   sudo sh install-java.sh               install
 #   sudo sh install-java.sh --uninstall   remove
 #
-# Expected SHA-256 fingerprint: @FPR_COLON@
+# Expected SHA-256 fingerprint: @FPR_GROUPED@
 set -eu
 
 NAME='@NAME@'

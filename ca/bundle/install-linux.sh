@@ -19,7 +19,7 @@
 #   NSSDB_DIRS colon-separated NSS database folders instead of the search
 #   NSS_HOME   home folder searched for NSS databases
 #
-# Expected SHA-256 fingerprint: @FPR_COLON@
+# Expected SHA-256 fingerprint: @FPR_GROUPED@
 set -eu
 
 NAME='@NAME@'

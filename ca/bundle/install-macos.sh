@@ -8,7 +8,7 @@
 #   sudo sh install-macos.sh               install
 #   sudo sh install-macos.sh --uninstall   remove
 #
-# Expected SHA-256 fingerprint: @FPR_COLON@
+# Expected SHA-256 fingerprint: @FPR_GROUPED@
 set -eu
 
 NAME='@NAME@'

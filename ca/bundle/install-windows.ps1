@@ -8,7 +8,7 @@
 #   powershell -ExecutionPolicy Bypass -File .\install-windows.ps1
 #   powershell -ExecutionPolicy Bypass -File .\install-windows.ps1 -Uninstall
 #
-# Expected SHA-256 fingerprint: @FPR_COLON@
+# Expected SHA-256 fingerprint: @FPR_GROUPED@
 param([switch]$Uninstall)
 $ErrorActionPreference = 'Stop'
 

@@ -19,11 +19,13 @@ crt="$MINICA_HOME/ca.crt"
 fpr=$(openssl x509 -in "$crt" -noout -fingerprint -sha256 | sed 's/.*=//')
 hex=$(printf '%s' "$fpr" | tr -d : | tr 'A-F' 'a-f')
 [ ${#hex} -eq 64 ] || fail "cannot read the root's fingerprint"
+# What people read: sixteen groups of four (t_cli_fingerprint).
+grouped=$(printf '%s' "$hex" | tr 'a-f' 'A-F' | sed 's/..../& /g; s/ $//')
 
 umask 077
 expect 0 mc bundle --out "$T/kit"
 umask 022
-contains "$T/out" "$fpr"
+contains "$T/out" "$grouped"
 contains "$T/out" "install-linux.sh"
 k="$T/kit"
 n=minica-ca
@@ -36,7 +38,7 @@ for f in install-linux.sh install-macos.sh install-java.sh; do
 	contains "$k/$f" "FPR='$hex'"
 done
 contains "$k/install-windows.ps1" "\$Expected = '$hex'"
-contains "$k/README.txt" "$fpr"
+contains "$k/README.txt" "$grouped"
 contains "$k/README.txt" "Thunderbird"
 
 # PEM, DER and PKCS#7 are the root, by openssl.

@@ -20,7 +20,7 @@ refused() { # CODE TEXT ARGS...
 
 refused 1 "unknown profile 'smtp'" smtp --cn mail.example.org
 refused 64 "PROFILE" --cn mail.example.org
-refused 1 "--cn" smtpd
+refused 64 "give --cn NAME" smtpd
 refused 1 "bad..example.org" smtpd --cn bad..example.org
 refused 1 "outside the root's name constraints (permitted: example.org, example.net)" smtpd --cn mail.example.com
 refused 1 "outside the root's name constraints" smtpd --cn mail.example.org --san www.google.com

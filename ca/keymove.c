@@ -12,7 +12,6 @@
  */
 #include <errno.h>
 #include <fcntl.h>
-#include <libgen.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -21,18 +20,6 @@
 #include <openssl/crypto.h>
 
 #include "ca.h"
-
-static char *
-dir_of(const char *path)
-{
-	char *copy = mc_strdup(path), *d;
-
-	if (copy == NULL)
-		return NULL;
-	d = mc_strdup(dirname(copy));
-	free(copy);
-	return d;
-}
 
 static int
 write_fd(int fd, const char *path, const struct mc_buf *b)
@@ -51,7 +38,7 @@ write_fd(int fd, const char *path, const struct mc_buf *b)
 static int
 write_new(const char *dst, const struct mc_buf *b)
 {
-	char *dir = dir_of(dst), *copy = mc_strdup(dst), *tmp = NULL;
+	char *dir = mc_dir_of(dst), *copy = mc_strdup(dst), *tmp = NULL;
 	int fd = -1, rc = -1;
 
 	if (dir == NULL || copy == NULL ||
@@ -198,7 +185,7 @@ ca_move_verified(const char *src, const char *dst, char sha256[CA_FPR_LEN])
 
 	if (ca_copy_verified(src, dst, sha256) < 0)
 		return -1;
-	if ((dir = dir_of(src)) == NULL)
+	if ((dir = mc_dir_of(src)) == NULL)
 		return -1;
 	if (unlink(src) < 0) {
 		mc_seterr("copied to '%s', but cannot remove '%s': %s", dst, src, strerror(errno));

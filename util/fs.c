@@ -73,8 +73,8 @@ mc_file_check_target(const char *path)
 	return 1;
 }
 
-static char *
-dir_of(const char *path)
+char *
+mc_dir_of(const char *path)
 {
 	char *copy = mc_strdup(path), *d;
 
@@ -103,7 +103,7 @@ open_new(const struct mc_write *w, char **tmp)
 			mc_seterr("cannot create '%s': %s", w->path, strerror(errno));
 		return fd;
 	}
-	if ((dir = dir_of(w->path)) == NULL || (copy = mc_strdup(w->path)) == NULL)
+	if ((dir = mc_dir_of(w->path)) == NULL || (copy = mc_strdup(w->path)) == NULL)
 		goto out;
 	if (asprintf(tmp, "%s/" MC_TMP_PREFIX "%s.XXXXXX", dir, basename(copy)) < 0) {
 		*tmp = NULL;
@@ -146,7 +146,7 @@ fill(int fd, const struct mc_write *w, const char *name)
 static int
 place(const struct mc_write *w, const char *tmp)
 {
-	char *dir = dir_of(w->path);
+	char *dir = mc_dir_of(w->path);
 	int rc = -1;
 
 	if (dir == NULL)

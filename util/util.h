@@ -143,6 +143,8 @@ int mc_file_sweep_tmp(const char *dir, const struct timespec *before, struct mc_
 /* The one write loop: all of data to fd (EINTR retried). */
 int mc_write_all(int fd, const char *path, const void *data, size_t len);
 int mc_fsync_dir(const char *dir);
+/* The folder part of path (dirname), malloc'd; NULL on no memory. */
+char *mc_dir_of(const char *path);
 /* mkdir -p: the folders it creates get exactly mode, set on an fd opened
  * with O_NOFOLLOW relative to the parent's fd (no path is chmodded, a
  * folder swapped for a symlink meanwhile is refused). */

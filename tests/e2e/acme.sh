@@ -1,3 +1,4 @@
+# shellcheck shell=sh
 # Starting 'minica acme serve' in e2e tests; sourced after lib.sh.
 #
 # acme_serve HOSTNAME PORT [key=value ...]: writes the [acme] section of
@@ -15,13 +16,16 @@ acme_conf() {
 	shift 2
 	_ac_conf=$MINICA_HOME/minica.conf
 	touch "$_ac_conf"
-	awk 'BEGIN { skip = 0 } /^\[/ { skip = ($0 ~ /^\[ *acme *\]/) } !skip' "$_ac_conf" >"$_ac_conf.tmp" &&
-		{
-			printf '\n[acme]\nhostname = %s\nlisten = 127.0.0.1:%s\n' "$_ac_host" "$_ac_port"
-			for _ac_kv in "$@"; do
-				printf '%s = %s\n' "${_ac_kv%%=*}" "${_ac_kv#*=}"
-			done
-		} >>"$_ac_conf.tmp" && mv "$_ac_conf.tmp" "$_ac_conf" || e2e_fail "cannot write the [acme] section"
+	if ! awk 'BEGIN { skip = 0 } /^\[/ { skip = ($0 ~ /^\[ *acme *\]/) } !skip' "$_ac_conf" >"$_ac_conf.tmp"; then
+		e2e_fail "cannot write the [acme] section"
+	fi
+	{
+		printf '\n[acme]\nhostname = %s\nlisten = 127.0.0.1:%s\n' "$_ac_host" "$_ac_port"
+		for _ac_kv in "$@"; do
+			printf '%s = %s\n' "${_ac_kv%%=*}" "${_ac_kv#*=}"
+		done
+	} >>"$_ac_conf.tmp" || e2e_fail "cannot write the [acme] section"
+	mv "$_ac_conf.tmp" "$_ac_conf" || e2e_fail "cannot write the [acme] section"
 }
 
 acme_serve() {

@@ -46,6 +46,11 @@ struct acme_issuer {
 	void *arg;
 };
 
+/* Inside the transaction recording rec, the certificate of order_id: the
+ * order becomes valid with it, and the certificate the order replaces
+ * (RFC 9773) is marked superseded by rec (or, if revoked, linked to it). */
+int acme_order_link_cert(struct store *db, int64_t order_id, const struct store_cert *rec);
+
 struct acme_config {
 	const char *listen_addr;	/* "127.0.0.1" */
 	int port;

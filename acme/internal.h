@@ -30,6 +30,14 @@ struct acme_post {
 	EVP_PKEY *key;			/* the key that signed */
 };
 
+/* replaces.c (RFC 9773) */
+/* The stored certificate whose ARI certID is certid: 1 (c filled), 0 none, -1. */
+int acme_ari_lookup(struct store *db, const char *certid, struct store_cert *c);
+/* newOrder's replaces: 0, or -1 with p set (malformed, unauthorized,
+ * alreadyReplaced). */
+int acme_replaces_check(struct acme_server *s, int64_t account_id, const char *certid, const json_t *ids,
+    struct acme_problem *p);
+
 /* server.c */
 void acme_resp_problem(struct acme_resp *r, const struct acme_problem *p);
 void acme_resp_json(struct acme_resp *r, int status, json_t *body);

@@ -130,20 +130,18 @@ iso(time_t t)
 void
 acme_renewal_info(struct acme_server *s, const char *certid, struct acme_resp *r)
 {
-	struct store_cert c = { 0 };
+	struct store_cert c;
 	struct acme_problem p;
-	char serial[48], *id = NULL;
-	X509 *x = NULL;
-	unsigned char *der = NULL;
-	int n;
 	time_t start, end, now = time(NULL), life;
+	int found = acme_ari_lookup(s->db, certid, &c);
 
-	if (acme_ari_serial(certid, serial) < 0 || store_cert_find(s->db, serial, &c) != 1 ||
-	    (x = ca_cert_from_pem(c.pem, strlen(c.pem))) == NULL || (n = i2d_X509(x, &der)) <= 0 ||
-	    (id = acme_ari_cert_id(der, (size_t)n)) == NULL || strcmp(id, certid) != 0) {
-		acme_problem_set(&p, 404, "malformed", "no certificate of this CA has that certID");
+	if (found != 1) {
+		if (found < 0)
+			acme_problem_set(&p, 500, "serverInternal", "cannot read the store");
+		else
+			acme_problem_set(&p, 404, "malformed", "no certificate of this CA has that certID");
 		acme_resp_problem(r, &p);
-		goto out;
+		return;
 	}
 	life = c.not_after - c.not_before;
 	if (strcmp(c.status, "revoked") == 0) {
@@ -155,10 +153,5 @@ acme_renewal_info(struct acme_server *s, const char *certid, struct acme_resp *r
 	}
 	acme_resp_json(r, 200, json_pack("{s:{s:o, s:o}}", "suggestedWindow", "start", iso(start), "end", iso(end)));
 	r->retry_after = ARI_RETRY_AFTER;
-out:
-	ERR_clear_error();
-	free(id);
-	OPENSSL_free(der);
-	X509_free(x);
 	store_cert_free(&c);
 }

@@ -55,7 +55,7 @@ link_order(struct store *db, const struct store_cert *rec, void *arg)
 {
 	int64_t order_id = *(int64_t *)arg;
 
-	return order_id > 0 ? store_acme_order_set(db, order_id, "valid", rec->serial, NULL) : 0;
+	return order_id > 0 ? acme_order_link_cert(db, order_id, rec) : 0;
 }
 
 /* Sign and record under the CA lock; -2 (the server's trouble) on failure. */

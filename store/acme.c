@@ -406,3 +406,16 @@ store_acme_chall_set(struct store *st, int64_t id, const char *status, time_t va
 	return run(st, prep(st, "UPDATE acme_challenges SET status = ?, validated_at = ?, error = ? WHERE id = ?",
 	    "titi", status, (int64_t)validated_at, error, id), NULL);
 }
+
+/* RFC 9773 §5: whether an order that is not invalid already names
+ * certid in replaces (1), none (0), or -1. */
+int
+store_acme_order_replacing(struct store *st, const char *certid)
+{
+	sqlite3_stmt *stmt = prep(st, "SELECT 1 FROM acme_orders WHERE replaces = ? AND status <> 'invalid' LIMIT 1",
+	    "t", certid);
+	int rc = step_row(st, stmt);
+
+	sqlite3_finalize(stmt);
+	return rc;
+}

@@ -291,6 +291,9 @@ int store_acme_order_by_cert(struct store *st, const char *serial, struct store_
 int store_acme_order_set(struct store *st, int64_t id, const char *status, const char *cert_serial,
     const char *error);
 void store_acme_order_free(struct store_acme_order *o);
+/* RFC 9773: 1 if an order that is not invalid has replaces = certid, 0 if
+ * none, -1 on error. */
+int store_acme_order_replacing(struct store *st, const char *certid);
 
 struct store_acme_authz {
 	int64_t id;

@@ -40,7 +40,7 @@ conf_refused() { # WANT [key=value ...]: serve fails, the message has WANT
 	want=$1
 	shift
 	acme_conf "$acme" 1 "$@"
-	MINICA_PASSPHRASE= "$MINICA_BIN" acme serve </dev/null >"$E2E_DIR/conf.log" 2>&1 && e2e_fail "acme serve started with $*"
+	MINICA_PASSPHRASE='' "$MINICA_BIN" acme serve </dev/null >"$E2E_DIR/conf.log" 2>&1 && e2e_fail "acme serve started with $*"
 	grep -qF -- "$want" "$E2E_DIR/conf.log" || { e2e_show_log "$E2E_DIR/conf.log"; e2e_fail "acme serve with $*: no '$want'"; }
 	[ "$(wc -l <"$E2E_DIR/conf.log")" -eq 1 ] || { e2e_show_log "$E2E_DIR/conf.log"; e2e_fail "acme serve with $*: not one line"; }
 }

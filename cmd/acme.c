@@ -34,9 +34,34 @@ split_listen(const char *s, char *addr, size_t len, int *port)
 	return 0;
 }
 
-/* Runs until SIGINT or SIGTERM. */
+/* Seconds between two looks at the server's certificate (a date compared
+ * and one row read); SIGHUP looks at once. */
+#define RENEW_TICK 60
+
+static void
+renew_tick(struct acme_server *srv, struct acme_issuing *ai, struct acme_tls *t)
+{
+	struct mc_buf chain = { 0 }, key = { 0 };
+	char old[48], until[21];
+	int r;
+
+	snprintf(old, sizeof(old), "%s", t->cur.serial);
+	if ((r = acme_cmd_tls_renew(ai, t, time(NULL), &chain, &key)) < 0 ||
+	    (r == 1 && acme_server_set_tls(srv, chain.p, key.p) < 0)) {
+		cmd_warn("cannot renew the server's certificate %s (trying again in %d s): %s", old, RENEW_TICK, mc_err());
+	} else if (r == 1) {
+		mc_iso8601(t->cur.not_after, until);
+		fprintf(stderr, "minica: the server's certificate %s is renewed: %s serves new connections, until %s\n",
+		    old, t->cur.serial, until);
+	}
+	mc_buf_free(&chain);
+	mc_buf_free(&key);
+}
+
+/* Runs until SIGINT or SIGTERM, renewing its own certificate (t, when
+ * it serves TLS) when due. */
 static int
-run_server(struct cmd_ctx *ctx, struct acme_config *cfg)
+run_server(struct cmd_ctx *ctx, struct acme_config *cfg, struct acme_issuing *ai, struct acme_tls *t)
 {
 	struct acme_server *srv;
 	char *db = cmd_home_path(ctx, "minica.db");
@@ -46,6 +71,7 @@ run_server(struct cmd_ctx *ctx, struct acme_config *cfg)
 	sigemptyset(&set);
 	sigaddset(&set, SIGINT);
 	sigaddset(&set, SIGTERM);
+	sigaddset(&set, SIGHUP);
 	/* Blocked before the server thread starts, so only sigwait sees them. */
 	pthread_sigmask(SIG_BLOCK, &set, NULL);
 	if (db == NULL || (srv = acme_server_start(cfg, db)) == NULL) {
@@ -54,7 +80,14 @@ run_server(struct cmd_ctx *ctx, struct acme_config *cfg)
 	}
 	free(db);
 	fprintf(stderr, "minica: ACME directory at %s/acme/directory\n", cfg->base_url);
-	sigwait(&set, &sig);
+	for (;;) {
+		struct timespec tick = { RENEW_TICK, 0 };
+
+		if ((sig = sigtimedwait(&set, NULL, &tick)) == SIGINT || sig == SIGTERM)
+			break;
+		if (t->path != NULL)
+			renew_tick(srv, ai, t);
+	}
 	acme_server_stop(srv);
 	fprintf(stderr, "minica: ACME server stopped (signal %d)\n", sig);
 	return EXIT_OK;
@@ -66,6 +99,7 @@ serve(struct cmd_ctx *ctx, const struct serve_opts *o)
 	struct acme_issuing ai = { .ca = &ctx->ca, .profile = o->profile != NULL ? o->profile : "server" };
 	struct acme_config cfg = { .http01_port = o->http01_port > 0 ? o->http01_port : 80 };
 	struct mc_buf cert = { 0 }, key = { 0 }, chain = { 0 };
+	struct acme_tls tls = { 0 };
 	char addr[64], base[600];
 	int rc = EXIT_ERR;
 
@@ -80,12 +114,16 @@ serve(struct cmd_ctx *ctx, const struct serve_opts *o)
 	if ((rc = cmd_setup(ctx)) != 0 || (rc = cmd_unlock(ctx)) != 0)
 		return rc;
 	rc = EXIT_ERR;
+	pthread_mutex_init(&ai.mu, NULL);
 	curl_global_init(CURL_GLOBAL_DEFAULT);
-	if (!o->no_tls && acme_cmd_tls_cert(&ai, o->hostname, &cert, &key) < 0) {
+	if (!o->no_tls && acme_cmd_tls_start(&ai, o->hostname, &tls, &cert, &key) < 0) {
 		mc_preferr("cannot issue the server's certificate for '%s'", o->hostname);
 		cmd_fail();
 		goto out;
 	}
+	if (tls.path != NULL)
+		fprintf(stderr, "minica: the server's certificate: %s (%s)\n", tls.cur.serial,
+		    tls.reused ? "kept from the last start" : "new");
 	snprintf(base, sizeof(base), "%s://%s:%d", o->no_tls ? "http" : "https", o->hostname, cfg.port);
 	cfg.listen_addr = addr;
 	cfg.resolver = o->resolver;
@@ -101,8 +139,10 @@ serve(struct cmd_ctx *ctx, const struct serve_opts *o)
 	}
 	cfg.chain_pem = chain.p;
 	cfg.issuer = (struct acme_issuer){ acme_cmd_issue, acme_cmd_check_name, acme_cmd_revoke, &ai };
-	rc = run_server(ctx, &cfg);
+	rc = run_server(ctx, &cfg, &ai, &tls);
 out:
+	acme_cmd_tls_free(&tls);
+	pthread_mutex_destroy(&ai.mu);
 	mc_buf_free(&cert);
 	mc_buf_free(&key);
 	mc_buf_free(&chain);

@@ -93,8 +93,17 @@ out:
 	return rc;
 }
 
+/* Whether a new certificate can be recorded as c's renewal: a valid one
+ * is superseded by it, a revoked one linked to it (iss_renew_record); a
+ * certificate someone else renewed already starts no second lineage. */
+static int
+renewable(const struct store_cert *c)
+{
+	return strcmp(c->status, "valid") == 0 || (strcmp(c->status, "revoked") == 0 && c->superseded_by == 0);
+}
+
 /* A new certificate for t->hostname, recorded as the renewal of old
- * (when there is one of the same names still valid), written to
+ * (when there is one of the same name), written to
  * private/acme-tls.pem, and its PEM for serving. */
 static int
 issue_new(struct acme_issuing *ai, struct acme_tls *t, const struct store_cert *old, struct mc_buf *chain,
@@ -153,10 +162,10 @@ acme_cmd_tls_start(struct acme_issuing *ai, const char *hostname, struct acme_tl
 		rc = serve_pem(ai->ca, x, k, chain, key);
 		goto out;
 	}
-	/* A renewal of the kept one when it is still valid and of the same
-	 * name, so 'minica list' shows it superseded; else a new lineage. */
-	rc = issue_new(ai, t, kept == 1 && strcmp(t->cur.status, "valid") == 0 &&
-	    X509_check_host(x, hostname, 0, 0, NULL) == 1 ? &t->cur : NULL, chain, key);
+	/* A renewal of the kept one when it is of the same name, so 'minica
+	 * list' shows it superseded; else a new lineage. */
+	rc = issue_new(ai, t, kept == 1 && renewable(&t->cur) && X509_check_host(x, hostname, 0, 0, NULL) == 1 ?
+	    &t->cur : NULL, chain, key);
 out:
 	pthread_mutex_unlock(&ai->mu);
 	X509_free(x);
@@ -168,7 +177,7 @@ int
 acme_cmd_tls_renew(struct acme_issuing *ai, struct acme_tls *t, time_t now, struct mc_buf *chain,
     struct mc_buf *key)
 {
-	struct store_cert rec = { 0 }, old = { 0 };
+	struct store_cert rec = { 0 };
 	int rc = -1, found;
 
 	pthread_mutex_lock(&ai->mu);
@@ -181,13 +190,10 @@ acme_cmd_tls_renew(struct acme_issuing *ai, struct acme_tls *t, time_t now, stru
 		rc = 0;
 		goto out;
 	}
-	if (store_cert_dup(&old, &t->cur) < 0)
-		goto out;
-	rc = issue_new(ai, t, found == 1 && strcmp(rec.status, "valid") == 0 ? &old : NULL, chain, key) < 0 ? -1 : 1;
+	rc = issue_new(ai, t, found == 1 && renewable(&rec) ? &rec : NULL, chain, key) < 0 ? -1 : 1;
 out:
 	pthread_mutex_unlock(&ai->mu);
 	store_cert_free(&rec);
-	store_cert_free(&old);
 	return rc;
 }
 

@@ -11,6 +11,8 @@ if [ "${ACME_E2E_NS:-}" != 1 ]; then
 fi
 # shellcheck source=tests/e2e/lib.sh
 . "$here/lib.sh"
+# shellcheck source=tests/e2e/acme.sh
+. "$here/acme.sh"
 
 e2e_init
 command -v caddy >/dev/null 2>&1 || e2e_fail "missing caddy (see install.sh)"
@@ -24,13 +26,7 @@ echo "127.0.0.1 $acme $site" >>"$E2E_DIR/hosts"
 mount --bind "$E2E_DIR/hosts" /etc/hosts || e2e_fail "cannot bind-mount a private /etc/hosts"
 port=$(e2e_port) && http=$(e2e_port) && https=$(e2e_port) || e2e_fail "no free ports"
 
-mkdir "$E2E_DIR/acme"
-e2e_acme_pid() { e2e_read_pid "$1/acme.pid"; }
-"$MINICA_BIN" acme serve --listen "127.0.0.1:$port" --hostname "$acme" --http01-port "$http" \
-	>"$E2E_DIR/acme/log" 2>&1 &
-echo $! >"$E2E_DIR/acme/acme.pid"
-e2e_register acme "$E2E_DIR/acme"
-e2e_wait_port "minica acme serve" "$port" "$(cat "$E2E_DIR/acme/acme.pid")" "$E2E_DIR/acme/log"
+acme_serve "$acme" "$port" eab=no http01_port="$http"
 
 # Caddy: its admin endpoint off (no fixed port), its storage and home in
 # the test folder, never the system trust store.

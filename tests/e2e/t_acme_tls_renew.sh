@@ -13,6 +13,8 @@ if [ "${ACME_E2E_NS:-}" != 1 ]; then
 fi
 # shellcheck source=tests/e2e/lib.sh
 . "$here/lib.sh"
+# shellcheck source=tests/e2e/acme.sh
+. "$here/acme.sh"
 
 e2e_init
 ft=/usr/lib/x86_64-linux-gnu/faketime/libfaketimeMT.so.1
@@ -27,15 +29,15 @@ echo "127.0.0.1 $acme" >>"$E2E_DIR/hosts"
 mount --bind "$E2E_DIR/hosts" /etc/hosts || e2e_fail "cannot bind-mount a private /etc/hosts"
 port=$(e2e_port) || e2e_fail "no free port"
 mkdir "$E2E_DIR/acme"
-e2e_acme_pid() { e2e_read_pid "$1/acme.pid"; }
 # The server's clock: "+0d" now, "+270d" later (read at every call).
 echo "+0d" >"$E2E_DIR/faketime"
 
 # start_server: minica acme serve under libfaketime (the monotonic clock
 # left alone, so libmicrohttpd's idle timeouts do not fire at the jump).
 start_server() {
+	acme_conf "$acme" "$port" eab=no
 	LD_PRELOAD=$ft FAKETIME_TIMESTAMP_FILE=$E2E_DIR/faketime FAKETIME_NO_CACHE=1 FAKETIME_DONT_FAKE_MONOTONIC=1 \
-		"$MINICA_BIN" acme serve --listen "127.0.0.1:$port" --hostname "$acme" >>"$E2E_DIR/acme/log" 2>&1 &
+		"$MINICA_BIN" acme serve >>"$E2E_DIR/acme/log" 2>&1 &
 	echo $! >"$E2E_DIR/acme/acme.pid"
 	e2e_register acme "$E2E_DIR/acme"
 	e2e_wait_port "minica acme serve" "$port" "$(cat "$E2E_DIR/acme/acme.pid")" "$E2E_DIR/acme/log"

@@ -127,8 +127,12 @@ serve(struct cmd_ctx *ctx, const char *listen)
 		    "proxy): set listen = 127.0.0.1:PORT", ctx->ca.cfg.path != NULL ? ctx->ca.cfg.path : "minica.conf");
 		return cmd_fail();
 	}
-	if (check_settings(ctx, a, &ai) < 0 || pol_acme_base_url(a, cfg.port, base, sizeof(base)) < 0)
+	if (check_settings(ctx, a, &ai) < 0)
 		return cmd_fail();
+	if (pol_acme_base_url(a, cfg.port, base, sizeof(base)) < 0) {
+		mc_preferr("'%s'", ctx->ca.cfg.path != NULL ? ctx->ca.cfg.path : "minica.conf");
+		return cmd_fail();
+	}
 	if ((rc = cmd_unlock(ctx)) != 0)
 		return rc;
 	rc = EXIT_ERR;

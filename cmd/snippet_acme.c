@@ -36,13 +36,15 @@ cmd_snippet_nginx_acme(struct cmd_ctx *ctx)
 		    "tls = no and listen = 127.0.0.1:PORT", conf);
 		return EXIT_ERR;
 	}
-	if (pol_addr_port_split(listen, addr, sizeof(addr), &port) < 0 || pol_acme_base_url(a, port, url, sizeof(url)) < 0)
+	if (pol_addr_port_split(listen, addr, sizeof(addr), &port) < 0 || pol_acme_base_url(a, port, url, sizeof(url)) < 0) {
+		mc_preferr("'%s'", conf);
 		return cmd_fail();
+	}
 	upstream(addr, port, up, sizeof(up));
-	printf("# nginx: inside the server block that answers %s (listen ... ssl;\n"
-	    "# server_name %s; a certificate for that name, e.g. from\n"
-	    "# 'minica issue nginx --cn %s --deploy').  The ACME directory is then\n"
-	    "# %s/acme/directory ([acme] url in %s, if the port is not 443).\n"
+	printf("# nginx: inside the server block that answers %s\n"
+	    "# (server_name %s; listen ... ssl; a certificate for that name, e.g.\n"
+	    "# 'minica issue nginx --cn %s --deploy').  Clients then use\n"
+	    "# %s/acme/directory.\n"
 	    "location /acme/ {\n"
 	    "    proxy_pass http://%s;\n"
 	    "    proxy_http_version 1.1;\n"
@@ -54,6 +56,6 @@ cmd_snippet_nginx_acme(struct cmd_ctx *ctx)
 	    "    proxy_cache off;\n"
 	    "    # finalize waits for the signature and a durable commit.\n"
 	    "    proxy_read_timeout 60s;\n"
-	    "}\n", url, a->hostname, a->hostname, url, conf, up);
+	    "}\n", url, a->hostname, a->hostname, url, up);
 	return EXIT_OK;
 }

@@ -50,6 +50,17 @@ if timeout 10 "$MINICA_BIN" acme serve >"$E2E_DIR/url.out" 2>"$E2E_DIR/url.err";
 fi
 grep -q "names another host" "$E2E_DIR/url.err" || e2e_fail "url of another host: $(cat "$E2E_DIR/url.err")"
 
+# ---- tls = no on IPv6 loopback: listens there, the snippet brackets it
+ACME_SERVE_ARGS="--listen [::1]:$backend"
+acme_serve "$acme" "$backend" eab=no tls=no
+ACME_SERVE_ARGS=
+curl -sS -g --max-time 10 "http://[::1]:$backend/acme/directory" | grep -q "\"newNonce\": \"https://$acme/acme/new-nonce\"" ||
+	{ e2e_show_log "$E2E_DIR/acme/log"; e2e_fail "tls = no on [::1]: no directory, or not https://$acme"; }
+e2e_stop_pid acme "$(cat "$E2E_DIR/acme/acme.pid")"
+e2e_unregister acme "$E2E_DIR/acme"
+acme_conf "$acme" "$backend" eab=no tls=no listen="[::1]:$backend"
+"$MINICA_BIN" snippet nginx-acme | grep -q "proxy_pass http://\[::1\]:$backend;" || e2e_fail "snippet for [::1]"
+
 # ---- minica behind nginx
 acme_serve "$acme" "$backend" eab=no tls=no http01_port="$http" url="https://$acme:$https"
 grep -q "ACME directory at https://$acme:$https/acme/directory" "$E2E_DIR/acme/log" ||

@@ -44,7 +44,7 @@ if timeout 10 "$MINICA_BIN" acme serve --listen "0.0.0.0:$backend" >"$E2E_DIR/op
 fi
 [ "$(wc -l <"$E2E_DIR/open.err")" -eq 1 ] && grep -q "loopback address only" "$E2E_DIR/open.err" ||
 	e2e_fail "tls = no on 0.0.0.0: $(cat "$E2E_DIR/open.err")"
-acme_conf "$acme" "$backend" eab=no tls=no url=https://other.example.test:$https
+acme_conf "$acme" "$backend" eab=no tls=no url="https://other.example.test:$https"
 if timeout 10 "$MINICA_BIN" acme serve >"$E2E_DIR/url.out" 2>"$E2E_DIR/url.err"; then
 	e2e_fail "a url naming another host was served"
 fi

@@ -117,6 +117,9 @@ on_connection(void *cls, struct MHD_Connection *mc, void **socket_context, enum 
 int
 acme_tls_init(struct acme_server *s, const char *cert_pem, const char *key_pem, struct MHD_OptionItem *opts)
 {
+	/* The option travels as a void *: the compiler checks the type here. */
+	gnutls_certificate_retrieve_function2 *cb = cert_cb;
+
 	if (pthread_mutex_init(&s->tls_mu, NULL) != 0) {
 		mc_seterr("pthread_mutex_init failed");
 		return -1;
@@ -126,7 +129,7 @@ acme_tls_init(struct acme_server *s, const char *cert_pem, const char *key_pem, 
 		return 0;
 	if ((s->tls = pair_load(cert_pem, key_pem)) == NULL)
 		return -1;
-	opts[0] = (struct MHD_OptionItem){ MHD_OPTION_HTTPS_CERT_CALLBACK, 0, (void *)cert_cb };
+	opts[0] = (struct MHD_OptionItem){ MHD_OPTION_HTTPS_CERT_CALLBACK, 0, (void *)cb };
 	opts[1] = (struct MHD_OptionItem){ MHD_OPTION_NOTIFY_CONNECTION, (intptr_t)on_connection, s };
 	return 0;
 }

@@ -9,7 +9,7 @@ PKG_CONFIG ?= pkg-config
 BUILD     ?= build
 VERSION   := 0.1.0
 
-PKGS      := libcrypto libssl sqlite3 popt libidn2 libpsl libmicrohttpd jansson libcurl
+PKGS      := libcrypto libssl sqlite3 popt libidn2 libpsl libmicrohttpd jansson libcurl gnutls
 # libunbound.pc names libevent and nettle as private requirements (their
 # -dev packages are not needed to link the shared library): plain -lunbound.
 NOPC_LIBS := -lunbound

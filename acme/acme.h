@@ -71,6 +71,10 @@ struct acme_server;
  * opened for that thread alone. */
 struct acme_server *acme_server_start(const struct acme_config *cfg, const char *dbpath);
 void acme_server_stop(struct acme_server *srv);
+/* Replaces the server's TLS pair (cert_pem: the leaf then its issuers)
+ * for every handshake from now on; connections already open keep the
+ * old one.  Safe from any thread while the server runs. */
+int acme_server_set_tls(struct acme_server *srv, const char *cert_pem, const char *key_pem);
 
 /* ---- problems (RFC 7807) ---- */
 struct acme_problem {

@@ -2,6 +2,8 @@
 #ifndef MINICA_ACME_INTERNAL_H
 #define MINICA_ACME_INTERNAL_H
 
+#include <pthread.h>
+
 #include <microhttpd.h>
 
 #include "acme.h"
@@ -10,6 +12,10 @@ struct acme_server {
 	struct MHD_Daemon *daemon;
 	struct store *db;		/* used on the daemon's one thread only */
 	struct acme_config cfg;
+	/* tls.c: the pair new handshakes get (NULL: plain HTTP) */
+	pthread_mutex_t tls_mu;
+	int tls_mu_ok;
+	struct acme_tls_pair *tls;
 };
 
 struct acme_resp {
@@ -47,6 +53,12 @@ void acme_url(const struct acme_server *s, char *out, size_t len, const char *fm
 /* The same, as a new JSON string. */
 json_t *acme_url_json(const struct acme_server *s, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 void acme_internal_error(struct acme_resp *r);
+
+/* tls.c: the pair from PEM text, and the options (two items at opts)
+ * that make the daemon ask for it at each handshake; nothing when
+ * cert_pem is NULL. */
+int acme_tls_init(struct acme_server *s, const char *cert_pem, const char *key_pem, struct MHD_OptionItem *opts);
+void acme_tls_free(struct acme_server *s);
 
 /* account.c */
 void acme_new_account(struct acme_server *s, struct acme_post *req, struct acme_resp *r);

@@ -340,28 +340,34 @@ acme_server_start(const struct acme_config *cfg, const char *dbpath)
 {
 	struct acme_server *s = calloc(1, sizeof(*s));
 	struct sockaddr_in sa = { .sin_family = AF_INET, .sin_port = htons((uint16_t)cfg->port) };
+	struct sockaddr_in6 sa6 = { .sin6_family = AF_INET6, .sin6_port = htons((uint16_t)cfg->port) };
+	struct sockaddr *addr = (struct sockaddr *)&sa;
 	unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_AUTO;
+	struct MHD_OptionItem tls[3] = { { MHD_OPTION_END, 0, NULL }, { MHD_OPTION_END, 0, NULL },
+		{ MHD_OPTION_END, 0, NULL } };
 
 	if (s == NULL) {
 		mc_seterr("out of memory");
 		return NULL;
 	}
 	s->cfg = *cfg;
-	if (inet_pton(AF_INET, cfg->listen_addr, &sa.sin_addr) != 1) {
-		mc_seterr("listen address '%s' is not an IPv4 address", cfg->listen_addr);
+	if (inet_pton(AF_INET6, cfg->listen_addr, &sa6.sin6_addr) == 1) {
+		addr = (struct sockaddr *)&sa6;
+		flags |= MHD_USE_IPv6;
+	} else if (inet_pton(AF_INET, cfg->listen_addr, &sa.sin_addr) != 1) {
+		mc_seterr("listen address '%s' is not an IP address", cfg->listen_addr);
 		goto fail;
 	}
-	if ((s->db = store_open(dbpath, 0)) == NULL)
+	if ((s->db = store_open(dbpath, 0)) == NULL || acme_tls_init(s, cfg->tls_cert_pem, cfg->tls_key_pem, tls) < 0)
 		goto fail;
-	if (cfg->tls_cert_pem != NULL)
+	if (s->tls != NULL)
 		flags |= MHD_USE_TLS;
 	s->daemon = MHD_start_daemon(flags, (uint16_t)cfg->port, NULL, NULL, on_request, s,
-	    MHD_OPTION_SOCK_ADDR, &sa,
+	    MHD_OPTION_SOCK_ADDR, addr,
 	    MHD_OPTION_NOTIFY_COMPLETED, on_done, s,
 	    MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)30,
 	    MHD_OPTION_CONNECTION_LIMIT, (unsigned)256,
-	    cfg->tls_cert_pem != NULL ? MHD_OPTION_HTTPS_MEM_CERT : MHD_OPTION_END, cfg->tls_cert_pem,
-	    MHD_OPTION_HTTPS_MEM_KEY, cfg->tls_key_pem,
+	    MHD_OPTION_ARRAY, tls,
 	    MHD_OPTION_END);
 	if (s->daemon == NULL) {
 		mc_seterr("cannot listen on %s:%d (in use, or TLS set-up failed)", cfg->listen_addr, cfg->port);
@@ -380,6 +386,7 @@ acme_server_stop(struct acme_server *s)
 		return;
 	if (s->daemon != NULL)
 		MHD_stop_daemon(s->daemon);
+	acme_tls_free(s);
 	store_close(s->db);
 	free(s);
 }

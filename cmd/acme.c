@@ -14,9 +14,34 @@ loopback(const char *addr)
 	return strncmp(addr, "127.", 4) == 0 || strcmp(addr, "::1") == 0;
 }
 
-/* Runs until SIGINT or SIGTERM. */
+/* Seconds between two looks at the server's certificate (a date compared
+ * and one row read); SIGHUP looks at once. */
+#define RENEW_TICK 60
+
+static void
+renew_tick(struct acme_server *srv, struct acme_issuing *ai, struct acme_tls *t)
+{
+	struct mc_buf chain = { 0 }, key = { 0 };
+	char old[48], until[21];
+	int r;
+
+	snprintf(old, sizeof(old), "%s", t->cur.serial);
+	if ((r = acme_cmd_tls_renew(ai, t, time(NULL), &chain, &key)) < 0 ||
+	    (r == 1 && acme_server_set_tls(srv, chain.p, key.p) < 0)) {
+		cmd_warn("cannot renew the server's certificate %s (trying again in %d s): %s", old, RENEW_TICK, mc_err());
+	} else if (r == 1) {
+		mc_iso8601(t->cur.not_after, until);
+		fprintf(stderr, "minica: the server's certificate %s is renewed: %s serves new connections, until %s\n",
+		    old, t->cur.serial, until);
+	}
+	mc_buf_free(&chain);
+	mc_buf_free(&key);
+}
+
+/* Runs until SIGINT or SIGTERM, renewing its own certificate (t, when
+ * it serves TLS) when due. */
 static int
-run_server(struct cmd_ctx *ctx, struct acme_config *cfg)
+run_server(struct cmd_ctx *ctx, struct acme_config *cfg, struct acme_issuing *ai, struct acme_tls *t)
 {
 	struct acme_server *srv;
 	char *db = cmd_home_path(ctx, "minica.db");
@@ -26,6 +51,7 @@ run_server(struct cmd_ctx *ctx, struct acme_config *cfg)
 	sigemptyset(&set);
 	sigaddset(&set, SIGINT);
 	sigaddset(&set, SIGTERM);
+	sigaddset(&set, SIGHUP);
 	/* Blocked before the server thread starts, so only sigwait sees them. */
 	pthread_sigmask(SIG_BLOCK, &set, NULL);
 	if (db == NULL || (srv = acme_server_start(cfg, db)) == NULL) {
@@ -34,7 +60,14 @@ run_server(struct cmd_ctx *ctx, struct acme_config *cfg)
 	}
 	free(db);
 	fprintf(stderr, "minica: ACME directory at %s/acme/directory\n", cfg->base_url);
-	sigwait(&set, &sig);
+	for (;;) {
+		struct timespec tick = { RENEW_TICK, 0 };
+
+		if ((sig = sigtimedwait(&set, NULL, &tick)) == SIGINT || sig == SIGTERM)
+			break;
+		if (t->path != NULL)
+			renew_tick(srv, ai, t);
+	}
 	acme_server_stop(srv);
 	fprintf(stderr, "minica: ACME server stopped (signal %d)\n", sig);
 	return EXIT_OK;
@@ -43,7 +76,7 @@ run_server(struct cmd_ctx *ctx, struct acme_config *cfg)
 /* The [acme] section checked against the CA: the profile exists and the
  * hostname is one the CA may issue for.  Messages as minica.conf's own. */
 static int
-check_settings(struct cmd_ctx *ctx, const struct pol_acme *a, const char *profile)
+check_settings(struct cmd_ctx *ctx, const struct pol_acme *a, struct acme_issuing *ai)
 {
 	const char *conf = ctx->ca.cfg.path != NULL ? ctx->ca.cfg.path : "minica.conf";
 
@@ -52,11 +85,11 @@ check_settings(struct cmd_ctx *ctx, const struct pol_acme *a, const char *profil
 		    "the server's certificate, inside the CA's domains)", conf);
 		return -1;
 	}
-	if (pol_profile_find(&ctx->ca.cfg, profile) == NULL) {
-		mc_preferr("'%s': [acme] profile = %s", conf, profile);
+	if (pol_profile_find(&ctx->ca.cfg, ai->profile) == NULL) {
+		mc_preferr("'%s': [acme] profile = %s", conf, ai->profile);
 		return -1;
 	}
-	if (acme_cmd_check_name(&(struct acme_issuing){ .ca = &ctx->ca, .profile = profile }, a->hostname) < 0) {
+	if (acme_cmd_check_name(ai, a->hostname) < 0) {
 		mc_preferr("'%s': [acme] hostname = %s", conf, a->hostname);
 		return -1;
 	}
@@ -67,9 +100,11 @@ static int
 serve(struct cmd_ctx *ctx, const char *listen)
 {
 	const struct pol_acme *a = &ctx->ca.cfg.acme;
-	struct acme_issuing ai = { .ca = &ctx->ca };
+	/* A static mutex: check_settings uses it before any thread exists. */
+	struct acme_issuing ai = { .ca = &ctx->ca, .mu = PTHREAD_MUTEX_INITIALIZER };
 	struct acme_config cfg = { 0 };
 	struct mc_buf cert = { 0 }, key = { 0 }, chain = { 0 };
+	struct acme_tls tls = { 0 };
 	char addr[64], base[600];
 	int rc;
 
@@ -92,18 +127,24 @@ serve(struct cmd_ctx *ctx, const char *listen)
 		    "proxy): set listen = 127.0.0.1:PORT", ctx->ca.cfg.path != NULL ? ctx->ca.cfg.path : "minica.conf");
 		return cmd_fail();
 	}
-	if (check_settings(ctx, a, ai.profile) < 0)
+	if (check_settings(ctx, a, &ai) < 0)
 		return cmd_fail();
+	if (pol_acme_base_url(a, cfg.port, base, sizeof(base)) < 0) {
+		mc_preferr("'%s'", ctx->ca.cfg.path != NULL ? ctx->ca.cfg.path : "minica.conf");
+		return cmd_fail();
+	}
 	if ((rc = cmd_unlock(ctx)) != 0)
 		return rc;
 	rc = EXIT_ERR;
 	curl_global_init(CURL_GLOBAL_DEFAULT);
-	if (a->tls && acme_cmd_tls_cert(&ai, a->hostname, &cert, &key) < 0) {
+	if (a->tls && acme_cmd_tls_start(&ai, a->hostname, &tls, &cert, &key) < 0) {
 		mc_preferr("cannot issue the server's certificate for '%s'", a->hostname);
 		cmd_fail();
 		goto out;
 	}
-	snprintf(base, sizeof(base), "%s://%s:%d", a->tls ? "https" : "http", a->hostname, cfg.port);
+	if (tls.path != NULL)
+		fprintf(stderr, "minica: the server's certificate: %s (%s)\n", tls.cur.serial,
+		    tls.reused ? "kept from the last start" : "new");
 	cfg.listen_addr = addr;
 	cfg.base_url = base;
 	cfg.tls_cert_pem = a->tls ? cert.p : NULL;
@@ -117,8 +158,9 @@ serve(struct cmd_ctx *ctx, const char *listen)
 	}
 	cfg.chain_pem = chain.p;
 	cfg.issuer = (struct acme_issuer){ acme_cmd_issue, acme_cmd_check_name, acme_cmd_revoke, &ai };
-	rc = run_server(ctx, &cfg);
+	rc = run_server(ctx, &cfg, &ai, &tls);
 out:
+	acme_cmd_tls_free(&tls);
 	mc_buf_free(&cert);
 	mc_buf_free(&key);
 	mc_buf_free(&chain);

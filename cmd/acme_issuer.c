@@ -34,14 +34,14 @@ csr_file(const char *home, const unsigned char *csr, size_t len)
 }
 
 /* Held for one signing or revocation, never between requests. */
-static int
-lock(struct mc_ca *ca)
+int
+acme_cmd_lock(struct mc_ca *ca)
 {
 	return iss_ca_lock(ca, "minica acme serve", ISS_LOCK_WAIT_MS);
 }
 
-static void
-unlock(struct mc_ca *ca)
+void
+acme_cmd_unlock(struct mc_ca *ca)
 {
 	if (ca->lock_fd >= 0)
 		close(ca->lock_fd);
@@ -65,13 +65,13 @@ sign_record(struct acme_issuing *ai, const struct iss_plan *plan, const char *ac
 {
 	int rc = -2;
 
-	if (lock(ai->ca) < 0)
+	if (acme_cmd_lock(ai->ca) < 0)
 		return -2;
 	if (iss_sign(ai->ca, plan, is) < 0 || iss_record_with(ai->ca, is, action, link_order, &order_id) < 0)
 		goto out;
 	rc = 0;
 out:
-	unlock(ai->ca);
+	acme_cmd_unlock(ai->ca);
 	return rc;
 }
 
@@ -84,8 +84,11 @@ acme_cmd_issue(void *arg, const unsigned char *csr, size_t len, int64_t order_id
 	struct iss_issued is = { 0 };
 	int rc = -1;
 
-	if ((req.csr_path = csr_file(ai->ca->home, csr, len)) == NULL)
-		return -2;
+	pthread_mutex_lock(&ai->mu);
+	if ((req.csr_path = csr_file(ai->ca->home, csr, len)) == NULL) {
+		rc = -2;
+		goto out;
+	}
 	if (iss_plan_make(ai->ca, &req, &plan) < 0)
 		goto out;
 	if ((rc = sign_record(ai, &plan, "acme-issue", order_id, &is)) < 0)
@@ -93,7 +96,9 @@ acme_cmd_issue(void *arg, const unsigned char *csr, size_t len, int64_t order_id
 	snprintf(serial, 48, "%s", is.rec.serial);
 	rc = 0;
 out:
-	unlink(req.csr_path);
+	pthread_mutex_unlock(&ai->mu);
+	if (req.csr_path != NULL)
+		unlink(req.csr_path);
 	free((char *)req.csr_path);
 	iss_plan_free(&plan);
 	iss_issued_free(&is);
@@ -106,8 +111,11 @@ acme_cmd_check_name(void *arg, const char *name)
 	struct acme_issuing *ai = arg;
 	struct iss_req req = { .profile = ai->profile, .cn = name };
 	struct iss_plan plan = { 0 };
-	int rc = iss_plan_make(ai->ca, &req, &plan);
+	int rc;
 
+	pthread_mutex_lock(&ai->mu);
+	rc = iss_plan_make(ai->ca, &req, &plan);
+	pthread_mutex_unlock(&ai->mu);
 	iss_plan_free(&plan);
 	return rc;
 }
@@ -119,8 +127,11 @@ acme_cmd_revoke(void *arg, const char *serial, const char *reason)
 	struct store_cert c = { 0 };
 	int rc = -1;
 
-	if (lock(ai->ca) < 0)
+	pthread_mutex_lock(&ai->mu);
+	if (acme_cmd_lock(ai->ca) < 0) {
+		pthread_mutex_unlock(&ai->mu);
 		return -1;
+	}
 	if (store_cert_find(ai->ca->db, serial, &c) <= 0)
 		goto out;
 	if (store_begin(ai->ca->db) < 0 || store_cert_revoke(ai->ca->db, c.id, time(NULL), reason) < 0 ||
@@ -131,31 +142,8 @@ acme_cmd_revoke(void *arg, const char *serial, const char *reason)
 	}
 	rc = 0;
 out:
-	unlock(ai->ca);
+	acme_cmd_unlock(ai->ca);
+	pthread_mutex_unlock(&ai->mu);
 	store_cert_free(&c);
-	return rc;
-}
-
-/* The server's own TLS certificate for hostname, issued and recorded like any other. */
-int
-acme_cmd_tls_cert(struct acme_issuing *ai, const char *hostname, struct mc_buf *cert, struct mc_buf *key)
-{
-	struct iss_req req = { .profile = "server", .cn = hostname };
-	struct iss_plan plan = { 0 };
-	struct iss_issued is = { 0 };
-	int rc = -1;
-
-	if (iss_plan_make(ai->ca, &req, &plan) < 0 || sign_record(ai, &plan, "acme-tls", 0, &is) < 0)
-		goto out;
-	/* Leaf, then the intermediate: clients hold the root only. */
-	if (ca_cert_pem(is.cert, cert) < 0 || (ai->ca->two_level && ca_cert_pem(ai->ca->cert, cert) < 0) ||
-	    (ai->ca->cross != NULL && ca_cert_pem(ai->ca->cross, cert) < 0) ||
-	    ca_key_plain_pem(is.key, key) < 0 || mc_buf_add(cert, "", 1) < 0 ||
-	    mc_buf_add(key, "", 1) < 0)
-		goto out;
-	rc = 0;
-out:
-	iss_plan_free(&plan);
-	iss_issued_free(&is);
 	return rc;
 }

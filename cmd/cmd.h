@@ -335,6 +335,7 @@ int cmd_deploy_cert2(struct mc_ca *ca, const struct store_cert *rec, X509 *cert,
 int cmd_keep_key(struct mc_ca *ca, const char *dir, const struct iss_issued *is);
 int cmd_deploy(struct cmd_ctx *ctx);
 int cmd_snippet(struct cmd_ctx *ctx);
+int cmd_snippet_nginx_acme(struct cmd_ctx *ctx);
 int cmd_dane(struct cmd_ctx *ctx);
 int cmd_undeploy(struct cmd_ctx *ctx);
 int cmd_deployments(struct cmd_ctx *ctx);

@@ -22,7 +22,7 @@ const struct cmd cmd_table[] = {
 	{ "deploy", cmd_deploy, NEEDS_CA | LOCKS_CA, 0, "install a certificate and key into /etc/ssl and reload the service" },
 	{ "deployments", cmd_deployments, NEEDS_CA, 0, "list where certificates are deployed and in what state" },
 	{ "undeploy", cmd_undeploy, NEEDS_CA | LOCKS_CA, 0, "forget a deployment (and remove or restore its files)" },
-	{ "snippet", cmd_snippet, NEEDS_CA, 0, "print the postfix, dovecot or nginx lines for what is deployed" },
+	{ "snippet", cmd_snippet, NEEDS_CA, 0, "print the postfix, dovecot or nginx lines for what is deployed (nginx-acme: the ACME proxy block)" },
 	{ "dane", cmd_dane, NEEDS_CA | LOCKS_CA | ASKS_PASS, 0, "print the DANE TLSA records for what is deployed (port 25)" },
 	{ "profiles", cmd_profiles, NEEDS_CA, 0, "list certificate profiles and their deploy targets" },
 	{ "bundle", cmd_bundle, NEEDS_CA, 0, "write the trust kit for client machines (root, profile, install scripts)" },

@@ -1,4 +1,5 @@
-/* minica snippet postfix|dovecot|nginx: configuration lines for what is deployed. */
+/* minica snippet postfix|dovecot|nginx: configuration lines for what is deployed
+ * (nginx-acme: snippet_acme.c). */
 #include <stdlib.h>
 #include <string.h>
 
@@ -117,10 +118,15 @@ cmd_snippet(struct cmd_ctx *ctx)
 	};
 	int rc;
 
-	if ((rc = cmd_args(ctx, opts, "postfix|dovecot|nginx", -1)) != 0)
+	if ((rc = cmd_args(ctx, opts, "postfix|dovecot|nginx|nginx-acme", -1)) != 0)
 		return rc;
 	if (ctx->nargs != 1)
-		return cmd_usage_error("snippet", "give one of postfix, dovecot, nginx");
+		return cmd_usage_error("snippet", "give one of postfix, dovecot, nginx, nginx-acme");
+	if (strcmp(ctx->args[0], "nginx-acme") == 0) {
+		if (check || root != NULL || profile != NULL)
+			return cmd_usage_error("snippet", "nginx-acme takes no --check, --root or --profile");
+		return cmd_snippet_nginx_acme(ctx);
+	}
 	if (dep_snippet_profile(ctx->args[0]) == NULL)
 		return cmd_usage_error("snippet", "%s", mc_err());
 	return run_snippet(ctx, ctx->args[0], profile, root, check);

@@ -61,7 +61,7 @@ _minica() {
 	show) mapfile -t words < <(echo ca; _minica_serials) ;;
 	deploy | undeploy | renew) mapfile -t words < <(_minica_profiles; _minica_serials) ;;
 	revoke) mapfile -t words < <(_minica_serials) ;;
-	snippet) words=(postfix dovecot nginx) ;;
+	snippet) words=(postfix dovecot nginx nginx-acme) ;;
 	acme) words=(serve accounts deactivate) ;;
 	*) return ;;
 	esac

@@ -24,6 +24,8 @@ const struct pol_keydef pol_acme_keys[] = {
 	{ "tlsalpn01_port", "the port tls-alpn-01 validation connects to (default 443)" },
 	{ "tls", "no: plain HTTP on the loopback address only, for running behind "
 	    "a local proxy ('minica snippet nginx-acme'); default yes" },
+	{ "url", "https://HOSTNAME[:PORT] the clients reach the server at, when that is not "
+	    "https://HOSTNAME:PORT of listen (tls = yes) or https://HOSTNAME (tls = no, the proxy on 443)" },
 };
 const size_t pol_nacme_keys = sizeof(pol_acme_keys) / sizeof(pol_acme_keys[0]);
 
@@ -44,6 +46,7 @@ pol_acme_free(struct pol_acme *a)
 	free(a->hostname);
 	free(a->profile);
 	free(a->resolver);
+	free(a->url);
 	pol_acme_defaults(a);
 }
 
@@ -126,6 +129,64 @@ set_choice(int *dst, const char *val, const char *yes, const char *no)
 	return 0;
 }
 
+/* https://HOST[:PORT], nothing after: the base every ACME URL starts
+ * with (RFC 8555 §6.1: HTTPS).  Kept with HOST normalised. */
+static int
+set_url(char **dst, const char *val)
+{
+	const char *host = val + 8, *colon;
+	char *name = NULL;
+	int port = 443, rc = -1;
+	size_t n;
+
+	if (strncmp(val, "https://", 8) != 0 || (n = strcspn(host, ":/?#")) == 0 ||
+	    (host[n] != '\0' && host[n] != ':'))
+		goto bad;
+	colon = host[n] == ':' ? host + n : NULL;
+	if ((colon != NULL && port_of(colon + 1, &port) < 0) || (name = pol_hostname_normalize(host, n, 0)) == NULL)
+		goto bad;
+	free(*dst);
+	if ((*dst = malloc(strlen(name) + 16)) == NULL) {
+		mc_seterr("out of memory");
+		goto out;
+	}
+	if (port == 443)
+		sprintf(*dst, "https://%s", name);
+	else
+		sprintf(*dst, "https://%s:%d", name, port);
+	rc = 0;
+	goto out;
+bad:
+	mc_seterr("expected https://HOSTNAME or https://HOSTNAME:PORT, nothing after (the ACME paths are added)");
+out:
+	free(name);
+	return rc;
+}
+
+int
+pol_acme_base_url(const struct pol_acme *a, int port, char *out, size_t len)
+{
+	const char *h = a->url != NULL ? a->url + 8 : NULL;
+	size_t n = h != NULL ? strcspn(h, ":") : 0;
+
+	if (a->hostname == NULL) {
+		mc_seterr("[acme] hostname is not set");
+		return -1;
+	}
+	if (h != NULL && (n != strlen(a->hostname) || strncmp(h, a->hostname, n) != 0)) {
+		mc_seterr("[acme] url = %s names another host than hostname = %s (the name in the server's "
+		    "certificate and the proxy's)", a->url, a->hostname);
+		return -1;
+	}
+	if (a->url != NULL)
+		snprintf(out, len, "%s", a->url);
+	else if (a->tls && port != 443)
+		snprintf(out, len, "https://%s:%d", a->hostname, port);
+	else
+		snprintf(out, len, "https://%s", a->hostname);
+	return 0;
+}
+
 int
 pol_acme_set(struct pol_acme *a, const char *key, const char *val)
 {
@@ -154,6 +215,8 @@ pol_acme_set(struct pol_acme *a, const char *key, const char *val)
 		return set_choice(&a->eab_required, val, "required", "no");
 	if (strcmp(key, "tls") == 0)
 		return set_choice(&a->tls, val, "yes", "no");
+	if (strcmp(key, "url") == 0)
+		return set_url(&a->url, val);
 	if (strcmp(key, "http01_port") == 0)
 		return set_port(&a->http01_port, val);
 	if (strcmp(key, "tlsalpn01_port") == 0)

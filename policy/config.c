@@ -455,7 +455,8 @@ config_text(const struct mc_strv *domains, int imported, struct mc_buf *out)
 	    cfg.ca_cert.owner, cfg.ca_cert.group, cfg.dnssec_trust_anchor) < 0 ||
 	    mc_buf_printf(out, "%s", acme_head) < 0 || write_help(out, pol_acme_keys, pol_nacme_keys) < 0 ||
 	    mc_buf_printf(out, "#\n#[acme]\n#listen = 127.0.0.1:443\n#hostname = acme.example.org\n#eab = required\n"
-	    "#profile = server\n#resolver = 127.0.0.1:53\n#http01_port = 80\n#tlsalpn01_port = 443\n#tls = yes\n") < 0 ||
+	    "#profile = server\n#resolver = 127.0.0.1:53\n#http01_port = 80\n#tlsalpn01_port = 443\n#tls = yes\n"
+	    "#url = https://acme.example.org:8443\n") < 0 ||
 	    mc_buf_printf(out, "%s", profiles_head) < 0 ||
 	    write_help(out, pol_profile_keys, pol_nprofile_keys) < 0 ||
 	    mc_buf_printf(out, "%s", builtins_head) < 0)

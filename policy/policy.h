@@ -96,6 +96,7 @@ struct pol_acme {
 	int http01_port;		/* 80 */
 	int tlsalpn01_port;		/* 443 */
 	int tls;			/* 1; tls = no: plain HTTP on loopback */
+	char *url;			/* https://HOST[:PORT] clients use; NULL: from hostname */
 };
 
 struct pol_config {
@@ -133,6 +134,10 @@ int pol_config_import_text(const struct mc_strv *domains, int constrained, struc
 /* Splits "ADDR:PORT" ("[v6]:PORT" too) into an IP address and a port;
  * -1 with mc_err naming the text otherwise. */
 int pol_addr_port_split(const char *s, char *addr, size_t len, int *port);
+/* The base URL of every ACME URL (no trailing slash): [acme] url, whose
+ * host must be hostname; else https://HOSTNAME:PORT for a server that
+ * speaks TLS on port (no :443), https://HOSTNAME behind a proxy (tls = no). */
+int pol_acme_base_url(const struct pol_acme *a, int port, char *out, size_t len);
 
 /* scope.c: the names a CA issues for. */
 struct pol_scope {

@@ -82,7 +82,7 @@ run(struct cmd_ctx *ctx, const struct inter_opts *o)
 		goto out;
 	}
 	print_done(ca, old);
-	rc = cmd_crl_refresh(ca);
+	rc = cmd_crl_refresh(ctx, 0, &pass);
 out:
 	mc_buf_free(&pass);
 	mc_buf_free(&root_pass);

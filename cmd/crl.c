@@ -18,6 +18,7 @@ struct crl_run {
 	int days;
 	int only_due;
 	int dry_run;
+	int asked_tty;		/* the passphrase came from the terminal */
 	const char *out;
 	const char *key_file;
 	const struct mc_buf *pass;
@@ -27,7 +28,7 @@ struct crl_run {
 /* A retired intermediate's key that the current passphrase does not
  * open: asked for on the terminal, only when the first one came from it. */
 static EVP_PKEY *
-ask_retired(struct cmd_ctx *ctx, const struct iss_crl_ca *e)
+ask_retired(struct cmd_ctx *ctx, const struct crl_run *r, const struct iss_crl_ca *e)
 {
 	struct mc_buf p = { 0 };
 	char prompt[128];
@@ -35,7 +36,7 @@ ask_retired(struct cmd_ctx *ctx, const struct iss_crl_ca *e)
 	int64_t ver = 0;
 	int paused;
 
-	if (e->root_level || !cmd_passphrase_asks_tty(ctx->opt.pass_file, ctx->opt.pass_fd, "MINICA_PASSPHRASE"))
+	if (e->root_level || !r->asked_tty)
 		return NULL;
 	snprintf(prompt, sizeof(prompt), "passphrase of the retired intermediate %.40s", e->rec.serial);
 	if ((paused = cmd_lock_pause(ctx, 1, &ver)) >= 0 && cmd_tty_passphrase(prompt, "MINICA_PASSPHRASE", 0, &p) == 0 &&
@@ -60,8 +61,8 @@ publish_one(struct cmd_ctx *ctx, const struct crl_run *r, const struct iss_crl_c
 		return 0;
 	}
 	key = iss_crl_key(&ctx->ca, e, r->key_file, r->pass->p, r->pass->len);
-	if (key == NULL && strstr(mc_err(), "wrong passphrase") != NULL)
-		key = ask_retired(ctx, e);
+	if (key == NULL && strstr(mc_err(), "wrong passphrase") != NULL && r->asked_tty)
+		key = ask_retired(ctx, r, e);
 	if (key == NULL || iss_crl_publish(&ctx->ca, e, key, days, legacy, &number, &n) < 0) {
 		mc_preferr("the CRL of %s %s was not written", e->current ? "the current" : "the retired",
 		    e->rec.role);
@@ -167,6 +168,7 @@ do_crl(struct cmd_ctx *ctx, const char *out, int days, int root)
 
 	if (cmd_setup(ctx) != 0)
 		return EXIT_ERR;
+	r.asked_tty = !root && cmd_passphrase_asks_tty(ctx->opt.pass_file, ctx->opt.pass_fd, "MINICA_PASSPHRASE");
 	if (root ? root_pass(ctx, &pass) < 0 : cmd_unlock_keep(ctx, &pass) != 0) {
 		if (root)
 			cmd_fail();

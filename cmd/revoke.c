@@ -23,6 +23,29 @@ revoke_intermediate(struct cmd_ctx *ctx, const struct store_ca *inter, const cha
 	return EXIT_OK;
 }
 
+/* Which CRL lists it: its own issuer's, also after a rotation. */
+static void
+say_where(struct mc_ca *ca, const struct store_cert *c, const char *reason)
+{
+	struct store_ca issuer;
+	char stem[40] = "";
+	X509 *x = NULL;
+	int root;
+
+	if (c->ca_id == 0 || c->ca_id == ca->rec.id || store_ca_by_id(ca->db, c->ca_id, &issuer) != 1) {
+		printf("revoked %s certificate %s (%s); publish with 'minica crl'\n", c->profile, c->serial, reason);
+		return;
+	}
+	root = ca->two_level && strcmp(issuer.role, "root") == 0;
+	if ((x = ca_cert_from_pem(issuer.pem, strlen(issuer.pem))) == NULL || iss_crl_stem(x, issuer.role, stem, sizeof(stem)) < 0)
+		mc_clearerr();
+	printf("revoked %s certificate %s (%s); it goes on the CRL of its issuer, the %s %s %s%s%s%s: publish with "
+	    "'minica crl%s'\n", c->profile, c->serial, reason, issuer.status, issuer.role, issuer.serial,
+	    stem[0] ? ", " ISS_CRL_DIR "/" : "", stem, stem[0] ? ".pem" : "", root ? " --root" : "");
+	X509_free(x);
+	store_ca_free(&issuer);
+}
+
 static int
 do_revoke(struct cmd_ctx *ctx, const char *serial, const char *reason, int yes)
 {
@@ -59,7 +82,7 @@ do_revoke(struct cmd_ctx *ctx, const char *serial, const char *reason, int yes)
 		cmd_fail();
 		goto out;
 	}
-	printf("revoked %s certificate %s (%s); publish with 'minica crl'\n", c.profile, c.serial, reason);
+	say_where(ca, &c, reason);
 	rc = EXIT_OK;
 out:
 	store_cert_free(&c);

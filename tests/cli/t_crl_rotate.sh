@@ -116,6 +116,14 @@ old2=$(number "$I2")
 expect 1 mc crl
 contains "$T/err" "does not open with this intermediate passphrase"
 [ "$(number "$I2")" -gt "$old2" ] || fail "the current CRL was not written beside the failure"
+# At a terminal it is asked for, and that CRL is written too.
+old1=$(number "$I1")
+expect 0 env -u MINICA_PASSPHRASE python3 "$(dirname "$0")/ptyrun.py" \
+	--input "correct horse battery staple
+another-passphrase" "$MINICA_BIN" crl
+contains "$T/out" "passphrase of the retired intermediate $(serial_of "$T/i1.pem" | tr A-F a-f)"
+[ "$(number "$I1")" -gt "$old1" ] || fail "the retired CRL was not written with the passphrase asked for"
+crl_ok "$I1" "$T/i1.pem"
 cp "$T/i1.key" "$H/private/intermediate-$(serial_of "$T/i1.pem" | tr A-F a-f).key"
 
 # crl_url ending in '/': each leaf names its issuer's own file.

@@ -280,9 +280,11 @@ int cmd_crl_renew(struct cmd_ctx *ctx, int dry_run, const struct mc_buf *pass, F
 /* After a new intermediate (root_level 0, pass the intermediate's) or a
  * new root (1, the root's; the old root's key as iss_crl_key finds it):
  * every CRL of that level written again at once, if that level has
- * CRLs, so check finds none of another CA where the current one's was.
- * EXIT_OK or printed. */
-int cmd_crl_refresh(struct cmd_ctx *ctx, int root_level, const struct mc_buf *pass);
+ * CRLs (force: anyway), so check finds none of another CA where the
+ * current one's was.  EXIT_OK or printed. */
+int cmd_crl_refresh(struct cmd_ctx *ctx, int root_level, const struct mc_buf *pass, int force);
+/* 1 if a CRL of the level was ever written, 0 not, -1 printed. */
+int cmd_crl_in_use(struct cmd_ctx *ctx, int root_level);
 
 /* importopts.c: --cert FILE and --profile P in command-line order (a popt
  * callback): a --profile right after a --cert is that file's; any other

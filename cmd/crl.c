@@ -118,16 +118,26 @@ cmd_crl_renew(struct cmd_ctx *ctx, int dry_run, const struct mc_buf *pass, FILE 
 }
 
 int
-cmd_crl_refresh(struct cmd_ctx *ctx, int root_level, const struct mc_buf *pass)
+cmd_crl_in_use(struct cmd_ctx *ctx, int root_level)
 {
-	struct crl_run r = { .root_level = root_level, .pass = pass, .key_file = ctx->opt.root_key, .report = stdout };
 	struct iss_crl_set s;
 	int in_use;
 
 	if (iss_crl_set_load(&ctx->ca, root_level, time(NULL), &s) < 0)
-		return cmd_fail();
+		return cmd_fail(), -1;
 	in_use = s.in_use;
 	iss_crl_set_free(&s);
+	return in_use;
+}
+
+int
+cmd_crl_refresh(struct cmd_ctx *ctx, int root_level, const struct mc_buf *pass, int force)
+{
+	struct crl_run r = { .root_level = root_level, .pass = pass, .key_file = ctx->opt.root_key, .report = stdout };
+	int in_use = force ? 1 : cmd_crl_in_use(ctx, root_level);
+
+	if (in_use < 0)
+		return EXIT_ERR;
 	if (in_use && publish_level(ctx, &r) != 0) {
 		cmd_error("the new %s is in place, but not every CRL was written (see above); run 'minica crl%s'",
 		    root_level ? "root" : "intermediate", root_level ? " --root" : "");

@@ -191,3 +191,26 @@ expect 0 mc crl --root --root-key "$key" --root-passphrase-file "$ROOTPASS"
 [ "$(number "$R1")" -gt "$old" ] || fail "the old root's CRL was not written from the offline folder"
 expect 0 mc check
 lacks "$T/out" "crl"
+
+# A home whose root signed leaves itself gets an intermediate: the root's
+# revoked leaves move to the root's CRL, written at once and watched.
+F="$T/flat"
+unset MINICA_PASSPHRASE
+expect 0 mc --home "$F" init --domain example.org --no-intermediate --passphrase-file "$PASS"
+expect 0 mc --home "$F" issue nginx --cn z.example.org --out "$T/z" --passphrase-file "$PASS"
+expect 0 mc --home "$F" revoke "$(serial_of "$T/z/z.example.org.crt")"
+expect 0 mc --home "$F" crl --passphrase-file "$PASS"
+FR="$F/crl/root-$(ski8 "$F/ca.crt").pem"
+lists "$FR" "$T/z/z.example.org.crt"
+printf 'the new intermediate passphrase\n' > "$T/ipass"
+chmod 600 "$T/ipass"
+expect 0 mc --home "$F" intermediate new --passphrase-file "$T/ipass" --root-passphrase-file "$PASS"
+contains "$T/out" "to $F/root-crl.pem and $FR"
+lists "$F/root-crl.pem" "$T/z/z.example.org.crt"
+crl_ok "$F/crl.pem" "$F/intermediate.crt"
+lacks_cert "$F/crl.pem" "$T/z/z.example.org.crt"
+refused "$F/ca.crt" "$F/ca.crt" "$FR" "$T/z/z.example.org.crt"
+expect 0 mc --home "$F" check
+lacks "$T/out" "crl"
+expect 1 faketime -f +25d "$MINICA_BIN" --home "$F" check
+contains "$T/out" "WARNING: root-crl: the CRL at $F/root-crl.pem expires at"

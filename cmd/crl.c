@@ -23,6 +23,7 @@ struct crl_run {
 	const char *key_file;
 	const struct mc_buf *pass;
 	FILE *report;
+	size_t tried;		/* out: how many CRLs were tried */
 };
 
 /* A retired intermediate's key that the current passphrase does not
@@ -81,16 +82,20 @@ publish_one(struct cmd_ctx *ctx, const struct crl_run *r, const struct iss_crl_c
 /* Every CRL of the level (only the due ones with r->only_due): how many
  * failed (each printed), or -1 when none could be tried. */
 static int
-publish_level(struct cmd_ctx *ctx, const struct crl_run *r)
+publish_level(struct cmd_ctx *ctx, struct crl_run *r)
 {
 	struct iss_crl_set s;
 	int failed = 0;
 
 	if (iss_crl_set_load(&ctx->ca, r->root_level, time(NULL), &s) < 0)
 		return cmd_fail(), -1;
-	for (size_t i = 0; i < s.n; i++)
-		if ((!r->only_due || iss_crl_due(&s.v[i])) && publish_one(ctx, r, &s.v[i]) < 0)
+	for (size_t i = 0; i < s.n; i++) {
+		if (r->only_due && !iss_crl_due(&s.v[i]))
+			continue;
+		r->tried++;
+		if (publish_one(ctx, r, &s.v[i]) < 0)
 			failed += cmd_fail() != 0;
+	}
 	iss_crl_set_free(&s);
 	return failed;
 }
@@ -186,7 +191,7 @@ do_crl(struct cmd_ctx *ctx, const char *out, int days, int root)
 	}
 	if ((failed = publish_level(ctx, &r)) == 0)
 		rc = EXIT_OK;
-	else if (failed > 0)
+	else if (failed > 0 && r.tried > 1)
 		cmd_error("%d CRL%s not written; the others were", failed, failed == 1 ? " was" : "s were");
 out:
 	mc_buf_free(&pass);

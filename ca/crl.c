@@ -1,7 +1,7 @@
 /*
  * Certificate revocation lists (`minica crl`).
  *
- * A v2 CRL signed by the root with its key's hash (ca_sign_md): issuer, lastUpdate now, nextUpdate
+ * A v2 CRL signed by its CA with its key's hash (ca_sign_md): issuer, lastUpdate now, nextUpdate
  * now + days, one entry per revoked serial with its time and reason, then
  * crlNumber and authorityKeyIdentifier (key id, as in the leaves) so
  * verifiers pick the right key.  Entries are sorted by serial.
@@ -192,7 +192,7 @@ ca_crl_build(X509 *issuer, EVP_PKEY *issuer_key, const struct ca_revoked *r, siz
 		return NULL;
 	}
 	if (X509_check_private_key(issuer, issuer_key) != 1) {
-		mc_seterr_ssl("X509_check_private_key failed: issuer key does not match the root");
+		mc_seterr_ssl("X509_check_private_key failed: the key is not the CRL issuer's");
 		return NULL;
 	}
 	if ((crl = X509_CRL_new()) == NULL) {

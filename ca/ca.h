@@ -212,6 +212,8 @@ struct ca_revoked {
 X509_CRL *ca_crl_build(X509 *issuer, EVP_PKEY *issuer_key, const struct ca_revoked *r,
     size_t n, long crl_number, int days);
 int ca_crl_pem(X509_CRL *crl, struct mc_buf *out);
+/* DER, what an http:// CRL distribution point serves (RFC 5280 4.2.1.13). */
+int ca_crl_der(X509_CRL *crl, struct mc_buf *out);
 /* nextUpdate of the PEM CRL at path, refused unless issuer signed it. */
 int ca_crl_file_next_update(const char *path, X509 *issuer, time_t *next);
 

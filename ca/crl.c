@@ -1,7 +1,7 @@
 /*
  * Certificate revocation lists (`minica crl`).
  *
- * A v2 CRL signed by the root with its key's hash (ca_sign_md): issuer, lastUpdate now, nextUpdate
+ * A v2 CRL signed by its CA with its key's hash (ca_sign_md): issuer, lastUpdate now, nextUpdate
  * now + days, one entry per revoked serial with its time and reason, then
  * crlNumber and authorityKeyIdentifier (key id, as in the leaves) so
  * verifiers pick the right key.  Entries are sorted by serial.
@@ -192,7 +192,7 @@ ca_crl_build(X509 *issuer, EVP_PKEY *issuer_key, const struct ca_revoked *r, siz
 		return NULL;
 	}
 	if (X509_check_private_key(issuer, issuer_key) != 1) {
-		mc_seterr_ssl("X509_check_private_key failed: issuer key does not match the root");
+		mc_seterr_ssl("X509_check_private_key failed: the key is not the CRL issuer's");
 		return NULL;
 	}
 	if ((crl = X509_CRL_new()) == NULL) {
@@ -245,6 +245,20 @@ out:
 	return rc;
 }
 
+int
+ca_crl_der(X509_CRL *crl, struct mc_buf *out)
+{
+	unsigned char *der = NULL;
+	int len = i2d_X509_CRL(crl, &der), rc = -1;
+
+	if (len <= 0)
+		mc_seterr_ssl("i2d_X509_CRL failed");
+	else
+		rc = mc_buf_add(out, der, (size_t)len);
+	OPENSSL_free(der);
+	return rc;
+}
+
 /* The nextUpdate of the CRL at path, which issuer must have signed (a
  * file someone else wrote there says nothing about this CA's CRL). */
 int
@@ -265,7 +279,7 @@ ca_crl_file_next_update(const char *path, X509 *issuer, time_t *next)
 		goto out;
 	}
 	if (X509_CRL_verify(crl, X509_get0_pubkey(issuer)) != 1) {
-		mc_seterr("'%s' is not a CRL signed by this CA's root", path);
+		mc_seterr("'%s' is not a CRL signed by this CA (another key signed it)", path);
 		goto out;
 	}
 	if ((t = X509_CRL_get0_nextUpdate(crl)) == NULL || !ASN1_TIME_to_tm(t, &tm) ||

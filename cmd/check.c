@@ -98,33 +98,6 @@ problems(const struct check_state *s)
 	return n;
 }
 
-/* Past nextUpdate, every verifier that checks the CRL (nginx ssl_crl,
- * openssl verify -crl_check) refuses every certificate of this CA. */
-static int
-check_crl(struct mc_ca *ca, struct check_state *s)
-{
-	struct cmd_crl_info c;
-	char date[21];
-	int found, rc = 0;
-
-	if ((found = cmd_crl_last(ca, &c)) <= 0)
-		return found;
-	mc_iso8601(c.next_update, date);
-	if (c.problem[0] != '\0')
-		rc = iss_finding_add(&s->f, SEV_WARNING, "", "crl", "%s; run 'minica crl --out %s'",
-		    c.problem, c.path);
-	else if (c.state == POL_CRL_EXPIRED)
-		rc = iss_finding_add(&s->f, SEV_CRITICAL, "", "crl", "the CRL at %s expired at %s: "
-		    "verifiers that check it refuse every certificate; run 'minica crl --out %s'",
-		    c.path, date, c.path);
-	else if (c.state == POL_CRL_DUE)
-		rc = iss_finding_add(&s->f, SEV_WARNING, "", "crl", "the CRL at %s expires at %s, "
-		    "within %d days; run 'minica renew' or 'minica crl --out %s'", c.path, date,
-		    POL_CRL_WARN_DAYS, c.path);
-	free(c.path);
-	return rc;
-}
-
 static void
 summary(const struct check_state *s, char *out, size_t len)
 {
@@ -193,7 +166,7 @@ run_check(struct cmd_ctx *ctx, struct check_state *s, int json, int quiet)
 			printf("MINICA UNKNOWN - cannot read the CA (see the error above)\n");
 		return SEV_UNKNOWN;
 	}
-	if (check_root(ca, s) < 0 || check_crl(ca, s) < 0 ||
+	if (check_root(ca, s) < 0 || iss_check_crls(ca, s->now, &s->f) < 0 ||
 	    store_cert_each(ca->db, &filter, check_cert, s) < 0 ||
 	    iss_check_deployments(ca, s->root, s->probe, &s->f, &s->deployments) < 0 ||
 	    (s->dane && iss_check_dane(ca, s->root, s->probe, &s->f) < 0)) {

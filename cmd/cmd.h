@@ -271,23 +271,20 @@ int cmd_check(struct cmd_ctx *ctx);
 int cmd_crl(struct cmd_ctx *ctx);
 int cmd_intermediate(struct cmd_ctx *ctx);
 int cmd_root(struct cmd_ctx *ctx);
-/* revoke.c: the CRL.  cmd_crl_write needs the CA locked and unlocked. */
-int cmd_crl_write(struct mc_ca *ca, const char *out, int days, FILE *report);
-struct cmd_crl_info {
-	char *path;			/* where the last CRL was written */
-	int days;			/* its lifetime, reused on refresh */
-	time_t next_update;
-	enum pol_crl_state state;	/* a file that cannot be read: DUE */
-	char problem[256];		/* why it cannot be read; "" if it can */
-};
-/* After a new issuer (intermediate new|rotate, root rotate): the last CRL
- * written again, by it, where check watches it.  EXIT_OK or printed. */
-int cmd_crl_refresh(struct mc_ca *ca);
-/* The last CRL 'minica crl' wrote: 1 (free info->path), 0 none, -1 error. */
-int cmd_crl_last(struct mc_ca *ca, struct cmd_crl_info *info);
-/* renew's part: 1 (info filled; free info->path) if the last CRL needs
- * writing again, saying so under dry_run; 0 not; -1 printed. */
-int cmd_crl_due(struct cmd_ctx *ctx, int dry_run, struct cmd_crl_info *info);
+/* crl.c (the CA locked).  renew: how many leaf-level CRLs are due (0
+ * when none was ever written), or -1 printed; then written with the
+ * unlocked CA's passphrase (which opens the retired intermediates' keys
+ * too), or with dry_run said: how many failed (printed), -1 none tried. */
+int cmd_crl_due(struct cmd_ctx *ctx);
+int cmd_crl_renew(struct cmd_ctx *ctx, int dry_run, const struct mc_buf *pass, FILE *report);
+/* After a new intermediate (root_level 0, pass the intermediate's) or a
+ * new root (1, the root's; the old root's key as iss_crl_key finds it):
+ * every CRL of that level written again at once, if that level has
+ * CRLs (force: anyway), so check finds none of another CA where the
+ * current one's was.  EXIT_OK or printed. */
+int cmd_crl_refresh(struct cmd_ctx *ctx, int root_level, const struct mc_buf *pass, int force);
+/* 1 if a CRL of the level was ever written, 0 not, -1 printed. */
+int cmd_crl_in_use(struct cmd_ctx *ctx, int root_level);
 
 /* importopts.c: --cert FILE and --profile P in command-line order (a popt
  * callback): a --profile right after a --cert is that file's; any other

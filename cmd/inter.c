@@ -60,10 +60,11 @@ run(struct cmd_ctx *ctx, const struct inter_opts *o)
 	struct mc_buf pass = { 0 }, root_pass = { 0 };
 	struct mc_ca *ca = &ctx->ca;
 	char old[48] = "";
-	int rc = EXIT_ERR;
+	int rc = EXIT_ERR, was_flat;
 
 	if (cmd_setup(ctx) != 0)
 		return EXIT_ERR;
+	was_flat = !ca->two_level;
 	if (!o->rotate && ca->two_level && !ca->no_issuer) {
 		cmd_error("this CA already has an intermediate (%s); replace it with 'minica intermediate rotate'",
 		    ca->rec.serial);
@@ -82,7 +83,11 @@ run(struct cmd_ctx *ctx, const struct inter_opts *o)
 		goto out;
 	}
 	print_done(ca, old);
-	rc = cmd_crl_refresh(ca);
+	rc = cmd_crl_refresh(ctx, 0, &pass, 0);
+	/* A root that signed leaves itself now publishes them on its own
+	 * CRL, a root operation from here on: written now, and watched. */
+	if (was_flat && rc == EXIT_OK && cmd_crl_in_use(ctx, 0) == 1)
+		rc = cmd_crl_refresh(ctx, 1, &root_pass, 1);
 out:
 	mc_buf_free(&pass);
 	mc_buf_free(&root_pass);

@@ -137,16 +137,15 @@ say_due(struct cmd_ctx *ctx, const struct iss_due *l, time_t now)
 	}
 }
 
-/* Unlocks the key (left unlocked for the CRL) and renews l->v[] (their
+/* Unlocks the key (left unlocked, *pass kept, for the CRLs) and renews l->v[] (their
  * DANE keys staged first); *err set when nothing could be tried. */
 static size_t
-renew_all(struct cmd_ctx *ctx, const struct iss_due *l, struct renew_opts *o, int *err)
+renew_all(struct cmd_ctx *ctx, const struct iss_due *l, struct renew_opts *o, struct mc_buf *pass, int *err)
 {
 	struct mc_ca *ca = &ctx->ca;
 	struct iss_dane_renew dane = { 0 };
 	struct iss_dane_renew_req dr;
 	struct finish_arg fa = { ca, o };
-	struct mc_buf pass = { 0 };
 	long refused;
 	size_t failed = 0;
 
@@ -157,9 +156,9 @@ renew_all(struct cmd_ctx *ctx, const struct iss_due *l, struct renew_opts *o, in
 		goto out;
 	}
 	/* The passphrase opens the staged DANE keys too (dane --next). */
-	if (cmd_unlock_keep(ctx, &pass) != 0)
+	if (cmd_unlock_keep(ctx, pass) != 0)
 		goto out;
-	dr = (struct iss_dane_renew_req){ pass.p, pass.len, o->force };
+	dr = (struct iss_dane_renew_req){ pass->p, pass->len, o->force };
 	if ((refused = iss_dane_renew_prepare(ca, l->v, l->n, &dr, fail_cb, NULL, &dane)) < 0) {
 		cmd_fail();
 		goto out;
@@ -169,7 +168,6 @@ renew_all(struct cmd_ctx *ctx, const struct iss_due *l, struct renew_opts *o, in
 	if (failed > 0)
 		cmd_error("%zu of %zu renewals failed; the others were kept", failed, l->n);
 out:
-	mc_buf_free(&pass);
 	iss_dane_renew_free(&dane);
 	return failed;
 }
@@ -179,9 +177,9 @@ run_renew(struct cmd_ctx *ctx, struct renew_opts *o)
 {
 	struct iss_due l = { 0 };
 	struct iss_due_sel sel = { o->root, o->days, o->force, time(NULL), o->only, o->nonly, o->matched };
-	struct cmd_crl_info crl = { 0 };
+	struct mc_buf pass = { 0 };
 	size_t failed;
-	int rc = EXIT_ERR, crl_due, err;
+	int rc = EXIT_ERR, crl_due, err, crl_failed;
 
 	/* A dry run changes nothing: no lock, no key. */
 	if (o->dry_run)
@@ -199,7 +197,7 @@ run_renew(struct cmd_ctx *ctx, struct renew_opts *o)
 			goto out;
 		}
 	}
-	if ((crl_due = o->nonly ? 0 : cmd_crl_due(ctx, o->dry_run, &crl)) < 0)
+	if ((crl_due = o->nonly ? 0 : cmd_crl_due(ctx)) < 0)
 		goto out;
 	if (l.n == 0 && !crl_due) {
 		cmd_say(ctx, "nothing due for renewal (%zu current certificate%s; due means within %d days of expiry "
@@ -209,17 +207,17 @@ run_renew(struct cmd_ctx *ctx, struct renew_opts *o)
 	}
 	if (o->dry_run) {
 		say_due(ctx, &l, sel.now);
-		rc = EXIT_OK;
+		rc = crl_due && cmd_crl_renew(ctx, 1, &pass, cmd_human(ctx)) != 0 ? EXIT_ERR : EXIT_OK;
 		goto out;
 	}
 	/* Also with only the CRL due: signing it needs the key. */
-	failed = renew_all(ctx, &l, o, &err);
+	failed = renew_all(ctx, &l, o, &pass, &err);
 	if (err)
 		goto out;
-	failed += crl_due && cmd_crl_write(&ctx->ca, crl.path, crl.days, cmd_human(ctx)) < 0 && cmd_fail();
-	rc = failed ? EXIT_ERR : EXIT_OK;
+	crl_failed = crl_due ? cmd_crl_renew(ctx, 0, &pass, cmd_human(ctx)) : 0;
+	rc = failed || crl_failed ? EXIT_ERR : EXIT_OK;
 out:
-	free(crl.path);
+	mc_buf_free(&pass);
 	iss_due_free(&l);
 	return rc;
 }

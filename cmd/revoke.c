@@ -1,4 +1,4 @@
-/* minica revoke SERIAL [--reason R], minica crl [--root] [--out FILE] [--days N] */
+/* minica revoke SERIAL [--reason R] (the CRLs: crl.c) */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -21,6 +21,29 @@ revoke_intermediate(struct cmd_ctx *ctx, const struct store_ca *inter, const cha
 	printf("revoked intermediate %s (%s); publish with 'minica crl --root'%s\n", inter->serial, reason,
 	    ca->no_issuer ? "; nothing can be issued until 'minica intermediate rotate'" : "");
 	return EXIT_OK;
+}
+
+/* Which CRL lists it: its own issuer's, also after a rotation. */
+static void
+say_where(struct mc_ca *ca, const struct store_cert *c, const char *reason)
+{
+	struct store_ca issuer;
+	char stem[40] = "";
+	X509 *x = NULL;
+	int root;
+
+	if (c->ca_id == 0 || c->ca_id == ca->rec.id || store_ca_by_id(ca->db, c->ca_id, &issuer) != 1) {
+		printf("revoked %s certificate %s (%s); publish with 'minica crl'\n", c->profile, c->serial, reason);
+		return;
+	}
+	root = ca->two_level && strcmp(issuer.role, "root") == 0;
+	if ((x = ca_cert_from_pem(issuer.pem, strlen(issuer.pem))) == NULL || iss_crl_stem(x, issuer.role, stem, sizeof(stem)) < 0)
+		mc_clearerr();
+	printf("revoked %s certificate %s (%s); it goes on the CRL of its issuer, the %s %s %s%s%s%s: publish with "
+	    "'minica crl%s'\n", c->profile, c->serial, reason, issuer.status, issuer.role, issuer.serial,
+	    stem[0] ? ", " ISS_CRL_DIR "/" : "", stem, stem[0] ? ".pem" : "", root ? " --root" : "");
+	X509_free(x);
+	store_ca_free(&issuer);
 }
 
 static int
@@ -59,7 +82,7 @@ do_revoke(struct cmd_ctx *ctx, const char *serial, const char *reason, int yes)
 		cmd_fail();
 		goto out;
 	}
-	printf("revoked %s certificate %s (%s); publish with 'minica crl'\n", c.profile, c.serial, reason);
+	say_where(ca, &c, reason);
 	rc = EXIT_OK;
 out:
 	store_cert_free(&c);
@@ -88,149 +111,4 @@ cmd_revoke(struct cmd_ctx *ctx)
 	if (reason != NULL && iss_reason_code(reason) < 0)
 		return cmd_usage_error("revoke", "unknown reason '%s'", reason);
 	return do_revoke(ctx, ctx->args[0], reason ? reason : "unspecified", yes);
-}
-
-/* With ca locked and the key unlocked (the root's with root): the CRL
- * signed, recorded (with where it went, which check and renew read back)
- * and written to out. */
-static int
-crl_write(struct mc_ca *ca, const char *out, int days, int root, FILE *report)
-{
-	struct mc_buf pem = { 0 };
-	char cwd[4096], *abs = NULL;
-	long number;
-	size_t n;
-	int rc = -1;
-
-	/* Recorded absolute, so check and renew find it from any folder. */
-	if (out[0] != '/') {
-		if (getcwd(cwd, sizeof(cwd)) == NULL || asprintf(&abs, "%s/%s", cwd, out) < 0) {
-			mc_seterr("cannot name the current folder");
-			abs = NULL;
-			goto out;
-		}
-		out = abs;
-	}
-	if (iss_crl_make(ca, root, days, out, &pem, &number, &n) < 0 ||
-	    mc_file_replace(out, 0644, (uid_t)-1, (gid_t)-1, pem.p, pem.len) < 0)
-		goto out;
-	fprintf(report, "wrote %sCRL number %ld with %zu revoked certificate%s to %s (next update in %d days)\n",
-	    root && ca->two_level ? "the root's " : "", number, n, n == 1 ? "" : "s", out, days);
-	rc = 0;
-out:
-	free(abs);
-	mc_buf_free(&pem);
-	return rc;
-}
-
-int
-cmd_crl_write(struct mc_ca *ca, const char *out, int days, FILE *report)
-{
-	return crl_write(ca, out, days, 0, report);
-}
-
-int
-cmd_crl_last(struct mc_ca *ca, struct cmd_crl_info *info)
-{
-	char *details = NULL, *path, *d;
-	time_t when;
-	int found;
-
-	memset(info, 0, sizeof(*info));
-	if ((found = store_audit_last(ca->db, "crl", &details, &when)) <= 0)
-		return found;
-	/* A CRL written before its path was recorded: HOME/crl.pem, the default. */
-	path = strstr(details, " path=");
-	d = strstr(details, "days=");
-	info->days = d != NULL ? atoi(d + 5) : 30;
-	if (info->days < 1 || info->days > 3650)
-		info->days = 30;
-	info->path = path != NULL ? mc_strdup(path + 6) : iss_home_path(ca->home, "crl.pem");
-	free(details);
-	if (info->path == NULL)
-		return -1;
-	if (ca_crl_file_next_update(info->path, ca->cert, &info->next_update) < 0) {
-		snprintf(info->problem, sizeof(info->problem), "%s", mc_err());
-		info->state = POL_CRL_DUE;
-		mc_clearerr();
-		return 1;
-	}
-	info->state = pol_crl_due(info->next_update, time(NULL));
-	return 1;
-}
-
-/* The cron line keeps the CRL fresh: past nextUpdate, every verifier that
- * checks it refuses every certificate. */
-int
-cmd_crl_due(struct cmd_ctx *ctx, int dry_run, struct cmd_crl_info *info)
-{
-	int found = cmd_crl_last(&ctx->ca, info);
-
-	if (found < 0) {
-		cmd_fail();
-		return -1;
-	}
-	if (found == 0 || info->state == POL_CRL_OK)
-		return 0;
-	if (dry_run)
-		cmd_say(ctx, "would refresh the CRL at %s\n", info->path);
-	return 1;
-}
-
-/* The CRL 'minica crl' last wrote (the one check watches and the cron
- * line refreshes) now comes from the new issuer: written at once, so
- * check does not find a CRL of another CA there. */
-int
-cmd_crl_refresh(struct mc_ca *ca)
-{
-	struct cmd_crl_info info;
-	int found = cmd_crl_last(ca, &info), rc = EXIT_OK;
-
-	if (found < 0)
-		return cmd_fail();
-	if (found > 0 && cmd_crl_write(ca, info.path, info.days, stdout) < 0) {
-		mc_preferr("the new intermediate is in place, but its CRL was not written");
-		rc = cmd_fail();
-	}
-	if (found > 0)
-		free(info.path);
-	return rc;
-}
-
-static int
-do_crl(struct cmd_ctx *ctx, const char *out, int days, int root)
-{
-	if (cmd_setup(ctx) != 0 || (root ? cmd_unlock_root(ctx) : cmd_unlock(ctx)) != 0)
-		return EXIT_ERR;
-	if (crl_write(&ctx->ca, out, days, root, stdout) < 0)
-		return cmd_fail();
-	return EXIT_OK;
-}
-
-int
-cmd_crl(struct cmd_ctx *ctx)
-{
-	char *out = NULL, *def = NULL;
-	int days = 30, root = 0;
-	struct poptOption opts[] = {
-		{ "out", 0, POPT_ARG_STRING, &out, 0, "where to write the CRL (default: HOME/crl.pem, "
-		  "with --root HOME/root-crl.pem)", "FILE" },
-		{ "days", 0, POPT_ARG_INT, &days, 0, "days until the next update (default 30)", "N" },
-		{ "root", 0, POPT_ARG_NONE, &root, 0, "the root's CRL (revoked intermediates; a root operation)", NULL },
-		CMD_ROOT_OPTIONS(ctx),
-		CMD_COMMON_OPTIONS
-		POPT_TABLEEND
-	};
-	int rc;
-
-	if ((rc = cmd_args(ctx, opts, NULL, 0)) != 0)
-		return rc;
-	if (days < 1 || days > 3650)
-		rc = cmd_usage_error("crl", "--days must be between 1 and 3650");
-	else if (out == NULL && (cmd_resolve_home(ctx) < 0 || (def = cmd_home_path(ctx, root ? "root-crl.pem" : "crl.pem")) == NULL))
-		rc = EXIT_ERR;
-	else
-		rc = do_crl(ctx, out ? out : def, days, root);
-	free(def);
-	return rc;
 }

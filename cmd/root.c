@@ -78,7 +78,10 @@ rotate(struct cmd_ctx *ctx, int days, const char *inter_key)
 		goto out;
 	}
 	print_rotated(&ctx->ca);
-	rc = cmd_crl_refresh(&ctx->ca);
+	rc = cmd_crl_refresh(ctx, 0, &pass, 0);
+	/* The old root's CRL too: its key is still here (or at --root-key). */
+	if (cmd_crl_refresh(ctx, 1, &root_pass, 0) != EXIT_OK)
+		rc = EXIT_ERR;
 out:
 	mc_buf_free(&root_pass);
 	mc_buf_free(&pass);

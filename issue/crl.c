@@ -1,7 +1,8 @@
 /*
- * CRLs, one per signing CA: the issuing CA's lists the leaves it signed
- * and revoked; the root's lists the intermediates it revoked (and, in a
- * home that started root-only, the leaves the root signed itself).
+ * A CRL of one CA, signed by that CA: the leaves it signed and revoked,
+ * and the CA certificates it signed and revoked (a root's intermediates
+ * and cross-certificates).  Which CAs need one, their keys and files:
+ * crls.c.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -35,7 +36,7 @@ struct revoked_list {
 	struct ca_revoked *r;
 	char (*serials)[48];
 	size_t n, cap;
-	int64_t root_id;
+	int64_t issuer_id;
 };
 
 static int
@@ -77,38 +78,69 @@ ca_cb(const struct store_ca *c, void *arg)
 {
 	struct revoked_list *l = arg;
 
-	if (strcmp(c->status, "revoked") != 0 || c->parent_id != l->root_id)
+	if (strcmp(c->status, "revoked") != 0 || c->parent_id != l->issuer_id)
 		return 0;
 	return push(l, c->serial, c->revoked_at, c->revocation_reason);
 }
 
-int
-iss_crl_make(struct mc_ca *ca, int root, int days, const char *path, struct mc_buf *pem, long *numberp,
-    size_t *count)
+/* The files go after the commit: a kill in between leaves an older CRL
+ * in place (check says so), never one the store does not know. */
+static int
+put_files(struct mc_ca *ca, const struct iss_crl_ca *e, X509_CRL *crl, const char *legacy)
 {
-	struct revoked_list l = { .root_id = ca->root_rec.id };
-	int64_t id = root ? ca->root_rec.id : ca->rec.id, number;
-	struct store_cert_filter f = { .status = "revoked", .no_pem = 1, .ca_id = id };
-	X509 *issuer = root ? ca->root : ca->cert;
-	EVP_PKEY *key = root ? ca->root_key : ca->key;
-	X509_CRL *crl = NULL;
+	struct mc_buf pem = { 0 }, der = { 0 };
+	char *dir = iss_home_path(ca->home, ISS_CRL_DIR), *pp = iss_crl_path(ca, e, "pem"), *dp = iss_crl_path(ca, e, "crl");
 	int rc = -1;
 
-	if (key == NULL) {
-		mc_seterr("the %s key is not unlocked", root ? "root" : "issuing");
+	if (dir == NULL || pp == NULL || dp == NULL || ca_crl_pem(crl, &pem) < 0 || ca_crl_der(crl, &der) < 0)
+		goto out;
+	if (mc_mkdir_p(dir, 0755) < 0 || mc_file_replace(pp, 0644, (uid_t)-1, (gid_t)-1, pem.p, pem.len) < 0 ||
+	    mc_file_replace(dp, 0644, (uid_t)-1, (gid_t)-1, der.p, der.len) < 0 ||
+	    (legacy != NULL && mc_file_replace(legacy, 0644, (uid_t)-1, (gid_t)-1, pem.p, pem.len) < 0))
+		goto out;
+	rc = 0;
+out:
+	mc_buf_free(&pem);
+	mc_buf_free(&der);
+	free(dir);
+	free(pp);
+	free(dp);
+	return rc;
+}
+
+int
+iss_crl_publish(struct mc_ca *ca, const struct iss_crl_ca *e, EVP_PKEY *key, int days, const char *legacy,
+    long *numberp, size_t *count)
+{
+	struct revoked_list l = { .issuer_id = e->rec.id };
+	struct store_cert_filter f = { .status = "revoked", .no_pem = 1, .ca_id = e->rec.id };
+	char *file = iss_crl_path(ca, e, "pem");
+	X509_CRL *crl = NULL;
+	int64_t number;
+	int rc = -1;
+
+	if (file == NULL)
 		return -1;
+	if (legacy != NULL && legacy[0] != '/') {
+		mc_seterr("the CRL's path '%s' is not absolute", legacy);
+		goto out;
 	}
 	if (store_begin(ca->db) < 0)
-		return -1;
-	if (store_cert_each(ca->db, &f, cert_cb, &l) < 0 || (root && store_ca_each(ca->db, ca_cb, &l) < 0) ||
-	    (number = store_ca_crl_next(ca->db, id)) < 0)
+		goto out;
+	if (store_cert_each(ca->db, &f, cert_cb, &l) < 0 || store_ca_each(ca->db, ca_cb, &l) < 0 ||
+	    (number = store_ca_crl_next(ca->db, e->rec.id)) < 0)
 		goto fail;
 	for (size_t i = 0; i < l.n; i++)
 		l.r[i].serial_hex = l.serials[i];
-	if ((crl = ca_crl_build(issuer, key, l.r, l.n, (long)number, days)) == NULL || ca_crl_pem(crl, pem) < 0 ||
-	    store_audit(ca->db, root ? "crl-root" : "crl", NULL, "number=%lld revoked=%zu days=%d path=%s",
-	    (long long)number, l.n, days, path) < 0 || store_commit(ca->db) < 0)
+	/* path= last (it may hold blanks): where check and renew find the
+	 * current CA's CRL; file= is the CA's own, derived from its key. */
+	if ((crl = ca_crl_build(e->cert, key, l.r, l.n, (long)number, days)) == NULL ||
+	    store_audit(ca->db, e->root_level ? "crl-root" : "crl", e->rec.serial,
+	    "number=%lld revoked=%zu days=%d ca=%s file=%s%s%s", (long long)number, l.n, days, e->rec.role,
+	    file, legacy ? " path=" : "", legacy ? legacy : "") < 0 || store_commit(ca->db) < 0)
 		goto fail;
+	if (put_files(ca, e, crl, legacy) < 0)
+		goto out;
 	*numberp = (long)number;
 	*count = l.n;
 	rc = 0;
@@ -119,5 +151,6 @@ out:
 	X509_CRL_free(crl);
 	free(l.r);
 	free(l.serials);
+	free(file);
 	return rc;
 }

@@ -326,8 +326,12 @@ sign_with_serial(const struct mc_ca *ca, const struct iss_plan *p, const ASN1_IN
     struct iss_issued *is)
 {
 	struct ca_leaf_req lr = { 0 };
+	char url[2048];
+	int has_url;
 
 	memset(is, 0, sizeof(*is));
+	if ((has_url = iss_crl_url(ca, url, sizeof(url))) < 0)
+		return -1;
 	/* A key staged for this renewal (DANE: its TLSA record is already
 	 * published) is used instead of a new one. */
 	if (p->csr_key == NULL && p->key != NULL) {
@@ -346,7 +350,7 @@ sign_with_serial(const struct mc_ca *ca, const struct iss_plan *p, const ASN1_IN
 	lr.eku = &p->prof->eku;
 	lr.days = p->days;
 	lr.serial = serial;
-	lr.crl_url = ca->cfg.crl_url;
+	lr.crl_url = has_url ? url : NULL;
 	if ((is->cert = ca_leaf_sign(&lr, ca->cert, ca->key)) == NULL ||
 	    verify_issued(ca, is->cert, purpose_of(p->prof)) < 0 || fill_record(ca, p, is) < 0)
 		goto fail;

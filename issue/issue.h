@@ -169,13 +169,70 @@ int iss_ca_row(X509 *cert, const char *pem, const char *role, int64_t parent_id,
 int iss_inter_roll_forward(struct mc_ca *ca);
 /* Revokes an intermediate (a root operation: the root's CRL lists it). */
 int iss_inter_revoke(struct mc_ca *ca, const struct store_ca *inter, const char *reason);
-/* The CRL of the issuing CA (leaves it signed), or with root set the
- * root's (revoked intermediates and leaves the root signed itself), with
- * the CA's next CRL number, recorded (audit crl or crl-root, path= last:
- * where the caller writes it, absolute); *number and *count (entries)
- * for messages. */
-int iss_crl_make(struct mc_ca *ca, int root, int days, const char *path, struct mc_buf *pem, long *number,
-    size_t *count);
+/* ---- CRLs, one per CA that still has valid children (crl.c, crls.c, crlkeys.c) ---- */
+
+#define ISS_CRL_DIR "crl"	/* HOME/crl/ROLE-SKI8.pem and .crl */
+
+struct iss_crl_file {
+	char *path;
+	time_t next_update;
+	enum pol_crl_state state;	/* missing, unreadable or foreign: DUE */
+	char problem[256];		/* why it cannot be read; "" if it can */
+};
+struct iss_crl_ca {
+	struct store_ca rec;
+	X509 *cert;
+	int current;			/* the current issuer (leaf level) or root */
+	int root_level;
+	int days;			/* the lifetime its last CRL had (30: none yet) */
+	char stem[40];			/* "intermediate-1a2b3c4d" */
+	struct iss_crl_file file;	/* HOME/crl/STEM.pem */
+	struct iss_crl_file legacy;	/* current only (else path NULL): where the
+					 * level's last CRL went (crl --out), or
+					 * HOME/crl.pem, HOME/root-crl.pem */
+};
+struct iss_crl_set {
+	struct iss_crl_ca *v;
+	size_t n;
+	int root_level;
+	int in_use;			/* a CRL of this level was ever written */
+};
+/* The CAs that need a CRL at a level, with their files' state: leaf
+ * level (root_level 0): every intermediate neither revoked nor expired
+ * that is current or has unexpired leaves (a root that signs leaves in a
+ * home without intermediate); root level: every root not expired that is
+ * current or has unexpired children. */
+int iss_crl_set_load(struct mc_ca *ca, int root_level, time_t now, struct iss_crl_set *s);
+void iss_crl_set_free(struct iss_crl_set *s);
+/* 1 if one of e's files is missing, foreign or within POL_CRL_WARN_DAYS
+ * of its nextUpdate. */
+int iss_crl_due(const struct iss_crl_ca *e);
+/* "root-SKI8" or "intermediate-SKI8" (the first 4 bytes of the SKI). */
+int iss_crl_stem(X509 *cert, const char *role, char *out, size_t len);
+/* HOME/crl/STEM.ext, malloc'd. */
+char *iss_crl_path(const struct mc_ca *ca, const struct iss_crl_ca *e, const char *ext);
+/* The cRLDistributionPoints URI for a new leaf of the current issuer:
+ * crl_url as given, or for one ending in '/' crl_url + STEM.crl (so each
+ * CA's leaves name its own CRL).  1 (out set), 0 no crl_url, -1 error. */
+int iss_crl_url(const struct mc_ca *ca, char *out, size_t len);
+/* The key that signs e's CRL (a new reference): one unlocked in the
+ * handle, else the home's file for it (private/intermediate-SERIAL.key,
+ * private/root-SERIAL.key; for a current one intermediate.key, ca.key),
+ * else for a root key_file or its folder's offline name; opened with
+ * pass.  "wrong passphrase" in mc_err when one was there but did not
+ * open. */
+EVP_PKEY *iss_crl_key(struct mc_ca *ca, const struct iss_crl_ca *e, const char *key_file, const char *pass,
+    size_t passlen);
+/* e's CRL signed by key: its revoked leaves and CA certificates, e's
+ * next CRL number, days to nextUpdate, recorded (audit crl or crl-root,
+ * serial e's, path=legacy when given), then written to HOME/crl/STEM.pem
+ * and .crl and to legacy (absolute; NULL: none). */
+int iss_crl_publish(struct mc_ca *ca, const struct iss_crl_ca *e, EVP_PKEY *key, int days, const char *legacy,
+    long *number, size_t *count);
+/* check: every CRL of a level in use, its files as iss_crl_due says (a
+ * WARNING, CRITICAL past nextUpdate), naming the command that fixes it. */
+struct iss_findings;
+int iss_check_crls(struct mc_ca *ca, time_t now, struct iss_findings *fs);
 /* CRL_REASON_* for "keyCompromise" etc.; -1 for an unknown name. */
 int iss_reason_code(const char *name);
 

@@ -248,6 +248,56 @@ store_ca_crl_next(struct store *st, int64_t id)
 	return n;
 }
 
+int64_t
+store_ca_children(struct store *st, int64_t id, time_t now)
+{
+	sqlite3_stmt *stmt = store_prepare(st,
+	    "SELECT (SELECT count(*) FROM certificates WHERE ca_id = ?1 AND not_after > ?2)"
+	    " + (SELECT count(*) FROM ca WHERE parent_id = ?1 AND not_after > ?2)");
+	int64_t n = -1;
+
+	if (stmt == NULL)
+		return -1;
+	sqlite3_bind_int64(stmt, 1, id);
+	sqlite3_bind_int64(stmt, 2, now);
+	if (sqlite3_step(stmt) == SQLITE_ROW)
+		n = sqlite3_column_int64(stmt, 0);
+	else
+		store_seterr(st, "count a CA's certificates");
+	sqlite3_finalize(stmt);
+	return n;
+}
+
+int
+store_crl_event_last(struct store *st, const char *action, const char *serial, int with_path,
+    char **details, time_t *when)
+{
+	sqlite3_stmt *stmt = store_prepare(st,
+	    "SELECT details, time FROM audit WHERE action = ?1 AND (?2 IS NULL OR serial = ?2)"
+	    " AND (?3 = 0 OR instr(details, ' path=') > 0) ORDER BY id DESC LIMIT 1");
+	int rc = -1, step;
+
+	*details = NULL;
+	if (stmt == NULL)
+		return -1;
+	sqlite3_bind_text(stmt, 1, action, -1, SQLITE_STATIC);
+	if (serial != NULL)
+		sqlite3_bind_text(stmt, 2, serial, -1, SQLITE_STATIC);
+	sqlite3_bind_int(stmt, 3, with_path);
+	if ((step = sqlite3_step(stmt)) == SQLITE_ROW) {
+		if ((*details = store_col_text(stmt, 0)) != NULL) {
+			*when = sqlite3_column_int64(stmt, 1);
+			rc = 1;
+		}
+	} else if (step == SQLITE_DONE) {
+		rc = 0;
+	} else {
+		store_seterr(st, "read audit log");
+	}
+	sqlite3_finalize(stmt);
+	return rc;
+}
+
 void
 store_ca_free(struct store_ca *ca)
 {

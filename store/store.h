@@ -91,6 +91,14 @@ int store_ca_set_key_sha256(struct store *st, int64_t id, const char *sha256);
 /* Increments and returns this CA's CRL number (inside the caller's
  * transaction). */
 int64_t store_ca_crl_next(struct store *st, int64_t id);
+/* How many certificates (leaves of any status, and CA certificates) CA
+ * id signed that have not expired at now; -1 on error. */
+int64_t store_ca_children(struct store *st, int64_t id, time_t now);
+/* The last audit event of action (crl, crl-root) for the CA with this
+ * serial (NULL: any), only among those that name a path= when with_path:
+ * 1 (*details malloc'd), 0 none, -1 error. */
+int store_crl_event_last(struct store *st, const char *action, const char *serial, int with_path,
+    char **details, time_t *when);
 void store_ca_free(struct store_ca *ca);
 
 /* audit.c: append-only (enforced by triggers). */

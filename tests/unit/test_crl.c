@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "leaf_fixture.h"
+#include "issue/issue.h"
 
 static EVP_PKEY *rkey;
 static X509 *root, *leaf_a, *leaf_b;
@@ -361,4 +362,39 @@ Test(crl, serial_from_cert_c)
 	cr_assert_not_null(find_entry(crl, leaf_a));
 	cr_assert_null(find_entry(crl, leaf_b));
 	X509_CRL_free(crl);
+}
+
+/* iss_crl_url: a crl_url ending in '/' names the issuer's own file
+ * (HOME/crl/ROLE-SKI8.crl served there); a file URL stays as given. */
+Test(crl, url_names_the_issuers_file)
+{
+	const ASN1_OCTET_STRING *ski = X509_get0_subject_key_id(root);
+	const unsigned char *d;
+	struct mc_ca ca;
+	char url[128], want[128], stem[40], big[300];
+
+	cr_assert_not_null(ski);
+	d = ASN1_STRING_get0_data(ski);
+	memset(&ca, 0, sizeof(ca));
+	ca.cert = root;
+	snprintf(ca.rec.role, sizeof(ca.rec.role), "intermediate");
+	cr_assert_eq(iss_crl_url(&ca, url, sizeof(url)), 0);
+	ca.cfg.crl_url = "http://ca.example.org/crl/";
+	cr_assert_eq(iss_crl_url(&ca, url, sizeof(url)), 1, "%s", mc_err());
+	snprintf(want, sizeof(want), "http://ca.example.org/crl/intermediate-%02x%02x%02x%02x.crl", d[0], d[1], d[2], d[3]);
+	cr_assert_str_eq(url, want);
+	snprintf(ca.rec.role, sizeof(ca.rec.role), "root");
+	cr_assert_eq(iss_crl_stem(root, ca.rec.role, stem, sizeof(stem)), 0);
+	snprintf(want, sizeof(want), "root-%02x%02x%02x%02x", d[0], d[1], d[2], d[3]);
+	cr_assert_str_eq(stem, want);
+	ca.cfg.crl_url = "http://ca.example.org/minica.crl";
+	cr_assert_eq(iss_crl_url(&ca, url, sizeof(url)), 1);
+	cr_assert_str_eq(url, "http://ca.example.org/minica.crl");
+	memset(big, 'a', sizeof(big) - 2);
+	memcpy(big, "http://", 7);
+	big[sizeof(big) - 2] = '/';
+	big[sizeof(big) - 1] = '\0';
+	ca.cfg.crl_url = big;
+	cr_assert_eq(iss_crl_url(&ca, url, sizeof(url)), -1);
+	cr_assert(strstr(mc_err(), "crl_url is too long") != NULL, "%s", mc_err());
 }

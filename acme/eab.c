@@ -87,7 +87,7 @@ remove_key(const char *dir, const char *kid)
 int
 acme_eab_create(struct store *db, const char *dir, struct store_acme_eab *e, char hmac[64])
 {
-	char *path = NULL;
+	char *path = NULL, *list = NULL;
 	int rc = -1, written = 0;
 
 	hmac[0] = '\0';
@@ -100,11 +100,15 @@ acme_eab_create(struct store *db, const char *dir, struct store_acme_eab *e, cha
 		goto out;
 	written = 1;
 	e->created_at = time(NULL);
+	if ((list = mc_strdup(e->domains != NULL && e->domains[0] != '\0' ? e->domains : "(any)")) == NULL)
+		goto out;
+	for (char *c = list; *c != '\0'; c++)
+		if (*c == '\n')
+			*c = ',';
 	if (store_begin(db) < 0)
 		goto out;
 	if (store_acme_eab_add(db, e) < 0 ||
-	    store_audit(db, "acme-eab-new", NULL, "kid=%s name=%s domains=%s", e->kid, e->name,
-		e->domains != NULL && e->domains[0] != '\0' ? e->domains : "(any)") < 0 ||
+	    store_audit(db, "acme-eab-new", NULL, "kid=%s name=%s domains=%s", e->kid, e->name, list) < 0 ||
 	    store_commit(db) < 0) {
 		store_rollback(db);
 		goto out;
@@ -118,6 +122,7 @@ out:
 		hmac[0] = '\0';
 	}
 	free(path);
+	free(list);
 	return rc;
 }
 

@@ -16,5 +16,7 @@ int acme_cmd_check_name(void *arg, const char *name);
 int acme_cmd_revoke(void *arg, const char *serial, const char *reason);
 /* A leaf for hostname from the CA, recorded; PEM text, NUL-terminated. */
 int acme_cmd_tls_cert(struct acme_issuing *ai, const char *hostname, struct mc_buf *cert, struct mc_buf *key);
+/* acme_eab.c: minica acme eab new|list|revoke. */
+int cmd_acme_eab(struct cmd_ctx *ctx);
 
 #endif

@@ -56,6 +56,7 @@ struct acme_config {
 	int http01_port;		/* 80 */
 	const char *resolver;		/* HOST:PORT for dns-01 lookups; NULL: the system's */
 	int eab_required;		/* newAccount needs an External Account Binding (eab.c) */
+	int tlsalpn01_port;		/* 443 */
 	struct acme_issuer issuer;
 };
 

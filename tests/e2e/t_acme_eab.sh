@@ -13,6 +13,8 @@ if [ "${ACME_E2E_NS:-}" != 1 ]; then
 fi
 # shellcheck source=tests/e2e/lib.sh
 . "$here/lib.sh"
+# shellcheck source=tests/e2e/acme.sh
+. "$here/acme.sh"
 
 e2e_init
 export MINICA_HOME="$E2E_DIR/home" MINICA_PASSPHRASE=acme-e2e-pass MINICA_ROOT_PASSPHRASE=acme-e2e-root-pass
@@ -54,12 +56,8 @@ done
 printf '{"good": %s, "spare": %s, "limited": %s, "revoked": %s}\n' "$good" "$spare" "$limited" "$revoked" >"$E2E_DIR/keys.json"
 
 # ---- the server
-e2e_acme_pid() { e2e_read_pid "$1/acme.pid"; }
-mkdir "$E2E_DIR/acme"
-"$MINICA_BIN" acme serve --listen "127.0.0.1:$port" --hostname "$acme" >"$E2E_DIR/acme/log" 2>&1 &
-echo $! >"$E2E_DIR/acme/acme.pid"
-e2e_register acme "$E2E_DIR/acme"
-e2e_wait_port "minica acme serve" "$port" "$(cat "$E2E_DIR/acme/acme.pid")" "$E2E_DIR/acme/log"
+# eab = required is the default: the section does not name it.
+acme_serve "$acme" "$port"
 
 REQUESTS_CA_BUNDLE="$MINICA_HOME/ca.crt" timeout 300 /usr/bin/python3 "$here/acme_eab.py" "https://$acme:$port/acme/directory" \
 	"$MINICA_HOME/ca.crt" "$E2E_DIR/keys.json" >"$E2E_DIR/eab.log" 2>&1 ||

@@ -14,6 +14,8 @@ if [ "${ACME_E2E_NS:-}" != 1 ]; then
 fi
 # shellcheck source=tests/e2e/lib.sh
 . "$here/lib.sh"
+# shellcheck source=tests/e2e/acme.sh
+. "$here/acme.sh"
 
 e2e_init
 for b in uacme python3 unshare; do
@@ -32,13 +34,7 @@ cp "$root" "$E2E_DIR/certs/minica-root.pem" && cp "$root" "$E2E_DIR/certs/ca-cer
 	mount --bind "$E2E_DIR/certs" /etc/ssl/certs || e2e_fail "cannot bind-mount a private /etc/ssl/certs"
 port=$(e2e_port) && http=$(e2e_port) || e2e_fail "no free ports"
 
-e2e_acme_pid() { e2e_read_pid "$1/acme.pid"; }
-mkdir "$E2E_DIR/acme"
-"$MINICA_BIN" acme serve --listen "127.0.0.1:$port" --hostname "$acme" --http01-port "$http" \
-	>"$E2E_DIR/acme/log" 2>&1 &
-echo $! >"$E2E_DIR/acme/acme.pid"
-e2e_register acme "$E2E_DIR/acme"
-e2e_wait_port "minica acme serve" "$port" "$(cat "$E2E_DIR/acme/acme.pid")" "$E2E_DIR/acme/log"
+acme_serve "$acme" "$port" eab=required http01_port="$http"
 dir=https://$acme:$port/acme/directory
 
 www=$E2E_DIR/www/.well-known/acme-challenge

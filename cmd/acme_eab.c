@@ -190,6 +190,11 @@ cmd_acme_eab(struct cmd_ctx *ctx)
 		POPT_TABLEEND
 	};
 
+	if (strcmp(sub, "--help") == 0 || strcmp(sub, "-h") == 0 || strcmp(sub, "-?") == 0) {
+		printf("Usage: minica acme eab new [--name NAME] [--domain D]... [--json] | list [--json] | revoke KID\n"
+		    "  'minica acme eab new --help' and so on for each one's options.\n");
+		return EXIT_OK;
+	}
 	if (!is_new && strcmp(sub, "list") != 0 && strcmp(sub, "revoke") != 0)
 		return cmd_usage_error("acme eab", "give one of: new, list, revoke KID");
 	ctx->argc--;

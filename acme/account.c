@@ -119,6 +119,11 @@ acme_new_account(struct acme_server *s, struct acme_post *req, struct acme_resp 
 		acme_internal_error(r);
 		return;
 	}
+	if (found && strcmp(a.status, "valid") != 0) {
+		/* §7.3.6: a deactivated account's key is refused from then on. */
+		acme_problem_set(&p, 403, "unauthorized", "account %lld is %s", (long long)a.id, a.status);
+		goto problem;
+	}
 	if (found) {
 		/* §7.3.1: an existing account for this key: 200 and its URL. */
 		account_reply(s, &a, 200, r);
@@ -146,6 +151,23 @@ acme_new_account(struct acme_server *s, struct acme_post *req, struct acme_resp 
 problem:
 	store_acme_account_free(&a);
 	acme_resp_problem(r, &p);
+}
+
+/* The change and its audit event: one transaction. */
+static int
+update_account(struct acme_server *s, int64_t id, const char *contact, const char *status)
+{
+	if (store_begin(s->db) < 0)
+		return -1;
+	if (store_acme_account_update(s->db, id, contact, status) < 0 ||
+	    store_audit(s->db, status != NULL ? "acme-deactivate" : "acme-account-update", NULL,
+		"account=%lld%s%s via=acme", (long long)id, contact != NULL ? " contact=" : "",
+		contact != NULL ? contact : "") < 0 ||
+	    store_commit(s->db) < 0) {
+		store_rollback(s->db);
+		return -1;
+	}
+	return 0;
 }
 
 /* §7.3.2 update (contact), §7.3.6 deactivation, or POST-as-GET. */
@@ -176,7 +198,7 @@ acme_account(struct acme_server *s, struct acme_post *req, int64_t id, struct ac
 	}
 	if (contact != NULL || status != NULL) {
 		ctext = contact != NULL ? json_dumps(contact, JSON_COMPACT) : NULL;
-		if (store_acme_account_update(s->db, id, ctext, status != NULL ? "deactivated" : NULL) < 0) {
+		if (update_account(s, id, ctext, status != NULL ? "deactivated" : NULL) < 0) {
 			free(ctext);
 			acme_internal_error(r);
 			return;

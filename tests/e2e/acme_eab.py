@@ -151,6 +151,8 @@ expect("unlimited account orders anywhere in the CA",
 expect("deactivate", post(acct, {"status": "deactivated"}, k3, kid=acct), 200, None)
 expect("deactivated account", post(D["newOrder"], {"identifiers": [{"type": "dns", "value": "a.example.test"}]},
                                    k3, kid=acct), 403, "unauthorized")
+expect("deactivated account's key on newAccount", new_account(k3, None, onlyReturnExisting=True), 403,
+       "unauthorized")
 
 for f in failures:
     print("FAIL", f)

@@ -77,6 +77,7 @@ grep -q "\"eab_kid\": \"$(kid_of "$limited")\", \"eab_name\": \"limited one\"" "
 "$MINICA_BIN" acme accounts | grep -q "deactivated .* eab=$(kid_of "$good") good" ||
 	e2e_fail "acme accounts does not show the deactivated account's key id"
 "$MINICA_BIN" log >"$E2E_DIR/audit.out" 2>&1
-grep -q acme-key-change "$E2E_DIR/audit.out" && grep -q acme-eab-revoke "$E2E_DIR/audit.out" ||
-	e2e_fail "keyChange or eab revoke not in the audit log"
+for a in acme-key-change acme-eab-revoke acme-account-update acme-deactivate; do
+	grep -q "$a" "$E2E_DIR/audit.out" || e2e_fail "no $a event in the audit log"
+done
 e2e_pid_alive "$(cat "$E2E_DIR/acme/acme.pid")" || e2e_fail "the server died"

@@ -12,9 +12,11 @@
  * removed when its key id binds an account or is revoked.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <openssl/crypto.h>
@@ -84,19 +86,61 @@ remove_key(const char *dir, const char *kid)
 	free(path);
 }
 
+/*
+ * dir (private/eab), 0700, owned like private/: root running 'acme eab
+ * new' in a home the server's own user owns (the systemd unit's
+ * User=minica) must leave files that server can read.  *uid, *gid: the
+ * owner for the key files ((uid_t)-1: the process's own).
+ */
+static int
+key_folder(const char *dir, uid_t *uid, gid_t *gid)
+{
+	char *priv = mc_dir_of(dir);
+	struct stat st;
+	int fd, rc = -1;
+
+	*uid = (uid_t)-1;
+	*gid = (gid_t)-1;
+	if (priv == NULL || lstat(priv, &st) < 0 || !S_ISDIR(st.st_mode)) {
+		mc_seterr("cannot use the folder of '%s'", dir);
+		goto out;
+	}
+	if (geteuid() == 0 && st.st_uid != 0) {
+		*uid = st.st_uid;
+		*gid = st.st_gid;
+	}
+	if (mc_mkdir_p(dir, 0700) < 0)
+		goto out;
+	if ((fd = open(dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)) < 0 ||
+	    (*uid != (uid_t)-1 && fchown(fd, *uid, *gid) < 0)) {
+		mc_seterr("cannot give '%s' to the owner of '%s': %s", dir, priv, strerror(errno));
+		if (fd >= 0)
+			close(fd);
+		goto out;
+	}
+	close(fd);
+	rc = 0;
+out:
+	free(priv);
+	return rc;
+}
+
 int
 acme_eab_create(struct store *db, const char *dir, struct store_acme_eab *e, char hmac[64])
 {
 	char *path = NULL, *list = NULL;
+	uid_t uid;
+	gid_t gid;
 	int rc = -1, written = 0;
 
 	hmac[0] = '\0';
 	if (random_b64(EAB_KID_BYTES, e->kid, sizeof(e->kid)) < 0 || random_b64(EAB_HMAC_BYTES, hmac, 64) < 0)
 		goto out;
-	if (mc_mkdir_p(dir, 0700) < 0 || (path = key_path(dir, e->kid)) == NULL)
+	if (key_folder(dir, &uid, &gid) < 0 || (path = key_path(dir, e->kid)) == NULL)
 		goto out;
 	/* The key first: a kill before the commit leaves a file no row names. */
-	if (mc_file_create_excl(path, 0600, hmac, strlen(hmac)) < 0)
+	if (mc_file_write(&(struct mc_write){ .path = path, .mode = 0600, .uid = uid, .gid = gid, .data = hmac,
+	    .len = strlen(hmac), .how = MC_WRITE_EXCL }) < 0)
 		goto out;
 	written = 1;
 	e->created_at = time(NULL);

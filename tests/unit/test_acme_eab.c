@@ -228,6 +228,12 @@ Test(acme_eab, made_bound_once_revoked)
 
 	cr_assert_not_null(mkdtemp(dir));
 	snprintf(db, sizeof(db), "%s/minica.db", dir);
+	snprintf(keys, sizeof(keys), "%s/private", dir);
+	cr_assert_eq(mkdir(keys, 0700), 0);
+	/* Run as root in a home another user owns (the server's), the key
+	 * files go to that user. */
+	if (geteuid() == 0)
+		cr_assert_eq(chown(keys, 4321, 4322), 0);
 	snprintf(keys, sizeof(keys), "%s/private/eab", dir);
 	cr_assert_not_null(st = store_open(db, 1), "%s", mc_err());
 	e.domains = "www.example.test";
@@ -240,8 +246,13 @@ Test(acme_eab, made_bound_once_revoked)
 	snprintf(file, sizeof(file), "%s/%s", keys, e.kid);
 	cr_assert_eq(stat(file, &sb), 0);
 	cr_assert_eq(sb.st_mode & 0777, 0600);
+	if (geteuid() == 0)
+		cr_assert(sb.st_uid == 4321 && sb.st_gid == 4322, "key file owned by %d:%d", (int)sb.st_uid,
+		    (int)sb.st_gid);
 	cr_assert_eq(stat(keys, &sb), 0);
 	cr_assert_eq(sb.st_mode & 0777, 0700);
+	if (geteuid() == 0)
+		cr_assert_eq(sb.st_uid, 4321);
 	cr_assert_eq(acme_eab_create(st, keys, &f, hmac), 0, "%s", mc_err());
 	cr_assert_str_neq(e.kid, f.kid);
 	/* The HMAC key is not in the database file. */

@@ -134,7 +134,13 @@ acme_eab_create(struct store *db, const char *dir, struct store_acme_eab *e, cha
 	int rc = -1, written = 0;
 
 	hmac[0] = '\0';
-	if (random_b64(EAB_KID_BYTES, e->kid, sizeof(e->kid)) < 0 || random_b64(EAB_HMAC_BYTES, hmac, 64) < 0)
+	/* A kid starting with '-' would read as an option on command lines
+	 * ('acme eab revoke KID', uacme -e KID:HMAC): drawn again. */
+	do {
+		if (random_b64(EAB_KID_BYTES, e->kid, sizeof(e->kid)) < 0)
+			goto out;
+	} while (e->kid[0] == '-' || e->kid[0] == '_');
+	if (random_b64(EAB_HMAC_BYTES, hmac, 64) < 0)
 		goto out;
 	if (key_folder(dir, &uid, &gid) < 0 || (path = key_path(dir, e->kid)) == NULL)
 		goto out;

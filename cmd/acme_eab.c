@@ -106,6 +106,8 @@ eab_new(struct cmd_ctx *ctx, const char *name, const char **domains)
 		fprintf(stderr, "minica: the HMAC key is shown this once; give both to the client "
 		    "(certbot --eab-kid KID --eab-hmac-key HMAC, lego --eab --kid KID --hmac HMAC)\n");
 	}
+	if (!ctx->ca.cfg.acme.eab_required)
+		cmd_warn("minica.conf has eab = no: the server also takes accounts without a binding");
 	OPENSSL_cleanse(hmac, sizeof(hmac));
 	rc = EXIT_OK;
 out:

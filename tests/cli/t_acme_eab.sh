@@ -11,6 +11,7 @@ hmac=$(awk '$1 == "hmac" { print $2 }' "$T/out")
 [ ${#hmac} -eq 43 ] && [ -z "$(printf %s "$hmac" | tr -d 'A-Za-z0-9_-')" ] ||
 	fail "hmac '$hmac' is not 256 bits in base64url without padding"
 contains "$T/err" "shown this once"
+lacks "$T/err" "eab = no"
 [ "$(mode_of "$MINICA_HOME/private/eab")" = 700 ] || fail "private/eab is not 0700"
 [ "$(mode_of "$MINICA_HOME/private/eab/$kid")" = 600 ] || fail "the HMAC key file is not 0600"
 [ "$(cat "$MINICA_HOME/private/eab/$kid")" = "$hmac" ] || fail "the key file does not hold the HMAC key shown"
@@ -60,3 +61,7 @@ expect 1 mc acme eab revoke ../../ca
 expect 0 mc log --action acme-eab-new
 contains "$T/out" "kid=$kid name=web one domains=www.example.org"
 lacks "$T/out" "$hmac"
+# With eab = no a key id still works, and the user is told bindings are optional.
+printf '\n[acme]\nhostname = acme.example.org\neab = no\n' >> "$MINICA_HOME/minica.conf"
+expect 0 mc acme eab new
+contains "$T/err" "eab = no"

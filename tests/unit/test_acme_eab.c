@@ -255,6 +255,14 @@ Test(acme_eab, made_bound_once_revoked)
 		cr_assert_eq(sb.st_uid, 4321);
 	cr_assert_eq(acme_eab_create(st, keys, &f, hmac), 0, "%s", mc_err());
 	cr_assert_str_neq(e.kid, f.kid);
+	/* No key id looks like an option on a command line (1 in 32 would). */
+	for (int i = 0; i < 200; i++) {
+		struct store_acme_eab g = { 0 };
+		char h[64];
+
+		cr_assert_eq(acme_eab_create(st, keys, &g, h), 0, "%s", mc_err());
+		cr_assert(g.kid[0] != '-' && g.kid[0] != '_', "key id '%s'", g.kid);
+	}
 	/* The HMAC key is not in the database file. */
 	snprintf(cmd, sizeof(cmd), "grep -q -- '%s' '%s'", hmac, db);
 	cr_assert_neq(system(cmd), 0, "the HMAC key is in minica.db");

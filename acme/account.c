@@ -1,4 +1,5 @@
-/* Accounts (RFC 8555 §7.3): newAccount, onlyReturnExisting, update, deactivation. */
+/* Accounts (RFC 8555 §7.3): newAccount (with its external binding), onlyReturnExisting, update,
+ * deactivation, keyChange. */
 #include <stdlib.h>
 #include <string.h>
 
@@ -43,13 +44,15 @@ account_reply(struct acme_server *s, const struct store_acme_account *a, int sta
 	acme_url(s, r->location, sizeof(r->location), "/acme/acct/%lld", (long long)a->id);
 }
 
+/* The account and, with a binding (kid not ""), the key id's use: one
+ * transaction, so a key id binds one account even between two servers. */
 static int
-add_account(struct acme_server *s, struct acme_post *req, const char *thumb, struct store_acme_account *a,
-    struct acme_problem *p)
+add_account(struct acme_server *s, struct acme_post *req, const char *thumb, const char *kid,
+    struct store_acme_account *a, struct acme_problem *p)
 {
 	const json_t *contact = req->payload != NULL ? json_object_get(req->payload, "contact") : NULL;
 	json_t *empty = json_array();
-	int rc = -1;
+	int rc = -1, bound = 1;
 
 	if (contact != NULL && check_contact(contact, p) < 0)
 		goto out;
@@ -68,11 +71,24 @@ add_account(struct acme_server *s, struct acme_post *req, const char *thumb, str
 	if (a->jwk == NULL || a->contact == NULL || store_begin(s->db) < 0)
 		goto internal;
 	if (store_acme_account_add(s->db, a) < 0 ||
-	    store_audit(s->db, "acme-account", NULL, "account=%lld thumbprint=%s", (long long)a->id, thumb) < 0 ||
-	    store_commit(s->db) < 0) {
+	    (kid[0] != '\0' && (bound = store_acme_eab_bind(s->db, kid, a->id, a->created_at)) < 0) ||
+	    store_audit(s->db, "acme-account", NULL, "account=%lld thumbprint=%s eab=%s", (long long)a->id, thumb,
+		kid[0] != '\0' ? kid : "none") < 0) {
 		store_rollback(s->db);
 		goto internal;
 	}
+	if (bound == 0) {
+		/* Taken (or revoked) since acme_eab_check read it. */
+		store_rollback(s->db);
+		acme_problem_set(p, 403, "unauthorized", "external account key id '%.64s' is no longer usable", kid);
+		goto out;
+	}
+	if (store_commit(s->db) < 0) {
+		store_rollback(s->db);
+		goto internal;
+	}
+	if (kid[0] != '\0')
+		acme_eab_forget(s, kid);
 	rc = 0;
 	goto out;
 internal:
@@ -87,7 +103,8 @@ acme_new_account(struct acme_server *s, struct acme_post *req, struct acme_resp 
 {
 	struct store_acme_account a = { 0 };
 	struct acme_problem p;
-	char thumb[64];
+	const json_t *eab;
+	char thumb[64], kid[64] = "";
 	int found;
 
 	if (req->payload == NULL) {
@@ -102,6 +119,11 @@ acme_new_account(struct acme_server *s, struct acme_post *req, struct acme_resp 
 		acme_internal_error(r);
 		return;
 	}
+	if (found && strcmp(a.status, "valid") != 0) {
+		/* §7.3.6: a deactivated account's key is refused from then on. */
+		acme_problem_set(&p, 403, "unauthorized", "account %lld is %s", (long long)a.id, a.status);
+		goto problem;
+	}
 	if (found) {
 		/* §7.3.1: an existing account for this key: 200 and its URL. */
 		account_reply(s, &a, 200, r);
@@ -112,11 +134,16 @@ acme_new_account(struct acme_server *s, struct acme_post *req, struct acme_resp 
 		acme_problem_set(&p, 400, "accountDoesNotExist", "no account for this key");
 		goto problem;
 	}
-	if (s->cfg.eab_required && json_object_get(req->payload, "externalAccountBinding") == NULL) {
-		acme_problem_set(&p, 403, "externalAccountRequired", "this server requires an external account binding");
+	eab = json_object_get(req->payload, "externalAccountBinding");
+	if (s->cfg.eab_required && eab == NULL) {
+		acme_problem_set(&p, 403, "externalAccountRequired", "this server requires an external account binding "
+		    "(a key id and HMAC key from 'minica acme eab new')");
 		goto problem;
 	}
-	if (add_account(s, req, thumb, &a, &p) < 0)
+	/* Checked when sent even where not required: its domains then apply. */
+	if (eab != NULL && acme_eab_check(s, req, eab, kid, &p) < 0)
+		goto problem;
+	if (add_account(s, req, thumb, kid, &a, &p) < 0)
 		goto problem;
 	account_reply(s, &a, 201, r);
 	store_acme_account_free(&a);
@@ -124,6 +151,23 @@ acme_new_account(struct acme_server *s, struct acme_post *req, struct acme_resp 
 problem:
 	store_acme_account_free(&a);
 	acme_resp_problem(r, &p);
+}
+
+/* The change and its audit event: one transaction. */
+static int
+update_account(struct acme_server *s, int64_t id, const char *contact, const char *status)
+{
+	if (store_begin(s->db) < 0)
+		return -1;
+	if (store_acme_account_update(s->db, id, contact, status) < 0 ||
+	    store_audit(s->db, status != NULL ? "acme-deactivate" : "acme-account-update", NULL,
+		"account=%lld%s%s via=acme", (long long)id, contact != NULL ? " contact=" : "",
+		contact != NULL ? contact : "") < 0 ||
+	    store_commit(s->db) < 0) {
+		store_rollback(s->db);
+		return -1;
+	}
+	return 0;
 }
 
 /* §7.3.2 update (contact), §7.3.6 deactivation, or POST-as-GET. */
@@ -154,7 +198,7 @@ acme_account(struct acme_server *s, struct acme_post *req, int64_t id, struct ac
 	}
 	if (contact != NULL || status != NULL) {
 		ctext = contact != NULL ? json_dumps(contact, JSON_COMPACT) : NULL;
-		if (store_acme_account_update(s->db, id, ctext, status != NULL ? "deactivated" : NULL) < 0) {
+		if (update_account(s, id, ctext, status != NULL ? "deactivated" : NULL) < 0) {
 			free(ctext);
 			acme_internal_error(r);
 			return;
@@ -167,4 +211,107 @@ acme_account(struct acme_server *s, struct acme_post *req, int64_t id, struct ac
 			snprintf(req->acct.status, sizeof(req->acct.status), "deactivated");
 	}
 	account_reply(s, &req->acct, 200, r);
+}
+
+/* §7.3.5 steps 3-6: the inner JWS's payload names this account and its
+ * current key. */
+static int
+key_change_payload(const struct acme_post *req, const struct acme_jws *inner, struct acme_problem *p)
+{
+	json_t *kc = json_loadb((char *)inner->payload, inner->payloadlen, JSON_REJECT_DUPLICATES, NULL);
+	const char *account = json_string_value(json_object_get(kc, "account"));
+	int rc = -1;
+
+	if (!json_is_object(kc) || account == NULL || !json_is_object(json_object_get(kc, "oldKey")))
+		acme_problem_set(p, 400, "malformed", "the keyChange payload needs account and oldKey");
+	else if (strcmp(account, req->jws.kid) != 0)
+		acme_problem_set(p, 400, "malformed", "the keyChange account is not the signer's account");
+	else if (!acme_jwk_matches(json_object_get(kc, "oldKey"), req->key))
+		acme_problem_set(p, 400, "malformed", "the keyChange oldKey is not the account's current key");
+	else
+		rc = 0;
+	json_decref(kc);
+	return rc;
+}
+
+/* The new key of a verified inner JWS: not another account's (409). */
+static int
+key_change_store(struct acme_server *s, struct acme_post *req, const struct acme_jws *inner, struct acme_resp *r)
+{
+	struct store_acme_account other = { 0 };
+	struct acme_problem p;
+	char thumb[64], *jwk = NULL;
+	int found, rc = -1;
+
+	if (acme_jwk_thumbprint(inner->jwk, thumb) < 0) {
+		acme_problem_set(&p, 400, "badPublicKey", "cannot compute the new key's thumbprint");
+		acme_resp_problem(r, &p);
+		return -1;
+	}
+	if ((found = store_acme_account_get(s->db, 0, thumb, &other)) != 0) {
+		if (found < 0)
+			return acme_internal_error(r), -1;
+		acme_problem_set(&p, 409, "malformed", "the new key is already account %lld's", (long long)other.id);
+		acme_resp_problem(r, &p);
+		acme_url(s, r->location, sizeof(r->location), "/acme/acct/%lld", (long long)other.id);
+		store_acme_account_free(&other);
+		return -1;
+	}
+	if ((jwk = json_dumps(inner->jwk, JSON_SORT_KEYS | JSON_COMPACT)) == NULL || store_begin(s->db) < 0)
+		goto internal;
+	if (store_acme_account_set_key(s->db, req->acct.id, thumb, jwk) < 0 ||
+	    store_audit(s->db, "acme-key-change", NULL, "account=%lld old=%s new=%s", (long long)req->acct.id,
+		req->acct.thumbprint, thumb) < 0 || store_commit(s->db) < 0) {
+		store_rollback(s->db);
+		goto internal;
+	}
+	snprintf(req->acct.thumbprint, sizeof(req->acct.thumbprint), "%s", thumb);
+	free(req->acct.jwk);
+	req->acct.jwk = jwk;
+	return 0;
+internal:
+	free(jwk);
+	acme_internal_error(r);
+	return rc;
+}
+
+/* §7.3.5: the outer JWS by the account's key (kid), the inner by the new
+ * key (jwk) over {account, oldKey}, both for the keyChange URL. */
+void
+acme_key_change(struct acme_server *s, struct acme_post *req, struct acme_resp *r)
+{
+	struct acme_jws inner = { 0 };
+	struct acme_problem p;
+	EVP_PKEY *newkey = NULL;
+	char *text = NULL;
+
+	if (req->payload == NULL || (text = json_dumps(req->payload, JSON_COMPACT)) == NULL) {
+		acme_problem_set(&p, 400, "malformed", "keyChange needs an inner JWS as its payload");
+		goto problem;
+	}
+	if (acme_jws_parse(text, strlen(text), &inner, &p) < 0)
+		goto problem;
+	if (inner.jwk == NULL) {
+		acme_problem_set(&p, 400, "malformed", "the inner JWS must carry the new key as jwk");
+		goto problem;
+	}
+	if (strcmp(inner.url, req->jws.url) != 0) {
+		acme_problem_set(&p, 400, "malformed", "the inner JWS url is not the outer one");
+		goto problem;
+	}
+	if ((newkey = acme_jwk_to_pkey(inner.jwk)) == NULL) {
+		acme_problem_set(&p, 400, "badPublicKey", "%s", mc_err());
+		goto problem;
+	}
+	if (acme_jws_verify(&inner, newkey, &p) < 0 || key_change_payload(req, &inner, &p) < 0)
+		goto problem;
+	if (key_change_store(s, req, &inner, r) == 0)
+		account_reply(s, &req->acct, 200, r);
+	goto out;
+problem:
+	acme_resp_problem(r, &p);
+out:
+	EVP_PKEY_free(newkey);
+	acme_jws_free(&inner);
+	free(text);
 }

@@ -60,7 +60,7 @@ struct acme_config {
 	const char *chain_pem;		/* issuing CA certificates after the leaf ("" for none) */
 	int http01_port;		/* 80 */
 	const char *resolver;		/* HOST:PORT for dns-01 lookups; NULL: the system's */
-	int eab_required;		/* newAccount needs an External Account Binding */
+	int eab_required;		/* newAccount needs an External Account Binding (eab.c) */
 	int tlsalpn01_port;		/* 443 */
 	struct acme_issuer issuer;
 };
@@ -137,5 +137,35 @@ char *acme_ari_cert_id(const unsigned char *der, size_t len);
 /* Splits a certID into the serial as the store writes it (lowercase
  * hex, leading zero octets dropped). */
 int acme_ari_serial(const char *certid, char serial[48]);
+
+/* ---- External Account Binding (eab.c, RFC 8555 §7.3.4) ---- */
+/* A new key id (e->kid, set here) with e->name and e->domains, and its
+ * 256-bit HMAC key: written to DIR/KID (0600; dir is the home's
+ * private/eab), then the row and its audit event committed.  hmac gets
+ * the key in base64url without padding, to be shown once. */
+int acme_eab_create(struct store *db, const char *dir, struct store_acme_eab *e, char hmac[64]);
+/* 1: kid revoked and its key file removed; 0: no usable kid (mc_err). */
+int acme_eab_revoke(struct store *db, const char *dir, const char *kid);
+/* The binding's JWS, its header's fields borrowed from header. */
+struct acme_eab_jws {
+	json_t *header;
+	const char *alg;		/* HS256, HS384, HS512 */
+	const char *kid;
+	unsigned char *payload, *sig;
+	size_t payloadlen, siglen;
+	char *signing_input;
+};
+/* The form §7.3.4 asks for: flattened JWS, alg HS256/384/512, a kid, url
+ * equal to url (the newAccount URL), no nonce, and the payload the JWK of
+ * acct_key (the outer JWS's key). */
+int acme_eab_parse(const json_t *eab, const char *url, EVP_PKEY *acct_key, struct acme_eab_jws *e,
+    struct acme_problem *p);
+/* The MAC, compared in constant time. */
+int acme_eab_verify_mac(const struct acme_eab_jws *e, const unsigned char *key, size_t keylen,
+    struct acme_problem *p);
+void acme_eab_jws_free(struct acme_eab_jws *e);
+/* Whether name (a "*." prefix is dropped) is one of domains (one a line)
+ * or below one; "" allows every name. */
+int acme_eab_name_allowed(const char *domains, const char *name);
 
 #endif

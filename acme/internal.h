@@ -16,6 +16,7 @@ struct acme_server {
 	pthread_mutex_t tls_mu;
 	int tls_mu_ok;
 	struct acme_tls_pair *tls;
+	char *eab_dir;			/* the home's private/eab: EAB HMAC keys */
 };
 
 struct acme_resp {
@@ -64,6 +65,20 @@ void acme_tls_free(struct acme_server *s);
 void acme_new_account(struct acme_server *s, struct acme_post *req, struct acme_resp *r);
 void acme_account(struct acme_server *s, struct acme_post *req, int64_t id, struct acme_resp *r);
 json_t *acme_account_json(const struct acme_server *s, const struct store_acme_account *a);
+
+/* keyChange (§7.3.5). */
+void acme_key_change(struct acme_server *s, struct acme_post *req, struct acme_resp *r);
+
+/* eab.c */
+/* The newAccount's binding: its JWS, an unused, unrevoked kid, the MAC
+ * with that kid's key.  kid: the key id to bind. */
+int acme_eab_check(struct acme_server *s, const struct acme_post *req, const json_t *eab, char kid[64],
+    struct acme_problem *p);
+/* The key file of kid, once it is bound. */
+void acme_eab_forget(struct acme_server *s, const char *kid);
+/* rejectedIdentifier unless every identifier is in the domains of the
+ * account's binding (if it has one and they are limited). */
+int acme_eab_check_order(struct acme_server *s, int64_t account_id, const json_t *ids, struct acme_problem *p);
 
 /* order.c */
 void acme_new_order(struct acme_server *s, struct acme_post *req, struct acme_resp *r);

@@ -202,6 +202,8 @@ acme_new_order(struct acme_server *s, struct acme_post *req, struct acme_resp *r
 			goto problem;
 	if (rep != NULL && acme_replaces_check(s, req->acct.id, json_string_value(rep), ids, &p) < 0)
 		goto problem;
+	if (acme_eab_check_order(s, req->acct.id, ids, &p) < 0)
+		goto problem;
 	if (json_object_get(req->payload, "notBefore") != NULL || json_object_get(req->payload, "notAfter") != NULL) {
 		acme_problem_set(&p, 400, "malformed", "notBefore and notAfter are not supported; the profile "
 		    "sets the lifetime");

@@ -99,7 +99,7 @@ directory(const struct acme_server *s)
 	    "revokeCert", acme_url_json(s, "/acme/revoke-cert"),
 	    "keyChange", acme_url_json(s, "/acme/key-change"),
 	    "renewalInfo", acme_url_json(s, "/acme/renewal-info"),
-	    "meta", "externalAccountRequired", 0);
+	    "meta", "externalAccountRequired", s->cfg.eab_required != 0);
 }
 
 /* The account behind kid, which must be one of our account URLs. */
@@ -207,6 +207,8 @@ route_post(struct acme_server *s, const char *path, const struct conn *c, struct
 		acme_new_order(s, &req, r);
 	else if (strcmp(path, "/acme/revoke-cert") == 0)
 		acme_revoke(s, &req, r);
+	else if (strcmp(path, "/acme/key-change") == 0)
+		acme_key_change(s, &req, r);
 	else if ((id = path_id(path, "acct")) > 0)
 		acme_account(s, &req, id, r);
 	else if ((id = path_id(path, "order")) > 0)
@@ -360,6 +362,18 @@ acme_server_start(const struct acme_config *cfg, const char *dbpath)
 	}
 	if ((s->db = store_open(dbpath, 0)) == NULL || acme_tls_init(s, cfg->tls_cert_pem, cfg->tls_key_pem, tls) < 0)
 		goto fail;
+	/* The EAB keys live next to the CA keys (eab.c says why). */
+	{
+		char *home = mc_dir_of(dbpath);
+
+		if (home == NULL || asprintf(&s->eab_dir, "%s/private/eab", home) < 0) {
+			s->eab_dir = NULL;
+			free(home);
+			mc_seterr("out of memory");
+			goto fail;
+		}
+		free(home);
+	}
 	if (s->tls != NULL)
 		flags |= MHD_USE_TLS;
 	s->daemon = MHD_start_daemon(flags, (uint16_t)cfg->port, NULL, NULL, on_request, s,
@@ -388,5 +402,6 @@ acme_server_stop(struct acme_server *s)
 		MHD_stop_daemon(s->daemon);
 	acme_tls_free(s);
 	store_close(s->db);
+	free(s->eab_dir);
 	free(s);
 }

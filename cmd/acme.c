@@ -185,22 +185,36 @@ cmd_acme_serve(struct cmd_ctx *ctx)
 	return serve(ctx, listen);
 }
 
+struct accounts_out {
+	int json;
+	struct store *db;
+};
+
 static int
 print_account(const struct store_acme_account *a, void *arg)
 {
-	int json = *(int *)arg;
+	const struct accounts_out *o = arg;
+	struct store_acme_eab e;
 	char when[21];
 
+	if (store_acme_eab_get(o->db, NULL, a->id, &e) < 0)
+		return -1;
 	mc_iso8601(a->created_at, when);
-	if (json) {
+	if (o->json) {
 		printf("{\"id\": %lld, \"status\": ", (long long)a->id);
 		cmd_json_str(stdout, a->status);
 		printf(", \"contact\": %s, \"thumbprint\": ", a->contact);
 		cmd_json_str(stdout, a->thumbprint);
+		printf(", \"eab_kid\": ");
+		e.kid[0] != '\0' ? cmd_json_str(stdout, e.kid) : (void)printf("null");
+		printf(", \"eab_name\": ");
+		e.kid[0] != '\0' ? cmd_json_str(stdout, e.name) : (void)printf("null");
 		printf(", \"created\": \"%s\"}\n", when);
 	} else {
-		printf("%-6lld %-12s %s %s %s\n", (long long)a->id, a->status, when, a->thumbprint, a->contact);
+		printf("%-6lld %-12s %s %s %s eab=%s%s%s\n", (long long)a->id, a->status, when, a->thumbprint, a->contact,
+		    e.kid[0] != '\0' ? e.kid : "-", e.name[0] != '\0' ? " " : "", e.name);
 	}
+	store_acme_eab_free(&e);
 	return 0;
 }
 
@@ -249,7 +263,8 @@ cmd_acme_accounts(struct cmd_ctx *ctx, int deact)
 		return rc;
 	if (deact)
 		return deactivate(&ctx->ca, ctx->args[0]);
-	return store_acme_account_each(ctx->ca.db, print_account, &json) < 0 ? cmd_fail() : EXIT_OK;
+	return store_acme_account_each(ctx->ca.db, print_account, &(struct accounts_out){ json, ctx->ca.db }) < 0 ?
+	    cmd_fail() : EXIT_OK;
 }
 
 int
@@ -266,10 +281,12 @@ cmd_acme(struct cmd_ctx *ctx)
 		return cmd_acme_accounts(ctx, 0);
 	if (strcmp(sub, "deactivate") == 0)
 		return cmd_acme_accounts(ctx, 1);
+	if (strcmp(sub, "eab") == 0)
+		return cmd_acme_eab(ctx);
 	if (strcmp(sub, "--help") == 0 || strcmp(sub, "-h") == 0 || strcmp(sub, "-?") == 0) {
-		printf("Usage: minica acme serve|accounts|deactivate ACCOUNT [OPTION...]\n"
+		printf("Usage: minica acme serve|accounts|deactivate ACCOUNT|eab new|list|revoke KID [OPTION...]\n"
 		    "  'minica acme serve --help' and so on for each one's options.\n");
 		return EXIT_OK;
 	}
-	return cmd_usage_error("acme", "give one of: serve, accounts, deactivate ACCOUNT");
+	return cmd_usage_error("acme", "give one of: serve, accounts, deactivate ACCOUNT, eab new|list|revoke");
 }

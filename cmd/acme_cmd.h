@@ -41,5 +41,7 @@ int acme_cmd_tls_start(struct acme_issuing *ai, const char *hostname, struct acm
 int acme_cmd_tls_renew(struct acme_issuing *ai, struct acme_tls *t, time_t now, struct mc_buf *chain,
     struct mc_buf *key);
 void acme_cmd_tls_free(struct acme_tls *t);
+/* acme_eab.c: minica acme eab new|list|revoke. */
+int cmd_acme_eab(struct cmd_ctx *ctx);
 
 #endif

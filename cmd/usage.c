@@ -35,7 +35,8 @@ static const struct examples examples[] = {
 	{ "root", { "minica root offline --to /media/usb/minica-root", "minica root online --from /media/usb/minica-root",
 		    "minica root rotate" } },
 	{ "log", { "minica log", "minica log --serial 1458b0b5", "minica log --action revoke --json" } },
-	{ "acme", { "minica acme serve --listen 127.0.0.1:8555", "minica acme accounts", NULL } },
+	{ "acme", { "minica acme serve --listen 127.0.0.1:8555", "minica acme eab new --name web1 --domain web1.example.org",
+		    "minica acme accounts" } },
 	{ "help", { "minica help", "minica help issue", NULL } },
 	{ "version", { "minica version", NULL, NULL } },
 };

@@ -62,7 +62,7 @@ _minica() {
 	deploy | undeploy | renew) mapfile -t words < <(_minica_profiles; _minica_serials) ;;
 	revoke) mapfile -t words < <(_minica_serials) ;;
 	snippet) words=(postfix dovecot nginx nginx-acme) ;;
-	acme) words=(serve accounts deactivate) ;;
+	acme) if [[ $prev == eab ]]; then words=(new list revoke); else words=(serve accounts deactivate eab); fi ;;
 	*) return ;;
 	esac
 	mapfile -t COMPREPLY < <(compgen -W "${words[*]}" -- "$cur")

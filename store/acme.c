@@ -419,3 +419,114 @@ store_acme_order_replacing(struct store *st, const char *certid)
 	sqlite3_finalize(stmt);
 	return rc;
 }
+/* ---- External Account Binding (RFC 8555 §7.3.4) and key changes ---- */
+
+/* The HMAC keys are not here: each lives in private/eab/KID (0600) until
+ * its key id is bound or revoked (acme/eab.c).  A key id binds one
+ * account at most (UNIQUE account_id). */
+const char store_acme_eab_schema[] =
+    "CREATE TABLE acme_eab ("
+    "  id INTEGER PRIMARY KEY,"
+    "  kid TEXT NOT NULL UNIQUE,"
+    "  name TEXT NOT NULL DEFAULT '',"
+    "  domains TEXT NOT NULL DEFAULT '',"	/* one name per line; '' any the CA allows */
+    "  account_id INTEGER UNIQUE REFERENCES acme_accounts(id),"
+    "  created_at INTEGER NOT NULL,"
+    "  bound_at INTEGER,"
+    "  revoked_at INTEGER"
+    ");";
+
+int
+store_acme_eab_add(struct store *st, struct store_acme_eab *e)
+{
+	return run(st, prep(st, "INSERT INTO acme_eab (kid, name, domains, created_at) VALUES (?, ?, ?, ?)",
+	    "ttti", e->kid, e->name, e->domains != NULL ? e->domains : "", (int64_t)e->created_at), &e->id);
+}
+
+#define EAB_COLS "id, kid, name, domains, coalesce(account_id, 0), created_at, coalesce(bound_at, 0)," \
+	" coalesce(revoked_at, 0)"
+
+static int
+eab_row(struct store *st, sqlite3_stmt *stmt, struct store_acme_eab *out)
+{
+	int rc = step_row(st, stmt);
+
+	memset(out, 0, sizeof(*out));
+	if (rc == 1) {
+		out->id = sqlite3_column_int64(stmt, 0);
+		col_copy(stmt, 1, out->kid, sizeof(out->kid));
+		col_copy(stmt, 2, out->name, sizeof(out->name));
+		out->domains = store_col_text(stmt, 3);
+		out->account_id = sqlite3_column_int64(stmt, 4);
+		out->created_at = sqlite3_column_int64(stmt, 5);
+		out->bound_at = sqlite3_column_int64(stmt, 6);
+		out->revoked_at = sqlite3_column_int64(stmt, 7);
+		if (out->domains == NULL)
+			rc = -1;
+	}
+	return rc;
+}
+
+int
+store_acme_eab_get(struct store *st, const char *kid, int64_t account_id, struct store_acme_eab *out)
+{
+	sqlite3_stmt *stmt = kid != NULL ?
+	    prep(st, "SELECT " EAB_COLS " FROM acme_eab WHERE kid = ?", "t", kid) :
+	    prep(st, "SELECT " EAB_COLS " FROM acme_eab WHERE account_id = ?", "i", account_id);
+	int rc = eab_row(st, stmt, out);
+
+	sqlite3_finalize(stmt);
+	if (rc < 0)
+		store_acme_eab_free(out);
+	return rc;
+}
+
+int
+store_acme_eab_bind(struct store *st, const char *kid, int64_t account_id, time_t now)
+{
+	if (run(st, prep(st, "UPDATE acme_eab SET account_id = ?, bound_at = ? WHERE kid = ?"
+	    " AND account_id IS NULL AND revoked_at IS NULL", "iit", account_id, (int64_t)now, kid), NULL) < 0)
+		return -1;
+	return sqlite3_changes(st->db) == 1;
+}
+
+int
+store_acme_eab_revoke(struct store *st, const char *kid, time_t now)
+{
+	if (run(st, prep(st, "UPDATE acme_eab SET revoked_at = ? WHERE kid = ? AND revoked_at IS NULL",
+	    "it", (int64_t)now, kid), NULL) < 0)
+		return -1;
+	return sqlite3_changes(st->db) == 1;
+}
+
+int
+store_acme_eab_each(struct store *st, store_acme_eab_cb cb, void *arg)
+{
+	sqlite3_stmt *stmt = prep(st, "SELECT " EAB_COLS " FROM acme_eab ORDER BY id", "");
+	int rc = 0, r;
+	struct store_acme_eab e;
+
+	while (rc == 0 && (r = eab_row(st, stmt, &e)) == 1) {
+		rc = cb(&e, arg);
+		store_acme_eab_free(&e);
+	}
+	store_acme_eab_free(&e);
+	if (stmt == NULL || r < 0)
+		rc = -1;
+	sqlite3_finalize(stmt);
+	return rc;
+}
+
+void
+store_acme_eab_free(struct store_acme_eab *e)
+{
+	free(e->domains);
+	memset(e, 0, sizeof(*e));
+}
+
+int
+store_acme_account_set_key(struct store *st, int64_t id, const char *thumbprint, const char *jwk)
+{
+	return run(st, prep(st, "UPDATE acme_accounts SET thumbprint = ?, jwk = ? WHERE id = ?", "tti",
+	    thumbprint, jwk, id), NULL);
+}

@@ -22,6 +22,8 @@ extern const struct store_migration store_migrations[];
 extern const size_t store_nmigrations;
 /* acme.c: the ACME tables, one step of the migration table. */
 extern const char store_acme_schema[];
+/* acme.c: External Account Binding key ids (step 7). */
+extern const char store_acme_eab_schema[];
 
 /* The id of the CA that signs new certificates: the newest current
  * intermediate under the current root; the root itself only in a home

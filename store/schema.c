@@ -190,6 +190,10 @@ const struct store_migration store_migrations[] = {
 	  "  subject, cn, sans, key_type, not_before, fingerprint_sha256, superseded_by, revoked_at,"
 	  "  revocation_reason, imported, created_at, key_from_csr, ca_id);"
 	},
+	/* ACME External Account Binding (RFC 8555 §7.3.4): key ids, their
+	 * names and the domains their accounts may order; the HMAC keys
+	 * stay out of the database (private/eab/). */
+	{ 7, store_acme_eab_schema },
 };
 
 const size_t store_nmigrations = sizeof(store_migrations) / sizeof(store_migrations[0]);

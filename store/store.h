@@ -338,4 +338,27 @@ int store_acme_nonce_add(struct store *st, const char *nonce, time_t now, int ke
 /* 1 if nonce was unused (and is now used up), 0 if not, -1 on error. */
 int store_acme_nonce_take(struct store *st, const char *nonce);
 
+/* External Account Binding (RFC 8555 §7.3.4): key ids and what each may
+ * order.  The HMAC key is not in the store (acme/eab.c). */
+struct store_acme_eab {
+	int64_t id;
+	char kid[64];
+	char name[128];
+	char *domains;		/* one name per line; "" any the CA allows */
+	int64_t account_id;	/* 0: not bound yet */
+	time_t created_at, bound_at, revoked_at;	/* 0: not (yet) */
+};
+int store_acme_eab_add(struct store *st, struct store_acme_eab *e);
+/* By kid when it is not NULL, else by the account it binds. */
+int store_acme_eab_get(struct store *st, const char *kid, int64_t account_id, struct store_acme_eab *out);
+/* 1: kid now binds account_id; 0: unknown, revoked or bound before. */
+int store_acme_eab_bind(struct store *st, const char *kid, int64_t account_id, time_t now);
+/* 1: revoked now; 0: unknown or revoked before. */
+int store_acme_eab_revoke(struct store *st, const char *kid, time_t now);
+typedef int (*store_acme_eab_cb)(const struct store_acme_eab *e, void *arg);
+int store_acme_eab_each(struct store *st, store_acme_eab_cb cb, void *arg);
+void store_acme_eab_free(struct store_acme_eab *e);
+/* keyChange (RFC 8555 §7.3.5): the account's new key. */
+int store_acme_account_set_key(struct store *st, int64_t id, const char *thumbprint, const char *jwk);
+
 #endif

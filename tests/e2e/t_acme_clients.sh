@@ -1,7 +1,8 @@
 #!/bin/sh
-# 'minica acme serve' against real ACME clients from Debian: certbot
-# (http-01 standalone, renew, revoke), lego (http-01) and dehydrated
-# (http-01 through a webroot served by python3's http.server).  Names are
+# 'minica acme serve' against real ACME clients from Debian, each bound
+# with its own EAB key id: certbot (http-01 standalone, update_account,
+# renew, revoke), lego (http-01) and dehydrated (http-01 through a webroot
+# served by python3's http.server).  Names are
 # mapped to 127.0.0.1 in a private mount namespace's /etc/hosts; every
 # certificate is checked with openssl verify -x509_strict against the root
 # alone and with 'minica show'.
@@ -44,7 +45,12 @@ printf '#!/bin/sh\nprintf %s "$CERTBOT_DOMAIN" "$CERTBOT_VALIDATION" | curl -sS 
 chmod 755 "$E2E_DIR/cts/hook"
 dir=https://$acme:$port/acme/directory
 
-acme_serve "$acme" "$port" eab=no http01_port="$http" resolver="127.0.0.1:$dns"
+acme_serve "$acme" "$port" http01_port="$http" resolver="127.0.0.1:$dns"
+
+# One External Account Binding key id per client (eab = required).
+eab_kid() { "$MINICA_BIN" acme eab new --name "$1" >"$E2E_DIR/eab-$1" 2>/dev/null || e2e_fail "acme eab new"; awk '$1 == "kid" { print $2 }' "$E2E_DIR/eab-$1"; }
+eab_hmac() { awk '$1 == "hmac" { print $2 }' "$E2E_DIR/eab-$1"; }
+cb_kid=$(eab_kid certbot) && lego_kid=$(eab_kid lego) && dh_kid=$(eab_kid dehydrated) || e2e_fail "acme eab new"
 
 # ---- the directory and the server's own certificate, from the CA
 curl -sS --max-time 10 --cacert "$root" "$dir" >"$E2E_DIR/dir.json" || e2e_fail "directory over TLS with the root only"
@@ -78,10 +84,17 @@ cb="--config-dir $E2E_DIR/cb/conf --work-dir $E2E_DIR/cb/work --logs-dir $E2E_DI
 export REQUESTS_CA_BUNDLE="$root"
 # shellcheck disable=SC2086
 timeout 120 certbot certonly $cb --standalone --non-interactive --agree-tos -m admin@example.test \
+	--eab-kid "$cb_kid" --eab-hmac-key "$(eab_hmac certbot)" \
 	--server "$dir" --http-01-port "$http" -d www.example.test >"$E2E_DIR/cb.log" 2>&1 ||
 	{ e2e_show_log "$E2E_DIR/cb.log"; e2e_show_log "$E2E_DIR/acme/log"; e2e_fail "certbot certonly"; }
 s1=$(verify_leaf "$E2E_DIR/cb/conf/live/www.example.test/cert.pem" www.example.test)
 e2e_log "certbot issued $s1"
+"$MINICA_BIN" acme accounts | grep -q "eab=$cb_kid certbot" || e2e_fail "certbot's account is not bound to its key id"
+# shellcheck disable=SC2086
+timeout 60 certbot update_account $cb --server "$dir" --non-interactive -m new-admin@example.test \
+	>"$E2E_DIR/cb-update.log" 2>&1 || { e2e_show_log "$E2E_DIR/cb-update.log"; e2e_fail "certbot update_account"; }
+"$MINICA_BIN" acme accounts | grep "eab=$cb_kid" | grep -q 'mailto:new-admin@example.test' ||
+	e2e_fail "certbot update_account --email did not change the account's contact"
 # shellcheck disable=SC2086
 timeout 120 certbot renew $cb --force-renewal --no-random-sleep-on-renew --non-interactive >"$E2E_DIR/cb-renew.log" 2>&1 ||
 	{ e2e_show_log "$E2E_DIR/cb-renew.log"; e2e_fail "certbot renew"; }
@@ -105,6 +118,7 @@ e2e_log "certbot dns-01 issued $s5 for *.wild.example.test"
 
 # ---- lego: http-01 with its own server
 LEGO_CA_CERTIFICATES="$root" timeout 120 lego --server "$dir" --email admin@example.test --accept-tos \
+	--eab --kid "$lego_kid" --hmac "$(eab_hmac lego)" \
 	--path "$E2E_DIR/lego" --domains lego.example.test --http --http.port "127.0.0.1:$http" run \
 	>"$E2E_DIR/lego.log" 2>&1 || { e2e_show_log "$E2E_DIR/lego.log"; e2e_fail "lego run"; }
 s3=$(verify_leaf "$E2E_DIR/lego/certificates/lego.example.test.crt" lego.example.test)
@@ -118,6 +132,8 @@ CHALLENGETYPE="http-01"
 BASEDIR="$E2E_DIR/dh"
 WELLKNOWN="$E2E_DIR/dh/www/.well-known/acme-challenge"
 CONTACT_EMAIL="admin@example.test"
+EAB_KID="$dh_kid"
+EAB_HMAC_KEY="$(eab_hmac dehydrated)"
 EOF
 (cd "$E2E_DIR/dh/www" && exec python3 -m http.server "$http" --bind 127.0.0.1) >"$E2E_DIR/dh/http.log" 2>&1 &
 echo $! >"$E2E_DIR/dh/http.pid"
@@ -144,4 +160,5 @@ fi
 grep -q 'error:rejectedIdentifier' "$E2E_DIR/cb/logs/letsencrypt.log" ||
 	{ e2e_show_log "$E2E_DIR/cb-bad.log"; e2e_fail "no rejectedIdentifier"; }
 "$MINICA_BIN" acme accounts | grep -c valid | grep -q '^[3-9]' || e2e_fail "minica acme accounts lists fewer than 3 accounts"
+"$MINICA_BIN" acme eab list | grep -c ' bound ' | grep -q '^3$' || e2e_fail "not every client's key id is bound"
 e2e_log "all clients done"

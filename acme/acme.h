@@ -57,7 +57,8 @@ struct acme_config {
 	int http01_port;		/* 80 */
 	int tlsalpn01_port;		/* 443 */
 	const char *resolver;		/* HOST:PORT for dns-01 lookups; NULL: the system's */
-	int eab_required;		/* reserved: External Account Binding is not implemented yet */
+	int eab_required;		/* newAccount needs an External Account Binding */
+	int tlsalpn01_port;		/* 443 */
 	struct acme_issuer issuer;
 };
 

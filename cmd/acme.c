@@ -7,31 +7,11 @@
 
 #include "acme_cmd.h"
 
-struct serve_opts {
-	char *listen;		/* ADDR:PORT */
-	char *hostname;
-	char *profile;
-	char *resolver;
-	int http01_port;
-	int no_tls;
-};
-
+/* 127.0.0.1, ::1 and the rest of 127/8: where tls = no may listen. */
 static int
-split_listen(const char *s, char *addr, size_t len, int *port)
+loopback(const char *addr)
 {
-	const char *colon = strrchr(s, ':');
-	char *end;
-	long p;
-
-	if (colon == NULL || (size_t)(colon - s) >= len || colon == s)
-		return -1;
-	p = strtol(colon + 1, &end, 10);
-	if (*end != '\0' || p < 1 || p > 65535)
-		return -1;
-	memcpy(addr, s, (size_t)(colon - s));
-	addr[colon - s] = '\0';
-	*port = (int)p;
-	return 0;
+	return strncmp(addr, "127.", 4) == 0 || strcmp(addr, "::1") == 0;
 }
 
 /* Runs until SIGINT or SIGTERM. */
@@ -60,38 +40,74 @@ run_server(struct cmd_ctx *ctx, struct acme_config *cfg)
 	return EXIT_OK;
 }
 
+/* The [acme] section checked against the CA: the profile exists and the
+ * hostname is one the CA may issue for.  Messages as minica.conf's own. */
 static int
-serve(struct cmd_ctx *ctx, const struct serve_opts *o)
+check_settings(struct cmd_ctx *ctx, const struct pol_acme *a, const char *profile)
 {
-	struct acme_issuing ai = { .ca = &ctx->ca, .profile = o->profile != NULL ? o->profile : "server" };
-	struct acme_config cfg = { .http01_port = o->http01_port > 0 ? o->http01_port : 80 };
+	const char *conf = ctx->ca.cfg.path != NULL ? ctx->ca.cfg.path : "minica.conf";
+
+	if (a->hostname == NULL) {
+		mc_seterr("'%s': [acme] hostname is not set: add hostname = NAME (the name in every URL and in "
+		    "the server's certificate, inside the CA's domains)", conf);
+		return -1;
+	}
+	if (pol_profile_find(&ctx->ca.cfg, profile) == NULL) {
+		mc_preferr("'%s': [acme] profile = %s", conf, profile);
+		return -1;
+	}
+	if (acme_cmd_check_name(&(struct acme_issuing){ .ca = &ctx->ca, .profile = profile }, a->hostname) < 0) {
+		mc_preferr("'%s': [acme] hostname = %s", conf, a->hostname);
+		return -1;
+	}
+	return 0;
+}
+
+static int
+serve(struct cmd_ctx *ctx, const char *listen)
+{
+	const struct pol_acme *a = &ctx->ca.cfg.acme;
+	struct acme_issuing ai = { .ca = &ctx->ca };
+	struct acme_config cfg = { 0 };
 	struct mc_buf cert = { 0 }, key = { 0 }, chain = { 0 };
 	char addr[64], base[600];
-	int rc = EXIT_ERR;
+	int rc;
 
-	if (split_listen(o->listen != NULL ? o->listen : "127.0.0.1:443", addr, sizeof(addr), &cfg.port) < 0)
-		return cmd_usage_error("acme serve", "--listen wants ADDR:PORT, e.g. 127.0.0.1:14000");
-	if (o->hostname == NULL)
-		return cmd_usage_error("acme serve", "--hostname NAME is needed (the name in every URL)");
-	if (o->no_tls && strcmp(addr, "127.0.0.1") != 0)
-		return cmd_usage_error("acme serve", "--no-tls listens on 127.0.0.1 only (behind a local proxy)");
 	/* A long-running server must not hold the CA lock: it locks per signing. */
 	ctx->flags &= ~(unsigned)LOCKS_CA;
-	if ((rc = cmd_setup(ctx)) != 0 || (rc = cmd_unlock(ctx)) != 0)
+	if ((rc = cmd_setup(ctx)) != 0)
+		return rc;
+	/* Read once the CA (and with it minica.conf) is open. */
+	ai.profile = a->profile != NULL ? a->profile : "server";
+	cfg = (struct acme_config){ .http01_port = a->http01_port, .tlsalpn01_port = a->tlsalpn01_port,
+				    .eab_required = a->eab_required, .resolver = a->resolver };
+	if (listen == NULL)
+		listen = a->listen != NULL ? a->listen : "127.0.0.1:443";
+	if (pol_addr_port_split(listen, addr, sizeof(addr), &cfg.port) < 0) {
+		mc_preferr("--listen");
+		return cmd_fail();
+	}
+	if (!a->tls && !loopback(addr)) {
+		mc_seterr("'%s': [acme] tls = no listens on the loopback address only (behind a local "
+		    "proxy): set listen = 127.0.0.1:PORT", ctx->ca.cfg.path != NULL ? ctx->ca.cfg.path : "minica.conf");
+		return cmd_fail();
+	}
+	if (check_settings(ctx, a, ai.profile) < 0)
+		return cmd_fail();
+	if ((rc = cmd_unlock(ctx)) != 0)
 		return rc;
 	rc = EXIT_ERR;
 	curl_global_init(CURL_GLOBAL_DEFAULT);
-	if (!o->no_tls && acme_cmd_tls_cert(&ai, o->hostname, &cert, &key) < 0) {
-		mc_preferr("cannot issue the server's certificate for '%s'", o->hostname);
+	if (a->tls && acme_cmd_tls_cert(&ai, a->hostname, &cert, &key) < 0) {
+		mc_preferr("cannot issue the server's certificate for '%s'", a->hostname);
 		cmd_fail();
 		goto out;
 	}
-	snprintf(base, sizeof(base), "%s://%s:%d", o->no_tls ? "http" : "https", o->hostname, cfg.port);
+	snprintf(base, sizeof(base), "%s://%s:%d", a->tls ? "https" : "http", a->hostname, cfg.port);
 	cfg.listen_addr = addr;
-	cfg.resolver = o->resolver;
 	cfg.base_url = base;
-	cfg.tls_cert_pem = o->no_tls ? NULL : cert.p;
-	cfg.tls_key_pem = o->no_tls ? NULL : key.p;
+	cfg.tls_cert_pem = a->tls ? cert.p : NULL;
+	cfg.tls_key_pem = a->tls ? key.p : NULL;
 	/* The issuing certificate follows the leaf, even when it is the root:
 	 * certbot refuses a chain of one. */
 	if (ca_cert_pem(ctx->ca.cert, &chain) < 0 || (ctx->ca.cross != NULL && ca_cert_pem(ctx->ca.cross, &chain) < 0) ||
@@ -113,15 +129,10 @@ out:
 static int
 cmd_acme_serve(struct cmd_ctx *ctx)
 {
-	struct serve_opts o = { 0 };
+	char *listen = NULL;
 	struct poptOption opts[] = {
-		{ "listen", 0, POPT_ARG_STRING, &o.listen, 0, "address and port (default 127.0.0.1:443)", "ADDR:PORT" },
-		{ "hostname", 0, POPT_ARG_STRING, &o.hostname, 0, "the server's name in URLs and its certificate", "NAME" },
-		{ "profile", 0, POPT_ARG_STRING, &o.profile, 0, "profile of ACME certificates (default server)", "NAME" },
-		{ "http01-port", 0, POPT_ARG_INT, &o.http01_port, 0, "port http-01 validation connects to (default 80)", "N" },
-		{ "resolver", 0, POPT_ARG_STRING, &o.resolver, 0, "DNS server for dns-01 lookups (default the system's)",
-		  "HOST:PORT" },
-		{ "no-tls", 0, POPT_ARG_NONE, &o.no_tls, 0, "plain HTTP on 127.0.0.1, behind a local proxy", NULL },
+		{ "listen", 0, POPT_ARG_STRING, &listen, 0,
+		  "address and port, over minica.conf's [acme] listen (default 127.0.0.1:443)", "ADDR:PORT" },
 		CMD_COMMON_OPTIONS
 		POPT_TABLEEND
 	};
@@ -129,9 +140,7 @@ cmd_acme_serve(struct cmd_ctx *ctx)
 
 	if ((rc = cmd_args(ctx, opts, "", 0)) != 0)
 		return rc;
-	if (o.http01_port < 0 || o.http01_port > 65535)
-		return cmd_usage_error("acme serve", "--http01-port must be 1-65535");
-	return serve(ctx, &o);
+	return serve(ctx, listen);
 }
 
 static int

@@ -80,6 +80,7 @@ pol_builtins(struct pol_config *cfg)
 	const char *keys[2];
 
 	cfg->reload_timeout = 30;
+	pol_acme_defaults(&cfg->acme);
 	if (pol_target_defaults(&cfg->ca_cert, 0644) < 0 ||
 	    pol_minica_set(cfg, "dnssec_trust_anchor", POL_ROOT_TRUST_ANCHOR) < 0 ||
 	    pol_minica_set(cfg, "ca_cert", "/etc/ssl/certs/minica-ca.pem") < 0)

@@ -111,16 +111,27 @@ apply_section(const char *path, CONF *conf, const char *sect, struct pol_config 
 		}
 		return 0;
 	}
+	if (strcmp(sect, "acme") == 0) {
+		for (int i = 0; i < n; i++) {
+			const CONF_VALUE *v = sk_CONF_VALUE_value(vals, i);
+
+			if (pol_acme_set(&cfg->acme, v->name, v->value) < 0) {
+				key_err(path, sect, v);
+				return -1;
+			}
+		}
+		return 0;
+	}
 	/* NCONF files keys above the first [section] under "default". */
 	if (strcmp(sect, "default") == 0) {
 		if (n == 0)
 			return 0;
 		mc_seterr("'%s': %s = %s: key outside any section (put it under "
-		    "[minica] or [profile.NAME])", path,
+		    "[minica], [acme] or [profile.NAME])", path,
 		    sk_CONF_VALUE_value(vals, 0)->name, sk_CONF_VALUE_value(vals, 0)->value);
 		return -1;
 	}
-	mc_seterr("'%s': unknown section [%s] (expected [minica] or [profile.NAME])",
+	mc_seterr("'%s': unknown section [%s] (expected [minica], [acme] or [profile.NAME])",
 	    path, sect);
 	return -1;
 }
@@ -411,6 +422,10 @@ static const char head[] =
     "# typo never passes silently.\n"
     "#\n";
 
+static const char acme_head[] =
+    "\n# 'minica acme serve', the ACME server for your other hosts.  Uncomment\n"
+    "# the section and set at least hostname.\n#\n# Keys:\n";
+
 static const char profiles_head[] =
     "\n# Profiles, used as 'minica issue NAME'.  A [profile.NAME] section for a\n"
     "# built-in profile changes only the keys it sets; any other NAME (lowercase\n"
@@ -438,6 +453,9 @@ config_text(const struct mc_strv *domains, int imported, struct mc_buf *out)
 	    "#dnssec_trust_anchor = %s\n#resolver = 127.0.0.1\n",
 	    cfg.reload_timeout, cfg.ca_cert.path, (unsigned)cfg.ca_cert.mode,
 	    cfg.ca_cert.owner, cfg.ca_cert.group, cfg.dnssec_trust_anchor) < 0 ||
+	    mc_buf_printf(out, "%s", acme_head) < 0 || write_help(out, pol_acme_keys, pol_nacme_keys) < 0 ||
+	    mc_buf_printf(out, "#\n#[acme]\n#listen = 127.0.0.1:443\n#hostname = acme.example.org\n#eab = required\n"
+	    "#profile = server\n#resolver = 127.0.0.1:53\n#http01_port = 80\n#tlsalpn01_port = 443\n#tls = yes\n") < 0 ||
 	    mc_buf_printf(out, "%s", profiles_head) < 0 ||
 	    write_help(out, pol_profile_keys, pol_nprofile_keys) < 0 ||
 	    mc_buf_printf(out, "%s", builtins_head) < 0)

@@ -19,6 +19,15 @@ extern const struct pol_keydef pol_profile_keys[];
 extern const size_t pol_nprofile_keys;
 extern const struct pol_keydef pol_minica_keys[];
 extern const size_t pol_nminica_keys;
+extern const struct pol_keydef pol_acme_keys[];
+extern const size_t pol_nacme_keys;
+
+/* mc_err "unknown key (known keys: ...)"; returns -1. */
+int pol_unknown_key(const struct pol_keydef *keys, size_t n);
+/* acme_conf.c: [acme] defaults, one key = value, freeing. */
+void pol_acme_defaults(struct pol_acme *a);
+int pol_acme_set(struct pol_acme *a, const char *key, const char *val);
+void pol_acme_free(struct pol_acme *a);
 
 /* Fills an empty cfg with the built-in profiles and [minica] defaults. */
 int pol_builtins(struct pol_config *cfg);

@@ -86,6 +86,18 @@ struct pol_profile {
 	int dane_port;		/* the port of its TLSA owner name (_25._tcp.HOST) */
 };
 
+/* [acme]: 'minica acme serve' (acme_conf.c). */
+struct pol_acme {
+	char *listen;			/* ADDR:PORT; NULL: 127.0.0.1:443 */
+	char *hostname;			/* normalised; NULL: not set */
+	int eab_required;		/* eab = required (1, default) | no */
+	char *profile;			/* NULL: server */
+	char *resolver;			/* HOST:PORT for validation lookups; NULL: the system's */
+	int http01_port;		/* 80 */
+	int tlsalpn01_port;		/* 443 */
+	int tls;			/* 1; tls = no: plain HTTP on loopback */
+};
+
 struct pol_config {
 	char *path;		/* the file read, or NULL for built-ins only */
 	struct pol_profile *profiles;
@@ -97,6 +109,7 @@ struct pol_config {
 	struct mc_strv domains;		/* [minica] domains, normalised */
 	int have_domains;		/* the key is set (perhaps empty) */
 	char *crl_url;			/* [minica] crl_url; NULL: none */
+	struct pol_acme acme;		/* [acme] */
 };
 
 #define POL_ROOT_TRUST_ANCHOR "/usr/share/dns/root.key"	/* Debian's dns-root-data */
@@ -116,6 +129,10 @@ int pol_config_default_text(const struct mc_strv *domains, struct mc_buf *out);
 /* The same for 'minica import': domains are the root's name constraints
  * (constrained) or, guessed from its certificates, a record to edit. */
 int pol_config_import_text(const struct mc_strv *domains, int constrained, struct mc_buf *out);
+
+/* Splits "ADDR:PORT" ("[v6]:PORT" too) into an IP address and a port;
+ * -1 with mc_err naming the text otherwise. */
+int pol_addr_port_split(const char *s, char *addr, size_t len, int *port);
 
 /* scope.c: the names a CA issues for. */
 struct pol_scope {

@@ -410,8 +410,8 @@ set_bool(int *dst, const char *val)
 	return 0;
 }
 
-static int
-unknown_key(const struct pol_keydef *keys, size_t n)
+int
+pol_unknown_key(const struct pol_keydef *keys, size_t n)
 {
 	struct mc_buf b = { 0 };
 
@@ -474,7 +474,7 @@ pol_profile_set(struct pol_profile *p, const char *key, const char *val)
 	    strcmp(key + 4, "mode") == 0 || strcmp(key + 4, "owner") == 0 ||
 	    strcmp(key + 4, "group") == 0))
 		return set_target(&p->key, key + 4, val, 1);
-	return unknown_key(pol_profile_keys, pol_nprofile_keys);
+	return pol_unknown_key(pol_profile_keys, pol_nprofile_keys);
 }
 
 /* An IP address, optionally "@port", as libunbound's ub_ctx_set_fwd
@@ -531,7 +531,7 @@ pol_minica_set(struct pol_config *cfg, const char *key, const char *val)
 		return set_resolver(cfg, val);
 	if ((rc = pol_minica_set_scope(cfg, key, val)) <= 0)
 		return rc;
-	return unknown_key(pol_minica_keys, pol_nminica_keys);
+	return pol_unknown_key(pol_minica_keys, pol_nminica_keys);
 }
 
 int
@@ -642,6 +642,7 @@ pol_config_free(struct pol_config *cfg)
 	free(cfg->resolver);
 	target_free(&cfg->ca_cert);
 	pol_scope_free(cfg);
+	pol_acme_free(&cfg->acme);
 	memset(cfg, 0, sizeof(*cfg));
 }
 

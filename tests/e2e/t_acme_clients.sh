@@ -12,6 +12,8 @@ if [ "${ACME_E2E_NS:-}" != 1 ]; then
 fi
 # shellcheck source=tests/e2e/lib.sh
 . "$here/lib.sh"
+# shellcheck source=tests/e2e/acme.sh
+. "$here/acme.sh"
 
 e2e_init
 for b in certbot lego dehydrated python3 unshare; do
@@ -42,13 +44,7 @@ printf '#!/bin/sh\nprintf %s "$CERTBOT_DOMAIN" "$CERTBOT_VALIDATION" | curl -sS 
 chmod 755 "$E2E_DIR/cts/hook"
 dir=https://$acme:$port/acme/directory
 
-e2e_acme_pid() { e2e_read_pid "$1/acme.pid"; }
-mkdir "$E2E_DIR/acme"
-"$MINICA_BIN" acme serve --listen "127.0.0.1:$port" --hostname "$acme" --http01-port "$http" --resolver "127.0.0.1:$dns" \
-	>"$E2E_DIR/acme/log" 2>&1 &
-echo $! >"$E2E_DIR/acme/acme.pid"
-e2e_register acme "$E2E_DIR/acme"
-e2e_wait_port "minica acme serve" "$port" "$(cat "$E2E_DIR/acme/acme.pid")" "$E2E_DIR/acme/log"
+acme_serve "$acme" "$port" eab=no http01_port="$http" resolver="127.0.0.1:$dns"
 
 # ---- the directory and the server's own certificate, from the CA
 curl -sS --max-time 10 --cacert "$root" "$dir" >"$E2E_DIR/dir.json" || e2e_fail "directory over TLS with the root only"

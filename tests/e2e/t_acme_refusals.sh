@@ -11,6 +11,8 @@ if [ "${ACME_E2E_NS:-}" != 1 ]; then
 fi
 # shellcheck source=tests/e2e/lib.sh
 . "$here/lib.sh"
+# shellcheck source=tests/e2e/acme.sh
+. "$here/acme.sh"
 
 e2e_init
 export MINICA_HOME="$E2E_DIR/home" MINICA_PASSPHRASE=acme-e2e-pass MINICA_ROOT_PASSPHRASE=acme-e2e-root-pass
@@ -21,12 +23,7 @@ echo "127.0.0.1 $acme" >>"$E2E_DIR/hosts"
 mount --bind "$E2E_DIR/hosts" /etc/hosts || e2e_fail "cannot bind-mount a private /etc/hosts"
 port=$(e2e_port) || e2e_fail "no free port"
 
-e2e_acme_pid() { e2e_read_pid "$1/acme.pid"; }
-mkdir "$E2E_DIR/acme"
-"$MINICA_BIN" acme serve --listen "127.0.0.1:$port" --hostname "$acme" >"$E2E_DIR/acme/log" 2>&1 &
-echo $! >"$E2E_DIR/acme/acme.pid"
-e2e_register acme "$E2E_DIR/acme"
-e2e_wait_port "minica acme serve" "$port" "$(cat "$E2E_DIR/acme/acme.pid")" "$E2E_DIR/acme/log"
+acme_serve "$acme" "$port" eab=no
 
 REQUESTS_CA_BUNDLE="$MINICA_HOME/ca.crt" timeout 300 /usr/bin/python3 "$here/acme_hostile.py" "https://$acme:$port/acme/directory" "$MINICA_HOME/ca.crt" \
 	>"$E2E_DIR/hostile.log" 2>&1 || { e2e_show_log "$E2E_DIR/hostile.log"; e2e_show_log "$E2E_DIR/acme/log"; e2e_fail "hostile requests"; }
@@ -35,8 +32,32 @@ e2e_log "$(grep -c '^ok' "$E2E_DIR/hostile.log") hostile cases answered as RFC 8
 # The running server does not hold the CA lock between requests.
 MINICA_LOCK_TIMEOUT=2 "$MINICA_BIN" issue server --cn cli.example.test --out "$E2E_DIR/cli" >"$E2E_DIR/issue.log" 2>&1 ||
 	{ e2e_show_log "$E2E_DIR/issue.log"; e2e_fail "minica issue while the ACME server runs"; }
-"$MINICA_BIN" acme serve --listen 127.0.0.1:1 >/dev/null 2>&1
-[ $? -eq 64 ] || e2e_fail "acme serve without --hostname is not a usage error"
+# [acme] settings refused before the passphrase is asked, each in one line
+# naming the key (a second home, so the running server is left alone).
+export MINICA_HOME="$E2E_DIR/home2"
+"$MINICA_BIN" init --domain example.test >"$E2E_DIR/init2.log" 2>&1 || { e2e_show_log "$E2E_DIR/init2.log"; e2e_fail "init 2"; }
+conf_refused() { # WANT [key=value ...]: serve fails, the message has WANT
+	want=$1
+	shift
+	acme_conf "$acme" 1 "$@"
+	MINICA_PASSPHRASE= "$MINICA_BIN" acme serve </dev/null >"$E2E_DIR/conf.log" 2>&1 && e2e_fail "acme serve started with $*"
+	grep -qF -- "$want" "$E2E_DIR/conf.log" || { e2e_show_log "$E2E_DIR/conf.log"; e2e_fail "acme serve with $*: no '$want'"; }
+	[ "$(wc -l <"$E2E_DIR/conf.log")" -eq 1 ] || { e2e_show_log "$E2E_DIR/conf.log"; e2e_fail "acme serve with $*: not one line"; }
+}
+conf_refused "[acme] profile = nosuch: unknown profile 'nosuch'" profile=nosuch
+conf_refused "[acme] hostname = acme.example.net: 'acme.example.net' is outside" hostname=acme.example.net
+conf_refused "[acme] tls = no listens on the loopback address only" tls=no listen=0.0.0.0:14000
+conf_refused "[acme] listen = 127.0.0.1:: '127.0.0.1:' is not ADDR:PORT" listen=127.0.0.1:
+conf_refused "[acme] eab = maybe: expected required or no" eab=maybe
+conf_refused "[acme] http01_port = 0: expected a port number" http01_port=0
+conf_refused "[acme] hostnme = x: unknown key (known keys: listen," hostnme=x
+acme_conf "$acme" 1
+sed -i '/^hostname = /d' "$MINICA_HOME/minica.conf"
+"$MINICA_BIN" acme serve --listen 127.0.0.1:1 </dev/null >"$E2E_DIR/conf.log" 2>&1 && e2e_fail "acme serve started without a hostname"
+grep -qF "[acme] hostname is not set" "$E2E_DIR/conf.log" || { e2e_show_log "$E2E_DIR/conf.log"; e2e_fail "no word of the missing hostname"; }
+"$MINICA_BIN" acme serve --listen 127.0.0.1 </dev/null >"$E2E_DIR/conf.log" 2>&1 && e2e_fail "acme serve --listen without a port started"
+grep -qF -- "--listen: '127.0.0.1' is not ADDR:PORT" "$E2E_DIR/conf.log" || { e2e_show_log "$E2E_DIR/conf.log"; e2e_fail "--listen without a port"; }
+export MINICA_HOME="$E2E_DIR/home"
 "$MINICA_BIN" acme deactivate nine >/dev/null 2>&1
 [ $? -eq 64 ] || e2e_fail "acme deactivate with a non-number is not a usage error"
 e2e_pid_alive "$(cat "$E2E_DIR/acme/acme.pid")" || e2e_fail "the server died"

@@ -191,3 +191,70 @@ Test(pass_fd, only_inherited_descriptors)
 	cr_expect_eq(cmd_passphrase_from(NULL, 5000, NULL, "x", 0, &b), -1);
 	mc_buf_free(&b);
 }
+
+/* [acme]: defaults without the section, each key read and checked. */
+Test(config_mem, acme_section)
+{
+	static const char good[] = "[acme]\nlisten = [::1]:14000\nhostname = ACME.Example.ORG\neab = no\n"
+	    "profile = web\nresolver = 127.0.0.1:5353\nhttp01_port = 5002\ntlsalpn01_port = 5001\ntls = no\n"
+	    "[profile.web]\neku = serverAuth\n";
+	static const char *const bad[][2] = {
+		{ "listen = 127.0.0.1", "[acme] listen = 127.0.0.1: '127.0.0.1' is not ADDR:PORT" },
+		{ "listen = acme.example.org:443", "is not ADDR:PORT" },
+		{ "listen = 127.0.0.1:65536", "is not ADDR:PORT" },
+		{ "resolver = 127.0.0.1", "[acme] resolver = 127.0.0.1:" },
+		{ "hostname = -bad-.example.org", "[acme] hostname = -bad-.example.org:" },
+		{ "hostname = 192.0.2.1", "[acme] hostname = 192.0.2.1:" },
+		{ "eab = yes please", "expected required or no" },
+		{ "tls = maybe", "expected yes or no" },
+		{ "http01_port = 80x", "expected a port number" },
+		{ "tlsalpn01_port = 0", "expected a port number" },
+		{ "profile = Web Server", "a profile name is" },
+		{ "listn = 127.0.0.1:1", "unknown key (known keys: listen, hostname" },
+	};
+	struct pol_config cfg;
+	char text[256];
+
+	cr_assert_eq(pol_config_load_mem("mem.conf", "", 0, &cfg), 0, "%s", mc_err());
+	cr_expect_null(cfg.acme.listen);
+	cr_expect_null(cfg.acme.hostname);
+	cr_expect_eq(cfg.acme.eab_required, 1);
+	cr_expect_eq(cfg.acme.http01_port, 80);
+	cr_expect_eq(cfg.acme.tlsalpn01_port, 443);
+	cr_expect_eq(cfg.acme.tls, 1);
+	pol_config_free(&cfg);
+
+	cr_assert_eq(pol_config_load_mem("mem.conf", good, strlen(good), &cfg), 0, "%s", mc_err());
+	cr_expect_str_eq(cfg.acme.listen, "[::1]:14000");
+	cr_expect_str_eq(cfg.acme.hostname, "acme.example.org");
+	cr_expect_eq(cfg.acme.eab_required, 0);
+	cr_expect_str_eq(cfg.acme.profile, "web");
+	cr_expect_str_eq(cfg.acme.resolver, "127.0.0.1:5353");
+	cr_expect_eq(cfg.acme.http01_port, 5002);
+	cr_expect_eq(cfg.acme.tlsalpn01_port, 5001);
+	cr_expect_eq(cfg.acme.tls, 0);
+	pol_config_free(&cfg);
+
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		snprintf(text, sizeof(text), "[acme]\n%s\n", bad[i][0]);
+		cr_expect_eq(pol_config_load_mem("mem.conf", text, strlen(text), &cfg), -1, "%s", bad[i][0]);
+		cr_expect(strstr(mc_err(), bad[i][1]) != NULL, "%s: %s", bad[i][0], mc_err());
+	}
+}
+
+Test(config_mem, addr_port_split)
+{
+	char addr[64];
+	int port = 0;
+
+	cr_expect_eq(pol_addr_port_split("127.0.0.1:14000", addr, sizeof(addr), &port), 0);
+	cr_expect_str_eq(addr, "127.0.0.1");
+	cr_expect_eq(port, 14000);
+	cr_expect_eq(pol_addr_port_split("[::1]:53", addr, sizeof(addr), &port), 0);
+	cr_expect_str_eq(addr, "::1");
+	cr_expect_eq(port, 53);
+	cr_expect_eq(pol_addr_port_split(":53", addr, sizeof(addr), &port), -1);
+	cr_expect_eq(pol_addr_port_split("127.0.0.1:+53", addr, sizeof(addr), &port), -1);
+	cr_expect_eq(pol_addr_port_split("127.0.0.1:0", addr, sizeof(addr), &port), -1);
+	cr_expect_eq(pol_addr_port_split("127.0.0.1:53", addr, 4, &port), -1);
+}

@@ -303,7 +303,7 @@ static const struct bad_case bads[] = {
 	{ "[minica]\nreload_timout = 10\n", "': [minica] reload_timout = 10: ",
 	  "unknown key (known keys: reload_timeout, ca_cert," },
 	{ "[profle.smtpd]\nmax_days = 10\n", "': unknown section [profle.smtpd]",
-	  "(expected [minica] or [profile.NAME])" },
+	  "(expected [minica], [acme] or [profile.NAME])" },
 	{ "max_days = 10\n[minica]\n", "': max_days = 10: ", "key outside any section" },
 	{ "[minica]\ndomains = example.org, bad..example\n", "': [minica] domains = example.org, bad..example: ",
 	  "invalid hostname 'bad..example'" },

@@ -55,7 +55,6 @@ struct acme_config {
 	const char *tls_key_pem;
 	const char *chain_pem;		/* issuing CA certificates after the leaf ("" for none) */
 	int http01_port;		/* 80 */
-	int tlsalpn01_port;		/* 443 */
 	const char *resolver;		/* HOST:PORT for dns-01 lookups; NULL: the system's */
 	int eab_required;		/* newAccount needs an External Account Binding */
 	int tlsalpn01_port;		/* 443 */

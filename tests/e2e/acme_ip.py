@@ -3,6 +3,7 @@
 
 Usage: acme_ip.py DIRECTORY_URL ROOT_PEM OUT_DIR CHALLENGE PORT IP...
        acme_ip.py DIRECTORY_URL ROOT_PEM OUT_DIR refuse TYPE VALUE ERROR
+       acme_ip.py DIRECTORY_URL ROOT_PEM OUT_DIR types TYPE VALUE
 
 No Debian client orders IP certificates (lego 4.9 and certbot 2.1 send
 every name as "dns"), so python3-acme does the protocol and this script
@@ -13,7 +14,8 @@ http.server.  The responder records the SNI each handshake asked for: it
 must be the address's reverse-DNS name (RFC 8738 §6).
 
 The issued chain goes to OUT_DIR/IP.pem ("::1" as "__1").  "refuse"
-mode orders one identifier and expects the problem type ERROR.
+mode orders one identifier and expects the problem type ERROR; "types"
+orders one and prints its authorization's challenge types, sorted.
 """
 import datetime
 import hashlib
@@ -212,10 +214,18 @@ def refuse(directory_url, root, typ, value, want):
     fail(f"{typ} {value}: the order was accepted")
 
 
+def types(directory_url, root, typ, value):
+    acme, _ = connect(directory_url, root)
+    order = new_order(acme, [(typ, value)], None)
+    print(" ".join(sorted(c.chall.typ for a in order.authorizations for c in a.body.challenges)))
+
+
 def main():
     directory_url, root, out, mode = sys.argv[1:5]
     if mode == "refuse":
         refuse(directory_url, root, sys.argv[5], sys.argv[6], sys.argv[7])
+    elif mode == "types":
+        types(directory_url, root, sys.argv[5], sys.argv[6])
     else:
         issue(directory_url, root, out, mode, int(sys.argv[5]), sys.argv[6:])
 

@@ -14,12 +14,14 @@ if [ "${ACME_E2E_NS:-}" != 1 ]; then
 fi
 # shellcheck source=tests/e2e/lib.sh
 . "$here/lib.sh"
+# shellcheck source=tests/e2e/acme.sh
+. "$here/acme.sh"
 
 e2e_init
 for b in lego certtool python3 unshare; do
 	command -v "$b" >/dev/null 2>&1 || e2e_fail "missing $b (see install.sh)"
 done
-[ -x /usr/bin/python3 ] && /usr/bin/python3 -c 'import acme, cryptography' 2>/dev/null ||
+/usr/bin/python3 -c 'import acme, cryptography' 2>/dev/null ||
 	e2e_fail "missing python3-acme (see install.sh)"
 export MINICA_PASSPHRASE=alpn-e2e-pass MINICA_ROOT_PASSPHRASE=alpn-e2e-root-pass
 acme=acme.example.test
@@ -30,30 +32,23 @@ cp /etc/hosts "$E2E_DIR/hosts"
 echo "127.0.0.1 $acme alpn.example.test" >>"$E2E_DIR/hosts"
 mount --bind "$E2E_DIR/hosts" /etc/hosts || e2e_fail "cannot bind-mount a private /etc/hosts"
 
-# serve HOME NAME: 'minica acme serve' for the CA in HOME, its port in
-# $E2E_DIR/NAME/port; http-01 and tls-alpn-01 validated on $http and $tls.
+# serve: 'minica acme serve' for the CA in $MINICA_HOME on a new port ($port);
+# http-01 and tls-alpn-01 validated on $http and $tls.
 http=$(e2e_port) && tls=$(e2e_port) || e2e_fail "no free ports"
 serve() {
-	p=$(e2e_port) || e2e_fail "no free ports"
-	mkdir "$E2E_DIR/$2"
-	echo "$p" >"$E2E_DIR/$2/port"
-	MINICA_HOME=$1 MINICA_TMP_ALPN=$tls "$MINICA_BIN" acme serve --listen "127.0.0.1:$p" --hostname "$acme" \
-		--http01-port "$http" >"$E2E_DIR/$2/log" 2>&1 &
-	echo $! >"$E2E_DIR/$2/acme.pid"
-	e2e_register acme "$E2E_DIR/$2"
-	e2e_wait_port "minica acme serve" "$p" "$(cat "$E2E_DIR/$2/acme.pid")" "$E2E_DIR/$2/log"
+	port=$(e2e_port) || e2e_fail "no free ports"
+	acme_serve "$acme" "$port" eab=no http01_port="$http" tlsalpn01_port="$tls"
 }
-e2e_acme_pid() { e2e_read_pid "$1/acme.pid"; }
 
-home=$E2E_DIR/home
-root=$home/ca.crt
+export MINICA_HOME="$E2E_DIR/home"
+root=$MINICA_HOME/ca.crt
 ranges="--permit-ip 127.0.0.0/8"
 [ -z "$v6" ] || ranges="$ranges --permit-ip ::1/128"
 # shellcheck disable=SC2086
-MINICA_HOME=$home "$MINICA_BIN" init --domain example.test $ranges >"$E2E_DIR/init.log" 2>&1 ||
+"$MINICA_BIN" init --domain example.test $ranges >"$E2E_DIR/init.log" 2>&1 ||
 	{ e2e_show_log "$E2E_DIR/init.log"; e2e_fail "init --permit-ip"; }
-serve "$home" acme
-dir=https://$acme:$(cat "$E2E_DIR/acme/port")/acme/directory
+serve
+dir=https://$acme:$port/acme/directory
 
 # verify_leaf FILE SAN: chains to the root alone through the served chain,
 # names SAN (e.g. DNS:x or "IP Address:127.0.0.1") and nothing else, in the store.
@@ -66,7 +61,7 @@ verify_leaf() {
 	sans=$(openssl x509 -in "$1" -noout -ext subjectAltName | sed -n '2,$p' | sed 's/^ *//')
 	[ "$sans" = "$2" ] || e2e_fail "$1 names '$sans', not '$2'"
 	s=$(openssl x509 -in "$1" -noout -serial | sed 's/serial=//' | tr 'A-F' 'a-f')
-	MINICA_HOME=$home "$MINICA_BIN" show "$s" >"$E2E_DIR/show.out" 2>&1 ||
+	"$MINICA_BIN" show "$s" >"$E2E_DIR/show.out" 2>&1 ||
 		e2e_fail "minica show $s: $(cat "$E2E_DIR/show.out")"
 	echo "$s"
 }
@@ -77,7 +72,7 @@ LEGO_CA_CERTIFICATES="$root" timeout 120 lego --server "$dir" --email admin@exam
 	>"$E2E_DIR/lego.log" 2>&1 || { e2e_show_log "$E2E_DIR/lego.log"; e2e_show_log "$E2E_DIR/acme/log"; e2e_fail "lego --tls"; }
 grep -q 'tls-alpn-01' "$E2E_DIR/lego.log" || { e2e_show_log "$E2E_DIR/lego.log"; e2e_fail "lego did not use tls-alpn-01"; }
 s=$(verify_leaf "$E2E_DIR/lego/certificates/alpn.example.test.crt" "DNS:alpn.example.test")
-MINICA_HOME=$home "$MINICA_BIN" log >"$E2E_DIR/audit.out" 2>&1
+"$MINICA_BIN" log >"$E2E_DIR/audit.out" 2>&1
 grep -q 'alpn.example.test tls-alpn-01 valid' "$E2E_DIR/audit.out" ||
 	{ e2e_show_log "$E2E_DIR/audit.out"; e2e_fail "the audit log does not record the tls-alpn-01 validation"; }
 e2e_log "lego tls-alpn-01 issued $s"
@@ -111,6 +106,15 @@ ip http-01 "$http" 127.0.0.2 || { e2e_show_log "$E2E_DIR/ip.log"; e2e_fail "http
 s=$(verify_leaf "$E2E_DIR/ip/127.0.0.2.pem" "IP Address:127.0.0.2")
 e2e_log "http-01 for 127.0.0.2 issued $s"
 
+# ---- which challenges each kind of identifier gets
+types() {
+	ip types "$1" "$2" || { e2e_show_log "$E2E_DIR/ip.log"; e2e_fail "order for $1 $2"; }
+	[ "$(cat "$E2E_DIR/ip.log")" = "$3" ] || e2e_fail "$1 $2: challenges '$(cat "$E2E_DIR/ip.log")', want '$3'"
+}
+types dns x.example.test "dns-01 http-01 tls-alpn-01"
+types dns '*.w.example.test' "dns-01"
+types ip 127.0.0.9 "http-01 tls-alpn-01"
+
 # ---- IP refusals: outside the permitted range, not canonical, unknown type
 refuse() {
 	ip refuse "$@" || { e2e_show_log "$E2E_DIR/ip.log"; e2e_fail "refusal of $1 $2"; }
@@ -126,12 +130,12 @@ refuse dns 127.0.0.1 rejectedIdentifier
 # ---- a root without --permit-ip: no IP at all
 e2e_stop_pid acme "$(cat "$E2E_DIR/acme/acme.pid")"
 e2e_unregister acme "$E2E_DIR/acme"
-home=$E2E_DIR/home2
-root=$home/ca.crt
-MINICA_HOME=$home "$MINICA_BIN" init --domain example.test >"$E2E_DIR/init2.log" 2>&1 ||
+export MINICA_HOME="$E2E_DIR/home2"
+root=$MINICA_HOME/ca.crt
+"$MINICA_BIN" init --domain example.test >"$E2E_DIR/init2.log" 2>&1 ||
 	{ e2e_show_log "$E2E_DIR/init2.log"; e2e_fail "init"; }
-serve "$home" acme2
-dir=https://$acme:$(cat "$E2E_DIR/acme2/port")/acme/directory
+serve
+dir=https://$acme:$port/acme/directory
 refuse ip 127.0.0.1 rejectedIdentifier
 grep -q "permit-ip" "$E2E_DIR/ip.log" || { e2e_show_log "$E2E_DIR/ip.log"; e2e_fail "the refusal does not say why"; }
 e2e_log "IP identifiers refused where the root permits none"

@@ -4,6 +4,7 @@
 Usage: acme_ip.py DIRECTORY_URL ROOT_PEM OUT_DIR CHALLENGE PORT IP...
        acme_ip.py DIRECTORY_URL ROOT_PEM OUT_DIR refuse TYPE VALUE ERROR
        acme_ip.py DIRECTORY_URL ROOT_PEM OUT_DIR types TYPE VALUE
+       acme_ip.py DIRECTORY_URL ROOT_PEM OUT_DIR badcsr|ipcn PORT IP [EXTRA_IP]
 
 No Debian client orders IP certificates (lego 4.9 and certbot 2.1 send
 every name as "dns"), so python3-acme does the protocol and this script
@@ -15,7 +16,9 @@ must be the address's reverse-DNS name (RFC 8738 §6).
 
 The issued chain goes to OUT_DIR/IP.pem ("::1" as "__1").  "refuse"
 mode orders one identifier and expects the problem type ERROR; "types"
-orders one and prints its authorization's challenge types, sorted.
+orders one and prints its authorization's challenge types, sorted;
+"badcsr" and "ipcn" validate IP by http-01, then finalize with a CSR
+that adds EXTRA_IP, or names IP in its CN, and expect badCSR.
 """
 import datetime
 import hashlib
@@ -28,7 +31,7 @@ import threading
 
 import josepy as jose
 import requests
-from acme import challenges, client, crypto_util, errors, messages
+from acme import client, errors, messages
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
@@ -158,13 +161,20 @@ def reverse_name(ip):
     return ipaddress.ip_address(ip).reverse_pointer
 
 
-def issue(directory_url, root, out, chall, port, ips):
+def make_csr(ips, cn=None):
+    """iPAddress SANs for ips, and a CN only when cn is given."""
+    k = ec.generate_private_key(ec.SECP256R1())
+    b = x509.CertificateSigningRequestBuilder().subject_name(
+        x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, cn)] if cn else []))
+    b = b.add_extension(x509.SubjectAlternativeName([x509.IPAddress(ipaddress.ip_address(i)) for i in ips]),
+                        critical=False)
+    return b.sign(k, hashes.SHA256()).public_bytes(serialization.Encoding.PEM)
+
+
+def issue(directory_url, root, out, chall, port, ips, csr=None, want=None):
+    """With csr and want: finalize with that CSR must fail with error want."""
     acme, key = connect(directory_url, root)
-    pkey = ec.generate_private_key(ec.SECP256R1())
-    pem = pkey.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
-                             serialization.NoEncryption())
-    csr = crypto_util.make_csr(pem, ipaddrs=[ipaddress.ip_address(i) for i in ips])
-    order = new_order(acme, [("ip", i) for i in ips], csr)
+    order = new_order(acme, [("ip", i) for i in ips], csr or make_csr(ips))
     servers = {}
     for authz in order.authorizations:
         ident = authz.body.identifier
@@ -189,6 +199,13 @@ def issue(directory_url, root, out, chall, port, ips):
         done = acme.poll_and_finalize(order, deadline)
     except errors.ValidationError as e:
         fail("validation failed: " + "; ".join(str(a.body.challenges) for a in e.failed_authzrs))
+    except messages.Error as e:
+        if want is None or e.typ != "urn:ietf:params:acme:error:" + want:
+            fail(f"finalize: {e.typ} ({e.detail}), want {want}")
+        print(f"finalize refused: {e.detail}")
+        return
+    if want is not None:
+        fail(f"finalize accepted a CSR it should refuse with {want}")
     for ip in ips:
         with open(f"{out}/{ip.replace(':', '_')}.pem", "w", encoding="ascii") as f:
             f.write(done.fullchain_pem)
@@ -224,6 +241,12 @@ def main():
     directory_url, root, out, mode = sys.argv[1:5]
     if mode == "refuse":
         refuse(directory_url, root, sys.argv[5], sys.argv[6], sys.argv[7])
+    elif mode in ("badcsr", "ipcn"):
+        # badcsr PORT IP EXTRA_IP: the CSR adds an address the order lacks;
+        # ipcn PORT IP: the CSR also puts the address in its CN.
+        ip, extra = sys.argv[6], sys.argv[7:]
+        csr = make_csr([ip] + extra) if mode == "badcsr" else make_csr([ip], cn=ip)
+        issue(directory_url, root, out, "http-01", int(sys.argv[5]), [ip], csr=csr, want="badCSR")
     elif mode == "types":
         types(directory_url, root, sys.argv[5], sys.argv[6])
     else:

@@ -106,6 +106,12 @@ ip http-01 "$http" 127.0.0.2 || { e2e_show_log "$E2E_DIR/ip.log"; e2e_fail "http
 s=$(verify_leaf "$E2E_DIR/ip/127.0.0.2.pem" "IP Address:127.0.0.2")
 e2e_log "http-01 for 127.0.0.2 issued $s"
 
+# finalize: the CSR's iPAddress SANs must be the order's IPs, and no IP in the CN.
+ip badcsr "$http" 127.0.0.3 127.0.0.4 && grep -q "asks for the IP address '127.0.0.4'" "$E2E_DIR/ip.log" ||
+	{ e2e_show_log "$E2E_DIR/ip.log"; e2e_fail "a CSR with an IP outside the order was not badCSR"; }
+ip ipcn "$http" 127.0.0.3 && grep -q "CN is the IP address" "$E2E_DIR/ip.log" ||
+	{ e2e_show_log "$E2E_DIR/ip.log"; e2e_fail "a CSR with an IP CN was not badCSR"; }
+
 # ---- which challenges each kind of identifier gets
 types() {
 	ip types "$1" "$2" || { e2e_show_log "$E2E_DIR/ip.log"; e2e_fail "order for $1 $2"; }

@@ -5,6 +5,7 @@ Usage: acme_ip.py DIRECTORY_URL ROOT_PEM OUT_DIR CHALLENGE PORT IP...
        acme_ip.py DIRECTORY_URL ROOT_PEM OUT_DIR refuse TYPE VALUE ERROR
        acme_ip.py DIRECTORY_URL ROOT_PEM OUT_DIR types TYPE VALUE
        acme_ip.py DIRECTORY_URL ROOT_PEM OUT_DIR badcsr|ipcn PORT IP [EXTRA_IP]
+       acme_ip.py DIRECTORY_URL ROOT_PEM OUT_DIR noanswer IP
 
 No Debian client orders IP certificates (lego 4.9 and certbot 2.1 send
 every name as "dns"), so python3-acme does the protocol and this script
@@ -18,7 +19,9 @@ The issued chain goes to OUT_DIR/IP.pem ("::1" as "__1").  "refuse"
 mode orders one identifier and expects the problem type ERROR; "types"
 orders one and prints its authorization's challenge types, sorted;
 "badcsr" and "ipcn" validate IP by http-01, then finalize with a CSR
-that adds EXTRA_IP, or names IP in its CN, and expect badCSR.
+that adds EXTRA_IP, or names IP in its CN, and expect badCSR;
+"noanswer" answers tls-alpn-01 with nothing listening and expects the
+authorization invalid with a connection problem.
 """
 import datetime
 import hashlib
@@ -237,6 +240,24 @@ def types(directory_url, root, typ, value):
     print(" ".join(sorted(c.chall.typ for a in order.authorizations for c in a.body.challenges)))
 
 
+def noanswer(directory_url, root, ip):
+    """tls-alpn-01 answered with nothing listening: the authorization
+    turns invalid with a connection problem, and no certificate comes."""
+    acme, key = connect(directory_url, root)
+    order = new_order(acme, [("ip", ip)], make_csr([ip]))
+    challb = next(c for c in order.authorizations[0].body.challenges if c.chall.typ == "tls-alpn-01")
+    acme.answer_challenge(challb, challb.chall.response(key))
+    try:
+        acme.poll_and_finalize(order, datetime.datetime.now() + datetime.timedelta(seconds=60))
+    except errors.ValidationError as e:
+        errs = [c.error for a in e.failed_authzrs for c in a.body.challenges if c.error is not None]
+        if not errs or errs[0].typ != "urn:ietf:params:acme:error:connection":
+            fail(f"unanswered tls-alpn-01: {errs}")
+        print(f"unanswered: {errs[0].detail}")
+        return
+    fail("an unanswered tls-alpn-01 challenge was valid")
+
+
 def main():
     directory_url, root, out, mode = sys.argv[1:5]
     if mode == "refuse":
@@ -247,6 +268,8 @@ def main():
         ip, extra = sys.argv[6], sys.argv[7:]
         csr = make_csr([ip] + extra) if mode == "badcsr" else make_csr([ip], cn=ip)
         issue(directory_url, root, out, "http-01", int(sys.argv[5]), [ip], csr=csr, want="badCSR")
+    elif mode == "noanswer":
+        noanswer(directory_url, root, sys.argv[5])
     elif mode == "types":
         types(directory_url, root, sys.argv[5], sys.argv[6])
     else:

@@ -106,6 +106,9 @@ ip http-01 "$http" 127.0.0.2 || { e2e_show_log "$E2E_DIR/ip.log"; e2e_fail "http
 s=$(verify_leaf "$E2E_DIR/ip/127.0.0.2.pem" "IP Address:127.0.0.2")
 e2e_log "http-01 for 127.0.0.2 issued $s"
 
+ip noanswer 127.0.0.5 && grep -q "cannot connect to 127.0.0.5 port $tls: Connection refused" "$E2E_DIR/ip.log" ||
+	{ e2e_show_log "$E2E_DIR/ip.log"; e2e_fail "an unanswered tls-alpn-01 was not a connection problem"; }
+
 # finalize: the CSR's iPAddress SANs must be the order's IPs, and no IP in the CN.
 ip badcsr "$http" 127.0.0.3 127.0.0.4 && grep -q "asks for the IP address '127.0.0.4'" "$E2E_DIR/ip.log" ||
 	{ e2e_show_log "$E2E_DIR/ip.log"; e2e_fail "a CSR with an IP outside the order was not badCSR"; }

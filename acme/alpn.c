@@ -295,7 +295,7 @@ alpn_run(const char *type, const char *value, int port, const char *keyauth, int
     struct acme_problem *p)
 {
 	struct timespec deadline;
-	char sni[128], where[300];
+	char sni[256], where[300];
 	SSL_CTX *ctx = NULL;
 	SSL *ssl = NULL;
 	const unsigned char *proto = NULL;

@@ -39,7 +39,8 @@
 struct acme_issuer {
 	int (*issue)(void *arg, const unsigned char *csr, size_t csrlen, int64_t order_id, char serial[48]);
 	/* Whether the CA may issue for a DNS name (its domains, hostname
-	 * rules): 0, or -1 with mc_err saying why not. */
+	 * rules) or an IP address in canonical text (the root's IP name
+	 * constraints): 0, or -1 with mc_err saying why not. */
 	int (*check_name)(void *arg, const char *name);
 	/* Revokes a stored certificate (one transaction with its audit event). */
 	int (*revoke)(void *arg, const char *serial, const char *reason);

@@ -8,9 +8,9 @@
 #include "../ca/ca.h"
 #include "internal.h"
 
-/* The order's identifiers, lowercased, as a list. */
+/* The order's identifiers, lowercased: names in dns, addresses in ips. */
 static int
-order_names(const struct store_acme_order *o, struct mc_strv *out)
+order_names(const struct store_acme_order *o, struct mc_strv *dns, struct mc_strv *ips)
 {
 	json_t *ids = json_loads(o->identifiers, 0, NULL);
 	size_t i;
@@ -18,6 +18,8 @@ order_names(const struct store_acme_order *o, struct mc_strv *out)
 	int rc = ids != NULL ? 0 : -1;
 
 	json_array_foreach(ids, i, v) {
+		const char *type = json_string_value(json_object_get(v, "type"));
+		struct mc_strv *out = type != NULL && strcmp(type, "ip") == 0 ? ips : dns;
 		char name[256];
 
 		snprintf(name, sizeof(name), "%s", json_string_value(json_object_get(v, "value")));
@@ -31,13 +33,28 @@ order_names(const struct store_acme_order *o, struct mc_strv *out)
 	return rc;
 }
 
+/* Every name of want in got and every one of got in want. */
+static int
+same_names(const struct mc_strv *want, const struct mc_strv *got, const char *kind, struct acme_problem *p)
+{
+	for (size_t i = 0; i < want->n; i++)
+		if (!mc_strv_has(got, want->v[i]))
+			return acme_problem_set(p, 400, "badCSR", "the CSR does not ask for %s'%.200s'", kind,
+			    want->v[i]), -1;
+	for (size_t i = 0; i < got->n; i++)
+		if (!mc_strv_has(want, got->v[i]))
+			return acme_problem_set(p, 400, "badCSR", "the CSR asks for %s'%.200s', which is not in the "
+			    "order", kind, got->v[i]), -1;
+	return 0;
+}
+
 /* §7.4: the CSR must ask for exactly the order's names, no other kinds. */
 static int
 check_csr(const unsigned char *der, size_t len, const struct store_acme_order *o, struct acme_problem *p)
 {
 	const unsigned char *q = der;
 	X509_REQ *csr = d2i_X509_REQ(NULL, &q, (long)len);
-	struct mc_strv want = { 0 }, dns = { 0 }, ips = { 0 }, emails = { 0 };
+	struct mc_strv want = { 0 }, want_ip = { 0 }, dns = { 0 }, ips = { 0 }, emails = { 0 };
 	EVP_PKEY *pub;
 	char *cn = NULL;
 	int rc = -1;
@@ -47,7 +64,7 @@ check_csr(const unsigned char *der, size_t len, const struct store_acme_order *o
 		acme_problem_set(p, 400, "badCSR", "the CSR is not DER, or its signature does not verify");
 		goto out;
 	}
-	if (ca_csr_names(csr, &cn, &dns, &ips, &emails) < 0 || order_names(o, &want) < 0) {
+	if (ca_csr_names(csr, &cn, &dns, &ips, &emails) < 0 || order_names(o, &want, &want_ip) < 0) {
 		acme_problem_set(p, 400, "badCSR", "cannot read the CSR's names: %.200s", mc_err());
 		goto out;
 	}
@@ -55,18 +72,17 @@ check_csr(const unsigned char *der, size_t len, const struct store_acme_order *o
 		for (char *c = dns.v[i]; *c != '\0'; c++)
 			if (*c >= 'A' && *c <= 'Z')
 				*c = (char)(*c - 'A' + 'a');
-	for (size_t i = 0; i < want.n; i++)
-		if (!mc_strv_has(&dns, want.v[i])) {
-			acme_problem_set(p, 400, "badCSR", "the CSR does not ask for '%.200s'", want.v[i]);
-			goto out;
-		}
-	for (size_t i = 0; i < dns.n; i++)
-		if (!mc_strv_has(&want, dns.v[i])) {
-			acme_problem_set(p, 400, "badCSR", "the CSR asks for '%.200s', which is not in the order", dns.v[i]);
-			goto out;
-		}
-	if (ips.n > 0 || emails.n > 0 || (cn != NULL && *cn != '\0' && !mc_strv_has(&want, cn))) {
-		acme_problem_set(p, 400, "badCSR", "the CSR asks for names outside the order (IP, e-mail or CN)");
+	/* iPAddress SANs come as inet_ntop writes them, the order's IPs are
+	 * canonical (RFC 8738 §3): equal text is the same address. */
+	if (same_names(&want, &dns, "", p) < 0 || same_names(&want_ip, &ips, "the IP address ", p) < 0)
+		goto out;
+	if (cn != NULL && *cn != '\0' && mc_strv_has(&want_ip, cn)) {
+		acme_problem_set(p, 400, "badCSR", "the CSR's CN is the IP address '%.100s': put IP addresses in "
+		    "the subjectAltName only", cn);
+		goto out;
+	}
+	if (emails.n > 0 || (cn != NULL && *cn != '\0' && !mc_strv_has(&want, cn))) {
+		acme_problem_set(p, 400, "badCSR", "the CSR asks for names outside the order (e-mail or CN)");
 		goto out;
 	}
 	rc = 0;
@@ -74,6 +90,7 @@ out:
 	ERR_clear_error();
 	free(cn);
 	mc_strv_free(&want);
+	mc_strv_free(&want_ip);
 	mc_strv_free(&dns);
 	mc_strv_free(&ips);
 	mc_strv_free(&emails);

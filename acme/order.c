@@ -4,6 +4,7 @@
 
 #include <openssl/rand.h>
 
+#include "alpn.h"
 #include "internal.h"
 
 #define ORDER_LIFETIME (7 * 24 * 3600)
@@ -108,18 +109,42 @@ order_reply(struct acme_server *s, const struct store_acme_order *o, int status,
 		r->retry_after = 1;
 }
 
-/* One identifier: a DNS name the CA may issue for (RFC 8555 §7.1.4). */
+/* An IP identifier (RFC 8738 §3): canonical text, inside the root's IP constraints. */
+static int
+check_ip(struct acme_server *s, const char *value, struct acme_problem *p)
+{
+	char canon[64];
+
+	if (acme_ip_canonical(value, canon) < 0)
+		return acme_problem_set(p, 400, "malformed", "'%.100s' is not an IP address", value), -1;
+	if (strcmp(value, canon) != 0)
+		return acme_problem_set(p, 400, "malformed", "IP identifier '%.100s' is not in its canonical form; "
+		    "send '%s' (RFC 8738 §3)", value, canon), -1;
+	if (s->cfg.issuer.check_name(s->cfg.issuer.arg, value) < 0)
+		return acme_problem_set(p, 400, "rejectedIdentifier", "'%.100s': %.250s", value, mc_err()), -1;
+	return 0;
+}
+
+/* One identifier: a DNS name or an IP address the CA may issue for
+ * (RFC 8555 §7.1.4, RFC 8738). */
 static int
 check_identifier(struct acme_server *s, const json_t *id, struct acme_problem *p)
 {
 	const char *type = json_string_value(json_object_get(id, "type"));
 	const char *value = json_string_value(json_object_get(id, "value"));
+	char canon[64];
 
 	if (type == NULL || value == NULL)
 		return acme_problem_set(p, 400, "malformed", "an identifier needs a type and a value"), -1;
+	if (strcmp(type, "ip") == 0)
+		return check_ip(s, value, p);
 	if (strcmp(type, "dns") != 0)
 		return acme_problem_set(p, 400, "unsupportedIdentifier", "identifier type '%.20s' is not supported "
-		    "(dns only)", type), -1;
+		    "(dns and ip only)", type), -1;
+	/* The CA's name check would take an address for a name to check as one. */
+	if (acme_ip_canonical(value, canon) == 0)
+		return acme_problem_set(p, 400, "rejectedIdentifier", "'%.100s' is an IP address: order it as "
+		    "{\"type\": \"ip\"} (RFC 8738)", value), -1;
 	if (strlen(value) > 253 || s->cfg.issuer.check_name(s->cfg.issuer.arg, value) < 0)
 		return acme_problem_set(p, 400, "rejectedIdentifier", "'%.200s': %.200s", value, mc_err()), -1;
 	return 0;
@@ -142,6 +167,18 @@ add_challenge(struct acme_server *s, int64_t authz_id, const char *type)
 	return store_acme_chall_add(s->db, &c);
 }
 
+/* http-01 and tls-alpn-01 (RFC 8737 §3: not for a wildcard) for names and
+ * IPs, dns-01 for names only (RFC 8738 §7: no reverse-zone TXT). */
+static int
+add_challenges(struct acme_server *s, const struct store_acme_authz *a)
+{
+	int ip = strcmp(a->type, "ip") == 0;
+
+	if (!a->wildcard && (add_challenge(s, a->id, "http-01") < 0 || add_challenge(s, a->id, "tls-alpn-01") < 0))
+		return -1;
+	return ip ? 0 : add_challenge(s, a->id, "dns-01");
+}
+
 /* The order, one authorization per name and its challenges: one transaction. */
 static int
 record_order(struct acme_server *s, struct store_acme_order *o, const json_t *ids)
@@ -156,7 +193,7 @@ record_order(struct acme_server *s, struct store_acme_order *o, const json_t *id
 	json_array_foreach(ids, i, v) {
 		struct store_acme_authz a = { .order_id = o->id, .expires = o->expires };
 
-		snprintf(a.type, sizeof(a.type), "dns");
+		snprintf(a.type, sizeof(a.type), "%s", json_string_value(json_object_get(v, "type")));
 		snprintf(a.value, sizeof(a.value), "%s", json_string_value(json_object_get(v, "value")));
 		/* §7.1.3: a wildcard's authorization is for the base name, by dns-01 only. */
 		if (strncmp(a.value, "*.", 2) == 0) {
@@ -166,8 +203,7 @@ record_order(struct acme_server *s, struct store_acme_order *o, const json_t *id
 		for (char *c = a.value; *c != '\0'; c++)
 			if (*c >= 'A' && *c <= 'Z')
 				*c = (char)(*c - 'A' + 'a');
-		if (store_acme_authz_add(s->db, &a) < 0 || (!a.wildcard && add_challenge(s, a.id, "http-01") < 0) ||
-		    add_challenge(s, a.id, "dns-01") < 0)
+		if (store_acme_authz_add(s->db, &a) < 0 || add_challenges(s, &a) < 0)
 			goto fail;
 	}
 	if (store_audit(s->db, "acme-order", NULL, "account=%lld order=%lld identifiers=%s",
@@ -341,7 +377,7 @@ acme_authz(struct acme_server *s, struct acme_post *req, int64_t id, struct acme
 	authz_reply(s, &a, r);
 }
 
-/* http-01 now, on this thread (bounded by ACME_HTTP01_TIMEOUT). */
+/* The challenge now, on this thread (bounded by its timeout). */
 static int
 validate(struct acme_server *s, struct acme_post *req, const struct store_acme_authz *a,
     struct store_acme_chall *c)
@@ -358,6 +394,9 @@ validate(struct acme_server *s, struct acme_post *req, const struct store_acme_a
 	snprintf(keyauth, sizeof(keyauth), "%s.%s", c->token, thumb);
 	if (strcmp(c->type, "dns-01") == 0)
 		ok = acme_dns01_check(s->cfg.resolver, a->value, keyauth, &p) == 0;
+	else if (strcmp(c->type, "tls-alpn-01") == 0)
+		ok = acme_tlsalpn01_check(a->type, a->value, s->cfg.tlsalpn01_port, keyauth,
+		    ACME_TLSALPN01_TIMEOUT * 1000, &p) == 0;
 	else
 		ok = acme_http01_check(a->value, s->cfg.http01_port, c->token, keyauth, &p) == 0;
 	if (!ok) {

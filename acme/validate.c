@@ -64,7 +64,9 @@ acme_http01_check(const char *domain, int port, const char *token, const char *k
 		acme_problem_set(p, 500, "serverInternal", "out of memory");
 		goto out;
 	}
-	snprintf(url, sizeof(url), "http://%s:%d/.well-known/acme-challenge/%s", domain, port, token);
+	/* An IPv6 identifier (RFC 8738 §4) in brackets, as RFC 3986 §3.2.2 wants. */
+	snprintf(url, sizeof(url), strchr(domain, ':') != NULL ? "http://[%s]:%d/.well-known/acme-challenge/%s"
+	    : "http://%s:%d/.well-known/acme-challenge/%s", domain, port, token);
 	curl_setup(c, url, b);
 	if ((cr = curl_easy_perform(c)) != CURLE_OK) {
 		acme_problem_set(p, 400, cr == CURLE_COULDNT_RESOLVE_HOST ? "dns" : "connection",

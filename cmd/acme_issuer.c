@@ -111,10 +111,18 @@ acme_cmd_check_name(void *arg, const char *name)
 	struct acme_issuing *ai = arg;
 	struct iss_req req = { .profile = ai->profile, .cn = name };
 	struct iss_plan plan = { 0 };
+	unsigned char ip[16];
+	size_t iplen;
 	int rc;
 
 	pthread_mutex_lock(&ai->mu);
-	rc = iss_plan_make(ai->ca, &req, &plan);
+	/* An IP: the pipeline's own test for --ip (the root's IP name
+	 * constraints), which iss_plan_make runs only beside a CN. */
+	if (pol_ip_parse(name, ip, &iplen, NULL) == 0)
+		rc = pol_profile_find(&ai->ca->cfg, ai->profile) == NULL ? -1
+		    : ca_cert_ip_check(ai->ca->cert, ip, iplen, name);
+	else
+		rc = iss_plan_make(ai->ca, &req, &plan);
 	pthread_mutex_unlock(&ai->mu);
 	iss_plan_free(&plan);
 	return rc;

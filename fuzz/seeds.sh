@@ -66,3 +66,17 @@ openssl pkcs8 -topk8 -in $C/fuzz_key/ec-plain.pem -v2 aes-128-cbc -iter 1 -passo
 openssl pkcs8 -topk8 -in $C/fuzz_key/ec-plain.pem -scrypt -scrypt_N 2 -scrypt_r 1 -scrypt_p 1 -passout pass:fuzz -out $C/fuzz_key/ec-scrypt.pem
 openssl genrsa -traditional -aes128 -passout pass:fuzz -out $C/fuzz_key/rsa-trad-enc.pem 1024 2>/dev/null
 openssl genrsa -traditional -out $C/fuzz_key/rsa-trad.pem 1024 2>/dev/null
+
+# fuzz_alpn: tls-alpn-01 answers over the key authorization fuzz_alpn.c uses.
+mkdir -p $C/fuzz_alpn
+h=$(printf '%s' fuzz-token.fuzz-thumbprint | openssl dgst -sha256 -hex | sed 's/.* //')
+for s in dns=DNS:a.example.test ip4=IP:192.0.2.7 ip6=IP:2001:db8::7 two-sans=DNS:a.example.test,DNS:b.example.test; do
+	openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout $T/k -subj /CN=alpn -days 1 \
+	    -addext "subjectAltName=${s#*=}" -addext "1.3.6.1.5.5.7.1.31=critical,DER:0420$h" \
+	    -outform DER -out "$C/fuzz_alpn/${s%%=*}.der" 2>/dev/null
+done
+openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout $T/k -subj /CN=alpn -days 1 \
+    -addext 'subjectAltName=DNS:a.example.test' -addext "1.3.6.1.5.5.7.1.31=DER:0420$h" \
+    -outform DER -out $C/fuzz_alpn/not-critical.der 2>/dev/null
+printf '2001:DB8:0:0:0:0:0:7' > $C/fuzz_alpn/ipv6-text
+printf '192.0.2.7' > $C/fuzz_alpn/ipv4-text

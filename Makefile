@@ -44,7 +44,7 @@ FUZZ_DEPS  := $(BUILD)/fuzz-support/util.o $(BUILD)/libminica.a
 FUZZ_SECONDS ?= 100
 
 .PHONY: all test suite headers check-O0 unit cli e2e crash crash-quick install uninstall clean check-asan check-valgrind \
-	check-valgrind-ci bench fuzz fuzz-run replay
+	check-valgrind-ci bench fuzz fuzz-run replay crash-acme
 
 all: $(BUILD)/minica
 
@@ -154,6 +154,12 @@ crash: $(BUILD)/minica $(FAULT_LIB)
 crash-quick: $(BUILD)/minica $(FAULT_LIB)
 	@MINICA_BIN=$(abspath $(BUILD)/minica) FAULT_LIB=$(abspath $(FAULT_LIB)) sh tests/crash/crash.sh quick
 	@MINICA_BIN=$(abspath $(BUILD)/minica) FAULT_LIB=$(abspath $(FAULT_LIB)) sh tests/crash/crash_ca.sh quick
+	@MINICA_BIN=$(abspath $(BUILD)/minica) FAULT_LIB=$(abspath $(FAULT_LIB)) sh tests/crash/crash_acme.sh quick
+
+# The ACME server SIGKILLed during finalize: every fsync, before and after,
+# every write, then random kills (tests/crash/crash_acme.sh, ~15 min).
+crash-acme: $(BUILD)/minica $(FAULT_LIB)
+	@MINICA_BIN=$(abspath $(BUILD)/minica) FAULT_LIB=$(abspath $(FAULT_LIB)) sh tests/crash/crash_acme.sh full
 
 # Speed against OpenSSL's floor and the tools users would pick instead;
 # prints a markdown table (see docs/performance.md).  Not part of `test`.

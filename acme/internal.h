@@ -17,6 +17,7 @@ struct acme_server {
 	int tls_mu_ok;
 	struct acme_tls_pair *tls;
 	char *eab_dir;			/* the home's private/eab: EAB HMAC keys */
+	struct acme_validators *val;	/* worker.c */
 };
 
 struct acme_resp {
@@ -92,5 +93,13 @@ void acme_revoke(struct acme_server *s, struct acme_post *req, struct acme_resp 
 void acme_renewal_info(struct acme_server *s, const char *certid, struct acme_resp *r);
 /* The order's status from its authorizations (pending -> ready, or invalid). */
 int acme_order_refresh(struct acme_server *s, struct store_acme_order *o);
+
+/* worker.c: challenge validation on ACME_VALIDATORS threads of their own. */
+#define ACME_VALIDATORS 4
+#define ACME_VALIDATE_QUEUE 256		/* challenges waiting; past it, rateLimited */
+int acme_validators_start(struct acme_server *s, const char *dbpath);
+void acme_validators_stop(struct acme_server *s);
+/* Marks the challenge processing (in the store and in *c) and queues it. */
+int acme_validate_start(struct acme_server *s, struct store_acme_chall *c, struct acme_problem *p);
 
 #endif

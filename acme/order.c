@@ -105,7 +105,8 @@ order_reply(struct acme_server *s, const struct store_acme_order *o, int status,
 	}
 	acme_resp_json(r, status, j);
 	acme_url(s, r->location, sizeof(r->location), "/acme/order/%lld", (long long)o->id);
-	if (strcmp(o->status, "processing") == 0)
+	if (strcmp(o->status, "processing") == 0 ||
+	    (strcmp(o->status, "pending") == 0 && store_acme_order_validating(s->db, o->id) == 1))
 		r->retry_after = 1;
 }
 
@@ -316,6 +317,7 @@ own_authz(struct acme_server *s, struct acme_post *req, int64_t id, struct store
 struct chall_list {
 	const struct acme_server *s;
 	json_t *arr;
+	int processing;
 };
 
 static json_t *
@@ -336,13 +338,15 @@ collect_chall(const struct store_acme_chall *c, void *arg)
 {
 	struct chall_list *l = arg;
 
+	if (strcmp(c->status, "processing") == 0)
+		l->processing = 1;
 	return json_array_append_new(l->arr, chall_json(l->s, c));
 }
 
 static void
 authz_reply(struct acme_server *s, const struct store_acme_authz *a, struct acme_resp *r)
 {
-	struct chall_list l = { s, json_array() };
+	struct chall_list l = { s, json_array(), 0 };
 	json_t *j;
 
 	if (l.arr == NULL || store_acme_chall_each(s->db, a->id, collect_chall, &l) < 0) {
@@ -358,6 +362,9 @@ authz_reply(struct acme_server *s, const struct store_acme_authz *a, struct acme
 		acme_internal_error(r);
 	else
 		acme_resp_json(r, 200, j);
+	/* §7.5.1: the client polls a pending authorization while it is validated. */
+	if (j != NULL && l.processing && strcmp(a->status, "pending") == 0)
+		r->retry_after = 1;
 }
 
 void
@@ -377,50 +384,6 @@ acme_authz(struct acme_server *s, struct acme_post *req, int64_t id, struct acme
 	authz_reply(s, &a, r);
 }
 
-/* The challenge now, on this thread (bounded by its timeout). */
-static int
-validate(struct acme_server *s, struct acme_post *req, const struct store_acme_authz *a,
-    struct store_acme_chall *c)
-{
-	struct acme_problem p;
-	char thumb[64], keyauth[160], *err = NULL;
-	json_t *jwk = json_loads(req->acct.jwk, 0, NULL);
-	int ok, rc;
-
-	rc = jwk != NULL ? acme_jwk_thumbprint(jwk, thumb) : -1;
-	json_decref(jwk);
-	if (rc < 0)
-		return -1;
-	snprintf(keyauth, sizeof(keyauth), "%s.%s", c->token, thumb);
-	if (strcmp(c->type, "dns-01") == 0)
-		ok = acme_dns01_check(s->cfg.resolver, a->value, keyauth, &p) == 0;
-	else if (strcmp(c->type, "tls-alpn-01") == 0)
-		ok = acme_tlsalpn01_check(a->type, a->value, s->cfg.tlsalpn01_port, keyauth,
-		    ACME_TLSALPN01_TIMEOUT * 1000, &p) == 0;
-	else
-		ok = acme_http01_check(a->value, s->cfg.http01_port, c->token, keyauth, &p) == 0;
-	if (!ok) {
-		json_t *pj = json_pack("{s:s+, s:s, s:i}", "type", "urn:ietf:params:acme:error:", p.type,
-		    "detail", p.detail, "status", p.status);
-
-		err = json_dumps(pj, JSON_COMPACT);
-		json_decref(pj);
-	}
-	c->validated_at = time(NULL);
-	snprintf(c->status, sizeof(c->status), "%s", ok ? "valid" : "invalid");
-	snprintf(c->error, sizeof(c->error), "%s", err != NULL ? err : "");
-	if (store_begin(s->db) < 0)
-		return free(err), -1;
-	rc = store_acme_chall_set(s->db, c->id, c->status, c->validated_at, err) < 0 ||
-	    store_acme_authz_set(s->db, a->id, ok ? "valid" : "invalid") < 0 ||
-	    store_audit(s->db, "acme-validate", NULL, "authz=%lld %s %s %s", (long long)a->id, a->value,
-		c->type, c->status) < 0 || store_commit(s->db) < 0 ? -1 : 0;
-	if (rc < 0)
-		store_rollback(s->db);
-	free(err);
-	return rc;
-}
-
 void
 acme_challenge(struct acme_server *s, struct acme_post *req, int64_t id, struct acme_resp *r)
 {
@@ -438,11 +401,17 @@ acme_challenge(struct acme_server *s, struct acme_post *req, int64_t id, struct 
 	}
 	if (own_authz(s, req, c.authz_id, &a, r) < 0)
 		return;
-	/* §7.5.1: an empty object asks for validation; POST-as-GET only reads. */
-	if (req->payload != NULL && strcmp(c.status, "pending") == 0 && strcmp(a.status, "pending") == 0 &&
-	    validate(s, req, &a, &c) < 0)
-		return acme_internal_error(r);
+	/* §7.5.1: an empty object asks for validation (on a validator
+	 * thread: worker.c); POST-as-GET only reads. */
+	if (req->payload != NULL && strcmp(c.status, "pending") == 0 && strcmp(a.status, "pending") == 0) {
+		struct acme_problem p;
+
+		if (acme_validate_start(s, &c, &p) < 0)
+			return acme_resp_problem(r, &p);
+	}
 	acme_resp_json(r, 200, chall_json(s, &c));
+	if (strcmp(c.status, "processing") == 0)
+		r->retry_after = 1;
 	{
 		char up[400];
 

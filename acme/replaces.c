@@ -109,9 +109,13 @@ acme_order_link_cert(struct store *db, int64_t order_id, const struct store_cert
 			mc_seterr("ACME order %lld is gone", (long long)order_id);
 		return -1;
 	}
+	/* 'minica log' shows which account the certificate went to. */
+	if (store_audit(db, "acme-valid", rec->serial, "account=%lld order=%lld", (long long)o.account_id,
+	    (long long)order_id) < 0)
+		goto out;
 	if (o.replaces == NULL) {
-		store_acme_order_free(&o);
-		return 0;
+		rc = 0;
+		goto out;
 	}
 	if ((found = acme_ari_lookup(db, o.replaces, &old)) < 0)
 		goto out;

@@ -69,7 +69,9 @@ acme_http01_check(const char *domain, int port, const char *token, const char *k
 	    : "http://%s:%d/.well-known/acme-challenge/%s", domain, port, token);
 	curl_setup(c, url, b);
 	if ((cr = curl_easy_perform(c)) != CURLE_OK) {
-		acme_problem_set(p, 400, cr == CURLE_COULDNT_RESOLVE_HOST ? "dns" : "connection",
+		/* A body past the bound is a wrong answer, not a network failure. */
+		acme_problem_set(p, 400, cr == CURLE_COULDNT_RESOLVE_HOST ? "dns" :
+		    cr == CURLE_WRITE_ERROR ? "incorrectResponse" : "connection",
 		    "fetching %s: %s", url, cr == CURLE_WRITE_ERROR ? "response over 8 KiB" : curl_easy_strerror(cr));
 		goto out;
 	}
@@ -83,7 +85,7 @@ acme_http01_check(const char *domain, int port, const char *token, const char *k
 		b->len--;
 	b->data[b->len] = '\0';
 	if (strcmp(b->data, keyauth) != 0) {
-		acme_problem_set(p, 403, "unauthorized", "the key authorization at %s does not match", url);
+		acme_problem_set(p, 403, "incorrectResponse", "the key authorization at %s does not match", url);
 		goto out;
 	}
 	rc = 0;

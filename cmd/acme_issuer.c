@@ -12,27 +12,6 @@
 
 #include "acme_cmd.h"
 
-/* The CSR as a file for the pipeline's --csr path: 0600 in private/. */
-static char *
-csr_file(const char *home, const unsigned char *csr, size_t len)
-{
-	char *path = iss_home_path(home, "private/acme-csr-XXXXXX");
-	int fd;
-
-	if (path == NULL || (fd = mkstemp(path)) < 0) {
-		mc_seterr("cannot create a temporary CSR file: %s", strerror(errno));
-		free(path);
-		return NULL;
-	}
-	if (write(fd, csr, len) != (ssize_t)len || close(fd) < 0) {
-		mc_seterr("cannot write '%s': %s", path, strerror(errno));
-		unlink(path);
-		free(path);
-		return NULL;
-	}
-	return path;
-}
-
 /* Held for one signing or revocation, never between requests. */
 int
 acme_cmd_lock(struct mc_ca *ca)
@@ -79,16 +58,13 @@ int
 acme_cmd_issue(void *arg, const unsigned char *csr, size_t len, int64_t order_id, char serial[48])
 {
 	struct acme_issuing *ai = arg;
-	struct iss_req req = { .profile = ai->profile };
+	/* The CSR from memory: no temporary file a kill could leave behind. */
+	struct iss_req req = { .profile = ai->profile, .csr_path = "the order's CSR", .csr_mem = csr, .csr_memlen = len };
 	struct iss_plan plan = { 0 };
 	struct iss_issued is = { 0 };
 	int rc = -1;
 
 	pthread_mutex_lock(&ai->mu);
-	if ((req.csr_path = csr_file(ai->ca->home, csr, len)) == NULL) {
-		rc = -2;
-		goto out;
-	}
 	if (iss_plan_make(ai->ca, &req, &plan) < 0)
 		goto out;
 	if ((rc = sign_record(ai, &plan, "acme-issue", order_id, &is)) < 0)
@@ -97,9 +73,6 @@ acme_cmd_issue(void *arg, const unsigned char *csr, size_t len, int64_t order_id
 	rc = 0;
 out:
 	pthread_mutex_unlock(&ai->mu);
-	if (req.csr_path != NULL)
-		unlink(req.csr_path);
-	free((char *)req.csr_path);
 	iss_plan_free(&plan);
 	iss_issued_free(&is);
 	return rc;

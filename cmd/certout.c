@@ -126,7 +126,8 @@ int
 cmd_show_cert(struct mc_ca *ca, const char *serial, int json, int pem)
 {
 	struct store_cert c;
-	int found = store_cert_find(ca->db, serial, &c);
+	struct store_acme_origin o;
+	int found = store_cert_find(ca->db, serial, &c), acme;
 
 	if (found < 0)
 		return cmd_fail();
@@ -134,16 +135,27 @@ cmd_show_cert(struct mc_ca *ca, const char *serial, int json, int pem)
 		cmd_error("no certificate with serial '%s' (see 'minica list --all')", serial);
 		return EXIT_ERR;
 	}
+	/* The ACME order, account and challenges behind it (show.c). */
+	if ((acme = store_acme_cert_origin(ca->db, c.serial, &o)) < 0) {
+		store_cert_free(&c);
+		return cmd_fail();
+	}
 	if (json) {
-		cmd_cert_json(stdout, &c, pem);
-		fputc('\n', stdout);
+		cert_members(stdout, &c, pem);
+		cmd_show_acme(stdout, acme ? &o : NULL, 1);
+		fputs("}\n", stdout);
 	} else {
-		cert_text(stdout, &c, pem);
+		cert_text(stdout, &c, 0);
+		cmd_show_acme(stdout, acme ? &o : NULL, 0);
+		if (pem)
+			fputs(c.pem, stdout);
 		if (cmd_print_deployed_at(ca, &c) < 0) {
+			store_acme_origin_free(&o);
 			store_cert_free(&c);
 			return cmd_fail();
 		}
 	}
+	store_acme_origin_free(&o);
 	store_cert_free(&c);
 	return EXIT_OK;
 }

@@ -310,6 +310,9 @@ int cmd_log(struct cmd_ctx *ctx);
 int cmd_list(struct cmd_ctx *ctx);
 int cmd_profiles(struct cmd_ctx *ctx);
 int cmd_show_cert(struct mc_ca *ca, const char *serial, int json, int pem);
+/* show.c: the ACME order, account and validations behind a certificate
+ * (o NULL: none; JSON: a ",\"acme\":..." member). */
+void cmd_show_acme(FILE *f, const struct store_acme_origin *o, int json);
 
 /* deploy.c */
 struct cmd_deploy_opts {

@@ -2,7 +2,82 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <jansson.h>
+
 #include "cmd.h"
+
+/* The account's contacts (stored as a JSON array of URLs). */
+static json_t *
+contacts(const struct store_acme_origin *o)
+{
+	json_t *c = json_loads(o->contact, 0, NULL);
+
+	if (!json_is_array(c)) {
+		json_decref(c);
+		c = json_array();
+	}
+	return c;
+}
+
+static void
+show_acme_json(FILE *f, const struct store_acme_origin *o)
+{
+	json_t *c = contacts(o);
+	char when[21];
+	size_t i;
+	json_t *v;
+
+	mc_iso8601(o->ordered_at, when);
+	fprintf(f, ",\"acme\":{\"order\":%lld,\"ordered\":\"%s\",\"account\":{\"id\":%lld,\"status\":\"%s\","
+	    "\"contact\":[", (long long)o->order_id, when, (long long)o->account_id, o->account_status);
+	json_array_foreach(c, i, v) {
+		fputs(i ? "," : "", f);
+		cmd_json_str(f, json_is_string(v) ? json_string_value(v) : "");
+	}
+	fputs("]},\"validations\":[", f);
+	for (size_t k = 0; k < o->n; k++) {
+		mc_iso8601(o->v[k].validated_at, when);
+		fprintf(f, "%s{\"name\":", k ? "," : "");
+		cmd_json_str(f, o->v[k].name);
+		fprintf(f, ",\"wildcard\":%s,\"challenge\":", o->v[k].wildcard ? "true" : "false");
+		cmd_json_str(f, o->v[k].type);
+		fprintf(f, ",\"validated\":\"%s\"}", when);
+	}
+	fputs("]}", f);
+	json_decref(c);
+}
+
+void
+cmd_show_acme(FILE *f, const struct store_acme_origin *o, int json)
+{
+	json_t *c;
+	char when[21];
+	size_t i;
+	json_t *v;
+
+	if (json) {
+		if (o != NULL)
+			show_acme_json(f, o);
+		else
+			fputs(",\"acme\":null", f);
+		return;
+	}
+	if (o == NULL)
+		return;
+	c = contacts(o);
+	fprintf(f, "acme account         %lld (%s), contact ", (long long)o->account_id, o->account_status);
+	json_array_foreach(c, i, v)
+		fprintf(f, "%s%s", i ? ", " : "", json_is_string(v) ? json_string_value(v) : "?");
+	fprintf(f, "%s\n", json_array_size(c) == 0 ? "none" : "");
+	json_decref(c);
+	mc_iso8601(o->ordered_at, when);
+	fprintf(f, "acme order           %lld, placed %s\n", (long long)o->order_id, when);
+	for (size_t k = 0; k < o->n; k++) {
+		mc_iso8601(o->v[k].validated_at, when);
+		fprintf(f, "validated            %s%s by %s at %s\n", o->v[k].wildcard ? "*." : "", o->v[k].name,
+		    o->v[k].type, when);
+	}
+}
 
 /* The key type and name constraints from the certificate: older stores
  * hold the text OpenSSL printed for an IP range ("IP Address:<invalid

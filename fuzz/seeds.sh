@@ -80,3 +80,26 @@ openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout $T/
     -outform DER -out $C/fuzz_alpn/not-critical.der 2>/dev/null
 printf '2001:DB8:0:0:0:0:0:7' > $C/fuzz_alpn/ipv6-text
 printf '192.0.2.7' > $C/fuzz_alpn/ipv4-text
+# fuzz_acme_payload: the first byte picks the handler ('0' newAccount,
+# '1' account update, '2' newOrder, '3' an ARI certID), the rest is the payload.
+P=$C/fuzz_acme_payload
+mkdir -p $P
+printf '0{"termsOfServiceAgreed":true,"contact":["mailto:a@example.org"]}' > $P/account-new
+printf '0{"onlyReturnExisting":true}' > $P/account-existing
+printf '0{"contact":"mailto:a@example.org"}' > $P/account-contact-string
+printf '0{"termsOfServiceAgreed":"yes","contact":["mailto:a@example.org?x"]}' > $P/account-bad
+printf '1{"contact":["mailto:b@example.org","mailto:c@example.org"]}' > $P/update-contact
+printf '1{"status":"deactivated"}' > $P/update-deactivate
+printf '1{"status":"valid"}' > $P/update-bad-status
+printf '1' > $P/update-post-as-get
+printf '2{"identifiers":[{"type":"dns","value":"www.example.org"}]}' > $P/order-one
+printf '2{"identifiers":[{"type":"dns","value":"*.example.org"},{"type":"dns","value":"Mail.Example.ORG"}]}' > $P/order-wildcard
+printf '2{"identifiers":[{"type":"ip","value":"10.0.0.1"}]}' > $P/order-ip
+printf '2{"identifiers":[{"type":"dns","value":"www.example.net"}]}' > $P/order-outside
+printf '2{"identifiers":[{"type":"dns","value":"a.example.org"}],"replaces":"aYhba4dGQEHhs3uEe6CuLN4ByNQ.AIdlQyE"}' > $P/order-replaces
+printf '2{"identifiers":[{"type":"dns","value":"a.example.org"}],"notAfter":"2030-01-01T00:00:00Z"}' > $P/order-notafter
+printf '2{"identifiers":[]}' > $P/order-empty
+printf '3aYhba4dGQEHhs3uEe6CuLN4ByNQ.AIdlQyE' > $P/certid
+printf '3aYhba4dGQEHhs3uEe6CuLN4ByNQ.gA' > $P/certid-negative
+printf '3.' > $P/certid-dot
+printf '3AA.AA.AA' > $P/certid-dots

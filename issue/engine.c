@@ -92,7 +92,8 @@ static int
 plan_from_csr(struct iss_plan *p, const struct iss_req *req, const struct pol_scope *scope, X509 *root)
 {
 	struct mc_strv dns = { 0 }, ips = { 0 }, emails = { 0 };
-	X509_REQ *csr = ca_csr_load(req->csr_path);
+	X509_REQ *csr = req->csr_mem != NULL ? ca_csr_from_mem(req->csr_mem, req->csr_memlen) :
+	    ca_csr_load(req->csr_path);
 	char *cn = NULL;
 	int rc = -1;
 

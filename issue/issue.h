@@ -246,6 +246,10 @@ struct iss_req {
 	int days;		/* 0: profile default */
 	const char *key_type;	/* NULL: profile default */
 	const char *csr_path;
+	/* The CSR itself (DER or PEM) instead of reading csr_path, which
+	 * then only names it in messages (the ACME server: no file). */
+	const void *csr_mem;
+	size_t csr_memlen;
 	int any_domain;		/* --any-domain: past [minica] domains */
 };
 

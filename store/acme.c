@@ -530,3 +530,98 @@ store_acme_account_set_key(struct store *st, int64_t id, const char *thumbprint,
 	return run(st, prep(st, "UPDATE acme_accounts SET thumbprint = ?, jwk = ? WHERE id = ?", "tti",
 	    thumbprint, jwk, id), NULL);
 }
+
+/* ---- validation in progress, and where an ACME certificate came from ---- */
+
+int
+store_acme_chall_processing_each(struct store *st, store_acme_id_cb cb, void *arg)
+{
+	sqlite3_stmt *stmt = prep(st, "SELECT id FROM acme_challenges WHERE status = 'processing' ORDER BY id", "");
+	int rc = 0, r;
+
+	while (rc == 0 && (r = step_row(st, stmt)) == 1)
+		rc = cb(sqlite3_column_int64(stmt, 0), arg);
+	if (stmt == NULL || r < 0)
+		rc = -1;
+	sqlite3_finalize(stmt);
+	return rc;
+}
+
+int
+store_acme_order_validating(struct store *st, int64_t order_id)
+{
+	sqlite3_stmt *stmt = prep(st, "SELECT count(*) FROM acme_challenges c JOIN acme_authz a ON a.id = c.authz_id"
+	    " WHERE a.order_id = ? AND c.status = 'processing'", "i", order_id);
+	int rc = step_row(st, stmt);
+
+	if (rc == 1)
+		rc = sqlite3_column_int(stmt, 0) > 0;
+	sqlite3_finalize(stmt);
+	return rc;
+}
+
+/* Each name's valid challenge (the newest when there are several). */
+static int
+origin_validations(struct store *st, struct store_acme_origin *out)
+{
+	sqlite3_stmt *stmt = prep(st, "SELECT a.value, a.wildcard, c.type, c.validated_at FROM acme_authz a"
+	    " JOIN acme_challenges c ON c.authz_id = a.id AND c.status = 'valid'"
+	    " WHERE a.order_id = ? ORDER BY a.id, c.validated_at DESC", "i", out->order_id);
+	int r;
+
+	while ((r = step_row(st, stmt)) == 1) {
+		struct store_acme_validation *v;
+		const unsigned char *name = sqlite3_column_text(stmt, 0);
+
+		if (out->n > 0 && strcmp(out->v[out->n - 1].name, name != NULL ? (const char *)name : "") == 0 &&
+		    out->v[out->n - 1].wildcard == sqlite3_column_int(stmt, 1))
+			continue;
+		if ((v = realloc(out->v, (out->n + 1) * sizeof(*v))) == NULL) {
+			mc_seterr("out of memory");
+			sqlite3_finalize(stmt);
+			return -1;
+		}
+		out->v = v;
+		v = &out->v[out->n++];
+		col_copy(stmt, 0, v->name, sizeof(v->name));
+		v->wildcard = sqlite3_column_int(stmt, 1);
+		col_copy(stmt, 2, v->type, sizeof(v->type));
+		v->validated_at = sqlite3_column_int64(stmt, 3);
+	}
+	sqlite3_finalize(stmt);
+	return stmt == NULL || r < 0 ? -1 : 0;
+}
+
+int
+store_acme_cert_origin(struct store *st, const char *serial, struct store_acme_origin *out)
+{
+	sqlite3_stmt *stmt = prep(st, "SELECT o.id, o.created_at, a.id, a.contact, a.status FROM acme_orders o"
+	    " JOIN acme_accounts a ON a.id = o.account_id WHERE o.cert_serial = ? ORDER BY o.id LIMIT 1",
+	    "t", serial);
+	int rc = step_row(st, stmt);
+
+	memset(out, 0, sizeof(*out));
+	if (rc == 1) {
+		out->order_id = sqlite3_column_int64(stmt, 0);
+		out->ordered_at = sqlite3_column_int64(stmt, 1);
+		out->account_id = sqlite3_column_int64(stmt, 2);
+		out->contact = store_col_text(stmt, 3);
+		col_copy(stmt, 4, out->account_status, sizeof(out->account_status));
+		if (out->contact == NULL)
+			rc = -1;
+	}
+	sqlite3_finalize(stmt);
+	if (rc == 1 && origin_validations(st, out) < 0)
+		rc = -1;
+	if (rc != 1)
+		store_acme_origin_free(out);
+	return rc;
+}
+
+void
+store_acme_origin_free(struct store_acme_origin *o)
+{
+	free(o->contact);
+	free(o->v);
+	memset(o, 0, sizeof(*o));
+}

@@ -333,6 +333,33 @@ typedef int (*store_acme_chall_cb)(const struct store_acme_chall *c, void *arg);
 int store_acme_chall_each(struct store *st, int64_t authz_id, store_acme_chall_cb cb, void *arg);
 int store_acme_chall_set(struct store *st, int64_t id, const char *status, time_t validated_at, const char *error);
 
+/* Challenges left processing (a validation under way, or cut short by a
+ * kill), by id. */
+typedef int (*store_acme_id_cb)(int64_t id, void *arg);
+int store_acme_chall_processing_each(struct store *st, store_acme_id_cb cb, void *arg);
+/* 1 when a challenge of the order is being validated, 0 if not, -1 on error. */
+int store_acme_order_validating(struct store *st, int64_t order_id);
+
+/* Where an ACME-issued certificate came from: its order, the account and
+ * the challenge that validated each name (minica show). */
+struct store_acme_validation {
+	char name[256];		/* the authorization's name (a wildcard's base name) */
+	int wildcard;
+	char type[16];		/* http-01, dns-01, tls-alpn-01 */
+	time_t validated_at;
+};
+struct store_acme_origin {
+	int64_t order_id, account_id;
+	time_t ordered_at;
+	char *contact;		/* JSON array */
+	char account_status[16];
+	size_t n;
+	struct store_acme_validation *v;
+};
+/* 1 found (the certificate came from an order), 0 not, -1 on error. */
+int store_acme_cert_origin(struct store *st, const char *serial, struct store_acme_origin *out);
+void store_acme_origin_free(struct store_acme_origin *o);
+
 /* Nonces: single use; only the newest keep are kept. */
 int store_acme_nonce_add(struct store *st, const char *nonce, time_t now, int keep);
 /* 1 if nonce was unused (and is now used up), 0 if not, -1 on error. */

@@ -328,7 +328,10 @@ int iss_renew_record(struct mc_ca *ca, const struct store_cert *old, struct iss_
  * that selected any) that are due by pol_cert_due within days (or all
  * with force), or whose lineage's deployment under root (NULL: any)
  * still holds a predecessor; then the revoked ones still deployed there
- * and never renewed.  out->current counts the current certificates. */
+ * and never renewed.  out->current counts the current certificates.
+ * A certificate from an ACME order is never among them (its client holds
+ * the key and renews it): when it would be, it is in out->acme instead,
+ * unless its client has renewed it already (store_acme_cert_lineage). */
 struct iss_due_sel {
 	const char *root;
 	int days;
@@ -338,10 +341,16 @@ struct iss_due_sel {
 	size_t nonly;
 	int *matched;		/* nonly entries, or NULL */
 };
+struct iss_due_acme {
+	struct store_cert cert;
+	int64_t account_id;	/* the ACME account its order came from */
+};
 struct iss_due {
 	struct store_cert *v;
 	size_t n, cap;
 	size_t current;
+	struct iss_due_acme *acme;
+	size_t nacme, acme_cap;
 };
 int iss_renew_due(struct mc_ca *ca, const struct iss_due_sel *sel, struct iss_due *out);
 void iss_due_free(struct iss_due *l);

@@ -10,6 +10,7 @@
 
 struct check_state {
 	struct mc_ca *ca;
+	char served[48];	/* the ACME server's own certificate, "" none */
 	struct iss_findings f;
 	int days;
 	time_t now;
@@ -39,44 +40,6 @@ note_next(struct check_state *s, const struct store_cert *c, const char *what)
 	}
 }
 
-/* A certificate an ACME client ordered: the client holds its key and
- * renews it, 'minica renew' does not, so its expiry is information until
- * the client is late (pol_acme_renewal_late).  1 when c is one and due
- * or expired (its finding added), 2 when its client has renewed it (no
- * finding), 0 otherwise (the usual rules then), -1 on error. */
-static int
-check_acme(struct check_state *s, const struct store_cert *c, const char *what, const char *date, int due)
-{
-	char successor[48], who[512], end_date[21];
-	long left = cmd_days_left(c->not_after, s->now);
-	const char *sfx = left == 1 ? "" : "s";
-	time_t start, end;
-	int64_t account;
-	int r = store_acme_cert_lineage(s->ca->db, c->serial, &account, successor);
-
-	if (r <= 0 || successor[0] != '\0')
-		return r <= 0 ? r : 2;
-	if (!due && c->not_after > s->now)
-		return 0;
-	if (cmd_acme_account_text(s->ca, account, who, sizeof(who)) < 0)
-		return -1;
-	pol_acme_renewal_window(c->not_before, c->not_after, &start, &end);
-	mc_iso8601(end, end_date);
-	end_date[10] = '\0';
-	if (c->not_after <= s->now)
-		r = iss_finding_add(&s->f, SEV_CRITICAL, c->serial, what, "expired on %s; issued over ACME to %s, "
-		    "whose client did not renew it", date, who);
-	else if (pol_acme_renewal_late(c->not_before, c->not_after, s->now, s->days))
-		r = iss_finding_add(&s->f, SEV_WARNING, c->serial, what, "expires in %ld day%s, on %s, and the "
-		    "ACME client of %s has not renewed it (the renewal window ended on %s); see that client: "
-		    "it holds the key, 'minica renew' does not renew it", left, sfx, date, who, end_date);
-	else
-		r = iss_finding_add(&s->f, SEV_OK, c->serial, what, "expires in %ld day%s, on %s; its renewal is "
-		    "for the ACME client of %s, suggested by %s; 'minica renew' does not renew it", left, sfx, date,
-		    who, end_date);
-	return r < 0 ? -1 : 1;
-}
-
 static int
 check_cert(const struct store_cert *c, void *arg)
 {
@@ -84,13 +47,15 @@ check_cert(const struct store_cert *c, void *arg)
 	char what[128], date[21];
 	long left = cmd_days_left(c->not_after, s->now);
 	int due = pol_cert_due(c->not_before, c->not_after, s->now, s->days), r;
+	struct iss_acme_held held = { s->served, s->now, s->days, due };
 
 	s->count++;
 	cert_what(c, what, sizeof(what));
 	mc_iso8601(c->not_after, date);
 	date[10] = '\0';
 	/* Asked only where it matters: due, expired, or the next expiry. */
-	if ((due || c->not_after <= s->now || s->next == 0) && (r = check_acme(s, c, what, date, due)) != 0) {
+	if ((due || c->not_after <= s->now || s->next == 0) &&
+	    (r = iss_check_acme(s->ca, &held, c, what, &s->f)) != 0) {
 		if (r == 1)
 			note_next(s, c, what);
 		return r < 0 ? -1 : 0;
@@ -209,6 +174,8 @@ run_check(struct cmd_ctx *ctx, struct check_state *s, int json, int quiet)
 		s->root = s->root_buf = r;
 	}
 	rc = cmd_setup(ctx);
+	if (rc == 0)
+		iss_acme_tls_serial(ca, s->served);
 	/* A damaged store is reported here even when no write found it. */
 	if (rc == 0 && store_verify(ca->db, STORE_VERIFY_EVERY, NULL) < 0)
 		rc = cmd_fail();

@@ -313,10 +313,6 @@ int cmd_show_cert(struct mc_ca *ca, const char *serial, int json, int pem);
 /* show.c: the ACME order, account and validations behind a certificate
  * (o NULL: none; JSON: a ",\"acme\":..." member). */
 void cmd_show_acme(FILE *f, const struct store_acme_origin *o, int json);
-/* "account 2 (EAB lego, mailto:admin@example.test)": the ACME account
- * whose client holds an ACME-issued certificate's key, for renew and
- * check; 0, or -1 (mc_err). */
-int cmd_acme_account_text(struct mc_ca *ca, int64_t id, char *out, size_t len);
 
 /* deploy.c */
 struct cmd_deploy_opts {

@@ -138,8 +138,9 @@ say_due(struct cmd_ctx *ctx, const struct iss_due *l, time_t now)
 }
 
 /* Due, but ordered over ACME: the client holds the key and renews it (a
- * renewal here would supersede its certificate behind its back).  Said
- * by dry runs and renewals alike; not a failure. */
+ * renewal here would supersede its certificate behind its back); or the
+ * ACME server's own, which the server renews.  Said by dry runs and
+ * renewals alike; not a failure. */
 static int
 say_acme(struct cmd_ctx *ctx, const struct iss_due *l, time_t now)
 {
@@ -148,11 +149,16 @@ say_acme(struct cmd_ctx *ctx, const struct iss_due *l, time_t now)
 	for (size_t i = 0; i < l->nacme; i++) {
 		const struct store_cert *c = &l->acme[i].cert;
 
-		if (cmd_acme_account_text(&ctx->ca, l->acme[i].account_id, who, sizeof(who)) < 0)
+		cmd_say(ctx, "not renewing %s %s (%s), expires in %ld days: ", c->profile, c->cn[0] ? c->cn :
+		    c->sans.v[0], c->serial, cmd_days_left(c->not_after, now));
+		if (l->acme[i].account_id == 0) {
+			cmd_say(ctx, "the certificate of 'minica acme serve' (%s), which renews it while it runs "
+			    "and replaces it at its next start\n", ISS_ACME_TLS_FILE);
+			continue;
+		}
+		if (iss_acme_account_text(&ctx->ca, l->acme[i].account_id, who, sizeof(who)) < 0)
 			return -1;
-		cmd_say(ctx, "not renewing %s %s (%s), expires in %ld days: issued over ACME to %s, whose client "
-		    "holds its key and renews it\n", c->profile, c->cn[0] ? c->cn : c->sans.v[0], c->serial,
-		    cmd_days_left(c->not_after, now), who);
+		cmd_say(ctx, "issued over ACME to %s, whose client holds its key and renews it\n", who);
 	}
 	return 0;
 }

@@ -1,5 +1,4 @@
 /* minica show ca | SERIAL */
-#include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -78,56 +77,6 @@ cmd_show_acme(FILE *f, const struct store_acme_origin *o, int json)
 		fprintf(f, "validated            %s%s by %s at %s\n", o->v[k].wildcard ? "*." : "", o->v[k].name,
 		    o->v[k].type, when);
 	}
-}
-
-/* snprintf at out + *n, *n kept within len (the text cut short). */
-static void __attribute__((format(printf, 4, 5)))
-add(char *out, size_t len, size_t *n, const char *fmt, ...)
-{
-	va_list ap;
-	int r;
-
-	if (*n + 1 >= len)
-		return;
-	va_start(ap, fmt);
-	r = vsnprintf(out + *n, len - *n, fmt, ap);
-	va_end(ap);
-	if (r > 0)
-		*n = *n + (size_t)r < len ? *n + (size_t)r : len - 1;
-}
-
-int
-cmd_acme_account_text(struct mc_ca *ca, int64_t id, char *out, size_t len)
-{
-	struct store_acme_account a;
-	struct store_acme_eab e;
-	json_t *c, *v;
-	size_t i, n = 0;
-	int found, eab;
-
-	out[0] = '\0';
-	if ((found = store_acme_account_get(ca->db, id, NULL, &a)) <= 0) {
-		add(out, len, &n, "account %lld (gone)", (long long)id);
-		return found;
-	}
-	if ((eab = store_acme_eab_get(ca->db, NULL, id, &e)) < 0) {
-		store_acme_account_free(&a);
-		return -1;
-	}
-	add(out, len, &n, "account %lld (", (long long)id);
-	if (eab == 1)
-		add(out, len, &n, "EAB %s, ", e.name[0] ? e.name : e.kid);
-	if (strcmp(a.status, "valid") != 0)
-		add(out, len, &n, "%s, ", a.status);
-	c = json_loads(a.contact, 0, NULL);
-	json_array_foreach(c, i, v)
-		add(out, len, &n, "%s%s", i ? ", " : "", json_is_string(v) ? json_string_value(v) : "?");
-	add(out, len, &n, "%s)", json_array_size(c) == 0 ? "no contact" : "");
-	json_decref(c);
-	if (eab == 1)
-		store_acme_eab_free(&e);
-	store_acme_account_free(&a);
-	return 0;
 }
 
 /* The key type and name constraints from the certificate: older stores

@@ -4,7 +4,8 @@
  * and revoked certificates still deployed.  The same list serves renew
  * --dry-run and renew, so what is said is what is done.  A certificate an
  * ACME client ordered goes to a list of its own: minica does not hold its
- * key, and a renewal here would supersede it behind its client's back.
+ * key, and a renewal here would supersede it behind its client's back; so
+ * does the ACME server's own certificate, which the server renews.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -15,6 +16,7 @@ struct due_walk {
 	struct iss_due *out;
 	const struct iss_due_sel *sel;
 	struct store *db;
+	char served[48];	/* the ACME server's own certificate, "" none */
 };
 
 static int
@@ -92,15 +94,18 @@ push_acme(struct iss_due *l, const struct store_cert *c, int64_t account_id)
 	return 0;
 }
 
-/* c would be renewed: unless an ACME client holds its key. */
+/* c would be renewed: unless an ACME client holds its key, or it is the
+ * certificate 'minica acme serve' renews itself. */
 static int
 push_unless_acme(struct due_walk *w, const struct store_cert *c)
 {
 	char successor[48];
 	int64_t account;
-	int r = store_acme_cert_lineage(w->db, c->serial, &account, successor);
+	int r;
 
-	if (r < 0)
+	if (w->served[0] != '\0' && strcmp(c->serial, w->served) == 0)
+		return push_acme(w->out, c, 0);
+	if ((r = store_acme_cert_lineage(w->db, c->serial, &account, successor)) < 0)
 		return -1;
 	if (r == 0)
 		return push_due(w->out, c);
@@ -143,10 +148,11 @@ collect_revoked(const struct store_cert *c, void *arg)
 int
 iss_renew_due(struct mc_ca *ca, const struct iss_due_sel *sel, struct iss_due *out)
 {
-	struct due_walk w = { out, sel, ca->db };
+	struct due_walk w = { out, sel, ca->db, "" };
 	struct store_cert_filter f = { 0 };
 
 	memset(out, 0, sizeof(*out));
+	iss_acme_tls_serial(ca, w.served);
 	if (store_cert_each(ca->db, &f, collect_due, &w) < 0)
 		goto fail;
 	f.status = "revoked";

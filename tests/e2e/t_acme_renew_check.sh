@@ -2,7 +2,8 @@
 # 'minica renew' and 'minica check' with certificates an ACME client
 # ordered (lego, http-01, EAB key id "lego"): minica does not hold their
 # keys, so renew skips them with a line naming the account (dry run, real
-# run, --force SERIAL), keeps them valid and writes no files for them,
+# run, --force SERIAL), keeps them valid and writes no files for them
+# (the same for the server's own certificate, which the server renews),
 # while it renews a certificate of its own; check reports them as
 # information while due (never "run 'minica renew'"), a WARNING once the
 # client is late, CRITICAL once expired (libfaketime moves check's clock),
@@ -50,10 +51,9 @@ a=$(lego_do a.example.test run) && b1=$(lego_do b.example.test run) &&
 [ "$b1" != "$b2" ] || e2e_fail "lego renew kept b.example.test's certificate"
 e2e_stop_pid acme "$(cat "$E2E_DIR/acme/acme.pid")"
 e2e_unregister acme "$E2E_DIR/acme"
-# The server's own certificate is minica's (its key in private/): out of
-# the way, so what follows is about the clients' certificates alone.
+# The server's own certificate (private/acme-tls.pem): the server renews it.
 tls=$("$MINICA_BIN" list | awk -v h="$acme" '$3 == h { print $1 }')
-"$MINICA_BIN" revoke "$tls" --yes >/dev/null 2>&1 || e2e_fail "revoke the server's own certificate $tls"
+[ -n "$tls" ] && [ -f "$MINICA_HOME/private/acme-tls.pem" ] || e2e_fail "no certificate of the server's own"
 who="account [0-9]* (EAB lego, mailto:admin@example.test)"
 e2e_log "lego got $a and $b1, renewed to $b2 (no replaces: $b1 stays valid)"
 
@@ -75,6 +75,8 @@ for s in "$a" "$b2"; do
 	grep -q "^INFO: server [ab].example.test $s: expires in 9[67] days, on .*; its renewal is for the ACME client of $who, suggested by " \
 		"$E2E_DIR/check.out" || { e2e_show_log "$E2E_DIR/check.out"; e2e_fail "check at +300d: no INFO line for $s"; }
 done
+grep -q "^INFO: server $acme $tls: expires in 9[67] days, on .*; the certificate of 'minica acme serve' (private/acme-tls.pem), which renews it while it runs" \
+	"$E2E_DIR/check.out" || { e2e_show_log "$E2E_DIR/check.out"; e2e_fail "check at +300d: no INFO line for the server's $tls"; }
 if grep -q "run 'minica renew'" "$E2E_DIR/check.out"; then e2e_fail "check tells the user to renew a client's certificate"; fi
 if grep -q "$b1" "$E2E_DIR/check.out"; then e2e_fail "check reports $b1, which lego renewed as $b2"; fi
 mcheck +300d --quiet
@@ -84,6 +86,8 @@ mcheck +386d
 [ $rc -eq 1 ] || { e2e_show_log "$E2E_DIR/check.out"; e2e_fail "check at +386d: exit $rc, not 1"; }
 grep -q "^WARNING: server a.example.test $a: expires in 1[01] days, .*the ACME client of $who has not renewed it" \
 	"$E2E_DIR/check.out" || { e2e_show_log "$E2E_DIR/check.out"; e2e_fail "check at +386d: no WARNING for $a"; }
+grep -q "^WARNING: server $acme $tls: .* 'minica acme serve' has not renewed its certificate" "$E2E_DIR/check.out" ||
+	{ e2e_show_log "$E2E_DIR/check.out"; e2e_fail "check at +386d: no WARNING for the server's $tls"; }
 if grep -q "run 'minica renew'" "$E2E_DIR/check.out"; then e2e_fail "check tells the user to renew a client's certificate"; fi
 mcheck +386d --json
 grep -q "\"severity\":\"WARNING\",\"serial\":\"$a\"" "$E2E_DIR/check.out" || e2e_fail "check --json: no WARNING for $a"
@@ -104,6 +108,8 @@ for s in "$a" "$b2"; do
 	grep -q "^not renewing server [ab].example.test ($s), expires in 39[67] days: issued over ACME to $who, whose client holds its key and renews it$" \
 		"$E2E_DIR/dry.out" || { e2e_show_log "$E2E_DIR/dry.out"; e2e_fail "renew --dry-run does not skip $s"; }
 done
+grep -q "^not renewing server $acme ($tls), expires in 39[67] days: the certificate of 'minica acme serve' (private/acme-tls.pem), which renews it while it runs and replaces it at its next start$" \
+	"$E2E_DIR/dry.out" || { e2e_show_log "$E2E_DIR/dry.out"; e2e_fail "renew --dry-run does not skip the server's $tls"; }
 grep -q "^would renew server www.example.test ($c)" "$E2E_DIR/dry.out" || e2e_fail "renew --dry-run would not renew $c"
 if grep -q "$b1" "$E2E_DIR/dry.out"; then e2e_fail "renew --dry-run names $b1, which lego renewed"; fi
 "$MINICA_BIN" renew --days 400 --out "$E2E_DIR/out" >"$E2E_DIR/renew.out" 2>&1 ||
@@ -112,7 +118,7 @@ grep -q "^not renewing server a.example.test ($a)" "$E2E_DIR/renew.out" || e2e_f
 grep -q "^renewed server www.example.test: $c -> " "$E2E_DIR/renew.out" || { e2e_show_log "$E2E_DIR/renew.out"; e2e_fail "renew did not renew $c"; }
 [ "$(ls "$E2E_DIR/out")" = "$(printf 'www.example.test-fullchain.crt\nwww.example.test.crt\nwww.example.test.key')" ] ||
 	e2e_fail "renew wrote other files than www.example.test's: $(ls "$E2E_DIR/out")"
-for s in "$a" "$b1" "$b2"; do
+for s in "$a" "$b1" "$b2" "$tls"; do
 	"$MINICA_BIN" show "$s" | grep -q '^status  *valid' || e2e_fail "renew changed $s: $("$MINICA_BIN" show "$s" | grep status)"
 done
 "$MINICA_BIN" show "$c" | grep -q '^status  *superseded' || e2e_fail "$c not superseded by its renewal"
@@ -123,4 +129,4 @@ grep -q "^not renewing server a.example.test ($a)" "$E2E_DIR/force.err" || e2e_f
 grep -q "^nothing else due for renewal" "$E2E_DIR/force.err" || e2e_fail "renew --force $a: $(cat "$E2E_DIR/force.err")"
 "$MINICA_BIN" show "$a" | grep -q '^status  *valid' || e2e_fail "renew --force changed $a"
 [ "$("$MINICA_BIN" list | awk '$3 == "a.example.test"' | wc -l)" -eq 1 ] || e2e_fail "a second certificate for a.example.test"
-e2e_log "renew skipped $a and $b2 (and $b1, renewed by lego), renewed $c"
+e2e_log "renew skipped $a and $b2 (and $b1, renewed by lego) and the server's $tls, renewed $c"

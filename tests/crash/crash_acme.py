@@ -87,10 +87,13 @@ class Target(http.server.BaseHTTPRequestHandler):
 
     def do_GET(self):
         body = KEYAUTH.get(self.path.rsplit("/", 1)[-1], "").encode()
-        self.send_response(200 if body else 404)
-        self.send_header("Content-Length", str(len(body)))
-        self.end_headers()
-        self.wfile.write(body)
+        try:
+            self.send_response(200 if body else 404)
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+        except (BrokenPipeError, ConnectionResetError):
+            pass                    # the server's validator was killed mid-fetch
 
 
 target = http.server.ThreadingHTTPServer(("127.0.0.1", HTTP_PORT), Target)

@@ -195,10 +195,33 @@ read_given_fd(int fd, struct mc_buf *out)
 	return rc;
 }
 
+/*
+ * systemd's credentials (LoadCredential=, LoadCredentialEncrypted=): a
+ * service given one named "minica-passphrase" finds the intermediate's
+ * passphrase in $CREDENTIALS_DIRECTORY, after the options and
+ * MINICA_PASSPHRASE, before the terminal.  Only that one: the root's
+ * passphrase belongs to no unattended service.  1: path is the file.
+ */
+#define CREDENTIAL_NAME "minica-passphrase"
+
+static int
+credential_path(const char *envname, char *path, size_t len)
+{
+	const char *dir = getenv("CREDENTIALS_DIRECTORY");
+	struct stat st;
+	int n;
+
+	if (strcmp(envname, "MINICA_PASSPHRASE") != 0 || dir == NULL || dir[0] != '/')
+		return 0;
+	n = snprintf(path, len, "%s/%s", dir, CREDENTIAL_NAME);
+	return n > 0 && (size_t)n < len && stat(path, &st) == 0;
+}
+
 int
 cmd_passphrase_from(const char *file, int fd, const char *envname, const char *prompt, int confirm,
     struct mc_buf *out)
 {
+	char cred[4096];
 	const char *env;
 	size_t envlen = 0;
 	int rc;
@@ -210,6 +233,8 @@ cmd_passphrase_from(const char *file, int fd, const char *envname, const char *p
 		rc = read_given_fd(fd, out);
 	} else if ((env = captured_env(envname, &envlen)) != NULL) {
 		rc = mc_buf_add(out, env, envlen);
+	} else if (credential_path(envname, cred, sizeof(cred))) {
+		rc = read_file(cred, out);
 	} else {
 		rc = cmd_tty_passphrase(prompt, envname, confirm, out);
 	}
@@ -229,9 +254,11 @@ cmd_passphrase_from(const char *file, int fd, const char *envname, const char *p
 int
 cmd_passphrase_asks_tty(const char *file, int fd, const char *envname)
 {
+	char cred[4096];
 	size_t len;
 
-	return file == NULL && fd < 0 && captured_env(envname, &len) == NULL;
+	return file == NULL && fd < 0 && captured_env(envname, &len) == NULL &&
+	    !credential_path(envname, cred, sizeof(cred));
 }
 
 /* A new CA passphrase under this many characters gets a warning. */

@@ -27,6 +27,26 @@ contains "$T/text" "IP:192.0.2.0/255.255.255.0"
 contains "$T/text" "IP:2001:DB8:0:0:0:0:0:0/FFFF:FFFF:0:0:0:0:0:0"
 lacks "$T/text" "IP:0.0.0.0/0.0.0.0"
 
+# systemd's credentials (contrib/'s LoadCredentialEncrypted=):
+# $CREDENTIALS_DIRECTORY/minica-passphrase is the intermediate's passphrase
+# when no option and no MINICA_PASSPHRASE gives one; the options and the
+# environment come first; without the file, the terminal (none here).
+mkdir -p "$T/creds"
+printf 'env pass phrase\n' > "$T/creds/minica-passphrase"
+chmod 400 "$T/creds/minica-passphrase"
+expect 0 env CREDENTIALS_DIRECTORY="$T/creds" "$MINICA_BIN" --home "$T/h2" issue nginx --cn www.example.org \
+	--key ec256 --out "$T/o2" </dev/null
+openssl verify -x509_strict -CAfile "$T/h2/ca.crt" -untrusted "$T/h2/intermediate.crt" "$T/o2/www.example.org.crt" \
+	>/dev/null || fail "the leaf signed with the credential's passphrase"
+expect 1 env CREDENTIALS_DIRECTORY="$T/creds" MINICA_PASSPHRASE="not it" "$MINICA_BIN" --home "$T/h2" issue nginx \
+	--cn w2.example.org --key ec256 --out "$T/o2" </dev/null
+contains "$T/err" "passphrase"
+rm "$T/creds/minica-passphrase"
+expect 1 env CREDENTIALS_DIRECTORY="$T/creds" "$MINICA_BIN" --home "$T/h2" issue nginx --cn w3.example.org \
+	--key ec256 --out "$T/o2" </dev/null
+contains "$T/err" "no passphrase given"
+one_line "$T/err"
+
 # --passphrase-file wins over the environment, and a CRLF ending is the
 # file's, not the passphrase's.
 printf 'file pass\r\n' > "$T/crlf"

@@ -1,0 +1,223 @@
+#!/bin/bash
+# make bench, ACME section: complete orders per second and order latency
+# with N parallel clients (bench/acme_load.py, python3-acme), side by side
+# in one run against 'minica acme serve', Pebble (Debian's pebble, all in
+# memory) and Caddy's acme_server (Debian's caddy), all with http-01 on
+# port 80 of the name and no EAB.  Prints a markdown report on stdout.
+#
+# The whole section runs in a private mount and network namespace
+# (unshare -mn): its own loopback, so 127.0.0.1:80 (where Caddy's
+# validator connects, and the others are told to) touches nothing real,
+# and its own /etc/hosts (a bind-mounted temp file) naming every order.
+#
+#   MINICA_BIN              set by the Makefile (bench/run.sh)
+#   BENCH_QUICK=1           a few orders per point, to check the script
+#   BENCH_ACME_CLIENTS      the N to measure (default "1 4 16")
+#   BENCH_ACME_ORDERS       orders per point (default 200)
+#   BENCH_KEEP=1            keep the work folder (and the servers' logs)
+set -euo pipefail
+: "${MINICA_BIN:?set MINICA_BIN}"
+PY=/usr/bin/python3	# Debian's, where python3-acme lives
+for tool in pebble caddy openssl unshare ip curl "$PY"; do
+	command -v "$tool" >/dev/null || { echo "bench acme: $tool is missing (install.sh --test installs it)" >&2; exit 1; }
+done
+"$PY" -c 'import acme.client, josepy' 2>/dev/null ||
+	{ echo "bench acme: python3-acme is missing (Debian package python3-acme)" >&2; exit 1; }
+if [ "${BENCH_ACME_NS:-}" != 1 ]; then
+	[ "$(id -u)" = 0 ] || { echo "bench acme: needs root for unshare -mn (a private network namespace)" >&2; exit 1; }
+	BENCH_ACME_NS=1 exec unshare -mn bash "$0" "$@"
+fi
+ip link set lo up
+
+here=$(cd "$(dirname "$0")" && pwd)
+QUICK=${BENCH_QUICK:-0}
+if [ "$QUICK" = 1 ]; then
+	CLIENTS=${BENCH_ACME_CLIENTS:-"1 4"} ORDERS=${BENCH_ACME_ORDERS:-8}
+else
+	CLIENTS=${BENCH_ACME_CLIENTS:-"1 4 16"} ORDERS=${BENCH_ACME_ORDERS:-200}
+fi
+# On disk like a real CA home (not tmpfs): minica's commits are fsyncs.
+W=$(mktemp -d /var/tmp/minica-bench-acme.XXXXXX)
+PIDS=()
+cleanup() {
+	local p
+	for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null || true; done
+	for p in "${PIDS[@]}"; do wait "$p" 2>/dev/null || true; done
+	if [ "${BENCH_KEEP:-0}" = 1 ]; then echo "bench acme: kept $W" >&2; else rm -rf "$W"; fi
+}
+trap cleanup EXIT
+umask 077
+log() { printf '%s\n' "$*" >&2; }
+die() { log "bench acme: $*"; exit 1; }
+
+# ---- names: every order gets its own (o0.example.test ...), all on 127.0.0.1
+MINICA_NAME=acme.example.test PEBBLE_NAME=pebble.example.test CADDY_NAME=caddy.example.test
+{
+	printf '127.0.0.1 localhost %s %s %s\n' "$MINICA_NAME" "$PEBBLE_NAME" "$CADDY_NAME"
+	awk -v n="$ORDERS" 'BEGIN { for (i = 0; i < n; i++) printf "127.0.0.1 o%d.example.test\n", i }'
+} >"$W/hosts"
+chmod 644 "$W/hosts"
+mount --bind "$W/hosts" /etc/hosts || die "cannot bind-mount a private /etc/hosts"
+
+# wait_port NAME PORT PID LOG: bounded wait for a listener on 127.0.0.1:PORT.
+wait_port() {
+	local i
+	for i in $(seq 1 150); do
+		kill -0 "$3" 2>/dev/null || { tail -20 "$4" >&2; die "$1 exited while starting"; }
+		if (exec 3<>"/dev/tcp/127.0.0.1/$2") 2>/dev/null; then return 0; fi
+		[ "$i" -lt 150 ] && sleep 0.2
+	done
+	tail -20 "$4" >&2
+	die "$1 did not listen on port $2 within 30 s"
+}
+
+# ---- minica: a fresh CA home on disk, [acme] eab = no, http-01 on port 80
+MINICA_PORT=14001
+printf 'bench acme passphrase, not a secret\n' >"$W/pass"
+printf 'bench acme root passphrase, not a secret\n' >"$W/rootpass"
+export MINICA_HOME=$W/minica
+"$MINICA_BIN" init --domain example.test --passphrase-file "$W/pass" --root-passphrase-file "$W/rootpass" \
+	>"$W/minica-init.log" 2>&1 || { cat "$W/minica-init.log" >&2; die "minica init failed"; }
+printf '\n[acme]\nhostname = %s\nlisten = 127.0.0.1:%s\neab = no\nhttp01_port = 80\n' "$MINICA_NAME" "$MINICA_PORT" \
+	>>"$MINICA_HOME/minica.conf"
+"$MINICA_BIN" acme serve --passphrase-file "$W/pass" >"$W/minica.log" 2>&1 &
+MINICA_PID=$!
+PIDS+=("$MINICA_PID")
+wait_port minica "$MINICA_PORT" "$MINICA_PID" "$W/minica.log"
+
+# ---- Pebble: its WFE's TLS certificate made here, VA on port 80
+PEBBLE_PORT=14000
+mkdir "$W/pebble"
+openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 2 -subj "/CN=bench pebble" \
+	-addext "subjectAltName=DNS:$PEBBLE_NAME" -keyout "$W/pebble/key.pem" -out "$W/pebble/cert.pem" 2>/dev/null ||
+	die "cannot make Pebble's TLS certificate"
+cat >"$W/pebble/config.json" <<EOF
+{ "pebble": { "listenAddress": "127.0.0.1:$PEBBLE_PORT", "managementListenAddress": "127.0.0.1:15000",
+  "certificate": "$W/pebble/cert.pem", "privateKey": "$W/pebble/key.pem",
+  "httpPort": 80, "tlsPort": 5001, "ocspResponderURL": "", "externalAccountBindingRequired": false } }
+EOF
+PEBBLE_VA_NOSLEEP=1 PEBBLE_WFE_NONCEREJECT=0 pebble -config "$W/pebble/config.json" -strict=false \
+	>"$W/pebble.log" 2>&1 &
+PEBBLE_PID=$!
+PIDS+=("$PEBBLE_PID")
+wait_port pebble "$PEBBLE_PORT" "$PEBBLE_PID" "$W/pebble.log"
+
+# ---- Caddy: acme_server on its own site, its internal CA in a temp data dir
+CADDY_PORT=14002
+mkdir -p "$W/caddy/data" "$W/caddy/home"
+cat >"$W/caddy/Caddyfile" <<EOF
+{
+	admin off
+	skip_install_trust
+	storage file_system {
+		root $W/caddy/data
+	}
+	http_port 14080
+	https_port $CADDY_PORT
+	auto_https disable_redirects
+}
+$CADDY_NAME {
+	tls internal
+	acme_server
+}
+EOF
+HOME=$W/caddy/home XDG_DATA_HOME=$W/caddy/data XDG_CONFIG_HOME=$W/caddy/home \
+	caddy run --config "$W/caddy/Caddyfile" --adapter caddyfile >"$W/caddy.log" 2>&1 &
+CADDY_PID=$!
+PIDS+=("$CADDY_PID")
+wait_port caddy "$CADDY_PORT" "$CADDY_PID" "$W/caddy.log"
+CADDY_ROOT=$W/caddy/data/pki/authorities/local/root.crt
+for _ in $(seq 1 50); do [ -s "$CADDY_ROOT" ] && break; sleep 0.2; done
+[ -s "$CADDY_ROOT" ] || die "Caddy made no root at $CADDY_ROOT"
+
+declare -A DIR CA PID
+DIR[minica]=https://$MINICA_NAME:$MINICA_PORT/acme/directory CA[minica]=$MINICA_HOME/ca.crt PID[minica]=$MINICA_PID
+DIR[pebble]=https://$PEBBLE_NAME:$PEBBLE_PORT/dir CA[pebble]=$W/pebble/cert.pem PID[pebble]=$PEBBLE_PID
+DIR[caddy]=https://$CADDY_NAME:$CADDY_PORT/acme/local/directory CA[caddy]=$CADDY_ROOT PID[caddy]=$CADDY_PID
+SERVERS="minica pebble caddy"
+for s in $SERVERS; do
+	curl -fsS --max-time 10 --cacert "${CA[$s]}" "${DIR[$s]}" >/dev/null || die "$s: no directory at ${DIR[$s]}"
+done
+
+# cpu_ms PID: user + system CPU time of a process and its threads so far.
+TICK=$(getconf CLK_TCK)
+cpu_ms() { sed 's/.*) //' "/proc/$1/stat" | awk -v t="$TICK" '{ printf "%.0f\n", ($12 + $13) * 1000 / t }'; }
+
+# ---- the points: for each N, each server in turn (so machine noise
+# spreads over all three), a fresh set of names each time.
+declare -A RES SCPU
+CPU_MODEL=$(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -1)
+LOAD_START=$(cut -d' ' -f1-3 /proc/loadavg)
+log "bench acme: $(nproc) processors; load $LOAD_START; $ORDERS orders per point, N in $CLIENTS; work in $W"
+for n in $CLIENTS; do
+	for s in $SERVERS; do
+		log "  $s, $n clients"
+		c0=$(cpu_ms "${PID[$s]}")
+		"$PY" "$here/acme_load.py" --directory "${DIR[$s]}" --ca "${CA[$s]}" --clients "$n" --count "$ORDERS" \
+			--label "$s" >"$W/load.json" 2>"$W/load.err" ||
+			{ cat "$W/load.err" "$W/load.json" >&2; tail -20 "$W/$s.log" >&2; die "$s with $n clients failed"; }
+		c1=$(cpu_ms "${PID[$s]}")
+		RES[$s,$n]=$(cat "$W/load.json")
+		SCPU[$s,$n]=$((c1 - c0))
+		log "    ${RES[$s,$n]}"
+	done
+done
+LOAD_END=$(cut -d' ' -f1-3 /proc/loadavg)
+
+# ---- the floor: one intermediate P-256 signature and one durable commit
+# per certificate.  minica's intermediate is P-256 (issue 15).
+log "  floor: openssl speed ecdsap256, sqlite3 synchronous=FULL commits"
+SIGN_RATE=$(openssl speed -elapsed -seconds 3 ecdsap256 2>/dev/null | awk '/^ *256 bits ecdsa/ { print $(NF-1) }')
+[ -n "$SIGN_RATE" ] || die "cannot read openssl speed's ecdsap256 line"
+COMMIT_MS=$("$PY" - "$W/floor.db" <<'EOF'
+import os, sqlite3, sys, time
+db = sqlite3.connect(sys.argv[1], isolation_level=None)
+db.execute("PRAGMA journal_mode=WAL")
+db.execute("PRAGMA synchronous=FULL")
+db.execute("CREATE TABLE c (id INTEGER PRIMARY KEY, pem BLOB)")
+row = os.urandom(1500)
+n = 200
+t0 = time.monotonic()
+for _ in range(n):
+    db.execute("BEGIN IMMEDIATE")
+    db.execute("INSERT INTO c (pem) VALUES (?)", (row,))
+    db.execute("COMMIT")
+print("%.3f" % ((time.monotonic() - t0) * 1000 / n))
+EOF
+)
+
+# ---- the report
+r() { "$PY" -c 'import json, sys; v = json.loads(sys.argv[1]).get(sys.argv[2]); print("-" if v is None else v)' "$1" "$2"; }
+calc() { awk "BEGIN { printf \"%.${2:-2}f\", $1 }"; }
+echo
+echo "### ACME: complete orders (http-01), minica vs Pebble vs Caddy's acme_server"
+echo
+echo "Machine: $(nproc) processors, ${CPU_MODEL:-unknown CPU}, $(uname -r), pebble $(dpkg-query -W -f '${Version}' pebble 2>/dev/null || echo '?'), caddy $(caddy version | cut -d' ' -f1), python3-acme $(dpkg-query -W -f '${Version}' python3-acme 2>/dev/null || echo '?')."
+echo "Load average at start $LOAD_START, at end $LOAD_END. $ORDERS orders per point, each a new name, a new account per client."
+echo
+echo "| server | clients | orders/s | p50 | p99 | server CPU per order | load generator CPU per order | errors |"
+echo "|---|---:|---:|---:|---:|---:|---:|---:|"
+for n in $CLIENTS; do
+	for s in $SERVERS; do
+		j=${RES[$s,$n]}
+		orders=$(r "$j" orders)
+		echo "| $s | $n | $(r "$j" orders_per_s) | $(r "$j" p50_ms) ms | $(r "$j" p99_ms) ms |" \
+			"$(calc "${SCPU[$s,$n]} / $orders" 1) ms | $(calc "$(r "$j" client_cpu_s) * 1000 / $orders" 1) ms | $(r "$j" errors) |"
+	done
+done
+sig_ms=$(calc "1000 / $SIGN_RATE" 3)
+floor=$(calc "1000 / ($sig_ms + $COMMIT_MS)" 0)
+echo
+echo "Floor per certificate: one P-256 signature by the intermediate ($sig_ms ms: \`openssl speed -elapsed ecdsap256\`, $SIGN_RATE/s on one core)" \
+	"+ one \`synchronous=FULL\` WAL commit on the same disk ($COMMIT_MS ms: 200 one-row transactions, python3 sqlite3) = $floor certificates/s in sequence."
+echo
+best_pebble=0 best_minica=0
+for n in $CLIENTS; do
+	p=$(r "${RES[pebble,$n]}" orders_per_s) m=$(r "${RES[minica,$n]}" orders_per_s)
+	best_pebble=$(calc "($p > $best_pebble) ? $p : $best_pebble" 2)
+	best_minica=$(calc "($m > $best_minica) ? $m : $best_minica" 2)
+done
+met=$(awk "BEGIN { print ($best_minica >= $best_pebble) ? \"met\" : \"**not met**\" }")
+echo "| target | measured | |"
+echo "|---|---|---|"
+echo "| minica's best orders/s >= Pebble's best, same run | $best_minica vs $best_pebble | $met |"

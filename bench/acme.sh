@@ -14,7 +14,10 @@
 #   BENCH_QUICK=1           a few orders per point, to check the script
 #   BENCH_ACME_CLIENTS      the N to measure (default "1 4 16")
 #   BENCH_ACME_ORDERS       orders per point (default 200)
+#   BENCH_ACME_SERVERS      which of "minica pebble caddy" (default all three)
 #   BENCH_KEEP=1            keep the work folder (and the servers' logs)
+#   BENCH_ACME_PERF=PREFIX  perf record -g minica's server during its points,
+#                           into PREFIX.N.data (perf report -i PREFIX.N.data)
 set -euo pipefail
 : "${MINICA_BIN:?set MINICA_BIN}"
 PY=/usr/bin/python3	# Debian's, where python3-acme lives
@@ -134,7 +137,7 @@ declare -A DIR CA PID
 DIR[minica]=https://$MINICA_NAME:$MINICA_PORT/acme/directory CA[minica]=$MINICA_HOME/ca.crt PID[minica]=$MINICA_PID
 DIR[pebble]=https://$PEBBLE_NAME:$PEBBLE_PORT/dir CA[pebble]=$W/pebble/cert.pem PID[pebble]=$PEBBLE_PID
 DIR[caddy]=https://$CADDY_NAME:$CADDY_PORT/acme/local/directory CA[caddy]=$CADDY_ROOT PID[caddy]=$CADDY_PID
-SERVERS="minica pebble caddy"
+SERVERS=${BENCH_ACME_SERVERS:-minica pebble caddy}
 for s in $SERVERS; do
 	curl -fsS --max-time 10 --cacert "${CA[$s]}" "${DIR[$s]}" >/dev/null || die "$s: no directory at ${DIR[$s]}"
 done
@@ -149,14 +152,27 @@ declare -A RES SCPU
 CPU_MODEL=$(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -1)
 LOAD_START=$(cut -d' ' -f1-3 /proc/loadavg)
 log "bench acme: $(nproc) processors; load $LOAD_START; $ORDERS orders per point, N in $CLIENTS; work in $W"
+log "bench acme: pids minica $MINICA_PID, pebble $PEBBLE_PID, caddy $CADDY_PID"
 for n in $CLIENTS; do
 	for s in $SERVERS; do
 		log "  $s, $n clients"
+		perf_pid=
+		if [ "$s" = minica ] && [ -n "${BENCH_ACME_PERF:-}" ]; then
+			perf record -q -F 499 -g -p "${PID[$s]}" -o "$BENCH_ACME_PERF.$n.data" >"$W/perf.log" 2>&1 &
+			perf_pid=$!
+			sleep 1
+		fi
 		c0=$(cpu_ms "${PID[$s]}")
 		"$PY" "$here/acme_load.py" --directory "${DIR[$s]}" --ca "${CA[$s]}" --clients "$n" --count "$ORDERS" \
 			--label "$s" >"$W/load.json" 2>"$W/load.err" ||
 			{ cat "$W/load.err" "$W/load.json" >&2; tail -20 "$W/$s.log" >&2; die "$s with $n clients failed"; }
 		c1=$(cpu_ms "${PID[$s]}")
+		if [ -n "$perf_pid" ]; then
+			# perf record writes its file and exits 143 on SIGTERM (a
+			# background job of a script ignores SIGINT).
+			kill -TERM "$perf_pid"
+			wait "$perf_pid" || [ $? = 143 ] || { cat "$W/perf.log" >&2; die "perf record failed"; }
+		fi
 		RES[$s,$n]=$(cat "$W/load.json")
 		SCPU[$s,$n]=$((c1 - c0))
 		log "    ${RES[$s,$n]}"
@@ -211,6 +227,7 @@ echo
 echo "Floor per certificate: one P-256 signature by the intermediate ($sig_ms ms: \`openssl speed -elapsed ecdsap256\`, $SIGN_RATE/s on one core)" \
 	"+ one \`synchronous=FULL\` WAL commit on the same disk ($COMMIT_MS ms: 200 one-row transactions, python3 sqlite3) = $floor certificates/s in sequence."
 echo
+case " $SERVERS " in *" minica "*" pebble "* | *" pebble "*" minica "*) ;; *) exit 0 ;; esac
 best_pebble=0 best_minica=0
 for n in $CLIENTS; do
 	p=$(r "${RES[pebble,$n]}" orders_per_s) m=$(r "${RES[minica,$n]}" orders_per_s)

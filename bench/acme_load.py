@@ -3,9 +3,14 @@
 each with its own ES256 account, run complete orders against one ACME
 server and one JSON line reports orders/s and order latency.
 
+The N threads are spread over --procs processes (default min(N, number of
+processors)) so that Python's GIL does not make the generator itself the
+bottleneck; the parent process runs ONE HTTP server on --http-port that
+answers every http-01 token of every thread (the threads put each key
+authorization in a file in a private folder under /dev/shm).
+
 An order: a fresh P-256 key and CSR for one new name, newOrder, the
-http-01 challenge answered by ONE in-process HTTP server (all tokens, all
-threads, on --http-port), the authorization polled until valid, finalize,
+http-01 challenge answered by that server, the authorization polled until valid, finalize,
 the order polled until valid, the certificate downloaded.  Its latency is
 from newOrder to the downloaded chain.  Accounts are made before the clock
 starts.
@@ -19,15 +24,21 @@ Names: the K-th order of a run asks for o{K}.{--domain}, K from 0 to
 caller maps those names to 127.0.0.1 (bench/acme.sh: a private /etc/hosts).
 
 Usage: acme_load.py --directory URL --ca ROOT.pem --clients N --count M
-                    [--duration S] [--domain D] [--http-port 80] [--label L]
+                    [--duration S] [--procs P] [--domain D] [--http-port 80]
+                    [--poll-ms MS] [--label L]
+Exit 1 if any order failed (the JSON line says how many and the first).
 """
 import argparse
 import datetime
 import http.server
 import json
 import math
+import multiprocessing as mp
+import os
 import resource
+import shutil
 import sys
+import tempfile
 import threading
 import time
 
@@ -40,46 +51,61 @@ from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import NameOID
 
 
+TOKEN_CHARS = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_")
+PREFIX = "/.well-known/acme-challenge/"
+
+
 class Tokens(http.server.BaseHTTPRequestHandler):
-    """Serves /.well-known/acme-challenge/TOKEN from one shared dict."""
-    table = {}
-    lock = threading.Lock()
+    """Serves /.well-known/acme-challenge/TOKEN from the files the client
+    processes write into one folder (Tokens.folder), TOKEN the file name."""
+    folder = None
     protocol_version = "HTTP/1.0"
 
     def do_GET(self):  # noqa: N802 (http.server's name)
-        with Tokens.lock:
-            body = Tokens.table.get(self.path)
+        token = self.path[len(PREFIX):] if self.path.startswith(PREFIX) else ""
+        body = None
+        if token and set(token) <= TOKEN_CHARS:
+            try:
+                with open(os.path.join(Tokens.folder, token), "rb") as f:
+                    body = f.read()
+            except FileNotFoundError:
+                pass
         if body is None:
             self.send_error(404)
             return
-        data = body.encode()
         self.send_response(200)
         self.send_header("Content-Type", "text/plain")
-        self.send_header("Content-Length", str(len(data)))
+        self.send_header("Content-Length", str(len(body)))
         self.end_headers()
-        self.wfile.write(data)
+        self.wfile.write(body)
 
     def log_message(self, *args):
         pass
 
 
-class Run:
-    """What the threads share: the name counter, the stop rule, results."""
+def token_put(folder, token, validation):
+    tmp = os.path.join(folder, "." + token)
+    with open(tmp, "w") as f:
+        f.write(validation)
+    os.replace(tmp, os.path.join(folder, token))
+
+
+class Shared:
+    """What every client process shares: the name counter and the stop rule."""
 
     def __init__(self, args):
         self.args = args
-        self.lock = threading.Lock()
-        self.next = 0
-        self.latencies = []
-        self.errors = []
-        self.deadline = None
+        self.next = mp.Value("q", 0)
+        self.deadline = mp.Value("d", 0.0)  # time.time(); 0: none
+        self.go = mp.Event()
+        self.results = mp.Queue()
 
     def take(self):
-        with self.lock:
-            if self.next >= self.args.count or (self.deadline and time.monotonic() >= self.deadline):
+        with self.next.get_lock():
+            if self.next.value >= self.args.count or (self.deadline.value and time.time() >= self.deadline.value):
                 return None
-            k = self.next
-            self.next += 1
+            k = self.next.value
+            self.next.value += 1
             return k
 
 
@@ -126,12 +152,11 @@ def one_order(c, args, name):
             raise RuntimeError(f"{name}: the server reused an authorization; the bench wants fresh ones")
         chall = next(ch for ch in authzr.body.challenges if isinstance(ch.chall, challenges.HTTP01))
         response, validation = chall.response_and_validation(c.net.key)
-        with Tokens.lock:
-            Tokens.table[chall.chall.path] = validation
+        token = chall.chall.encode("token")
+        token_put(args.tokens, token, validation)
         c.answer_challenge(chall, response)
         body = poll(c, authzr.uri, lambda b: b["status"] != "pending", deadline, poll_s)
-        with Tokens.lock:
-            Tokens.table.pop(chall.chall.path, None)
+        os.unlink(os.path.join(args.tokens, token))
         if body["status"] != "valid":
             raise RuntimeError(f"{name}: authorization {body['status']}: {json.dumps(body)[:300]}")
     csr = messages.CertificateRequest(csr=jose.ComparableX509(
@@ -151,22 +176,41 @@ def one_order(c, args, name):
         raise RuntimeError(f"{name}: the certificate names {san.get_values_for_type(x509.DNSName)}")
 
 
-def worker(run, c, start):
-    start.wait()
+def worker(shared, c, latencies, errors, lock):
     while True:
-        k = run.take()
+        k = shared.take()
         if k is None:
             return
         t0 = time.monotonic()
         try:
-            one_order(c, run.args, f"o{k}.{run.args.domain}")
+            one_order(c, shared.args, f"o{k}.{shared.args.domain}")
         except Exception as e:  # noqa: BLE001 (an error is a result here)
-            with run.lock:
-                run.errors.append(f"{type(e).__name__}: {e}"[:400])
+            with lock:
+                errors.append(f"{type(e).__name__}: {e}"[:400])
             continue
-        t = time.monotonic() - t0
-        with run.lock:
-            run.latencies.append(t)
+        with lock:
+            latencies.append(time.monotonic() - t0)
+
+
+def client_process(shared, nthreads):
+    """One process of the load generator: its own accounts, threads, results."""
+    latencies, errors, lock = [], [], threading.Lock()
+    try:
+        clients = [make_client(shared.args) for _ in range(nthreads)]
+    except Exception as e:  # noqa: BLE001
+        shared.results.put(("failed", f"making an account: {type(e).__name__}: {e}"[:400]))
+        return
+    shared.results.put(("ready", None))
+    shared.go.wait()
+    ru0 = resource.getrusage(resource.RUSAGE_SELF)
+    threads = [threading.Thread(target=worker, args=(shared, c, latencies, errors, lock)) for c in clients]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    ru1 = resource.getrusage(resource.RUSAGE_SELF)
+    cpu = (ru1.ru_utime - ru0.ru_utime) + (ru1.ru_stime - ru0.ru_stime)
+    shared.results.put(("done", (latencies, errors, cpu)))
 
 
 def percentile(sorted_values, p):
@@ -188,44 +232,64 @@ def main():
     ap.add_argument("--http-port", type=int, default=80)
     ap.add_argument("--poll-ms", type=float, default=20)
     ap.add_argument("--timeout", type=int, default=60)
+    ap.add_argument("--procs", type=int, default=0,
+                    help="client processes the N threads are spread over (default min(N, processors)): the GIL")
     ap.add_argument("--label", default="")
     args = ap.parse_args()
     if args.clients < 1 or args.count < 1:
         ap.error("--clients and --count must be at least 1")
 
+    procs = args.procs or min(args.clients, os.cpu_count() or 1)
+    procs = max(1, min(procs, args.clients))
+    args.tokens = tempfile.mkdtemp(prefix="acme-load.", dir="/dev/shm" if os.path.isdir("/dev/shm") else None)
+    Tokens.folder = args.tokens
     httpd = http.server.ThreadingHTTPServer(("127.0.0.1", args.http_port), Tokens)
     httpd.daemon_threads = True
     threading.Thread(target=httpd.serve_forever, daemon=True).start()
 
-    run = Run(args)
-    clients = [make_client(args) for _ in range(args.clients)]
-    start = threading.Barrier(args.clients + 1)
-    threads = [threading.Thread(target=worker, args=(run, c, start)) for c in clients]
-    for t in threads:
-        t.start()
+    shared = Shared(args)
+    ctx = mp.get_context("fork")
+    children = [ctx.Process(target=client_process, args=(shared, args.clients // procs + (i < args.clients % procs)))
+                for i in range(procs)]
+    for p in children:
+        p.start()
+    failed = []
+    for _ in children:
+        kind, what = shared.results.get(timeout=args.timeout)
+        if kind != "ready":
+            failed.append(what)
+    if failed:
+        shared.deadline.value = time.time()
     ru0 = resource.getrusage(resource.RUSAGE_SELF)
     t0 = time.monotonic()
     if args.duration > 0:
-        run.deadline = t0 + args.duration
-    start.wait()
-    for t in threads:
-        t.join()
+        shared.deadline.value = time.time() + args.duration
+    shared.go.set()
+    lat, errors, cpu = [], list(failed), 0.0
+    for _ in range(len(children) - len(failed)):
+        kind, what = shared.results.get()
+        lat.extend(what[0])
+        errors.extend(what[1])
+        cpu += what[2]
     wall = time.monotonic() - t0
     ru1 = resource.getrusage(resource.RUSAGE_SELF)
+    cpu += (ru1.ru_utime - ru0.ru_utime) + (ru1.ru_stime - ru0.ru_stime)
+    for p in children:
+        p.join()
     httpd.shutdown()
-
-    lat = sorted(run.latencies)
+    shutil.rmtree(args.tokens, ignore_errors=True)
+    lat.sort()
     out = {
-        "label": args.label, "clients": args.clients, "orders": len(lat), "errors": len(run.errors),
+        "label": args.label, "clients": args.clients, "orders": len(lat), "errors": len(errors),
         "seconds": round(wall, 3), "orders_per_s": round(len(lat) / wall, 2) if wall > 0 else None,
         "p50_ms": round(percentile(lat, 50) * 1e3, 1) if lat else None,
         "p99_ms": round(percentile(lat, 99) * 1e3, 1) if lat else None,
-        "client_cpu_s": round((ru1.ru_utime - ru0.ru_utime) + (ru1.ru_stime - ru0.ru_stime), 2),
-        "first_error": run.errors[0] if run.errors else None,
+        "client_cpu_s": round(cpu, 2), "client_procs": procs,
+        "first_error": errors[0] if errors else None,
         "at": datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"),
     }
     print(json.dumps(out), flush=True)
-    return 1 if run.errors or not lat else 0
+    return 1 if errors or not lat else 0
 
 
 if __name__ == "__main__":

@@ -14,10 +14,11 @@
 #   BENCH_QUICK=1           a few orders per point, to check the script
 #   BENCH_ACME_CLIENTS      the N to measure (default "1 4 16")
 #   BENCH_ACME_ORDERS       orders per point (default 200)
+#   BENCH_ACME_ROUNDS       rounds over all points (default 3; the median is reported)
 #   BENCH_ACME_SERVERS      which of "minica pebble caddy" (default all three)
 #   BENCH_KEEP=1            keep the work folder (and the servers' logs)
 #   BENCH_ACME_PERF=PREFIX  perf record -g minica's server during its points,
-#                           into PREFIX.N.data (perf report -i PREFIX.N.data)
+#                           into PREFIX.N.ROUND.data (perf report -i PREFIX.N.data)
 set -euo pipefail
 : "${MINICA_BIN:?set MINICA_BIN}"
 PY=/usr/bin/python3	# Debian's, where python3-acme lives
@@ -35,9 +36,9 @@ ip link set lo up
 here=$(cd "$(dirname "$0")" && pwd)
 QUICK=${BENCH_QUICK:-0}
 if [ "$QUICK" = 1 ]; then
-	CLIENTS=${BENCH_ACME_CLIENTS:-"1 4"} ORDERS=${BENCH_ACME_ORDERS:-8}
+	CLIENTS=${BENCH_ACME_CLIENTS:-"1 4"} ORDERS=${BENCH_ACME_ORDERS:-8} ROUNDS=${BENCH_ACME_ROUNDS:-1}
 else
-	CLIENTS=${BENCH_ACME_CLIENTS:-"1 4 16"} ORDERS=${BENCH_ACME_ORDERS:-200}
+	CLIENTS=${BENCH_ACME_CLIENTS:-"1 4 16"} ORDERS=${BENCH_ACME_ORDERS:-200} ROUNDS=${BENCH_ACME_ROUNDS:-3}
 fi
 # On disk like a real CA home (not tmpfs): minica's commits are fsyncs.
 W=$(mktemp -d /var/tmp/minica-bench-acme.XXXXXX)
@@ -146,36 +147,39 @@ done
 TICK=$(getconf CLK_TCK)
 cpu_ms() { sed 's/.*) //' "/proc/$1/stat" | awk -v t="$TICK" '{ printf "%.0f\n", ($12 + $13) * 1000 / t }'; }
 
-# ---- the points: for each N, each server in turn (so machine noise
-# spreads over all three), a fresh set of names each time.
-declare -A RES SCPU
+# ---- the points: ROUNDS rounds; in each, for each N, each server in turn
+# (so machine noise spreads over all three), a fresh set of names each time.
+# One JSON line per run into results.jsonl, the server's CPU time added.
 CPU_MODEL=$(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -1)
 LOAD_START=$(cut -d' ' -f1-3 /proc/loadavg)
-log "bench acme: $(nproc) processors; load $LOAD_START; $ORDERS orders per point, N in $CLIENTS; work in $W"
+log "bench acme: $(nproc) processors; load $LOAD_START; $ORDERS orders per point, N in $CLIENTS, $ROUNDS rounds; work in $W"
 log "bench acme: pids minica $MINICA_PID, pebble $PEBBLE_PID, caddy $CADDY_PID"
-for n in $CLIENTS; do
-	for s in $SERVERS; do
-		log "  $s, $n clients"
-		perf_pid=
-		if [ "$s" = minica ] && [ -n "${BENCH_ACME_PERF:-}" ]; then
-			perf record -q -F 499 -g -p "${PID[$s]}" -o "$BENCH_ACME_PERF.$n.data" >"$W/perf.log" 2>&1 &
-			perf_pid=$!
-			sleep 1
-		fi
-		c0=$(cpu_ms "${PID[$s]}")
-		"$PY" "$here/acme_load.py" --directory "${DIR[$s]}" --ca "${CA[$s]}" --clients "$n" --count "$ORDERS" \
-			--label "$s" >"$W/load.json" 2>"$W/load.err" ||
-			{ cat "$W/load.err" "$W/load.json" >&2; tail -20 "$W/$s.log" >&2; die "$s with $n clients failed"; }
-		c1=$(cpu_ms "${PID[$s]}")
-		if [ -n "$perf_pid" ]; then
-			# perf record writes its file and exits 143 on SIGTERM (a
-			# background job of a script ignores SIGINT).
-			kill -TERM "$perf_pid"
-			wait "$perf_pid" || [ $? = 143 ] || { cat "$W/perf.log" >&2; die "perf record failed"; }
-		fi
-		RES[$s,$n]=$(cat "$W/load.json")
-		SCPU[$s,$n]=$((c1 - c0))
-		log "    ${RES[$s,$n]}"
+: >"$W/results.jsonl"
+for round in $(seq 1 "$ROUNDS"); do
+	for n in $CLIENTS; do
+		for s in $SERVERS; do
+			log "  round $round: $s, $n clients"
+			perf_pid=
+			if [ "$s" = minica ] && [ -n "${BENCH_ACME_PERF:-}" ]; then
+				perf record -q -F 499 -g -p "${PID[$s]}" -o "$BENCH_ACME_PERF.$n.$round.data" >"$W/perf.log" 2>&1 &
+				perf_pid=$!
+				sleep 1
+			fi
+			c0=$(cpu_ms "${PID[$s]}")
+			"$PY" "$here/acme_load.py" --directory "${DIR[$s]}" --ca "${CA[$s]}" --clients "$n" --count "$ORDERS" \
+				--label "$s" >"$W/load.json" 2>"$W/load.err" ||
+				{ cat "$W/load.err" "$W/load.json" >&2; tail -20 "$W/$s.log" >&2; die "$s with $n clients failed"; }
+			c1=$(cpu_ms "${PID[$s]}")
+			if [ -n "$perf_pid" ]; then
+				# perf record writes its file and exits 143 on SIGTERM (a
+				# background job of a script ignores SIGINT).
+				kill -TERM "$perf_pid"
+				wait "$perf_pid" || [ $? = 143 ] || { cat "$W/perf.log" >&2; die "perf record failed"; }
+			fi
+			"$PY" -c 'import json, sys; j = json.load(open(sys.argv[1])); j.update(server_cpu_ms=int(sys.argv[2]), round=int(sys.argv[3])); print(json.dumps(j))' \
+				"$W/load.json" "$((c1 - c0))" "$round" >>"$W/results.jsonl"
+			log "    $(tail -1 "$W/results.jsonl")"
+		done
 	done
 done
 LOAD_END=$(cut -d' ' -f1-3 /proc/loadavg)
@@ -203,38 +207,44 @@ EOF
 )
 
 # ---- the report
-r() { "$PY" -c 'import json, sys; v = json.loads(sys.argv[1]).get(sys.argv[2]); print("-" if v is None else v)' "$1" "$2"; }
-calc() { awk "BEGIN { printf \"%.${2:-2}f\", $1 }"; }
 echo
 echo "### ACME: complete orders (http-01), minica vs Pebble vs Caddy's acme_server"
 echo
 echo "Machine: $(nproc) processors, ${CPU_MODEL:-unknown CPU}, $(uname -r), pebble $(dpkg-query -W -f '${Version}' pebble 2>/dev/null || echo '?'), caddy $(caddy version | cut -d' ' -f1), python3-acme $(dpkg-query -W -f '${Version}' python3-acme 2>/dev/null || echo '?')."
-echo "Load average at start $LOAD_START, at end $LOAD_END. $ORDERS orders per point, each a new name, a new account per client."
+echo "Load average at start $LOAD_START, at end $LOAD_END. $ORDERS orders per point, each for a new name; each client its own account; $ROUNDS rounds."
 echo
-echo "| server | clients | orders/s | p50 | p99 | server CPU per order | load generator CPU per order | errors |"
-echo "|---|---:|---:|---:|---:|---:|---:|---:|"
-for n in $CLIENTS; do
-	for s in $SERVERS; do
-		j=${RES[$s,$n]}
-		orders=$(r "$j" orders)
-		echo "| $s | $n | $(r "$j" orders_per_s) | $(r "$j" p50_ms) ms | $(r "$j" p99_ms) ms |" \
-			"$(calc "${SCPU[$s,$n]} / $orders" 1) ms | $(calc "$(r "$j" client_cpu_s) * 1000 / $orders" 1) ms | $(r "$j" errors) |"
-	done
-done
-sig_ms=$(calc "1000 / $SIGN_RATE" 3)
-floor=$(calc "1000 / ($sig_ms + $COMMIT_MS)" 0)
-echo
-echo "Floor per certificate: one P-256 signature by the intermediate ($sig_ms ms: \`openssl speed -elapsed ecdsap256\`, $SIGN_RATE/s on one core)" \
-	"+ one \`synchronous=FULL\` WAL commit on the same disk ($COMMIT_MS ms: 200 one-row transactions, python3 sqlite3) = $floor certificates/s in sequence."
-echo
-case " $SERVERS " in *" minica "*" pebble "* | *" pebble "*" minica "*) ;; *) exit 0 ;; esac
-best_pebble=0 best_minica=0
-for n in $CLIENTS; do
-	p=$(r "${RES[pebble,$n]}" orders_per_s) m=$(r "${RES[minica,$n]}" orders_per_s)
-	best_pebble=$(calc "($p > $best_pebble) ? $p : $best_pebble" 2)
-	best_minica=$(calc "($m > $best_minica) ? $m : $best_minica" 2)
-done
-met=$(awk "BEGIN { print ($best_minica >= $best_pebble) ? \"met\" : \"**not met**\" }")
-echo "| target | measured | |"
-echo "|---|---|---|"
-echo "| minica's best orders/s >= Pebble's best, same run | $best_minica vs $best_pebble | $met |"
+"$PY" - "$W/results.jsonl" "$SIGN_RATE" "$COMMIT_MS" <<'EOF'
+import json, sys
+runs = [json.loads(l) for l in open(sys.argv[1])]
+sign_rate, commit_ms = float(sys.argv[2]), float(sys.argv[3])
+servers = list(dict.fromkeys(r["label"] for r in runs))
+clients = list(dict.fromkeys(r["clients"] for r in runs))
+print("| server | clients | orders/s (median round) | all rounds | p50 | p99 | server CPU per order | load generator CPU per order |")
+print("|---|---:|---:|---|---:|---:|---:|---:|")
+median = {}
+for n in clients:
+    for s in servers:
+        rs = sorted((r for r in runs if r["label"] == s and r["clients"] == n), key=lambda r: r["orders_per_s"])
+        m = rs[(len(rs) - 1) // 2]
+        median[s, n] = m["orders_per_s"]
+        print(f"| {s} | {n} | {m['orders_per_s']:.1f} | {', '.join('%.1f' % r['orders_per_s'] for r in rs)} |"
+              f" {m['p50_ms']:.0f} ms | {m['p99_ms']:.0f} ms | {m['server_cpu_ms'] / m['orders']:.1f} ms |"
+              f" {m['client_cpu_s'] * 1000 / m['orders']:.1f} ms |")
+sig_ms = 1000 / sign_rate
+print()
+print(f"Floor per certificate: one P-256 signature by the intermediate ({sig_ms:.3f} ms: `openssl speed -elapsed"
+      f" ecdsap256`, {sign_rate:.0f}/s on one core) + one `synchronous=FULL` WAL commit on the same disk"
+      f" ({commit_ms:.3f} ms: 200 one-row transactions, python3 sqlite3) = {1000 / (sig_ms + commit_ms):.0f}"
+      " certificates/s in sequence.")
+if "minica" in servers and "pebble" in servers:
+    print()
+    print("| target | measured | |")
+    print("|---|---|---|")
+    bm = max(median["minica", n] for n in clients)
+    bp = max(median["pebble", n] for n in clients)
+    print(f"| minica's best orders/s >= Pebble's best (medians, same run) | {bm:.1f} vs {bp:.1f} |"
+          f" {'met' if bm >= bp else '**not met**'} |")
+    for n in clients:
+        m, p = median["minica", n], median["pebble", n]
+        print(f"| the same with {n} clients | {m:.1f} vs {p:.1f} | {'met' if m >= p else '**not met**'} |")
+EOF

@@ -243,6 +243,10 @@ def main():
     procs = max(1, min(procs, args.clients))
     args.tokens = tempfile.mkdtemp(prefix="acme-load.", dir="/dev/shm" if os.path.isdir("/dev/shm") else None)
     Tokens.folder = args.tokens
+    # A listen backlog of 5 (socketserver's default) drops SYNs when many
+    # validations arrive at once, and the validator's retry comes a whole
+    # second later.
+    http.server.ThreadingHTTPServer.request_queue_size = 256
     httpd = http.server.ThreadingHTTPServer(("127.0.0.1", args.http_port), Tokens)
     httpd.daemon_threads = True
     threading.Thread(target=httpd.serve_forever, daemon=True).start()

@@ -18,6 +18,7 @@ struct acme_server {
 	struct acme_tls_pair *tls;
 	char *eab_dir;			/* the home's private/eab: EAB HMAC keys */
 	struct acme_validators *val;	/* worker.c */
+	struct acme_nonces *nonces;	/* nonce.c */
 };
 
 struct acme_resp {
@@ -97,6 +98,14 @@ int acme_order_refresh(struct acme_server *s, struct store_acme_order *o);
 /* worker.c: challenge validation on ACME_VALIDATORS threads of their own. */
 #define ACME_VALIDATORS 4
 #define ACME_VALIDATE_QUEUE 256		/* challenges waiting; past it, rateLimited */
+/* nonce.c: replay nonces in memory (RFC 8555 §6.5), safe from any thread.
+ * take returns 1 if v was issued and unused (and is now used up), else 0. */
+#define ACME_NONCE_LEN 24		/* 22 base64url characters of 128 bits, NUL */
+struct acme_nonces *acme_nonces_new(void);
+void acme_nonces_free(struct acme_nonces *n);
+int acme_nonce_new(struct acme_nonces *n, char out[ACME_NONCE_LEN]);
+int acme_nonce_take(struct acme_nonces *n, const char *v);
+
 int acme_validators_start(struct acme_server *s, const char *dbpath);
 void acme_validators_stop(struct acme_server *s);
 /* Marks the challenge processing (in the store and in *c) and queues it. */

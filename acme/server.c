@@ -10,8 +10,6 @@
 #include <arpa/inet.h>
 #include <netinet/in.h>
 
-#include <openssl/rand.h>
-
 #include "internal.h"
 
 struct conn {
@@ -76,19 +74,6 @@ acme_internal_error(struct acme_resp *r)
 	acme_resp_problem(r, &p);
 }
 
-static int
-new_nonce(struct acme_server *s, char out[32])
-{
-	unsigned char raw[16];
-	char *b64;
-
-	if (RAND_bytes(raw, sizeof(raw)) != 1 || (b64 = acme_b64url_encode(raw, sizeof(raw))) == NULL)
-		return -1;
-	snprintf(out, 32, "%s", b64);
-	free(b64);
-	return store_acme_nonce_add(s->db, out, time(NULL), ACME_NONCES_MAX);
-}
-
 static json_t *
 directory(const struct acme_server *s)
 {
@@ -138,7 +123,6 @@ check_post(struct acme_server *s, const char *path, const struct conn *c, int jw
     struct acme_problem *p)
 {
 	char url[1024];
-	int fresh;
 
 	if (acme_jws_parse(c->body.p != NULL ? c->body.p : "", c->body.len, &req->jws, p) < 0)
 		return -1;
@@ -147,9 +131,7 @@ check_post(struct acme_server *s, const char *path, const struct conn *c, int jw
 		return acme_problem_set(p, 401, "unauthorized", "the JWS url is not the URL requested (%s)", url), -1;
 	if (req->jws.nonce == NULL)
 		return acme_problem_set(p, 400, "badNonce", "the JWS has no nonce"), -1;
-	if ((fresh = store_acme_nonce_take(s->db, req->jws.nonce)) < 0)
-		return acme_problem_set(p, 500, "serverInternal", "cannot check the nonce"), -1;
-	if (fresh == 0)
+	if (!acme_nonce_take(s->nonces, req->jws.nonce))
 		return acme_problem_set(p, 400, "badNonce", "the nonce is unknown or was used before"), -1;
 	if (req->jws.jwk != NULL && !jwk_ok)
 		return acme_problem_set(p, 400, "malformed", "this request must be signed with the account's kid"), -1;
@@ -256,7 +238,7 @@ send_resp(struct acme_server *s, struct MHD_Connection *mc, struct acme_resp *r)
 {
 	struct MHD_Response *resp;
 	char *body = r->json != NULL ? json_dumps(r->json, JSON_INDENT(2)) : r->text;
-	char nonce[32], idx[600], num[16];
+	char nonce[ACME_NONCE_LEN], idx[600], num[16];
 	enum MHD_Result ret;
 
 	resp = MHD_create_response_from_buffer(body != NULL ? strlen(body) : 0, body != NULL ? body : "",
@@ -267,7 +249,7 @@ send_resp(struct acme_server *s, struct MHD_Connection *mc, struct acme_resp *r)
 		return MHD_NO;
 	if (r->ctype != NULL)
 		MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE, r->ctype);
-	if (new_nonce(s, nonce) == 0)
+	if (acme_nonce_new(s->nonces, nonce) == 0)
 		MHD_add_response_header(resp, "Replay-Nonce", nonce);
 	MHD_add_response_header(resp, MHD_HTTP_HEADER_CACHE_CONTROL, "no-store");
 	acme_url(s, idx, sizeof(idx), "/acme/directory");
@@ -360,7 +342,7 @@ acme_server_start(const struct acme_config *cfg, const char *dbpath)
 		mc_seterr("listen address '%s' is not an IP address", cfg->listen_addr);
 		goto fail;
 	}
-	if ((s->db = store_open(dbpath, 0)) == NULL || acme_tls_init(s, cfg->tls_cert_pem, cfg->tls_key_pem, tls) < 0 ||
+	if ((s->nonces = acme_nonces_new()) == NULL || (s->db = store_open(dbpath, 0)) == NULL || acme_tls_init(s, cfg->tls_cert_pem, cfg->tls_key_pem, tls) < 0 ||
 	    acme_validators_start(s, dbpath) < 0)
 		goto fail;
 	/* The EAB keys live next to the CA keys (eab.c says why). */
@@ -404,6 +386,7 @@ acme_server_stop(struct acme_server *s)
 	acme_validators_stop(s);
 	acme_tls_free(s);
 	store_close(s->db);
+	acme_nonces_free(s->nonces);
 	free(s->eab_dir);
 	free(s);
 }

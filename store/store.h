@@ -360,11 +360,6 @@ struct store_acme_origin {
 int store_acme_cert_origin(struct store *st, const char *serial, struct store_acme_origin *out);
 void store_acme_origin_free(struct store_acme_origin *o);
 
-/* Nonces: single use; only the newest keep are kept. */
-int store_acme_nonce_add(struct store *st, const char *nonce, time_t now, int keep);
-/* 1 if nonce was unused (and is now used up), 0 if not, -1 on error. */
-int store_acme_nonce_take(struct store *st, const char *nonce);
-
 /* External Account Binding (RFC 8555 §7.3.4): key ids and what each may
  * order.  The HMAC key is not in the store (acme/eab.c). */
 struct store_acme_eab {

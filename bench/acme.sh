@@ -161,7 +161,7 @@ for round in $(seq 1 "$ROUNDS"); do
 			log "  round $round: $s, $n clients"
 			perf_pid=
 			if [ "$s" = minica ] && [ -n "${BENCH_ACME_PERF:-}" ]; then
-				perf record -q -F 499 -g -p "${PID[$s]}" -o "$BENCH_ACME_PERF.$n.$round.data" >"$W/perf.log" 2>&1 &
+				perf record -q -F 499 --call-graph dwarf,16384 -p "${PID[$s]}" -o "$BENCH_ACME_PERF.$n.$round.data" >"$W/perf.log" 2>&1 &
 				perf_pid=$!
 				sleep 1
 			fi

@@ -132,10 +132,11 @@ def post_as_get(c, url):
     return c.net.post(url, None, new_nonce_url=c.directory["newNonce"])
 
 
-def poll(c, url, done, deadline, poll_s):
+def poll(c, url, done, deadline, poll_s, phases):
     """POST-as-GET url until done(json) says yes; the last json."""
     while True:
         body = post_as_get(c, url).json()
+        phases["polls"] += 1
         if done(body):
             return body
         if time.monotonic() > deadline:
@@ -144,9 +145,20 @@ def poll(c, url, done, deadline, poll_s):
 
 
 def one_order(c, args, name):
-    deadline = time.monotonic() + args.timeout
+    """One order from newOrder to the downloaded chain; how long each part took."""
+    t = time.monotonic()
+    deadline = t + args.timeout
     poll_s = args.poll_ms / 1000.0
+    phases = {"polls": 0}
+
+    def lap(part):
+        nonlocal t
+        now = time.monotonic()
+        phases[part] = phases.get(part, 0) + now - t
+        t = now
+
     orderr = c.new_order(csr_for(name))
+    lap("order")
     for authzr in orderr.authorizations:
         if authzr.body.status == messages.STATUS_VALID:
             raise RuntimeError(f"{name}: the server reused an authorization; the bench wants fresh ones")
@@ -155,7 +167,8 @@ def one_order(c, args, name):
         token = chall.chall.encode("token")
         token_put(args.tokens, token, validation)
         c.answer_challenge(chall, response)
-        body = poll(c, authzr.uri, lambda b: b["status"] != "pending", deadline, poll_s)
+        body = poll(c, authzr.uri, lambda b: b["status"] != "pending", deadline, poll_s, phases)
+        lap("validate")
         os.unlink(os.path.join(args.tokens, token))
         if body["status"] != "valid":
             raise RuntimeError(f"{name}: authorization {body['status']}: {json.dumps(body)[:300]}")
@@ -164,16 +177,19 @@ def one_order(c, args, name):
     body = c.net.post(orderr.body.finalize, csr, new_nonce_url=c.directory["newNonce"]).json()
     if body["status"] != "valid":
         body = poll(c, orderr.uri, lambda b: b["status"] not in ("pending", "ready", "processing"), deadline,
-                    poll_s)
+                    poll_s, phases)
+    lap("finalize")
     if body["status"] != "valid" or not body.get("certificate"):
         raise RuntimeError(f"{name}: order {body['status']}: {json.dumps(body)[:300]}")
     pem = post_as_get(c, body["certificate"]).text
+    lap("download")
     if pem.count("BEGIN CERTIFICATE") < 1:
         raise RuntimeError(f"{name}: the download is not a certificate chain")
     leaf = x509.load_pem_x509_certificate(pem.encode())
     san = leaf.extensions.get_extension_for_class(x509.SubjectAlternativeName).value
     if san.get_values_for_type(x509.DNSName) != [name]:
         raise RuntimeError(f"{name}: the certificate names {san.get_values_for_type(x509.DNSName)}")
+    return phases
 
 
 def worker(shared, c, latencies, errors, lock):
@@ -183,13 +199,13 @@ def worker(shared, c, latencies, errors, lock):
             return
         t0 = time.monotonic()
         try:
-            one_order(c, shared.args, f"o{k}.{shared.args.domain}")
+            phases = one_order(c, shared.args, f"o{k}.{shared.args.domain}")
         except Exception as e:  # noqa: BLE001 (an error is a result here)
             with lock:
                 errors.append(f"{type(e).__name__}: {e}"[:400])
             continue
         with lock:
-            latencies.append(time.monotonic() - t0)
+            latencies.append((time.monotonic() - t0, phases))
 
 
 def client_process(shared, nthreads):
@@ -282,13 +298,19 @@ def main():
         p.join()
     httpd.shutdown()
     shutil.rmtree(args.tokens, ignore_errors=True)
-    lat.sort()
+    parts = {}
+    for _, ph in lat:
+        for k, v in ph.items():
+            parts.setdefault(k, []).append(v)
+    lat = sorted(t for t, _ in lat)
     out = {
         "label": args.label, "clients": args.clients, "orders": len(lat), "errors": len(errors),
         "seconds": round(wall, 3), "orders_per_s": round(len(lat) / wall, 2) if wall > 0 else None,
         "p50_ms": round(percentile(lat, 50) * 1e3, 1) if lat else None,
         "p99_ms": round(percentile(lat, 99) * 1e3, 1) if lat else None,
         "client_cpu_s": round(cpu, 2), "client_procs": procs,
+        "median_ms": {k: round(percentile(sorted(v), 50) * 1e3, 1) for k, v in parts.items() if k != "polls"},
+        "polls_per_order": round(sum(parts.get("polls", [0])) / max(1, len(lat)), 2),
         "first_error": errors[0] if errors else None,
         "at": datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"),
     }

@@ -16,6 +16,8 @@
 #   BENCH_ACME_ORDERS       orders per point (default 200)
 #   BENCH_ACME_ROUNDS       rounds over all points (default 3; the median is reported)
 #   BENCH_ACME_SERVERS      which of "minica pebble caddy" (default all three)
+#   BENCH_ACME_BEFORE=BIN   also another minica build (its own CA home), as
+#                           server "minica-before": a change's effect, side by side
 #   BENCH_KEEP=1            keep the work folder (and the servers' logs)
 #   BENCH_ACME_PERF=PREFIX  perf record -g minica's server during its points,
 #                           into PREFIX.N.ROUND.data (perf report -i PREFIX.N.data)
@@ -40,13 +42,13 @@ if [ "$QUICK" = 1 ]; then
 else
 	CLIENTS=${BENCH_ACME_CLIENTS:-"1 4 16"} ORDERS=${BENCH_ACME_ORDERS:-200} ROUNDS=${BENCH_ACME_ROUNDS:-3}
 fi
+ORDER_TIMEOUT=20	# seconds for one order, every request of it included
 # On disk like a real CA home (not tmpfs): minica's commits are fsyncs.
 W=$(mktemp -d /var/tmp/minica-bench-acme.XXXXXX)
-PIDS=()
+declare -A DIR CA PID	# by server: directory URL, what its TLS chain verifies against, process
 cleanup() {
-	local p
-	for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null || true; done
-	for p in "${PIDS[@]}"; do wait "$p" 2>/dev/null || true; done
+	local s
+	for s in "${!PID[@]}"; do stop_server "$s"; done
 	if [ "${BENCH_KEEP:-0}" = 1 ]; then echo "bench acme: kept $W" >&2; else rm -rf "$W"; fi
 }
 trap cleanup EXIT
@@ -75,7 +77,16 @@ wait_port() {
 	die "$1 did not listen on port $2 within 30 s"
 }
 
-# ---- minica: a fresh CA home on disk, [acme] eab = no, http-01 on port 80
+# ---- the three servers, each started by start_NAME (again after a point
+# that failed: see below); PID[NAME] is its process.
+stop_server() {
+	[ -n "${PID[$1]:-}" ] || return 0
+	kill "${PID[$1]}" 2>/dev/null || true
+	wait "${PID[$1]}" 2>/dev/null || true
+	PID[$1]=
+}
+
+# minica: a fresh CA home on disk, [acme] eab = no, http-01 on port 80
 MINICA_PORT=14001
 printf 'bench acme passphrase, not a secret\n' >"$W/pass"
 printf 'bench acme root passphrase, not a secret\n' >"$W/rootpass"
@@ -84,12 +95,32 @@ export MINICA_HOME=$W/minica
 	>"$W/minica-init.log" 2>&1 || { cat "$W/minica-init.log" >&2; die "minica init failed"; }
 printf '\n[acme]\nhostname = %s\nlisten = 127.0.0.1:%s\neab = no\nhttp01_port = 80\n' "$MINICA_NAME" "$MINICA_PORT" \
 	>>"$MINICA_HOME/minica.conf"
-"$MINICA_BIN" acme serve --passphrase-file "$W/pass" >"$W/minica.log" 2>&1 &
-MINICA_PID=$!
-PIDS+=("$MINICA_PID")
-wait_port minica "$MINICA_PORT" "$MINICA_PID" "$W/minica.log"
+DIR[minica]=https://$MINICA_NAME:$MINICA_PORT/acme/directory CA[minica]=$MINICA_HOME/ca.crt
+start_minica() {
+	"$MINICA_BIN" acme serve --passphrase-file "$W/pass" >>"$W/minica.log" 2>&1 &
+	PID[minica]=$!
+	wait_port minica "$MINICA_PORT" "${PID[minica]}" "$W/minica.log"
+}
 
-# ---- Pebble: its WFE's TLS certificate made here, VA on port 80
+# BENCH_ACME_BEFORE: the same set-up for another build, port 14003
+BEFORE_PORT=14003
+start_minica_before() {
+	MINICA_HOME=$W/minica-before "$BENCH_ACME_BEFORE" acme serve --passphrase-file "$W/pass" \
+		>>"$W/minica-before.log" 2>&1 &
+	PID[minica-before]=$!
+	wait_port minica-before "$BEFORE_PORT" "${PID[minica-before]}" "$W/minica-before.log"
+}
+if [ -n "${BENCH_ACME_BEFORE:-}" ]; then
+	[ -x "$BENCH_ACME_BEFORE" ] || die "BENCH_ACME_BEFORE: '$BENCH_ACME_BEFORE' is not a program"
+	MINICA_HOME=$W/minica-before "$BENCH_ACME_BEFORE" init --domain example.test --passphrase-file "$W/pass" \
+		--root-passphrase-file "$W/rootpass" >"$W/minica-before-init.log" 2>&1 ||
+		{ cat "$W/minica-before-init.log" >&2; die "minica init (BENCH_ACME_BEFORE) failed"; }
+	printf '\n[acme]\nhostname = %s\nlisten = 127.0.0.1:%s\neab = no\nhttp01_port = 80\n' "$MINICA_NAME" \
+		"$BEFORE_PORT" >>"$W/minica-before/minica.conf"
+	DIR[minica-before]=https://$MINICA_NAME:$BEFORE_PORT/acme/directory CA[minica-before]=$W/minica-before/ca.crt
+fi
+
+# Pebble: its WFE's TLS certificate made here, VA on port 80
 PEBBLE_PORT=14000
 mkdir "$W/pebble"
 openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 2 -subj "/CN=bench pebble" \
@@ -100,13 +131,15 @@ cat >"$W/pebble/config.json" <<EOF
   "certificate": "$W/pebble/cert.pem", "privateKey": "$W/pebble/key.pem",
   "httpPort": 80, "tlsPort": 5001, "ocspResponderURL": "", "externalAccountBindingRequired": false } }
 EOF
-PEBBLE_VA_NOSLEEP=1 PEBBLE_WFE_NONCEREJECT=0 pebble -config "$W/pebble/config.json" -strict=false \
-	>"$W/pebble.log" 2>&1 &
-PEBBLE_PID=$!
-PIDS+=("$PEBBLE_PID")
-wait_port pebble "$PEBBLE_PORT" "$PEBBLE_PID" "$W/pebble.log"
+DIR[pebble]=https://$PEBBLE_NAME:$PEBBLE_PORT/dir CA[pebble]=$W/pebble/cert.pem
+start_pebble() {
+	PEBBLE_VA_NOSLEEP=1 PEBBLE_WFE_NONCEREJECT=0 pebble -config "$W/pebble/config.json" -strict=false \
+		>>"$W/pebble.log" 2>&1 &
+	PID[pebble]=$!
+	wait_port pebble "$PEBBLE_PORT" "${PID[pebble]}" "$W/pebble.log"
+}
 
-# ---- Caddy: acme_server on its own site, its internal CA in a temp data dir
+# Caddy: acme_server on its own site, its internal CA in a temp data dir
 CADDY_PORT=14002
 mkdir -p "$W/caddy/data" "$W/caddy/home"
 cat >"$W/caddy/Caddyfile" <<EOF
@@ -125,21 +158,23 @@ $CADDY_NAME {
 	acme_server
 }
 EOF
-HOME=$W/caddy/home XDG_DATA_HOME=$W/caddy/data XDG_CONFIG_HOME=$W/caddy/home \
-	caddy run --config "$W/caddy/Caddyfile" --adapter caddyfile >"$W/caddy.log" 2>&1 &
-CADDY_PID=$!
-PIDS+=("$CADDY_PID")
-wait_port caddy "$CADDY_PORT" "$CADDY_PID" "$W/caddy.log"
 CADDY_ROOT=$W/caddy/data/pki/authorities/local/root.crt
-for _ in $(seq 1 50); do [ -s "$CADDY_ROOT" ] && break; sleep 0.2; done
-[ -s "$CADDY_ROOT" ] || die "Caddy made no root at $CADDY_ROOT"
+DIR[caddy]=https://$CADDY_NAME:$CADDY_PORT/acme/local/directory CA[caddy]=$CADDY_ROOT
+start_caddy() {
+	HOME=$W/caddy/home XDG_DATA_HOME=$W/caddy/data XDG_CONFIG_HOME=$W/caddy/home \
+		caddy run --config "$W/caddy/Caddyfile" --adapter caddyfile >>"$W/caddy.log" 2>&1 &
+	PID[caddy]=$!
+	wait_port caddy "$CADDY_PORT" "${PID[caddy]}" "$W/caddy.log"
+	for _ in $(seq 1 50); do [ -s "$CADDY_ROOT" ] && break; sleep 0.2; done
+	[ -s "$CADDY_ROOT" ] || die "Caddy made no root at $CADDY_ROOT"
+}
 
-declare -A DIR CA PID
-DIR[minica]=https://$MINICA_NAME:$MINICA_PORT/acme/directory CA[minica]=$MINICA_HOME/ca.crt PID[minica]=$MINICA_PID
-DIR[pebble]=https://$PEBBLE_NAME:$PEBBLE_PORT/dir CA[pebble]=$W/pebble/cert.pem PID[pebble]=$PEBBLE_PID
-DIR[caddy]=https://$CADDY_NAME:$CADDY_PORT/acme/local/directory CA[caddy]=$CADDY_ROOT PID[caddy]=$CADDY_PID
 SERVERS=${BENCH_ACME_SERVERS:-minica pebble caddy}
+[ -n "${BENCH_ACME_BEFORE:-}" ] && SERVERS="$SERVERS minica-before"
 for s in $SERVERS; do
+	case $s in minica | pebble | caddy | minica-before) ;;
+	*) die "BENCH_ACME_SERVERS: '$s' is not minica, pebble or caddy" ;; esac
+	"start_${s/-/_}"
 	curl -fsS --max-time 10 --cacert "${CA[$s]}" "${DIR[$s]}" >/dev/null || die "$s: no directory at ${DIR[$s]}"
 done
 
@@ -153,32 +188,47 @@ cpu_ms() { sed 's/.*) //' "/proc/$1/stat" | awk -v t="$TICK" '{ printf "%.0f\n",
 CPU_MODEL=$(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -1)
 LOAD_START=$(cut -d' ' -f1-3 /proc/loadavg)
 log "bench acme: $(nproc) processors; load $LOAD_START; $ORDERS orders per point, N in $CLIENTS, $ROUNDS rounds; work in $W"
-log "bench acme: pids minica $MINICA_PID, pebble $PEBBLE_PID, caddy $CADDY_PID"
+log "bench acme: pids $(for s in $SERVERS; do printf '%s %s, ' "$s" "${PID[$s]}"; done)"
 : >"$W/results.jsonl"
+# run_point SERVER N ROUND: one run into results.jsonl; 1 if orders failed.
+run_point() {
+	local s=$1 n=$2 round=$3 perf_pid='' c0 c1 rc=0
+	if [ "$s" = minica ] && [ -n "${BENCH_ACME_PERF:-}" ]; then
+		perf record -q -F 499 --call-graph dwarf,16384 -p "${PID[$s]}" -o "$BENCH_ACME_PERF.$n.$round.data" \
+			>"$W/perf.log" 2>&1 &
+		perf_pid=$!
+		sleep 1
+	fi
+	c0=$(cpu_ms "${PID[$s]}")
+	"$PY" "$here/acme_load.py" --directory "${DIR[$s]}" --ca "${CA[$s]}" --clients "$n" --count "$ORDERS" \
+		--timeout "$ORDER_TIMEOUT" --label "$s" >"$W/load.json" 2>"$W/load.err" || rc=1
+	c1=$(cpu_ms "${PID[$s]}")
+	if [ -n "$perf_pid" ]; then
+		# perf record writes its file and exits 143 on SIGTERM (a
+		# background job of a script ignores SIGINT).
+		kill -TERM "$perf_pid"
+		wait "$perf_pid" || [ $? = 143 ] || { cat "$W/perf.log" >&2; die "perf record failed"; }
+	fi
+	[ -s "$W/load.json" ] || { cat "$W/load.err" >&2; die "the load generator failed against $s"; }
+	"$PY" -c 'import json, sys; j = json.load(open(sys.argv[1])); j.update(server_cpu_ms=int(sys.argv[2]), round=int(sys.argv[3])); print(json.dumps(j))' \
+		"$W/load.json" "$((c1 - c0))" "$round" >>"$W/results.jsonl"
+	log "    $(tail -1 "$W/results.jsonl")"
+	return $rc
+}
+
+# A run where orders failed (a server that stopped answering: Pebble 2.4
+# did, with 16 clients) is kept in the report, the server restarted and
+# the point run once more.
 for round in $(seq 1 "$ROUNDS"); do
 	for n in $CLIENTS; do
 		for s in $SERVERS; do
 			log "  round $round: $s, $n clients"
-			perf_pid=
-			if [ "$s" = minica ] && [ -n "${BENCH_ACME_PERF:-}" ]; then
-				perf record -q -F 499 --call-graph dwarf,16384 -p "${PID[$s]}" -o "$BENCH_ACME_PERF.$n.$round.data" >"$W/perf.log" 2>&1 &
-				perf_pid=$!
-				sleep 1
-			fi
-			c0=$(cpu_ms "${PID[$s]}")
-			"$PY" "$here/acme_load.py" --directory "${DIR[$s]}" --ca "${CA[$s]}" --clients "$n" --count "$ORDERS" \
-				--label "$s" >"$W/load.json" 2>"$W/load.err" ||
-				{ cat "$W/load.err" "$W/load.json" >&2; tail -20 "$W/$s.log" >&2; die "$s with $n clients failed"; }
-			c1=$(cpu_ms "${PID[$s]}")
-			if [ -n "$perf_pid" ]; then
-				# perf record writes its file and exits 143 on SIGTERM (a
-				# background job of a script ignores SIGINT).
-				kill -TERM "$perf_pid"
-				wait "$perf_pid" || [ $? = 143 ] || { cat "$W/perf.log" >&2; die "perf record failed"; }
-			fi
-			"$PY" -c 'import json, sys; j = json.load(open(sys.argv[1])); j.update(server_cpu_ms=int(sys.argv[2]), round=int(sys.argv[3])); print(json.dumps(j))' \
-				"$W/load.json" "$((c1 - c0))" "$round" >>"$W/results.jsonl"
-			log "    $(tail -1 "$W/results.jsonl")"
+			run_point "$s" "$n" "$round" && continue
+			log "  $s: orders failed (above); restarting it and running the point again"
+			tail -5 "$W/$s.log" >&2
+			stop_server "$s"
+			"start_${s/-/_}"
+			run_point "$s" "$n" "$round" || log "  $s: orders failed again"
 		done
 	done
 done
@@ -224,12 +274,41 @@ print("|---|---:|---:|---|---:|---:|---:|---:|")
 median = {}
 for n in clients:
     for s in servers:
-        rs = sorted((r for r in runs if r["label"] == s and r["clients"] == n), key=lambda r: r["orders_per_s"])
+        rs = sorted((r for r in runs if r["label"] == s and r["clients"] == n and r["errors"] == 0),
+                    key=lambda r: r["orders_per_s"])
+        if not rs:
+            median[s, n] = 0.0
+            print(f"| {s} | {n} | failed | | | | | |")
+            continue
         m = rs[(len(rs) - 1) // 2]
         median[s, n] = m["orders_per_s"]
         print(f"| {s} | {n} | {m['orders_per_s']:.1f} | {', '.join('%.1f' % r['orders_per_s'] for r in rs)} |"
               f" {m['p50_ms']:.0f} ms | {m['p99_ms']:.0f} ms | {m['server_cpu_ms'] / m['orders']:.1f} ms |"
               f" {m['client_cpu_s'] * 1000 / m['orders']:.1f} ms |")
+print()
+print("Median time of each part of an order in those median runs (ms: newOrder with its authorization;"
+      " challenge to a valid authorization, polls included; finalize to a valid order; download),"
+      " polls per order, and the key that signed the leaves:")
+print()
+print("| server | clients | newOrder | validation | finalize | download | polls | issuer key |")
+print("|---|---:|---:|---:|---:|---:|---:|---|")
+for n in clients:
+    for s in servers:
+        rs = sorted((r for r in runs if r["label"] == s and r["clients"] == n and r["errors"] == 0),
+                    key=lambda r: r["orders_per_s"])
+        if rs:
+            m = rs[(len(rs) - 1) // 2]
+            ph = m.get("median_ms", {})
+            print(f"| {s} | {n} | {ph.get('order', 0):.0f} | {ph.get('validate', 0):.0f} | {ph.get('finalize', 0):.0f} |"
+                  f" {ph.get('download', 0):.0f} | {m.get('polls_per_order', 0):.2f} | {', '.join(m.get('issuer_key', []))} |")
+failed = [r for r in runs if r["errors"]]
+if failed:
+    print()
+    print("Runs where orders failed (left out of the medians; the server was restarted and the point run again):")
+    print()
+    for r in failed:
+        print(f"- {r['label']}, {r['clients']} clients, round {r['round']}: {r['errors']} of"
+              f" {r['errors'] + r['orders']} orders failed; first: `{(r['first_error'] or '')[:160]}`")
 sig_ms = 1000 / sign_rate
 print()
 print(f"Floor per certificate: one P-256 signature by the intermediate ({sig_ms:.3f} ms: `openssl speed -elapsed"

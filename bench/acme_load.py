@@ -189,7 +189,20 @@ def one_order(c, args, name):
     san = leaf.extensions.get_extension_for_class(x509.SubjectAlternativeName).value
     if san.get_values_for_type(x509.DNSName) != [name]:
         raise RuntimeError(f"{name}: the certificate names {san.get_values_for_type(x509.DNSName)}")
+    phases["issuer"] = issuer_key(pem)
     return phases
+
+
+def issuer_key(pem):
+    """What signed the leaf: the second certificate's key, as 'EC secp256r1' or 'RSA 2048'."""
+    end = "-----END CERTIFICATE-----"
+    chain = [x509.load_pem_x509_certificate((b + end).encode()) for b in pem.split(end) if "BEGIN" in b]
+    if len(chain) < 2:
+        return "?"
+    k = chain[1].public_key()
+    if isinstance(k, ec.EllipticCurvePublicKey):
+        return f"EC {k.curve.name}"
+    return f"{type(k).__name__.replace('_', '').replace('PublicKey', '')} {getattr(k, 'key_size', '')}".strip()
 
 
 def worker(shared, c, latencies, errors, lock):
@@ -299,7 +312,9 @@ def main():
     httpd.shutdown()
     shutil.rmtree(args.tokens, ignore_errors=True)
     parts = {}
+    issuers = set()
     for _, ph in lat:
+        issuers.add(ph.pop("issuer", "?"))
         for k, v in ph.items():
             parts.setdefault(k, []).append(v)
     lat = sorted(t for t, _ in lat)
@@ -310,6 +325,7 @@ def main():
         "p99_ms": round(percentile(lat, 99) * 1e3, 1) if lat else None,
         "client_cpu_s": round(cpu, 2), "client_procs": procs,
         "median_ms": {k: round(percentile(sorted(v), 50) * 1e3, 1) for k, v in parts.items() if k != "polls"},
+        "issuer_key": sorted(issuers),
         "polls_per_order": round(sum(parts.get("polls", [0])) / max(1, len(lat)), 2),
         "first_error": errors[0] if errors else None,
         "at": datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"),

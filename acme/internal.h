@@ -8,6 +8,8 @@
 
 #include "acme.h"
 
+#define ACME_KEY_CACHE 64		/* account keys kept parsed */
+
 struct acme_server {
 	struct MHD_Daemon *daemon;
 	struct store *db;		/* used on the daemon's one thread only */
@@ -19,6 +21,14 @@ struct acme_server {
 	char *eab_dir;			/* the home's private/eab: EAB HMAC keys */
 	struct acme_validators *val;	/* worker.c */
 	struct acme_nonces *nonces;	/* nonce.c */
+	/* Account keys made from their stored JWK, by account and JWK text
+	 * (a keyChange misses); the daemon's one thread only. */
+	struct acme_key_slot {
+		int64_t id;
+		char *jwk;
+		EVP_PKEY *key;
+	} keys[ACME_KEY_CACHE];
+	size_t keys_next;
 };
 
 struct acme_resp {
@@ -92,7 +102,9 @@ void acme_finalize(struct acme_server *s, struct acme_post *req, int64_t id, str
 void acme_certificate(struct acme_server *s, struct acme_post *req, int64_t id, struct acme_resp *r);
 void acme_revoke(struct acme_server *s, struct acme_post *req, struct acme_resp *r);
 void acme_renewal_info(struct acme_server *s, const char *certid, struct acme_resp *r);
-/* The order's status from its authorizations (pending -> ready, or invalid). */
+/* The order's status from its authorizations (pending -> ready, or invalid):
+ * next says the new one (NULL: unchanged), refresh also records it. */
+int acme_order_next(struct acme_server *s, const struct store_acme_order *o, const char **next);
 int acme_order_refresh(struct acme_server *s, struct store_acme_order *o);
 
 /* worker.c: challenge validation on ACME_VALIDATORS threads of their own. */

@@ -87,6 +87,49 @@ directory(const struct acme_server *s)
 	    "meta", "externalAccountRequired", s->cfg.eab_required != 0);
 }
 
+/*
+ * The account's key, from the cache or made from its JWK: OpenSSL's
+ * decoders building an EVP_PKEY cost more than checking the signature,
+ * and every request of an account would pay it again.  NULL on error.
+ */
+static EVP_PKEY *
+account_key(struct acme_server *s, const struct store_acme_account *a)
+{
+	struct acme_key_slot *k;
+	json_t *jwk;
+	EVP_PKEY *key;
+
+	for (size_t i = 0; i < ACME_KEY_CACHE; i++) {
+		k = &s->keys[i];
+		if (k->key != NULL && k->id == a->id && strcmp(k->jwk, a->jwk) == 0)
+			return EVP_PKEY_up_ref(k->key) == 1 ? k->key : NULL;
+	}
+	jwk = json_loads(a->jwk, 0, NULL);
+	key = jwk != NULL ? acme_jwk_to_pkey(jwk) : NULL;
+	json_decref(jwk);
+	if (key == NULL)
+		return NULL;
+	k = &s->keys[s->keys_next];
+	s->keys_next = (s->keys_next + 1) % ACME_KEY_CACHE;
+	free(k->jwk);
+	EVP_PKEY_free(k->key);
+	k->key = NULL;
+	if ((k->jwk = mc_strdup(a->jwk)) != NULL && EVP_PKEY_up_ref(key) == 1) {
+		k->id = a->id;
+		k->key = key;
+	}
+	return key;
+}
+
+static void
+account_keys_free(struct acme_server *s)
+{
+	for (size_t i = 0; i < ACME_KEY_CACHE; i++) {
+		free(s->keys[i].jwk);
+		EVP_PKEY_free(s->keys[i].key);
+	}
+}
+
 /* The account behind kid, which must be one of our account URLs. */
 static int
 load_kid(struct acme_server *s, struct acme_post *req, struct acme_problem *p)
@@ -108,11 +151,7 @@ load_kid(struct acme_server *s, struct acme_post *req, struct acme_problem *p)
 		return acme_problem_set(p, 400, "accountDoesNotExist", "no account %lld", id), -1;
 	if (strcmp(req->acct.status, "valid") != 0)
 		return acme_problem_set(p, 403, "unauthorized", "account %lld is %s", id, req->acct.status), -1;
-	json_t *jwk = json_loads(req->acct.jwk, 0, NULL);
-
-	req->key = jwk != NULL ? acme_jwk_to_pkey(jwk) : NULL;
-	json_decref(jwk);
-	if (req->key == NULL)
+	if ((req->key = account_key(s, &req->acct)) == NULL)
 		return acme_problem_set(p, 500, "serverInternal", "cannot read the account key"), -1;
 	return 0;
 }
@@ -387,6 +426,7 @@ acme_server_stop(struct acme_server *s)
 	acme_tls_free(s);
 	store_close(s->db);
 	acme_nonces_free(s->nonces);
+	account_keys_free(s);
 	free(s->eab_dir);
 	free(s);
 }

@@ -26,7 +26,7 @@
 #include <openssl/x509v3.h>
 
 #include "../policy/policy.h"
-#include "alpn.h"
+#include "internal.h"
 
 #define ACME_IDENTIFIER_OID "1.3.6.1.5.5.7.1.31"
 

@@ -4,7 +4,6 @@
 
 #include <openssl/rand.h>
 
-#include "alpn.h"
 #include "internal.h"
 
 #define ORDER_LIFETIME (7 * 24 * 3600)

@@ -6,6 +6,7 @@
 #include <openssl/x509.h>
 
 #include "../ca/ca.h"
+#include "../policy/policy.h"
 #include "internal.h"
 
 #define ARI_RETRY_AFTER (6 * 3600)
@@ -132,7 +133,7 @@ acme_renewal_info(struct acme_server *s, const char *certid, struct acme_resp *r
 {
 	struct store_cert c;
 	struct acme_problem p;
-	time_t start, end, now = time(NULL), life;
+	time_t start, end, now = time(NULL);
 	int found = acme_ari_lookup(s->db, certid, &c);
 
 	if (found != 1) {
@@ -143,13 +144,11 @@ acme_renewal_info(struct acme_server *s, const char *certid, struct acme_resp *r
 		acme_resp_problem(r, &p);
 		return;
 	}
-	life = c.not_after - c.not_before;
 	if (strcmp(c.status, "revoked") == 0) {
 		start = now - 86400;
 		end = now - 1;
 	} else {
-		start = c.not_before + life * 2 / 3;
-		end = c.not_before + life * 5 / 6;
+		pol_acme_renewal_window(c.not_before, c.not_after, &start, &end);
 	}
 	acme_resp_json(r, 200, json_pack("{s:{s:o, s:o}}", "suggestedWindow", "start", iso(start), "end", iso(end)));
 	r->retry_after = ARI_RETRY_AFTER;

@@ -11,7 +11,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "alpn.h"
 #include "internal.h"
 
 struct acme_validators {

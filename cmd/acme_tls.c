@@ -17,8 +17,8 @@
 
 #include "acme_cmd.h"
 
-#define TLS_FILE "private/acme-tls.pem"
-#define TLS_FILE_MAX (64 * 1024)
+#define TLS_FILE ISS_ACME_TLS_FILE
+#define TLS_FILE_MAX ISS_ACME_TLS_MAX
 
 /* What a handshake gets: the leaf, its intermediate (clients hold the
  * root only) and the cross-certificate while one lives; the key. */

@@ -9,6 +9,8 @@
 #define ROOT_WARN_DAYS 365	/* a year: every device gets the new kit in time */
 
 struct check_state {
+	struct mc_ca *ca;
+	char served[48];	/* the ACME server's own certificate, "" none */
 	struct iss_findings f;
 	int days;
 	time_t now;
@@ -28,25 +30,41 @@ cert_what(const struct store_cert *c, char *out, size_t len)
 	snprintf(out, len, "%s %s", c->profile, c->cn[0] ? c->cn : (c->sans.n ? c->sans.v[0] : c->serial));
 }
 
+/* The soonest expiry among certificates still valid, for the summary. */
+static void
+note_next(struct check_state *s, const struct store_cert *c, const char *what)
+{
+	if (c->not_after > s->now && (s->next == 0 || c->not_after < s->next)) {
+		s->next = c->not_after;
+		snprintf(s->next_what, sizeof(s->next_what), "%s", what);
+	}
+}
+
 static int
 check_cert(const struct store_cert *c, void *arg)
 {
 	struct check_state *s = arg;
 	char what[128], date[21];
 	long left = cmd_days_left(c->not_after, s->now);
+	int due = pol_cert_due(c->not_before, c->not_after, s->now, s->days), r;
+	struct iss_acme_held held = { s->served, s->now, s->days, due };
 
 	s->count++;
 	cert_what(c, what, sizeof(what));
 	mc_iso8601(c->not_after, date);
 	date[10] = '\0';
+	/* Asked only where it matters: due, expired, or the next expiry. */
+	if ((due || c->not_after <= s->now || s->next == 0) &&
+	    (r = iss_check_acme(s->ca, &held, c, what, &s->f)) != 0) {
+		if (r == 1)
+			note_next(s, c, what);
+		return r < 0 ? -1 : 0;
+	}
 	if (c->not_after <= s->now)
 		return iss_finding_add(&s->f, SEV_CRITICAL, c->serial, what, "expired on %s", date);
-	if (s->next == 0 || c->not_after < s->next) {
-		s->next = c->not_after;
-		snprintf(s->next_what, sizeof(s->next_what), "%s", what);
-	}
+	note_next(s, c, what);
 	/* WARNING means exactly "renew would renew this": the same rule. */
-	if (pol_cert_due(c->not_before, c->not_after, s->now, s->days))
+	if (due)
 		return iss_finding_add(&s->f, SEV_WARNING, c->serial, what,
 		    "due for renewal: expires in %ld day%s, on %s; run 'minica renew'", left, left == 1 ? "" : "s",
 		    date);
@@ -156,6 +174,8 @@ run_check(struct cmd_ctx *ctx, struct check_state *s, int json, int quiet)
 		s->root = s->root_buf = r;
 	}
 	rc = cmd_setup(ctx);
+	if (rc == 0)
+		iss_acme_tls_serial(ca, s->served);
 	/* A damaged store is reported here even when no write found it. */
 	if (rc == 0 && store_verify(ca->db, STORE_VERIFY_EVERY, NULL) < 0)
 		rc = cmd_fail();
@@ -195,7 +215,7 @@ run_check(struct cmd_ctx *ctx, struct check_state *s, int json, int quiet)
 int
 cmd_check(struct cmd_ctx *ctx)
 {
-	struct check_state s = { .days = POL_RENEW_DAYS_DEFAULT, .now = time(NULL) };
+	struct check_state s = { .ca = &ctx->ca, .days = POL_RENEW_DAYS_DEFAULT, .now = time(NULL) };
 	int json = 0, quiet = 0;
 	struct poptOption opts[] = {
 		{ "days", 0, POPT_ARG_INT, &s.days, 0, "warn about certificates renew would renew: within N days of expiry (default 30) or past two thirds of their life", "N" },

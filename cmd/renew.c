@@ -137,6 +137,32 @@ say_due(struct cmd_ctx *ctx, const struct iss_due *l, time_t now)
 	}
 }
 
+/* Due, but ordered over ACME: the client holds the key and renews it (a
+ * renewal here would supersede its certificate behind its back); or the
+ * ACME server's own, which the server renews.  Said by dry runs and
+ * renewals alike; not a failure. */
+static int
+say_acme(struct cmd_ctx *ctx, const struct iss_due *l, time_t now)
+{
+	char who[512];
+
+	for (size_t i = 0; i < l->nacme; i++) {
+		const struct store_cert *c = &l->acme[i].cert;
+
+		cmd_say(ctx, "not renewing %s %s (%s), expires in %ld days: ", c->profile, c->cn[0] ? c->cn :
+		    c->sans.v[0], c->serial, cmd_days_left(c->not_after, now));
+		if (l->acme[i].account_id == 0) {
+			cmd_say(ctx, "the certificate of 'minica acme serve' (%s), which renews it while it runs "
+			    "and replaces it at its next start\n", ISS_ACME_TLS_FILE);
+			continue;
+		}
+		if (iss_acme_account_text(&ctx->ca, l->acme[i].account_id, who, sizeof(who)) < 0)
+			return -1;
+		cmd_say(ctx, "issued over ACME to %s, whose client holds its key and renews it\n", who);
+	}
+	return 0;
+}
+
 /* Unlocks the key (left unlocked, *pass kept, for the CRLs) and renews l->v[] (their
  * DANE keys staged first); *err set when nothing could be tried. */
 static size_t
@@ -199,9 +225,14 @@ run_renew(struct cmd_ctx *ctx, struct renew_opts *o)
 	}
 	if ((crl_due = o->nonly ? 0 : cmd_crl_due(ctx)) < 0)
 		goto out;
+	if (say_acme(ctx, &l, sel.now) < 0) {
+		cmd_fail();
+		goto out;
+	}
 	if (l.n == 0 && !crl_due) {
-		cmd_say(ctx, "nothing due for renewal (%zu current certificate%s; due means within %d days of expiry "
-		    "or past two thirds of its lifetime)\n", l.current, l.current == 1 ? "" : "s", o->days);
+		cmd_say(ctx, "nothing %sdue for renewal (%zu current certificate%s; due means within %d days of expiry "
+		    "or past two thirds of its lifetime)\n", l.nacme ? "else " : "", l.current,
+		    l.current == 1 ? "" : "s", o->days);
 		rc = EXIT_OK;
 		goto out;
 	}

@@ -11,7 +11,7 @@
 #include <openssl/err.h>
 #include <openssl/x509v3.h>
 
-#include "acme/alpn.h"
+#include "acme/internal.h"
 #include "fuzz/fuzz.h"
 
 #define KEYAUTH "fuzz-token.fuzz-thumbprint"

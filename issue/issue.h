@@ -57,6 +57,9 @@ struct mc_ca {
 int iss_home_check_modes(const char *home);
 /* home/rel, malloc'd; NULL (mc_err) on no memory. */
 char *iss_home_path(const char *home, const char *rel);
+/* The ACME server's own certificate, then its key (cmd/acme_tls.c). */
+#define ISS_ACME_TLS_FILE "private/acme-tls.pem"
+#define ISS_ACME_TLS_MAX (64 * 1024)
 /* Opens the store, the config and the CA certificate in home.  "no CA in
  * ..." (run minica init) when there is none.  On -1 the handle is closed. */
 int iss_ca_open(struct mc_ca *ca, const char *home);
@@ -328,7 +331,12 @@ int iss_renew_record(struct mc_ca *ca, const struct store_cert *old, struct iss_
  * that selected any) that are due by pol_cert_due within days (or all
  * with force), or whose lineage's deployment under root (NULL: any)
  * still holds a predecessor; then the revoked ones still deployed there
- * and never renewed.  out->current counts the current certificates. */
+ * and never renewed.  out->current counts the current certificates.
+ * A certificate from an ACME order is never among them (its client holds
+ * the key and renews it): when it would be, it is in out->acme instead,
+ * unless its client has renewed it already (store_acme_cert_lineage); so
+ * is the ACME server's own certificate (iss_acme_tls_serial), which the
+ * server renews. */
 struct iss_due_sel {
 	const char *root;
 	int days;
@@ -338,10 +346,17 @@ struct iss_due_sel {
 	size_t nonly;
 	int *matched;		/* nonly entries, or NULL */
 };
+struct iss_due_acme {
+	struct store_cert cert;
+	int64_t account_id;	/* the ACME account its order came from; 0: the
+				 * ACME server's own certificate */
+};
 struct iss_due {
 	struct store_cert *v;
 	size_t n, cap;
 	size_t current;
+	struct iss_due_acme *acme;
+	size_t nacme, acme_cap;
 };
 int iss_renew_due(struct mc_ca *ca, const struct iss_due_sel *sel, struct iss_due *out);
 void iss_due_free(struct iss_due *l);
@@ -477,6 +492,28 @@ int iss_finding_add(struct iss_findings *f, enum iss_sev sev, const char *serial
     const char *fmt, ...) __attribute__((format(printf, 5, 6)));
 void iss_findings_free(struct iss_findings *f);
 const char *iss_sev_name(enum iss_sev s);
+/* acme_held.c: what renew leaves to others.  The serial of the
+ * certificate 'minica acme serve' keeps as its own: 1 (serial filled, the
+ * store's form), 0 none (no such file, unreadable, no certificate in it:
+ * serial ""). */
+int iss_acme_tls_serial(const struct mc_ca *ca, char serial[48]);
+/* "account 2 (EAB lego, mailto:admin@example.test)": the ACME account
+ * whose client holds an ACME-issued certificate's key; 0, or -1. */
+int iss_acme_account_text(struct mc_ca *ca, int64_t id, char *out, size_t len);
+/* check on a certificate an ACME client ordered, or the server's own:
+ * INFO while due (its renewal is theirs, never "run 'minica renew'"),
+ * WARNING once late (pol_acme_renewal_late), CRITICAL expired.  1 when c
+ * is one and due or expired (its finding added), 2 when a client renewed
+ * it without RFC 9773 replaces (store_acme_cert_lineage: no finding, not
+ * watched), 0 otherwise (the usual rules apply), -1 on error. */
+struct iss_acme_held {
+	const char *served;	/* iss_acme_tls_serial's, "" none */
+	time_t now;
+	int days;		/* check --days */
+	int due;		/* pol_cert_due at now, days */
+};
+int iss_check_acme(struct mc_ca *ca, const struct iss_acme_held *h, const struct store_cert *c, const char *what,
+    struct iss_findings *f);
 /* Every current or interrupted deployment (under root, NULL: all): files
  * as deployed, the certificate still current, and with probe what the
  * daemons serve.  *count: how many deployments were looked at. */

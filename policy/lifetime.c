@@ -146,6 +146,24 @@ pol_cert_due(time_t not_before, time_t not_after, time_t now, int days)
 	return now >= pol_cert_due_at(not_before, not_after, days);
 }
 
+void
+pol_acme_renewal_window(time_t not_before, time_t not_after, time_t *start, time_t *end)
+{
+	time_t life = not_after - not_before;
+
+	*start = not_before + life * 2 / 3;
+	*end = not_before + life * 5 / 6;
+}
+
+int
+pol_acme_renewal_late(time_t not_before, time_t not_after, time_t now, int days)
+{
+	time_t start, end;
+
+	pol_acme_renewal_window(not_before, not_after, &start, &end);
+	return now >= end && not_after - now < (time_t)days * DAY / 2;
+}
+
 long
 pol_cert_days(time_t not_before, time_t not_after)
 {

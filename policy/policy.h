@@ -181,6 +181,15 @@ int pol_lifetime_clamped(const struct pol_profile *p, int requested, time_t now,
 int pol_cert_due(time_t not_before, time_t not_after, time_t now, int days);
 /* When that is: the first moment pol_cert_due says 1. */
 time_t pol_cert_due_at(time_t not_before, time_t not_after, int days);
+/* RFC 9773 §4.2: the renewal window the ACME server suggests for a
+ * current certificate, the sixth of its lifetime after the two-thirds
+ * point (where pol_cert_due finds it due at any days). */
+void pol_acme_renewal_window(time_t not_before, time_t not_after, time_t *start, time_t *end);
+/* An ACME client holding a certificate's key is late renewing it once
+ * that window has ended and fewer than days / 2 days are left: a client
+ * renewing in the window, or 30 days before expiry (certbot's and lego's
+ * rule), has renewed by then with the default days (30). */
+int pol_acme_renewal_late(time_t not_before, time_t not_after, time_t now, int days);
 /* The lifetime in days a certificate was issued for (--days N gives N). */
 long pol_cert_days(time_t not_before, time_t not_after);
 

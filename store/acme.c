@@ -599,6 +599,28 @@ store_acme_cert_origin(struct store *st, const char *serial, struct store_acme_o
 	return rc;
 }
 
+int
+store_acme_cert_lineage(struct store *st, const char *serial, int64_t *account_id, char successor[48])
+{
+	sqlite3_stmt *stmt = prep(st, "SELECT o.account_id, (SELECT n.serial FROM acme_orders no"
+	    " JOIN certificates n ON n.serial = no.cert_serial WHERE n.status = 'valid'"
+	    " AND n.profile = c.profile AND n.names_key = c.names_key AND n.key_type = c.key_type"
+	    " AND (n.not_before > c.not_before OR (n.not_before = c.not_before AND n.id > c.id))"
+	    " ORDER BY n.not_before DESC, n.id DESC LIMIT 1)"
+	    " FROM acme_orders o JOIN certificates c ON c.serial = o.cert_serial"
+	    " WHERE o.cert_serial = ? ORDER BY o.id LIMIT 1", "t", serial);
+	int rc = step_row(st, stmt);
+
+	*account_id = 0;
+	successor[0] = '\0';
+	if (rc == 1) {
+		*account_id = sqlite3_column_int64(stmt, 0);
+		col_copy(stmt, 1, successor, 48);
+	}
+	sqlite3_finalize(stmt);
+	return rc;
+}
+
 void
 store_acme_origin_free(struct store_acme_origin *o)
 {

@@ -360,6 +360,13 @@ struct store_acme_origin {
 int store_acme_cert_origin(struct store *st, const char *serial, struct store_acme_origin *out);
 void store_acme_origin_free(struct store_acme_origin *o);
 
+/* Whether a certificate came from an ACME order (its client holds the
+ * key and renews it): 1 with the order's account and the certificate's
+ * successor, the newest later valid certificate from an ACME order with
+ * the same profile, names and key type ("" none: what a client renewing
+ * without RFC 9773 replaces leaves valid); 0 not from an order; -1. */
+int store_acme_cert_lineage(struct store *st, const char *serial, int64_t *account_id, char successor[48]);
+
 /* External Account Binding (RFC 8555 §7.3.4): key ids and what each may
  * order.  The HMAC key is not in the store (acme/eab.c). */
 struct store_acme_eab {

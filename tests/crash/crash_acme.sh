@@ -39,6 +39,7 @@ while [ $i -le 1000 ]; do
 	printf '127.0.0.1 n%d.example.org\n' $i
 	i=$((i + 1))
 done >>"$W/hosts"
+echo "127.0.0.1 acme.example.org" >>"$W/hosts"
 mount --bind "$W/hosts" /etc/hosts || { echo "crash_acme: cannot bind-mount a private /etc/hosts" >&2; exit 1; }
 /usr/bin/python3 "$here/crash_acme.py" "$MODE" "$W/home" "$MINICA_BIN" "$FAULT_LIB"
 rc=$?

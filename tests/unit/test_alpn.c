@@ -24,7 +24,7 @@
 #include <openssl/pem.h>
 #include <openssl/ssl.h>
 
-#include "../../acme/alpn.h"
+#include "../../acme/internal.h"
 
 #define KEYAUTH "tok3n-abc.thumbprint-xyz"
 #define TEST_LIMIT 20

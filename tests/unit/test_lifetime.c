@@ -166,3 +166,33 @@ Test(cert_days, inclusive_not_after_and_backdate)
 	cr_expect_eq(pol_cert_days(nb, nb + 1 * 86400 - 1), 1);
 	cr_expect_eq(pol_cert_days(nb, nb + 825 * 86400), 825);
 }
+
+/* RFC 9773's window (2/3 to 5/6 of the lifetime) and when an ACME
+ * client counts as late: past the window's end and under days / 2 left. */
+Test(acme_renewal, window_and_late)
+{
+	static const struct {
+		long life, age;	/* days */
+		int days, late;
+	} t[] = {
+		{ 397, 300, 30, 0 },	/* in the window */
+		{ 397, 331, 30, 0 },	/* past it, 66 days left */
+		{ 397, 382, 30, 0 },	/* 15 days left: not under 15 */
+		{ 397, 383, 30, 1 },	/* 14 left */
+		{ 397, 396, 30, 1 },
+		{ 90, 74, 30, 0 },	/* 16 left, still in the window */
+		{ 90, 76, 30, 1 },	/* past 75 days, 14 left */
+		{ 90, 76, 0, 0 },	/* days 0: late only once expired */
+		{ 397, 383, 60, 1 },
+		{ 397, 340, 60, 0 },	/* 57 left, past 30 */
+		{ 397, 368, 60, 1 },	/* 29 left */
+	};
+	time_t start, end;
+
+	pol_acme_renewal_window(NOW, NOW + 90 * DAY, &start, &end);
+	cr_expect_eq(start, NOW + 60 * DAY);
+	cr_expect_eq(end, NOW + 75 * DAY);
+	for (size_t i = 0; i < sizeof(t) / sizeof(t[0]); i++)
+		cr_expect_eq(pol_acme_renewal_late(NOW, NOW + t[i].life * DAY, NOW + t[i].age * DAY, t[i].days),
+		    t[i].late, "life %ld age %ld days %d", t[i].life, t[i].age, t[i].days);
+}

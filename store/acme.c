@@ -1,6 +1,6 @@
 /*
- * The ACME server's rows: accounts, orders, authorizations, challenges
- * and nonces (schema: store_acme_schema, a step in schema.c's table).
+ * The ACME server's rows: accounts, orders, authorizations and challenges
+ * (schema: store_acme_schema, a step in schema.c's table).
  * Every statement prepared, every value bound.
  */
 #include <stdarg.h>

@@ -262,8 +262,9 @@ int store_cert_supersede(struct store *st, int64_t old_id, int64_t new_id);
 int64_t store_crl_next_number(struct store *st);
 int store_cert_each_revoked(struct store *st, store_cert_cb cb, void *arg);
 
-/* acme.c: the ACME server's accounts, orders, authorizations, challenges
- * and nonces.  Getters return 1 found, 0 none, -1 error. */
+/* acme.c: the ACME server's accounts, orders, authorizations and
+ * challenges (the nonces live in memory: acme/nonce.c).  Getters return
+ * 1 found, 0 none, -1 error. */
 struct store_acme_account {
 	int64_t id;
 	char thumbprint[64];	/* RFC 7638, base64url */

@@ -156,26 +156,40 @@ acme_finalize(struct acme_server *s, struct acme_post *req, int64_t id, struct a
 	struct acme_problem p;
 	const char *csr64 = req->payload != NULL ? json_string_value(json_object_get(req->payload, "csr")) : NULL;
 	unsigned char *der = NULL;
+	const char *next;
 	size_t len;
 
 	if (get_order(s, req, id, &o, r) < 0)
 		return;
-	if (acme_order_refresh(s, &o) < 0) {
+	/* A pending order whose authorizations are all valid goes to
+	 * processing in one commit (issue()), not through a commit of ready
+	 * first; where it is not issued, its new status is recorded as
+	 * refresh would. */
+	if (acme_order_next(s, &o, &next) < 0) {
 		acme_internal_error(r);
 		goto out;
 	}
+	if (next != NULL)
+		snprintf(o.status, sizeof(o.status), "%s", next);
 	if (strcmp(o.status, "ready") != 0) {
 		acme_problem_set(&p, 403, "orderNotReady", "the order is %s, not ready", o.status);
-		goto problem;
+		goto record;
 	}
 	if (csr64 == NULL || acme_b64url_decode(csr64, strlen(csr64), &der, &len) < 0) {
 		acme_problem_set(&p, 400, "malformed", "finalize needs csr, base64url DER");
-		goto problem;
+		goto record;
 	}
-	if (check_csr(der, len, &o, &p) < 0 || issue(s, req, &o, der, len, &p) < 0)
+	if (check_csr(der, len, &o, &p) < 0)
+		goto record;
+	if (issue(s, req, &o, der, len, &p) < 0)
 		goto problem;
 	acme_order(s, req, id, r);
 	goto out;
+record:
+	if (next != NULL && store_acme_order_set(s->db, o.id, next, NULL, NULL) < 0) {
+		acme_internal_error(r);
+		goto out;
+	}
 problem:
 	acme_resp_problem(r, &p);
 out:

@@ -10,6 +10,8 @@
 
 #include "acme.h"
 
+#define ACME_KEY_CACHE 64		/* account keys kept parsed */
+
 struct acme_server {
 	struct MHD_Daemon *daemon;
 	struct store *db;		/* used on the daemon's one thread only */
@@ -20,6 +22,15 @@ struct acme_server {
 	struct acme_tls_pair *tls;
 	char *eab_dir;			/* the home's private/eab: EAB HMAC keys */
 	struct acme_validators *val;	/* worker.c */
+	struct acme_nonces *nonces;	/* nonce.c */
+	/* Account keys made from their stored JWK, by account and JWK text
+	 * (a keyChange misses); the daemon's one thread only. */
+	struct acme_key_slot {
+		int64_t id;
+		char *jwk;
+		EVP_PKEY *key;
+	} keys[ACME_KEY_CACHE];
+	size_t keys_next;
 };
 
 struct acme_resp {
@@ -93,7 +104,9 @@ void acme_finalize(struct acme_server *s, struct acme_post *req, int64_t id, str
 void acme_certificate(struct acme_server *s, struct acme_post *req, int64_t id, struct acme_resp *r);
 void acme_revoke(struct acme_server *s, struct acme_post *req, struct acme_resp *r);
 void acme_renewal_info(struct acme_server *s, const char *certid, struct acme_resp *r);
-/* The order's status from its authorizations (pending -> ready, or invalid). */
+/* The order's status from its authorizations (pending -> ready, or invalid):
+ * next says the new one (NULL: unchanged), refresh also records it. */
+int acme_order_next(struct acme_server *s, const struct store_acme_order *o, const char **next);
 int acme_order_refresh(struct acme_server *s, struct store_acme_order *o);
 
 /* alpn.c: tls-alpn-01 (RFC 8737) and IP identifiers (RFC 8738): the
@@ -135,6 +148,14 @@ int acme_ip_reverse_name(const char *ip, char *out, size_t len);
 /* worker.c: challenge validation on ACME_VALIDATORS threads of their own. */
 #define ACME_VALIDATORS 4
 #define ACME_VALIDATE_QUEUE 256		/* challenges waiting; past it, rateLimited */
+/* nonce.c: replay nonces in memory (RFC 8555 §6.5), safe from any thread.
+ * take returns 1 if v was issued and unused (and is now used up), else 0. */
+#define ACME_NONCE_LEN 24		/* 22 base64url characters of 128 bits, NUL */
+struct acme_nonces *acme_nonces_new(void);
+void acme_nonces_free(struct acme_nonces *n);
+int acme_nonce_new(struct acme_nonces *n, char out[ACME_NONCE_LEN]);
+int acme_nonce_take(struct acme_nonces *n, const char *v);
+
 int acme_validators_start(struct acme_server *s, const char *dbpath);
 void acme_validators_stop(struct acme_server *s);
 /* Marks the challenge processing (in the store and in *c) and queues it. */

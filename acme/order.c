@@ -39,7 +39,7 @@ collect_authz(const struct store_acme_authz *a, void *arg)
 }
 
 int
-acme_order_refresh(struct acme_server *s, struct store_acme_order *o)
+acme_order_next(struct acme_server *s, const struct store_acme_order *o, const char **nextp)
 {
 	struct authz_urls u = { s, json_array(), 1, 0 };
 	const char *next = NULL;
@@ -58,15 +58,26 @@ acme_order_refresh(struct acme_server *s, struct store_acme_order *o)
 		next = "ready";
 	else if ((strcmp(o->status, "pending") == 0 || strcmp(o->status, "ready") == 0) && o->expires < time(NULL))
 		next = "invalid";
-	if (next != NULL) {
-		if (store_acme_order_set(s->db, o->id, next, NULL, NULL) < 0)
-			goto out;
-		snprintf(o->status, sizeof(o->status), "%s", next);
-	}
+	*nextp = next;
 	rc = 0;
 out:
 	json_decref(u.arr);
 	return rc;
+}
+
+int
+acme_order_refresh(struct acme_server *s, struct store_acme_order *o)
+{
+	const char *next;
+
+	if (acme_order_next(s, o, &next) < 0)
+		return -1;
+	if (next != NULL) {
+		if (store_acme_order_set(s->db, o->id, next, NULL, NULL) < 0)
+			return -1;
+		snprintf(o->status, sizeof(o->status), "%s", next);
+	}
+	return 0;
 }
 
 static json_t *

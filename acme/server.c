@@ -10,8 +10,6 @@
 #include <arpa/inet.h>
 #include <netinet/in.h>
 
-#include <openssl/rand.h>
-
 #include "internal.h"
 
 struct conn {
@@ -76,19 +74,6 @@ acme_internal_error(struct acme_resp *r)
 	acme_resp_problem(r, &p);
 }
 
-static int
-new_nonce(struct acme_server *s, char out[32])
-{
-	unsigned char raw[16];
-	char *b64;
-
-	if (RAND_bytes(raw, sizeof(raw)) != 1 || (b64 = acme_b64url_encode(raw, sizeof(raw))) == NULL)
-		return -1;
-	snprintf(out, 32, "%s", b64);
-	free(b64);
-	return store_acme_nonce_add(s->db, out, time(NULL), ACME_NONCES_MAX);
-}
-
 static json_t *
 directory(const struct acme_server *s)
 {
@@ -100,6 +85,49 @@ directory(const struct acme_server *s)
 	    "keyChange", acme_url_json(s, "/acme/key-change"),
 	    "renewalInfo", acme_url_json(s, "/acme/renewal-info"),
 	    "meta", "externalAccountRequired", s->cfg.eab_required != 0);
+}
+
+/*
+ * The account's key, from the cache or made from its JWK: OpenSSL's
+ * decoders building an EVP_PKEY cost more than checking the signature,
+ * and every request of an account would pay it again.  NULL on error.
+ */
+static EVP_PKEY *
+account_key(struct acme_server *s, const struct store_acme_account *a)
+{
+	struct acme_key_slot *k;
+	json_t *jwk;
+	EVP_PKEY *key;
+
+	for (size_t i = 0; i < ACME_KEY_CACHE; i++) {
+		k = &s->keys[i];
+		if (k->key != NULL && k->id == a->id && strcmp(k->jwk, a->jwk) == 0)
+			return EVP_PKEY_up_ref(k->key) == 1 ? k->key : NULL;
+	}
+	jwk = json_loads(a->jwk, 0, NULL);
+	key = jwk != NULL ? acme_jwk_to_pkey(jwk) : NULL;
+	json_decref(jwk);
+	if (key == NULL)
+		return NULL;
+	k = &s->keys[s->keys_next];
+	s->keys_next = (s->keys_next + 1) % ACME_KEY_CACHE;
+	free(k->jwk);
+	EVP_PKEY_free(k->key);
+	k->key = NULL;
+	if ((k->jwk = mc_strdup(a->jwk)) != NULL && EVP_PKEY_up_ref(key) == 1) {
+		k->id = a->id;
+		k->key = key;
+	}
+	return key;
+}
+
+static void
+account_keys_free(struct acme_server *s)
+{
+	for (size_t i = 0; i < ACME_KEY_CACHE; i++) {
+		free(s->keys[i].jwk);
+		EVP_PKEY_free(s->keys[i].key);
+	}
 }
 
 /* The account behind kid, which must be one of our account URLs. */
@@ -123,11 +151,7 @@ load_kid(struct acme_server *s, struct acme_post *req, struct acme_problem *p)
 		return acme_problem_set(p, 400, "accountDoesNotExist", "no account %lld", id), -1;
 	if (strcmp(req->acct.status, "valid") != 0)
 		return acme_problem_set(p, 403, "unauthorized", "account %lld is %s", id, req->acct.status), -1;
-	json_t *jwk = json_loads(req->acct.jwk, 0, NULL);
-
-	req->key = jwk != NULL ? acme_jwk_to_pkey(jwk) : NULL;
-	json_decref(jwk);
-	if (req->key == NULL)
+	if ((req->key = account_key(s, &req->acct)) == NULL)
 		return acme_problem_set(p, 500, "serverInternal", "cannot read the account key"), -1;
 	return 0;
 }
@@ -138,7 +162,6 @@ check_post(struct acme_server *s, const char *path, const struct conn *c, int jw
     struct acme_problem *p)
 {
 	char url[1024];
-	int fresh;
 
 	if (acme_jws_parse(c->body.p != NULL ? c->body.p : "", c->body.len, &req->jws, p) < 0)
 		return -1;
@@ -147,9 +170,7 @@ check_post(struct acme_server *s, const char *path, const struct conn *c, int jw
 		return acme_problem_set(p, 401, "unauthorized", "the JWS url is not the URL requested (%s)", url), -1;
 	if (req->jws.nonce == NULL)
 		return acme_problem_set(p, 400, "badNonce", "the JWS has no nonce"), -1;
-	if ((fresh = store_acme_nonce_take(s->db, req->jws.nonce)) < 0)
-		return acme_problem_set(p, 500, "serverInternal", "cannot check the nonce"), -1;
-	if (fresh == 0)
+	if (!acme_nonce_take(s->nonces, req->jws.nonce))
 		return acme_problem_set(p, 400, "badNonce", "the nonce is unknown or was used before"), -1;
 	if (req->jws.jwk != NULL && !jwk_ok)
 		return acme_problem_set(p, 400, "malformed", "this request must be signed with the account's kid"), -1;
@@ -256,7 +277,7 @@ send_resp(struct acme_server *s, struct MHD_Connection *mc, struct acme_resp *r)
 {
 	struct MHD_Response *resp;
 	char *body = r->json != NULL ? json_dumps(r->json, JSON_INDENT(2)) : r->text;
-	char nonce[32], idx[600], num[16];
+	char nonce[ACME_NONCE_LEN], idx[600], num[16];
 	enum MHD_Result ret;
 
 	resp = MHD_create_response_from_buffer(body != NULL ? strlen(body) : 0, body != NULL ? body : "",
@@ -267,7 +288,7 @@ send_resp(struct acme_server *s, struct MHD_Connection *mc, struct acme_resp *r)
 		return MHD_NO;
 	if (r->ctype != NULL)
 		MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE, r->ctype);
-	if (new_nonce(s, nonce) == 0)
+	if (acme_nonce_new(s->nonces, nonce) == 0)
 		MHD_add_response_header(resp, "Replay-Nonce", nonce);
 	MHD_add_response_header(resp, MHD_HTTP_HEADER_CACHE_CONTROL, "no-store");
 	acme_url(s, idx, sizeof(idx), "/acme/directory");
@@ -360,7 +381,7 @@ acme_server_start(const struct acme_config *cfg, const char *dbpath)
 		mc_seterr("listen address '%s' is not an IP address", cfg->listen_addr);
 		goto fail;
 	}
-	if ((s->db = store_open(dbpath, 0)) == NULL || acme_tls_init(s, cfg->tls_cert_pem, cfg->tls_key_pem, tls) < 0 ||
+	if ((s->nonces = acme_nonces_new()) == NULL || (s->db = store_open(dbpath, 0)) == NULL || acme_tls_init(s, cfg->tls_cert_pem, cfg->tls_key_pem, tls) < 0 ||
 	    acme_validators_start(s, dbpath) < 0)
 		goto fail;
 	/* The EAB keys live next to the CA keys (eab.c says why). */
@@ -404,6 +425,8 @@ acme_server_stop(struct acme_server *s)
 	acme_validators_stop(s);
 	acme_tls_free(s);
 	store_close(s->db);
+	acme_nonces_free(s->nonces);
+	account_keys_free(s);
 	free(s->eab_dir);
 	free(s);
 }

@@ -8,8 +8,13 @@
 #   BENCH_COMP_N=N          leaves per competitor run (default 200)
 #   BENCH_KEEP=1            keep the work folder
 #   BENCH_ONLY=stores       only list/show/check on big stores (~3 min)
+#   BENCH_ONLY=acme         only the ACME section, bench/acme.sh (~8 min; its
+#                           BENCH_ACME_* settings are described there)
 set -euo pipefail
 : "${MINICA_BIN:?set MINICA_BIN}" "${PARTS_BIN:?set PARTS_BIN}"
+if [ "${BENCH_ONLY:-}" = acme ]; then
+	exec bash "$(dirname "$0")/acme.sh"
+fi
 for tool in hyperfine openssl sqlite3 python3; do
 	command -v "$tool" >/dev/null || { echo "bench: $tool is missing (install.sh --test installs it)" >&2; exit 1; }
 done
@@ -17,7 +22,7 @@ done
 
 QUICK=${BENCH_QUICK:-0}
 ONLY=${BENCH_ONLY:-all}
-case $ONLY in all | stores) ;; *) echo "bench: BENCH_ONLY is 'stores' or unset" >&2; exit 1 ;; esac
+case $ONLY in all | stores) ;; *) echo "bench: BENCH_ONLY is 'stores', 'acme' or unset" >&2; exit 1 ;; esac
 JOBS=$(nproc)
 if [ "$QUICK" = 1 ]; then
 	INIT_RUNS=2 ISSUE_RUNS=3 PARTS_RUNS=3 RSA_N=10 EC_N=100 EC_RUNS=1 STORES="1000 10000" LIST_RUNS=2
@@ -411,4 +416,14 @@ echo "CPU time (user + system, mean) of the hyperfine-timed commands, for a busy
 else
 echo
 echo "CPU time (user + system, mean): $(for k in "list_$big" "check_$big"; do printf '%s %s; ' "$k" "$(fmt_ms "${CPU[$k]}")"; done)"
+fi
+
+# ---- 6. ACME: complete orders against Pebble and Caddy (its own script:
+# it runs in a private network namespace)
+if [ "$ONLY" = all ] && [ "$(id -u)" = 0 ]; then
+	log "6. ACME orders (bench/acme.sh)"
+	bash "$(dirname "$0")/acme.sh"
+elif [ "$ONLY" = all ]; then
+	log "6. ACME orders: skipped, bench/acme.sh needs root (unshare -mn)"
+	printf '\n### ACME\n\nNot run: bench/acme.sh needs root for its private network namespace.\n'
 fi

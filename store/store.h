@@ -262,8 +262,9 @@ int store_cert_supersede(struct store *st, int64_t old_id, int64_t new_id);
 int64_t store_crl_next_number(struct store *st);
 int store_cert_each_revoked(struct store *st, store_cert_cb cb, void *arg);
 
-/* acme.c: the ACME server's accounts, orders, authorizations, challenges
- * and nonces.  Getters return 1 found, 0 none, -1 error. */
+/* acme.c: the ACME server's accounts, orders, authorizations and
+ * challenges (the nonces live in memory: acme/nonce.c).  Getters return
+ * 1 found, 0 none, -1 error. */
 struct store_acme_account {
 	int64_t id;
 	char thumbprint[64];	/* RFC 7638, base64url */
@@ -366,11 +367,6 @@ void store_acme_origin_free(struct store_acme_origin *o);
  * the same profile, names and key type ("" none: what a client renewing
  * without RFC 9773 replaces leaves valid); 0 not from an order; -1. */
 int store_acme_cert_lineage(struct store *st, const char *serial, int64_t *account_id, char successor[48]);
-
-/* Nonces: single use; only the newest keep are kept. */
-int store_acme_nonce_add(struct store *st, const char *nonce, time_t now, int keep);
-/* 1 if nonce was unused (and is now used up), 0 if not, -1 on error. */
-int store_acme_nonce_take(struct store *st, const char *nonce);
 
 /* External Account Binding (RFC 8555 §7.3.4): key ids and what each may
  * order.  The HMAC key is not in the store (acme/eab.c). */

@@ -594,6 +594,39 @@ Test(leaf, key_matches_cert)
 	mc_strv_free(&dns);
 }
 
+/* ca_leaf_sign builds an EC key's SubjectPublicKeyInfo its own way (from
+ * the point, not through OpenSSL's encoders): the bytes must be what
+ * i2d_PUBKEY makes of the key itself, and the key read back equal. */
+Test(leaf, spki_bytes_as_openssl_encodes_them)
+{
+	static const char *const types[] = { "ec256", "ec384", "rsa2048" };
+
+	for (size_t i = 0; i < sizeof(types) / sizeof(types[0]); i++) {
+		EVP_PKEY *k = fx_key(types[i]);
+		struct mc_strv dns = fx_strv("example.org", NULL);
+		X509 *x = sign_server(k, "example.org", &dns), *back;
+		unsigned char *want = NULL, *got = NULL, *der = NULL;
+		const unsigned char *p;
+		int wlen = i2d_PUBKEY(k, &want), glen = i2d_X509_PUBKEY(X509_get_X509_PUBKEY(x), &got);
+		int dlen = i2d_X509(x, &der);
+
+		cr_assert_gt(wlen, 0);
+		cr_assert_eq(glen, wlen, "%s: SPKI of %d bytes, not %d", types[i], glen, wlen);
+		cr_assert_eq(memcmp(got, want, (size_t)wlen), 0, "%s: SPKI bytes differ", types[i]);
+		cr_assert_eq(EVP_PKEY_eq(k, X509_get0_pubkey(x)), 1);
+		p = der;
+		cr_assert_not_null(back = d2i_X509(NULL, &p, dlen));
+		cr_assert_eq(EVP_PKEY_eq(k, X509_get0_pubkey(back)), 1, "%s: key read back differs", types[i]);
+		X509_free(back);
+		OPENSSL_free(want);
+		OPENSSL_free(got);
+		OPENSSL_free(der);
+		X509_free(x);
+		EVP_PKEY_free(k);
+		mc_strv_free(&dns);
+	}
+}
+
 /* Independent verifiers: OpenSSL's CLI and GnuTLS, when installed. */
 static int
 run(const char *cmd)

@@ -371,6 +371,7 @@ struct batch_opts {
 	int json;
 	int deploy;
 	struct cmd_deploy_opts dep;
+	int stats;		/* --stats: time per stage on stderr */
 };
 int cmd_issue_batch(struct cmd_ctx *ctx, const struct batch_opts *o);
 

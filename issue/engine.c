@@ -327,8 +327,10 @@ sign_with_serial(const struct mc_ca *ca, const struct iss_plan *p, const ASN1_IN
     struct iss_issued *is)
 {
 	struct ca_leaf_req lr = { 0 };
+	struct iss_stats *st = ca->stats;
 	char url[2048];
 	int has_url;
+	int64_t t;
 
 	memset(is, 0, sizeof(*is));
 	if ((has_url = iss_crl_url(ca, url, sizeof(url))) < 0)
@@ -341,8 +343,12 @@ sign_with_serial(const struct mc_ca *ca, const struct iss_plan *p, const ASN1_IN
 			goto fail;
 		}
 		is->key = p->key;
-	} else if (p->csr_key == NULL && (is->key = ca_key_generate(p->key_type, NULL)) == NULL)
-		goto fail;
+	} else if (p->csr_key == NULL) {
+		t = iss_stats_clock(st);
+		if ((is->key = ca_key_generate(p->key_type, NULL)) == NULL)
+			goto fail;
+		iss_stats_add(st, ISS_ST_KEYGEN, t);
+	}
 	lr.pubkey = p->csr_key ? p->csr_key : is->key;
 	lr.cn = p->cn;
 	lr.dns = &p->dns;
@@ -352,9 +358,18 @@ sign_with_serial(const struct mc_ca *ca, const struct iss_plan *p, const ASN1_IN
 	lr.days = p->days;
 	lr.serial = serial;
 	lr.crl_url = has_url ? url : NULL;
-	if ((is->cert = ca_leaf_sign(&lr, ca->cert, ca->key)) == NULL ||
-	    verify_issued(ca, is->cert, purpose_of(p->prof)) < 0 || fill_record(ca, p, is) < 0)
+	t = iss_stats_clock(st);
+	if ((is->cert = ca_leaf_sign(&lr, ca->cert, ca->key)) == NULL)
 		goto fail;
+	iss_stats_add(st, ISS_ST_SIGN, t);
+	t = iss_stats_clock(st);
+	if (verify_issued(ca, is->cert, purpose_of(p->prof)) < 0)
+		goto fail;
+	iss_stats_add(st, ISS_ST_VERIFY, t);
+	t = iss_stats_clock(st);
+	if (fill_record(ca, p, is) < 0)
+		goto fail;
+	iss_stats_add(st, ISS_ST_ENCODE, t);
 	return 0;
 fail:
 	iss_issued_free(is);
@@ -473,6 +488,8 @@ iss_record(struct mc_ca *ca, struct iss_issued *is, const char *action)
 int
 iss_record_many(struct mc_ca *ca, struct iss_issued *is, size_t n, const char *action)
 {
+	int64_t t = iss_stats_clock(ca->stats);
+
 	if (store_begin(ca->db) < 0)
 		return -1;
 	for (size_t i = 0; i < n; i++) {
@@ -485,6 +502,7 @@ iss_record_many(struct mc_ca *ca, struct iss_issued *is, size_t n, const char *a
 		store_rollback(ca->db);
 		return -1;
 	}
+	iss_stats_add(ca->stats, ISS_ST_STORE, t);
 	return 0;
 }
 

@@ -165,7 +165,7 @@ store_cert_insert(struct store *st, struct store_cert *c)
 
 	if (sans == NULL || key == NULL)
 		goto out;
-	stmt = store_prepare(st,
+	stmt = store_kept(st, STORE_KEPT_CERT_INSERT,
 	    "INSERT INTO certificates (serial, profile, subject, cn, sans, names_key, key_type,"
 	    " not_before, not_after, fingerprint_sha256, pem, status, imported, created_at,"
 	    " revoked_at, revocation_reason, key_from_csr, ca_id)"
@@ -192,7 +192,7 @@ store_cert_insert(struct store *st, struct store_cert *c)
 		sqlite3_bind_text(stmt, 16, c->revocation_reason, -1, SQLITE_STATIC);
 	sqlite3_bind_int(stmt, 17, c->key_from_csr);
 	sqlite3_bind_int64(stmt, 18, c->ca_id);
-	rc = store_exec_stmt(st, stmt);
+	rc = store_exec_kept(st, stmt);
 	if (rc == 0)
 		c->id = sqlite3_last_insert_rowid(st->db);
 out:

@@ -68,6 +68,19 @@ store_kept(struct store *st, enum store_kept which, const char *sql)
 	return st->kept[which];
 }
 
+void
+store_stmt_done(struct store *st, sqlite3_stmt *stmt)
+{
+	for (int i = 0; stmt != NULL && i < STORE_NKEPT; i++) {
+		if (st->kept[i] == stmt) {
+			sqlite3_reset(stmt);
+			sqlite3_clear_bindings(stmt);
+			return;
+		}
+	}
+	sqlite3_finalize(stmt);
+}
+
 int
 store_exec_kept(struct store *st, sqlite3_stmt *stmt)
 {
@@ -169,7 +182,7 @@ store_rows_one(struct store *st, sqlite3_stmt *stmt, const struct store_rowtype 
 		found = 0;
 	else
 		store_seterr(st, what);
-	sqlite3_finalize(stmt);
+	store_stmt_done(st, stmt);
 	return found;
 }
 

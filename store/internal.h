@@ -7,7 +7,8 @@
 #include "store.h"
 
 /* Statements a batch runs once per certificate, prepared once per handle. */
-enum store_kept { STORE_KEPT_CERT_INSERT, STORE_KEPT_AUDIT_INSERT, STORE_NKEPT };
+enum store_kept { STORE_KEPT_CERT_INSERT, STORE_KEPT_AUDIT_INSERT, STORE_KEPT_SERIAL_EXISTS,
+	STORE_KEPT_CERT_CURRENT, STORE_NKEPT };
 
 struct store {
 	sqlite3 *db;
@@ -50,6 +51,9 @@ int store_exec_stmt(struct store *st, sqlite3_stmt *stmt);
  * resets it and clears its bindings instead of finalizing it. */
 sqlite3_stmt *store_kept(struct store *st, enum store_kept which, const char *sql);
 int store_exec_kept(struct store *st, sqlite3_stmt *stmt);
+/* Done with stmt: reset if it is one of the handle's kept statements,
+ * else finalized (store_rows_one ends with it). */
+void store_stmt_done(struct store *st, sqlite3_stmt *stmt);
 /* The same for an UPDATE that must change exactly one row; none is the
  * message when it changed none (the row is gone or already changed). */
 int store_exec_one(struct store *st, sqlite3_stmt *stmt, const char *none);

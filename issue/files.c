@@ -200,6 +200,32 @@ out:
 	return rc;
 }
 
+/* NAME.crt and NAME-fullchain.crt (the same bytes under an
+ * intermediate), the leaf's PEM taken from its row, each certificate
+ * encoded once. */
+static int
+leaf_pems(const struct mc_ca *ca, const struct iss_issued *is, X509 *inter, X509 *cross, struct mc_buf *leaf,
+    struct mc_buf *chain)
+{
+	struct mc_buf one = { 0 }, up = { 0 }, last = { 0 };
+	int rc = -1;
+
+	if ((is->rec.pem != NULL ? mc_buf_add(&one, is->rec.pem, strlen(is->rec.pem)) : ca_cert_pem(is->cert, &one)) < 0 ||
+	    ca_cert_pem(inter != NULL ? inter : ca->cert, &up) < 0 || (cross != NULL && ca_cert_pem(cross, &last) < 0))
+		goto out;
+	if (mc_buf_add(leaf, one.p, one.len) < 0 || (inter != NULL && mc_buf_add(leaf, up.p, up.len) < 0) ||
+	    (cross != NULL && mc_buf_add(leaf, last.p, last.len) < 0) ||
+	    mc_buf_add(chain, one.p, one.len) < 0 || mc_buf_add(chain, up.p, up.len) < 0 ||
+	    (cross != NULL && mc_buf_add(chain, last.p, last.len) < 0))
+		goto out;
+	rc = 0;
+out:
+	mc_buf_free(&one);
+	mc_buf_free(&up);
+	mc_buf_free(&last);
+	return rc;
+}
+
 static int
 leaf_files_add(struct mc_fileset *fs, const struct mc_ca *ca, const char *name, const struct iss_issued *is,
     int replace_key)
@@ -213,10 +239,7 @@ leaf_files_add(struct mc_fileset *fs, const struct mc_ca *ca, const char *name, 
 
 	/* Root-only: NAME.crt the leaf, fullchain leaf + root.  Else both
 	 * leaf + intermediate (+ the cross-certificate after a rotation). */
-	if (iss_chain_of(ca, is->rec.ca_id, &inter, &cross) < 0 || ca_cert_pem(is->cert, &leaf) < 0 ||
-	    (inter != NULL && ca_cert_pem(inter, &leaf) < 0) || (cross != NULL && ca_cert_pem(cross, &leaf) < 0) ||
-	    ca_cert_pem(is->cert, &chain) < 0 || ca_cert_pem(inter != NULL ? inter : ca->cert, &chain) < 0 ||
-	    (cross != NULL && ca_cert_pem(cross, &chain) < 0))
+	if (iss_chain_of(ca, is->rec.ca_id, &inter, &cross) < 0 || leaf_pems(ca, is, inter, cross, &leaf, &chain) < 0)
 		goto out;
 	if (is->key != NULL && ca_key_plain_pem(is->key, &key) < 0)
 		goto out;

@@ -303,11 +303,13 @@ pick_serial(struct mc_ca *ca, ASN1_INTEGER *serial)
 /* The strict self-check, up to the root that clients trust (through the
  * intermediate when there is one). */
 static int
-verify_issued(const struct mc_ca *ca, X509 *leaf, const char *purpose)
+verify_issued(const struct mc_ca *ca, const struct ca_leaf_cache *cache, X509 *leaf, const char *purpose)
 {
 	STACK_OF(X509) *u = NULL, *r = NULL;
 	int rc = -1;
 
+	if (cache != NULL)
+		return ca_leaf_cache_verify(cache, leaf, purpose);
 	if (!ca->two_level)
 		return ca_verify_leaf(leaf, ca->cert, purpose);
 	if ((u = sk_X509_new_null()) == NULL || (r = sk_X509_new_null()) == NULL ||
@@ -320,11 +322,28 @@ verify_issued(const struct mc_ca *ca, X509 *leaf, const char *purpose)
 	return rc;
 }
 
+/* The same chain as verify_issued's, made once for many leaves. */
+static struct ca_leaf_cache *
+leaf_cache(const struct mc_ca *ca)
+{
+	STACK_OF(X509) *u = sk_X509_new_null(), *r = sk_X509_new_null();
+	struct ca_leaf_cache *c = NULL;
+
+	if (u == NULL || r == NULL || (ca->two_level && !sk_X509_push(u, ca->cert)) ||
+	    !sk_X509_push(r, ca->two_level ? ca->root : ca->cert))
+		mc_seterr("out of memory");
+	else
+		c = ca_leaf_cache_new(ca->cert, u, r);
+	sk_X509_free(u);
+	sk_X509_free(r);
+	return c;
+}
+
 /* Key, signature, self-check and the row to record.  No store access,
  * so batch runs it on several threads at once. */
 static int
-sign_with_serial(const struct mc_ca *ca, const struct iss_plan *p, const ASN1_INTEGER *serial,
-    struct iss_issued *is)
+sign_with_serial(const struct mc_ca *ca, const struct ca_leaf_cache *cache, const struct iss_plan *p,
+    const ASN1_INTEGER *serial, struct iss_issued *is)
 {
 	struct ca_leaf_req lr = { 0 };
 	struct iss_stats *st = ca->stats;
@@ -358,12 +377,13 @@ sign_with_serial(const struct mc_ca *ca, const struct iss_plan *p, const ASN1_IN
 	lr.days = p->days;
 	lr.serial = serial;
 	lr.crl_url = has_url ? url : NULL;
+	lr.cache = cache;
 	t = iss_stats_clock(st);
 	if ((is->cert = ca_leaf_sign(&lr, ca->cert, ca->key)) == NULL)
 		goto fail;
 	iss_stats_add(st, ISS_ST_SIGN, t);
 	t = iss_stats_clock(st);
-	if (verify_issued(ca, is->cert, purpose_of(p->prof)) < 0)
+	if (verify_issued(ca, cache, is->cert, purpose_of(p->prof)) < 0)
 		goto fail;
 	iss_stats_add(st, ISS_ST_VERIFY, t);
 	t = iss_stats_clock(st);
@@ -388,7 +408,7 @@ iss_sign(struct mc_ca *ca, const struct iss_plan *p, struct iss_issued *is)
 		return -1;
 	}
 	if (pick_serial(ca, serial) == 0)
-		rc = sign_with_serial(ca, p, serial, is);
+		rc = sign_with_serial(ca, NULL, p, serial, is);
 	ASN1_INTEGER_free(serial);
 	return rc;
 }
@@ -398,6 +418,7 @@ struct sign_many {
 	struct iss_plan *const *plans;
 	ASN1_INTEGER **serials;
 	struct iss_issued *out;
+	struct ca_leaf_cache *cache;
 };
 
 static int
@@ -405,14 +426,14 @@ sign_many_one(void *arg, size_t i)
 {
 	struct sign_many *sm = arg;
 
-	return sign_with_serial(sm->ca, sm->plans[i], sm->serials[i], &sm->out[i]);
+	return sign_with_serial(sm->ca, sm->cache, sm->plans[i], sm->serials[i], &sm->out[i]);
 }
 
 int
 iss_sign_many(struct mc_ca *ca, struct iss_plan *const *plans, size_t n, int jobs,
     struct iss_issued *out, size_t *failed_at)
 {
-	struct sign_many sm = { ca, plans, NULL, out };
+	struct sign_many sm = { ca, plans, NULL, out, NULL };
 	size_t i = 0;
 	int rc = -1;
 
@@ -432,6 +453,9 @@ iss_sign_many(struct mc_ca *ca, struct iss_plan *const *plans, size_t n, int job
 			goto out;
 	}
 	i = 0;
+	/* One plan: as iss_sign does it, nothing to share. */
+	if (n > 1 && (sm.cache = leaf_cache(ca)) == NULL)
+		goto out;
 	if (mc_pool_run(n, jobs, sign_many_one, &sm, &i) < 0)
 		goto out;
 	rc = 0;
@@ -445,6 +469,7 @@ out:
 	for (size_t j = 0; sm.serials != NULL && j < n; j++)
 		ASN1_INTEGER_free(sm.serials[j]);
 	free(sm.serials);
+	ca_leaf_cache_free(sm.cache);
 	return rc;
 }
 

@@ -627,6 +627,50 @@ Test(leaf, spki_bytes_as_openssl_encodes_them)
 	}
 }
 
+/* The batch's shared cache (ca/leafcache.c) must not change a byte: the
+ * same request signed with and without it by the RSA root (PKCS#1 v1.5
+ * signatures are deterministic) is the same certificate, and the cached
+ * self-check says what ca_verify_chain says, for keys on each curve. */
+Test(leaf, cache_changes_nothing)
+{
+	static const char *const types[] = { "ec256", "ec384", "rsa2048" };
+	STACK_OF(X509) *roots = sk_X509_new_null();
+	struct ca_leaf_cache *c;
+	ASN1_INTEGER *s = ASN1_INTEGER_new();
+	struct mc_strv dns = fx_strv("example.org", "www.example.org", NULL), eku = fx_strv("serverAuth", NULL);
+
+	cr_assert(roots != NULL && s != NULL && sk_X509_push(roots, root) && ASN1_INTEGER_set(s, 0x7654321));
+	cr_assert_not_null(c = ca_leaf_cache_new(root, NULL, roots), "%s", mc_err());
+	for (size_t i = 0; i < sizeof(types) / sizeof(types[0]); i++) {
+		EVP_PKEY *k = fx_key(types[i]);
+		struct ca_leaf_req req = { .pubkey = k, .cn = "example.org", .dns = &dns, .eku = &eku, .days = 90,
+		    .not_before = time(NULL) - 60, .serial = s, .crl_url = "http://ca.example.org/crl" };
+		X509 *plain = ca_leaf_sign(&req, root, rkey), *cached;
+		unsigned char *a = NULL, *b = NULL;
+		int alen, blen;
+
+		req.cache = c;
+		cached = ca_leaf_sign(&req, root, rkey);
+		cr_assert(plain != NULL && cached != NULL, "%s", mc_err());
+		alen = i2d_X509(plain, &a);
+		blen = i2d_X509(cached, &b);
+		cr_assert(alen > 0 && alen == blen && memcmp(a, b, (size_t)alen) == 0, "%s: differs with the cache", types[i]);
+		cr_assert_eq(ca_leaf_cache_verify(c, cached, "sslserver"), 0, "%s", mc_err());
+		cr_assert_eq(ca_verify_leaf(cached, root, "sslserver"), 0, "%s", mc_err());
+		cr_assert_eq(ca_leaf_cache_verify(c, cached, "sslclient"), -1, "a server leaf passed as a client");
+		OPENSSL_free(a);
+		OPENSSL_free(b);
+		X509_free(plain);
+		X509_free(cached);
+		EVP_PKEY_free(k);
+	}
+	ca_leaf_cache_free(c);
+	sk_X509_free(roots);
+	ASN1_INTEGER_free(s);
+	mc_strv_free(&dns);
+	mc_strv_free(&eku);
+}
+
 /* Independent verifiers: OpenSSL's CLI and GnuTLS, when installed. */
 static int
 run(const char *cmd)

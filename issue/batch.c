@@ -110,21 +110,16 @@ iss_batch_issue(struct mc_ca *ca, const struct iss_batch_req *req, struct iss_is
 {
 	struct iss_stats *st = ca->stats;
 	int64_t w = iss_wall_ns();
+	int in_record = 0;
 
-	*failed = ISS_BATCH_SIGN;
-	if (iss_sign_many(ca, req->plans, req->n, req->jobs, out, failed_at) < 0)
-		return -1;
-	if (st != NULL)
-		st->wall_ns[ISS_PH_SIGN] += iss_wall_ns() - w;
-	w = iss_wall_ns();
-	*failed = ISS_BATCH_RECORD;
-	if (iss_record_many(ca, out, req->n, "issue") < 0) {
-		for (size_t i = 0; i < req->n; i++)
-			iss_issued_free(&out[i]);
+	/* Rows go in while later leaves are signed; the commit is after
+	 * the last, the files after the commit. */
+	if (iss_sign_record_many(ca, req->plans, req->n, req->jobs, out, "issue", failed_at, &in_record) < 0) {
+		*failed = in_record ? ISS_BATCH_RECORD : ISS_BATCH_SIGN;
 		return -1;
 	}
 	if (st != NULL)
-		st->wall_ns[ISS_PH_STORE] += iss_wall_ns() - w;
+		st->wall_ns[ISS_PH_SIGN] += iss_wall_ns() - w;
 	*failed = ISS_BATCH_FILES;
 	if (req->dir != NULL && write_files(ca, req, out) < 0)
 		return -1;

@@ -429,9 +429,11 @@ sign_many_one(void *arg, size_t i)
 	return sign_with_serial(sm->ca, sm->cache, sm->plans[i], sm->serials[i], &sm->out[i]);
 }
 
-int
-iss_sign_many(struct mc_ca *ca, struct iss_plan *const *plans, size_t n, int jobs,
-    struct iss_issued *out, size_t *failed_at)
+/* With consume, each leaf is handed to it on this thread, in order, as
+ * soon as it is signed (mc_pool_run_ordered). */
+static int
+sign_many_run(struct mc_ca *ca, struct iss_plan *const *plans, size_t n, int jobs, struct iss_issued *out,
+    size_t *failed_at, int (*consume)(void *carg, size_t i), void *carg, int *in_consume)
 {
 	struct sign_many sm = { ca, plans, NULL, out, NULL };
 	size_t i = 0;
@@ -456,7 +458,8 @@ iss_sign_many(struct mc_ca *ca, struct iss_plan *const *plans, size_t n, int job
 	/* One plan: as iss_sign does it, nothing to share. */
 	if (n > 1 && (sm.cache = leaf_cache(ca)) == NULL)
 		goto out;
-	if (mc_pool_run(n, jobs, sign_many_one, &sm, &i) < 0)
+	if ((consume == NULL ? mc_pool_run(n, jobs, sign_many_one, &sm, &i) :
+	    mc_pool_run_ordered(n, jobs, sign_many_one, &sm, consume, carg, &i, in_consume)) < 0)
 		goto out;
 	rc = 0;
 out:
@@ -471,6 +474,66 @@ out:
 	free(sm.serials);
 	ca_leaf_cache_free(sm.cache);
 	return rc;
+}
+
+int
+iss_sign_many(struct mc_ca *ca, struct iss_plan *const *plans, size_t n, int jobs,
+    struct iss_issued *out, size_t *failed_at)
+{
+	return sign_many_run(ca, plans, n, jobs, out, failed_at, NULL, NULL, NULL);
+}
+
+static int record_one(struct mc_ca *ca, struct iss_issued *is, const char *action);
+
+struct record_each {
+	struct mc_ca *ca;
+	struct iss_issued *out;
+	const char *action;
+};
+
+static int
+record_each_one(void *arg, size_t i)
+{
+	struct record_each *re = arg;
+	int64_t t = iss_stats_clock(re->ca->stats);
+
+	if (record_one(re->ca, &re->out[i], re->action) < 0)
+		return -1;
+	iss_stats_add(re->ca->stats, ISS_ST_STORE, t);
+	return 0;
+}
+
+int
+iss_sign_record_many(struct mc_ca *ca, struct iss_plan *const *plans, size_t n, int jobs,
+    struct iss_issued *out, const char *action, size_t *failed_at, int *in_record)
+{
+	struct record_each re = { ca, out, action };
+	int64_t t, w;
+
+	*in_record = 0;
+	*failed_at = 0;
+	memset(out, 0, n * sizeof(*out));
+	if (store_begin(ca->db) < 0) {
+		*in_record = 1;
+		return -1;
+	}
+	if (sign_many_run(ca, plans, n, jobs, out, failed_at, record_each_one, &re, in_record) < 0) {
+		store_rollback(ca->db);
+		return -1;
+	}
+	t = iss_stats_clock(ca->stats);
+	w = iss_wall_ns();
+	if (store_commit(ca->db) < 0) {
+		store_rollback(ca->db);
+		*in_record = 1;
+		for (size_t i = 0; i < n; i++)
+			iss_issued_free(&out[i]);
+		return -1;
+	}
+	iss_stats_add(ca->stats, ISS_ST_STORE, t);
+	if (ca->stats != NULL)
+		ca->stats->wall_ns[ISS_PH_COMMIT] += iss_wall_ns() - w;
+	return 0;
 }
 
 static int

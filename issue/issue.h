@@ -291,6 +291,13 @@ int iss_sign(struct mc_ca *ca, const struct iss_plan *plan, struct iss_issued *o
  */
 int iss_sign_many(struct mc_ca *ca, struct iss_plan *const *plans, size_t n, int jobs,
     struct iss_issued *out, size_t *failed_at);
+/* Both at once, in one transaction as iss_record_many: each row (and its
+ * audit event) inserted on the calling thread as soon as its leaf is
+ * signed, while the next ones are; committed after the last.  On -1
+ * nothing is recorded, every out[] is freed, *failed_at is the plan at
+ * fault and *in_record 1 when recording failed (0: signing). */
+int iss_sign_record_many(struct mc_ca *ca, struct iss_plan *const *plans, size_t n, int jobs,
+    struct iss_issued *out, const char *action, size_t *failed_at, int *in_record);
 /* One transaction: the certificate row and its audit event. */
 int iss_record(struct mc_ca *ca, struct iss_issued *is, const char *action);
 /* issue --force: the row, and old (the current certificate of the same
@@ -423,10 +430,12 @@ extern const char *const iss_home_files[];
  * thread that ran it (CLOCK_THREAD_CPUTIME_ID), summed over threads; a
  * shared machine's waiting for a processor is not counted.  Phases are
  * the wall time of the batch's steps (CLOCK_MONOTONIC): plan and unlock
- * are the caller's to fill; syncing is mc_fileset_commit. */
+ * are the caller's to fill; signing includes inserting the rows (on the
+ * calling thread, while the workers sign), committing is their COMMIT,
+ * syncing mc_fileset_commit. */
 enum iss_stage { ISS_ST_KEYGEN, ISS_ST_SIGN, ISS_ST_VERIFY, ISS_ST_ENCODE, ISS_ST_STORE, ISS_ST_FILES,
 	ISS_ST_SYNC, ISS_NSTAGES };
-enum iss_phase { ISS_PH_PLAN, ISS_PH_UNLOCK, ISS_PH_SIGN, ISS_PH_STORE, ISS_PH_FILES, ISS_PH_SYNC, ISS_NPHASES };
+enum iss_phase { ISS_PH_PLAN, ISS_PH_UNLOCK, ISS_PH_SIGN, ISS_PH_COMMIT, ISS_PH_FILES, ISS_PH_SYNC, ISS_NPHASES };
 struct iss_stats {
 	int64_t cpu_ns[ISS_NSTAGES];	/* added to atomically, from any thread */
 	int64_t wall_ns[ISS_NPHASES];

@@ -7,7 +7,7 @@ const char *const iss_stage_names[ISS_NSTAGES] = {
 	"keygen", "sign", "verify", "encode", "store", "files", "sync",
 };
 const char *const iss_phase_names[ISS_NPHASES] = {
-	"planning", "unlocking", "signing", "recording", "writing", "syncing",
+	"planning", "unlocking", "signing", "committing", "writing", "syncing",
 };
 
 static int64_t

@@ -113,7 +113,7 @@ rows = {l.split()[0]: l.split()[1:] for l in open(sys.argv[1]) if l.strip()}
 stages = ["keygen", "sign", "verify", "encode", "store", "files", "sync"]
 assert all(float(rows[s][1]) > 0 for s in ["keygen", "sign", "verify", "encode", "store", "files"]), rows
 assert abs(sum(float(rows[s][0]) for s in stages) - float(rows["stages"][0])) < 0.01, rows
-phases = ["planning", "unlocking", "signing", "recording", "writing", "syncing"]
+phases = ["planning", "unlocking", "signing", "committing", "writing", "syncing"]
 assert float(rows["total"][0]) + 0.005 >= sum(float(rows[p][0]) for p in phases) > 0, rows
 PY
 [ "$(db_count certificates)" -eq $((n + 5)) ] || fail "stats batch rows"

@@ -196,6 +196,9 @@ struct ca_leaf_cache *ca_leaf_cache_new(X509 *issuer, STACK_OF(X509) *untrusted,
 void ca_leaf_cache_free(struct ca_leaf_cache *c);
 /* ca_verify_chain through the cache's intermediates to its roots, now. */
 int ca_leaf_cache_verify(const struct ca_leaf_cache *c, X509 *leaf, const char *purpose);
+/* ca_key_generate(type), from the cache's parameters for ec256 and ec384
+ * (c NULL or another type: ca_key_generate itself). */
+EVP_PKEY *ca_leaf_cache_keygen(const struct ca_leaf_cache *c, const char *type);
 /* 0 if key is RSA 2048, 3072 or 4096 (e odd, >= 65537) or EC P-256/P-384
  * on a named curve with uncompressed point; -1 otherwise, saying that the
  * key "is not one of" CA_KEY_TYPES_TEXT. */

@@ -364,7 +364,7 @@ sign_with_serial(const struct mc_ca *ca, const struct ca_leaf_cache *cache, cons
 		is->key = p->key;
 	} else if (p->csr_key == NULL) {
 		t = iss_stats_clock(st);
-		if ((is->key = ca_key_generate(p->key_type, NULL)) == NULL)
+		if ((is->key = ca_leaf_cache_keygen(cache, p->key_type)) == NULL)
 			goto fail;
 		iss_stats_add(st, ISS_ST_KEYGEN, t);
 	}

@@ -630,7 +630,8 @@ Test(leaf, spki_bytes_as_openssl_encodes_them)
 /* The batch's shared cache (ca/leafcache.c) must not change a byte: the
  * same request signed with and without it by the RSA root (PKCS#1 v1.5
  * signatures are deterministic) is the same certificate, and the cached
- * self-check says what ca_verify_chain says, for keys on each curve. */
+ * self-check says what ca_verify_chain says, for keys on each curve made
+ * from the cache's parameters. */
 Test(leaf, cache_changes_nothing)
 {
 	static const char *const types[] = { "ec256", "ec384", "rsa2048" };
@@ -642,13 +643,17 @@ Test(leaf, cache_changes_nothing)
 	cr_assert(roots != NULL && s != NULL && sk_X509_push(roots, root) && ASN1_INTEGER_set(s, 0x7654321));
 	cr_assert_not_null(c = ca_leaf_cache_new(root, NULL, roots), "%s", mc_err());
 	for (size_t i = 0; i < sizeof(types) / sizeof(types[0]); i++) {
-		EVP_PKEY *k = fx_key(types[i]);
+		/* The cache's keys are the type asked for, and pass the checks. */
+		EVP_PKEY *k = ca_leaf_cache_keygen(c, types[i]);
 		struct ca_leaf_req req = { .pubkey = k, .cn = "example.org", .dns = &dns, .eku = &eku, .days = 90,
 		    .not_before = time(NULL) - 60, .serial = s, .crl_url = "http://ca.example.org/crl" };
 		X509 *plain = ca_leaf_sign(&req, root, rkey), *cached;
 		unsigned char *a = NULL, *b = NULL;
 		int alen, blen;
 
+		cr_assert_not_null(k, "%s", mc_err());
+		cr_assert_str_eq(ca_key_type_name(k), types[i]);
+		cr_assert_eq(ca_leaf_key_check(k), 0, "%s", mc_err());
 		req.cache = c;
 		cached = ca_leaf_sign(&req, root, rkey);
 		cr_assert(plain != NULL && cached != NULL, "%s", mc_err());

@@ -8,6 +8,8 @@
 #   BENCH_COMP_N=N          leaves per competitor run (default 200)
 #   BENCH_KEEP=1            keep the work folder
 #   BENCH_ONLY=stores       only list/show/check on big stores (~3 min)
+#   BENCH_ONLY=batch        only the EC P-256 batch against its floor, with
+#                           the time per stage (issue --batch --stats; ~1 min)
 #   BENCH_ONLY=acme         only the ACME section, bench/acme.sh (~8 min; its
 #                           BENCH_ACME_* settings are described there)
 set -euo pipefail
@@ -22,7 +24,7 @@ done
 
 QUICK=${BENCH_QUICK:-0}
 ONLY=${BENCH_ONLY:-all}
-case $ONLY in all | stores) ;; *) echo "bench: BENCH_ONLY is 'stores', 'acme' or unset" >&2; exit 1 ;; esac
+case $ONLY in all | stores | batch) ;; *) echo "bench: BENCH_ONLY is 'stores', 'batch', 'acme' or unset" >&2; exit 1 ;; esac
 JOBS=$(nproc)
 if [ "$QUICK" = 1 ]; then
 	INIT_RUNS=2 ISSUE_RUNS=3 PARTS_RUNS=3 RSA_N=10 EC_N=100 EC_RUNS=1 STORES="1000 10000" LIST_RUNS=2
@@ -133,6 +135,9 @@ for kt in rsa2048 ec256; do
 	hf "classic_$kt" "$ISSUE_RUNS" --warmup 1 --prepare "rm -rf $W/cone" -- "sh $W/classic.sh $kt 1 $W/cone"
 done
 openssl verify -x509_strict -CAfile "$ROOT_CRT" -untrusted "$CA_CRT" "$W/cone/c1.example.org.crt" >/dev/null
+fi
+
+if [ "$ONLY" != stores ]; then
 log "  parts ($PARTS_RUNS runs each)"
 while read -r k v; do R[$k]=$v; done < <("$PARTS_BIN" "$W/ca" "$PASS" "$PARTS_RUNS")
 # One signature of the issuing intermediate (EC P-256): CPU time (openssl
@@ -141,18 +146,30 @@ R[issuer_sign]=$(openssl speed -seconds 3 ecdsap256 2>/dev/null | awk '/nistp256
 
 # ---- 3. many leaves ----
 log "3. many leaves"
-for i in $(seq 1 "$RSA_N"); do echo "server r$i.example.org key=rsa2048"; done > "$W/rsa.txt"
-once batch_rsa "$MINICA_BIN" --home "$W/ca" issue --batch "$W/rsa.txt" --jobs "$JOBS" --out "$W/brsa" --passphrase-file "$PASS"
-keys=("$W"/brsa/*.key)
-[ "${#keys[@]}" -eq "$RSA_N" ] || { echo "bench: batch_rsa wrote ${#keys[@]} keys, not $RSA_N" >&2; exit 1; }
+if [ "$ONLY" = all ]; then
+	for i in $(seq 1 "$RSA_N"); do echo "server r$i.example.org key=rsa2048"; done > "$W/rsa.txt"
+	once batch_rsa "$MINICA_BIN" --home "$W/ca" issue --batch "$W/rsa.txt" --jobs "$JOBS" --out "$W/brsa" --passphrase-file "$PASS"
+	keys=("$W"/brsa/*.key)
+	[ "${#keys[@]}" -eq "$RSA_N" ] || { echo "bench: batch_rsa wrote ${#keys[@]} keys, not $RSA_N" >&2; exit 1; }
+	openssl verify -x509_strict -CAfile "$ROOT_CRT" -untrusted "$CA_CRT" "$W/brsa/r1.example.org.crt" >/dev/null
+fi
+# --stats where this minica has it: the time per stage of each run.
+STATS=()
+"$MINICA_BIN" issue --help 2>/dev/null | grep -q -- --stats && STATS=(--stats)
 for run in $(seq 1 "$EC_RUNS"); do
 	for i in $(seq 1 "$EC_N"); do echo "server e$run-$i.example.org key=ec256"; done > "$W/ec.txt"
-	once "batch_ec_$run" "$MINICA_BIN" --home "$W/ca" issue --batch "$W/ec.txt" --jobs "$JOBS" --out "$W/bec$run" --passphrase-file "$PASS"
+	once "batch_ec_$run" "$MINICA_BIN" --home "$W/ca" issue --batch "$W/ec.txt" --jobs "$JOBS" --out "$W/bec$run" \
+	    --passphrase-file "$PASS" "${STATS[@]}"
+	cp "$W/once.out" "$W/stats.$run"
+	keys=("$W"/bec"$run"/*.key)
+	[ "${#keys[@]}" -eq "$EC_N" ] || { echo "bench: batch_ec_$run wrote ${#keys[@]} keys, not $EC_N" >&2; exit 1; }
 done
 median() { sort -n | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }'; }
 R[batch_ec]=$(for run in $(seq 1 "$EC_RUNS"); do echo "${R[batch_ec_$run]}"; done | median)
 CPU[batch_ec]=$(for run in $(seq 1 "$EC_RUNS"); do echo "${CPU[batch_ec_$run]}"; done | median)
-openssl verify -x509_strict -CAfile "$ROOT_CRT" -untrusted "$CA_CRT" "$W/bec1/e1-1.example.org.crt" "$W/brsa/r1.example.org.crt" >/dev/null
+# stage NAME COLUMN: the median over the runs of a --stats row's column.
+stage() { for run in $(seq 1 "$EC_RUNS"); do awk -v n="$1" -v c="$2" '$1 == n && $2 ~ /^[0-9.]+$/ { print $c }' "$W/stats.$run"; done | median; }
+openssl verify -x509_strict -CAfile "$ROOT_CRT" -untrusted "$CA_CRT" "$W/bec1/e1-1.example.org.crt" >/dev/null
 
 # The floor: JOBS parallel `openssl speed` processes, their sign rates summed.
 log "  openssl speed x $JOBS"
@@ -164,6 +181,8 @@ R[floor_rsa4096]=$(cat "$W"/speed.* | awk '/^rsa 4096 bits/ { s += $6 } END { pr
 R[floor_ecdsap256]=$(cat "$W"/speed.* | awk '/nistp256/ && /ecdsa/ { s += $7 } END { printf "%.1f", s }')
 R[floor_ecdsap256_verify]=$(cat "$W"/speed.* | awk '/nistp256/ && /ecdsa/ { s += $8 } END { printf "%.1f", s }')
 
+fi
+if [ "$ONLY" = all ]; then
 once classic_many_rsa2048 sh "$W/classic.sh" rsa2048 "$COMP_N" "$W/crsa"
 once classic_many_ec256 sh "$W/classic.sh" ec256 "$COMP_N" "$W/cec"
 
@@ -214,13 +233,14 @@ EOF
 	COMPETITORS="$COMPETITORS easyrsa"
 fi
 
-else
+elif [ "$ONLY" = stores ]; then
 	# The one real row the big stores copy.
 	"$MINICA_BIN" --home "$W/ca" issue server --cn one.example.org --key ec256 --out "$W/one" \
 	    --passphrase-file "$PASS" >/dev/null
 fi
 
 # ---- 4. a big store ----
+if [ "$ONLY" != batch ]; then
 log "4. list, check, show on big stores"
 HAS_CHECK=0
 "$MINICA_BIN" help 2>/dev/null | grep -q '^ *check ' && HAS_CHECK=1
@@ -265,6 +285,7 @@ for n in $STORES; do
 	fi
 	rm -rf "$W/s$n"
 done
+fi
 
 # ---- 5. start-up ----
 if [ "$ONLY" = all ]; then
@@ -283,6 +304,7 @@ echo "Machine: $JOBS processors (nproc), $CPU_MODEL, $(uname -sr), $(openssl ver
 echo "Load average at start $LOAD_START, at end $LOAD_END. Times are wall-clock medians."
 [ "$QUICK" = 1 ] && echo "**BENCH_QUICK=1: tiny counts, not a real measurement.**"
 [ "$ONLY" = stores ] && echo "**BENCH_ONLY=stores: section 4 and its targets only.**"
+[ "$ONLY" = batch ] && echo "**BENCH_ONLY=batch: the EC rows of section 3 and their target only.**"
 if [ "$ONLY" = all ]; then
 echo
 echo "### 1. init: RSA-4096 root, key encrypted at rest ($INIT_RUNS runs each)"
@@ -318,14 +340,19 @@ echo
 echo "The parts are CPU time of one thread (bench/parts.c, medians); RSA key generation varies by a factor of" \
 	"several from key to key, so the RSA-2048 column's split is rough; the EC column is the clean one."
 echo
+fi
+if [ "$ONLY" != stores ]; then
+echo
 echo "### 3. many leaves (one run each; $JOBS threads for minica)"
 echo
 # Per leaf: its key, one P-256 signature by the intermediate and the
 # strict self-check's P-256 verification, spread over JOBS cores.
 floor_ec=$(calc "1000 * $EC_N / $(r floor_ecdsap256) + 1000 * $EC_N / $(r floor_ecdsap256_verify) + $EC_N * $(r keygen_ec256) / $JOBS" 1)
-floor_rsa=$(calc "1000 * $RSA_N / $(r floor_ecdsap256) + 1000 * $RSA_N / $(r floor_ecdsap256_verify) + $RSA_N * $(r keygen_rsa2048_mean) / $JOBS" 1)
 echo "| what | time | leaves/s | ratio |"
 echo "|---|---:|---:|---:|"
+fi
+if [ "$ONLY" = all ]; then
+floor_rsa=$(calc "1000 * $RSA_N / $(r floor_ecdsap256) + 1000 * $RSA_N / $(r floor_ecdsap256_verify) + $RSA_N * $(r keygen_rsa2048_mean) / $JOBS" 1)
 echo "| floor for $RSA_N RSA-2048 leaves: $RSA_N P-256 signatures at $(r floor_ecdsap256)/s and verifications at $(r floor_ecdsap256_verify)/s + $RSA_N keygens (mean $(fmt_ms "$(r keygen_rsa2048_mean)")) on $JOBS cores | $(fmt_ms "$floor_rsa") | $(calc "1000 * $RSA_N / $floor_rsa" 1) | 1.00 |"
 echo "| \`minica issue --batch\`, $RSA_N RSA-2048 | $(fmt_ms "$(r batch_rsa)") | $(calc "1000 * $RSA_N / $(r batch_rsa)" 1) | $(calc "$(r batch_rsa) / $floor_rsa") |"
 best="" best_t=""
@@ -340,16 +367,36 @@ for c in classic_many_rsa2048 $COMPETITORS; do
 		best=$c best_t=$t
 	fi
 done
+fi
+if [ "$ONLY" != stores ]; then
 echo "| floor for $EC_N EC P-256 leaves under the P-256 intermediate: $EC_N keygens ($(fmt_ms "$(r keygen_ec256)")), signatures at $(r floor_ecdsap256)/s, verifications at $(r floor_ecdsap256_verify)/s on $JOBS cores | $(fmt_ms "$floor_ec") | $(calc "1000 * $EC_N / $floor_ec" 1) | 1.00 |"
 echo "| \`minica issue --batch\`, $EC_N EC P-256 (median of $EC_RUNS) | $(fmt_ms "$(r batch_ec)") | $(calc "1000 * $EC_N / $(r batch_ec)" 1) | $(calc "$(r batch_ec) / $floor_ec") |"
 echo "| (its CPU time, user + system; the floor's share of it) | $(fmt_ms "${CPU[batch_ec]}") | | $(calc "100 * $floor_ec * $JOBS / ${CPU[batch_ec]}" 0)% |"
-t=$(calc "$(r classic_many_ec256) * $EC_N / $COMP_N" 3)
-echo "| classic openssl flow, EC P-256 ($COMP_N measured, scaled to $EC_N) | $(fmt_ms "$t") | $(calc "1000 * $EC_N / $t" 1) | $(calc "$t / $floor_ec") |"
+if [ "$ONLY" = all ]; then
+	t=$(calc "$(r classic_many_ec256) * $EC_N / $COMP_N" 3)
+	echo "| classic openssl flow, EC P-256 ($COMP_N measured, scaled to $EC_N) | $(fmt_ms "$t") | $(calc "1000 * $EC_N / $t" 1) | $(calc "$t / $floor_ec") |"
+fi
 echo
 echo "Floor: $JOBS parallel \`openssl speed -elapsed rsa4096 ecdsap256\` processes, rates summed:" \
-	"RSA-4096 sign $(r floor_rsa4096)/s, ECDSA P-256 sign $(r floor_ecdsap256)/s."
+	"RSA-4096 sign $(r floor_rsa4096)/s, ECDSA P-256 sign $(r floor_ecdsap256)/s," \
+	"ECDSA P-256 verify $(r floor_ecdsap256_verify)/s; key generation from bench/parts.c (one thread)."
+if [ "${#STATS[@]}" -gt 0 ]; then
+	echo
+	echo "Where the EC batch's time goes (\`issue --batch --stats\`, medians of the $EC_RUNS runs): CPU time of the" \
+		"threads that ran each stage, summed over threads, per leaf; and the wall time of each phase."
+	echo
+	echo "| stage | CPU per leaf | | phase | wall |"
+	echo "|---|---:|---|---|---:|"
+	stages=(keygen sign verify encode store files sync stages)
+	phases=(planning unlocking signing committing writing syncing total)
+	for i in 0 1 2 3 4 5 6 7; do
+		st=${stages[$i]} ph=${phases[$i]:-}
+		echo "| $st | $(stage "$st" 3) ms | | $ph | $([ -n "$ph" ] && fmt_ms "$(calc "1000 * $(stage "$ph" 2)" 1)") |"
+	done
+fi
 fi
 big=${STORES##* } small=${STORES%% *}
+if [ "$ONLY" != batch ]; then
 echo
 echo "### 4. big stores ($LIST_RUNS runs each; peak RSS: median of 3)"
 echo
@@ -371,6 +418,7 @@ for cmd in list listjson show check checkfull; do
 	echo "$row"
 done
 [ "$HAS_CHECK" = 0 ] && echo && echo "\`minica check\` does not exist in this build; not measured."
+fi
 if [ "$ONLY" = all ]; then
 echo
 echo "### 5. start-up"
@@ -384,9 +432,11 @@ echo "### Targets"
 echo
 echo "| target | measured | |"
 echo "|---|---|---|"
-if [ "$ONLY" = all ]; then
+if [ "$ONLY" != stores ]; then
 ec_share=$(calc "$floor_ec / $(r batch_ec)" 2)
 echo "| batch EC P-256 under the intermediate >= 50% of the floor (keygen + P-256 signature + verification per leaf) on all cores | $(calc "100 * $ec_share" 0)% | $(verdict "$ec_share >= 0.5") |"
+fi
+if [ "$ONLY" = all ]; then
 if [ -n "$best" ]; then
 	rr=$(calc "$(r batch_rsa) / $best_t" 2)
 	echo "| $RSA_N RSA-2048 leaves <= 0.6 x the fastest of mkcert, cfssl, easy-rsa ($best) | $rr | $(verdict "$rr <= 0.6") |"
@@ -397,6 +447,7 @@ for kt in rsa2048 ec256; do
 done
 fi
 for cmd in list check checkfull; do
+	[ "$ONLY" = batch ] && break
 	[ "$cmd" = checkfull ] && { [ -n "${R[checkfull_$big]:-}" ] || continue; }
 	[ "$cmd" = checkfull ] && {
 		echo "| check on $big, the day's first run (whole-file check): < 200 ms | $(fmt_ms "$(r "checkfull_$big")") | $(verdict "$(r "checkfull_$big") < 200") |"
@@ -413,7 +464,7 @@ echo "| \`--version\` < 5 ms | $(fmt_ms "$(r version)") | $(verdict "$(r version
 echo
 echo "CPU time (user + system, mean) of the hyperfine-timed commands, for a busy machine:" \
 	"$(for k in issue_rsa2048 issue_ec256 "list_$big" "listjson_$big" version; do printf '%s %s; ' "$k" "$(fmt_ms "${CPU[$k]}")"; done)"
-else
+elif [ "$ONLY" = stores ]; then
 echo
 echo "CPU time (user + system, mean): $(for k in "list_$big" "check_$big"; do printf '%s %s; ' "$k" "$(fmt_ms "${CPU[$k]}")"; done)"
 fi

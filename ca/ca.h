@@ -134,6 +134,9 @@ int ca_verify_leaf(X509 *leaf, X509 *root, const char *purpose);
  * at_time 0: now. */
 int ca_verify_chain(X509 *leaf, STACK_OF(X509) *untrusted, STACK_OF(X509) *roots,
     const char *purpose, time_t at_time);
+/* The same with a store made once (ca_verify_chain makes one a call). */
+int ca_verify_chain_in(X509_STORE *store, X509 *leaf, STACK_OF(X509) *untrusted, const char *purpose,
+    time_t at_time);
 
 /* fs.c (writing files is util/fs.c's) */
 #define CA_FILE_MAX (1 << 20)	/* certificates and keys we read back */
@@ -173,6 +176,7 @@ struct ca_leaf_req {
 	time_t not_before;		/* 0: now */
 	const ASN1_INTEGER *serial;	/* NULL: fresh random positive 159-bit */
 	const char *crl_url;		/* NULL: no cRLDistributionPoints */
+	const struct ca_leaf_cache *cache;	/* NULL: everything made for this leaf */
 };
 /* Signs a leaf with the issuer key's hash (ca_sign_md): v3, subject CN only, basicConstraints
  * critical CA:FALSE, keyUsage critical (digitalSignature, plus
@@ -182,6 +186,19 @@ struct ca_leaf_req {
  * is empty), and with crl_url a cRLDistributionPoints fullName URI.
  * Needs a CN or at least one name; refuses a notAfter past the issuer's. */
 X509 *ca_leaf_sign(const struct ca_leaf_req *req, X509 *issuer, EVP_PKEY *issuer_key);
+/* leafcache.c: what every leaf one issuer signs, self-checked up to the
+ * same roots, can share, made once and then read by any number of threads
+ * at a time: the self-check's trust store, the leaf curves' groups and the
+ * authorityKeyIdentifier.  untrusted may be NULL; the cache holds its own
+ * references. */
+struct ca_leaf_cache;
+struct ca_leaf_cache *ca_leaf_cache_new(X509 *issuer, STACK_OF(X509) *untrusted, STACK_OF(X509) *roots);
+void ca_leaf_cache_free(struct ca_leaf_cache *c);
+/* ca_verify_chain through the cache's intermediates to its roots, now. */
+int ca_leaf_cache_verify(const struct ca_leaf_cache *c, X509 *leaf, const char *purpose);
+/* ca_key_generate(type), from the cache's parameters for ec256 and ec384
+ * (c NULL or another type: ca_key_generate itself). */
+EVP_PKEY *ca_leaf_cache_keygen(const struct ca_leaf_cache *c, const char *type);
 /* 0 if key is RSA 2048, 3072 or 4096 (e odd, >= 65537) or EC P-256/P-384
  * on a named curve with uncompressed point; -1 otherwise, saying that the
  * key "is not one of" CA_KEY_TYPES_TEXT. */

@@ -156,16 +156,21 @@ out:
 int
 ca_key_plain_pem(EVP_PKEY *key, struct mc_buf *out)
 {
+	unsigned char der[256];
+	size_t len = 0;
 	BIO *bio;
-	int rc = -1;
+	int rc = -1, ec;
 
-	if ((bio = secure_mem_bio()) == NULL)
-		return -1;
-	if (!PEM_write_bio_PrivateKey(bio, key, NULL, NULL, 0, NULL, NULL))
+	if ((ec = ca_key_ec_pkcs8(key, der, sizeof(der), &len)) < 0 || (bio = secure_mem_bio()) == NULL)
+		goto out;
+	if (ec ? !PEM_write_bio(bio, PEM_STRING_PKCS8INF, "", der, (long)len) :
+	    !PEM_write_bio_PrivateKey(bio, key, NULL, NULL, 0, NULL, NULL))
 		mc_seterr_ssl("PEM_write_bio_PrivateKey failed");
 	else
 		rc = bio_to_buf(bio, out);
 	BIO_free(bio);
+out:
+	OPENSSL_cleanse(der, sizeof(der));
 	return rc;
 }
 

@@ -39,15 +39,31 @@ ca_verify_chain(X509 *leaf, STACK_OF(X509) *untrusted, STACK_OF(X509) *roots, co
     time_t at_time)
 {
 	X509_STORE *store = X509_STORE_new();
-	X509_STORE_CTX *ctx = X509_STORE_CTX_new();
 	int rc = -1;
 
-	for (int i = 0; store != NULL && i < sk_X509_num(roots); i++)
+	if (store == NULL) {
+		mc_seterr_ssl("X509_STORE_new failed");
+		return -1;
+	}
+	for (int i = 0; i < sk_X509_num(roots); i++)
 		if (!X509_STORE_add_cert(store, sk_X509_value(roots, i))) {
 			mc_seterr_ssl("X509_STORE_add_cert failed");
 			goto out;
 		}
-	if (store == NULL || ctx == NULL || !X509_STORE_CTX_init(ctx, store, leaf, untrusted)) {
+	rc = ca_verify_chain_in(store, leaf, untrusted, purpose, at_time);
+out:
+	X509_STORE_free(store);
+	return rc;
+}
+
+int
+ca_verify_chain_in(X509_STORE *store, X509 *leaf, STACK_OF(X509) *untrusted, const char *purpose,
+    time_t at_time)
+{
+	X509_STORE_CTX *ctx = X509_STORE_CTX_new();
+	int rc = -1;
+
+	if (ctx == NULL || !X509_STORE_CTX_init(ctx, store, leaf, untrusted)) {
 		mc_seterr_ssl("cannot set up verification");
 		goto out;
 	}
@@ -73,7 +89,6 @@ ca_verify_chain(X509 *leaf, STACK_OF(X509) *untrusted, STACK_OF(X509) *roots, co
 	rc = 0;
 out:
 	X509_STORE_CTX_free(ctx);
-	X509_STORE_free(store);
 	return rc;
 }
 

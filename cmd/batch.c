@@ -23,6 +23,7 @@ struct batch {
 	const struct batch_opts *o;
 	const char *dir;		/* --out, or "." */
 	int files;			/* write files (not with --deploy alone) */
+	int dir_ok;			/* the --out folder passed its check */
 	struct cmd_deploy_opts dep;	/* root resolved */
 	char *root;
 	struct pol_batch lines;
@@ -31,9 +32,9 @@ struct batch {
 	struct batch_item **todo_items;
 	struct iss_issued *issued;
 	size_t ntodo;
-	struct mc_fileset *fs;
 	struct cmd_ctx *ctx;
 	struct mc_ca *ca;	/* &ctx->ca */
+	struct iss_stats *stats;	/* --stats; else NULL */
 };
 
 static int
@@ -53,9 +54,7 @@ read_lines(struct batch *b)
 
 	if (iss_batch_load(b->o->file, BATCH_FILE_MAX, &b->lines, &bad) == 0)
 		return 0;
-	if (bad < 0)
-		return cmd_fail(), -1;
-	return line_error(b, bad);
+	return bad < 0 ? (cmd_fail(), -1) : line_error(b, bad);
 }
 
 static int
@@ -76,7 +75,12 @@ plan_one(struct batch *b, struct batch_item *it)
 	iss_plan_file_name(&it->plan, it->name, sizeof(it->name));
 	if (it->skip)
 		return 0;
-	if (b->files && iss_leaf_files_check(b->dir, it->name, 1) < 0)
+	/* The folder once (its probe file is a create and a delete), then
+	 * each line's key. */
+	if (b->files && !b->dir_ok && iss_out_dir_check(b->dir) < 0)
+		return -1;
+	b->dir_ok = b->files;
+	if (b->files && iss_leaf_key_check(b->dir, it->name) < 0)
 		return -1;
 	return b->o->deploy ? dep_preflight(&b->ca->cfg, it->plan.prof, b->root) : 0;
 }
@@ -98,10 +102,8 @@ check_duplicates(struct batch *b)
 		names[i] = b->items[i].name;
 	dup = iss_first_duplicate(names, b->lines.n, &first, &second);
 	free(names);
-	if (dup < 0)
-		return cmd_fail(), -1;
-	if (dup == 0)
-		return 0;
+	if (dup <= 0)
+		return dup < 0 ? (cmd_fail(), -1) : 0;
 	mc_seterr("writes the same files (%s.crt, %s.key) as line %d; put one of them in another batch with "
 	    "its own --out DIR", b->items[second].name, b->items[second].name, b->items[first].line->line);
 	return line_error(b, b->items[second].line->line);
@@ -112,20 +114,13 @@ check_duplicates(struct batch *b)
 static int
 check_deploy_targets(struct batch *b)
 {
-	for (size_t i = 1; b->o->deploy && i < b->ntodo; i++) {
-		const struct pol_profile *p = b->todo[i]->prof;
+	size_t j, i;
 
-		for (size_t j = 0; j < i; j++) {
-			const struct pol_profile *q = b->todo[j]->prof;
-
-			if (pol_profiles_share_targets(p, q)) {
-				mc_seterr("with --deploy, deploys to the same targets (profile %s) as line %d; "
-				    "one certificate per profile in a deployed batch", p->name, b->todo_items[j]->line->line);
-				return line_error(b, b->todo_items[i]->line->line);
-			}
-		}
-	}
-	return 0;
+	if (!b->o->deploy || !iss_first_shared_targets(b->todo, b->ntodo, &j, &i))
+		return 0;
+	mc_seterr("with --deploy, deploys to the same targets (profile %s) as line %d; one certificate per "
+	    "profile in a deployed batch", b->todo[i]->prof->name, b->todo_items[j]->line->line);
+	return line_error(b, b->todo_items[i]->line->line);
 }
 
 static int
@@ -152,41 +147,41 @@ plan_all(struct batch *b)
 	return check_duplicates(b) < 0 || check_deploy_targets(b) < 0 ? -1 : 0;
 }
 
-static int
-add_files_one(void *arg, size_t i)
-{
-	struct batch *b = arg;
-
-	return iss_leaf_files_add(b->fs, b->ca, b->todo_items[i]->name, &b->issued[i]);
-}
-
 /* Sign everything, commit everything, then (only then) write files. */
 static int
 issue_all(struct batch *b)
 {
+	const char **names = NULL;
+	enum iss_batch_step step;
 	size_t bad = 0;
+	int rc = -1;
+	int64_t w = iss_wall_ns();
 
 	if (cmd_unlock(b->ctx) != 0)
 		return -1;
-	if ((b->issued = calloc(b->ntodo, sizeof(*b->issued))) == NULL) {
+	if (b->stats != NULL)
+		b->stats->wall_ns[ISS_PH_UNLOCK] = iss_wall_ns() - w;
+	if ((b->issued = calloc(b->ntodo, sizeof(*b->issued))) == NULL ||
+	    (names = calloc(b->ntodo, sizeof(*names))) == NULL) {
 		cmd_error("out of memory");
-		return -1;
+		goto out;
 	}
-	if (iss_sign_many(b->ca, b->todo, b->ntodo, b->o->jobs, b->issued, &bad) < 0) {
+	for (size_t i = 0; i < b->ntodo; i++)
+		names[i] = b->todo_items[i]->name;
+	b->ca->stats = b->stats;
+	if (iss_batch_issue(b->ca, &(struct iss_batch_req){ b->todo, names, b->ntodo, b->o->jobs,
+	    b->files ? b->dir : NULL }, b->issued, &step, &bad) == 0)
+		rc = 0;
+	else if (step == ISS_BATCH_SIGN)
 		cmd_error("'%s' line %d: %s; nothing issued", b->o->file, b->todo_items[bad]->line->line, mc_err());
-		return -1;
-	}
-	if (iss_record_many(b->ca, b->issued, b->ntodo, "issue") < 0) {
+	else if (step == ISS_BATCH_RECORD)
 		cmd_error("%s; nothing issued", mc_err());
-		return -1;
-	}
-	if (b->files && ((b->fs = iss_leaf_fileset(b->ca, b->dir)) == NULL ||
-	    mc_pool_run(b->ntodo, b->o->jobs, add_files_one, b, &bad) < 0 || mc_fileset_commit(b->fs) < 0)) {
+	else
 		cmd_error("%zu certificates are recorded but their files could not be written: %s",
 		    b->ntodo, mc_err());
-		return -1;
-	}
-	return 0;
+out:
+	free(names);
+	return rc;
 }
 
 /* After the files, like a single issue --deploy; one at a time, since
@@ -196,7 +191,6 @@ deploy_all(struct batch *b)
 {
 	for (size_t i = 0; b->o->deploy && i < b->ntodo; i++) {
 		const struct iss_issued *is = &b->issued[i];
-
 		int in_place = 0;
 
 		if (cmd_deploy_cert2(b->ca, &is->rec, is->cert, is->key, &b->dep, &in_place) < 0) {
@@ -258,9 +252,12 @@ cmd_issue_batch(struct cmd_ctx *ctx, const struct batch_opts *o)
 {
 	struct batch b = { .o = o, .dir = o->out ? o->out : ".", .files = o->out != NULL || !o->deploy,
 	    .dep = o->dep, .ctx = ctx, .ca = &ctx->ca };
+	struct iss_stats st = { 0 };
+	int64_t t0 = iss_wall_ns();
 	int rc = EXIT_ERR;
 
 	ctx->json = o->json;
+	b.stats = o->stats ? &st : NULL;
 	if (read_lines(&b) < 0)
 		return EXIT_ERR;
 	if (cmd_setup(ctx) != 0)
@@ -275,20 +272,23 @@ cmd_issue_batch(struct cmd_ctx *ctx, const struct batch_opts *o)
 	}
 	if (plan_all(&b) < 0)
 		goto out;
+	st.wall_ns[ISS_PH_PLAN] = iss_wall_ns() - t0;
 	if (b.ntodo > 0 && issue_all(&b) < 0)
 		goto out;
 	print_results(&b);
 	if (deploy_all(&b) < 0)
 		goto out;
+	if (o->stats)
+		cmd_print_stats(&st, (double)(iss_wall_ns() - t0) / 1e9);
 	rc = EXIT_OK;
 out:
+	ctx->ca.stats = NULL;
 	for (size_t i = 0; b.issued != NULL && i < b.ntodo; i++)
 		iss_issued_free(&b.issued[i]);
 	for (size_t i = 0; b.items != NULL && i < b.lines.n; i++) {
 		iss_plan_free(&b.items[i].plan);
 		store_cert_free(&b.items[i].cur);
 	}
-	mc_fileset_free(b.fs);
 	free(b.issued);
 	free(b.items);
 	free(b.todo);

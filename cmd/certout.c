@@ -159,3 +159,22 @@ cmd_show_cert(struct mc_ca *ca, const char *serial, int json, int pem)
 	store_cert_free(&c);
 	return EXIT_OK;
 }
+
+/* issue --batch --stats: where the time went, on stderr (stdout stays the results). */
+void
+cmd_print_stats(const struct iss_stats *st, double total_s)
+{
+	double sum = 0, n = st->leaves ? (double)st->leaves : 1;
+
+	fprintf(stderr, "stage      CPU s  per leaf ms\n");
+	for (int s = 0; s < ISS_NSTAGES; s++) {
+		sum += (double)st->cpu_ns[s] / 1e9;
+		fprintf(stderr, "%-9s %6.3f %9.4f\n", iss_stage_names[s], (double)st->cpu_ns[s] / 1e9,
+		    (double)st->cpu_ns[s] / 1e6 / n);
+	}
+	fprintf(stderr, "%-9s %6.3f %9.4f\n", "stages", sum, sum * 1e3 / n);
+	fprintf(stderr, "phase     wall s\n");
+	for (int p = 0; p < ISS_NPHASES; p++)
+		fprintf(stderr, "%-9s %6.3f\n", iss_phase_names[p], (double)st->wall_ns[p] / 1e9);
+	fprintf(stderr, "%-9s %6.3f  (%zu leaves; plan: from reading the file)\n", "total", total_s, st->leaves);
+}

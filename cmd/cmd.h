@@ -251,6 +251,8 @@ int cmd_version(struct cmd_ctx *ctx);
 const char *cmd_cert_status(const struct store_cert *c, time_t now);
 long cmd_days_left(time_t not_after, time_t now);
 void cmd_cert_json(FILE *f, const struct store_cert *c, int with_pem);
+/* issue --batch --stats: CPU time per stage, wall time per phase, on stderr. */
+void cmd_print_stats(const struct iss_stats *st, double total_s);
 struct cmd_json_files {
 	int issued;		/* 1: signed now; 0: an existing one kept */
 	const char *dir;	/* NULL: no files written */
@@ -371,6 +373,7 @@ struct batch_opts {
 	int json;
 	int deploy;
 	struct cmd_deploy_opts dep;
+	int stats;		/* --stats: time per stage on stderr */
 };
 int cmd_issue_batch(struct cmd_ctx *ctx, const struct batch_opts *o);
 

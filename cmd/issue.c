@@ -19,6 +19,7 @@ struct issue_opts {
 	int p12_pass_fd;
 	char *batch;		/* --batch FILE */
 	int jobs;
+	int stats;
 };
 
 /* The PKCS#12 passphrase is read and its file checked before anything is
@@ -201,10 +202,10 @@ parse_days(const char *s, int *out)
 static int
 issue_batch(struct cmd_ctx *ctx, const struct issue_opts *o)
 {
-	struct batch_opts bo = { o->batch, o->out, o->jobs, o->force, o->json, o->deploy, o->dep };
+	struct batch_opts bo = { o->batch, o->out, o->jobs, o->force, o->json, o->deploy, o->dep, o->stats };
 
 	if (o->batch == NULL)
-		return cmd_usage_error("issue", "--jobs goes with --batch FILE");
+		return cmd_usage_error("issue", "--jobs and --stats go with --batch FILE");
 	if (o->req.profile != NULL || o->req.cn || o->req.sans || o->req.ips || o->days_s || o->req.key_type ||
 	    o->req.csr_path)
 		return cmd_usage_error("issue", "--batch takes profiles, names, days= and key= from its file; "
@@ -251,6 +252,7 @@ cmd_issue(struct cmd_ctx *ctx)
 		{ "p12-passphrase-fd", 0, POPT_ARG_INT, &o.p12_pass_fd, 0, "read the PKCS#12 passphrase from fd N", "N" },
 		{ "batch", 0, POPT_ARG_STRING, &o.batch, 0, "issue every line of FILE: PROFILE CN [NAME ...] [days=N] [key=TYPE]", "FILE" },
 		{ "jobs", 'j', POPT_ARG_INT, &o.jobs, 0, "with --batch: threads (default: one per processor)", "N" },
+		{ "stats", 0, POPT_ARG_NONE, &o.stats, 0, "with --batch: CPU time per stage and wall time per phase, on stderr", NULL },
 		CMD_COMMON_OPTIONS
 		POPT_TABLEEND
 	};
@@ -259,7 +261,7 @@ cmd_issue(struct cmd_ctx *ctx)
 	if ((rc = cmd_args(ctx, opts, "PROFILE", -1)) != 0)
 		return rc;
 	o.req.profile = ctx->args[0];
-	if (o.batch != NULL || o.jobs != -1)
+	if (o.batch != NULL || o.jobs != -1 || o.stats)
 		return issue_batch(ctx, &o);
 	if (ctx->nargs != 1)
 		return cmd_usage_error("issue", "give exactly one PROFILE (see 'minica profiles')");

@@ -288,36 +288,3 @@ cmd_root_passphrase(const struct cmd_ctx *ctx, const char *prompt, int confirm, 
 	forget_env("MINICA_ROOT_PASSPHRASE");
 	return rc;
 }
-
-int
-cmd_unlock_root_keep(struct cmd_ctx *ctx, struct mc_buf *pass)
-{
-	int64_t ver = 0;
-	int here = 0, paused;
-
-	/* Say the key is missing before asking for its passphrase. */
-	if (ctx->opt.root_key == NULL && (here = iss_root_key_here(&ctx->ca)) <= 0) {
-		if (here == 0)
-			iss_ca_unlock_root(&ctx->ca, NULL, "", 0);
-		return cmd_fail();
-	}
-	paused = cmd_lock_pause(ctx, cmd_passphrase_asks_tty(ctx->opt.root_pass_file, ctx->opt.root_pass_fd,
-	    "MINICA_ROOT_PASSPHRASE"), &ver);
-	if (paused < 0 || cmd_root_passphrase(ctx, "root passphrase", 0, pass) < 0 ||
-	    cmd_lock_resume(ctx, paused, ver) < 0 ||
-	    iss_ca_unlock_root(&ctx->ca, ctx->opt.root_key, pass->p, pass->len) < 0) {
-		mc_buf_free(pass);
-		return cmd_fail();
-	}
-	return 0;
-}
-
-int
-cmd_unlock_root(struct cmd_ctx *ctx)
-{
-	struct mc_buf pass = { 0 };
-	int rc = cmd_unlock_root_keep(ctx, &pass);
-
-	mc_buf_free(&pass);
-	return rc;
-}

@@ -303,11 +303,13 @@ pick_serial(struct mc_ca *ca, ASN1_INTEGER *serial)
 /* The strict self-check, up to the root that clients trust (through the
  * intermediate when there is one). */
 static int
-verify_issued(const struct mc_ca *ca, X509 *leaf, const char *purpose)
+verify_issued(const struct mc_ca *ca, const struct ca_leaf_cache *cache, X509 *leaf, const char *purpose)
 {
 	STACK_OF(X509) *u = NULL, *r = NULL;
 	int rc = -1;
 
+	if (cache != NULL)
+		return ca_leaf_cache_verify(cache, leaf, purpose);
 	if (!ca->two_level)
 		return ca_verify_leaf(leaf, ca->cert, purpose);
 	if ((u = sk_X509_new_null()) == NULL || (r = sk_X509_new_null()) == NULL ||
@@ -320,15 +322,34 @@ verify_issued(const struct mc_ca *ca, X509 *leaf, const char *purpose)
 	return rc;
 }
 
+/* The same chain as verify_issued's, made once for many leaves. */
+static struct ca_leaf_cache *
+leaf_cache(const struct mc_ca *ca)
+{
+	STACK_OF(X509) *u = sk_X509_new_null(), *r = sk_X509_new_null();
+	struct ca_leaf_cache *c = NULL;
+
+	if (u == NULL || r == NULL || (ca->two_level && !sk_X509_push(u, ca->cert)) ||
+	    !sk_X509_push(r, ca->two_level ? ca->root : ca->cert))
+		mc_seterr("out of memory");
+	else
+		c = ca_leaf_cache_new(ca->cert, u, r);
+	sk_X509_free(u);
+	sk_X509_free(r);
+	return c;
+}
+
 /* Key, signature, self-check and the row to record.  No store access,
  * so batch runs it on several threads at once. */
 static int
-sign_with_serial(const struct mc_ca *ca, const struct iss_plan *p, const ASN1_INTEGER *serial,
-    struct iss_issued *is)
+sign_with_serial(const struct mc_ca *ca, const struct ca_leaf_cache *cache, const struct iss_plan *p,
+    const ASN1_INTEGER *serial, struct iss_issued *is)
 {
 	struct ca_leaf_req lr = { 0 };
+	struct iss_stats *st = ca->stats;
 	char url[2048];
 	int has_url;
+	int64_t t;
 
 	memset(is, 0, sizeof(*is));
 	if ((has_url = iss_crl_url(ca, url, sizeof(url))) < 0)
@@ -341,8 +362,12 @@ sign_with_serial(const struct mc_ca *ca, const struct iss_plan *p, const ASN1_IN
 			goto fail;
 		}
 		is->key = p->key;
-	} else if (p->csr_key == NULL && (is->key = ca_key_generate(p->key_type, NULL)) == NULL)
-		goto fail;
+	} else if (p->csr_key == NULL) {
+		t = iss_stats_clock(st);
+		if ((is->key = ca_leaf_cache_keygen(cache, p->key_type)) == NULL)
+			goto fail;
+		iss_stats_add(st, ISS_ST_KEYGEN, t);
+	}
 	lr.pubkey = p->csr_key ? p->csr_key : is->key;
 	lr.cn = p->cn;
 	lr.dns = &p->dns;
@@ -352,9 +377,19 @@ sign_with_serial(const struct mc_ca *ca, const struct iss_plan *p, const ASN1_IN
 	lr.days = p->days;
 	lr.serial = serial;
 	lr.crl_url = has_url ? url : NULL;
-	if ((is->cert = ca_leaf_sign(&lr, ca->cert, ca->key)) == NULL ||
-	    verify_issued(ca, is->cert, purpose_of(p->prof)) < 0 || fill_record(ca, p, is) < 0)
+	lr.cache = cache;
+	t = iss_stats_clock(st);
+	if ((is->cert = ca_leaf_sign(&lr, ca->cert, ca->key)) == NULL)
 		goto fail;
+	iss_stats_add(st, ISS_ST_SIGN, t);
+	t = iss_stats_clock(st);
+	if (verify_issued(ca, cache, is->cert, purpose_of(p->prof)) < 0)
+		goto fail;
+	iss_stats_add(st, ISS_ST_VERIFY, t);
+	t = iss_stats_clock(st);
+	if (fill_record(ca, p, is) < 0)
+		goto fail;
+	iss_stats_add(st, ISS_ST_ENCODE, t);
 	return 0;
 fail:
 	iss_issued_free(is);
@@ -373,7 +408,7 @@ iss_sign(struct mc_ca *ca, const struct iss_plan *p, struct iss_issued *is)
 		return -1;
 	}
 	if (pick_serial(ca, serial) == 0)
-		rc = sign_with_serial(ca, p, serial, is);
+		rc = sign_with_serial(ca, NULL, p, serial, is);
 	ASN1_INTEGER_free(serial);
 	return rc;
 }
@@ -383,6 +418,7 @@ struct sign_many {
 	struct iss_plan *const *plans;
 	ASN1_INTEGER **serials;
 	struct iss_issued *out;
+	struct ca_leaf_cache *cache;
 };
 
 static int
@@ -390,14 +426,16 @@ sign_many_one(void *arg, size_t i)
 {
 	struct sign_many *sm = arg;
 
-	return sign_with_serial(sm->ca, sm->plans[i], sm->serials[i], &sm->out[i]);
+	return sign_with_serial(sm->ca, sm->cache, sm->plans[i], sm->serials[i], &sm->out[i]);
 }
 
-int
-iss_sign_many(struct mc_ca *ca, struct iss_plan *const *plans, size_t n, int jobs,
-    struct iss_issued *out, size_t *failed_at)
+/* With consume, each leaf is handed to it on this thread, in order, as
+ * soon as it is signed (mc_pool_run_ordered). */
+static int
+sign_many_run(struct mc_ca *ca, struct iss_plan *const *plans, size_t n, int jobs, struct iss_issued *out,
+    size_t *failed_at, int (*consume)(void *carg, size_t i), void *carg, int *in_consume)
 {
-	struct sign_many sm = { ca, plans, NULL, out };
+	struct sign_many sm = { ca, plans, NULL, out, NULL };
 	size_t i = 0;
 	int rc = -1;
 
@@ -417,7 +455,11 @@ iss_sign_many(struct mc_ca *ca, struct iss_plan *const *plans, size_t n, int job
 			goto out;
 	}
 	i = 0;
-	if (mc_pool_run(n, jobs, sign_many_one, &sm, &i) < 0)
+	/* One plan: as iss_sign does it, nothing to share. */
+	if (n > 1 && (sm.cache = leaf_cache(ca)) == NULL)
+		goto out;
+	if ((consume == NULL ? mc_pool_run(n, jobs, sign_many_one, &sm, &i) :
+	    mc_pool_run_ordered(n, jobs, sign_many_one, &sm, consume, carg, &i, in_consume)) < 0)
 		goto out;
 	rc = 0;
 out:
@@ -430,7 +472,68 @@ out:
 	for (size_t j = 0; sm.serials != NULL && j < n; j++)
 		ASN1_INTEGER_free(sm.serials[j]);
 	free(sm.serials);
+	ca_leaf_cache_free(sm.cache);
 	return rc;
+}
+
+int
+iss_sign_many(struct mc_ca *ca, struct iss_plan *const *plans, size_t n, int jobs,
+    struct iss_issued *out, size_t *failed_at)
+{
+	return sign_many_run(ca, plans, n, jobs, out, failed_at, NULL, NULL, NULL);
+}
+
+static int record_one(struct mc_ca *ca, struct iss_issued *is, const char *action);
+
+struct record_each {
+	struct mc_ca *ca;
+	struct iss_issued *out;
+	const char *action;
+};
+
+static int
+record_each_one(void *arg, size_t i)
+{
+	struct record_each *re = arg;
+	int64_t t = iss_stats_clock(re->ca->stats);
+
+	if (record_one(re->ca, &re->out[i], re->action) < 0)
+		return -1;
+	iss_stats_add(re->ca->stats, ISS_ST_STORE, t);
+	return 0;
+}
+
+int
+iss_sign_record_many(struct mc_ca *ca, struct iss_plan *const *plans, size_t n, int jobs,
+    struct iss_issued *out, const char *action, size_t *failed_at, int *in_record)
+{
+	struct record_each re = { ca, out, action };
+	int64_t t, w;
+
+	*in_record = 0;
+	*failed_at = 0;
+	memset(out, 0, n * sizeof(*out));
+	if (store_begin(ca->db) < 0) {
+		*in_record = 1;
+		return -1;
+	}
+	if (sign_many_run(ca, plans, n, jobs, out, failed_at, record_each_one, &re, in_record) < 0) {
+		store_rollback(ca->db);
+		return -1;
+	}
+	t = iss_stats_clock(ca->stats);
+	w = iss_wall_ns();
+	if (store_commit(ca->db) < 0) {
+		store_rollback(ca->db);
+		*in_record = 1;
+		for (size_t i = 0; i < n; i++)
+			iss_issued_free(&out[i]);
+		return -1;
+	}
+	iss_stats_add(ca->stats, ISS_ST_STORE, t);
+	if (ca->stats != NULL)
+		ca->stats->wall_ns[ISS_PH_COMMIT] += iss_wall_ns() - w;
+	return 0;
 }
 
 static int
@@ -473,6 +576,8 @@ iss_record(struct mc_ca *ca, struct iss_issued *is, const char *action)
 int
 iss_record_many(struct mc_ca *ca, struct iss_issued *is, size_t n, const char *action)
 {
+	int64_t t = iss_stats_clock(ca->stats);
+
 	if (store_begin(ca->db) < 0)
 		return -1;
 	for (size_t i = 0; i < n; i++) {
@@ -485,6 +590,7 @@ iss_record_many(struct mc_ca *ca, struct iss_issued *is, size_t n, const char *a
 		store_rollback(ca->db);
 		return -1;
 	}
+	iss_stats_add(ca->stats, ISS_ST_STORE, t);
 	return 0;
 }
 

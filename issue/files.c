@@ -109,14 +109,18 @@ iss_out_dir_check(const char *dir)
 int
 iss_leaf_files_check(const char *dir, const char *name, int with_key)
 {
+	if (check_out_dir(dir) < 0)
+		return -1;
+	return with_key ? iss_leaf_key_check(dir, name) : 0;
+}
+
+int
+iss_leaf_key_check(const char *dir, const char *name)
+{
 	char *kp;
 	struct stat st;
 	int rc = 0;
 
-	if (check_out_dir(dir) < 0)
-		return -1;
-	if (!with_key)
-		return 0;
 	if ((kp = out_path(dir, name, ".key")) == NULL)
 		return -1;
 	if (lstat(kp, &st) == 0) {
@@ -196,25 +200,53 @@ out:
 	return rc;
 }
 
+/* NAME.crt and NAME-fullchain.crt (the same bytes under an
+ * intermediate), the leaf's PEM taken from its row, each certificate
+ * encoded once. */
+static int
+leaf_pems(const struct mc_ca *ca, const struct iss_issued *is, X509 *inter, X509 *cross, struct mc_buf *leaf,
+    struct mc_buf *chain)
+{
+	struct mc_buf one = { 0 }, up = { 0 }, last = { 0 };
+	int rc = -1;
+
+	if ((is->rec.pem != NULL ? mc_buf_add(&one, is->rec.pem, strlen(is->rec.pem)) : ca_cert_pem(is->cert, &one)) < 0 ||
+	    ca_cert_pem(inter != NULL ? inter : ca->cert, &up) < 0 || (cross != NULL && ca_cert_pem(cross, &last) < 0))
+		goto out;
+	if (mc_buf_add(leaf, one.p, one.len) < 0 || (inter != NULL && mc_buf_add(leaf, up.p, up.len) < 0) ||
+	    (cross != NULL && mc_buf_add(leaf, last.p, last.len) < 0) ||
+	    mc_buf_add(chain, one.p, one.len) < 0 || mc_buf_add(chain, up.p, up.len) < 0 ||
+	    (cross != NULL && mc_buf_add(chain, last.p, last.len) < 0))
+		goto out;
+	rc = 0;
+out:
+	mc_buf_free(&one);
+	mc_buf_free(&up);
+	mc_buf_free(&last);
+	return rc;
+}
+
 static int
 leaf_files_add(struct mc_fileset *fs, const struct mc_ca *ca, const char *name, const struct iss_issued *is,
     int replace_key)
 {
 	struct mc_buf leaf = { 0 }, chain = { 0 }, key = { 0 };
 	X509 *inter = NULL, *cross = NULL;
+	struct iss_stats *st = ca->stats;
 	char fname[300];
 	int rc = -1;
+	int64_t t = iss_stats_clock(st);
 
 	/* Root-only: NAME.crt the leaf, fullchain leaf + root.  Else both
 	 * leaf + intermediate (+ the cross-certificate after a rotation). */
-	if (iss_chain_of(ca, is->rec.ca_id, &inter, &cross) < 0 || ca_cert_pem(is->cert, &leaf) < 0 ||
-	    (inter != NULL && ca_cert_pem(inter, &leaf) < 0) || (cross != NULL && ca_cert_pem(cross, &leaf) < 0) ||
-	    ca_cert_pem(is->cert, &chain) < 0 || ca_cert_pem(inter != NULL ? inter : ca->cert, &chain) < 0 ||
-	    (cross != NULL && ca_cert_pem(cross, &chain) < 0))
+	if (iss_chain_of(ca, is->rec.ca_id, &inter, &cross) < 0 || leaf_pems(ca, is, inter, cross, &leaf, &chain) < 0)
 		goto out;
+	if (is->key != NULL && ca_key_plain_pem(is->key, &key) < 0)
+		goto out;
+	iss_stats_add(st, ISS_ST_ENCODE, t);
+	t = iss_stats_clock(st);
 	snprintf(fname, sizeof(fname), "%s.key", name);
-	if (is->key != NULL && (ca_key_plain_pem(is->key, &key) < 0 ||
-	    mc_fileset_add(fs, fname, 0600, !replace_key, key.p, key.len) < 0))
+	if (is->key != NULL && mc_fileset_add(fs, fname, 0600, !replace_key, key.p, key.len) < 0)
 		goto out;
 	snprintf(fname, sizeof(fname), "%s.crt", name);
 	if (mc_fileset_add(fs, fname, 0644, 0, leaf.p, leaf.len) < 0)
@@ -222,6 +254,7 @@ leaf_files_add(struct mc_fileset *fs, const struct mc_ca *ca, const char *name, 
 	snprintf(fname, sizeof(fname), "%s-fullchain.crt", name);
 	if (mc_fileset_add(fs, fname, 0644, 0, chain.p, chain.len) < 0)
 		goto out;
+	iss_stats_add(st, ISS_ST_FILES, t);
 	rc = 0;
 out:
 	X509_free(inter);

@@ -49,6 +49,7 @@ struct mc_ca {
 	/* Test seam: the serial source (NULL: ca_serial_random). */
 	int (*serial_rng)(void *arg, ASN1_INTEGER *serial);
 	void *serial_rng_arg;
+	struct iss_stats *stats;	/* NULL: not measured (stats.c) */
 };
 
 #define ISS_LOCK_WAIT_MS 60000
@@ -293,6 +294,13 @@ int iss_sign(struct mc_ca *ca, const struct iss_plan *plan, struct iss_issued *o
  */
 int iss_sign_many(struct mc_ca *ca, struct iss_plan *const *plans, size_t n, int jobs,
     struct iss_issued *out, size_t *failed_at);
+/* Both at once, in one transaction as iss_record_many: each row (and its
+ * audit event) inserted on the calling thread as soon as its leaf is
+ * signed, while the next ones are; committed after the last.  On -1
+ * nothing is recorded, every out[] is freed, *failed_at is the plan at
+ * fault and *in_record 1 when recording failed (0: signing). */
+int iss_sign_record_many(struct mc_ca *ca, struct iss_plan *const *plans, size_t n, int jobs,
+    struct iss_issued *out, const char *action, size_t *failed_at, int *in_record);
 /* One transaction: the certificate row and its audit event. */
 int iss_record(struct mc_ca *ca, struct iss_issued *is, const char *action);
 /* issue --force: the row, and old (the current certificate of the same
@@ -311,6 +319,8 @@ void iss_issued_free(struct iss_issued *is);
 int iss_leaf_files_check(const char *dir, const char *name, int with_key);
 /* Only the folder: there or creatable, and writable (a probe file). */
 int iss_out_dir_check(const char *dir);
+/* Only the key: dir/NAME.key must not exist (batch checks the folder once). */
+int iss_leaf_key_check(const char *dir, const char *name);
 int iss_leaf_files_write(struct mc_ca *ca, const char *dir, const char *name, const struct iss_issued *is);
 /* The same in steps, for many leaves with one sync (mc_fileset): the
  * folder created 0700 if missing (temp files a killed minica left there
@@ -429,7 +439,49 @@ int iss_new_ca_write(const struct iss_new_ca *n);
 /* The files a new CA home gets, in creation order (NULL-terminated). */
 extern const char *const iss_home_files[];
 
-/* ---- the batch file (batch.c) ---- */
+/* ---- where the time goes (stats.c) ---- */
+
+/* The stages of issuing one leaf.  Each one's CPU time is that of the
+ * thread that ran it (CLOCK_THREAD_CPUTIME_ID), summed over threads; a
+ * shared machine's waiting for a processor is not counted.  Phases are
+ * the wall time of the batch's steps (CLOCK_MONOTONIC): plan and unlock
+ * are the caller's to fill; signing includes inserting the rows (on the
+ * calling thread, while the workers sign), committing is their COMMIT,
+ * syncing mc_fileset_commit. */
+enum iss_stage { ISS_ST_KEYGEN, ISS_ST_SIGN, ISS_ST_VERIFY, ISS_ST_ENCODE, ISS_ST_STORE, ISS_ST_FILES,
+	ISS_ST_SYNC, ISS_NSTAGES };
+enum iss_phase { ISS_PH_PLAN, ISS_PH_UNLOCK, ISS_PH_SIGN, ISS_PH_COMMIT, ISS_PH_FILES, ISS_PH_SYNC, ISS_NPHASES };
+struct iss_stats {
+	int64_t cpu_ns[ISS_NSTAGES];	/* added to atomically, from any thread */
+	int64_t wall_ns[ISS_NPHASES];
+	size_t leaves;
+};
+extern const char *const iss_stage_names[ISS_NSTAGES];
+extern const char *const iss_phase_names[ISS_NPHASES];
+/* The thread's CPU clock in ns when st is not NULL (else 0, no system
+ * call); iss_stats_add adds the time since t0 to stage s. */
+int64_t iss_stats_clock(const struct iss_stats *st);
+void iss_stats_add(struct iss_stats *st, enum iss_stage s, int64_t t0);
+/* CLOCK_MONOTONIC in ns, for phases. */
+int64_t iss_wall_ns(void);
+
+/* ---- the batch file and its pipeline (batch.c) ---- */
+
+/* Sign (on jobs threads), record (one transaction), then write every
+ * leaf's files to dir (NULL: none) under names[i]: what 'issue --batch'
+ * does once every line is planned.  All or nothing up to the commit.  On
+ * -1 *failed is the step that failed and, for ISS_BATCH_SIGN, *failed_at
+ * the plan; out[] is freed unless the rows were committed. */
+enum iss_batch_step { ISS_BATCH_SIGN, ISS_BATCH_RECORD, ISS_BATCH_FILES };
+struct iss_batch_req {
+	struct iss_plan *const *plans;
+	const char *const *names;	/* the files' base names */
+	size_t n;
+	int jobs;
+	const char *dir;
+};
+int iss_batch_issue(struct mc_ca *ca, const struct iss_batch_req *req, struct iss_issued *out,
+    enum iss_batch_step *failed, size_t *failed_at);
 
 /* Reads and parses a batch file of at most max bytes.  On -1 *bad_line
  * is the line at fault, 0 for the file as a whole, or -1 when it could
@@ -439,6 +491,10 @@ int iss_batch_load(const char *path, size_t max, struct pol_batch *out, int *bad
  * (name, index) order.  1 and *first < *second their indices, 0 none,
  * -1 no memory. */
 int iss_first_duplicate(const char *const *names, size_t n, size_t *first, size_t *second);
+/* The first two plans (*first < *second) whose profiles deploy to the same
+ * targets, so that with --deploy the second would replace the first: 1,
+ * or 0 when no two do. */
+int iss_first_shared_targets(struct iss_plan *const *plans, size_t n, size_t *first, size_t *second);
 
 /* ---- import rows (importrows.c) ---- */
 

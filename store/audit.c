@@ -26,7 +26,7 @@ int
 store_audit(struct store *st, const char *action, const char *serial, const char *fmt, ...)
 {
 	sqlite3_stmt *stmt;
-	char user[160], *details = NULL;
+	char *details = NULL;
 	va_list ap;
 	int rc;
 
@@ -37,21 +37,24 @@ store_audit(struct store *st, const char *action, const char *serial, const char
 		mc_seterr("out of memory");
 		return -1;
 	}
-	current_user(user, sizeof(user));
-	stmt = store_prepare(st, "INSERT INTO audit (time, user, action, serial, details) VALUES (?,?,?,?,?)");
+	/* Once a handle: getpwuid reads the password database each time. */
+	if (st->user[0] == '\0')
+		current_user(st->user, sizeof(st->user));
+	stmt = store_kept(st, STORE_KEPT_AUDIT_INSERT,
+	    "INSERT INTO audit (time, user, action, serial, details) VALUES (?,?,?,?,?)");
 	if (stmt == NULL) {
 		free(details);
 		return -1;
 	}
 	sqlite3_bind_int64(stmt, 1, time(NULL));
-	sqlite3_bind_text(stmt, 2, user, -1, SQLITE_STATIC);
+	sqlite3_bind_text(stmt, 2, st->user, -1, SQLITE_STATIC);
 	sqlite3_bind_text(stmt, 3, action, -1, SQLITE_STATIC);
 	if (serial != NULL)
 		sqlite3_bind_text(stmt, 4, serial, -1, SQLITE_STATIC);
 	else
 		sqlite3_bind_null(stmt, 4);
 	sqlite3_bind_text(stmt, 5, details, -1, SQLITE_STATIC);
-	rc = store_exec_stmt(st, stmt);
+	rc = store_exec_kept(st, stmt);
 	free(details);
 	return rc;
 }

@@ -165,7 +165,7 @@ store_cert_insert(struct store *st, struct store_cert *c)
 
 	if (sans == NULL || key == NULL)
 		goto out;
-	stmt = store_prepare(st,
+	stmt = store_kept(st, STORE_KEPT_CERT_INSERT,
 	    "INSERT INTO certificates (serial, profile, subject, cn, sans, names_key, key_type,"
 	    " not_before, not_after, fingerprint_sha256, pem, status, imported, created_at,"
 	    " revoked_at, revocation_reason, key_from_csr, ca_id)"
@@ -192,7 +192,7 @@ store_cert_insert(struct store *st, struct store_cert *c)
 		sqlite3_bind_text(stmt, 16, c->revocation_reason, -1, SQLITE_STATIC);
 	sqlite3_bind_int(stmt, 17, c->key_from_csr);
 	sqlite3_bind_int64(stmt, 18, c->ca_id);
-	rc = store_exec_stmt(st, stmt);
+	rc = store_exec_kept(st, stmt);
 	if (rc == 0)
 		c->id = sqlite3_last_insert_rowid(st->db);
 out:
@@ -228,14 +228,14 @@ store_cert_newest(struct store *st, const char *profile, time_t now, char serial
 int
 store_cert_serial_exists(struct store *st, const char *serial)
 {
-	sqlite3_stmt *stmt = store_prepare(st, "SELECT 1 FROM certificates WHERE serial = ?");
+	sqlite3_stmt *stmt = store_kept(st, STORE_KEPT_SERIAL_EXISTS, "SELECT 1 FROM certificates WHERE serial = ?");
 	int rc;
 
 	if (stmt == NULL)
 		return -1;
 	sqlite3_bind_text(stmt, 1, serial, -1, SQLITE_STATIC);
 	rc = sqlite3_step(stmt);
-	sqlite3_finalize(stmt);
+	store_stmt_done(st, stmt);
 	if (rc == SQLITE_ROW)
 		return 1;
 	if (rc == SQLITE_DONE)
@@ -317,7 +317,7 @@ store_cert_find_current(struct store *st, const char *profile, const char *cn,
 	/* "+c.status": without it SQLite walks certificates_current (every
 	 * valid row, to skip the sort) instead of the (profile, names_key)
 	 * index: a full scan per issue, quadratic for a batch. */
-	stmt = store_prepare(st, "SELECT " CERT_COLS " FROM certificates c"
+	stmt = store_kept(st, STORE_KEPT_CERT_CURRENT, "SELECT " CERT_COLS " FROM certificates c"
 	    " WHERE c.profile = ? AND c.names_key = ? AND +c.status = 'valid'"
 	    " ORDER BY c.not_after DESC LIMIT 1");
 	if (stmt == NULL)

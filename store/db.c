@@ -56,6 +56,49 @@ store_exec_stmt(struct store *st, sqlite3_stmt *stmt)
 	return 0;
 }
 
+sqlite3_stmt *
+store_kept(struct store *st, enum store_kept which, const char *sql)
+{
+	if (st->kept[which] == NULL &&
+	    sqlite3_prepare_v3(st->db, sql, -1, SQLITE_PREPARE_PERSISTENT, &st->kept[which], NULL) != SQLITE_OK) {
+		store_seterr(st, "prepare");
+		sqlite3_finalize(st->kept[which]);
+		st->kept[which] = NULL;
+	}
+	return st->kept[which];
+}
+
+void
+store_stmt_done(struct store *st, sqlite3_stmt *stmt)
+{
+	for (int i = 0; stmt != NULL && i < STORE_NKEPT; i++) {
+		if (st->kept[i] == stmt) {
+			sqlite3_reset(stmt);
+			sqlite3_clear_bindings(stmt);
+			return;
+		}
+	}
+	sqlite3_finalize(stmt);
+}
+
+int
+store_exec_kept(struct store *st, sqlite3_stmt *stmt)
+{
+	int rc = 0;
+
+	if (!sqlite3_stmt_readonly(stmt) && store_before_write(st) < 0)
+		rc = -1;
+	else if ((rc = sqlite3_step(stmt)) != SQLITE_DONE && rc != SQLITE_ROW) {
+		store_seterr(st, "write");
+		rc = -1;
+	} else {
+		rc = 0;
+	}
+	sqlite3_reset(stmt);
+	sqlite3_clear_bindings(stmt);
+	return rc;
+}
+
 int
 store_exec_one(struct store *st, sqlite3_stmt *stmt, const char *none)
 {
@@ -139,7 +182,7 @@ store_rows_one(struct store *st, sqlite3_stmt *stmt, const struct store_rowtype 
 		found = 0;
 	else
 		store_seterr(st, what);
-	sqlite3_finalize(stmt);
+	store_stmt_done(st, stmt);
 	return found;
 }
 
@@ -444,6 +487,8 @@ store_close(struct store *st)
 {
 	if (st == NULL)
 		return;
+	for (int i = 0; i < STORE_NKEPT; i++)
+		sqlite3_finalize(st->kept[i]);
 	sqlite3_close_v2(st->db);
 	free(st->path);
 	free(st);

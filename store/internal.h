@@ -6,12 +6,18 @@
 
 #include "store.h"
 
+/* Statements a batch runs once per certificate, prepared once per handle. */
+enum store_kept { STORE_KEPT_CERT_INSERT, STORE_KEPT_AUDIT_INSERT, STORE_KEPT_SERIAL_EXISTS,
+	STORE_KEPT_CERT_CURRENT, STORE_NKEPT };
+
 struct store {
 	sqlite3 *db;
 	char *path;
 	int readonly;	/* opened read-only: the file or its folder cannot be written */
 	int current;	/* the schema is this minica's (migrations done) */
 	int sound;	/* PRAGMA quick_check passed on this handle */
+	sqlite3_stmt *kept[STORE_NKEPT];
+	char user[160];	/* the audit log's user ("" until the first event) */
 };
 
 struct store_migration {
@@ -40,6 +46,14 @@ extern const char store_acme_eab_schema[];
 sqlite3_stmt *store_prepare(struct store *st, const char *sql);
 /* Steps a statement expected to finish (INSERT/UPDATE); finalizes it. */
 int store_exec_stmt(struct store *st, sqlite3_stmt *stmt);
+/* The handle's kept statement for sql (prepared on first use, SQL a
+ * string constant); store_exec_kept runs it like store_exec_stmt, then
+ * resets it and clears its bindings instead of finalizing it. */
+sqlite3_stmt *store_kept(struct store *st, enum store_kept which, const char *sql);
+int store_exec_kept(struct store *st, sqlite3_stmt *stmt);
+/* Done with stmt: reset if it is one of the handle's kept statements,
+ * else finalized (store_rows_one ends with it). */
+void store_stmt_done(struct store *st, sqlite3_stmt *stmt);
 /* The same for an UPDATE that must change exactly one row; none is the
  * message when it changed none (the row is gone or already changed). */
 int store_exec_one(struct store *st, sqlite3_stmt *stmt, const char *none);

@@ -75,6 +75,17 @@ int mc_cpu_count(void);
  * several fail, the lowest index is reported.
  */
 int mc_pool_run(size_t n, int jobs, int (*fn)(void *arg, size_t i), void *arg, size_t *failed_at);
+/*
+ * The same with a consumer: fn(arg, i) on jobs threads started for it,
+ * and on the caller's thread consume(carg, i) for each i in order as soon
+ * as fn(arg, i) is done, while later items are still being worked on.
+ * The first failure on either side stops both: -1, its index in
+ * *failed_at and *in_consume 1 when it was consume's (a failure of fn,
+ * the lowest index, wins over consume's).  Items fn finished that were not
+ * consumed are the caller's to clean up.
+ */
+int mc_pool_run_ordered(size_t n, int jobs, int (*fn)(void *arg, size_t i), void *arg,
+    int (*consume)(void *carg, size_t i), void *carg, size_t *failed_at, int *in_consume);
 
 /* proc.c: what children get.  mc_child_state_save records the umask
  * and RLIMIT_CORE the process started with (call it before changing

@@ -100,11 +100,29 @@ python3 -c 'import json,sys; a=json.load(open(sys.argv[1])); assert [c["cn"] for
 contains "$T/err" "issued 2 certificates"
 [ "$(db_count certificates)" -eq $((n + 2)) ] || fail "json batch rows"
 
+# --stats: the stage table on stderr, stdout still the results; the
+# stages' CPU time is there and at most the process's.
+printf 'server s1.example.org key=ec256\nserver s2.example.org key=ec256\nserver s3.example.org\n' > "$T/s.txt"
+expect 0 mc issue --batch "$T/s.txt" --out "$T/sout" --stats --passphrase-file "$PASS"
+contains "$T/out" "line 3: issued server certificate"
+for stage in keygen sign verify encode store files sync; do grep -q "^$stage  *[0-9]" "$T/err" || fail "--stats: no $stage"; done
+contains "$T/err" "(3 leaves;"
+python3 - "$T/err" <<'PY' || fail "--stats: numbers"
+import sys
+rows = {l.split()[0]: l.split()[1:] for l in open(sys.argv[1]) if l.strip()}
+stages = ["keygen", "sign", "verify", "encode", "store", "files", "sync"]
+assert all(float(rows[s][1]) > 0 for s in ["keygen", "sign", "verify", "encode", "store", "files"]), rows
+assert abs(sum(float(rows[s][0]) for s in stages) - float(rows["stages"][0])) < 0.01, rows
+phases = ["planning", "unlocking", "signing", "committing", "writing", "syncing"]
+assert float(rows["total"][0]) + 0.005 >= sum(float(rows[p][0]) for p in phases) > 0, rows
+PY
+[ "$(db_count certificates)" -eq $((n + 5)) ] || fail "stats batch rows"
+
 # --force re-issues, but never over existing keys: refused before signing.
 expect 1 mc issue --batch "$B" --force --out "$D" --passphrase-file "$PASS"
 contains "$T/err" "'$B' line 3: '$D/mail.example.org.key' already exists"
 one_line "$T/err"
-[ "$(db_count certificates)" -eq $((n + 2)) ] || fail "refused --force issued"
+[ "$(db_count certificates)" -eq $((n + 5)) ] || fail "refused --force issued"
 
 # Refusals: one bad line, nothing issued, the line named, no files.
 count=$(db_count certificates)
@@ -162,7 +180,7 @@ expect 64 mc issue --batch "$T/bad.txt" --cn x.example.org --passphrase-file "$P
 expect 64 mc issue --batch "$T/bad.txt" --jobs 0 --passphrase-file "$PASS"
 contains "$T/err" "--jobs: '0' is not a whole number from 1 to 256"
 expect 64 mc issue server --cn x.example.org --jobs 2 --passphrase-file "$PASS"
-contains "$T/err" "--jobs goes with --batch FILE"
+contains "$T/err" "--jobs and --stats go with --batch FILE"
 [ "$(db_count certificates)" -eq "$count" ] || fail "usage errors issued"
 
 # --batch --deploy: each line to its profile's targets under --root, one

@@ -222,6 +222,70 @@ Test(pool, failure_stops_and_reports_lowest_index)
 	cr_expect_leq(ran, 104, "%d items ran", ran);
 }
 
+/* mc_pool_run_ordered: the consumer sees every item once, in order, only
+ * after fn finished it, on the caller's thread; a failure on either side
+ * stops the run and is reported with its index and side. */
+struct ordered {
+	struct count c;
+	size_t next;		/* the consumer's next expected index */
+	int bad;		/* out of order, early, or off the caller's thread */
+	pthread_t caller;
+	long consume_fail;	/* this index fails in the consumer; -1: none */
+};
+
+static int
+consume_one(void *arg, size_t i)
+{
+	struct ordered *o = arg;
+	int seen;
+
+	pthread_mutex_lock(&o->c.lock);
+	seen = o->c.seen[i];
+	pthread_mutex_unlock(&o->c.lock);
+	if (i != o->next++ || seen != 1 || !pthread_equal(pthread_self(), o->caller))
+		o->bad++;
+	if ((long)i == o->consume_fail) {
+		mc_seterr("consumer refused %zu", i);
+		return -1;
+	}
+	return 0;
+}
+
+Test(pool, ordered_consumer_in_order_after_each_item)
+{
+	static struct ordered o = { .c = { .lock = PTHREAD_MUTEX_INITIALIZER, .fail_from = -1 }, .consume_fail = -1 };
+	size_t at = 0;
+	int side = -1;
+
+	o.caller = pthread_self();
+	cr_assert_eq(mc_pool_run_ordered(N, 3, count_one, &o.c, consume_one, &o, &at, &side), 0, "%s", mc_err());
+	cr_expect_eq(o.next, N);
+	cr_expect_eq(o.bad, 0, "%d items consumed out of order, early or elsewhere", o.bad);
+	for (size_t i = 0; i < N; i++)
+		cr_expect(!pthread_equal(o.c.who[i], o.caller), "item %zu ran on the consumer's thread", i);
+	cr_expect_eq(mc_pool_run_ordered(0, 3, count_one, &o.c, consume_one, &o, &at, &side), 0);
+}
+
+Test(pool, ordered_failures_name_their_side)
+{
+	static struct ordered o = { .c = { .lock = PTHREAD_MUTEX_INITIALIZER, .fail_from = 300 }, .consume_fail = -1 };
+	static struct ordered q = { .c = { .lock = PTHREAD_MUTEX_INITIALIZER, .fail_from = -1 }, .consume_fail = 50 };
+	size_t at = 0;
+	int side = -1;
+
+	o.caller = q.caller = pthread_self();
+	cr_assert_eq(mc_pool_run_ordered(N, 2, count_one, &o.c, consume_one, &o, &at, &side), -1);
+	cr_expect_eq(at, 300);
+	cr_expect_eq(side, 0);
+	cr_expect_str_eq(mc_err(), "item 300 failed");
+	cr_expect_leq(o.next, 300, "consumed past the failed item");
+	cr_assert_eq(mc_pool_run_ordered(N, 2, count_one, &q.c, consume_one, &q, &at, &side), -1);
+	cr_expect_eq(at, 50);
+	cr_expect_eq(side, 1);
+	cr_expect_str_eq(mc_err(), "consumer refused 50");
+	cr_expect_eq(q.next, 51, "consumed past the refused item");
+}
+
 Test(pool, cpu_count)
 {
 	cr_expect_geq(mc_cpu_count(), 1);

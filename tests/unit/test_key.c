@@ -2,6 +2,8 @@
 #include <criterion/criterion.h>
 #include <string.h>
 
+#include <openssl/core_names.h>
+#include <openssl/pem.h>
 #include <openssl/x509v3.h>
 
 #include "ca/ca.h"
@@ -21,6 +23,62 @@ Test(key, types_generate_and_are_named)
 	}
 	cr_assert_null(ca_key_generate("rsa1024", NULL));
 	cr_assert(strstr(mc_err(), "rsa1024") != NULL);
+}
+
+/* OpenSSL's own PKCS#8 encoding of a key, for comparison. */
+static char *
+openssl_pem(EVP_PKEY *k)
+{
+	BIO *b = BIO_new(BIO_s_mem());
+	char *data, *copy;
+	long n;
+
+	cr_assert(b != NULL && PEM_write_bio_PrivateKey(b, k, NULL, NULL, 0, NULL, NULL));
+	n = BIO_get_mem_data(b, &data);
+	cr_assert_not_null(copy = strndup(data, (size_t)n));
+	BIO_free(b);
+	return copy;
+}
+
+/* ca_key_plain_pem builds an EC key's PKCS#8 itself (ca/eckey.c): the
+ * same bytes as OpenSSL's encoder, for short private scalars too (a
+ * leading zero byte, one key in 256), and read back to the same key. */
+Test(key, ec_pkcs8_as_openssl_writes_it)
+{
+	static const char *const types[] = { "ec256", "ec384", "rsa2048" };
+
+	for (size_t t = 0; t < sizeof(types) / sizeof(types[0]); t++) {
+		int short_seen = 0, runs = t < 2 ? 5000 : 1;
+
+		for (int i = 0; i < runs && (i < 300 || !short_seen); i++) {
+			EVP_PKEY *k = ca_key_generate(types[t], NULL), *back;
+			struct mc_buf pem = { 0 };
+			BIGNUM *d = NULL;
+			char *want;
+			BIO *b;
+
+			cr_assert_not_null(k);
+			cr_assert_eq(ca_key_plain_pem(k, &pem), 0, "%s", mc_err());
+			want = openssl_pem(k);
+			cr_assert_eq(pem.len, strlen(want), "%s: %zu bytes, not %zu", types[t], pem.len, strlen(want));
+			cr_assert_eq(memcmp(pem.p, want, pem.len), 0, "%s:\n%.*s\nnot\n%s", types[t], (int)pem.len,
+			    (char *)pem.p, want);
+			cr_assert_not_null(b = BIO_new_mem_buf(pem.p, (int)pem.len));
+			cr_assert_not_null(back = PEM_read_bio_PrivateKey(b, NULL, NULL, NULL));
+			cr_assert_eq(EVP_PKEY_eq(k, back), 1);
+			if (t < 2) {
+				cr_assert(EVP_PKEY_get_bn_param(k, OSSL_PKEY_PARAM_PRIV_KEY, &d));
+				short_seen |= BN_num_bytes(d) < (t == 0 ? 32 : 48);
+				BN_clear_free(d);
+			}
+			BIO_free(b);
+			EVP_PKEY_free(back);
+			free(want);
+			mc_buf_free(&pem);
+			EVP_PKEY_free(k);
+		}
+		cr_assert(t == 2 || short_seen, "%s: no key with a short private scalar in %d", types[t], runs);
+	}
 }
 
 Test(key, encrypt_round_trip)

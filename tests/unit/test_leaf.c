@@ -594,6 +594,88 @@ Test(leaf, key_matches_cert)
 	mc_strv_free(&dns);
 }
 
+/* ca_leaf_sign builds an EC key's SubjectPublicKeyInfo its own way (from
+ * the point, not through OpenSSL's encoders): the bytes must be what
+ * i2d_PUBKEY makes of the key itself, and the key read back equal. */
+Test(leaf, spki_bytes_as_openssl_encodes_them)
+{
+	static const char *const types[] = { "ec256", "ec384", "rsa2048" };
+
+	for (size_t i = 0; i < sizeof(types) / sizeof(types[0]); i++) {
+		EVP_PKEY *k = fx_key(types[i]);
+		struct mc_strv dns = fx_strv("example.org", NULL);
+		X509 *x = sign_server(k, "example.org", &dns), *back;
+		unsigned char *want = NULL, *got = NULL, *der = NULL;
+		const unsigned char *p;
+		int wlen = i2d_PUBKEY(k, &want), glen = i2d_X509_PUBKEY(X509_get_X509_PUBKEY(x), &got);
+		int dlen = i2d_X509(x, &der);
+
+		cr_assert_gt(wlen, 0);
+		cr_assert_eq(glen, wlen, "%s: SPKI of %d bytes, not %d", types[i], glen, wlen);
+		cr_assert_eq(memcmp(got, want, (size_t)wlen), 0, "%s: SPKI bytes differ", types[i]);
+		cr_assert_eq(EVP_PKEY_eq(k, X509_get0_pubkey(x)), 1);
+		p = der;
+		cr_assert_not_null(back = d2i_X509(NULL, &p, dlen));
+		cr_assert_eq(EVP_PKEY_eq(k, X509_get0_pubkey(back)), 1, "%s: key read back differs", types[i]);
+		X509_free(back);
+		OPENSSL_free(want);
+		OPENSSL_free(got);
+		OPENSSL_free(der);
+		X509_free(x);
+		EVP_PKEY_free(k);
+		mc_strv_free(&dns);
+	}
+}
+
+/* The batch's shared cache (ca/leafcache.c) must not change a byte: the
+ * same request signed with and without it by the RSA root (PKCS#1 v1.5
+ * signatures are deterministic) is the same certificate, and the cached
+ * self-check says what ca_verify_chain says, for keys on each curve made
+ * from the cache's parameters. */
+Test(leaf, cache_changes_nothing)
+{
+	static const char *const types[] = { "ec256", "ec384", "rsa2048" };
+	STACK_OF(X509) *roots = sk_X509_new_null();
+	struct ca_leaf_cache *c;
+	ASN1_INTEGER *s = ASN1_INTEGER_new();
+	struct mc_strv dns = fx_strv("example.org", "www.example.org", NULL), eku = fx_strv("serverAuth", NULL);
+
+	cr_assert(roots != NULL && s != NULL && sk_X509_push(roots, root) && ASN1_INTEGER_set(s, 0x7654321));
+	cr_assert_not_null(c = ca_leaf_cache_new(root, NULL, roots), "%s", mc_err());
+	for (size_t i = 0; i < sizeof(types) / sizeof(types[0]); i++) {
+		/* The cache's keys are the type asked for, and pass the checks. */
+		EVP_PKEY *k = ca_leaf_cache_keygen(c, types[i]);
+		struct ca_leaf_req req = { .pubkey = k, .cn = "example.org", .dns = &dns, .eku = &eku, .days = 90,
+		    .not_before = time(NULL) - 60, .serial = s, .crl_url = "http://ca.example.org/crl" };
+		X509 *plain = ca_leaf_sign(&req, root, rkey), *cached;
+		unsigned char *a = NULL, *b = NULL;
+		int alen, blen;
+
+		cr_assert_not_null(k, "%s", mc_err());
+		cr_assert_str_eq(ca_key_type_name(k), types[i]);
+		cr_assert_eq(ca_leaf_key_check(k), 0, "%s", mc_err());
+		req.cache = c;
+		cached = ca_leaf_sign(&req, root, rkey);
+		cr_assert(plain != NULL && cached != NULL, "%s", mc_err());
+		alen = i2d_X509(plain, &a);
+		blen = i2d_X509(cached, &b);
+		cr_assert(alen > 0 && alen == blen && memcmp(a, b, (size_t)alen) == 0, "%s: differs with the cache", types[i]);
+		cr_assert_eq(ca_leaf_cache_verify(c, cached, "sslserver"), 0, "%s", mc_err());
+		cr_assert_eq(ca_verify_leaf(cached, root, "sslserver"), 0, "%s", mc_err());
+		cr_assert_eq(ca_leaf_cache_verify(c, cached, "sslclient"), -1, "a server leaf passed as a client");
+		OPENSSL_free(a);
+		OPENSSL_free(b);
+		X509_free(plain);
+		X509_free(cached);
+		EVP_PKEY_free(k);
+	}
+	ca_leaf_cache_free(c);
+	sk_X509_free(roots);
+	ASN1_INTEGER_free(s);
+	mc_strv_free(&dns);
+	mc_strv_free(&eku);
+}
+
 /* Independent verifiers: OpenSSL's CLI and GnuTLS, when installed. */
 static int
 run(const char *cmd)

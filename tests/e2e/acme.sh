@@ -8,6 +8,23 @@
 # log $E2E_DIR/acme/log, registered for cleanup) and waits for its port.
 # ACME_SERVE_ARGS adds command-line options (e.g. --passphrase-fd 3).
 
+# acme_ca [NAME...]: a fresh CA for example.test in $E2E_DIR/home (its
+# passphrases in the environment, $root its root certificate) and a private
+# /etc/hosts mapping $acme (acme.example.test, the server's name) and each
+# NAME to 127.0.0.1.  The test must run in its own mount namespace.
+# shellcheck disable=SC2120 # the names are optional
+acme_ca() {
+	export MINICA_HOME="$E2E_DIR/home" MINICA_PASSPHRASE=acme-e2e-pass MINICA_ROOT_PASSPHRASE=acme-e2e-root-pass
+	# shellcheck disable=SC2034 # for the test that sources this
+	root=$MINICA_HOME/ca.crt
+	acme=acme.example.test
+	"$MINICA_BIN" init --domain example.test >"$E2E_DIR/init.log" 2>&1 ||
+		{ e2e_show_log "$E2E_DIR/init.log"; e2e_fail "init"; }
+	cp /etc/hosts "$E2E_DIR/hosts" || e2e_fail "cannot copy /etc/hosts"
+	echo "127.0.0.1 $acme $*" >>"$E2E_DIR/hosts"
+	mount --bind "$E2E_DIR/hosts" /etc/hosts || e2e_fail "cannot bind-mount a private /etc/hosts"
+}
+
 e2e_acme_pid() { e2e_read_pid "$1/acme.pid"; }
 
 # acme_conf HOSTNAME PORT [key=value ...]: only the [acme] section.

@@ -22,13 +22,7 @@ fi
 
 e2e_init
 command -v caddy >/dev/null 2>&1 || e2e_fail "missing caddy (see install.sh)"
-export MINICA_HOME="$E2E_DIR/home" MINICA_PASSPHRASE=acme-e2e-pass MINICA_ROOT_PASSPHRASE=acme-e2e-root-pass
-root=$MINICA_HOME/ca.crt
-acme=acme.example.test
-"$MINICA_BIN" init --domain example.test >"$E2E_DIR/init.log" 2>&1 || { e2e_show_log "$E2E_DIR/init.log"; e2e_fail "init"; }
-cp /etc/hosts "$E2E_DIR/hosts"
-echo "127.0.0.1 $acme caddy.example.test caddy-eab.example.test caddy-alpn.example.test" >>"$E2E_DIR/hosts"
-mount --bind "$E2E_DIR/hosts" /etc/hosts || e2e_fail "cannot bind-mount a private /etc/hosts"
+acme_ca caddy.example.test caddy-eab.example.test caddy-alpn.example.test
 port=$(e2e_port) && http=$(e2e_port) && https=$(e2e_port) && alpn=$(e2e_port) && closed=$(e2e_port) ||
 	e2e_fail "no free ports"
 dir=https://$acme:$port/acme/directory

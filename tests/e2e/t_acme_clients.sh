@@ -22,14 +22,7 @@ e2e_init
 for b in certbot lego dehydrated python3 unshare; do
 	command -v "$b" >/dev/null 2>&1 || e2e_fail "missing $b (see install.sh)"
 done
-export MINICA_HOME="$E2E_DIR/home" MINICA_PASSPHRASE=acme-e2e-pass MINICA_ROOT_PASSPHRASE=acme-e2e-root-pass
-root=$MINICA_HOME/ca.crt
-acme=acme.example.test
-"$MINICA_BIN" init --domain example.test >"$E2E_DIR/init.log" 2>&1 || { e2e_show_log "$E2E_DIR/init.log"; e2e_fail "init"; }
-
-cp /etc/hosts "$E2E_DIR/hosts"
-echo "127.0.0.1 $acme www.example.test lego.example.test dh.example.test" >>"$E2E_DIR/hosts"
-mount --bind "$E2E_DIR/hosts" /etc/hosts || e2e_fail "cannot bind-mount a private /etc/hosts"
+acme_ca www.example.test lego.example.test dh.example.test
 
 port=$(e2e_port) && http=$(e2e_port) && dns=$(e2e_port) && mgmt=$(e2e_port) || e2e_fail "no free ports"
 

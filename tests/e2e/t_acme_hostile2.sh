@@ -18,15 +18,10 @@ fi
 . "$here/acme.sh"
 
 e2e_init
-export MINICA_HOME="$E2E_DIR/home" MINICA_PASSPHRASE=acme-e2e-pass MINICA_ROOT_PASSPHRASE=acme-e2e-root-pass
-acme=acme.example.test
-"$MINICA_BIN" init --domain example.test >"$E2E_DIR/init.log" 2>&1 || { e2e_show_log "$E2E_DIR/init.log"; e2e_fail "init"; }
-cp /etc/hosts "$E2E_DIR/hosts"
 names=""
 for n in ok1 ok2 ok3 ok4 ok5 ok6 slow loop huge wrong missing; do names="$names $n.example.test"; done
-echo "127.0.0.1 $acme$names" >>"$E2E_DIR/hosts"
+acme_ca "$names"
 echo "127.0.0.2 refused.example.test" >>"$E2E_DIR/hosts"
-mount --bind "$E2E_DIR/hosts" /etc/hosts || e2e_fail "cannot bind-mount a private /etc/hosts"
 port=$(e2e_port) && http=$(e2e_port) || e2e_fail "no free port"
 
 acme_serve "$acme" "$port" eab=no http01_port="$http"

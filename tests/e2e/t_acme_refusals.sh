@@ -15,12 +15,7 @@ fi
 . "$here/acme.sh"
 
 e2e_init
-export MINICA_HOME="$E2E_DIR/home" MINICA_PASSPHRASE=acme-e2e-pass MINICA_ROOT_PASSPHRASE=acme-e2e-root-pass
-acme=acme.example.test
-"$MINICA_BIN" init --domain example.test >"$E2E_DIR/init.log" 2>&1 || { e2e_show_log "$E2E_DIR/init.log"; e2e_fail "init"; }
-cp /etc/hosts "$E2E_DIR/hosts"
-echo "127.0.0.1 $acme" >>"$E2E_DIR/hosts"
-mount --bind "$E2E_DIR/hosts" /etc/hosts || e2e_fail "cannot bind-mount a private /etc/hosts"
+acme_ca
 port=$(e2e_port) || e2e_fail "no free port"
 
 acme_serve "$acme" "$port" eab=no

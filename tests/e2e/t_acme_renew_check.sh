@@ -23,13 +23,7 @@ e2e_init
 ft=/usr/lib/x86_64-linux-gnu/faketime/libfaketimeMT.so.1
 [ -r "$ft" ] || e2e_fail "missing libfaketime (Debian's faketime package)"
 command -v lego >/dev/null 2>&1 || e2e_fail "missing lego (see install.sh)"
-export MINICA_HOME="$E2E_DIR/home" MINICA_PASSPHRASE=acme-e2e-pass MINICA_ROOT_PASSPHRASE=acme-e2e-root-pass
-root=$MINICA_HOME/ca.crt
-acme=acme.example.test
-"$MINICA_BIN" init --domain example.test >"$E2E_DIR/init.log" 2>&1 || { e2e_show_log "$E2E_DIR/init.log"; e2e_fail "init"; }
-cp /etc/hosts "$E2E_DIR/hosts"
-echo "127.0.0.1 $acme a.example.test b.example.test" >>"$E2E_DIR/hosts"
-mount --bind "$E2E_DIR/hosts" /etc/hosts || e2e_fail "cannot bind-mount a private /etc/hosts"
+acme_ca a.example.test b.example.test
 port=$(e2e_port) && http=$(e2e_port) || e2e_fail "no free ports"
 
 "$MINICA_BIN" acme eab new --name lego >"$E2E_DIR/eab" 2>/dev/null || e2e_fail "acme eab new"

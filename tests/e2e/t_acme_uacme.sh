@@ -21,14 +21,8 @@ e2e_init
 for b in uacme python3 unshare; do
 	command -v "$b" >/dev/null 2>&1 || e2e_fail "missing $b (see install.sh)"
 done
-export MINICA_HOME="$E2E_DIR/home" MINICA_PASSPHRASE=acme-e2e-pass MINICA_ROOT_PASSPHRASE=acme-e2e-root-pass
-root=$MINICA_HOME/ca.crt
-acme=acme.example.test
 name=uacme.example.test
-"$MINICA_BIN" init --domain example.test >"$E2E_DIR/init.log" 2>&1 || { e2e_show_log "$E2E_DIR/init.log"; e2e_fail "init"; }
-cp /etc/hosts "$E2E_DIR/hosts"
-echo "127.0.0.1 $acme $name" >>"$E2E_DIR/hosts"
-mount --bind "$E2E_DIR/hosts" /etc/hosts || e2e_fail "cannot bind-mount a private /etc/hosts"
+acme_ca $name
 mkdir "$E2E_DIR/certs"
 cp "$root" "$E2E_DIR/certs/minica-root.pem" && cp "$root" "$E2E_DIR/certs/ca-certificates.crt" &&
 	mount --bind "$E2E_DIR/certs" /etc/ssl/certs || e2e_fail "cannot bind-mount a private /etc/ssl/certs"

@@ -55,8 +55,8 @@ const char store_acme_schema[] =
     "  error TEXT"
     ");"
     "CREATE INDEX acme_challenges_authz ON acme_challenges(authz_id);"
-    /* Unused since the nonces moved to memory (acme/nonce.c); kept so
-     * this step stays what every existing store ran. */
+    /* Dropped by step 8 since the nonces moved to memory (acme/nonce.c);
+     * kept here so this step stays what every existing store ran. */
     "CREATE TABLE acme_nonces ("
     "  nonce TEXT PRIMARY KEY,"
     "  created_at INTEGER NOT NULL"

@@ -25,6 +25,14 @@ acme_ca() {
 	mount --bind "$E2E_DIR/hosts" /etc/hosts || e2e_fail "cannot bind-mount a private /etc/hosts"
 }
 
+# eab_kid NAME: a new EAB credential named NAME (kept in $E2E_DIR/eab-NAME),
+# its key id on stdout; eab_hmac NAME: that credential's HMAC key.
+eab_kid() {
+	"$MINICA_BIN" acme eab new --name "$1" >"$E2E_DIR/eab-$1" 2>/dev/null || e2e_fail "acme eab new"
+	awk '$1 == "kid" { print $2 }' "$E2E_DIR/eab-$1"
+}
+eab_hmac() { awk '$1 == "hmac" { print $2 }' "$E2E_DIR/eab-$1"; }
+
 e2e_acme_pid() { e2e_read_pid "$1/acme.pid"; }
 
 # acme_conf HOSTNAME PORT [key=value ...]: only the [acme] section.

@@ -111,8 +111,6 @@ e2e_log "caddy got $s1 for caddy.example.test (http-01, no EAB)"
 
 # ---- 2. EAB in the global acme_eab block, http-01
 acme_restart eab=required http01_port="$http"
-eab_kid() { "$MINICA_BIN" acme eab new --name "$1" >"$E2E_DIR/eab-$1" 2>/dev/null || e2e_fail "acme eab new"; awk '$1 == "kid" { print $2 }' "$E2E_DIR/eab-$1"; }
-eab_hmac() { awk '$1 == "hmac" { print $2 }' "$E2E_DIR/eab-$1"; }
 kid2=$(eab_kid caddy-eab) && kid3=$(eab_kid caddy-alpn) || e2e_fail "acme eab new"
 caddy_conf caddy-eab caddy-eab.example.test "$(printf '\tacme_eab {\n\t\tkey_id %s\n\t\tmac_key %s\n\t}' "$kid2" "$(eab_hmac caddy-eab)")"
 s2=$(caddy_site caddy-eab caddy-eab.example.test http-01) || exit 1

@@ -43,8 +43,6 @@ dir=https://$acme:$port/acme/directory
 acme_serve "$acme" "$port" http01_port="$http" resolver="127.0.0.1:$dns"
 
 # One External Account Binding key id per client (eab = required).
-eab_kid() { "$MINICA_BIN" acme eab new --name "$1" >"$E2E_DIR/eab-$1" 2>/dev/null || e2e_fail "acme eab new"; awk '$1 == "kid" { print $2 }' "$E2E_DIR/eab-$1"; }
-eab_hmac() { awk '$1 == "hmac" { print $2 }' "$E2E_DIR/eab-$1"; }
 cb_kid=$(eab_kid certbot) && lego_kid=$(eab_kid lego) && dh_kid=$(eab_kid dehydrated) || e2e_fail "acme eab new"
 
 # ---- the directory and the server's own certificate, from the CA

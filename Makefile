@@ -140,8 +140,10 @@ replay: $(FUZZ_NAMES:%=$(BUILD)/fuzz/%)
 cli: $(BUILD)/minica $(FAULT_LIB)
 	@MINICA_BIN=$(abspath $(BUILD)/minica) FAULT_LIB=$(abspath $(FAULT_LIB)) sh tests/cli/run.sh
 
+# E2E: name prefixes of the end-to-end tests to run (empty: all of them).
+E2E ?=
 e2e: $(BUILD)/minica
-	@MINICA_BIN=$(abspath $(BUILD)/minica) sh tests/e2e/run.sh
+	@MINICA_BIN=$(abspath $(BUILD)/minica) sh tests/e2e/run.sh $(E2E)
 
 # Crash safety: minica killed at every file operation of issue --deploy and
 # renew, and at random moments; and of the CA's own key moves (intermediate
@@ -172,12 +174,21 @@ bench: $(BUILD)/minica $(BUILD)/bench/parts
 	@echo "make bench: about 20 minutes (BENCH_ONLY=stores: about 3, BENCH_ONLY=batch: about 1, BENCH_ONLY=acme: about 8); the report goes to stdout" >&2
 	@MINICA_BIN=$(abspath $(BUILD)/minica) PARTS_BIN=$(abspath $(BUILD)/bench/parts) bash bench/run.sh
 
-# The whole suite again under AddressSanitizer and UBSan (LeakSanitizer on),
+# The suite again under AddressSanitizer and UBSan (LeakSanitizer on),
 # in its own folder.  Sanitizer reports must fail a test even where it
 # expects exit 1, so they get their own exit codes.
+# Its e2e part is E2E_ASAN: the ACME server fed hostile and odd input by
+# the Python clients, every challenge type, ARI, EAB, its own certificate's
+# renewal, renew/check of what it issued, DANE and the stopped-daemon
+# deploy.  The interoperability runs (certbot, lego, dehydrated, uacme,
+# Caddy, nginx, the mail daemons) drive the same server code and run in
+# the plain suite; `make check-asan E2E=` runs them all.
+E2E_ASAN := t_acme_alpn t_acme_ari t_acme_eab t_acme_hostile2 t_acme_refusals t_acme_renew_check \
+	t_acme_tls_renew t_dane t_deploy_stopped
 check-asan: $(BUILD)/minica
 	ASAN_OPTIONS=exitcode=86:detect_leaks=1 UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1:exitcode=87 \
-	MINICA_PLAIN_BIN=$(abspath $(BUILD)/minica) $(MAKE) BUILD=build-asan SAN=1 CC=clang suite
+	MINICA_PLAIN_BIN=$(abspath $(BUILD)/minica) $(MAKE) BUILD=build-asan SAN=1 CC=clang suite \
+	    E2E="$(if $(filter command line,$(origin E2E)),$(E2E),$(E2E_ASAN))"
 
 # The CLI tests with every minica run under valgrind memcheck (openssl and
 # the shell are not): any error or definite leak fails.  VALGRIND_CLI:

@@ -1,11 +1,33 @@
 #!/bin/sh
 # Runs every tests/cli/t_*.sh against $MINICA_BIN, each in its own
-# temporary MINICA_HOME (see lib.sh).  Fails if any test fails.
+# temporary MINICA_HOME (see lib.sh), TEST_JOBS at a time (default: the
+# number of processors; the tests are single-threaded and share nothing
+# but the copied CA below).  Fails if any test fails; a failed test's
+# output is printed after the last one ends.
+#   run.sh [PREFIX...]          the tests whose names start so (default all)
 set -u
 umask 077
 here=$(cd "$(dirname "$0")" && pwd)
 : "${MINICA_BIN:?set MINICA_BIN to the built minica}"
 export MINICA_BIN
+
+# One test (run.sh --one TEST FAILDIR, through xargs): its line on stdout,
+# its output kept in FAILDIR when it fails.
+if [ "${1:-}" = --one ]; then
+	name=$(basename "$2" .sh)
+	t0=$(date +%s)
+	# Each test runs in a scratch folder: a key kept "in the current
+	# folder" (a failed deploy) must not land in the source tree.
+	scratch=$(mktemp -d "${TMPDIR:-/tmp}/minica-cwd.XXXXXX")
+	if (cd "$scratch" && sh "$2" >"$scratch.out" 2>&1); then
+		echo "ok   $name ($(($(date +%s) - t0))s)"
+	else
+		echo "FAIL $name ($(($(date +%s) - t0))s)"
+		mv "$scratch.out" "$3/$name"
+	fi
+	rm -rf "$scratch" "$scratch.out"
+	exit 0
+fi
 # One CA shared by tests that copy it (new_ca in lib.sh): a root and its
 # issuing intermediate, as init makes by default.
 shared=$(mktemp -d "${TMPDIR:-/tmp}/minica-shared.XXXXXX")
@@ -21,26 +43,18 @@ if ! "${MINICA_SETUP_BIN:-$MINICA_BIN}" --home "$shared/ca" init --domain exampl
 	exit 1
 fi
 export MINICA_SHARED_CA="$shared/ca"
-failed=0
-total=0
 # Arguments: name prefixes of the tests to run (default: all).
 # shellcheck disable=SC2048 # prefixes are single words
-for t in $(for p in ${*:-t_}; do ls "$here"/"$p"*.sh 2>/dev/null; done | sort -u); do
-	[ -e "$t" ] || continue
-	total=$((total + 1))
-	name=$(basename "$t" .sh)
-	t0=$(date +%s)
-	# Each test runs in a scratch folder: a key kept "in the current
-	# folder" (a failed deploy) must not land in the source tree.
-	scratch=$(mktemp -d "${TMPDIR:-/tmp}/minica-cwd.XXXXXX")
-	if out=$(cd "$scratch" && sh "$t" 2>&1); then
-		echo "ok   $name ($(($(date +%s) - t0))s)"
-	else
-		echo "FAIL $name ($(($(date +%s) - t0))s)"
-		printf '%s\n' "$out" | sed 's/^/     /'
-		failed=$((failed + 1))
-	fi
-	rm -rf "$scratch"
+tests=$(for p in ${*:-t_}; do ls "$here"/"$p"*.sh 2>/dev/null; done | sort -u)
+total=$(printf '%s' "$tests" | grep -c .)
+mkdir "$shared/failed"
+printf '%s\n' "$tests" | grep . | xargs -r -P "${TEST_JOBS:-$(nproc)}" -I{} sh "$here/run.sh" --one {} "$shared/failed"
+failed=0
+for f in "$shared"/failed/*; do
+	[ -e "$f" ] || continue
+	failed=$((failed + 1))
+	echo "---- $(basename "$f")"
+	sed 's/^/     /' "$f"
 done
 echo "cli: $((total - failed))/$total passed"
 [ "$failed" -eq 0 ]

@@ -7,17 +7,20 @@ here=$(cd "$(dirname "$0")" && pwd)
 export MINICA_BIN
 failed=0
 total=0
-for t in "$here"/${1:-t_}*.sh; do
+# Arguments: name prefixes of the tests to run (default: all).
+# shellcheck disable=SC2048 # prefixes are single words
+for t in $(for p in ${*:-t_}; do ls "$here"/"$p"*.sh 2>/dev/null; done | sort -u); do
 	[ -e "$t" ] || continue
 	total=$((total + 1))
 	name=$(basename "$t" .sh)
+	t0=$(date +%s)
 	# Each test runs in a scratch folder: a key kept "in the current
 	# folder" (a failed deploy) must not land in the source tree.
 	scratch=$(mktemp -d "${TMPDIR:-/tmp}/minica-cwd.XXXXXX")
 	if out=$(cd "$scratch" && sh "$t" 2>&1); then
-		echo "ok   $name"
+		echo "ok   $name ($(($(date +%s) - t0))s)"
 	else
-		echo "FAIL $name"
+		echo "FAIL $name ($(($(date +%s) - t0))s)"
 		printf '%s\n' "$out" | sed 's/^/     /'
 		failed=$((failed + 1))
 	fi

@@ -171,7 +171,7 @@ $(BUILD)/bench/parts: bench/parts.c $(BUILD)/libminica.a
 	@$(CC) $(ALL_CFLAGS) $(DEPFLAGS) -o $@ $< $(BUILD)/libminica.a $(ALL_LDFLAGS) $(LIBS)
 
 bench: $(BUILD)/minica $(BUILD)/bench/parts
-	@echo "make bench: about 20 minutes (BENCH_ONLY=stores: about 3, BENCH_ONLY=batch: about 1, BENCH_ONLY=acme: about 8); the report goes to stdout" >&2
+	@echo "make bench: about 20 minutes (BENCH_ONLY=stores: about 3, BENCH_ONLY=batch: about 1, BENCH_ONLY=acme: about 10); the report goes to stdout" >&2
 	@MINICA_BIN=$(abspath $(BUILD)/minica) PARTS_BIN=$(abspath $(BUILD)/bench/parts) bash bench/run.sh
 
 # The suite again under AddressSanitizer and UBSan (LeakSanitizer on),

@@ -10,7 +10,7 @@
 #   BENCH_ONLY=stores       only list/show/check on big stores (~3 min)
 #   BENCH_ONLY=batch        only the EC P-256 batch against its floor, with
 #                           the time per stage (issue --batch --stats; ~1 min)
-#   BENCH_ONLY=acme         only the ACME section, bench/acme.sh (~8 min; its
+#   BENCH_ONLY=acme         only the ACME section, bench/acme.sh (~10 min; its
 #                           BENCH_ACME_* settings are described there)
 set -euo pipefail
 : "${MINICA_BIN:?set MINICA_BIN}" "${PARTS_BIN:?set PARTS_BIN}"

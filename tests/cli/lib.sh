@@ -7,7 +7,7 @@ umask 077
 T=$(mktemp -d "${TMPDIR:-/tmp}/minica-test.XXXXXX")
 trap 'rm -rf "$T"' EXIT
 export MINICA_HOME="$T/home"
-unset MINICA_PASSPHRASE MINICA_P12_PASSPHRASE MINICA_ROOT_PASSPHRASE 2>/dev/null || true
+unset MINICA_PASSPHRASE MINICA_P12_PASSPHRASE MINICA_ROOT_PASSPHRASE CREDENTIALS_DIRECTORY 2>/dev/null || true
 PASS="$T/pass"
 printf 'correct horse battery staple\n' > "$PASS"
 chmod 600 "$PASS"

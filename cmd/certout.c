@@ -11,14 +11,6 @@ cmd_cert_status(const struct store_cert *c, time_t now)
 	return c->status;
 }
 
-long
-cmd_days_left(time_t not_after, time_t now)
-{
-	if (not_after >= now)
-		return (long)((not_after - now) / 86400);
-	return -(long)((now - not_after + 86399) / 86400);
-}
-
 static void
 cert_members(FILE *f, const struct store_cert *c, int with_pem)
 {
@@ -41,7 +33,7 @@ cert_members(FILE *f, const struct store_cert *c, int with_pem)
 	}
 	fprintf(f, "],\"not_before\":\"%s\",\"not_after\":\"%s\",\"days_left\":%ld,\"status\":\"%s\","
 	    "\"fingerprint_sha256\":\"%s\",\"key_type\":\"%s\",\"imported\":%s",
-	    nb, na, cmd_days_left(c->not_after, now), cmd_cert_status(c, now), c->fingerprint,
+	    nb, na, mc_days_left(c->not_after, now), cmd_cert_status(c, now), c->fingerprint,
 	    c->key_type, c->imported ? "true" : "false");
 	if (c->superseded_by_serial[0])
 		fprintf(f, ",\"superseded_by\":\"%s\"", c->superseded_by_serial);
@@ -106,7 +98,7 @@ cert_text(FILE *f, const struct store_cert *c, int with_pem)
 	fprintf(f, "%s\n", c->sans.n ? "" : "(none)");
 	fprintf(f, "key                  %s\n", c->key_type);
 	fprintf(f, "not before           %s\n", nb);
-	fprintf(f, "not after            %s (%ld days left)\n", na, cmd_days_left(c->not_after, now));
+	fprintf(f, "not after            %s (%ld days left)\n", na, mc_days_left(c->not_after, now));
 	fprintf(f, "status               %s\n", cmd_cert_status(c, now));
 	if (c->superseded_by_serial[0])
 		fprintf(f, "superseded by        %s\n", c->superseded_by_serial);

@@ -45,7 +45,7 @@ check_cert(const struct store_cert *c, void *arg)
 {
 	struct check_state *s = arg;
 	char what[128], date[21];
-	long left = cmd_days_left(c->not_after, s->now);
+	long left = mc_days_left(c->not_after, s->now);
 	int due = pol_cert_due(c->not_before, c->not_after, s->now, s->days), r;
 	struct iss_acme_held held = { s->served, s->now, s->days, due };
 
@@ -75,7 +75,7 @@ static int
 check_root(struct mc_ca *ca, struct check_state *s)
 {
 	const struct store_ca *r = &ca->root_rec, *i = &ca->rec;
-	long left = cmd_days_left(r->not_after, s->now);
+	long left = mc_days_left(r->not_after, s->now);
 	char date[21];
 
 	mc_iso8601(r->not_after, date);
@@ -92,7 +92,7 @@ check_root(struct mc_ca *ca, struct check_state *s)
 		return iss_finding_add(&s->f, SEV_CRITICAL, "", "intermediate",
 		    "no current intermediate (revoked or retired): nothing can be issued or renewed; "
 		    "run 'minica intermediate rotate'");
-	left = cmd_days_left(i->not_after, s->now);
+	left = mc_days_left(i->not_after, s->now);
 	mc_iso8601(i->not_after, date);
 	date[10] = '\0';
 	if (i->not_after <= s->now)
@@ -130,7 +130,7 @@ summary(const struct check_state *s, char *out, size_t len)
 		n += snprintf(out + n, len - (size_t)n, ", %zu problem%s", np, np == 1 ? "" : "s");
 	if (s->next != 0)
 		snprintf(out + n, len - (size_t)n, ", next expiry in %ld days (%s)",
-		    cmd_days_left(s->next, s->now), s->next_what);
+		    mc_days_left(s->next, s->now), s->next_what);
 }
 
 static void

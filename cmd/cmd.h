@@ -249,7 +249,6 @@ int cmd_version(struct cmd_ctx *ctx);
 
 /* certout.c: one certificate as text or JSON (the keys README documents). */
 const char *cmd_cert_status(const struct store_cert *c, time_t now);
-long cmd_days_left(time_t not_after, time_t now);
 void cmd_cert_json(FILE *f, const struct store_cert *c, int with_pem);
 /* issue --batch --stats: CPU time per stage, wall time per phase, on stderr. */
 void cmd_print_stats(const struct iss_stats *st, double total_s);

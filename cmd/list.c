@@ -55,7 +55,7 @@ list_text(const struct store_cert *c, struct list_state *s)
 		put_cut(c->cn[0] ? c->cn : "-", cnw, 1);
 	else
 		printf("%-*s", cnw, c->cn[0] ? c->cn : "-");
-	printf("  %-10s  %5ld  %-10s  ", na, cmd_days_left(c->not_after, s->now), cmd_cert_status(c, s->now));
+	printf("  %-10s  %5ld  %-10s  ", na, mc_days_left(c->not_after, s->now), cmd_cert_status(c, s->now));
 	for (size_t i = 0; i < c->sans.n; i++)
 		if (mc_buf_printf(&names, "%s%s", i ? "," : "", c->sans.v[i]) < 0)
 			break;

@@ -133,7 +133,7 @@ say_due(struct cmd_ctx *ctx, const struct iss_due *l, time_t now)
 			fputc('\n', stdout);
 		}
 		cmd_say(ctx, "would renew %s %s (%s), expires in %ld days\n", l->v[i].profile,
-		    l->v[i].cn[0] ? l->v[i].cn : l->v[i].sans.v[0], l->v[i].serial, cmd_days_left(l->v[i].not_after, now));
+		    l->v[i].cn[0] ? l->v[i].cn : l->v[i].sans.v[0], l->v[i].serial, mc_days_left(l->v[i].not_after, now));
 	}
 }
 
@@ -150,7 +150,7 @@ say_acme(struct cmd_ctx *ctx, const struct iss_due *l, time_t now)
 		const struct store_cert *c = &l->acme[i].cert;
 
 		cmd_say(ctx, "not renewing %s %s (%s), expires in %ld days: ", c->profile, c->cn[0] ? c->cn :
-		    c->sans.v[0], c->serial, cmd_days_left(c->not_after, now));
+		    c->sans.v[0], c->serial, mc_days_left(c->not_after, now));
 		if (l->acme[i].account_id == 0) {
 			cmd_say(ctx, "the certificate of 'minica acme serve' (%s), which renews it while it runs "
 			    "and replaces it at its next start\n", ISS_ACME_TLS_FILE);

@@ -107,7 +107,7 @@ level_json(const struct store_ca *r, int pem)
 	cmd_json_str(stdout, r->subject);
 	printf(",\"serial\":\"%s\",\"fingerprint_sha256\":\"%s\",\"not_before\":\"%s\","
 	    "\"not_after\":\"%s\",\"days_left\":%ld,\"key_type\":\"%s\",\"name_constraints\":",
-	    r->serial, r->fingerprint, nb, na, cmd_days_left(r->not_after, time(NULL)), kt);
+	    r->serial, r->fingerprint, nb, na, mc_days_left(r->not_after, time(NULL)), kt);
 	cmd_json_str(stdout, nc ? nc : "");
 	free(nc);
 	if (pem) {
@@ -152,7 +152,7 @@ level_text(const struct store_ca *r, const char *keyfile, int pem)
 	printf("SHA-256 fingerprint  %s\n", grouped);
 	printf("key                  %s, %s\n", kt, keyfile);
 	printf("not before           %s\n", nb);
-	printf("not after            %s (%ld days left)\n", na, cmd_days_left(r->not_after, time(NULL)));
+	printf("not after            %s (%ld days left)\n", na, mc_days_left(r->not_after, time(NULL)));
 	printf("name constraints     %s\n", nc && *nc ? nc : "none");
 	free(nc);
 	if (pem)

@@ -88,18 +88,12 @@ iss_acme_account_text(struct mc_ca *ca, int64_t id, char *out, size_t len)
 	return 0;
 }
 
-static long
-days_left(time_t not_after, time_t now)
-{
-	return not_after >= now ? (long)((not_after - now) / 86400) : -(long)((now - not_after + 86399) / 86400);
-}
-
 /* The ACME server's own certificate, due or expired. */
 static int
 check_served(const struct iss_acme_held *h, const struct store_cert *c, const char *what, const char *date,
     struct iss_findings *f)
 {
-	long left = days_left(c->not_after, h->now);
+	long left = mc_days_left(c->not_after, h->now);
 	const char *sfx = left == 1 ? "" : "s";
 
 	if (c->not_after <= h->now)
@@ -120,7 +114,7 @@ check_ordered(struct mc_ca *ca, const struct iss_acme_held *h, const struct stor
     const char *what, const char *date, struct iss_findings *f)
 {
 	char who[512], end_date[21];
-	long left = days_left(c->not_after, h->now);
+	long left = mc_days_left(c->not_after, h->now);
 	const char *sfx = left == 1 ? "" : "s";
 	time_t start, end;
 

@@ -173,6 +173,14 @@ mc_hex(const unsigned char *in, size_t len, char *out)
 	out[2 * len] = '\0';
 }
 
+long
+mc_days_left(time_t not_after, time_t now)
+{
+	if (not_after >= now)
+		return (long)((not_after - now) / 86400);
+	return -(long)((now - not_after + 86399) / 86400);
+}
+
 void
 mc_iso8601(time_t t, char out[static 21])
 {

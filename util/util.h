@@ -57,6 +57,9 @@ char *mc_strdup(const char *s);
 int mc_catf(char *buf, size_t size, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 /* Lowercase hex of len bytes into out (2*len+1 bytes). */
 void mc_hex(const unsigned char *in, size_t len, char *out);
+/* Whole days from now to not_after: 0 on its last day, negative (rounded
+ * away from zero) once it has passed. */
+long mc_days_left(time_t not_after, time_t now);
 /* "2026-11-25T10:00:00Z" into out (at least 21 bytes). */
 void mc_iso8601(time_t t, char out[static 21]);
 /* Parses "YYYY-MM-DD" or the ISO form above; -1 on error. */

@@ -381,8 +381,8 @@ acme_server_start(const struct acme_config *cfg, const char *dbpath)
 		mc_seterr("listen address '%s' is not an IP address", cfg->listen_addr);
 		goto fail;
 	}
-	if ((s->nonces = acme_nonces_new()) == NULL || (s->db = store_open(dbpath, 0)) == NULL || acme_tls_init(s, cfg->tls_cert_pem, cfg->tls_key_pem, tls) < 0 ||
-	    acme_validators_start(s, dbpath) < 0)
+	if ((s->nonces = acme_nonces_new()) == NULL || (s->db = store_open(dbpath, 0)) == NULL ||
+	    acme_tls_init(s, cfg->tls_cert_pem, cfg->tls_key_pem, tls) < 0 || acme_validators_start(s, dbpath) < 0)
 		goto fail;
 	/* The EAB keys live next to the CA keys (eab.c says why). */
 	{

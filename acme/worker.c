@@ -103,7 +103,7 @@ static void *
 validator(void *arg)
 {
 	struct acme_validators *v = arg;
-	struct store *db = store_open(v->dbpath, 0);
+	struct store *db = NULL;
 
 	pthread_mutex_lock(&v->mu);
 	for (;;) {
@@ -117,8 +117,13 @@ validator(void *arg)
 		v->head = (v->head + 1) % ACME_VALIDATE_QUEUE;
 		v->n--;
 		pthread_mutex_unlock(&v->mu);
-		/* A failure here (the store) leaves the challenge processing:
-		 * the next start queues it again. */
+		/* The connection is opened at the first challenge and again
+		 * after one that could not be (the store busy or damaged), so
+		 * one failure does not drop every later challenge.  A failure
+		 * here leaves the challenge processing: the next start queues
+		 * it again. */
+		if (db == NULL)
+			db = store_open(v->dbpath, 0);
 		if (db != NULL)
 			(void)validate_one(db, v->cfg, id);
 		pthread_mutex_lock(&v->mu);

@@ -106,7 +106,8 @@ col_copy(sqlite3_stmt *stmt, int col, char *out, size_t len)
 	snprintf(out, len, "%s", t != NULL ? (const char *)t : "");
 }
 
-/* Steps a SELECT once: 1 with a row, 0 without, -1 on error (finalized then). */
+/* Steps a SELECT once: 1 with a row, 0 without, -1 on error (the caller
+ * finalizes the statement in every case). */
 static int
 step_row(struct store *st, sqlite3_stmt *stmt)
 {

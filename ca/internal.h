@@ -32,6 +32,8 @@ int ca_key_ec_pkcs8(EVP_PKEY *key, unsigned char *der, size_t max, size_t *len);
  * parameters), which X509_set_pubkey encodes without OpenSSL 3.0's
  * encoder search; for any key but EC, key itself (a new reference). */
 EVP_PKEY *ca_key_classic_public(EVP_PKEY *key, EVP_PKEY *group);
+/* verify.c: a trust store holding roots (NULL, error set, on failure). */
+X509_STORE *ca_trust_store(STACK_OF(X509) *roots);
 /* leafcache.c: the cache's classic key on key's curve (NULL: none), and
  * its authorityKeyIdentifier (NULL: make one). */
 EVP_PKEY *ca_leaf_cache_group(const struct ca_leaf_cache *c, EVP_PKEY *key);

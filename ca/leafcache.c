@@ -87,16 +87,12 @@ ca_leaf_cache_new(X509 *issuer, STACK_OF(X509) *untrusted, STACK_OF(X509) *roots
 	struct ca_leaf_cache *c = calloc(1, sizeof(*c));
 	X509V3_CTX ctx;
 
-	if (c == NULL || (c->store = X509_STORE_new()) == NULL ||
-	    (untrusted != NULL && (c->untrusted = X509_chain_up_ref(untrusted)) == NULL)) {
+	if (c == NULL || (untrusted != NULL && (c->untrusted = X509_chain_up_ref(untrusted)) == NULL)) {
 		mc_seterr_ssl("cannot set up the self-check");
 		goto fail;
 	}
-	for (int i = 0; i < sk_X509_num(roots); i++)
-		if (!X509_STORE_add_cert(c->store, sk_X509_value(roots, i))) {
-			mc_seterr_ssl("X509_STORE_add_cert failed");
-			goto fail;
-		}
+	if ((c->store = ca_trust_store(roots)) == NULL)
+		goto fail;
 	if (cache_groups(c) < 0)
 		goto fail;
 	/* As leaf_add_akid makes it: the issuer's SKI, or none cached. */

@@ -2,7 +2,7 @@
 #include <openssl/x509_vfy.h>
 #include <openssl/x509v3.h>
 
-#include "ca.h"
+#include "internal.h"
 
 /*
  * A root adopted with 'minica import' may lack what strict mode wants of
@@ -34,24 +34,31 @@ forgive_root(int ok, X509_STORE_CTX *ctx)
 	}
 }
 
-int
-ca_verify_chain(X509 *leaf, STACK_OF(X509) *untrusted, STACK_OF(X509) *roots, const char *purpose,
-    time_t at_time)
+X509_STORE *
+ca_trust_store(STACK_OF(X509) *roots)
 {
 	X509_STORE *store = X509_STORE_new();
-	int rc = -1;
 
 	if (store == NULL) {
 		mc_seterr_ssl("X509_STORE_new failed");
-		return -1;
+		return NULL;
 	}
 	for (int i = 0; i < sk_X509_num(roots); i++)
 		if (!X509_STORE_add_cert(store, sk_X509_value(roots, i))) {
 			mc_seterr_ssl("X509_STORE_add_cert failed");
-			goto out;
+			X509_STORE_free(store);
+			return NULL;
 		}
-	rc = ca_verify_chain_in(store, leaf, untrusted, purpose, at_time);
-out:
+	return store;
+}
+
+int
+ca_verify_chain(X509 *leaf, STACK_OF(X509) *untrusted, STACK_OF(X509) *roots, const char *purpose,
+    time_t at_time)
+{
+	X509_STORE *store = ca_trust_store(roots);
+	int rc = store != NULL ? ca_verify_chain_in(store, leaf, untrusted, purpose, at_time) : -1;
+
 	X509_STORE_free(store);
 	return rc;
 }

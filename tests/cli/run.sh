@@ -2,7 +2,7 @@
 # Runs every tests/cli/t_*.sh against $MINICA_BIN, each in its own
 # temporary MINICA_HOME (see lib.sh), TEST_JOBS at a time (default: the
 # number of processors; the tests are single-threaded and share nothing
-# but the copied CA below).  Fails if any test fails; a failed test's
+# but the copied CA below), those timing matters to one at a time after.  Fails if any test fails; a failed test's
 # output is printed after the last one ends.
 #   run.sh [PREFIX...]          the tests whose names start so (default all)
 set -u
@@ -48,7 +48,12 @@ export MINICA_SHARED_CA="$shared/ca"
 tests=$(for p in ${*:-t_}; do ls "$here"/"$p"*.sh 2>/dev/null; done | sort -u)
 total=$(printf '%s' "$tests" | grep -c .)
 mkdir "$shared/failed"
-printf '%s\n' "$tests" | grep . | xargs -r -P "${TEST_JOBS:-$(nproc)}" -I{} sh "$here/run.sh" --one {} "$shared/failed"
+# Tests that wait on timeouts, locks, a terminal or a hung reload run one
+# at a time after the others, with nothing beside them to slow them down.
+alone='/t_(check_deploy|concurrency|deploy_rollback|hostile_store|lock_[a-z]+|readonly_home|secrets)\.sh$'
+printf '%s\n' "$tests" | grep . | grep -Ev "$alone" |
+	xargs -r -P "${TEST_JOBS:-$(nproc)}" -I{} sh "$here/run.sh" --one {} "$shared/failed"
+printf '%s\n' "$tests" | grep -E "$alone" | xargs -r -I{} sh "$here/run.sh" --one {} "$shared/failed"
 failed=0
 for f in "$shared"/failed/*; do
 	[ -e "$f" ] || continue

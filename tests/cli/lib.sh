@@ -79,6 +79,7 @@ if [ -n "${MINICA_PLAIN_BIN:-}" ]; then
 			set -- "$@" "$_a"
 		done
 		shift "$_n"
-		command faketime "$@"
+		# and a script (sh -c '"$MINICA_BIN" ...') finds the plain one too
+		MINICA_BIN=$MINICA_PLAIN_BIN command faketime "$@"
 	}
 fi
